@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    AGENT = "agent", "Agent"
+    REQUESTER = "requester", "Requester"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.AGENT})
+
+
+def normalize_email_address(email: str) -> str:
+    """Emails are compared case-insensitively; we store them lower-cased so lookups stay indexable."""
+    return email.strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email=normalize_email_address(username or ""))
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=normalize_email_address(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields["role"] = Role.ADMIN
+        return self.create_user(email, password, **fields)
+
+    def staff(self) -> models.QuerySet[User]:
+        return self.filter(role__in=STAFF_ROLES, is_active=True)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who signs in. `role` is the single source of truth for what they may do."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField("display name", max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REQUESTER, db_index=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    # is_staff and is_superuser are derived from `role` rather than stored, so they can never disagree with it.
+    @property
+    def is_staff(self) -> bool:
+        """Admins and agents enter the Django admin; what they see there is decided by RoleBackend."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_superuser(self) -> bool:  # type: ignore[override]
+        return self.role == Role.ADMIN
+
+    @property
+    def is_agent_or_admin(self) -> bool:
+        return self.is_active and self.role in STAFF_ROLES
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email_address(self.email)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only a SHA-256 digest of the secret is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="The first characters of the secret, to recognise it.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,37 @@
+"""The one DRF router: every /api/v1/ endpoint is listed here."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+from rest_framework.routers import SimpleRouter
+
+from accounts import api as accounts_api
+from tickets import api as tickets_api
+
+
+class OptionalSlashRouter(SimpleRouter):
+    """`/api/v1/tickets` and `/api/v1/tickets/` both work: integrators should not trip over a slash."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = OptionalSlashRouter()
+router.register("tickets", tickets_api.TicketViewSet, basename="api-ticket")
+router.register(
+    r"tickets/(?P<ticket_pk>\d+)/comments", tickets_api.CommentViewSet, basename="api-ticket-comment"
+)
+router.register(
+    r"tickets/(?P<ticket_pk>\d+)/events", tickets_api.TicketEventViewSet, basename="api-ticket-event"
+)
+router.register("categories", tickets_api.CategoryViewSet, basename="api-category")
+router.register("teams", tickets_api.TeamViewSet, basename="api-team")
+router.register("users", accounts_api.UserViewSet, basename="api-user")
+
+urlpatterns = [
+    re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),
+    re_path(r"^auth/me/?$", accounts_api.me, name="api-auth-me"),
+    path("attachments/<int:pk>/download", tickets_api.attachment_download, name="api-attachment-download"),
+    *router.urls,
+]

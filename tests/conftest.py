@@ -1,0 +1,100 @@
+"""The cast used everywhere: alice and mallory (requesters), bob (agent), carol (admin)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role, User
+from accounts.services import api_token_issue, user_create
+from tickets.models import Category, Team, Ticket
+from tickets.services import ticket_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings: object, tmp_path: Path) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "attachments"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return user_create(email="alice@example.com", password=PASSWORD, name="Alice Requester")
+
+
+@pytest.fixture
+def mallory(db: None) -> User:
+    return user_create(email="mallory@example.com", password=PASSWORD, name="Mallory Requester")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return user_create(email="bob@example.com", password=PASSWORD, name="Bob Agent", role=Role.AGENT)
+
+
+@pytest.fixture
+def carol(db: None) -> User:
+    return user_create(email="carol@example.com", password=PASSWORD, name="Carol Admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def team(db: None, bob: User) -> Team:
+    team = Team.objects.create(name="Support")
+    team.members.add(bob)
+    return team
+
+
+@pytest.fixture
+def category(db: None, team: Team) -> Category:
+    return Category.objects.create(name="Billing", slug="billing", default_team=team)
+
+
+@pytest.fixture
+def ticket(alice: User, category: Category) -> Ticket:
+    """Alice's ticket, status new, in the Billing category (and so the Support team)."""
+    return ticket_create(requester=alice, subject="Invoice is wrong", description="Charged twice.", category=category)
+
+
+@pytest.fixture
+def api_client_for(db: None) -> Callable[[User | None], APIClient]:
+    """An API client authenticated with a bearer token for `user` (anonymous for None)."""
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, secret = api_token_issue(user=user, name="tests")
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User | None], object]:
+    """A Django test client signed in as `user` (anonymous for None), for the HTML pages."""
+    from django.test import Client
+
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

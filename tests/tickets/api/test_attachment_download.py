@@ -1,0 +1,68 @@
+"""GET /api/v1/attachments/{id}/download: only for those who may see the comment; safe headers."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tickets.services import comment_create
+
+
+@pytest.fixture
+def public_png(ticket, alice):
+    png = SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\nfake", content_type="image/png")
+    return comment_create(ticket=ticket, author=alice, body="see", files=[png]).attachments.get()
+
+
+@pytest.fixture
+def internal_pdf(ticket, bob):
+    pdf = SimpleUploadedFile("notes.pdf", b"%PDF-1.4 fake", content_type="application/pdf")
+    return comment_create(ticket=ticket, author=bob, body="internal", internal=True, files=[pdf]).attachments.get()
+
+
+def download(client, attachment):
+    return client.get(f"/api/v1/attachments/{attachment.pk}/download")
+
+
+def test_requester_downloads_her_png_inline_with_nosniff(api_client_for, alice, public_png):
+    response = download(api_client_for(alice), public_png)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"\x89PNG\r\n\x1a\nfake"
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_non_images_are_served_as_attachments(api_client_for, bob, internal_pdf):
+    response = download(api_client_for(bob), internal_pdf)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="notes.pdf"'
+
+
+def test_active_content_is_an_opaque_download(api_client_for, alice, ticket):
+    svg = SimpleUploadedFile("x.svg", b"<svg onload=alert(1)>", content_type="image/svg+xml")
+    attachment = comment_create(ticket=ticket, author=alice, body="svg", files=[svg]).attachments.get()
+    response = download(api_client_for(alice), attachment)
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_requester_gets_404_for_an_internal_attachment(api_client_for, alice, internal_pdf):
+    assert download(api_client_for(alice), internal_pdf).status_code == 404
+
+
+def test_mallory_gets_404(api_client_for, mallory, public_png):
+    response = download(api_client_for(mallory), public_png)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_stored_file_name_is_random_not_the_uploaders(public_png):
+    assert "shot" not in public_png.file.name
+    assert "." not in public_png.file.name.rsplit("/", 1)[-1]
+
+
+def test_uploader_path_components_are_stripped(ticket, alice):
+    evil = SimpleUploadedFile("../../etc/passwd", b"x", content_type="text/plain")
+    attachment = comment_create(ticket=ticket, author=alice, body="x", files=[evil]).attachments.get()
+    assert attachment.filename == "passwd"

@@ -1,0 +1,38 @@
+"""Domain errors raised by services. The API maps them to its error body, pages to a message."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, details: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class InvalidTransition(DomainError):
+    status_code = 409
+    code = "invalid_transition"
+
+
+class TicketClosed(DomainError):
+    status_code = 409
+    code = "ticket_closed"
+
+
+class NotPermitted(DomainError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class InvalidValue(DomainError):
+    status_code = 400
+    code = "invalid"
+
+
+class FileTooLarge(DomainError):
+    status_code = 413
+    code = "file_too_large"

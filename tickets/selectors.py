@@ -1,0 +1,58 @@
+"""Read queries that need care: what a user may see, fetched without N+1 queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from tickets.models import Attachment, Category, Comment, Ticket, TicketEvent
+from tickets.permissions import AnyUser, can_see_internal, is_staff_member
+
+
+def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    tickets = Ticket.objects.all()
+    if not is_staff_member(user):
+        tickets = tickets.filter(requester=user)
+    return tickets
+
+
+def ticket_list_for(user: AnyUser) -> QuerySet[Ticket]:
+    """Tickets for list pages and the API: related rows joined, tags prefetched, in a bounded number of queries."""
+    return (
+        tickets_visible_to(user)
+        .select_related("requester", "assignee", "team", "category")
+        .prefetch_related("tags")
+    )
+
+
+def comments_visible_to(user: AnyUser, ticket: Ticket) -> QuerySet[Comment]:
+    comments = ticket.comments.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+    if not can_see_internal(user):
+        comments = comments.filter(internal=False)
+    return comments
+
+
+def events_visible_to(user: AnyUser, ticket: Ticket) -> QuerySet[TicketEvent]:
+    events = ticket.events.select_related("actor")
+    if not can_see_internal(user):
+        events = events.filter(internal=False)
+    return events
+
+
+def attachments_visible_to(user: AnyUser) -> QuerySet[Attachment]:
+    attachments = Attachment.objects.select_related("comment__ticket")
+    if not user.is_authenticated:
+        return attachments.none()
+    if not is_staff_member(user):
+        attachments = attachments.filter(comment__ticket__requester=user, comment__internal=False)
+    return attachments
+
+
+def categories_visible_to(user: AnyUser) -> QuerySet[Category]:
+    categories = Category.objects.select_related("default_team")
+    if not is_staff_member(user):
+        categories = categories.active()
+    return categories

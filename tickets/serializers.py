@@ -1,0 +1,138 @@
+"""Shape tickets, comments and events for the API. Validation only; services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from accounts.models import STAFF_ROLES, User
+from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent
+
+
+class PriorityField(serializers.ChoiceField):
+    """Priorities are stored as numbers and spoken as names: low, normal, high, urgent."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[p.label for p in Priority], **kwargs)
+
+    def to_representation(self, value: int) -> str:
+        return Priority(value).label
+
+    def to_internal_value(self, data: Any) -> Priority:
+        return Priority.from_name(super().to_internal_value(data))
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    priority = PriorityField(read_only=True)
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "subject",
+            "description",
+            "status",
+            "priority",
+            "category",
+            "team",
+            "requester",
+            "assignee",
+            "tags",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+def _staff_users() -> Any:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+
+
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=50)
+    max_length = 20
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False
+    )
+    # Staff-only fields; a requester sending any of them is refused by the view before this runs.
+    requester = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False
+    )
+    priority = PriorityField(required=False, default=Priority.NORMAL)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+    tags = TagListField(required=False, default=list)
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    """A triage edit (PATCH). Only the fields present in the request are changed."""
+
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = PriorityField(required=False)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False
+    )
+    tags = TagListField(required=False)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "size", "content_type", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment: Attachment) -> str:
+        path = reverse("api-attachment-download", kwargs={"pk": attachment.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "ticket", "author", "body", "body_html", "internal", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    internal = serializers.BooleanField(required=False, default=False)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "ticket", "kind", "field", "old_value", "new_value", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description", "default_team", "is_active"]
+        read_only_fields = fields
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "members"]
+        read_only_fields = fields
