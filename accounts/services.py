@@ -11,9 +11,7 @@ class EmailTaken(Exception):
 
 
 @transaction.atomic
-def user_create(
-    *, email: str, password: str | None = None, name: str = "", role: str = Role.REQUESTER
-) -> User:
+def user_create(*, email: str, password: str | None = None, name: str = "", role: str = Role.REQUESTER) -> User:
     email = normalize_email_address(email)
     if User.objects.filter(email=email).exists():
         raise EmailTaken(email)

@@ -19,12 +19,8 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("tickets", tickets_api.TicketViewSet, basename="api-ticket")
-router.register(
-    r"tickets/(?P<ticket_pk>\d+)/comments", tickets_api.CommentViewSet, basename="api-ticket-comment"
-)
-router.register(
-    r"tickets/(?P<ticket_pk>\d+)/events", tickets_api.TicketEventViewSet, basename="api-ticket-event"
-)
+router.register(r"tickets/(?P<ticket_pk>\d+)/comments", tickets_api.CommentViewSet, basename="api-ticket-comment")
+router.register(r"tickets/(?P<ticket_pk>\d+)/events", tickets_api.TicketEventViewSet, basename="api-ticket-event")
 router.register("categories", tickets_api.CategoryViewSet, basename="api-category")
 router.register("teams", tickets_api.TeamViewSet, basename="api-team")
 router.register("users", accounts_api.UserViewSet, basename="api-user")

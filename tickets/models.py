@@ -92,15 +92,12 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 class Ticket(models.Model):
     subject = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    description_html = models.TextField(blank=True, editable=False, help_text="Rendered from Markdown, sanitized.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
-    category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
-    )
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
-    requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
-    )
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -157,7 +154,10 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="attachments")
+    """A file on a ticket: on one of its comments, or on the ticket itself when sent with the opening message."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_upload_to, max_length=200)
     filename = models.CharField(max_length=255, help_text="The uploader's file name, for display only.")
     size = models.PositiveBigIntegerField()
@@ -198,9 +198,7 @@ class TicketEvent(models.Model):
     field = models.CharField(max_length=32, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
-    internal = models.BooleanField(
-        default=False, help_text="Staff-only events are never shown to requesters."
-    )
+    internal = models.BooleanField(default=False, help_text="Staff-only events are never shown to requesters.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from tickets.models import Attachment, Category, Comment, Ticket, TicketEvent
 from tickets.permissions import AnyUser, can_see_internal, is_staff_member
@@ -19,11 +19,7 @@ def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
 
 def ticket_list_for(user: AnyUser) -> QuerySet[Ticket]:
     """Tickets for list pages and the API: related rows joined, tags prefetched, in a bounded number of queries."""
-    return (
-        tickets_visible_to(user)
-        .select_related("requester", "assignee", "team", "category")
-        .prefetch_related("tags")
-    )
+    return tickets_visible_to(user).select_related("requester", "assignee", "team", "category").prefetch_related("tags")
 
 
 def comments_visible_to(user: AnyUser, ticket: Ticket) -> QuerySet[Comment]:
@@ -43,12 +39,18 @@ def events_visible_to(user: AnyUser, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 
 def attachments_visible_to(user: AnyUser) -> QuerySet[Attachment]:
-    attachments = Attachment.objects.select_related("comment__ticket")
+    attachments = Attachment.objects.all()
     if not user.is_authenticated:
         return attachments.none()
     if not is_staff_member(user):
-        attachments = attachments.filter(comment__ticket__requester=user, comment__internal=False)
+        public = Q(comment__isnull=True) | Q(comment__internal=False)
+        attachments = attachments.filter(public, ticket__requester=user)
     return attachments
+
+
+def opening_attachments(ticket: Ticket) -> QuerySet[Attachment]:
+    """Files sent with the ticket itself (not with a later comment): as public as the ticket."""
+    return ticket.attachments.filter(comment__isnull=True).order_by("id")
 
 
 def categories_visible_to(user: AnyUser) -> QuerySet[Category]:

@@ -62,13 +62,9 @@ class TagListField(serializers.ListField):
 class TicketCreateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, default="")
-    category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), allow_null=True, required=False
-    )
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     # Staff-only fields; a requester sending any of them is refused by the view before this runs.
-    requester = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False
-    )
+    requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
     priority = PriorityField(required=False, default=Priority.NORMAL)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
@@ -82,9 +78,7 @@ class TicketUpdateSerializer(serializers.Serializer):
     priority = PriorityField(required=False)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
-    category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), allow_null=True, required=False
-    )
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     tags = TagListField(required=False)
 
 

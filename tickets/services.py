@@ -132,9 +132,7 @@ def _is_slug(value: str) -> bool:
 
 def _validate_assignee(assignee: User | None) -> None:
     if assignee is not None and not assignee.is_agent_or_admin:
-        raise InvalidValue(
-            "Invalid assignee.", details={"assignee": ["Tickets can only be assigned to agents."]}
-        )
+        raise InvalidValue("Invalid assignee.", details={"assignee": ["Tickets can only be assigned to agents."]})
 
 
 @transaction.atomic
@@ -158,9 +156,7 @@ def ticket_create(
         if any(staff_fields.values()):
             raise NotPermitted("Only staff may set these fields.", details=_staff_only(staff_fields))
         if requester.pk != actor.pk:
-            raise NotPermitted(
-                "You can only open tickets for yourself.", details=_staff_only({"requester": 1})
-            )
+            raise NotPermitted("You can only open tickets for yourself.", details=_staff_only({"requester": 1}))
     if category is not None and not category.is_active and not permissions.is_staff_member(actor):
         raise InvalidValue("Invalid category.", details={"category": ["This category is not available."]})
     _validate_assignee(assignee)
@@ -173,6 +169,7 @@ def ticket_create(
         requester=requester,
         subject=subject,
         description=description,
+        description_html=render_markdown(description),
         category=category,
         team=team if team is not None else (category.default_team if category else None),
         priority=priority,
@@ -181,10 +178,7 @@ def ticket_create(
     if tags:
         ticket.tags.set(_tags_from_names(normalize_tag_names(tags)))
     _record_event(ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.subject)
-    if files:
-        # The files of a new ticket belong to its opening message, kept as its first comment.
-        comment = _comment_save(ticket=ticket, author=actor, body=description or subject, internal=False)
-        _attachments_save(comment=comment, actor=actor, files=files)
+    _attachments_save(ticket=ticket, comment=None, actor=actor, files=files)
     return ticket
 
 
@@ -204,9 +198,7 @@ def _tags_from_names(names: Sequence[str]) -> list[Tag]:
 def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str, system: bool = False) -> Ticket:
     """Move a ticket along the workflow. `system` marks the automatic reopen by a requester's reply."""
     if not system and not permissions.can_triage_ticket(actor):
-        raise NotPermitted(
-            "Only agents and admins may change the status.", details=_staff_only({"status": 1})
-        )
+        raise NotPermitted("Only agents and admins may change the status.", details=_staff_only({"status": 1}))
     if status not in Status.values:
         raise InvalidValue("Invalid status.", details={"status": [f"“{status}” is not a valid status."]})
     ticket = _locked(ticket)
@@ -219,9 +211,7 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str, sys
             details={"status": [f"Allowed from {old}: {', '.join(_allowed_from(old)) or 'nothing'}."]},
         )
     if old == Status.CLOSED and not system and not permissions.can_reopen_closed_ticket(actor):
-        raise InvalidTransition(
-            "Only agents may reopen a closed ticket.", details={"status": ["Not allowed."]}
-        )
+        raise InvalidTransition("Only agents may reopen a closed ticket.", details={"status": ["Not allowed."]})
     now = timezone.now()
     ticket.status = status
     ticket.updated_at = now
@@ -275,6 +265,23 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: TicketChanges) -> Tic
     return ticket
 
 
+@transaction.atomic
+def ticket_edit_content(*, ticket: Ticket, actor: User, subject: str, description: str) -> Ticket:
+    """Correct a ticket's subject or description (staff only; not an audited triage field)."""
+    if not permissions.can_triage_ticket(actor):
+        raise NotPermitted("Only agents and admins may edit a ticket's text.")
+    subject = subject.strip()
+    if not subject:
+        raise InvalidValue("Subject is required.", details={"subject": ["This field may not be blank."]})
+    ticket = _locked(ticket)
+    ticket.subject = subject
+    ticket.description = description
+    ticket.description_html = render_markdown(description)
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["subject", "description", "description_html", "updated_at"])
+    return ticket
+
+
 def _ticket_set_tags(*, ticket: Ticket, actor: User, names: Sequence[str]) -> None:
     new_names = normalize_tag_names(names)
     old_names = sorted(ticket.tags.values_list("name", flat=True))
@@ -298,31 +305,22 @@ def comment_create(
 ) -> Comment:
     """Add a public reply or an internal note, with its attachments, and apply the reply rules."""
     if internal and not permissions.can_write_internal_note(author):
-        raise NotPermitted(
-            "Only agents and admins may write internal notes.", details=_staff_only({"internal": 1})
-        )
+        raise NotPermitted("Only agents and admins may write internal notes.", details=_staff_only({"internal": 1}))
     if not body.strip():
         raise InvalidValue("The message is empty.", details={"body": ["This field may not be blank."]})
     _validate_files(files)
     ticket = _locked(ticket)
     is_staff_author = permissions.is_staff_member(author)
     if ticket.status == Status.CLOSED and not is_staff_author:
-        raise TicketClosed(
-            "This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]}
-        )
+        raise TicketClosed("This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]})
 
     comment = _comment_save(ticket=ticket, author=author, body=body, internal=internal)
-    _attachments_save(comment=comment, actor=author, files=files)
+    _attachments_save(ticket=ticket, comment=comment, actor=author, files=files)
 
     now = comment.created_at
     update_fields = ["updated_at"]
     ticket.updated_at = now
-    if (
-        is_staff_author
-        and not internal
-        and ticket.first_response_at is None
-        and author.pk != ticket.requester_id
-    ):
+    if is_staff_author and not internal and ticket.first_response_at is None and author.pk != ticket.requester_id:
         ticket.first_response_at = now
         update_fields.append("first_response_at")
     ticket.save(update_fields=update_fields)
@@ -377,11 +375,16 @@ def _safe_content_type(filename: str) -> str:
     return guessed
 
 
-def _attachments_save(*, comment: Comment, actor: User, files: Sequence[UploadedFile]) -> list[Attachment]:
+def _attachments_save(
+    *, ticket: Ticket, comment: Comment | None, actor: User, files: Sequence[UploadedFile]
+) -> list[Attachment]:
+    """Store the files of a comment, or of the ticket itself when `comment` is None (its opening message)."""
     saved = []
+    internal = bool(comment and comment.internal)
     for upload in files:
         filename = display_filename(upload.name or "")
         attachment = Attachment(
+            ticket=ticket,
             comment=comment,
             filename=filename,
             size=upload.size or 0,
@@ -391,11 +394,6 @@ def _attachments_save(*, comment: Comment, actor: User, files: Sequence[Uploaded
         attachment.save()
         saved.append(attachment)
         _record_event(
-            ticket=comment.ticket,
-            actor=actor,
-            kind=EventKind.ATTACHMENT,
-            field="file",
-            new=filename,
-            internal=comment.internal,
+            ticket=ticket, actor=actor, kind=EventKind.ATTACHMENT, field="file", new=filename, internal=internal
         )
     return saved

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.markdown import render_markdown
 from tests.support.html import active_content
+from tickets.markdown import render_markdown
 from tickets.services import comment_create
 
 
@@ -42,3 +42,11 @@ def test_comment_stores_sanitized_html(ticket, bob):
     comment = comment_create(ticket=ticket, author=bob, body="hi <script>alert(1)</script> [x](javascript:alert(1))")
     assert active_content(comment.body_html) == []
     assert comment.body.startswith("hi <script>")  # the original text is kept as written
+
+
+def test_ticket_description_is_rendered_and_sanitized(alice):
+    from tickets.services import ticket_create
+
+    ticket = ticket_create(requester=alice, subject="x", description="*hi* <img src=x onerror=alert(1)>")
+    assert "<em>hi</em>" in ticket.description_html
+    assert active_content(ticket.description_html) == []

@@ -39,7 +39,9 @@ def test_unknown_email_gets_the_same_answer_as_a_wrong_password(api_client_for, 
 def test_inactive_user_gets_no_token(api_client_for, alice):
     alice.is_active = False
     alice.save()
-    assert api_client_for(None).post(URL, {"email": alice.email, "password": PASSWORD}, format="json").status_code == 401
+    assert (
+        api_client_for(None).post(URL, {"email": alice.email, "password": PASSWORD}, format="json").status_code == 401
+    )
 
 
 def test_missing_fields_are_field_errors(api_client_for):

@@ -43,7 +43,9 @@ def test_duplicate_email_is_refused_case_insensitively(api_client_for, carol, al
 
 
 def test_weak_password_is_a_field_error(api_client_for, carol):
-    response = api_client_for(carol).post("/api/v1/users/", {"email": "x@example.com", "password": "123"}, format="json")
+    response = api_client_for(carol).post(
+        "/api/v1/users/", {"email": "x@example.com", "password": "123"}, format="json"
+    )
     assert response.status_code == 400
     assert "password" in response.json()["error"]["details"]
 

@@ -66,3 +66,14 @@ def test_uploader_path_components_are_stripped(ticket, alice):
     evil = SimpleUploadedFile("../../etc/passwd", b"x", content_type="text/plain")
     attachment = comment_create(ticket=ticket, author=alice, body="x", files=[evil]).attachments.get()
     assert attachment.filename == "passwd"
+
+
+def test_files_sent_with_a_new_ticket_are_downloadable_by_its_requester_only(api_client_for, alice, mallory, category):
+    from tickets.services import ticket_create
+
+    upload = SimpleUploadedFile("log.txt", b"boom", content_type="text/plain")
+    ticket = ticket_create(requester=alice, subject="Crash", description="See log", files=[upload])
+    attachment = ticket.attachments.get()
+    assert attachment.comment is None and not ticket.comments.exists()
+    assert download(api_client_for(alice), attachment).status_code == 200
+    assert download(api_client_for(mallory), attachment).status_code == 404

@@ -55,9 +55,7 @@ def varied_tickets(alice, mallory, bob, carol, category, team):
         ("resolved-normal", mallory, Status.RESOLVED, Priority.NORMAL, bob, []),
         ("closed-normal", alice, Status.CLOSED, Priority.NORMAL, None, ["printer"]),
     ]:
-        ticket = ticket_create(
-            requester=requester, subject=name, description=f"about {name}", category=None, actor=bob
-        )
+        ticket = ticket_create(requester=requester, subject=name, description=f"about {name}", category=None, actor=bob)
         ticket_update(
             ticket=ticket,
             actor=bob,

@@ -1,0 +1,59 @@
+"""Changing users in the admin: profile, role and active flag through user_update; passwords on their own page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.urls import reverse
+
+from accounts.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def change_user(client, user, **fields):
+    data = {"email": user.email, "name": user.name, "role": user.role, "is_active": "on", **fields}
+    return client.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
+
+
+def test_admin_promotes_a_requester_to_agent_and_renames_them(client_for, carol, alice):
+    response = change_user(client_for(carol), alice, role=Role.AGENT, name="Alice Agent", email="Alice@New.example")
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.email, alice.name, alice.role, alice.is_staff) == ("alice@new.example", "Alice Agent", "agent", True)
+
+
+def test_admin_deactivates_a_user(client_for, carol, alice):
+    data = {"email": alice.email, "name": alice.name, "role": alice.role}  # unchecked box: not posted
+
+    client_for(carol).post(reverse("admin:accounts_user_change", args=[alice.pk]), data)
+
+    alice.refresh_from_db()
+    assert alice.is_active is False
+
+
+def test_user_change_form_has_no_staff_superuser_or_group_fields(client_for, carol, alice):
+    response = client_for(carol).get(reverse("admin:accounts_user_change", args=[alice.pk]))
+
+    assert set(response.context["adminform"].form.fields) == {"email", "password", "name", "role", "is_active"}
+    assert "../password/" in response.content.decode()
+
+
+def test_admin_sets_a_new_password_on_the_password_page(client_for, carol, alice):
+    url = reverse("admin:auth_user_password_change", args=[alice.pk])
+    new_password = "granite-meadow-violin-7"
+
+    response = client_for(carol).post(url, {"password1": new_password, "password2": new_password})
+
+    assert response.status_code == 302
+    assert authenticate(username="alice@example.com", password=new_password) == alice
+
+
+def test_admin_password_page_requires_the_password_twice(client_for, carol, alice):
+    url = reverse("admin:auth_user_password_change", args=[alice.pk])
+
+    response = client_for(carol).post(url, {"password1": "", "password2": ""})
+
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()

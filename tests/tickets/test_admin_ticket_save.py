@@ -1,0 +1,111 @@
+"""Saving a ticket in the admin goes through tickets.services, so every change is in the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tickets.exceptions import InvalidValue
+from tickets.models import EventKind, Priority, Status, Tag, Ticket
+from tickets.services import ticket_change_status
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(response: Any, **changes: Any) -> dict[str, Any]:
+    """What a browser would post back from an admin form page: its fields and every inline's management form."""
+    data: dict[str, Any] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is not None and value is not False:
+                data[field.html_name] = value
+    data.update(changes)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def change_url(ticket: Ticket) -> str:
+    return reverse("admin:tickets_ticket_change", args=[ticket.pk])
+
+
+def test_admin_adding_a_ticket_records_a_created_event(client_for, carol, alice, category):
+    client = client_for(carol)
+    page = client.get(reverse("admin:tickets_ticket_add"))
+    data = form_data(page, requester=alice.pk, subject="Printer on fire", category=category.pk, priority=30)
+
+    response = client.post(reverse("admin:tickets_ticket_add"), data)
+
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(subject="Printer on fire")
+    assert (ticket.requester, ticket.status, ticket.priority, ticket.team) == (
+        alice,
+        Status.NEW,
+        30,
+        category.default_team,
+    )
+    assert list(ticket.events.values_list("kind", "actor")) == [(EventKind.CREATED, carol.pk)]
+
+
+def test_admin_change_records_one_event_per_changed_field_by_the_admin(client_for, carol, bob, ticket):
+    client = client_for(carol)
+    page = client.get(change_url(ticket))
+    data = form_data(
+        page, status=Status.OPEN, assignee=bob.pk, priority=Priority.URGENT, tags=[Tag.objects.create(name="vip").pk]
+    )
+
+    response = client.post(change_url(ticket), data)
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee, ticket.priority) == (Status.OPEN, bob, Priority.URGENT)
+    assert list(ticket.tags.values_list("name", flat=True)) == ["vip"]
+    events = ticket.events.exclude(kind=EventKind.CREATED)
+    assert sorted(events.values_list("kind", flat=True)) == ["assignee", "priority", "status", "tags"]
+    assert set(events.values_list("actor", flat=True)) == {carol.pk}
+    assert events.get(kind=EventKind.PRIORITY).new_value == "urgent"
+
+
+def test_admin_subject_edit_is_saved_without_an_audit_event(client_for, carol, ticket):
+    client = client_for(carol)
+    data = form_data(client.get(change_url(ticket)), subject="Invoice 42 is wrong")
+
+    client.post(change_url(ticket), data)
+
+    ticket.refresh_from_db()
+    assert ticket.subject == "Invoice 42 is wrong"
+    assert list(ticket.events.values_list("kind", flat=True)) == [EventKind.CREATED]
+
+
+def test_admin_invalid_transition_shows_an_error_and_changes_nothing(client_for, carol, bob, ticket):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+    client = client_for(carol)
+    data = form_data(client.get(change_url(ticket)), status=Status.PENDING, priority=Priority.HIGH)
+
+    response = client.post(change_url(ticket), data)
+
+    assert response.status_code == 200
+    assert "A ticket cannot move from closed to pending." in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == (Status.CLOSED, Priority.NORMAL)
+    assert ticket.events.count() == 2  # created, closed
+
+
+def test_admin_service_refusal_becomes_a_message_not_a_server_error(client_for, carol, ticket, monkeypatch):
+    def refuse(**kwargs: Any) -> None:
+        raise InvalidValue("Invalid assignee.", details={"assignee": ["Tickets can only be assigned to agents."]})
+
+    monkeypatch.setattr("tickets.admin.ticket_update", refuse)
+    client = client_for(carol)
+    data = form_data(client.get(change_url(ticket)), priority=Priority.HIGH, subject="Changed too")
+
+    response = client.post(change_url(ticket), data, follow=True)
+
+    assert response.status_code == 200
+    assert "Tickets can only be assigned to agents." in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.priority) == ("Invoice is wrong", Priority.NORMAL)

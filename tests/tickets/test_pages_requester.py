@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tickets.models import Attachment, Comment, EventKind, Status, Ticket
+from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
+
+
+def test_requester_sees_her_tickets_with_their_status(alice, ticket, client_for):
+    response = client_for(alice).get(reverse("ticket_list"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Invoice is wrong" in body
+    assert "badge-status-new" in body
+
+
+def test_requester_does_not_see_other_requesters_tickets(alice, mallory, ticket, client_for):
+    ticket_create(requester=mallory, subject="Mallory's printer")
+
+    body = client_for(alice).get(reverse("ticket_list")).content.decode()
+
+    assert "Invoice is wrong" in body
+    assert "Mallory&#x27;s printer" not in body
+
+
+def test_my_tickets_are_listed_newest_first(alice, client_for):
+    ticket_create(requester=alice, subject="First problem")
+    ticket_create(requester=alice, subject="Second problem")
+
+    body = client_for(alice).get(reverse("ticket_list")).content.decode()
+
+    assert body.index("Second problem") < body.index("First problem")
+
+
+def test_my_tickets_are_paginated(alice, client_for):
+    for number in range(27):
+        ticket_create(requester=alice, subject=f"Problem {number:02}")
+
+    first = client_for(alice).get(reverse("ticket_list")).content.decode()
+    second = client_for(alice).get(reverse("ticket_list"), {"page": 2}).content.decode()
+
+    assert "Problem 26" in first and "Problem 01" not in first
+    assert "Problem 01" in second and "Problem 00" in second
+    assert "Page 2 of 2" in second
+
+
+def test_requester_sees_her_ticket_page(alice, ticket, client_for):
+    response = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Invoice is wrong" in body
+    assert "Charged twice." in body
+    assert "Status:" in body and "New" in body
+    assert 'action="{}"'.format(reverse("ticket_reply", args=[ticket.pk])) in body
+
+
+def test_mallory_gets_404_on_alices_ticket_page(mallory, ticket, client_for):
+    response = client_for(mallory).get(reverse("ticket_detail", args=[ticket.pk]))
+
+    assert response.status_code == 404
+
+
+def test_mallory_gets_404_when_replying_to_alices_ticket(mallory, ticket, client_for):
+    response = client_for(mallory).post(reverse("ticket_reply", args=[ticket.pk]), {"body": "Let me in"})
+
+    assert response.status_code == 404
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_requester_never_sees_internal_notes(alice, bob, ticket, client_for):
+    comment_create(ticket=ticket, author=bob, body="Looks like fraud, check with finance", internal=True)
+    comment_create(ticket=ticket, author=bob, body="We are looking into it")
+
+    body = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "We are looking into it" in body
+    assert "Looks like fraud" not in body
+    assert "Internal note" not in body
+
+
+def test_requester_never_sees_internal_events(alice, bob, team, ticket, client_for):
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob, tags=["vip"]))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
+
+    body = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "Status changed" in body
+    assert "Assignee changed" not in body
+    assert "Tags changed" not in body
+    assert "vip" not in body
+
+
+def test_staff_opening_the_requester_page_is_sent_to_the_staff_page(bob, ticket, client_for):
+    response = client_for(bob).get(reverse("ticket_detail", args=[ticket.pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("staff_ticket_detail", args=[ticket.pk])
+
+
+def test_new_ticket_form_offers_only_active_categories(alice, category, client_for):
+    category.__class__.objects.create(name="Retired", slug="retired", is_active=False)
+
+    body = client_for(alice).get(reverse("ticket_new")).content.decode()
+
+    assert ">Billing</option>" in body
+    assert "Retired" not in body
+    assert 'type="file" name="attachments"' in body and "multiple" in body
+
+
+def test_requester_creates_a_ticket_with_an_attachment_and_lands_on_it(alice, category, client_for):
+    upload = SimpleUploadedFile("screenshot.png", b"\x89PNG\r\n\x1a\nfake", content_type="image/png")
+
+    response = client_for(alice).post(
+        reverse("ticket_new"),
+        {"category": category.pk, "subject": "VPN drops", "description": "Every hour.", "attachments": [upload]},
+        follow=True,
+    )
+
+    ticket = Ticket.objects.get(subject="VPN drops")
+    assert ticket.requester == alice
+    assert ticket.category == category
+    assert response.redirect_chain == [(reverse("ticket_detail", args=[ticket.pk]), 302)]
+    body = response.content.decode()
+    assert f"Ticket #{ticket.pk} was created" in body
+    attachment = Attachment.objects.get(ticket=ticket, comment=None)
+    assert attachment.filename == "screenshot.png"
+    assert reverse("attachment_download", args=[attachment.pk]) in body
+    assert body.count("Every hour.") == 1
+
+
+def test_new_ticket_without_a_subject_shows_the_error_next_to_the_field(alice, client_for):
+    response = client_for(alice).post(reverse("ticket_new"), {"subject": "", "description": "Help"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_subject_error"' in body
+    assert 'aria-describedby="id_subject_error"' in body
+    assert not Ticket.objects.exists()
+
+
+def test_requester_reply_shows_up_in_the_conversation(alice, ticket, client_for):
+    response = client_for(alice).post(
+        reverse("ticket_reply", args=[ticket.pk]), {"body": "Any news on **this**?"}, follow=True
+    )
+
+    body = response.content.decode()
+    assert "Your reply was sent." in body
+    assert "<strong>this</strong>" in body
+    assert ticket.comments.get().author == alice
+
+
+def test_requester_reply_to_a_resolved_ticket_reopens_it(alice, bob, ticket, client_for):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+
+    client_for(alice).post(reverse("ticket_reply", args=[ticket.pk]), {"body": "Still broken"})
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+    assert ticket.events.filter(kind=EventKind.STATUS, new_value=Status.OPEN, actor=alice).exists()
+
+
+def test_too_large_attachment_is_refused_next_to_the_field(alice, ticket, client_for, settings):
+    settings.ATTACHMENT_MAX_BYTES = 10
+    upload = SimpleUploadedFile("big.pdf", b"x" * 20)
+
+    response = client_for(alice).post(
+        reverse("ticket_reply", args=[ticket.pk]), {"body": "See file", "attachments": [upload]}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_attachments_error"' in body
+    assert "“big.pdf” is too large." in body
+    assert not ticket.comments.exists()
+
+
+def test_closed_ticket_says_so_and_offers_no_reply_form(alice, bob, ticket, client_for):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+
+    body = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "This ticket is closed" in body
+    assert reverse("ticket_reply", args=[ticket.pk]) not in body
+
+
+def test_reply_to_a_closed_ticket_gets_a_message_not_an_error_page(alice, bob, ticket, client_for):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+
+    response = client_for(alice).post(reverse("ticket_reply", args=[ticket.pk]), {"body": "Hello?"})
+
+    assert response.status_code == 200
+    assert "This ticket is closed. Please open a new ticket." in response.content.decode()
+    assert not ticket.comments.exists()
+
+
+@pytest.mark.parametrize("ticket_count", [3, 30])
+def test_my_tickets_page_runs_the_same_queries_however_many_tickets(
+    alice, category, client_for, django_assert_max_num_queries, ticket_count
+):
+    for number in range(ticket_count):
+        ticket = ticket_create(requester=alice, subject=f"Problem {number}", category=category)
+        ticket.tags.create(name=f"tag-{number}")
+    client = client_for(alice)
+
+    # session, user, count, tickets, their tags
+    with django_assert_max_num_queries(5):
+        assert client.get(reverse("ticket_list")).status_code == 200
+
+
+def test_ticket_page_queries_do_not_grow_with_the_conversation(
+    alice, bob, ticket, client_for, django_assert_max_num_queries
+):
+    for number in range(10):
+        comment_create(ticket=ticket, author=bob, body=f"Reply {number}")
+    client = client_for(alice)
+
+    # session, user, ticket, tags, comments, attachments, events
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("ticket_detail", args=[ticket.pk])).status_code == 200

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tickets.models import Category, Priority, Status, Team, Ticket
+from tickets.services import TicketChanges, ticket_change_status, ticket_create, ticket_update
+
+
+def subjects(response) -> list[str]:
+    """The ticket subjects in the queue table, top to bottom."""
+    return re.findall(r'<a href="/staff/tickets/\d+/">([^<]+)</a>', response.content.decode())
+
+
+@pytest.fixture
+def queue(alice, mallory, bob, carol, team, category) -> dict[str, Ticket]:
+    """Four tickets that differ in every filtered property, created a minute apart."""
+    other_team = Team.objects.create(name="Hardware")
+    other_category = Category.objects.create(name="Laptops", slug="laptops", default_team=other_team)
+    tickets = {
+        "invoice": ticket_create(requester=alice, subject="Invoice is wrong", category=category),
+        "laptop": ticket_create(
+            requester=mallory, subject="Laptop is slow", description="Fans spinning", category=other_category
+        ),
+        "refund": ticket_create(requester=alice, subject="Refund please", category=category),
+        "screen": ticket_create(requester=mallory, subject="Screen flickers", category=other_category),
+    }
+    start = timezone.now() - timedelta(hours=1)
+    for minutes, ticket in enumerate(tickets.values()):
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=start + timedelta(minutes=minutes))
+    ticket_update(ticket=tickets["invoice"], actor=bob, changes=TicketChanges(assignee=bob, priority=Priority.URGENT))
+    ticket_update(ticket=tickets["laptop"], actor=bob, changes=TicketChanges(assignee=carol, priority=Priority.HIGH))
+    ticket_change_status(ticket=tickets["refund"], actor=bob, status=Status.PENDING)
+    ticket_change_status(ticket=tickets["screen"], actor=bob, status=Status.RESOLVED)
+    return tickets
+
+
+def test_staff_queue_lists_every_ticket_newest_first(bob, queue, client_for):
+    response = client_for(bob).get(reverse("staff_queue"))
+
+    assert response.status_code == 200
+    assert subjects(response) == ["Screen flickers", "Refund please", "Laptop is slow", "Invoice is wrong"]
+
+
+def test_admin_sees_the_queue_too(carol, queue, client_for):
+    assert len(subjects(client_for(carol).get(reverse("staff_queue")))) == 4
+
+
+def test_requesters_get_404_on_the_queue(alice, client_for):
+    assert client_for(alice).get(reverse("staff_queue")).status_code == 404
+
+
+def test_anonymous_visitor_is_sent_to_login_from_the_queue(client_for, db):
+    response = client_for(None).get(reverse("staff_queue"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_queue_filters_by_several_statuses(bob, queue, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"status": [Status.PENDING, Status.RESOLVED]})
+
+    assert sorted(subjects(response)) == ["Refund please", "Screen flickers"]
+    checked = re.findall(r'<input type="checkbox" name="status" value="(\w+)"[^>]* checked>', response.content.decode())
+    assert checked == [Status.PENDING, Status.RESOLVED]
+
+
+def test_queue_filters_tickets_assigned_to_me(bob, queue, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"assignee": "me"})
+
+    assert subjects(response) == ["Invoice is wrong"]
+
+
+def test_queue_filters_unassigned_tickets(bob, queue, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"assignee": "none"})
+
+    assert sorted(subjects(response)) == ["Refund please", "Screen flickers"]
+
+
+def test_queue_filters_by_team(bob, queue, client_for):
+    hardware = Team.objects.get(name="Hardware")
+
+    response = client_for(bob).get(reverse("staff_queue"), {"team": hardware.pk})
+
+    assert sorted(subjects(response)) == ["Laptop is slow", "Screen flickers"]
+
+
+def test_queue_filters_by_category(bob, queue, category, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"category": category.pk})
+
+    assert sorted(subjects(response)) == ["Invoice is wrong", "Refund please"]
+
+
+def test_queue_filters_by_priority(bob, queue, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"priority": "high"})
+
+    assert subjects(response) == ["Laptop is slow"]
+
+
+def test_queue_searches_subject_and_description(bob, queue, client_for):
+    by_subject = client_for(bob).get(reverse("staff_queue"), {"q": "refund"})
+    by_description = client_for(bob).get(reverse("staff_queue"), {"q": "fans"})
+
+    assert subjects(by_subject) == ["Refund please"]
+    assert subjects(by_description) == ["Laptop is slow"]
+
+
+def test_queue_combines_filters(bob, queue, category, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"category": category.pk, "assignee": "none"})
+
+    assert subjects(response) == ["Refund please"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("newest", ["Screen flickers", "Refund please", "Laptop is slow", "Invoice is wrong"]),
+        ("oldest", ["Invoice is wrong", "Laptop is slow", "Refund please", "Screen flickers"]),
+        ("priority", ["Invoice is wrong", "Laptop is slow", "Screen flickers", "Refund please"]),
+    ],
+)
+def test_queue_sorts(bob, queue, client_for, sort, expected):
+    response = client_for(bob).get(reverse("staff_queue"), {"sort": sort})
+
+    assert subjects(response) == expected
+
+
+def test_queue_sorts_recently_updated_first(bob, queue, client_for):
+    ticket_update(ticket=queue["laptop"], actor=bob, changes=TicketChanges(tags=["urgent-fix"]))
+
+    response = client_for(bob).get(reverse("staff_queue"), {"sort": "updated"})
+
+    assert subjects(response)[0] == "Laptop is slow"
+
+
+def test_queue_paginates_by_25_and_keeps_the_filters_in_page_links(alice, bob, client_for):
+    for number in range(27):
+        ticket_create(requester=alice, subject=f"Problem {number:02}")
+
+    first = client_for(bob).get(reverse("staff_queue"), {"q": "problem", "sort": "oldest"})
+    second = client_for(bob).get(reverse("staff_queue"), {"q": "problem", "sort": "oldest", "page": 2})
+
+    assert len(subjects(first)) == 25
+    assert subjects(second) == ["Problem 25", "Problem 26"]
+    assert 'href="?q=problem&amp;sort=oldest&amp;page=2"' in first.content.decode()
+
+
+def test_queue_ignores_an_unknown_team_instead_of_failing(bob, queue, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"team": "999999"})
+
+    assert response.status_code == 200
+    assert len(subjects(response)) == 4
+
+
+@pytest.mark.parametrize("ticket_count", [3, 30])
+def test_queue_runs_the_same_queries_however_many_tickets(
+    alice, bob, category, client_for, django_assert_max_num_queries, ticket_count
+):
+    for number in range(ticket_count):
+        ticket = ticket_create(requester=alice, subject=f"Problem {number}", category=category)
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob, tags=[f"tag-{number}"]))
+    client = client_for(bob)
+
+    # session, user, count, tickets with their people/team/category, tags, team and category options
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("staff_queue"), {"status": [Status.NEW], "sort": "priority"})
+    assert len(subjects(response)) == min(ticket_count, 25)

@@ -1,0 +1,350 @@
+"""The Django admin for tickets. Every ticket write goes through tickets.services, so admin edits are audited.
+
+Reference data (teams, categories, tags) has no workflow or audit trail and is saved by the admin directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Model, QuerySet
+from django.forms.formsets import BaseFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+
+from helpdesk.admin_support import adopt_saved
+from tickets.exceptions import DomainError
+from tickets.models import Attachment, Category, Comment, Status, Tag, Team, Ticket, TicketEvent
+from tickets.permissions import TRIAGE_FIELDS
+from tickets.services import (
+    TicketChanges,
+    comment_create,
+    ticket_change_status,
+    ticket_create,
+    ticket_edit_content,
+    ticket_update,
+)
+from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
+
+TICKET_TIMESTAMPS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
+
+
+class ReadOnlyAdminMixin:
+    """For records written only by services (the audit trail, attachments): look, never touch."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ServiceErrorsAsMessagesMixin:
+    """A service refusing a save (DomainError) becomes an error message on the page instead of a 500.
+
+    Forms catch the foreseeable refusals in clean(); this is the net for the rest (e.g. a concurrent edit).
+    The admin's own transaction has been rolled back by the time the error arrives here.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except DomainError as error:
+            self.message_user(request, _describe_error(error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def _describe_error(error: DomainError) -> str:
+    details = "; ".join(message for messages_ in error.details.values() for message in messages_)
+    return f"{error.message} {details}".strip()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# --- reference data ---------------------------------------------------------------------------------------
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "member_count")
+    search_fields = ("name",)
+    # The model limits members to agents and admins; the autocomplete applies the same limit.
+    autocomplete_fields = ("members",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, team: Team) -> int:
+        return team.member_count
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "default_team", "is_active")
+    list_filter = ("is_active", "default_team")
+    list_select_related = ("default_team",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("default_team",)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "ticket_count")
+    search_fields = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return super().get_queryset(request).annotate(ticket_count=Count("tickets"))
+
+    @admin.display(description="tickets", ordering="ticket_count")
+    def ticket_count(self, tag: Tag) -> int:
+        return tag.ticket_count
+
+
+# --- tickets ----------------------------------------------------------------------------------------------
+
+
+class TicketAdminForm(forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = ("subject", "description", "requester", "status", "priority", "category", "team", "assignee", "tags")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Checked here, with the workflow's own table, so a refused move is a form error and not a service error.
+        # self.instance still holds the stored status: the form copies its values onto it only after clean().
+        old, new = self.instance.status, cleaned.get("status")
+        if self.instance.pk and "status" in self.changed_data and not is_allowed_transition(old, new):
+            allowed = ", ".join(sorted(ALLOWED_TRANSITIONS.get(old, ()))) or "nothing"
+            self.add_error("status", f"A ticket cannot move from {old} to {new}. Allowed from {old}: {allowed}.")
+        return cleaned
+
+
+def triage_changes_from(form: TicketAdminForm) -> TicketChanges:
+    """Only the triage fields the user actually changed, so ticket_update records exactly those."""
+    changed = {}
+    # Triage fields are audited: ticket_update records one TicketEvent per changed field.
+    for field in TRIAGE_FIELDS:
+        if field in form.changed_data:
+            value = form.cleaned_data[field]
+            changed[field] = [tag.name for tag in value] if field == "tags" else value
+    return TicketChanges(**changed)
+
+
+class CommentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Comment
+    fields = ("created_at", "author", "internal", "body")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        return super().get_queryset(request).select_related("author")
+
+
+class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = TicketEvent
+    fields = ("created_at", "kind", "field", "old_value", "new_value", "actor", "internal")
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketEvent]:
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Ticket)
+class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    form = TicketAdminForm
+    list_display = (
+        "id",
+        "subject",
+        "status",
+        "priority",
+        "requester",
+        "assignee",
+        "team",
+        "category",
+        "created_at",
+        "updated_at",
+    )
+    list_display_links = ("id", "subject")
+    list_filter = ("status", "priority", "team", "category", ("assignee", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("requester", "assignee", "team", "category")
+    search_fields = ("subject", "description", "requester__email")
+    autocomplete_fields = ("requester", "assignee", "team", "category", "tags")
+    inlines = (CommentInline, TicketEventInline)
+    actions = ("mark_resolved",)
+    add_fieldsets = (
+        (None, {"fields": ("requester", "subject", "description", "category", "priority")}),
+        ("Triage", {"fields": ("team", "assignee", "tags")}),
+    )
+    change_fieldsets = (
+        (None, {"fields": ("requester", "subject", "description", "status", "priority")}),
+        ("Triage", {"fields": ("category", "team", "assignee", "tags")}),
+        ("Timeline", {"fields": TICKET_TIMESTAMPS}),
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
+        # A new ticket always starts as "new" (ticket_create decides), so its status is not asked for.
+        return self.change_fieldsets if obj else self.add_fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> tuple[str, ...]:
+        # Who asked does not change after the fact, and the timestamps are the services' to keep.
+        return ("requester", *TICKET_TIMESTAMPS) if obj else ()
+
+    def get_inlines(self, request: HttpRequest, obj: Ticket | None) -> tuple[type[admin.TabularInline], ...]:
+        return self.inlines if obj else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        # Tickets are closed, not deleted: deleting would erase the audit trail with them.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: TicketAdminForm, change: bool) -> None:
+        if change:
+            self._save_change(request, obj, form)
+        else:
+            adopt_saved(obj, self._create(request, form))
+
+    def _create(self, request: HttpRequest, form: TicketAdminForm) -> Ticket:
+        data = form.cleaned_data
+        return ticket_create(
+            requester=data["requester"],
+            subject=data["subject"],
+            description=data["description"],
+            category=data["category"],
+            priority=data["priority"],
+            actor=request.user,
+            team=data["team"],
+            assignee=data["assignee"],
+            tags=[tag.name for tag in data["tags"]],
+        )
+
+    def _save_change(self, request: HttpRequest, ticket: Ticket, form: TicketAdminForm) -> None:
+        if {"subject", "description"} & set(form.changed_data):
+            ticket = ticket_edit_content(
+                ticket=ticket,
+                actor=request.user,
+                subject=form.cleaned_data["subject"],
+                description=form.cleaned_data["description"],
+            )
+        changes = triage_changes_from(form)
+        if vars(changes) != vars(TicketChanges()):
+            ticket_update(ticket=ticket, actor=request.user, changes=changes)
+
+    def save_related(
+        self, request: HttpRequest, form: TicketAdminForm, formsets: list[BaseFormSet], change: bool
+    ) -> None:
+        # Not form.save_m2m(): the tags were set by the service, with their audit event. Inlines still save.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.action(description="Mark resolved", permissions=["change"])
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        changed, refused = 0, 0
+        for ticket in queryset:
+            if ticket.status == Status.RESOLVED:
+                continue
+            try:
+                ticket_change_status(ticket=ticket, actor=request.user, status=Status.RESOLVED)
+            except DomainError:
+                refused += 1
+            else:
+                changed += 1
+        self.message_user(request, f"{_plural(changed, 'ticket')} marked resolved.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{_plural(refused, 'ticket')} refused: a closed ticket has to be reopened before it is resolved.",
+                messages.WARNING,
+            )
+
+
+# --- the conversation and the audit trail -----------------------------------------------------------------
+
+
+@admin.display(description="file")
+def attachment_download_link(attachment: Attachment) -> str:
+    # Attachments have no public URL: they are only served by the permission-checked download view.
+    return format_html('<a href="{}">{}</a>', reverse("attachment_download", args=[attachment.pk]), attachment.filename)
+
+
+class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Attachment
+    fields = (attachment_download_link, "size", "content_type", "created_at")
+    readonly_fields = fields
+    extra = 0
+
+
+class CommentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ("ticket", "body", "internal")
+
+
+@admin.register(Comment)
+class CommentAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Comments are added here (through comment_create, as the signed-in user) and never edited."""
+
+    form = CommentAdminForm
+    list_display = ("id", "ticket", "author", "internal", "created_at")
+    list_filter = ("internal", "created_at")
+    list_select_related = ("ticket", "author")
+    search_fields = ("body", "ticket__subject", "author__email")
+    autocomplete_fields = ("ticket",)
+    inlines = (AttachmentInline,)
+
+    def get_fields(self, request: HttpRequest, obj: Comment | None = None) -> tuple[str, ...]:
+        return ("ticket", "author", "internal", "body", "created_at") if obj else ("ticket", "body", "internal")
+
+    def get_inlines(self, request: HttpRequest, obj: Comment | None) -> tuple[type[admin.TabularInline], ...]:
+        return self.inlines if obj else ()
+
+    def has_change_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Comment, form: CommentAdminForm, change: bool) -> None:
+        data = form.cleaned_data
+        created = comment_create(
+            ticket=data["ticket"], author=request.user, body=data["body"], internal=data["internal"]
+        )
+        adopt_saved(obj, created)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("filename", "ticket", "size", "content_type", "created_at")
+    list_filter = ("content_type", "created_at")
+    list_select_related = ("ticket",)
+    search_fields = ("filename", "ticket__subject")
+    fields = ("ticket", "comment", attachment_download_link, "size", "content_type", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail: written only by tickets.services, so nobody may add, change or delete it here."""
+
+    list_display = ("ticket", "kind", "field", "old_value", "new_value", "actor", "internal", "created_at")
+    list_filter = ("kind", "internal", "created_at")
+    list_select_related = ("ticket", "actor")
+    search_fields = ("ticket__subject", "old_value", "new_value", "actor__email")
+    date_hierarchy = "created_at"

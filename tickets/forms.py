@@ -1,0 +1,196 @@
+"""Forms for the server-rendered pages. They validate and shape input; `tickets.services` does every write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Model, QuerySet
+
+from accounts.models import User
+from tickets.exceptions import DomainError, InvalidValue
+from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, TicketFilter
+from tickets.models import Category, Priority, Status, Team, Ticket
+from tickets.services import TicketChanges, normalize_tag_names
+from tickets.workflow import ALLOWED_TRANSITIONS
+
+# Services name the uploaded files "files" in their error details; on the pages that field is "attachments".
+DETAIL_FIELD_ALIASES = {"files": "attachments"}
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input, Django's documented recipe. Cleans to a list, empty when none were sent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        clean_one = super().clean
+        if isinstance(data, list | tuple):
+            return [clean_one(item, initial) for item in data]
+        return [clean_one(data, initial)] if data else []
+
+
+class PageForm(forms.Form):
+    """Labels without a trailing colon. Django 5.2 ties errors and help text to inputs with aria-describedby."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def form_add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal next to the fields it names, or above the form when it names none we show."""
+    for name, messages in error.details.items():
+        field = DETAIL_FIELD_ALIASES.get(name, name)
+        form.add_error(field if field in form.fields else None, messages)
+    if not error.details:
+        form.add_error(None, error.message)
+
+
+class TicketNewForm(PageForm):
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label="Not sure",
+        help_text="Choosing one sends your ticket straight to the right team.",
+    )
+    subject = forms.CharField(max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What happened, what you expected, and anything you already tried.",
+    )
+    attachments = MultipleFileField(help_text="Screenshots or documents, optional.")
+
+    def __init__(self, *args: Any, categories: QuerySet[Category], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+
+
+class ReplyForm(PageForm):
+    body = forms.CharField(
+        label="Message", widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown is supported."
+    )
+    attachments = MultipleFileField()
+
+
+class StaffReplyForm(ReplyForm):
+    internal = forms.BooleanField(
+        label="Internal note", required=False, help_text="Only agents and admins will see it."
+    )
+
+
+def status_choices_from(status: str) -> list[tuple[str, str]]:
+    """The current status and the ones the workflow allows next, in the workflow's own order."""
+    allowed = ALLOWED_TRANSITIONS.get(status, frozenset())
+    return [(value, label) for value, label in Status.choices if value == status or value in allowed]
+
+
+def _pk(value: Model | None) -> object:
+    return value.pk if value is not None else None
+
+
+class TicketPropertiesForm(PageForm):
+    status = forms.ChoiceField()
+    priority = forms.TypedChoiceField(choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="No team")
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
+    tags = forms.CharField(required=False, help_text="Comma-separated, for example: billing, vip")
+
+    def __init__(self, *args: Any, ticket: Ticket, categories: QuerySet[Category], **kwargs: Any) -> None:
+        kwargs["initial"] = {
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "assignee": ticket.assignee_id,
+            "team": ticket.team_id,
+            "category": ticket.category_id,
+            "tags": ", ".join(self._tag_names(ticket)),
+        }
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.fields["status"].choices = status_choices_from(ticket.status)
+        # The current assignee stays a choice even if deactivated, so saving other fields does not fail.
+        self.fields["assignee"].queryset = User.objects.staff() | User.objects.filter(pk=ticket.assignee_id)
+        self.fields["category"].queryset = categories
+
+    @staticmethod
+    def _tag_names(ticket: Ticket) -> list[str]:
+        # Sorted in Python so a prefetched `tags` is used rather than a new query.
+        return sorted(tag.name for tag in ticket.tags.all())
+
+    def clean_tags(self) -> list[str]:
+        try:
+            return normalize_tag_names(self.cleaned_data["tags"].split(","))
+        except InvalidValue as error:
+            raise forms.ValidationError(error.details.get("tags", [error.message])) from error
+
+    def changes(self) -> TicketChanges:
+        """Only what differs from the ticket now, so the audit trail records real edits and nothing else."""
+        data, ticket = self.cleaned_data, self.ticket
+        changed: dict[str, Any] = {}
+        if data["status"] != ticket.status:
+            changed["status"] = data["status"]
+        if data["priority"] != ticket.priority:
+            changed["priority"] = data["priority"]
+        for field in ("assignee", "team", "category"):
+            if _pk(data[field]) != getattr(ticket, f"{field}_id"):
+                changed[field] = data[field]
+        if sorted(data["tags"]) != self._tag_names(ticket):
+            changed["tags"] = data["tags"]
+        return TicketChanges(**changed)
+
+
+# The queue's sort options, each with a tie-breaker so pages never skip or repeat a ticket.
+SORT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "updated": ("-updated_at", "-id"),
+    "priority": ("-priority", "-created_at", "-id"),
+}
+SORT_CHOICES = [
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+    ("updated", "Recently updated"),
+    ("priority", "Priority, high to low"),
+]
+DEFAULT_SORT = "newest"
+
+
+class StaffQueueFilter(TicketFilter):
+    """The API's ticket filters, shaped for an HTML form: status as checkboxes, assignee as a choice, a sort."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
+    priority = django_filters.ChoiceFilter(
+        choices=[(p.label, p.label.capitalize()) for p in Priority],
+        method="filter_priority",
+        empty_label="Any priority",
+    )
+    assignee = django_filters.ChoiceFilter(
+        choices=[(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Unassigned")],
+        empty_label="Anyone",
+        method="filter_assignee",
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", label="Search", widget=forms.TextInput(attrs={"type": "search"})
+    )
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, empty_label=None, method="sort_tickets", label="Sort by")
+
+    class Meta(TicketFilter.Meta):
+        form = PageForm
+
+    def filter_queryset(self, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        return super().filter_queryset(queryset.order_by(*SORT_ORDERINGS[DEFAULT_SORT]))
+
+    def sort_tickets(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        return queryset.order_by(*SORT_ORDERINGS[value])

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tickets.views import attachments, requester, staff
+
+urlpatterns = [
+    path("", requester.home, name="home"),
+    path("tickets/", requester.ticket_list, name="ticket_list"),
+    path("tickets/new/", requester.ticket_new, name="ticket_new"),
+    path("tickets/<int:pk>/", requester.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/reply/", requester.ticket_reply, name="ticket_reply"),
+    path("staff/", staff.staff_queue, name="staff_queue"),
+    path("staff/tickets/<int:pk>/", staff.staff_ticket_detail, name="staff_ticket_detail"),
+    path("staff/tickets/<int:pk>/reply/", staff.staff_ticket_reply, name="staff_ticket_reply"),
+    path("staff/tickets/<int:pk>/update/", staff.staff_ticket_update, name="staff_ticket_update"),
+    path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
+]

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_http_methods
+
+from tickets.downloads import attachment_response
+from tickets.selectors import attachments_visible_to
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    # 404, never 403, for files the user may not see: whether an id exists is not theirs to learn.
+    attachment = get_object_or_404(attachments_visible_to(request.user), pk=pk)
+    return attachment_response(attachment)

@@ -1,0 +1,115 @@
+"""Pages for the people who ask for help: their tickets, a new ticket, one ticket's public conversation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tickets import permissions
+from tickets.exceptions import DomainError
+from tickets.forms import ReplyForm, TicketNewForm, form_add_domain_error
+from tickets.models import Status, Ticket
+from tickets.selectors import (
+    categories_visible_to,
+    comments_visible_to,
+    events_visible_to,
+    opening_attachments,
+    ticket_list_for,
+)
+from tickets.services import comment_create, ticket_create
+
+TICKET_LIST_PAGE_SIZE = 25
+
+
+@require_http_methods(["GET"])
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if permissions.is_staff_member(request.user):
+        return redirect("staff_queue")
+    return redirect("ticket_list")
+
+
+@require_http_methods(["GET"])
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    # "My tickets" are the ones I asked for, also for an agent who opened one for themselves.
+    tickets = ticket_list_for(request.user).filter(requester=request.user).order_by("-created_at", "-id")
+    page = Paginator(tickets, TICKET_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tickets/list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    categories = categories_visible_to(request.user).active()
+    form = TicketNewForm(request.POST or None, request.FILES or None, categories=categories)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = ticket_create(
+                requester=request.user,
+                subject=form.cleaned_data["subject"],
+                description=form.cleaned_data["description"],
+                category=form.cleaned_data["category"],
+                files=form.cleaned_data["attachments"],
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, f"Ticket #{ticket.pk} was created. We will get back to you soon.")
+            return redirect("ticket_detail", pk=ticket.pk)
+    if form.errors:
+        messages.error(request, "The ticket was not created. Please correct the errors below.")
+    return render(request, "tickets/new.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+@login_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if permissions.is_staff_member(request.user):
+        return redirect("staff_ticket_detail", pk=pk)
+    return _render_ticket_page(request, _visible_ticket(request, pk), ReplyForm())
+
+
+@require_http_methods(["POST"])
+@login_required
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible_ticket(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            comment_create(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["attachments"],
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your reply was sent.")
+            return redirect("ticket_detail", pk=ticket.pk)
+    else:
+        messages.error(request, "Your reply was not sent. Please correct the errors below.")
+    return _render_ticket_page(request, ticket, form)
+
+
+def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
+    # Someone else's ticket is a 404, never a 403: whether it exists is not theirs to learn.
+    return get_object_or_404(ticket_list_for(request.user), pk=pk)
+
+
+def _render_ticket_page(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "opening_attachments": opening_attachments(ticket),
+        "comments": comments_visible_to(request.user, ticket),
+        "events": events_visible_to(request.user, ticket),
+        "reply_form": reply_form,
+        "is_closed": ticket.status == Status.CLOSED,
+    }
+    return render(request, "tickets/detail.html", context)

@@ -1,0 +1,116 @@
+"""Pages for agents and admins: the queue, and one ticket with its internal notes, triage form and timeline."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tickets.exceptions import DomainError
+from tickets.forms import StaffQueueFilter, StaffReplyForm, TicketPropertiesForm, form_add_domain_error
+from tickets.models import Ticket
+from tickets.selectors import (
+    categories_visible_to,
+    comments_visible_to,
+    events_visible_to,
+    opening_attachments,
+    ticket_list_for,
+)
+from tickets.services import TicketChanges, comment_create, ticket_update
+from tickets.views.decorators import staff_required
+
+STAFF_QUEUE_PAGE_SIZE = 25
+
+
+@require_http_methods(["GET"])
+@login_required
+@staff_required
+def staff_queue(request: HttpRequest) -> HttpResponse:
+    filterset = StaffQueueFilter(request.GET, queryset=ticket_list_for(request.user), request=request)
+    page = Paginator(filterset.qs, STAFF_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "staff/queue.html", {"filter": filterset, "page": page})
+
+
+@require_http_methods(["GET"])
+@login_required
+@staff_required
+def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_staff_ticket_page(request, _staff_ticket(request, pk))
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _staff_ticket(request, pk)
+    form = StaffReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        internal = form.cleaned_data["internal"]
+        try:
+            comment_create(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                internal=internal,
+                files=form.cleaned_data["attachments"],
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Internal note added." if internal else "Reply sent to the requester.")
+            return redirect("staff_ticket_detail", pk=ticket.pk)
+    else:
+        messages.error(request, "Nothing was sent. Please correct the errors below.")
+    return _render_staff_ticket_page(request, ticket, reply_form=form)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _staff_ticket(request, pk)
+    form = TicketPropertiesForm(request.POST, ticket=ticket, categories=categories_visible_to(request.user))
+    if form.is_valid():
+        changes = form.changes()
+        if changes == TicketChanges():
+            messages.info(request, "Nothing to save: the ticket already looks like that.")
+            return redirect("staff_ticket_detail", pk=ticket.pk)
+        try:
+            ticket_update(ticket=ticket, actor=request.user, changes=changes)
+        except DomainError as error:
+            form_add_domain_error(form, error)
+            messages.error(request, f"The ticket was not updated. {error.message}")
+        else:
+            messages.success(request, "Ticket updated.")
+            return redirect("staff_ticket_detail", pk=ticket.pk)
+    else:
+        messages.error(request, "The ticket was not updated. Please correct the errors below.")
+    return _render_staff_ticket_page(request, ticket, properties_form=form)
+
+
+def _staff_ticket(request: HttpRequest, pk: int) -> Ticket:
+    return get_object_or_404(ticket_list_for(request.user), pk=pk)
+
+
+def _render_staff_ticket_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: StaffReplyForm | None = None,
+    properties_form: TicketPropertiesForm | None = None,
+) -> HttpResponse:
+    if properties_form is None:
+        properties_form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(request.user))
+    context = {
+        "ticket": ticket,
+        "opening_attachments": opening_attachments(ticket),
+        "comments": comments_visible_to(request.user, ticket),
+        "events": events_visible_to(request.user, ticket),
+        "reply_form": reply_form or StaffReplyForm(),
+        "properties_form": properties_form,
+    }
+    return render(request, "staff/ticket_detail.html", context)
