@@ -41,5 +41,8 @@ format: $(VENV)/.dev-installed
 migrations-check: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_lists.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

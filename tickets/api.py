@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -50,8 +51,8 @@ class TicketOrdering(OrderingFilter):
 
 def refuse_staff_only_fields(request: Request, fields: tuple[str, ...]) -> None:
     """A requester may not set triage fields: refuse the request rather than silently dropping them."""
-    if permissions.can_triage_ticket(request.user):
-        return
+    if permissions.can_triage_ticket(request.user) or not isinstance(request.data, Mapping):
+        return  # a body that is not an object is refused by the serializer with a clear message
     sent = [name for name in fields if name in request.data]
     if sent:
         raise NotPermitted(
