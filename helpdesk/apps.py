@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class HelpdeskConfig(AppConfig):
+    """The project package is an app too, for cross-cutting records such as idempotency keys."""
+
+    name = "helpdesk"
