@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
-from django_ratelimit.decorators import ratelimit
-from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -18,14 +17,17 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.authentication import BearerTokenAuthentication
-from accounts.models import User, normalize_email_address
+from accounts.models import User
 from accounts.serializers import (
     TokenRequestSerializer,
     UserCreateSerializer,
     UserSerializer,
     UserUpdateSerializer,
 )
+from helpdesk.idempotency import idempotent
+from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, errors, path_id
 from helpdesk.pagination import ById
+from helpdesk.ratelimits import CredentialsRateThrottle
 from tickets import permissions
 
 
@@ -38,6 +40,33 @@ class UserPermission(BasePermission):
         return permissions.can_manage_users(request.user)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List users",
+        description="Agents and admins only.",
+        responses={200: UserSerializer, **errors(400, 403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a user",
+        description="Agents and admins only.",
+        parameters=[path_id("id", "The user's id.")],
+        responses={200: UserSerializer, **errors(400, 403, 404)},
+    ),
+    create=extend_schema(
+        summary="Create a user",
+        description="Admins only. Without a `password` the account has no usable password until one is set.",
+        parameters=[IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
+        request={"application/json": UserCreateSerializer},
+        responses={201: UserSerializer, **errors(*BODY_ERRORS, 403, 409, 422)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a user",
+        description="Admins only; nobody changes their own role.",
+        parameters=[path_id("id", "The user's id.")],
+        request={"application/json": UserUpdateSerializer},
+        responses={200: UserSerializer, **errors(*BODY_ERRORS, 403, 404)},
+    ),
+)
 class UserViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -54,6 +83,7 @@ class UserViewSet(
     def get_queryset(self) -> QuerySet[User]:
         return User.objects.all()
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = UserCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -75,21 +105,22 @@ class UserViewSet(
         return self.partial_update(request, *args, **kwargs)
 
 
-def _token_rate(group: str, request: Any) -> str:
-    return settings.API_TOKEN_RATE
-
-
-def _submitted_email(group: str, request: Request) -> str:
-    """Counted per account as well as per address, whatever the body's format (JSON or form)."""
-    email = request.data.get("email", "") if hasattr(request.data, "get") else ""
-    return normalize_email_address(str(email))
-
-
+@extend_schema(
+    summary="Get a bearer token",
+    description="Exchange an email and password for a bearer token. The token is shown once: only its hash is "
+    "stored. Send it as `Authorization: Bearer <token>`. Strictly rate limited per client address and per account.",
+    tags=["auth"],
+    auth=[],
+    request={"application/json": TokenRequestSerializer},
+    responses={
+        201: inline_serializer("IssuedToken", fields={"token": serializers.CharField(help_text="The secret.")}),
+        **errors(*BODY_ERRORS, 401),
+    },
+)
 @api_view(["POST"])
 @authentication_classes([BearerTokenAuthentication])  # no session: no CSRF dance for scripts
 @permission_classes([AllowAny])
-@ratelimit(key="ip", rate=_token_rate, block=True)
-@ratelimit(key=_submitted_email, rate=_token_rate, block=True)
+@throttle_classes([CredentialsRateThrottle])  # strict: per client address and per submitted account
 def token_issue(request: Request) -> Response:
     """Exchange an email and password for a bearer token (shown once)."""
     serializer = TokenRequestSerializer(data=request.data)
@@ -102,6 +133,7 @@ def token_issue(request: Request) -> Response:
     return Response({"token": secret}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(summary="Who am I", tags=["auth"], responses={200: UserSerializer, **errors(400)})
 @api_view(["GET"])
 def me(request: Request) -> Response:
     return Response(UserSerializer(request.user).data)

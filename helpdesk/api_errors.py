@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views import defaults
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,9 +41,7 @@ def _as_messages(value: Any) -> Any:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
-    if isinstance(exc, Ratelimited):
-        exc = exceptions.Throttled(wait=60, detail="Too many requests. Slow down and retry later.")
-    elif isinstance(exc, RequestDataTooBig):
+    if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("request_too_large", "The request body is too large."),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,

@@ -7,3 +7,8 @@ class HelpdeskConfig(AppConfig):
     """The project package is an app too, for cross-cutting records such as idempotency keys."""
 
     name = "helpdesk"
+
+    def ready(self) -> None:
+        from helpdesk.metrics import register_collectors
+
+        register_collectors()

@@ -1,13 +1,76 @@
-"""Cursor pagination for every API list: stable under inserts, and no COUNT(*) on each page."""
+"""Cursor pagination for every API list: stable under inserts, and no COUNT(*) on each page.
+
+Every list is strict about its query string: a misspelt filter or a page size out of range is a 400 naming the
+parameter, never a silently unfiltered or resized page. The check lives here because every list paginates.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.db.models import Model, QuerySet
+from django_filters import Filter
+from django_filters.widgets import SuffixedMultiWidget
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
 
-class ById(CursorPagination):
+class StrictCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Model], request: Request, view: APIView | None = None
+    ) -> list[Model] | None:
+        allowed = {self.cursor_query_param, self.page_size_query_param, *view_query_params(view, queryset)}
+        refuse_unknown_query_params(request, allowed)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [f"Use a whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
+
+
+def refuse_unknown_query_params(request: Request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+
+
+def view_query_params(view: APIView | None, queryset: QuerySet[Model]) -> set[str]:
+    """What the view's filter backends read: filterset fields, `ordering`, `search`; and DRF's `format`."""
+    names = {api_settings.URL_FORMAT_OVERRIDE} if api_settings.URL_FORMAT_OVERRIDE else set()
+    for backend_class in getattr(view, "filter_backends", ()):
+        backend = backend_class()
+        names |= {getattr(backend, param) for param in ("ordering_param", "search_param") if hasattr(backend, param)}
+        if hasattr(backend, "get_filterset_class"):
+            filterset_class = backend.get_filterset_class(view, queryset)
+            if filterset_class is not None:
+                for name, filter_ in filterset_class.base_filters.items():
+                    names.update(_query_params_of(name, filter_))
+    return names
+
+
+def _query_params_of(name: str, filter_: Filter) -> list[str]:
+    """A filter reads its own name, or one parameter per part for range filters (`<name>_min`, `<name>_max`)."""
+    widget: Any = filter_.extra.get("widget") or filter_.field_class.widget
+    widget = widget() if isinstance(widget, type) else widget
+    if isinstance(widget, SuffixedMultiWidget):
+        return [widget.suffixed(name, suffix) for suffix in widget.suffixes]
+    if isinstance(widget, forms.MultiWidget):
+        return [f"{name}{suffix}" for suffix in widget.widgets_names]
+    return [name]
+
+
+class ById(StrictCursorPagination):
     ordering = ("id",)
 
 

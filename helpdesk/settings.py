@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,8 +51,16 @@ def check_production_settings() -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 50 characters")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the host names this site serves")
+    # Credentials shared with a plain-HTTP origin are readable by anyone on that origin's network path.
+    plain_http_origins = [origin for origin in CORS_ALLOWED_ORIGINS if origin.startswith("http://")]
+    if CORS_ALLOW_CREDENTIALS and plain_http_origins:
+        problems.append(
+            "CORS_ALLOWED_ORIGINS must be https:// origins when CORS_ALLOW_CREDENTIALS is on, not "
+            + ", ".join(plain_http_origins)
+        )
     if problems:
         raise ImproperlyConfigured("Refusing to start with DEBUG=False: " + "; ".join(problems))
+
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_ratelimit",  # installed for its system checks on the cache it counts in
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -83,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "helpdesk.ratelimits.RateLimitHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -179,17 +191,81 @@ REST_FRAMEWORK = {
 
 # --- API contract: OpenAPI schema and docs ----------------------------------------------------------------
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+API_DESCRIPTION = """\
+The helpdesk's REST API: tickets, their conversation and audit trail, categories, teams and users.
+
+**Authentication.** Exchange an email and password for a token at `POST /api/v1/auth/token/` (shown once), then send
+`Authorization: Bearer <token>` on every request. Requesters see only their own tickets; another user's object
+answers 404, never 403, so ids cannot be probed.
+
+**Paths.** Every path works with or without its trailing slash.
+
+**Pagination.** Lists are cursor-paginated: `{"next": url|null, "previous": url|null, "results": [...]}`. Follow
+`next` until it is null; `page_size` is 1 to 100. Unknown query parameters are refused with 400.
+
+**Errors.** Every failure has one body, `{"error": {"code", "message", "details"}}`: branch on `code` (stable), show
+`message`, and find per-field messages in `details`.
+
+**Rate limits.** Reads, writes and credential requests have separate limits. Every response carries
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over the limit the answer is 429 with `Retry-After`.
+
+**Idempotent creates.** Send an `Idempotency-Key` header with any POST that creates something. A retry with the same
+key and body replays the first response instead of creating a duplicate; the same key with another body is 422
+`idempotency_key_reused`; a retry while the first is still running is 409.
+
+**Optimistic concurrency.** `GET /api/v1/tickets/{id}/` returns an `ETag`. Send it as `If-Match` with your PATCH;
+if the ticket changed in between, the PATCH is refused with 412 `precondition_failed`.
+"""
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": API_DESCRIPTION,
+    # Create and PATCH bodies have their own serializers, so requests and responses get their own components.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # `tickets/{ticket_pk}/comments` is documented as `tickets/{ticket_id}/comments`: integrators never see `pk`.
+    "SCHEMA_COERCE_PATH_PK_SUFFIX": True,
+    # Integrators read the contract before they have a token: schema and docs are public, and a stale token
+    # or a session cookie does not change what they are shown.
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from drf-spectacular-sidecar, served by whitenoise: no CDN, nothing for the CSP to allow.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "accounts.models.Role", "StatusEnum": "tickets.models.Status"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "helpdesk.openapi.document_cross_cutting_behaviour",
+    ],
+}
 
 # --- Cache and rate limits --------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if REDIS_URL:
+    # django-redis: atomic increments shared by every worker and host, and on django-ratelimit's supported list.
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
+    # Without Redis, memory: counts are exact and atomic within a process but not shared, so with WORKERS gunicorn
+    # processes (`make run` starts 2) a client may get up to WORKERS times each limit. Good enough for development
+    # and a single process; set REDIS_URL wherever the limits must hold. The file and database caches would share
+    # counts between workers but increment by read-then-write (lost counts under concurrency, the race
+    # django-ratelimit's E003 warns of), write to disk on every API request, and the database one needs
+    # `createcachetable`. tests/conftest.py also relies on this being the memory cache when it clears it.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-API_TOKEN_RATE = env_str("API_TOKEN_RATE", "10/m")
+    # django-ratelimit flags every cache but memcached and django-redis: E003 "not shared", W001 "not supported".
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_USE_CACHE = "default"
-# LocMemCache is per process; acceptable for a single-process development server, Redis in production.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# django-ratelimit's `ip` key and our own counting read the client address through one function.
+RATELIMIT_IP_META_KEY = "helpdesk.ratelimits.client_ip"
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")  # IPs or CIDRs whose X-Forwarded-For is believed
+RATE_LIMIT_CREDENTIALS = env_str("RATE_LIMIT_CREDENTIALS", "10/m")  # per client address and per account
+RATE_LIMIT_WRITES = env_str("RATE_LIMIT_WRITES", "30/m")  # per user, per client address when anonymous
+RATE_LIMIT_READS = env_str("RATE_LIMIT_READS", "300/m")  # per user, per client address when anonymous
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["helpdesk.ratelimits.ApiRateThrottle"]
 
 # --- Browser safety: sessions, CSRF, CORS, CSP and security headers ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -200,20 +276,122 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Our pages link to nothing that needs our URLs in its Referer, and nothing else may open a window onto them.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# HTTPS in production. Probes and the metrics scraper talk plain HTTP to the container, so they are never
+# redirected (SECURE_REDIRECT_EXEMPT matches the path without its leading slash).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is a deliberate, hard-to-undo promise for the whole domain; off is a choice, not an oversight.
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+
+# CORS, for browser front-ends on other origins calling the API. Pages and the admin never answer cross-origin.
+_cors_origins = [origin.rstrip("/") for origin in env_list("CORS_ALLOWED_ORIGINS")]
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ALLOW_ALL_ORIGINS", False) or "*" in _cors_origins
+CORS_ALLOWED_ORIGINS = [origin for origin in _cors_origins if origin != "*"]
+CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS", False)
+# The defaults (accept, authorization, content-type, x-csrftoken, ...) plus the API's own request headers.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key", "if-match", "if-none-match", "x-request-id")
+# Without this a browser script cannot read the rate limit, the ETag for If-Match, or the id to quote to support.
+CORS_EXPOSE_HEADERS = (
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "ETag",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+)
+
+
+def check_cors_settings() -> None:
+    """Any origin with credentials would let every web site act as the signed-in user; refused even in DEBUG."""
+    if CORS_ALLOW_ALL_ORIGINS and CORS_ALLOW_CREDENTIALS:
+        raise ImproperlyConfigured(
+            "Refusing to start: CORS_ALLOW_CREDENTIALS cannot be combined with a wildcard origin "
+            "(CORS_ALLOW_ALL_ORIGINS, or * in CORS_ALLOWED_ORIGINS); list the trusted origins instead"
+        )
+
+
+check_cors_settings()
+
+# Content Security Policy (django-csp 4), with no 'unsafe-inline' for scripts or styles. Our templates have no
+# inline script, style or handler; Django 5.2's admin loads only script files, has no style= attributes, and its
+# scripts set styles through the DOM, which CSP allows. The one inline block, Swagger UI's page style
+# (templates/drf_spectacular/swagger_ui.html), carries nonce="{{ request.csp_nonce }}"; django-csp puts a nonce
+# into the header only on responses that used one.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: for the small inline images in Swagger UI's style sheet (the admin's are files).
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # --- API behaviour: idempotent creates, conditional updates, request size limits -------------------------
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)  # how long a retried create is replayed
+# DRF's parsers read JSON and form bodies themselves, past DATA_UPLOAD_MAX_MEMORY_SIZE: they get their own limit.
+# Multipart bodies are limited to ATTACHMENT_MAX_BYTES x ATTACHMENT_MAX_FILES + DATA_UPLOAD_MAX_MEMORY_SIZE.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "helpdesk.limits.LimitedJSONParser",
+    "helpdesk.limits.LimitedMultiPartParser",
+    "helpdesk.limits.LimitedFormParser",
+]
 
 # --- Observability: structured logs, request ids, metrics ------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", "json")  # "json" (one object per line) or "plain" (for reading in a terminal)
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links in emails
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "helpdesk.observability.RequestIdLogFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Our request line replaces Django's own warning for every 4xx.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR"},
+    },
 }
 
 

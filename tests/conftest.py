@@ -28,10 +28,11 @@ def _fast_and_isolated(settings: object, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> None:
-    from django.core.cache import cache
+def _clear_cache(_fast_and_isolated: None) -> None:
+    """Depends on the settings fixture so it clears the test's cache, never a developer's real Redis."""
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
 
 
 @pytest.fixture

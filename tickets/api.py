@@ -9,20 +9,36 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.conditional import if_match_etags, none_match
+from helpdesk.idempotency import idempotent
+from helpdesk.openapi import (
+    BODY_ERRORS,
+    ETAG,
+    IDEMPOTENCY_KEY,
+    IDEMPOTENT_REPLAYED,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    TICKET_ID,
+    errors,
+    path_id,
+)
 from helpdesk.pagination import ById, NewestFirst, OldestFirst
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
+from tickets.etags import ticket_etag
 from tickets.exceptions import NotPermitted
-from tickets.filters import TicketFilter
+from tickets.filters import ID_MAX, ID_PATTERN, TicketFilter
 from tickets.models import Category, Comment, Team, Ticket, TicketEvent
 from tickets.serializers import (
     CategorySerializer,
@@ -61,6 +77,60 @@ def refuse_staff_only_fields(request: Request, fields: tuple[str, ...]) -> None:
         )
 
 
+# Filter parameters whose type or meaning django-filter cannot tell the schema generator.
+TICKET_LIST_PARAMETERS = [
+    OpenApiParameter(
+        name="assignee",
+        type=str,
+        pattern=rf"^(me|none|{ID_PATTERN})$",
+        description="A user id, `me` (assigned to you) or `none` (unassigned).",
+    ),
+    OpenApiParameter(
+        name="requester",
+        type={"type": "integer", "minimum": 1, "maximum": ID_MAX},
+        description="The requester's user id.",
+    ),
+    OpenApiParameter(name="q", type=str, description="Text in the subject or the description."),
+    OpenApiParameter(
+        name="ordering",
+        type=str,
+        pattern=r"^-?(created_at|updated_at|priority)(,-?(created_at|updated_at|priority))*$",
+        description="Comma-separated `created_at`, `updated_at`, `priority`; `-` in front for descending. "
+        "Newest first by default.",
+    ),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the tickets you may see",
+        description="Requesters see their own tickets; agents and admins see every ticket. Newest first unless "
+        "`ordering` says otherwise.",
+        parameters=TICKET_LIST_PARAMETERS,
+        responses={200: TicketSerializer, **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a ticket",
+        parameters=[path_id("id", "The ticket's id."), IF_NONE_MATCH, ETAG],
+        responses={200: TicketSerializer, 304: NOT_MODIFIED, **errors(400, 404)},
+    ),
+    create=extend_schema(
+        summary="Open a ticket",
+        description="Requesters may send only `subject`, `description` and `category`; the other fields are for "
+        "agents and admins, and a requester sending them is refused with 403.",
+        parameters=[IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
+        request={"application/json": TicketCreateSerializer},
+        responses={201: TicketSerializer, **errors(*BODY_ERRORS, 403, 409, 422)},
+    ),
+    partial_update=extend_schema(
+        summary="Triage a ticket",
+        description="Agents and admins only. Only the fields sent are changed. A status move the workflow does not "
+        "allow is refused with 409 `invalid_transition`.",
+        parameters=[path_id("id", "The ticket's id."), IF_MATCH, ETAG],
+        request={"application/json": TicketUpdateSerializer},
+        responses={200: TicketSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 412)},
+    ),
+)
 class TicketViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -77,6 +147,7 @@ class TicketViewSet(
     def get_queryset(self) -> QuerySet[Ticket]:
         return selectors.tickets_visible_to(self.request.user).prefetch_related("tags")
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         refuse_staff_only_fields(request, permissions.STAFF_ONLY_CREATE_FIELDS)
         serializer = TicketCreateSerializer(data=request.data)
@@ -95,6 +166,14 @@ class TicketViewSet(
         )
         return Response(self._ticket_body(ticket), status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self.get_object()
+        etag = ticket_etag(ticket)
+        if none_match(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        body = TicketSerializer(ticket, context=self.get_serializer_context()).data
+        return Response(body, headers={"ETag": etag})
+
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
         refuse_staff_only_fields(request, permissions.TRIAGE_FIELDS)
@@ -103,8 +182,12 @@ class TicketViewSet(
         serializer = TicketUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = services.TicketChanges(**serializer.validated_data)
-        ticket = services.ticket_update(ticket=ticket, actor=request.user, changes=changes)
-        return Response(self._ticket_body(ticket))
+        ticket = services.ticket_update(
+            ticket=ticket, actor=request.user, changes=changes, expected_etags=if_match_etags(request)
+        )
+        fresh = self.get_queryset().get(pk=ticket.pk)
+        body = TicketSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(body, headers={"ETag": ticket_etag(fresh)})
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not kwargs.get("partial"):
@@ -120,17 +203,37 @@ def _visible_ticket(request: Request, ticket_pk: int) -> Ticket:
     return get_object_or_404(selectors.tickets_visible_to(request.user), pk=ticket_pk)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a ticket's comments",
+        description="Oldest first. Requesters never see internal notes.",
+        tags=["comments"],
+        parameters=[TICKET_ID],
+        filters=False,  # no filters here; skips django-filter's look at the queryset, which needs a ticket
+        responses={200: CommentSerializer, **errors(400, 404)},
+    ),
+    create=extend_schema(
+        summary="Comment on a ticket",
+        description="JSON, or `multipart/form-data` to attach `files`. Only agents and admins may write internal "
+        "notes (403). A closed ticket takes no comments (409 `ticket_closed`); a file over the size limit is "
+        "413 `file_too_large`.",
+        tags=["comments"],
+        parameters=[TICKET_ID, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
+        request={"application/json": CommentCreateSerializer, "multipart/form-data": CommentCreateSerializer},
+        responses={201: CommentSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 422)},
+    ),
+)
 class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """`/tickets/{id}/comments/`: the conversation; requesters never see internal notes."""
 
     serializer_class = CommentSerializer
     pagination_class = OldestFirst
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Comment]:
         ticket = _visible_ticket(self.request, self.kwargs["ticket_pk"])
         return selectors.comments_visible_to(self.request.user, ticket)
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = _visible_ticket(request, kwargs["ticket_pk"])
         serializer = CommentCreateSerializer(data=request.data)
@@ -148,6 +251,15 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a ticket's audit trail",
+        tags=["events"],
+        parameters=[TICKET_ID],
+        filters=False,  # no filters here; skips django-filter's look at the queryset, which needs a ticket
+        responses={200: TicketEventSerializer, **errors(400, 404)},
+    ),
+)
 class TicketEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """`/tickets/{id}/events/`: the audit trail; requesters see only public events."""
 
@@ -159,6 +271,18 @@ class TicketEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.events_visible_to(self.request.user, ticket)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List categories",
+        description="Requesters see the active ones.",
+        responses={200: CategorySerializer, **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a category",
+        parameters=[path_id("id", "The category's id.")],
+        responses={200: CategorySerializer, **errors(400, 404)},
+    ),
+)
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CategorySerializer
     pagination_class = ById
@@ -174,6 +298,19 @@ class IsStaffMember(BasePermission):
         return permissions.is_staff_member(request.user)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List teams",
+        description="Agents and admins only.",
+        responses={200: TeamSerializer, **errors(400, 403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a team",
+        description="Agents and admins only.",
+        parameters=[path_id("id", "The team's id.")],
+        responses={200: TeamSerializer, **errors(400, 403, 404)},
+    ),
+)
 class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TeamSerializer
     pagination_class = ById
@@ -181,6 +318,23 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Team.objects.prefetch_related("members")
 
 
+@extend_schema(
+    summary="Download an attachment",
+    description="The file itself, with its own `Content-Type`; images may be shown inline, anything else is a "
+    "download. Only users who may see the attachment's ticket and comment get it.",
+    tags=["attachments"],
+    parameters=[
+        path_id("id", "The attachment's id."),
+        OpenApiParameter(
+            "Content-Disposition",
+            type=str,
+            location=OpenApiParameter.HEADER,
+            response=[200],
+            description="`inline` or `attachment`, with the original file name.",
+        ),
+    ],
+    responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."), **errors(400, 404)},
+)
 @api_view(["GET"])
 def attachment_download(request: Request, pk: int) -> FileResponse:
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)

@@ -36,3 +36,10 @@ class InvalidValue(DomainError):
 class FileTooLarge(DomainError):
     status_code = 413
     code = "file_too_large"
+
+
+class PreconditionFailed(DomainError):
+    """The ticket changed since the client read it (its `If-Match` no longer matches): nothing was applied."""
+
+    status_code = 412
+    code = "precondition_failed"

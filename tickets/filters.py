@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import django_filters
+from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
+from django_filters.fields import IsoDateTimeField
 
 from tickets.models import Category, Priority, Status, Team, Ticket
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """`?status=new,open`: a comma-separated list, each value checked against the choices."""
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """Any ISO 8601 offset in, UTC out, or a 400.
+
+    Python accepts offsets up to ±23:59 and every day of years 1 to 9999; the databases do not. PostgreSQL refuses
+    offsets beyond ±15:59, and SQLite's adapter overflows converting the calendar's first and last days to UTC.
+    Converting here turns both into a validation error instead of a server error at query time.
+    """
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("This date and time is out of range.", code="out_of_range") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+# Ids are bigints on every supported database; a longer number is no id, and must not reach the database (SQLite
+# cannot even bind it). Eighteen digits stay below 2**63 - 1.
+ID_MAX = 2**63 - 1
+ID_PATTERN = r"\d{1,18}"
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id: `1.5` or a number no database stores is a 400, not a silent truncation or a crash."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, min_value=1, max_value=ID_MAX, **kwargs)
 
 
 ASSIGNEE_ME = "me"
@@ -24,15 +66,15 @@ class TicketFilter(django_filters.FilterSet):
     )
     assignee = django_filters.CharFilter(
         method="filter_assignee",
-        validators=[RegexValidator(r"^(me|none|\d+)$", "Use a user id, “me” or “none”.")],
+        validators=[RegexValidator(rf"^(me|none|{ID_PATTERN})$", "Use a user id, “me” or “none”.")],
         help_text="A user id, “me” or “none”.",
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any team")
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label="Any category")
-    requester = django_filters.NumberFilter(field_name="requester_id")
+    requester = IdFilter(field_name="requester_id")
     tag = django_filters.CharFilter(field_name="tags__name")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = django_filters.CharFilter(method="filter_text", label="Search")
 
     class Meta:

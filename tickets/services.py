@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import mimetypes
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from tickets import permissions
-from tickets.exceptions import FileTooLarge, InvalidTransition, InvalidValue, NotPermitted, TicketClosed
+from tickets.etags import ticket_etag
+from tickets.exceptions import (
+    FileTooLarge,
+    InvalidTransition,
+    InvalidValue,
+    NotPermitted,
+    PreconditionFailed,
+    TicketClosed,
+)
 from tickets.markdown import render_markdown
 from tickets.models import (
     Attachment,
@@ -33,6 +41,12 @@ from tickets.models import (
     Team,
     Ticket,
     TicketEvent,
+)
+from tickets.notifications import (
+    notify_assignee,
+    notify_requester_of_reply,
+    notify_requester_of_status,
+    schedule_notification,
 )
 from tickets.workflow import REOPENED_BY_REQUESTER_REPLY, is_allowed_transition
 
@@ -224,6 +238,8 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str, sys
         ticket.closed_at = None
     ticket.save(update_fields=["status", "updated_at", "resolved_at", "closed_at"])
     _record_event(ticket=ticket, actor=actor, kind=EventKind.STATUS, field="status", old=old, new=status)
+    if status == Status.RESOLVED:
+        schedule_notification(notify_requester_of_status, ticket_id=ticket.pk)
     return ticket
 
 
@@ -232,11 +248,19 @@ def _allowed_from(status: str) -> list[str]:
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, actor: User, changes: TicketChanges) -> Ticket:
-    """Apply a triage edit: each changed field is saved and recorded as its own audit event."""
+def ticket_update(
+    *, ticket: Ticket, actor: User, changes: TicketChanges, expected_etags: Collection[str] | None = None
+) -> Ticket:
+    """Apply a triage edit: each changed field is saved and recorded as its own audit event.
+
+    `expected_etags` (a client's If-Match) makes the edit conditional: it applies only if the ticket's current
+    ETag is one of them. The check runs under the row lock, so of two edits made from the same read only one wins.
+    """
     requested = {name: value for name, value in vars(changes).items() if value is not UNSET}
     if requested and not permissions.can_triage_ticket(actor):
         raise NotPermitted("Only agents and admins may change these fields.", details=_staff_only(requested))
+    if expected_etags is not None:
+        _ensure_unchanged(_locked(ticket), expected_etags)
     if "status" in requested:
         ticket = ticket_change_status(ticket=ticket, actor=actor, status=requested.pop("status"))
     ticket = _locked(ticket)
@@ -257,12 +281,22 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: TicketChanges) -> Tic
         if field == "priority":
             old, new = Priority(old).label, Priority(new).label
         _record_event(ticket=ticket, actor=actor, kind=field, field=field, old=old, new=new)
+        if field == "assignee" and new is not None and new.pk != actor.pk:
+            schedule_notification(notify_assignee, ticket_id=ticket.pk, assignee_id=new.pk)
     if changed_fields:
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=[*changed_fields, "updated_at"])
     if "tags" in requested:
         _ticket_set_tags(ticket=ticket, actor=actor, names=requested["tags"])
     return ticket
+
+
+def _ensure_unchanged(ticket: Ticket, expected_etags: Collection[str]) -> None:
+    if ticket_etag(ticket) not in expected_etags:
+        raise PreconditionFailed(
+            "The ticket has changed since you read it. Fetch it again and retry.",
+            details={"If-Match": ["Does not match the ticket's current ETag."]},
+        )
 
 
 @transaction.atomic
@@ -315,6 +349,8 @@ def comment_create(
         raise TicketClosed("This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]})
 
     comment = _comment_save(ticket=ticket, author=author, body=body, internal=internal)
+    if is_staff_author and not internal:
+        schedule_notification(notify_requester_of_reply, comment_id=comment.pk)
     _attachments_save(ticket=ticket, comment=comment, actor=author, files=files)
 
     now = comment.created_at

@@ -70,7 +70,7 @@ def test_415_for_an_unsupported_content_type(api_client_for, alice):
 
 
 def test_429_when_rate_limited(api_client_for, settings):
-    settings.API_TOKEN_RATE = "1/m"
+    settings.RATE_LIMIT_CREDENTIALS = "1/m"
     client = api_client_for(None)
     client.post("/api/v1/auth/token", {"email": "a@example.com", "password": "x"}, format="json")
     response = client.post("/api/v1/auth/token", {"email": "a@example.com", "password": "x"}, format="json")

@@ -66,7 +66,7 @@ def test_a_deactivated_users_token_stops_working(api_client_for, alice):
 
 
 def test_token_requests_are_rate_limited_with_429(api_client_for, alice, settings):
-    settings.API_TOKEN_RATE = "3/m"
+    settings.RATE_LIMIT_CREDENTIALS = "3/m"
     client = api_client_for(None)
     codes = [client.post(URL, {"email": alice.email, "password": "x"}, format="json").status_code for _ in range(5)]
     assert codes[:3] == [401, 401, 401]
@@ -74,7 +74,7 @@ def test_token_requests_are_rate_limited_with_429(api_client_for, alice, setting
     response = client.post(URL, {"email": alice.email, "password": PASSWORD}, format="json")
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "throttled"
-    assert response["Retry-After"] == "60"
+    assert 1 <= int(response["Retry-After"]) <= 60
 
 
 def test_me_describes_the_current_user(api_client_for, bob):

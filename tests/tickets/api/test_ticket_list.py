@@ -133,9 +133,13 @@ def test_cursor_pagination_walks_every_ticket_once(api_client_for, bob, alice):
     assert sorted(seen) == sorted(created)
 
 
-def test_page_size_is_capped_at_100(api_client_for, bob, alice):
+def test_page_size_goes_up_to_100_and_more_is_refused(api_client_for, bob, alice):
     Ticket.objects.bulk_create(Ticket(requester=alice, subject=f"bulk {i}") for i in range(105))
-    assert len(ids(api_client_for(bob).get(f"{URL}?page_size=1000"))) == 100
+    client = api_client_for(bob)
+    assert len(ids(client.get(f"{URL}?page_size=100"))) == 100
+    response = client.get(f"{URL}?page_size=1000")
+    assert response.status_code == 400
+    assert "page_size" in response.json()["error"]["details"]
 
 
 @pytest.mark.parametrize("page_size", [5, 50])

@@ -1,0 +1,200 @@
+"""`Idempotency-Key` on API creates: a retried POST returns the first response instead of creating a second object.
+
+Put `@idempotent` on a create: a viewset's `create` method, or an `@api_view` function (below `@api_view`).
+
+- No header: the create runs as usual. An empty key or one over 255 characters: 400.
+- Keys belong to the user who sent them; the same key from two users is two keys.
+- First use: the key is claimed (a committed in-flight row), the create runs, and its response is stored in the
+  same transaction as the objects it created, so a crash leaves neither or both.
+- Same key, same request (method, path and body) within IDEMPOTENCY_KEY_TTL_HOURS: the stored response again,
+  with `Idempotent-Replayed: true`, and nothing is created.
+- Same key, different request: 422 `idempotency_key_reused`. Still running: 409 `idempotency_key_in_progress`.
+- A create that raises (validation, permission, a domain error, a crash) or answers 5xx wrote nothing, because
+  services are atomic: its claim is released, so a corrected retry with the same key runs.
+- Expired keys are ignored and taken over; `manage.py purge_idempotency_keys` deletes them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.http import QueryDict
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from helpdesk.models import IdempotencyRecord, IdempotencyState
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+# An expired key can be taken over by two retries at once; the loser tries again rather than failing at once.
+CLAIM_ATTEMPTS = 3
+
+Handler = Callable[..., Response]
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was already used for a different request. Use a new key."
+
+
+class IdempotencyKeyInProgress(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_key_in_progress"
+    default_detail = "A request with this Idempotency-Key is still being processed. Retry shortly."
+
+
+def idempotent(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        request = next(arg for arg in args[:2] if isinstance(arg, Request))
+        return run_idempotently(request, lambda: handler(*args, **kwargs))
+
+    return wrapper
+
+
+def run_idempotently(request: Request, run: Callable[[], Response]) -> Response:
+    key = request.headers.get(HEADER)
+    if key is None or not request.user.is_authenticated:
+        return run()
+    _validate_key(key)
+    fingerprint = request_fingerprint(request)
+    record, claimed = _claim(
+        user=request.user, key=key, method=request.method, path=request.path, fingerprint=fingerprint
+    )
+    if claimed:
+        return _run_claimed(record, run)
+    return _answer_for_existing(record, fingerprint)
+
+
+def _validate_key(key: str) -> None:
+    printable = all(" " <= char <= "~" for char in key)  # what HTTP allows in a header, and any database stores
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or not printable:
+        raise exceptions.ValidationError(
+            {HEADER: [f"Send a key of 1 to {MAX_KEY_LENGTH} printable ASCII characters, such as a UUID."]}
+        )
+
+
+def request_fingerprint(request: Request) -> str:
+    """SHA-256 of what the request asks for: method, path and the parsed body.
+
+    The parsed body, not the bytes: JSON key order and whitespace, and a multipart boundary, do not make a
+    different request. Files count by name, size and a hash of their content.
+    """
+    canonical = [request.method, request.path, _canonical_body(request.data)]
+    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _canonical_body(data: Any) -> Any:
+    if isinstance(data, QueryDict):  # form and multipart bodies; their values may be files
+        return {key: [_canonical_value(value) for value in data.getlist(key)] for key in data}
+    return data
+
+
+def _canonical_value(value: Any) -> Any:
+    if not isinstance(value, UploadedFile):
+        return value
+    digest = hashlib.sha256()
+    for chunk in value.chunks():
+        digest.update(chunk)
+    value.seek(0)  # the create reads the file again to store it
+    return {"file": value.name, "size": value.size, "sha256": digest.hexdigest()}
+
+
+def _expiry_cutoff(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+
+
+def _claim(*, user: User, key: str, method: str, path: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
+    """Claim the key for this request (True), or return the live record someone else holds (False).
+
+    The insert commits on its own, before the create runs, so a concurrent duplicate sees it at once; the
+    unique (user, key) constraint decides the race.
+    """
+    fields = {"method": method, "path": path, "fingerprint": fingerprint}
+    for _ in range(CLAIM_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(user=user, key=key, **fields), True
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if existing is None:
+            continue  # released or purged since our insert failed: try again
+        if existing.created_at >= _expiry_cutoff():
+            return existing, False
+        if _take_over_expired(existing, fields):
+            return existing, True
+    raise IdempotencyKeyInProgress()
+
+
+def _take_over_expired(record: IdempotencyRecord, fields: dict[str, str]) -> bool:
+    """Reuse an expired record for a new request. Matching on created_at makes only one taker win."""
+    now = timezone.now()
+    fresh = {
+        **fields,
+        "state": IdempotencyState.IN_FLIGHT,
+        "response_status": None,
+        "response_body": "",
+        "created_at": now,
+    }
+    taken = IdempotencyRecord.objects.filter(pk=record.pk, created_at=record.created_at).update(**fresh)
+    for name, value in fresh.items():
+        setattr(record, name, value)
+    return taken == 1
+
+
+def _run_claimed(record: IdempotencyRecord, run: Callable[[], Response]) -> Response:
+    try:
+        with transaction.atomic():
+            response = run()
+            if response.status_code < status.HTTP_500_INTERNAL_SERVER_ERROR:
+                _store_response(record, response)
+    except BaseException:
+        _release(record)
+        raise
+    if response.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+        _release(record)
+    return response
+
+
+def _store_response(record: IdempotencyRecord, response: Response) -> None:
+    # Stored as the client saw it, rendered, so a replay is the same JSON whatever types the view returned.
+    body = JSONRenderer().render(response.data).decode() if response.data is not None else ""
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        state=IdempotencyState.COMPLETED, response_status=response.status_code, response_body=body
+    )
+
+
+def _release(record: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyState.IN_FLIGHT).delete()
+
+
+def _answer_for_existing(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    if record.state == IdempotencyState.IN_FLIGHT:
+        raise IdempotencyKeyInProgress()
+    # json.loads keeps the key order, so the replay renders to the same bytes as the first response.
+    body = json.loads(record.response_body) if record.response_body else None
+    return Response(body, status=record.response_status, headers={REPLAYED_HEADER: "true"})
+
+
+def idempotency_keys_purge(*, now: datetime | None = None) -> int:
+    """Delete every record past its TTL; returns how many went."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=_expiry_cutoff(now)).delete()
+    return deleted

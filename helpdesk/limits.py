@@ -1,0 +1,86 @@
+"""Request body size limits for the API, enforced where DRF reads the body.
+
+DRF's parsers read the request stream themselves, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE never sees a JSON body.
+Each parser here refuses a body over its limit with 413 `request_too_large`: up front by the declared
+Content-Length, and again while reading, for a client (or server in between) whose Content-Length is missing or wrong.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import IO, Any
+
+from django.conf import settings
+from rest_framework import exceptions, parsers, status
+
+READ_CHUNK_BYTES = 64 * 1024
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "The request body is too large."
+
+
+def body_limit() -> int:
+    """JSON and form bodies: the same limit Django applies to the fields of an HTML form post."""
+    return settings.API_MAX_BODY_BYTES
+
+
+def multipart_limit() -> int:
+    """Every attachment at its largest, plus room for the form fields and the multipart framing."""
+    return settings.ATTACHMENT_MAX_BYTES * settings.ATTACHMENT_MAX_FILES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _declared_length(parser_context: dict[str, Any] | None) -> int | None:
+    request = (parser_context or {}).get("request")
+    try:
+        return int(request.META["CONTENT_LENGTH"]) if request is not None else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def refuse_declared_length_over(limit: int, parser_context: dict[str, Any] | None) -> None:
+    declared = _declared_length(parser_context)
+    if declared is not None and declared > limit:
+        raise RequestTooLarge()
+
+
+class CappedStream:
+    """Reads through to `stream`, refusing the request as soon as more than `limit` bytes have come in."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self._stream = stream
+        self._remaining = limit
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(READ_CHUNK_BYTES), b""))
+        # Ask for one byte more than allowed so an over-long body is noticed without reading all of it.
+        data = self._stream.read(min(size, self._remaining + 1))
+        self._remaining -= len(data)
+        if self._remaining < 0:
+            raise RequestTooLarge()
+        return data
+
+
+def read_capped(stream: IO[bytes], limit: int, parser_context: dict[str, Any] | None) -> io.BytesIO:
+    refuse_declared_length_over(limit, parser_context)
+    return io.BytesIO(CappedStream(stream, limit).read())
+
+
+class LimitedJSONParser(parsers.JSONParser):
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        return super().parse(read_capped(stream, body_limit(), parser_context), media_type, parser_context)
+
+
+class LimitedFormParser(parsers.FormParser):
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        return super().parse(read_capped(stream, body_limit(), parser_context), media_type, parser_context)
+
+
+class LimitedMultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        limit = multipart_limit()
+        refuse_declared_length_over(limit, parser_context)
+        return super().parse(CappedStream(stream, limit), media_type, parser_context)

@@ -1,0 +1,249 @@
+"""The documented API contract: shared OpenAPI pieces for drf-spectacular.
+
+Views describe what is particular to them with `@extend_schema`; what every operation has in common (the error
+body, authentication, rate limits) is described here once, so a new endpoint cannot forget it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from helpdesk.pagination import ById
+from tickets.models import Priority
+
+ERROR_COMPONENT = "ErrorBody"
+ERROR_REF = f"#/components/schemas/{ERROR_COMPONENT}"
+BEARER_SCHEME = "bearerAuth"
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="Stable, machine-readable: `invalid`, `parse_error`, `not_authenticated`, `authentication_failed`, "
+        "`permission_denied`, `not_found`, `method_not_allowed`, `invalid_transition`, `ticket_closed`, "
+        "`precondition_failed`, `request_too_large`, `file_too_large`, `unsupported_media_type`, "
+        "`idempotency_key_reused`, `idempotency_key_in_progress`, `throttled`, `server_error`."
+    )
+    message = serializers.CharField(help_text="For people: safe to show, may change wording between releases.")
+    details = serializers.DictField(
+        help_text="Per-field messages, `{field: [message, ...]}`; errors not tied to a field are under "
+        "`non_field_errors`. Empty when there is nothing more to say."
+    )
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    """Every failure under /api/ answers with this body, whatever the status code."""
+
+    error = ErrorSerializer()
+
+
+# Why each status happens, in words an integrator can act on. The hook below reuses the same sentences.
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The request is not valid: a field, a query parameter (unknown names are refused, `page_size` must be "
+    "1..100), a cursor or a header. `details` names the fields.",
+    401: "No credentials, or a bearer token that is malformed, unknown or revoked.",
+    403: "Authenticated, but this user's role may not do this.",
+    404: "No such object, or one this user may not see: the API never confirms that another user's object exists.",
+    405: "This path does not support the HTTP method.",
+    409: "The request conflicts with the object's state (an invalid status transition, a closed ticket), or a "
+    "request with the same `Idempotency-Key` is still in progress (`idempotency_key_in_progress`).",
+    412: "`If-Match` does not match the ticket's current `ETag`: someone changed it since you read it. "
+    "Read it again, then retry.",
+    413: "The request body, or an attached file, is larger than the server accepts.",
+    415: "The `Content-Type` of the body is not one this operation accepts.",
+    422: "This `Idempotency-Key` was already used with a different request body.",
+    429: "Too many requests: wait the number of seconds in `Retry-After`, then retry.",
+}
+
+
+ERROR_RESPONSES: dict[int, OpenApiResponse] = {
+    status: OpenApiResponse(response=ErrorBodySerializer, description=description)
+    for status, description in ERROR_DESCRIPTIONS.items()
+}
+
+
+def errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    """`responses={200: X, **errors(400, 404)}`: the error responses an operation can answer with."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
+
+
+# Errors any operation that takes a request body can answer with, besides its own.
+BODY_ERRORS = (400, 413, 415)
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    type={"type": "string", "minLength": 1, "maxLength": 255},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string you choose (a UUID is ideal), at most 255 characters. Retrying a create with "
+    "the same key and body replays the first response instead of creating a second object; the same key with a "
+    "different body is refused with 422, and a retry while the first request is still running with 409.",
+)
+
+IDEMPOTENT_REPLAYED = OpenApiParameter(
+    name="Idempotent-Replayed",
+    type={"type": "string", "enum": ["true"]},
+    location=OpenApiParameter.HEADER,
+    response=[201],
+    description="`true` when this is the stored response to an earlier request with the same `Idempotency-Key`: "
+    "nothing new was created.",
+)
+
+IF_MATCH = OpenApiParameter(
+    name="If-Match",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` from your last read of this ticket. The change is refused with 412 if the ticket "
+    "changed since, so two people cannot silently overwrite each other's triage.",
+)
+
+IF_NONE_MATCH = OpenApiParameter(
+    name="If-None-Match",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` of the copy you have. If the ticket has not changed since, the answer is 304 with no "
+    "body: a cheap way to poll.",
+)
+
+ETAG = OpenApiParameter(
+    name="ETag",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    response=[200, 304],
+    description="The ticket's current version. Send it back in `If-Match` when you change the ticket.",
+)
+
+NOT_MODIFIED = OpenApiResponse(description="The ticket still matches `If-None-Match`; there is no body.")
+
+
+def path_id(name: str, description: str) -> OpenApiParameter:
+    """An integer id in the path (the router's regex alone would make it a string with a pattern)."""
+    return OpenApiParameter(name=name, type=int, location=OpenApiParameter.PATH, description=description)
+
+
+TICKET_ID = path_id("ticket_id", "The ticket's id.")
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Bearer <token>`; tokens come from POST /api/v1/auth/token/."""
+
+    target_class = "accounts.authentication.BearerTokenAuthentication"
+    name = BEARER_SCHEME
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        scheme = build_bearer_security_scheme_object(header_name="Authorization", token_prefix=self.target.keyword)
+        scheme["description"] = "A token from POST /api/v1/auth/token/, sent as `Authorization: Bearer <token>`."
+        return scheme
+
+
+class CredentialsSchema(OpenApiSerializerExtension):
+    """`TokenRequestSerializer` would be the `TokenRequestRequest` component: name it for what it holds."""
+
+    target_class = "accounts.serializers.TokenRequestSerializer"
+
+    def get_name(self, auto_schema: AutoSchema, direction: str) -> str:
+        return "Credentials"
+
+
+class PriorityFieldSchema(OpenApiSerializerFieldExtension):
+    """Priorities are stored as numbers but spoken as names; the schema speaks the names."""
+
+    target_class = "tickets.serializers.PriorityField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        return {"type": "string", "enum": [p.label for p in Priority], "description": "From least to most urgent."}
+
+
+# --- Postprocessing: what every operation shares ----------------------------------------------------------
+
+HEADERS_REF = "#/components/headers/"
+RESPONSES_REF = "#/components/responses/"
+
+# Components the hook adds once and every operation refers to, instead of repeating them in every response.
+SHARED_HEADERS: dict[str, dict[str, Any]] = {
+    "RateLimit-Limit": {
+        "schema": {"type": "integer"},
+        "required": True,
+        "description": "Requests allowed per window for this kind of request (reads, writes, credentials).",
+    },
+    "RateLimit-Remaining": {
+        "schema": {"type": "integer"},
+        "required": True,
+        "description": "Requests left in the current window.",
+    },
+    "RateLimit-Reset": {
+        "schema": {"type": "integer"},
+        "required": True,
+        "description": "Seconds until the window resets.",
+    },
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."},
+    "WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`: how to authenticate."},
+}
+RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+
+
+def _header_refs(*names: str) -> dict[str, dict[str, str]]:
+    return {name: {"$ref": HEADERS_REF + name} for name in names}
+
+
+SHARED_RESPONSES: dict[str, dict[str, Any]] = {
+    "Unauthenticated": {
+        "description": ERROR_DESCRIPTIONS[401],
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+        "headers": _header_refs("WWW-Authenticate", *RATE_LIMIT_HEADERS),
+    },
+    "RateLimited": {
+        "description": ERROR_DESCRIPTIONS[429],
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+        "headers": _header_refs("Retry-After", *RATE_LIMIT_HEADERS),
+    },
+}
+
+
+def _requires_authentication(operation: dict[str, Any]) -> bool:
+    # An empty requirement ({}) among the alternatives means anonymous callers are let in too.
+    security = operation.get("security", [])
+    return bool(security) and {} not in security
+
+
+def _document_page_size_bounds(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "query" and parameter["name"] == ById.page_size_query_param:
+            parameter["schema"].update(minimum=1, maximum=ById.max_page_size)
+            parameter["description"] = f"Results per page, 1 to {ById.max_page_size}."
+
+
+def document_cross_cutting_behaviour(
+    result: dict[str, Any], generator: Any, request: Any, public: bool, **kwargs: Any
+) -> dict[str, Any]:
+    """A postprocessing hook: the throttle and the authenticator answer for every operation, so say so everywhere.
+
+    Every operation can be rate limited (429, `Retry-After`), every authenticated one can answer 401, and every
+    response carries the `RateLimit-*` headers; `page_size` gets the bounds the paginator enforces.
+    """
+    components = result.setdefault("components", {})
+    components.setdefault("headers", {}).update(SHARED_HEADERS)
+    components.setdefault("responses", {}).update(SHARED_RESPONSES)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            for response in responses.values():
+                response.setdefault("headers", {}).update(_header_refs(*RATE_LIMIT_HEADERS))
+            if _requires_authentication(operation):
+                responses.setdefault("401", {"$ref": RESPONSES_REF + "Unauthenticated"})
+            responses.setdefault("429", {"$ref": RESPONSES_REF + "RateLimited"})
+            _document_page_size_bounds(operation)
+    return result

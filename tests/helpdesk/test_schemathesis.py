@@ -1,0 +1,226 @@
+"""Schemathesis fuzzes the live schema as a requester and as an agent: no 5xx, every response as documented,
+and a requester never reaches another user's ticket, comment or attachment.
+
+The API runs in-process as a WSGI app inside the test's transaction, so the seeded objects are visible and
+nothing outlives the test. Bounded and deterministic: a few derandomized examples per operation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck
+from schemathesis import Case, CheckContext, Response
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.models import User
+from accounts.services import api_token_issue
+from tickets.models import Attachment, Category, Team, Ticket
+from tickets.services import comment_create, ticket_create
+
+SCHEMA_PATH = "/api/v1/schema/"
+MISSING_ID = 987_654_321
+GENEROUS_RATE = "100000/m"
+
+# Valid requests only: the budget goes on the responses the API owes a correct client. (An exploratory run with
+# invalid requests too, 60 examples per operation, found nothing more; it takes minutes, not seconds.)
+CONFIG = schemathesis.Config.from_dict({"generation": {"mode": "positive"}})
+CONTRACT_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+def a_file(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"attachment content", content_type="text/plain")
+
+
+@dataclass
+class World:
+    """What the fuzzer aims at: objects alice may read, and objects she may not (mallory's, and internal notes)."""
+
+    ids: dict[str, list[int]] = field(default_factory=dict)  # by path parameter kind: tickets, attachments, ...
+    hidden_from_requester: dict[str, set[int]] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(alice: User, mallory: User, bob: User, carol: User, team: Team, category: Category, ticket: Ticket) -> World:
+    comment_create(ticket=ticket, author=alice, body="Here is the invoice.", files=[a_file("a.txt")])
+    note = comment_create(ticket=ticket, author=bob, body="Refund pending.", internal=True, files=[a_file("n.txt")])
+    mallory_ticket = ticket_create(requester=mallory, subject="Mallory's", category=category, files=[a_file("m.txt")])
+    comment_create(ticket=mallory_ticket, author=mallory, body="Private.", files=[a_file("m2.txt")])
+    retired = Category.objects.create(name="Retired", slug="retired", is_active=False)
+    attachments = Attachment.objects.filter(ticket__in=[ticket, mallory_ticket])
+    return World(
+        ids={
+            "tickets": [ticket.pk, mallory_ticket.pk],
+            "attachments": [*attachments.values_list("pk", flat=True)],
+            "categories": [category.pk, retired.pk],
+            "teams": [team.pk],
+            "users": [alice.pk, mallory.pk, bob.pk, carol.pk],
+        },
+        hidden_from_requester={
+            "tickets": {mallory_ticket.pk},
+            "attachments": {
+                *attachments.filter(ticket=mallory_ticket).values_list("pk", flat=True),
+                *note.attachments.values_list("pk", flat=True),
+            },
+            "categories": {retired.pk},
+        },
+    )
+
+
+def id_kind(path: str, parameter: str) -> str:
+    """`/api/v1/tickets/{ticket_id}/comments/` names a ticket; `/api/v1/users/{id}/` a user."""
+    if parameter == "ticket_id":
+        return "tickets"
+    return path.removeprefix("/api/v1/").split("/")[0]
+
+
+def aim_at_seeded_objects(case: Case, world: World) -> None:
+    """Random ids almost never exist: map each generated id onto a seeded object, or keep it as a missing one."""
+    for name, value in (case.path_parameters or {}).items():
+        pool = world.ids.get(id_kind(case.operation.path, name), [])
+        if pool and str(value).isdigit():  # the coverage phase sends ids as strings
+            choices = [*pool, MISSING_ID]
+            case.path_parameters[name] = choices[int(value) % len(choices)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(params=["requester", "agent"])
+def actor(request: pytest.FixtureRequest, alice: User, bob: User) -> Actor:
+    user = {"requester": alice, "agent": bob}[request.param]
+    _, token = api_token_issue(user=user, name="schemathesis")
+    return Actor(role=request.param, user=user, token=token)
+
+
+def requester_never_reaches_hidden_objects(world: World, actor: Actor) -> Callable[..., None]:
+    def requester_never_reaches_hidden_objects(ctx: CheckContext, response: Response, case: Case) -> None:
+        if actor.role != "requester":
+            return
+        for name, value in (case.path_parameters or {}).items():
+            if value not in world.hidden_from_requester.get(id_kind(case.operation.path, name), set()):
+                continue
+            expected_404 = case.method.upper() == "GET"
+            if (expected_404 and response.status_code != 404) or 200 <= response.status_code < 300:
+                raise AssertionError(
+                    f"{case.method} {case.formatted_path} as a requester answered {response.status_code} "
+                    "for an object that is not theirs"
+                )
+
+    return requester_never_reaches_hidden_objects
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def loopback(handler: WsgiApp) -> WsgiApp:
+    """Like a real server, every request has a client address (the rate limits count by it)."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ.setdefault("REMOTE_ADDR", "127.0.0.1")
+        return handler(environ, start_response)
+
+    return app
+
+
+@pytest.fixture
+def in_test_transaction() -> Iterator[None]:
+    """Django's own test client trick: a finished request must not close the connection that holds the test's
+    transaction, or the seeded rows vanish mid-test."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def generous_rate_limits(settings: Any) -> None:
+    settings.RATE_LIMIT_READS = settings.RATE_LIMIT_WRITES = settings.RATE_LIMIT_CREDENTIALS = GENEROUS_RATE
+
+
+# Loaded once, at collection, from the schema the app serves: one test per operation (and per actor).
+schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, loopback(WSGIHandler()), config=CONFIG)
+
+
+@schema.parametrize()
+@hypothesis.settings(
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+def test_the_api_keeps_its_documented_contract(
+    case: Case, world: World, actor: Actor, in_test_transaction: None
+) -> None:
+    aim_at_seeded_objects(case, world)
+    case.call_and_validate(
+        headers=actor.headers,
+        checks=CONTRACT_CHECKS,
+        additional_checks=[requester_never_reaches_hidden_objects(world, actor)],
+    )
+
+
+# Id-bearing reads where a requester may use the endpoint but not every object: another user's must be a 404.
+OBJECT_SCOPED_KINDS = {"tickets", "attachments", "categories"}
+# Endpoints a requester may not use at all: every id, theirs, another user's or none, gets the same refusal.
+ROLE_SCOPED_KINDS = {"users", "teams"}
+ID_BEARING_READS = sorted(path for path, item in schema.raw_schema["paths"].items() if "{" in path and "get" in item)
+
+
+def path_parameter(path: str) -> str:
+    (name,) = re.findall(r"{(\w+)}", path)
+    return name
+
+
+@pytest.mark.parametrize("path", ID_BEARING_READS)
+def test_a_requester_cannot_tell_another_users_object_from_a_missing_one(
+    path: str, world: World, alice: User, mallory: User, bob: User, api_client_for: Callable[[User], Any]
+) -> None:
+    client = api_client_for(alice)
+    name = path_parameter(path)
+    kind = id_kind(path, name)
+    missing = client.get(path.replace(f"{{{name}}}", str(MISSING_ID)))
+    if kind in OBJECT_SCOPED_KINDS:
+        others = world.hidden_from_requester[kind]
+        assert missing.status_code == 404
+    else:
+        assert kind in ROLE_SCOPED_KINDS, f"{path}: say whether a requester's access is per object or per role"
+        others = {mallory.pk, bob.pk} if kind == "users" else set(world.ids[kind])
+    assert others
+    for other in others:
+        response = client.get(path.replace(f"{{{name}}}", str(other)))
+        assert (response.status_code, response.json()) == (missing.status_code, missing.json()), other

@@ -1,0 +1,116 @@
+"""ETag on a ticket, and If-Match on PATCH: an agent never silently overwrites a change made since they read it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tickets.models import Status, Team, TicketEvent
+from tickets.services import comment_create
+
+
+def url(ticket) -> str:
+    return f"/api/v1/tickets/{ticket.pk}/"
+
+
+def etag_of(client, ticket) -> str:
+    response = client.get(url(ticket))
+    assert response.status_code == 200
+    return response["ETag"]
+
+
+def test_reading_a_ticket_returns_a_strong_etag_that_is_stable(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    etag = etag_of(client, ticket)
+    assert etag.startswith('"') and etag.endswith('"')
+    assert etag_of(client, ticket) == etag
+
+
+@pytest.mark.parametrize(
+    "change", [{"status": "open"}, {"priority": "high"}, {"tags": ["vip"]}, {"category": None}, {"team": None}]
+)
+def test_any_triage_change_gives_a_new_etag(api_client_for, bob, ticket, change):
+    client = api_client_for(bob)
+    before = etag_of(client, ticket)
+    assert client.patch(url(ticket), change, format="json").status_code == 200
+    assert etag_of(client, ticket) != before
+
+
+def test_a_new_comment_gives_a_new_etag(api_client_for, bob, alice, ticket):
+    client = api_client_for(bob)
+    before = etag_of(client, ticket)
+    comment_create(ticket=ticket, author=alice, body="Any news?")
+    assert etag_of(client, ticket) != before
+
+
+def test_deleting_the_ticket_team_gives_a_new_etag(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    before = etag_of(client, ticket)
+    Team.objects.filter(pk=ticket.team_id).delete()
+    assert etag_of(client, ticket) != before
+
+
+def test_a_patch_response_carries_the_new_etag(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    before = etag_of(client, ticket)
+    response = client.patch(url(ticket), {"priority": "high"}, format="json", HTTP_IF_MATCH=before)
+    assert response.status_code == 200
+    assert response["ETag"] != before
+    assert response["ETag"] == etag_of(client, ticket)
+
+
+def test_a_patch_with_a_stale_etag_is_412_and_changes_nothing(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    stale = etag_of(client, ticket)
+    client.patch(url(ticket), {"priority": "high"}, format="json")
+    events_before = TicketEvent.objects.count()
+
+    response = client.patch(url(ticket), {"status": "open", "priority": "low"}, format="json", HTTP_IF_MATCH=stale)
+
+    assert response.status_code == 412
+    error = response.json()["error"]
+    assert error["code"] == "precondition_failed" and error["message"]
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority_name) == (Status.NEW, "high")
+    assert TicketEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize("if_match", ['W/"abc"', "garbage", '"abc", "def"'])
+def test_an_if_match_that_names_no_current_etag_is_412(api_client_for, bob, ticket, if_match):
+    response = api_client_for(bob).patch(url(ticket), {"status": "open"}, format="json", HTTP_IF_MATCH=if_match)
+    assert response.status_code == 412
+
+
+def test_an_if_match_listing_the_current_etag_applies(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    if_match = f'"old", {etag_of(client, ticket)}'
+    assert client.patch(url(ticket), {"status": "open"}, format="json", HTTP_IF_MATCH=if_match).status_code == 200
+
+
+def test_if_match_star_and_no_if_match_both_apply(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    assert client.patch(url(ticket), {"status": "open"}, format="json", HTTP_IF_MATCH="*").status_code == 200
+    assert client.patch(url(ticket), {"status": "pending"}, format="json").status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING
+
+
+def test_if_none_match_with_the_current_etag_is_304_without_a_body(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    etag = etag_of(client, ticket)
+    response = client.get(url(ticket), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_if_none_match_with_a_stale_etag_returns_the_ticket(api_client_for, bob, ticket):
+    response = api_client_for(bob).get(url(ticket), HTTP_IF_NONE_MATCH='"stale"')
+    assert response.status_code == 200
+    assert response.json()["id"] == ticket.pk
+
+
+def test_mallory_gets_404_with_conditional_headers(api_client_for, bob, mallory, ticket):
+    etag = etag_of(api_client_for(bob), ticket)
+    client = api_client_for(mallory)
+    assert client.get(url(ticket), HTTP_IF_NONE_MATCH=etag).status_code == 404
+    assert client.patch(url(ticket), {"status": "open"}, format="json", HTTP_IF_MATCH=etag).status_code == 404

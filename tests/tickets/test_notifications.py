@@ -1,0 +1,60 @@
+"""Emails go out only after the change commits, to the right people, and a mail failure never fails the request."""
+
+from __future__ import annotations
+
+import logging
+
+from tickets import notifications
+from tickets.models import Comment, Status
+from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_update
+
+
+def test_staff_public_reply_emails_the_requester_after_commit(
+    ticket, bob, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        comment_create(ticket=ticket, author=bob, body="Refund issued")
+        assert mailoutbox == []  # nothing is sent before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["alice@example.com"]
+    assert "Refund issued" in mailoutbox[0].body
+    assert f"/tickets/{ticket.pk}/" in mailoutbox[0].body
+
+
+def test_internal_notes_and_requester_replies_send_nothing(
+    ticket, alice, bob, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=bob, body="psst", internal=True)
+        comment_create(ticket=ticket, author=alice, body="any news?")
+    assert mailoutbox == []
+
+
+def test_resolving_tells_the_requester(ticket, bob, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    assert [m.to for m in mailoutbox] == [["alice@example.com"]]
+    assert "resolved" in mailoutbox[0].subject
+
+
+def test_assigning_someone_else_tells_them(ticket, bob, carol, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=bob))
+        ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=carol))
+    assert [m.to for m in mailoutbox] == [["bob@example.com"]]
+
+
+def test_a_failing_mail_server_is_logged_and_the_reply_is_kept(
+    api_client_for, ticket, bob, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def refuse(**kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notifications, "send_mail", refuse)
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "hi"}, format="json")
+    assert response.status_code == 201
+    assert Comment.objects.filter(ticket=ticket, body="hi").exists()
+    assert "notification notify_requester_of_reply failed" in caplog.text

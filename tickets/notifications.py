@@ -1,0 +1,74 @@
+"""Email side effects of ticket changes. Run only after the change has committed, and never fail the request.
+
+Services schedule these with `schedule_notification(...)`; a broken mail server is logged, not raised, so a
+saved ticket is never turned into an error for the person who saved it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import User
+from tickets.models import Comment, Ticket
+
+logger = logging.getLogger(__name__)
+
+
+def schedule_notification(notify: Callable[..., None], **kwargs: int) -> None:
+    transaction.on_commit(partial(_run_safely, notify, kwargs))
+
+
+def _run_safely(notify: Callable[..., None], kwargs: dict[str, int]) -> None:
+    try:
+        notify(**kwargs)
+    except Exception:  # a side effect must not break the request that caused it
+        logger.exception("notification %s failed", notify.__name__, extra={"notification_args": kwargs})
+
+
+def _ticket_url(ticket: Ticket, *, staff: bool) -> str:
+    path = reverse("staff_ticket_detail" if staff else "ticket_detail", args=[ticket.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+def notify_requester_of_reply(*, comment_id: int) -> None:
+    """The requester hears about every public reply from staff (never about internal notes)."""
+    comment = Comment.objects.select_related("ticket__requester", "author").get(pk=comment_id)
+    ticket = comment.ticket
+    if comment.internal or comment.author_id == ticket.requester_id:
+        return
+    send_mail(
+        subject=f"[#{ticket.pk}] {ticket.subject}",
+        message=f"{comment.author.display_name} replied:\n\n{comment.body}\n\nView or reply: "
+        f"{_ticket_url(ticket, staff=False)}\n",
+        from_email=None,
+        recipient_list=[ticket.requester.email],
+    )
+
+
+def notify_requester_of_status(*, ticket_id: int) -> None:
+    ticket = Ticket.objects.select_related("requester").get(pk=ticket_id)
+    send_mail(
+        subject=f"[#{ticket.pk}] {ticket.subject} is now {ticket.get_status_display().lower()}",
+        message=f"Your ticket is now {ticket.get_status_display().lower()}.\n\n{_ticket_url(ticket, staff=False)}\n",
+        from_email=None,
+        recipient_list=[ticket.requester.email],
+    )
+
+
+def notify_assignee(*, ticket_id: int, assignee_id: int) -> None:
+    """An agent hears about a ticket assigned to them by someone else."""
+    ticket = Ticket.objects.get(pk=ticket_id)
+    assignee = User.objects.get(pk=assignee_id)
+    send_mail(
+        subject=f"[#{ticket.pk}] assigned to you: {ticket.subject}",
+        message=f"You have been assigned ticket #{ticket.pk}.\n\n{_ticket_url(ticket, staff=True)}\n",
+        from_email=None,
+        recipient_list=[assignee.email],
+    )
