@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from helpdesk.admin_support import adopt_saved
+from tickets.etags import ticket_etag
 from tickets.exceptions import DomainError
 from tickets.models import Attachment, Category, Comment, Status, Tag, Team, Ticket, TicketEvent
 from tickets.permissions import TRIAGE_FIELDS
@@ -25,6 +26,7 @@ from tickets.services import (
     ticket_change_status,
     ticket_create,
     ticket_edit_content,
+    ticket_lock_unchanged,
     ticket_update,
 )
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
@@ -120,9 +122,17 @@ class TagAdmin(admin.ModelAdmin):
 
 
 class TicketAdminForm(forms.ModelForm):
+    # The version the editor started from: a save over someone else's newer change is refused, not applied.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Ticket
         fields = ("subject", "description", "requester", "status", "priority", "category", "team", "assignee", "tags")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = ticket_etag(self.instance)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -133,6 +143,11 @@ class TicketAdminForm(forms.ModelForm):
             allowed = ", ".join(sorted(ALLOWED_TRANSITIONS.get(old, ()))) or "nothing"
             self.add_error("status", f"A ticket cannot move from {old} to {new}. Allowed from {old}: {allowed}.")
         return cleaned
+
+
+def _versions(form: TicketAdminForm) -> list[str] | None:
+    version = form.cleaned_data.get("version")
+    return [version] if version else None
 
 
 def triage_changes_from(form: TicketAdminForm) -> TicketChanges:
@@ -195,7 +210,7 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         ("Triage", {"fields": ("team", "assignee", "tags")}),
     )
     change_fieldsets = (
-        (None, {"fields": ("requester", "subject", "description", "status", "priority")}),
+        (None, {"fields": ("requester", "subject", "description", "status", "priority", "version")}),
         ("Triage", {"fields": ("category", "team", "assignee", "tags")}),
         ("Timeline", {"fields": TICKET_TIMESTAMPS}),
     )
@@ -236,6 +251,10 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         )
 
     def _save_change(self, request: HttpRequest, ticket: Ticket, form: TicketAdminForm) -> None:
+        versions = _versions(form)
+        if versions:
+            # Holds the row lock for the admin's whole save, so the checks and writes below see no other edit.
+            ticket_lock_unchanged(ticket=ticket, expected_etags=versions)
         if {"subject", "description"} & set(form.changed_data):
             ticket = ticket_edit_content(
                 ticket=ticket,

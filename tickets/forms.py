@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
+from tickets.etags import ticket_etag
 from tickets.exceptions import DomainError, InvalidValue
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, TicketFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
@@ -105,9 +106,12 @@ class TicketPropertiesForm(PageForm):
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="No team")
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
     tags = forms.CharField(required=False, help_text="Comma-separated, for example: billing, vip")
+    # The version of the ticket this form was filled in from: saving is refused if it changed since.
+    version = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
     def __init__(self, *args: Any, ticket: Ticket, categories: QuerySet[Category], **kwargs: Any) -> None:
         kwargs["initial"] = {
+            "version": ticket_etag(ticket),
             "status": ticket.status,
             "priority": ticket.priority,
             "assignee": ticket.assignee_id,

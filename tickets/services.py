@@ -291,6 +291,17 @@ def ticket_update(
     return ticket
 
 
+@transaction.atomic
+def ticket_lock_unchanged(*, ticket: Ticket, expected_etags: Collection[str]) -> Ticket:
+    """Lock the ticket for the rest of the caller's transaction, refusing if it changed since the client read it.
+
+    For an edit made of several service calls (the admin saves text and triage fields in one go).
+    """
+    locked = _locked(ticket)
+    _ensure_unchanged(locked, expected_etags)
+    return locked
+
+
 def _ensure_unchanged(ticket: Ticket, expected_etags: Collection[str]) -> None:
     if ticket_etag(ticket) not in expected_etags:
         raise PreconditionFailed(

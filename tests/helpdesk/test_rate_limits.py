@@ -26,7 +26,7 @@ def assert_throttled(response) -> None:
     assert 1 <= int(response["Retry-After"]) <= 60
 
 
-def ask_for_token(client: APIClient, email: str, address: str = "198.51.100.7", password: str = "wrong"):  # noqa: S107
+def ask_for_token(client: APIClient, email: str, address: str = "198.51.100.7", password: str = "wrong"):
     return client.post(TOKEN_URL, {"email": email, "password": password}, format="json", REMOTE_ADDR=address)
 
 

@@ -7,12 +7,19 @@ from django.urls import reverse
 
 from tests.support.html import shows_as_text
 from tests.support.xss import PAYLOADS, unexpected_active_content
+from tickets.etags import ticket_etag
 from tickets.models import Tag
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_the_staff_page_refuses_a_hostile_tag_and_shows_it_as_text(client_for, bob, ticket, payload):
-    form = {"status": ticket.status, "priority": ticket.priority, "team": ticket.team_id, "tags": payload}
+    form = {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "team": ticket.team_id,
+        "tags": payload,
+        "version": ticket_etag(ticket),
+    }
 
     response = client_for(bob).post(reverse("staff_ticket_update", args=[ticket.pk]), form)
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tickets.etags import ticket_etag
 from tickets.exceptions import InvalidTransition
 from tickets.models import Comment, EventKind, Priority, Status, Team, TicketEvent
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_update
@@ -21,6 +22,7 @@ def properties(ticket, **overrides) -> dict[str, object]:
         "team": ticket.team_id or "",
         "category": ticket.category_id or "",
         "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
+        "version": ticket_etag(ticket),
     }
     return {**data, **overrides}
 
@@ -222,3 +224,15 @@ def test_staff_ticket_page_queries_do_not_grow_with_the_conversation(
     # session, user, ticket, tags, comments, attachments, events, assignee/team/category options
     with django_assert_max_num_queries(11):
         assert client.get(reverse("staff_ticket_detail", args=[ticket.pk])).status_code == 200
+
+
+def test_a_form_filled_in_before_someone_else_saved_changes_nothing(bob, carol, ticket, client_for):
+    stale = properties(ticket, status=Status.RESOLVED)  # bob opened the page...
+    ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(priority=Priority.URGENT))  # ...carol saved
+
+    response = client_for(bob).post(reverse("staff_ticket_update", args=[ticket.pk]), stale, follow=True)
+
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == (Status.NEW, Priority.URGENT)  # carol's change survives
+    assert "Someone changed this ticket while you were editing it" in response.content.decode()
+    assert not TicketEvent.objects.filter(actor=bob).exists()

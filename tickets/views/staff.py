@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tickets.exceptions import DomainError
+from tickets.exceptions import DomainError, PreconditionFailed
 from tickets.forms import StaffQueueFilter, StaffReplyForm, TicketPropertiesForm, form_add_domain_error
 from tickets.models import Ticket
 from tickets.selectors import (
@@ -80,7 +80,16 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, "Nothing to save: the ticket already looks like that.")
             return redirect("staff_ticket_detail", pk=ticket.pk)
         try:
-            ticket_update(ticket=ticket, actor=request.user, changes=changes)
+            ticket_update(
+                ticket=ticket, actor=request.user, changes=changes, expected_etags=[form.cleaned_data["version"]]
+            )
+        except PreconditionFailed:
+            messages.error(
+                request,
+                "Someone changed this ticket while you were editing it, so nothing was saved. "
+                "The form now shows the current values: make your change again.",
+            )
+            return redirect("staff_ticket_detail", pk=ticket.pk)
         except DomainError as error:
             form_add_domain_error(form, error)
             messages.error(request, f"The ticket was not updated. {error.message}")
