@@ -39,6 +39,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 
 migrations-check: $(VENV)/.dev-installed
+	mkdir -p var
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # The published OpenAPI schema must generate without a single warning (an undocumented view, an untyped field).
