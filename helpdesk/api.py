@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from forms_builder import api as forms_api
 from tickets import api as tickets_api
 
 
@@ -24,6 +25,7 @@ router.register(r"tickets/(?P<ticket_pk>\d+)/events", tickets_api.TicketEventVie
 router.register("categories", tickets_api.CategoryViewSet, basename="api-category")
 router.register("teams", tickets_api.TeamViewSet, basename="api-team")
 router.register("users", accounts_api.UserViewSet, basename="api-user")
+router.register("forms", forms_api.FormViewSet, basename="api-form")
 
 urlpatterns = [
     re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),

@@ -74,6 +74,12 @@ class ById(StrictCursorPagination):
     ordering = ("id",)
 
 
+class ByPosition(ById):
+    """Lists an admin orders by hand (`position`), such as the intake forms."""
+
+    ordering = ("position", "id")
+
+
 class NewestFirst(ById):
     ordering = ("-created_at", "-id")
 

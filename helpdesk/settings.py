@@ -235,7 +235,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "accounts.models.Role", "StatusEnum": "tickets.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "accounts.models.Role",
+        "StatusEnum": "tickets.models.Status",
+        # Spoken by name wherever a priority appears: a ticket's `priority`, a form's `default_priority`.
+        "PriorityEnum": "tickets.models.Priority.labels",
+        "FieldTypeEnum": "forms_builder.models.FieldType",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "helpdesk.openapi.document_cross_cutting_behaviour",

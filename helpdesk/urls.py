@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("helpdesk.api")),
     path("accounts/", include("accounts.urls")),
+    path("", include("forms_builder.urls")),
     path("", include("tickets.urls")),
 ]
 

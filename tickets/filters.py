@@ -95,4 +95,7 @@ class TicketFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(subject__icontains=value) | Q(description__icontains=value))
+        # A ticket opened through an intake form is found by its answers too ("Label: answer" lines).
+        return queryset.filter(
+            Q(subject__icontains=value) | Q(description__icontains=value) | Q(submission__answers_text__icontains=value)
+        )

@@ -162,8 +162,12 @@ def ticket_create(
     assignee: User | None = None,
     tags: Sequence[str] = (),
     files: Sequence[UploadedFile] = (),
+    intake_priority: int | None = None,
 ) -> Ticket:
-    """Open a ticket for `requester`. `actor` is who did it (an agent opening one on someone's behalf)."""
+    """Open a ticket for `requester`. `actor` is who did it (an agent opening one on someone's behalf).
+
+    `intake_priority` is set only by an admin-defined intake form (forms_builder): its default priority is the
+    admin's choice, not the requester's, so it is not a staff-only field like `priority`."""
     actor = actor or requester
     staff_fields = {"priority": priority != Priority.NORMAL, "team": team, "assignee": assignee, "tags": tags}
     if not permissions.can_triage_ticket(actor):
@@ -186,7 +190,7 @@ def ticket_create(
         description_html=render_markdown(description),
         category=category,
         team=team if team is not None else (category.default_team if category else None),
-        priority=priority,
+        priority=intake_priority if intake_priority is not None else priority,
         assignee=assignee,
     )
     if tags:

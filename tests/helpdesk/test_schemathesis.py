@@ -31,11 +31,14 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import User
 from accounts.services import api_token_issue
+from forms_builder.models import Form
+from tests.forms_builder.api.support import bug_report_form
 from tickets.models import Attachment, Category, Team, Ticket
 from tickets.services import comment_create, ticket_create
 
 SCHEMA_PATH = "/api/v1/schema/"
 MISSING_ID = 987_654_321
+MISSING_SLUG = "no-such-form"
 GENEROUS_RATE = "100000/m"
 
 # Valid requests only: the budget goes on the responses the API owes a correct client. (An exploratory run with
@@ -58,8 +61,8 @@ def a_file(name: str) -> SimpleUploadedFile:
 class World:
     """What the fuzzer aims at: objects alice may read, and objects she may not (mallory's, and internal notes)."""
 
-    ids: dict[str, list[int]] = field(default_factory=dict)  # by path parameter kind: tickets, attachments, ...
-    hidden_from_requester: dict[str, set[int]] = field(default_factory=dict)
+    ids: dict[str, list[Any]] = field(default_factory=dict)  # by path parameter kind: ids, or slugs for forms
+    hidden_from_requester: dict[str, set[Any]] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -69,6 +72,10 @@ def world(alice: User, mallory: User, bob: User, carol: User, team: Team, catego
     mallory_ticket = ticket_create(requester=mallory, subject="Mallory's", category=category, files=[a_file("m.txt")])
     comment_create(ticket=mallory_ticket, author=mallory, body="Private.", files=[a_file("m2.txt")])
     retired = Category.objects.create(name="Retired", slug="retired", is_active=False)
+    usable_form = bug_report_form(category=category, admin=carol)
+    retired_form = bug_report_form(category=category, admin=carol, slug="retired-form")
+    Form.objects.filter(pk=retired_form.pk).update(is_active=False)
+    draft_form = Form.objects.create(name="Draft", slug="draft-form", category=category, subject_template="x")
     attachments = Attachment.objects.filter(ticket__in=[ticket, mallory_ticket])
     return World(
         ids={
@@ -77,6 +84,7 @@ def world(alice: User, mallory: User, bob: User, carol: User, team: Team, catego
             "categories": [category.pk, retired.pk],
             "teams": [team.pk],
             "users": [alice.pk, mallory.pk, bob.pk, carol.pk],
+            "forms": [usable_form.slug, retired_form.slug, draft_form.slug],
         },
         hidden_from_requester={
             "tickets": {mallory_ticket.pk},
@@ -85,6 +93,7 @@ def world(alice: User, mallory: User, bob: User, carol: User, team: Team, catego
                 *note.attachments.values_list("pk", flat=True),
             },
             "categories": {retired.pk},
+            "forms": {retired_form.slug, draft_form.slug},  # hidden from everyone, staff too
         },
     )
 
@@ -103,6 +112,9 @@ def aim_at_seeded_objects(case: Case, world: World) -> None:
         if pool and str(value).isdigit():  # the coverage phase sends ids as strings
             choices = [*pool, MISSING_ID]
             case.path_parameters[name] = choices[int(value) % len(choices)]
+        elif pool and isinstance(pool[0], str):  # slugs: any generated one stands for a seeded or a missing one
+            choices = [*pool, MISSING_SLUG]
+            case.path_parameters[name] = choices[len(str(value)) % len(choices)]
 
 
 @dataclass(frozen=True)
@@ -195,7 +207,7 @@ def test_the_api_keeps_its_documented_contract(
 
 
 # Id-bearing reads where a requester may use the endpoint but not every object: another user's must be a 404.
-OBJECT_SCOPED_KINDS = {"tickets", "attachments", "categories"}
+OBJECT_SCOPED_KINDS = {"tickets", "attachments", "categories", "forms"}
 # Endpoints a requester may not use at all: every id, theirs, another user's or none, gets the same refusal.
 ROLE_SCOPED_KINDS = {"users", "teams"}
 ID_BEARING_READS = sorted(path for path, item in schema.raw_schema["paths"].items() if "{" in path and "get" in item)

@@ -20,6 +20,8 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.services import user_create
+from forms_builder.models import Field, FieldType, Form
+from forms_builder.services import form_publish, submission_create
 from tests.support.html import shows_as_text
 from tests.support.xss import PAYLOADS, unexpected_active_content
 from tickets.models import Attachment, Category, Comment, EventKind, Tag, Ticket, TicketEvent
@@ -46,6 +48,7 @@ class Written:
     event: TicketEvent | None = None
     user: User | None = None
     tag: Tag | None = None
+    token: str | None = None  # a public form's private link
 
 
 # --- fields: write one payload the way a user would -------------------------------------------------------------
@@ -105,6 +108,21 @@ def write_tag_around_the_checks(payload: str, number: int, cast: Cast) -> Writte
     return Written(payload, cast.ticket, tag=tag)
 
 
+def write_form_answers(payload: str, number: int, cast: Cast) -> Written:
+    # The payload is both a typed answer and a choice label an admin wrote; the label goes on one line, as choices
+    # are one per line (the comparison ignores whitespace).
+    form = Form.objects.create(
+        name=f"Form {number}", slug=f"form-{number}", category=cast.category, is_public=True, subject_template="Asked"
+    )
+    Field.objects.create(form=form, key="answer", label="Answer", position=1, type=FieldType.TEXTAREA)
+    label = " ".join(payload.split())
+    Field.objects.create(form=form, key="kind", label="Kind", position=2, type=FieldType.SELECT, choices=f"x | {label}")
+    form_publish(form=form, actor=cast.carol)
+    answers = {"answer": payload, "kind": "x"}
+    submission, token = submission_create(form=form, answers=answers, requester=cast.alice, actor=cast.alice)
+    return Written(payload, submission.ticket, token=token)
+
+
 def _upload(name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.4", content_type="application/pdf")
 
@@ -118,6 +136,7 @@ FIELDS: dict[str, Callable[[str, int, Cast], Written]] = {
     "agent display name": write_agent_name,
     "attachment filename": write_attachment_filename,
     "tag stored around the checks": write_tag_around_the_checks,
+    "form answers": write_form_answers,
 }
 
 
@@ -126,7 +145,7 @@ FIELDS: dict[str, Callable[[str, int, Cast], Written]] = {
 
 @dataclass(frozen=True)
 class Page:
-    viewer: Callable[[Written, Cast], User]
+    viewer: Callable[[Written, Cast], User | None]
     url: Callable[[Written], str]
     admin: bool = False
 
@@ -167,6 +186,7 @@ PAGES: dict[str, Page] = {
     "admin user": _admin_change("accounts_user", lambda w: w.user),
     "admin tags": _admin_changelist("tickets_tag"),
     "admin tag": _admin_change("tickets_tag", lambda w: w.tag),
+    "private link": Page(lambda written, cast: None, lambda w: reverse("form_private_ticket", args=[w.token])),
 }
 
 
@@ -200,6 +220,7 @@ SURFACES: list[tuple[str, str]] = [
     *_shown_on(
         "tag stored around the checks", "staff queue", "staff ticket", "admin ticket", "admin tags", "admin tag"
     ),
+    *_shown_on("form answers", "requester ticket", "staff ticket", "private link"),
 ]
 
 
@@ -212,7 +233,7 @@ def render_for_each_payload(
     page: Page, written: list[Written], cast: Cast, client_for: Callable[[User | None], Client]
 ) -> list[tuple[str, list[str]]]:
     """Each distinct (viewer, address) rendered once, with the payloads that page should show."""
-    shown_by_view: dict[tuple[User, str], list[str]] = defaultdict(list)
+    shown_by_view: dict[tuple[User | None, str], list[str]] = defaultdict(list)
     for record in written:
         shown_by_view[(page.viewer(record, cast), page.url(record))].append(record.shown)
     pages = []

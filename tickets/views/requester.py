@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from forms_builder.selectors import form_slug_for_category, forms_usable_by
 from tickets import permissions
 from tickets.exceptions import DomainError
 from tickets.forms import ReplyForm, TicketNewForm, form_add_domain_error
@@ -45,6 +46,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
+    # Intake forms replace this page once one is published; the plain form stays for a fresh install without any.
+    if forms_usable_by(request.user).exists():
+        return _redirect_to_forms(request)
     categories = categories_visible_to(request.user).active()
     form = TicketNewForm(request.POST or None, request.FILES or None, categories=categories)
     if request.method == "POST" and form.is_valid():
@@ -98,9 +102,19 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_ticket_page(request, ticket, form)
 
 
+def _redirect_to_forms(request: HttpRequest) -> HttpResponse:
+    """`?category=<slug>` goes straight to that category's form when it has exactly one, else to the list."""
+    category_slug = request.GET.get("category", "")
+    form_slug = form_slug_for_category(request.user, category_slug) if category_slug else None
+    if form_slug is not None:
+        return redirect("form_fill", slug=form_slug)
+    return redirect("form_list")
+
+
 def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
-    # Someone else's ticket is a 404, never a 403: whether it exists is not theirs to learn.
-    return get_object_or_404(ticket_list_for(request.user), pk=pk)
+    # Someone else's ticket is a 404, never a 403: whether it exists is not theirs to learn. The intake form's
+    # answers come in the same query, for the answers block.
+    return get_object_or_404(ticket_list_for(request.user).select_related("submission__version"), pk=pk)
 
 
 def _render_ticket_page(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm) -> HttpResponse:

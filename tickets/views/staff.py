@@ -102,7 +102,8 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _staff_ticket(request: HttpRequest, pk: int) -> Ticket:
-    return get_object_or_404(ticket_list_for(request.user), pk=pk)
+    # The intake form's answers come in the same query, for the answers block.
+    return get_object_or_404(ticket_list_for(request.user).select_related("submission__version"), pk=pk)
 
 
 def _render_staff_ticket_page(

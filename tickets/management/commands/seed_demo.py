@@ -10,6 +10,8 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from accounts.services import user_create
+from forms_builder.models import Condition, ConditionKind, Field, FieldType, Form, Operator
+from forms_builder.services import form_publish
 from tickets.models import Category, Priority, Status, Team
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
@@ -69,6 +71,7 @@ class Command(BaseCommand):
             categories = demo_categories(agents)
             for number in range(TICKET_COUNT):
                 demo_ticket(rng, number, requesters=requesters, agents=agents, categories=categories)
+            demo_forms(users["admin@example.com"], {category.slug: category for category in categories})
         self.stdout.write(self.style.SUCCESS(f"Seeded {TICKET_COUNT} tickets."))
         self.print_logins(users.values())
 
@@ -93,6 +96,69 @@ def demo_categories(agents: list[User]) -> list[Category]:
         Category.objects.get_or_create(slug=slug, defaults={"name": name, "default_team": teams[team]})[0]
         for name, slug, team in CATEGORIES
     ]
+
+
+def demo_forms(admin: User, categories: dict[str, Category]) -> None:
+    """A public "Bug report" with a conditional field, and a "General question" for signed-in requesters."""
+    bug_report, created = Form.objects.get_or_create(
+        slug="bug-report",
+        defaults={
+            "name": "Bug report",
+            "description": "Something does not work as it should.",
+            "category": categories["technical"],
+            "is_public": True,
+            "subject_template": "{product}: {summary}",
+            "description_field": "details",
+        },
+    )
+    if created:
+        product = Field.objects.create(
+            form=bug_report,
+            key="product",
+            label="Product",
+            position=1,
+            type=FieldType.SELECT,
+            required=True,
+            choices="desktop | Desktop\nweb | Web\nmobile | Mobile",
+        )
+        version = Field.objects.create(
+            form=bug_report,
+            key="version",
+            label="Version",
+            position=2,
+            help_text="Shown in Help > About.",
+            max_length=50,
+        )
+        for kind in (ConditionKind.VISIBLE, ConditionKind.REQUIRED):  # only the desktop app has versions
+            Condition.objects.create(
+                form=bug_report, target=version, kind=kind, source=product, operator=Operator.EQUALS, value="desktop"
+            )
+        Field.objects.create(form=bug_report, key="summary", label="Summary", position=3, required=True, max_length=150)
+        Field.objects.create(
+            form=bug_report,
+            key="details",
+            label="Details",
+            position=4,
+            type=FieldType.TEXTAREA,
+            help_text="What happened, what you expected, and the steps to see it again.",
+        )
+        form_publish(form=bug_report, actor=admin)
+    question, created = Form.objects.get_or_create(
+        slug="general-question",
+        defaults={
+            "name": "General question",
+            "category": categories["account"],
+            "position": 1,
+            "subject_template": "{subject}",
+            "description_field": "question",
+        },
+    )
+    if created:
+        Field.objects.create(form=question, key="subject", label="Subject", position=1, required=True, max_length=150)
+        Field.objects.create(
+            form=question, key="question", label="Your question", position=2, type=FieldType.TEXTAREA, required=True
+        )
+        form_publish(form=question, actor=admin)
 
 
 def demo_ticket(

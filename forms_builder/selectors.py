@@ -1,0 +1,34 @@
+"""Read queries for intake forms: which forms a user may fill in, with what the lists show."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from forms_builder.models import Form, FormVersion
+from tickets.permissions import AnyUser
+from tickets.selectors import categories_visible_to
+
+
+def forms_usable_by(user: AnyUser) -> QuerySet[Form]:
+    """The forms a visitor may fill in: active, published, in a category they may pick; without an account, only
+    public ones. Each is annotated with `latest_version` (its newest version's number).
+
+    Pages and the API both ask this; "public" only means a form may also be filled in without signing in.
+    """
+    newest = FormVersion.objects.filter(form=OuterRef("pk")).order_by("-number").values("number")[:1]
+    forms = (
+        Form.objects.active()
+        .filter(category__in=categories_visible_to(user))
+        .annotate(latest_version=Subquery(newest))
+        .filter(latest_version__isnull=False)
+        .select_related("category")
+    )
+    if not user.is_authenticated:
+        forms = forms.filter(is_public=True)
+    return forms
+
+
+def form_slug_for_category(user: AnyUser, category_slug: str) -> str | None:
+    """The category's form when it has exactly one the visitor may use, else None (they choose on the list)."""
+    slugs = list(forms_usable_by(user).filter(category__slug=category_slug).values_list("slug", flat=True)[:2])
+    return slugs[0] if len(slugs) == 1 else None

@@ -1,0 +1,134 @@
+"""Intake form pages: the forms a visitor may use, filling one in, and the private link of a public form's ticket.
+
+Nothing here validates answers: `services.submission_create` runs them through the engine, and the page shows its
+messages next to the inputs they are about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import groupby
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from forms_builder.forms import AnswersForm, RequesterEmailForm
+from forms_builder.models import Form, Submission
+from forms_builder.selectors import forms_usable_by
+from forms_builder.services import form_latest_version, public_requester_for, submission_create, submission_for_token
+from tickets import permissions
+from tickets.exceptions import DomainError
+from tickets.selectors import opening_attachments
+
+NOT_SENT = "Your request was not sent. Please correct the errors below."
+TOO_MANY_SUBMISSIONS = "Too many requests from your network. Please wait a minute and try again."
+
+
+@require_http_methods(["GET"])
+def form_list(request: HttpRequest) -> HttpResponse:
+    forms = sorted(forms_usable_by(request.user), key=lambda form: (form.category.name, form.category_id))
+    groups = [(category, list(items)) for category, items in groupby(forms, key=lambda form: form.category)]
+    return render(request, "forms_builder/list.html", {"groups": groups})
+
+
+def _anonymous_writes_rate(group: str, request: HttpRequest) -> str | None:
+    # Signed-in visitors are accountable and limited elsewhere; a visitor without an account is counted by address.
+    return None if request.user.is_authenticated else settings.RATE_LIMIT_WRITES
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(group="forms:submit", key="ip", rate=_anonymous_writes_rate, method="POST", block=False)
+def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
+    form = get_object_or_404(Form.objects.active(), slug=slug)
+    if not form.is_public and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    # Inactive categories and unpublished forms are as absent as unknown slugs.
+    if not forms_usable_by(request.user).filter(pk=form.pk).exists():
+        raise Http404("No such form.")
+    version = form_latest_version(form=form)
+    if version is None:
+        raise Http404("No such form.")
+    is_post = request.method == "POST"
+    answers_form = AnswersForm(
+        request.POST if is_post else None, request.FILES if is_post else None, definition=version.definition
+    )
+    email_form = None if request.user.is_authenticated else RequesterEmailForm(request.POST if is_post else None)
+    if not is_post:
+        return _render_fill_page(request, form, answers_form, email_form)
+    if getattr(request, "limited", False):
+        return _render_fill_page(request, form, answers_form, email_form, TOO_MANY_SUBMISSIONS, status=429)
+    if email_form is not None and not email_form.is_valid():
+        return _render_fill_page(request, form, answers_form, email_form, NOT_SENT)
+    email = email_form.cleaned_data["email"] if email_form is not None else ""
+    try:
+        submission, token = _submit(request, form, answers_form.raw_answers(), answers_form.raw_files(), email)
+    except DomainError as error:
+        answers_form.add_domain_error(error)
+        return _render_fill_page(request, form, answers_form, email_form, NOT_SENT)
+    return _after_submission(request, submission, token)
+
+
+@transaction.atomic
+def _submit(
+    request: HttpRequest,
+    form: Form,
+    answers: Mapping[str, Any],
+    files: Mapping[str, Sequence[UploadedFile]],
+    email: str,
+) -> tuple[Submission, str | None]:
+    # One transaction: answers that fail the engine leave no passwordless account behind.
+    requester = request.user if request.user.is_authenticated else public_requester_for(email=email)
+    return submission_create(form=form, answers=answers, files=files, requester=requester, actor=requester)
+
+
+def _after_submission(request: HttpRequest, submission: Submission, token: str | None) -> HttpResponse:
+    ticket = submission.ticket
+    if request.user.is_authenticated:
+        messages.success(request, f"Ticket #{ticket.pk} was created. We will get back to you soon.")
+        if permissions.is_staff_member(request.user):
+            return redirect("staff_ticket_detail", pk=ticket.pk)
+        return redirect("ticket_detail", pk=ticket.pk)
+    # Rendered, not redirected to: the token would otherwise sit in a redirect's Location, in history and in logs.
+    private_url = request.build_absolute_uri(reverse("form_private_ticket", args=[token])) if token else ""
+    response = render(request, "forms_builder/submitted.html", {"ticket": ticket, "private_url": private_url})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _render_fill_page(
+    request: HttpRequest,
+    form: Form,
+    answers_form: AnswersForm,
+    email_form: RequesterEmailForm | None,
+    message: str = "",
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"intake_form": form, "answers_form": answers_form, "email_form": email_form, "message": message}
+    return render(request, "forms_builder/fill.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@never_cache
+def form_private_ticket(request: HttpRequest, token: str) -> HttpResponse:
+    """One ticket, read-only, for whoever holds its private link: the public conversation, never internal notes."""
+    submission = submission_for_token(token=token)
+    if submission is None:
+        raise Http404("No such ticket.")
+    ticket = submission.ticket
+    context = {
+        "ticket": ticket,
+        "comments": ticket.comments.filter(internal=False).select_related("author").prefetch_related("attachments"),
+        "opening_attachments": opening_attachments(ticket),
+    }
+    return render(request, "forms_builder/private_ticket.html", context)

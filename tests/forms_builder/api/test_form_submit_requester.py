@@ -1,0 +1,32 @@
+"""Whose ticket a submission opens: the caller's; staff may name a requester, requesters may not."""
+
+from __future__ import annotations
+
+from tests.forms_builder.api.support import submissions_url
+from tickets.models import Ticket
+
+ANSWERS = {"product": "web", "summary": "Phoned in"}
+
+
+def test_an_agent_submits_on_behalf_of_a_requester(api_client_for, bob, alice, bug_report):
+    body = {"answers": ANSWERS, "requester": alice.pk}
+    response = api_client_for(bob).post(submissions_url(bug_report), body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["requester"] == alice.pk
+    ticket = Ticket.objects.get()
+    assert ticket.requester == alice
+    assert ticket.events.get().actor == bob
+
+
+def test_mallory_cannot_open_a_ticket_in_someone_elses_name(api_client_for, mallory, alice, bug_report):
+    body = {"answers": ANSWERS, "requester": alice.pk}
+    response = api_client_for(mallory).post(submissions_url(bug_report), body, format="json")
+    assert response.status_code == 403
+    assert set(response.json()["error"]["details"]) == {"requester"}
+    assert not Ticket.objects.exists()
+
+
+def test_without_a_requester_the_ticket_is_the_callers(api_client_for, bob, bug_report):
+    response = api_client_for(bob).post(submissions_url(bug_report), {"answers": ANSWERS}, format="json")
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().requester == bob

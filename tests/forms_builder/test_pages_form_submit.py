@@ -1,0 +1,95 @@
+"""A signed-in requester fills in the Bug report: the conditional Version field decides exactly which ticket opens."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from forms_builder.models import Submission
+from tests.forms_builder.pages_support import answers, bug_report_form, fill_url
+from tests.support.html import elements
+from tickets.models import Ticket
+
+
+def test_desktop_bug_with_a_version_opens_a_ticket_and_shows_it(alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+    data = answers(product="desktop", version="4.2", summary="Crashes on start", details="Every time.")
+
+    response = client_for(alice).post(fill_url(form), data)
+
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ticket_detail", args=[ticket.pk])
+    assert (ticket.requester, ticket.category) == (alice, category)
+    assert "Crashes on start" in ticket.subject
+    assert ticket.submission.answers == {
+        "product": "desktop",
+        "version": "4.2",
+        "summary": "Crashes on start",
+        "details": "Every time.",
+    }
+
+
+def test_desktop_bug_without_a_version_is_refused_with_the_message_next_to_version(alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+
+    response = client_for(alice).post(fill_url(form), answers(product="desktop", summary="Crashes on start"))
+
+    body = response.content.decode()
+    version = next(attrs for tag, attrs in elements(body) if attrs.get("name") == "answer-version")
+    errors = next(attrs for tag, attrs in elements(body) if attrs.get("id") == "id_answer-version_error")
+    assert response.status_code == 200
+    assert "id_answer-version_error" in version["aria-describedby"]
+    assert errors["class"] == "errorlist"
+    assert "Your request was not sent" in body
+    assert not Ticket.objects.exists()
+
+
+def test_what_was_typed_is_kept_when_the_form_comes_back_with_errors(alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+    data = answers(product="desktop", summary="Crashes on start", details="Line one\nline two")
+
+    body = client_for(alice).post(fill_url(form), data).content.decode()
+
+    inputs = {attrs.get("name"): attrs for tag, attrs in elements(body)}
+    assert inputs["answer-summary"]["value"] == "Crashes on start"
+    assert "Line one\nline two</textarea>" in body
+    selected = [attrs["value"] for tag, attrs in elements(body) if tag == "option" and "selected" in attrs]
+    assert selected == ["desktop"]
+
+
+def test_a_version_posted_for_the_web_product_is_not_stored(alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+    data = answers(product="web", version="4.2", summary="Button is grey")
+
+    response = client_for(alice).post(fill_url(form), data)
+
+    submission = Submission.objects.get()
+    assert response.status_code == 302
+    assert "version" not in submission.answers
+    assert "4.2" not in submission.answers_text
+    assert submission.answers == {"product": "web", "summary": "Button is grey"}
+
+
+def test_an_uploaded_screenshot_becomes_the_tickets_attachment(alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+    screenshot = SimpleUploadedFile("screen.png", b"\x89PNG fake", content_type="image/png")
+    data = {**answers(product="web", summary="Button is grey"), "answer-screenshot": screenshot}
+
+    response = client_for(alice).post(fill_url(form), data)
+
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert list(ticket.attachments.values_list("filename", "comment")) == [("screen.png", None)]
+    page = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+    assert "screen.png" in page
+
+
+def test_staff_submitting_for_themselves_land_on_the_staff_ticket_page(bob, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+
+    response = client_for(bob).post(fill_url(form), answers(product="web", summary="Button is grey"))
+
+    ticket = Ticket.objects.get()
+    assert ticket.requester == bob
+    assert response["Location"] == reverse("staff_ticket_detail", args=[ticket.pk])

@@ -1,0 +1,109 @@
+"""A public form without an account: an email makes a passwordless requester, and a private link opens that one
+ticket (and nothing else) read-only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from forms_builder.models import Submission
+from tests.forms_builder.pages_support import answers, bug_report_form, fill_url
+from tickets.models import Ticket
+from tickets.services import comment_create
+
+
+@pytest.fixture
+def public_bug_report(category, carol):
+    return bug_report_form(category=category, admin=carol, public=True)
+
+
+def submit_anonymously(client, form, email="visitor@example.com", summary="Button is grey"):
+    data = {**answers(product="web", summary=summary), "requester-email": email}
+    return client.post(fill_url(form), data)
+
+
+def private_path(response) -> str:
+    found = re.search(r'href="https?://[^/"]+(/forms/ticket/[^/"]+/)"', response.content.decode())
+    assert found, "no private link on the page"
+    return found.group(1)
+
+
+def test_anonymous_submission_creates_a_passwordless_requester_and_their_ticket(public_bug_report, client):
+    response = submit_anonymously(client, public_bug_report)
+
+    visitor = User.objects.get(email="visitor@example.com")
+    assert response.status_code == 200
+    assert not visitor.has_usable_password()
+    assert Ticket.objects.get().requester == visitor
+
+
+def test_the_confirmation_shows_a_private_link_that_opens_the_ticket_read_only(public_bug_report, bob, client):
+    response = submit_anonymously(client, public_bug_report)
+    ticket = Ticket.objects.get()
+    comment_create(ticket=ticket, author=bob, body="Which browser?")
+    comment_create(ticket=ticket, author=bob, body="Probably the CSS cache", internal=True)
+
+    page = client.get(private_path(response))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert ticket.subject in body and "Which browser?" in body
+    assert "Button is grey" in body and "Summary" in body  # the answers, with their labels
+    assert "Probably the CSS cache" not in body
+    assert "<textarea" not in body  # read-only: no reply form
+
+
+def test_the_token_is_not_put_in_a_redirect(public_bug_report, client):
+    response = submit_anonymously(client, public_bug_report)
+
+    assert response.status_code == 200
+    assert "Location" not in response
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_another_token_opens_nothing(public_bug_report, client):
+    submit_anonymously(client, public_bug_report)
+
+    assert client.get(reverse("form_private_ticket", args=["not-the-token"])).status_code == 404
+
+
+def test_a_private_link_opens_its_own_ticket_and_no_other(public_bug_report, client):
+    first = private_path(submit_anonymously(client, public_bug_report, summary="First problem"))
+    second = private_path(submit_anonymously(client, public_bug_report, email="other@example.com", summary="Second"))
+
+    body = client.get(first).content.decode()
+
+    assert first != second
+    assert "First problem" in body and "Second" not in body
+
+
+def test_the_ticket_id_page_still_requires_signing_in(public_bug_report, client):
+    submit_anonymously(client, public_bug_report)
+    ticket = Ticket.objects.get()
+
+    response = client.get(reverse("ticket_detail", args=[ticket.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_anonymous_submission_needs_a_valid_email(public_bug_report, client):
+    response = submit_anonymously(client, public_bug_report, email="not an address")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_requester-email_error"' in body
+    assert not Ticket.objects.exists() and not Submission.objects.exists()
+
+
+def test_refused_answers_leave_no_account_behind(public_bug_report, client):
+    data = {**answers(product="desktop", summary="Crashes"), "requester-email": "visitor@example.com"}
+
+    response = client.post(fill_url(public_bug_report), data)
+
+    assert response.status_code == 200
+    assert 'id="id_answer-version_error"' in response.content.decode()
+    assert not User.objects.filter(email="visitor@example.com").exists()

@@ -1,0 +1,60 @@
+"""Publishing snapshots the draft; later edits never change an old submission's version or answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from forms_builder.models import Field, FormVersion
+from forms_builder.services import form_latest_version, form_publish, submission_create
+from tests.forms_builder.examples import bug_report_form
+from tickets.exceptions import InvalidValue
+
+
+@pytest.fixture
+def form(category):
+    return bug_report_form(category)
+
+
+def test_publishing_snapshots_the_draft_as_the_next_version(form, carol):
+    first = form_publish(form=form, actor=carol)
+    Field.objects.filter(form=form, key="summary").update(label="What happened?")
+    second = form_publish(form=form, actor=carol)
+
+    assert (first.number, second.number) == (1, 2)
+    assert form_latest_version(form=form) == second
+    assert [f["label"] for f in first.definition["fields"]][2] == "Summary"
+    assert [f["label"] for f in second.definition["fields"]][2] == "What happened?"
+    assert second.published_by == carol
+
+
+def test_a_form_that_was_never_published_has_no_version(form):
+    assert form_latest_version(form=form) is None
+
+
+def test_editing_and_deleting_fields_later_leaves_an_old_submission_untouched(form, carol, alice):
+    version = form_publish(form=form, actor=carol)
+    submission, _token = submission_create(
+        form=form,
+        answers={"product": "desktop", "version": "1.0", "summary": "Crash"},
+        requester=alice,
+        actor=alice,
+    )
+
+    Field.objects.filter(form=form, key="version").delete()
+    Field.objects.filter(form=form, key="summary").update(label="Changed")
+    form_publish(form=form, actor=carol)
+
+    submission.refresh_from_db()
+    assert submission.version == version
+    assert submission.answers == {"product": "desktop", "version": "1.0", "summary": "Crash"}
+    assert FormVersion.objects.get(pk=version.pk).definition["fields"][1]["key"] == "version"
+
+
+def test_a_draft_with_problems_is_not_published(form, carol):
+    Field.objects.filter(form=form, key="summary").update(pattern="([")
+
+    with pytest.raises(InvalidValue) as refused:
+        form_publish(form=form, actor=carol)
+
+    assert list(refused.value.details) == ["summary"]
+    assert not form.versions.exists()
