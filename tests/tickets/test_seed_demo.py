@@ -97,3 +97,12 @@ def test_seed_demo_is_repeatable():
     seed()
 
     assert ticket_snapshot() == first
+
+
+def test_seed_demo_mails_nobody(transactional_db, settings, capsys):
+    """A real transaction, so the services' after-commit notifications do fire, into the console backend."""
+    from django.core.management import call_command
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("seed_demo")
+    assert "Subject:" not in capsys.readouterr().out

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import Role, User
 from accounts.services import user_create
@@ -64,7 +65,8 @@ class Command(BaseCommand):
             self.stdout.write("Users already exist; nothing seeded. Use --force to add the demo data anyway.")
             return
         rng = random.Random(42)  # noqa: S311 -- demo data, not security: a fixed seed makes it repeatable
-        with transaction.atomic():
+        # The services notify people after commit; demo data must not mail the demo addresses (or fill the console).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
             users = {email: demo_user(email, name, role) for email, name, role in DEMO_USERS}
             agents = [user for user in users.values() if user.role == Role.AGENT]
             requesters = [user for user in users.values() if user.role == Role.REQUESTER]
