@@ -192,7 +192,8 @@ REST_FRAMEWORK = {
 # --- API contract: OpenAPI schema and docs ----------------------------------------------------------------
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 API_DESCRIPTION = """\
-The helpdesk's REST API: tickets, their conversation and audit trail, categories, teams and users.
+The helpdesk's REST API: tickets, their conversation and audit trail, categories, teams, users, and intake forms
+(read a form's published version or its JSON Schema, then submit answers to open a ticket).
 
 **Authentication.** Exchange an email and password for a token at `POST /api/v1/auth/token/` (shown once), then send
 `Authorization: Bearer <token>` on every request. Requesters see only their own tickets; another user's object
