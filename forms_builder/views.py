@@ -28,7 +28,7 @@ from forms_builder.selectors import forms_usable_by
 from forms_builder.services import form_latest_version, public_requester_for, submission_create, submission_for_token
 from tickets import permissions
 from tickets.exceptions import DomainError
-from tickets.selectors import opening_attachments
+from tickets.selectors import comments_visible_to, opening_attachments
 
 NOT_SENT = "Your request was not sent. Please correct the errors below."
 TOO_MANY_SUBMISSIONS = "Too many requests from your network. Please wait a minute and try again."
@@ -128,7 +128,8 @@ def form_private_ticket(request: HttpRequest, token: str) -> HttpResponse:
     ticket = submission.ticket
     context = {
         "ticket": ticket,
-        "comments": ticket.comments.filter(internal=False).select_related("author").prefetch_related("attachments"),
+        # The link's holder sees what the ticket's requester sees.
+        "comments": comments_visible_to(ticket.requester, ticket),
         "opening_attachments": opening_attachments(ticket),
     }
     return render(request, "forms_builder/private_ticket.html", context)
