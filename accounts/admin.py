@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -12,6 +13,8 @@ from helpdesk.admin_support import adopt_saved
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
 admin.site.unregister(Group)
+# The admin signs in through allauth's login, so rate limits and the second factor apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 @admin.register(User)
@@ -36,7 +39,7 @@ class UserAdmin(DjangoUserAdmin):
         data = form.cleaned_data
         if change:
             # The email, validated and lower-cased by the form, is already on `obj`; user_update saves the row.
-            user_update(user=obj, name=data["name"], role=data["role"], is_active=data["is_active"])
+            user_update(user=obj, actor=request.user, name=data["name"], role=data["role"], is_active=data["is_active"])
             return
         created = user_create(email=data["email"], password=data["password1"], name=data["name"], role=data["role"])
         adopt_saved(obj, created)

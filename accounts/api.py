@@ -96,7 +96,7 @@ class UserViewSet(
         serializer.is_valid(raise_exception=True)
         if user.pk == request.user.pk and serializer.validated_data.get("role", user.role) != user.role:
             raise PermissionDenied("You cannot change your own role.")
-        user = services.user_update(user=user, **serializer.validated_data)
+        user = services.user_update(user=user, actor=request.user, **serializer.validated_data)
         return Response(UserSerializer(user).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -87,18 +89,84 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = normalize_email_address(self.email)
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        """Neither revoked nor expired."""
+        not_expired = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        return self.filter(not_expired, revoked_at__isnull=True)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the API. Only a SHA-256 digest of the secret is stored; the secret is shown once."""
+    """A personal access token for the API. Only a SHA-256 digest of the secret is stored; the secret is shown once.
+
+    `scopes` is space-separated, like OAuth's: "read" or "read write". Revoked tokens are kept (with `revoked_at`)
+    so the admin can still see what existed and when it was last used.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, help_text="The first characters of the secret, to recognise it.")
     digest = models.CharField(max_length=64, unique=True)
+    scopes = models.CharField(max_length=32, default="read write")
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and not self.is_expired
+
+
+class RoleChange(models.Model):
+    """The audit log of role changes: who changed whose role, from what to what, and when."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_changes")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    old_role = models.CharField(max_length=16, choices=Role.choices)
+    new_role = models.CharField(max_length=16, choices=Role.choices)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.old_role} → {self.new_role}"
+
+
+class SocialAppSecret(models.Model):
+    """The client secret of an OAuth application configured in the admin, encrypted at rest.
+
+    allauth's own SocialApp.secret column stays empty; accounts.adapters.SocialAccountAdapter puts the decrypted
+    secret back on the app when allauth asks for it.
+    """
+
+    app = models.OneToOneField("socialaccount.SocialApp", on_delete=models.CASCADE, related_name="encrypted_secret")
+    secret = EncryptedTextField()
+
+    def __str__(self) -> str:
+        return f"Secret of {self.app}"

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import ApiToken, Role, User, normalize_email_address
+from accounts.models import ApiToken, Role, RoleChange, User, normalize_email_address
 from accounts.tokens import token_digest, token_generate
 
 
@@ -15,13 +17,17 @@ def user_create(*, email: str, password: str | None = None, name: str = "", role
     email = normalize_email_address(email)
     if User.objects.filter(email=email).exists():
         raise EmailTaken(email)
-    return User.objects.create_user(email=email, password=password, name=name, role=role)
+    user = User.objects.create_user(email=email, password=password, name=name, role=role)
+    # An account made by an admin (or the demo seed) has an address the admin vouches for: no confirmation mail.
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
 
 
 @transaction.atomic
 def user_update(
     *,
     user: User,
+    actor: User | None = None,
     name: str | None = None,
     role: str | None = None,
     is_active: bool | None = None,
@@ -30,13 +36,28 @@ def user_update(
     if name is not None:
         user.name = name
     if role is not None:
+        # Read the stored role: a form (the admin's) may already have put the new one on `user`.
+        stored_role = User.objects.filter(pk=user.pk).values_list("role", flat=True).get()
+        if role != stored_role:
+            RoleChange.objects.create(
+                user=user, actor=actor, old_role=stored_role, new_role=role, changed_at=timezone.now()
+            )
         user.role = role
     if is_active is not None:
         user.is_active = is_active
     if password:
         user.set_password(password)
     user.save()
+    _email_address_follow(user)
     return user
+
+
+def _email_address_follow(user: User) -> None:
+    """An admin who changes a user's email in the admin vouches for the new address, as when creating the user."""
+    if EmailAddress.objects.filter(user=user, email=user.email).exists():
+        return
+    EmailAddress.objects.filter(user=user).delete()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 
 
 @transaction.atomic

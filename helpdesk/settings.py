@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
+from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,6 +45,14 @@ SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 
 
+def is_fernet_key(key: str) -> bool:
+    try:
+        Fernet(key)
+    except ValueError:
+        return False
+    return True
+
+
 def check_production_settings() -> None:
     """Refuse to start an insecure production configuration, naming what is wrong."""
     problems = []
@@ -51,6 +60,12 @@ def check_production_settings() -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 50 characters")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the host names this site serves")
+    if not ENCRYPTION_KEYS:
+        # Two-factor secrets and OAuth client secrets are stored encrypted; a key derived from SECRET_KEY would
+        # make rotating SECRET_KEY lock everyone out of their second factor.
+        problems.append("ENCRYPTION_KEYS must hold at least one Fernet key (see the README)")
+    elif not all(is_fernet_key(key) for key in ENCRYPTION_KEYS):
+        problems.append("ENCRYPTION_KEYS must be comma-separated Fernet keys (32 url-safe base64-encoded bytes)")
     # Credentials shared with a plain-HTTP origin are readable by anyone on that origin's network path.
     plain_http_origins = [origin for origin in CORS_ALLOWED_ORIGINS if origin.startswith("http://")]
     if CORS_ALLOW_CREDENTIALS and plain_http_origins:
@@ -70,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rest_framework",
     "django_ratelimit",  # installed for its system checks on the cache it counts in
     "django_filters",
@@ -78,6 +94,13 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "django_prometheus",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.gitlab",
+    "allauth.mfa",
+    "allauth.usersessions",
     "helpdesk",
     "accounts",
     "tickets",
@@ -94,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.sessions.UserSessionsMiddleware",  # allauth's, writing at most once a minute per session
     "helpdesk.ratelimits.RateLimitHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,16 +159,17 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postg
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
+# RoleBackend grants permissions by role; allauth's backend signs in by email (and knows its EmailAddress table).
+AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend", "allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -347,6 +373,71 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+
+# --- Accounts: allauth sign-in (email, GitHub, GitLab), two-factor, sessions, secrets at rest -------------
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a mail scanner following the link must not confirm the address
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CHANGE_EMAIL = True  # one address per user: changing it verifies the new one before it replaces the old
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell the user when their password or email changes
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Helpdesk] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# Sign-in, sign-up, password-reset and confirmation-mail limits are allauth's own defaults (ACCOUNT_RATE_LIMITS),
+# counted in the default cache per client address (accounts.adapters.AccountAdapter.get_client_ip) and per account.
+ACCOUNT_SIGNUP_OPEN = env_bool("ACCOUNT_SIGNUP_OPEN", True)  # False: only admins create accounts
+
+# A social login never signs in to an existing account by matching its email address: the owner signs in first
+# and connects the provider from their settings. New addresses are trusted only when the provider vouches for them
+# (GitHub's per-address `verified`; GitLab only when marked trusted), otherwise allauth sends a confirmation mail.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # sign-in with a provider starts with a POST (a CSRF-protected form)
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False  # we never call the providers' APIs after sign-in, so we keep no tokens
+GITHUB_URL = env_str("GITHUB_URL").rstrip("/")  # GitHub Enterprise, e.g. https://github.example.com
+GITLAB_URL = env_str("GITLAB_URL", "https://gitlab.com").rstrip("/")  # self-hosted GitLab
+GITLAB_EMAILS_TRUSTED = env_bool("GITLAB_EMAILS_TRUSTED", False)
+
+
+def social_provider_settings() -> dict[str, dict[str, object]]:
+    """PKCE for both; client id and secret from the environment when set, otherwise from the admin."""
+    github: dict[str, object] = {"SCOPE": ["read:user", "user:email"], "OAUTH_PKCE_ENABLED": True}
+    if GITHUB_URL:
+        github["GITHUB_URL"] = GITHUB_URL
+    if env_str("GITHUB_CLIENT_ID"):
+        github["APPS"] = [{"client_id": env_str("GITHUB_CLIENT_ID"), "secret": env_str("GITHUB_CLIENT_SECRET")}]
+    gitlab: dict[str, object] = {"SCOPE": ["read_user"], "OAUTH_PKCE_ENABLED": True, "GITLAB_URL": GITLAB_URL}
+    if env_str("GITLAB_CLIENT_ID"):
+        gitlab["APPS"] = [
+            {
+                "client_id": env_str("GITLAB_CLIENT_ID"),
+                "secret": env_str("GITLAB_CLIENT_SECRET"),
+                "settings": {"gitlab_url": GITLAB_URL, "verified_email": GITLAB_EMAILS_TRUSTED},
+            }
+        ]
+    return {"github": github, "gitlab": gitlab}
+
+
+SOCIALACCOUNT_PROVIDERS = social_provider_settings()
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Helpdesk")
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)  # agents and admins must set up TOTP first
+
+USERSESSIONS_TRACK_ACTIVITY = True  # the Sessions page shows each session's last address and time
+
+# Fernet keys, newest first (see accounts/encryption.py). Without them, development derives one from SECRET_KEY.
+ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
 
 # --- API behaviour: idempotent creates, conditional updates, request size limits -------------------------
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)  # how long a retried create is replayed

@@ -87,7 +87,7 @@ def test_the_ticket_id_page_still_requires_signing_in(public_bug_report, client)
     response = client.get(reverse("ticket_detail", args=[ticket.pk]))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_an_anonymous_submission_needs_a_valid_email(public_bug_report, client):

@@ -18,7 +18,7 @@ from tickets.services import comment_create
 pytestmark = pytest.mark.django_db
 
 OWN_PAGES = [
-    ("login", None, []),
+    ("account_login", None, []),
     ("ticket_list", "alice", []),
     ("ticket_new", "alice", []),
     ("ticket_detail", "alice", ["ticket"]),
@@ -73,8 +73,11 @@ def test_admin_pages_have_nothing_the_csp_would_block(client_for, carol, url_nam
     assert_nothing_blocked(client_for(carol).get(reverse(url_name)))
 
 
-def test_admin_login_has_nothing_the_csp_would_block(client):
-    assert_nothing_blocked(client.get(reverse("admin:login")))
+def test_admin_login_is_the_site_login_which_has_nothing_the_csp_would_block(client):
+    response = client.get(reverse("admin:login"), follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
+    assert_nothing_blocked(response)
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS)

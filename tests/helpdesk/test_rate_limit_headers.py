@@ -76,7 +76,7 @@ def test_token_requests_report_the_credentials_quota(api_client_for, settings):
     assert rate_limit_headers(response)[:2] == (4, 3)
 
 
-def test_html_pages_carry_no_rate_limit_headers(client):
+def test_html_pages_carry_no_rate_limit_headers(client, db):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert "RateLimit-Limit" not in response

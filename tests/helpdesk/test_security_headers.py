@@ -10,7 +10,7 @@ from django.urls import reverse
 from tests.support.processes import PRODUCTION_ENV, run_django
 
 PAGES = [
-    ("login", None),
+    ("account_login", None),
     ("ticket_list", "alice"),
     ("ticket_new", "alice"),
     ("staff_queue", "bob"),

@@ -11,10 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 60
+FERNET_KEY = "dGVzdHMtb25seS1mZXJuZXQta2V5LTMyLWJ5dGVzISE="
 
 
 def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ENCRYPTION_KEYS"}
+    }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
@@ -29,9 +32,14 @@ def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("env", "complaint"),
     [
-        ({"ALLOWED_HOSTS": "help.example.com"}, "SECRET_KEY"),
-        ({"SECRET_KEY": "short", "ALLOWED_HOSTS": "help.example.com"}, "SECRET_KEY"),
-        ({"SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS"),
+        ({"ALLOWED_HOSTS": "help.example.com", "ENCRYPTION_KEYS": FERNET_KEY}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short", "ALLOWED_HOSTS": "help.example.com", "ENCRYPTION_KEYS": FERNET_KEY}, "SECRET_KEY"),
+        ({"SECRET_KEY": GOOD_KEY, "ENCRYPTION_KEYS": FERNET_KEY}, "ALLOWED_HOSTS"),
+        ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.com"}, "ENCRYPTION_KEYS"),
+        (
+            {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.com", "ENCRYPTION_KEYS": "not-a-fernet-key"},
+            "ENCRYPTION_KEYS",
+        ),
     ],
 )
 def test_production_refuses_insecure_settings(env, complaint):
@@ -41,7 +49,9 @@ def test_production_refuses_insecure_settings(env, complaint):
 
 
 def test_production_starts_with_a_real_key_and_hosts():
-    result = start({"DEBUG": "false", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.com"})
+    result = start(
+        {"DEBUG": "false", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.com", "ENCRYPTION_KEYS": FERNET_KEY}
+    )
     assert result.returncode == 0, result.stderr
 
 

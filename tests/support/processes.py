@@ -11,14 +11,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Long, varied and not "django-insecure-": what `check --deploy` accepts as a real key. For tests only.
 PRODUCTION_SECRET_KEY = "tests-only-7Hq2xVb9LmZ4pK8sWd3nRf6tYc1gJe5uAo0iPz7Bv4Nk2Mx9Qw6Er3"
+PRODUCTION_ENCRYPTION_KEY = "dGVzdHMtb25seS1mZXJuZXQta2V5LTMyLWJ5dGVzISE="
 PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": PRODUCTION_SECRET_KEY,
     "ALLOWED_HOSTS": "help.example.com,testserver",
+    "ENCRYPTION_KEYS": PRODUCTION_ENCRYPTION_KEY,
 }
 
 # Knobs of the developer's own shell that would change what a test starts.
-_INHERITED_KNOBS = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CORS_", "SECURE_", "CSRF_", "BEHIND_TLS_PROXY")
+_INHERITED_KNOBS = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "ENCRYPTION_KEYS",
+    "CORS_",
+    "SECURE_",
+    "CSRF_",
+    "BEHIND_TLS_PROXY",
+)
 
 
 def run_django(code: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

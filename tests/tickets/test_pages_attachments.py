@@ -63,7 +63,7 @@ def test_anonymous_visitor_is_sent_to_login_for_an_attachment(alice, ticket, cli
     response = download(client_for(None), attachment)
 
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("account_login"))
 
 
 def test_missing_attachment_is_404(bob, client_for, db):

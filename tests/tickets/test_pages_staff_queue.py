@@ -58,7 +58,7 @@ def test_anonymous_visitor_is_sent_to_login_from_the_queue(client_for, db):
     response = client_for(None).get(reverse("staff_queue"))
 
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("account_login"))
 
 
 def test_queue_filters_by_several_statuses(bob, queue, client_for):

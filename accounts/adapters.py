@@ -1,0 +1,61 @@
+"""How allauth fits this helpdesk: who may sign up, what a new user is, where client secrets come from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp, SocialLogin
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts import encryption
+from accounts.models import Role, SocialAppSecret, User
+from helpdesk.ratelimits import client_ip
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return settings.ACCOUNT_SIGNUP_OPEN
+
+    def new_user(self, request: HttpRequest) -> User:
+        """Everyone who signs up, with a password or a provider, starts as a requester; only admins promote."""
+        user = super().new_user(request)
+        user.role = Role.REQUESTER
+        return user
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's rate limits count per client the same way ours do (TRUSTED_PROXIES, never a spoofed header)."""
+        return client_ip(request)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return settings.ACCOUNT_SIGNUP_OPEN
+
+    def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]) -> User:
+        user = super().populate_user(request, sociallogin, data)
+        user.name = (data.get("name") or "")[: User._meta.get_field("name").max_length]
+        return user
+
+    def list_apps(self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None):
+        """Apps configured in the admin keep their client secret encrypted in SocialAppSecret, not in the app row."""
+        apps: list[SocialApp] = super().list_apps(request, provider=provider, client_id=client_id)
+        stored = [app.pk for app in apps if app.pk is not None]
+        secrets = dict(SocialAppSecret.objects.filter(app__in=stored).values_list("app_id", "secret"))  # decrypted
+        for app in apps:
+            if app.pk in secrets:
+                app.secret = secrets[app.pk]
+        return apps
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds are stored as Fernet tokens (allauth calls these two hooks)."""
+
+    def encrypt(self, text: str) -> str:
+        return encryption.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return encryption.decrypt(encrypted_text)
