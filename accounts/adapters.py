@@ -6,12 +6,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.conf import settings
 from django.http import HttpRequest
 
 from accounts import encryption
+from accounts.mfa import second_factor_required
 from accounts.models import Role, SocialAppSecret, User
 from helpdesk.ratelimits import client_ip
 
@@ -59,3 +61,9 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return encryption.decrypt(encrypted_text)
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """While MFA_REQUIRED_FOR_STAFF is on, staff cannot turn TOTP off; the requirement would mean nothing."""
+        if authenticator.type == Authenticator.Type.TOTP and second_factor_required(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)

@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from allauth.account.decorators import secure_admin_login
-from django.contrib import admin
+from allauth.socialaccount.models import SocialApp
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
-from accounts.forms import AdminSetPasswordForm, AdminUserChangeForm, AdminUserCreationForm
-from accounts.models import ApiToken, User
-from accounts.services import user_create, user_update
+from accounts.forms import AdminSetPasswordForm, AdminUserChangeForm, AdminUserCreationForm, SocialAppAdminForm
+from accounts.models import ApiToken, RoleChange, User
+from accounts.services import api_token_revoke, social_app_secret_set, user_create, user_update
 from helpdesk.admin_support import adopt_saved
+from tickets import permissions
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
 admin.site.unregister(Group)
@@ -17,11 +26,46 @@ admin.site.unregister(Group)
 admin.site.login = secure_admin_login(admin.site.login)
 
 
+class OwnAccountChangeForm(AdminUserChangeForm):
+    """An admin editing their own account keeps their role: a self-demotion could leave nobody to undo it."""
+
+    def clean_role(self) -> str:
+        role = self.cleaned_data["role"]
+        if role != self.initial.get("role"):
+            raise forms.ValidationError("You cannot change your own role. Another admin can do it for you.")
+        return role
+
+
+class RoleChangeInline(admin.TabularInline):
+    """The user's role history, newest first, on their change page. Written only by accounts.services.user_update."""
+
+    model = RoleChange
+    fk_name = "user"
+    verbose_name_plural = "Role changes"
+    fields = ("changed_at", "old_role", "new_role", "actor")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RoleChange]:
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     change_password_form = AdminSetPasswordForm
+    inlines = (RoleChangeInline,)
     list_display = ("email", "name", "role", "is_active", "date_joined")
     list_filter = ("role", "is_active")
     search_fields = ("email", "name")
@@ -35,6 +79,21 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),)
 
+    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> type[forms.ModelForm]:
+        if obj is not None and obj.pk == request.user.pk:
+            kwargs["form"] = OwnAccountChangeForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[admin.options.InlineModelAdmin]]:
+        return list(super().get_inlines(request, obj)) if obj is not None else []  # a new user has no history
+
+    def get_formsets_with_inlines(self, request: HttpRequest, obj: User | None = None) -> Iterator[tuple[Any, Any]]:
+        # The role history is view-only: a save has nothing to say about it, so its (empty) formset is neither
+        # required in the POST nor validated.
+        if request.method == "POST":
+            return
+        yield from super().get_formsets_with_inlines(request, obj)
+
     def save_model(self, request: HttpRequest, obj: User, form: AdminUserChangeForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
@@ -45,19 +104,112 @@ class UserAdmin(DjangoUserAdmin):
         adopt_saved(obj, created)
 
 
+class ApiTokenStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+        if self.value() == "active":
+            return queryset.usable()
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=timezone.now())
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens can be looked at and revoked (deleted) here; they are issued where the secret can be shown once."""
+    """Anyone's tokens, looked at and revoked here; they are issued where the secret can be shown once.
 
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    Revoking keeps the row (and when it was last used); there is no bulk delete, so history is not lost by a slip.
+    Deleting a user still deletes their tokens.
+    """
+
+    list_display = ("name", "user", "prefix", "scopes", "status", "created_at", "expires_at", "last_used_at")
     list_select_related = ("user",)
     search_fields = ("name", "prefix", "user__email")
-    list_filter = ("created_at", "last_used_at")
-    fields = ("user", "name", "prefix", "created_at", "last_used_at")
+    list_filter = (ApiTokenStatusFilter, "scopes", "created_at", "expires_at", "last_used_at")
+    fields = ("user", "name", "prefix", "scopes", "status", "created_at", "expires_at", "last_used_at", "revoked_at")
     readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    @admin.display(description="status")
+    def status(self, token: ApiToken) -> str:
+        if token.revoked_at is not None:
+            return "revoked"
+        return "expired" if token.is_expired else "active"
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            api_token_revoke(token=token)
+        self.message_user(request, f"Revoked {len(tokens)} token{pluralize(len(tokens))}.", messages.SUCCESS)
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_manage_users(request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         return False
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    """The role audit log: read-only, since an audit trail that can be edited proves nothing."""
+
+    list_display = ("changed_at", "user", "role_transition", "actor")
+    list_select_related = ("user", "actor")
+    list_filter = ("new_role", "old_role", "changed_at")
+    search_fields = ("user__email", "actor__email")
+    date_hierarchy = "changed_at"
+    fields = ("user", "old_role", "new_role", "actor", "changed_at")
+    readonly_fields = fields
+
+    @admin.display(description="Role change", ordering="new_role")
+    def role_transition(self, change: RoleChange) -> str:
+        return f"{change.get_old_role_display()} → {change.get_new_role_display()}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RoleChange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: RoleChange | None = None) -> bool:
+        return False
+
+
+# allauth's own SocialApp admin shows and stores the client secret in clear; ours keeps it encrypted.
+admin.site.unregister(SocialApp)
+
+
+@admin.register(SocialApp)
+class SocialAppAdmin(admin.ModelAdmin):
+    """GitHub and GitLab OAuth applications, for when they are not configured from environment variables."""
+
+    form = SocialAppAdminForm
+    list_display = ("name", "provider", "client_id")
+    list_filter = ("provider",)
+    fieldsets = (
+        (None, {"fields": ("provider", "name", "client_id", "client_secret")}),
+        ("Sign-in", {"fields": ("base_url", "trust_emails")}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: SocialApp, form: SocialAppAdminForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # An empty field on a change keeps the stored secret; one left in clear by an older admin moves over now.
+        secret = form.cleaned_data["client_secret"] or obj.secret
+        if secret:
+            social_app_secret_set(app=obj, secret=secret)

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission
@@ -16,17 +17,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.authentication import BearerTokenAuthentication
-from accounts.models import User
+from accounts.authentication import CredentialsInBody
+from accounts.mfa import second_factor_missing, user_has_second_factor
+from accounts.models import ApiToken, User
 from accounts.serializers import (
+    ApiTokenSerializer,
+    IssuedTokenSerializer,
     TokenRequestSerializer,
     UserCreateSerializer,
     UserSerializer,
     UserUpdateSerializer,
 )
+from accounts.tokens import api_tokens_of, token_expiry
 from helpdesk.idempotency import idempotent
-from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, errors, path_id
-from helpdesk.pagination import ById
+from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ErrorBodySerializer, errors, path_id
+from helpdesk.pagination import ById, NewestFirst
 from helpdesk.ratelimits import CredentialsRateThrottle
 from tickets import permissions
 
@@ -105,20 +110,33 @@ class UserViewSet(
         return self.partial_update(request, *args, **kwargs)
 
 
+# A read-only token on a write, and a password where a second factor is due: the shared 403 sentence is about roles.
+SCOPE_403 = OpenApiResponse(
+    response=ErrorBodySerializer,
+    description="`insufficient_scope`: the bearer token is read-only, and this operation changes something.",
+)
+MFA_403 = OpenApiResponse(
+    response=ErrorBodySerializer,
+    description="`mfa_required`: the account has two-factor authentication (or its role requires it and it is not "
+    "set up yet), so a password alone issues no token. Sign in and create one on the API tokens page instead.",
+)
+
+
 @extend_schema(
     summary="Get a bearer token",
-    description="Exchange an email and password for a bearer token. The token is shown once: only its hash is "
-    "stored. Send it as `Authorization: Bearer <token>`. Strictly rate limited per client address and per account.",
+    description="Exchange an email and password for a personal access token, for scripts. The secret is shown "
+    "once: only its hash is stored. Send it as `Authorization: Bearer <token>`. `read` is always granted; ask for "
+    '`["read"]` alone for a token that cannot change anything. Without `expires_in_days` the token never expires. '
+    "Any `Authorization` header is ignored here, so an expired token does not stand in the way of a new one. "
+    "Accounts with two-factor authentication get 403 `mfa_required`: they create tokens on the API tokens page "
+    "(`/accounts/tokens/`). Strictly rate limited per client address and per account.",
     tags=["auth"],
     auth=[],
     request={"application/json": TokenRequestSerializer},
-    responses={
-        201: inline_serializer("IssuedToken", fields={"token": serializers.CharField(help_text="The secret.")}),
-        **errors(*BODY_ERRORS, 401),
-    },
+    responses={201: IssuedTokenSerializer, **errors(*BODY_ERRORS, 401), 403: MFA_403},
 )
 @api_view(["POST"])
-@authentication_classes([BearerTokenAuthentication])  # no session: no CSRF dance for scripts
+@authentication_classes([CredentialsInBody])  # no session: no CSRF dance for scripts
 @permission_classes([AllowAny])
 @throttle_classes([CredentialsRateThrottle])  # strict: per client address and per submitted account
 def token_issue(request: Request) -> Response:
@@ -129,11 +147,67 @@ def token_issue(request: Request) -> Response:
     user = authenticate(request._request, username=data["email"], password=data["password"])
     if user is None:
         raise AuthenticationFailed("Email or password is incorrect.")
-    _, secret = services.api_token_issue(user=user, name=data["name"])
-    return Response({"token": secret}, status=status.HTTP_201_CREATED)
+    # A password alone must not get around the second factor; the page is behind allauth's full sign-in.
+    if user_has_second_factor(user):
+        raise PermissionDenied(
+            "This account uses two-factor authentication, so a password alone cannot issue a token. Sign in and "
+            f"create one on the API tokens page ({reverse('api_tokens')}).",
+            code="mfa_required",
+        )
+    if second_factor_missing(user):
+        raise PermissionDenied(
+            "Your role requires two-factor authentication. Sign in to set it up, then create a token on the API "
+            f"tokens page ({reverse('api_tokens')}).",
+            code="mfa_required",
+        )
+    token, secret = services.api_token_issue(
+        user=user,
+        name=data["name"],
+        scopes=data["scopes"],
+        expires_at=token_expiry(days=data["expires_in_days"]),
+    )
+    body = IssuedTokenSerializer(token, context={"secret": secret}).data
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(summary="Who am I", tags=["auth"], responses={200: UserSerializer, **errors(400)})
 @api_view(["GET"])
 def me(request: Request) -> Response:
     return Response(UserSerializer(request.user).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your tokens",
+        description="Your personal access tokens that still work (revoked and expired ones are left out), newest "
+        "first. Secrets are never shown again: `prefix` tells them apart.",
+        responses={200: ApiTokenSerializer, **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Read one of your tokens",
+        parameters=[path_id("id", "The token's id.")],
+        responses={200: ApiTokenSerializer, **errors(400, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Revoke one of your tokens",
+        description="The token stops working at once (401), also when it is the one making this request. Another "
+        "user's token, or one already revoked or expired, is a 404. Needs a token with the `write` scope.",
+        parameters=[path_id("id", "The token's id.")],
+        responses={204: None, **errors(400, 404), 403: SCOPE_403},
+    ),
+)
+class ApiTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ApiTokenSerializer
+    pagination_class = NewestFirst
+    http_method_names = ["get", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        return api_tokens_of(self.request.user)
+
+    def perform_destroy(self, instance: ApiToken) -> None:
+        services.api_token_revoke(token=instance)

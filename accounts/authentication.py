@@ -4,12 +4,25 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, TokenScope, User
 from accounts.tokens import token_digest
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# last_used_at is written at most this often, so a busy integration does not write on every request.
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    default_detail = "This token is read-only: create one that allows changes (write) to do this."
+    default_code = "insufficient_scope"
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer <token>` for integrators."""
+    """`Authorization: Bearer <token>` for integrators.
+
+    Scopes are enforced here, next to the token, rather than in every view's permissions: a read-only token may
+    only read, whatever the endpoint. Session-authenticated calls never reach this class, so scopes do not apply.
+    """
 
     keyword = "Bearer"
 
@@ -25,8 +38,15 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        # Whoever holds the secret may learn why it stopped working: it tells a script to get a new one.
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This token has been revoked.")
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed("This token has expired.")
         self._touch(token)
+        if request.method not in SAFE_METHODS and not token.has_scope(TokenScope.WRITE):
+            raise InsufficientScope()
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
@@ -34,7 +54,20 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def _touch(token: ApiToken) -> None:
-        # One write per minute at most, so a busy integration does not write on every request.
         now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+class CredentialsInBody(authentication.BaseAuthentication):
+    """For POST /auth/token, which reads an email and password from the body.
+
+    Any Authorization header is ignored, so a script whose old token expired or was revoked can still get a new one.
+    It authenticates nobody, but still answers 401 (not 403) with `WWW-Authenticate: Bearer` to wrong credentials.
+    """
+
+    def authenticate(self, request: Request) -> None:
+        return None
+
+    def authenticate_header(self, request: Request) -> str:
+        return BearerTokenAuthentication.keyword

@@ -1,17 +1,20 @@
-"""Forms for managing users in the Django admin. They validate; accounts.services does the saving."""
+"""Forms for the Django admin: users and OAuth applications. They validate; accounts.services does the saving."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from allauth.socialaccount.models import SocialApp
 from django import forms
+from django.conf import settings as django_settings
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
     BaseUserCreationForm,
     ReadOnlyPasswordHashField,
 )
 
-from accounts.models import User, normalize_email_address
+from accounts.models import Role, SocialAppSecret, User, normalize_email_address
 from accounts.services import user_update
 
 
@@ -65,3 +68,111 @@ class AdminSetPasswordForm(AdminPasswordChangeForm):
 
     def save(self, commit: bool = True) -> User:
         return user_update(user=self.user, password=self.cleaned_data["password1"])
+
+
+GITHUB = "github"
+GITLAB = "gitlab"
+ENVIRONMENT_CLIENT_ID = {GITHUB: "GITHUB_CLIENT_ID", GITLAB: "GITLAB_CLIENT_ID"}
+
+
+class SocialAppAdminForm(forms.ModelForm):
+    """A GitHub or GitLab OAuth application. The client secret is never shown back; SocialAppAdmin stores it
+    encrypted through accounts.services.social_app_secret_set. The extra settings go into `SocialApp.settings`,
+    the keys allauth itself reads (`gitlab_url`, `verified_email`).
+    """
+
+    provider = forms.ChoiceField(choices=[(GITHUB, "GitHub"), (GITLAB, "GitLab")])
+    client_secret = forms.CharField(
+        label="Client secret",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted, and never shown again.",
+    )
+    base_url = forms.URLField(
+        label="GitLab base URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Only for a self-hosted GitLab, e.g. https://gitlab.example.com. Empty means the GITLAB_URL "
+        "environment variable (by default https://gitlab.com). GitHub Enterprise is set with the GITHUB_URL "
+        "environment variable only: allauth reads it once, when the server starts.",
+    )
+    trust_emails = forms.BooleanField(
+        label="Trust email addresses from this provider",
+        required=False,
+        help_text="Only for a provider whose users cannot put an address they do not own on their profile, such as "
+        "a company GitLab. When ticked, whoever signs in is believed to own the address the provider reports, "
+        "with no confirmation mail: on an open GitLab anyone could claim a colleague's address and act in the "
+        "helpdesk as them. Left unticked, new addresses are confirmed by mail first (GitHub's own verified flag "
+        "is always respected).",
+    )
+
+    class Meta:
+        model = SocialApp
+        fields = ("provider", "name", "client_id")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        app_settings = self.instance.settings or {}
+        self.fields["base_url"].initial = app_settings.get("gitlab_url", "")
+        self.fields["trust_emails"].initial = app_settings.get("verified_email") is True
+        if self._has_secret():
+            self.fields["client_secret"].help_text = "Leave empty to keep the current secret. " + (
+                self.fields["client_secret"].help_text
+            )
+
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"].rstrip("/")  # allauth appends paths that start with "/"
+        if not url:
+            return url
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise forms.ValidationError("Use an https:// address: the client secret is sent to it.")
+        if parts.query or parts.fragment:
+            raise forms.ValidationError("Give the base address only, without ?query or #fragment.")
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        provider = cleaned.get("provider")
+        if provider is None:
+            return cleaned
+        # With two apps for one provider allauth cannot tell which to use, and every sign-in with it fails.
+        if django_settings.SOCIALACCOUNT_PROVIDERS.get(provider, {}).get("APPS"):
+            self.add_error(
+                "provider",
+                f"This provider is configured from the environment ({ENVIRONMENT_CLIENT_ID[provider]}); "
+                "remove it there before configuring it here.",
+            )
+        elif SocialApp.objects.filter(provider=provider).exclude(pk=self.instance.pk).exists():
+            self.add_error("provider", "An application for this provider already exists: change that one instead.")
+        if provider == GITHUB and cleaned.get("base_url"):
+            self.add_error("base_url", "GitHub Enterprise is set with the GITHUB_URL environment variable.")
+        if not cleaned.get("client_secret") and not self._has_secret():
+            self.add_error("client_secret", forms.ValidationError("This field is required.", code="required"))
+        if not self.errors:
+            self.instance.settings = self._app_settings(cleaned)
+        return cleaned
+
+    def _app_settings(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        """The app's settings with ours replaced; keys set elsewhere (e.g. in a shell) are kept."""
+        app_settings = {
+            key: value
+            for key, value in (self.instance.settings or {}).items()
+            if key not in {"gitlab_url", "verified_email"}
+        }
+        if cleaned["provider"] == GITLAB and cleaned["base_url"]:
+            app_settings["gitlab_url"] = cleaned["base_url"]
+        app_settings["verified_email"] = cleaned["trust_emails"]
+        return app_settings
+
+    def _has_secret(self) -> bool:
+        """An app being changed that already has a secret: stored encrypted, or left in clear by an older admin."""
+        if self.instance.pk is None:
+            return False
+        return bool(self.instance.secret) or SocialAppSecret.objects.filter(app=self.instance).exists()
+
+
+class PersonRoleForm(forms.Form):
+    """The role select of each row on the People page."""
+
+    role = forms.ChoiceField(choices=Role.choices)

@@ -6,7 +6,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts.models import Role, User, normalize_email_address
+from accounts.models import ApiToken, Role, TokenScope, User, normalize_email_address
+from accounts.tokens import MAX_LIFETIME_DAYS
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -48,3 +49,50 @@ class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     name = serializers.CharField(max_length=100, required=False, default="API token")
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=TokenScope.choices),
+        required=False,
+        default=[TokenScope.READ, TokenScope.WRITE],
+        allow_empty=False,
+        max_length=len(TokenScope.choices),
+        help_text='`read` is always granted; `["read"]` makes a read-only token, which is refused (403 '
+        "`insufficient_scope`) on POST, PATCH, PUT and DELETE. Default: read and write.",
+    )
+    expires_in_days = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_LIFETIME_DAYS,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The token stops working (401) this many days from now. Omitted or null: it never expires.",
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it later: never the secret, never its digest."""
+
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=TokenScope.choices), source="scope_list")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields
+        extra_kwargs = {"prefix": {"help_text": "The secret's first characters, to tell your tokens apart."}}
+
+
+class IssuedTokenSerializer(serializers.ModelSerializer):
+    """A token just issued: the only answer that ever carries the secret."""
+
+    token = serializers.SerializerMethodField(
+        help_text="The secret, shown this once: send it as `Authorization: Bearer <token>`."
+    )
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=TokenScope.choices), source="scope_list")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "token", "prefix", "scopes", "created_at", "expires_at"]
+        read_only_fields = fields
+
+    def get_token(self, token: ApiToken) -> str:
+        # The secret exists only in the service's return value; the view hands it over in the context.
+        return self.context["secret"]

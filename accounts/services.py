@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialApp
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, Role, RoleChange, User, normalize_email_address
-from accounts.tokens import token_digest, token_generate
+from accounts.models import (
+    ApiToken,
+    Role,
+    RoleChange,
+    SocialAppSecret,
+    TokenScope,
+    User,
+    normalize_email_address,
+)
+from accounts.tokens import SHOWN_PREFIX_LENGTH, token_digest, token_generate
 
 
 class EmailTaken(Exception):
@@ -61,8 +73,52 @@ def _email_address_follow(user: User) -> None:
 
 
 @transaction.atomic
-def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is never stored and cannot be shown again."""
+def api_token_issue(
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str] = (TokenScope.READ, TokenScope.WRITE),
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret, which is never stored and cannot be shown again.
+
+    Read is always granted: a token that may change things but not see them is of no use to anyone.
+    """
+    granted = {TokenScope.READ, *scopes}
+    unknown = granted - set(TokenScope.values)
+    if unknown:
+        raise ValueError(f"Unknown token scopes: {sorted(unknown)}")
     secret = token_generate()
-    token = ApiToken.objects.create(user=user, name=name, prefix=secret[:10], digest=token_digest(secret))
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=secret[:SHOWN_PREFIX_LENGTH],
+        digest=token_digest(secret),
+        scopes=" ".join(scope for scope in TokenScope.values if scope in granted),
+        expires_at=expires_at,
+    )
     return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """The token stops working at once. The row stays, so the admin can still see what existed and when it was used."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+@transaction.atomic
+def social_app_secret_set(*, app: SocialApp, secret: str) -> SocialAppSecret:
+    """Keep an OAuth application's client secret encrypted in SocialAppSecret; allauth's own column stays empty.
+
+    A secret found in clear in SocialApp.secret (an app saved before this existed) is emptied here.
+    """
+    if not secret:
+        raise ValueError("A client secret cannot be empty.")
+    stored, _ = SocialAppSecret.objects.update_or_create(app=app, defaults={"secret": secret})
+    if app.secret:
+        app.secret = ""
+        app.save(update_fields=["secret"])
+    return stored

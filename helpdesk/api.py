@@ -25,6 +25,7 @@ router.register(r"tickets/(?P<ticket_pk>\d+)/events", tickets_api.TicketEventVie
 router.register("categories", tickets_api.CategoryViewSet, basename="api-category")
 router.register("teams", tickets_api.TeamViewSet, basename="api-team")
 router.register("users", accounts_api.UserViewSet, basename="api-user")
+router.register("auth/tokens", accounts_api.ApiTokenViewSet, basename="api-auth-token-item")
 router.register("forms", forms_api.FormViewSet, basename="api-form")
 
 urlpatterns = [

@@ -31,7 +31,8 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Stable, machine-readable: `invalid`, `parse_error`, `not_authenticated`, `authentication_failed`, "
         "`permission_denied`, `not_found`, `method_not_allowed`, `invalid_transition`, `ticket_closed`, "
         "`precondition_failed`, `request_too_large`, `file_too_large`, `unsupported_media_type`, "
-        "`idempotency_key_reused`, `idempotency_key_in_progress`, `throttled`, `server_error`."
+        "`idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, `mfa_required`, `throttled`, "
+        "`server_error`."
     )
     message = serializers.CharField(help_text="For people: safe to show, may change wording between releases.")
     details = serializers.DictField(
@@ -50,8 +51,9 @@ class ErrorBodySerializer(serializers.Serializer):
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "The request is not valid: a field, a query parameter (unknown names are refused, `page_size` must be "
     "1..100), a cursor or a header. `details` names the fields.",
-    401: "No credentials, or a bearer token that is malformed, unknown or revoked.",
-    403: "Authenticated, but this user's role may not do this.",
+    401: "No credentials, or a bearer token that is malformed, unknown, expired or revoked.",
+    403: "Authenticated, but this user's role may not do this, or the bearer token lacks the `write` scope this "
+    "operation needs (`insufficient_scope`).",
     404: "No such object, or one this user may not see: the API never confirms that another user's object exists.",
     405: "This path does not support the HTTP method.",
     409: "The request conflicts with the object's state (an invalid status transition, a closed ticket), or a "
@@ -205,12 +207,20 @@ SHARED_RESPONSES: dict[str, dict[str, Any]] = {
         "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
         "headers": _header_refs("WWW-Authenticate", *RATE_LIMIT_HEADERS),
     },
+    "Forbidden": {
+        "description": ERROR_DESCRIPTIONS[403],
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+        "headers": _header_refs(*RATE_LIMIT_HEADERS),
+    },
     "RateLimited": {
         "description": ERROR_DESCRIPTIONS[429],
         "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
         "headers": _header_refs("Retry-After", *RATE_LIMIT_HEADERS),
     },
 }
+
+
+SAFE_METHODS = frozenset({"get", "head", "options"})
 
 
 def _requires_authentication(operation: dict[str, Any]) -> bool:
@@ -231,19 +241,22 @@ def document_cross_cutting_behaviour(
 ) -> dict[str, Any]:
     """A postprocessing hook: the throttle and the authenticator answer for every operation, so say so everywhere.
 
-    Every operation can be rate limited (429, `Retry-After`), every authenticated one can answer 401, and every
+    Every operation can be rate limited (429, `Retry-After`), every authenticated one can answer 401 (and 403 for a
+    read-only token when it writes), and every
     response carries the `RateLimit-*` headers; `page_size` gets the bounds the paginator enforces.
     """
     components = result.setdefault("components", {})
     components.setdefault("headers", {}).update(SHARED_HEADERS)
     components.setdefault("responses", {}).update(SHARED_RESPONSES)
     for operations in result.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation["responses"]
             for response in responses.values():
                 response.setdefault("headers", {}).update(_header_refs(*RATE_LIMIT_HEADERS))
             if _requires_authentication(operation):
                 responses.setdefault("401", {"$ref": RESPONSES_REF + "Unauthenticated"})
+                if method not in SAFE_METHODS:  # a read-only token is refused here
+                    responses.setdefault("403", {"$ref": RESPONSES_REF + "Forbidden"})
             responses.setdefault("429", {"$ref": RESPONSES_REF + "RateLimited"})
             _document_page_size_bounds(operation)
     return result

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",  # MFA_REQUIRED_FOR_STAFF: set up TOTP first
     "accounts.sessions.UserSessionsMiddleware",  # allauth's, writing at most once a minute per session
     "helpdesk.ratelimits.RateLimitHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -221,8 +222,12 @@ API_DESCRIPTION = """\
 The helpdesk's REST API: tickets, their conversation and audit trail, categories, teams, users, and intake forms
 (read a form's published version or its JSON Schema, then submit answers to open a ticket).
 
-**Authentication.** Exchange an email and password for a token at `POST /api/v1/auth/token/` (shown once), then send
-`Authorization: Bearer <token>` on every request. Requesters see only their own tickets; another user's object
+**Authentication.** Send `Authorization: Bearer <token>` on every request. Create personal access tokens on the
+"API tokens" page of your account (`/accounts/tokens/`), or exchange an email and password for one at
+`POST /api/v1/auth/token/` (refused with 403 `mfa_required` for accounts with two-factor authentication). A token is
+shown once; it has scopes (`read`, or `read` and `write`: a read-only token gets 403 `insufficient_scope` on
+writes) and an optional expiry; an expired or revoked token gets 401. `GET /api/v1/auth/tokens/` lists your tokens
+and `DELETE /api/v1/auth/tokens/{id}/` revokes one. Requesters see only their own tickets; another user's object
 answers 404, never 403, so ids cannot be probed.
 
 **Paths.** Every path works with or without its trailing slash.

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.views import people
 from helpdesk import health, metrics
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("api/v1/", include("helpdesk.api")),
     path("accounts/", include("accounts.urls")),
     path("", include("forms_builder.urls")),
+    path("staff/people/", people.people, name="people"),
+    path("staff/people/<int:pk>/role/", people.people_role_change, name="people_role_change"),
     path("", include("tickets.urls")),
 ]
 

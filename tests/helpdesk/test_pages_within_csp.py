@@ -19,6 +19,13 @@ pytestmark = pytest.mark.django_db
 
 OWN_PAGES = [
     ("account_login", None, []),
+    ("account_signup", None, []),
+    ("account_reset_password", None, []),
+    ("usersessions_list", "alice", []),
+    ("mfa_index", "alice", []),
+    # Activating an authenticator app first asks for the password again: this page. The activation page itself
+    # (after that step) is checked in tests/accounts/test_allauth_pages.py, like every other allauth page.
+    ("account_reauthenticate", "alice", []),
     ("ticket_list", "alice", []),
     ("ticket_new", "alice", []),
     ("ticket_detail", "alice", ["ticket"]),

@@ -77,6 +77,11 @@ def world(alice: User, mallory: User, bob: User, carol: User, team: Team, catego
     Form.objects.filter(pk=retired_form.pk).update(is_active=False)
     draft_form = Form.objects.create(name="Draft", slug="draft-form", category=category, subject_template="x")
     attachments = Attachment.objects.filter(ticket__in=[ticket, mallory_ticket])
+    # Spare tokens to aim at. The run's own (the actor's, issued later) is never among them, so a generated DELETE
+    # revokes a spare and never the token every later request of the run depends on.
+    alice_spare, _ = api_token_issue(user=alice, name="spare")
+    bob_spare, _ = api_token_issue(user=bob, name="spare")
+    mallory_token, _ = api_token_issue(user=mallory, name="mallory's")
     return World(
         ids={
             "tickets": [ticket.pk, mallory_ticket.pk],
@@ -85,6 +90,7 @@ def world(alice: User, mallory: User, bob: User, carol: User, team: Team, catego
             "teams": [team.pk],
             "users": [alice.pk, mallory.pk, bob.pk, carol.pk],
             "forms": [usable_form.slug, retired_form.slug, draft_form.slug],
+            "tokens": [alice_spare.pk, bob_spare.pk, mallory_token.pk],
         },
         hidden_from_requester={
             "tickets": {mallory_ticket.pk},
@@ -94,15 +100,17 @@ def world(alice: User, mallory: User, bob: User, carol: User, team: Team, catego
             },
             "categories": {retired.pk},
             "forms": {retired_form.slug, draft_form.slug},  # hidden from everyone, staff too
+            "tokens": {bob_spare.pk, mallory_token.pk},  # everyone sees only their own, staff too
         },
     )
 
 
 def id_kind(path: str, parameter: str) -> str:
-    """`/api/v1/tickets/{ticket_id}/comments/` names a ticket; `/api/v1/users/{id}/` a user."""
+    """`/api/v1/tickets/{ticket_id}/comments/` names a ticket; `/api/v1/users/{id}/` a user; `/api/v1/auth/tokens/{id}/`
+    a token."""
     if parameter == "ticket_id":
         return "tickets"
-    return path.removeprefix("/api/v1/").split("/")[0]
+    return path.removeprefix("/api/v1/").removeprefix("auth/").split("/")[0]
 
 
 def aim_at_seeded_objects(case: Case, world: World) -> None:
@@ -207,7 +215,7 @@ def test_the_api_keeps_its_documented_contract(
 
 
 # Id-bearing reads where a requester may use the endpoint but not every object: another user's must be a 404.
-OBJECT_SCOPED_KINDS = {"tickets", "attachments", "categories", "forms"}
+OBJECT_SCOPED_KINDS = {"tickets", "attachments", "categories", "forms", "tokens"}
 # Endpoints a requester may not use at all: every id, theirs, another user's or none, gets the same refusal.
 ROLE_SCOPED_KINDS = {"users", "teams"}
 ID_BEARING_READS = sorted(path for path, item in schema.raw_schema["paths"].items() if "{" in path and "get" in item)

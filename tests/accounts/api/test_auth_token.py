@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from accounts.models import ApiToken
 from tests.conftest import PASSWORD
 
@@ -16,6 +18,32 @@ def test_valid_credentials_return_a_token_that_authenticates(api_client_for, ali
     assert token.startswith("hd_")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get("/api/v1/auth/me").json()["email"] == "alice@example.com"
+
+
+def test_the_issued_token_is_described_with_its_secret_shown_once(api_client_for, alice):
+    response = api_client_for(None).post(URL, {"email": alice.email, "password": PASSWORD}, format="json")
+
+    body = response.json()
+    stored = ApiToken.objects.get(user=alice)
+    assert body == {
+        "id": stored.pk,
+        "name": "API token",
+        "token": body["token"],
+        "prefix": body["token"][:10],
+        "scopes": ["read", "write"],
+        "created_at": body["created_at"],
+        "expires_at": None,
+    }
+    assert stored.prefix == body["prefix"]
+
+
+def test_a_revoked_token_in_the_header_does_not_stop_a_script_getting_a_new_one(api_client_for, alice):
+    client = api_client_for(alice)
+    ApiToken.objects.filter(user=alice).update(revoked_at=timezone.now())
+
+    response = client.post(URL, {"email": alice.email, "password": PASSWORD}, format="json")
+
+    assert response.status_code == 201
 
 
 def test_only_a_digest_of_the_token_is_stored(api_client_for, alice):

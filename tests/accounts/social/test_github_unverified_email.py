@@ -1,0 +1,60 @@
+"""GitHub's per-address `verified` flag decides: an address GitHub has not verified must be confirmed by mail."""
+
+from __future__ import annotations
+
+import re
+
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from tests.accounts.social.dance import sign_in_with, signed_in_user
+from tests.support.fake_oauth import FakeEmail
+
+
+def _github_reports_an_unverified_address(fake_github) -> None:
+    fake_github.user.email = "new@example.com"
+    fake_github.user.emails = [FakeEmail("new@example.com", verified=False, primary=True)]
+
+
+def test_unverified_github_address_gets_a_confirmation_mail_and_no_sign_in(github_app, fake_github):
+    _github_reports_an_unverified_address(fake_github)
+    browser = Client()
+
+    response = sign_in_with(browser, "github")
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert signed_in_user(browser) is None
+    assert [message.to for message in mail.outbox] == [["new@example.com"]]
+    assert not EmailAddress.objects.get(email="new@example.com").verified
+
+
+def test_confirming_the_address_from_the_mail_signs_the_new_user_in(github_app, fake_github):
+    _github_reports_an_unverified_address(fake_github)
+    browser = Client()
+    sign_in_with(browser, "github")
+    key = re.search(r"/accounts/confirm-email/([^/\s]+)/", mail.outbox[0].body).group(1)
+
+    browser.post(reverse("account_confirm_email", args=[key]))
+
+    assert signed_in_user(browser) == User.objects.get(email="new@example.com")
+    assert EmailAddress.objects.get(email="new@example.com").verified
+
+
+def test_a_verified_secondary_address_becomes_the_account_address_and_the_unverified_one_stays_unverified(
+    github_app, fake_github
+):
+    fake_github.user.email = "new@example.com"
+    fake_github.user.emails = [
+        FakeEmail("new@example.com", verified=False, primary=True),
+        FakeEmail("other@example.com", verified=True),
+    ]
+    browser = Client()
+
+    sign_in_with(browser, "github")
+
+    assert signed_in_user(browser) == User.objects.get(email="other@example.com")
+    assert not EmailAddress.objects.get(email="new@example.com").verified
