@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.forms import AdminSetPasswordForm, AdminUserChangeForm, AdminUserCreationForm, SocialAppAdminForm
 from accounts.models import ApiToken, RoleChange, User
 from accounts.services import api_token_revoke, social_app_secret_set, user_create, user_update
-from helpdesk.admin_support import adopt_saved
+from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved
 from tickets import permissions
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
@@ -36,7 +36,7 @@ class OwnAccountChangeForm(AdminUserChangeForm):
         return role
 
 
-class RoleChangeInline(admin.TabularInline):
+class RoleChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The user's role history, newest first, on their change page. Written only by accounts.services.user_update."""
 
     model = RoleChange
@@ -49,15 +49,6 @@ class RoleChangeInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoleChange]:
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False
 
 
 @admin.register(User)
@@ -166,7 +157,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoleChange)
-class RoleChangeAdmin(admin.ModelAdmin):
+class RoleChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The role audit log: read-only, since an audit trail that can be edited proves nothing."""
 
     list_display = ("changed_at", "user", "role_transition", "actor")
@@ -180,15 +171,6 @@ class RoleChangeAdmin(admin.ModelAdmin):
     @admin.display(description="Role change", ordering="new_role")
     def role_transition(self, change: RoleChange) -> str:
         return f"{change.get_old_role_display()} → {change.get_new_role_display()}"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: RoleChange | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: RoleChange | None = None) -> bool:
-        return False
 
 
 # allauth's own SocialApp admin shows and stores the client secret in clear; ours keeps it encrypted.

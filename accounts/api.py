@@ -20,6 +20,7 @@ from accounts import services
 from accounts.authentication import CredentialsInBody
 from accounts.mfa import second_factor_missing, user_has_second_factor
 from accounts.models import ApiToken, User
+from accounts.selectors import api_tokens_of
 from accounts.serializers import (
     ApiTokenSerializer,
     IssuedTokenSerializer,
@@ -28,7 +29,7 @@ from accounts.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from accounts.tokens import api_tokens_of, token_expiry
+from accounts.tokens import token_expiry
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ErrorBodySerializer, errors, path_id
 from helpdesk.pagination import ById, NewestFirst

@@ -7,12 +7,14 @@ most once per SEEN_EVERY seconds per session, remembering the last write in the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from allauth.usersessions.models import UserSession
 from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from ua_parser import parse as parse_user_agent
 
 SEEN_EVERY = 60
 
@@ -44,3 +46,14 @@ def remember_sign_in(sender: Any, request: HttpRequest, **kwargs: Any) -> None:
 
 def connect_signals() -> None:
     user_logged_in.connect(remember_sign_in, dispatch_uid="accounts.sessions.remember_sign_in")
+
+
+@lru_cache(maxsize=512)
+def device_description(user_agent: str) -> str:
+    """ "Firefox on Windows" from a User-Agent header: what a person recognises as one of their devices."""
+    parsed = parse_user_agent(user_agent)
+    browser = parsed.user_agent.family if parsed.user_agent and parsed.user_agent.family != "Other" else ""
+    system = parsed.os.family if parsed.os and parsed.os.family != "Other" else ""
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"

@@ -1,4 +1,4 @@
-"""Personal access tokens: how a secret looks, how it is stored, when it expires, and whose tokens a user sees."""
+"""Personal access tokens: how a secret looks, how it is stored, and when it expires."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
 from django.utils import timezone
-
-from accounts.models import ApiToken, User
 
 TOKEN_PREFIX = "hd_"  # noqa: S105 - a label, not a secret
 # What the token list and the admin show, so a leaked secret can be matched to its row: "hd_" and seven more.
@@ -31,10 +27,3 @@ def token_digest(secret: str) -> str:
 def token_expiry(*, days: int | None) -> datetime | None:
     """When a token made now for `days` days expires; None never expires."""
     return None if days is None else timezone.now() + timedelta(days=days)
-
-
-def api_tokens_of(user: User | AnonymousUser) -> QuerySet[ApiToken]:
-    """The tokens a user sees and may revoke, on the page and through the API: their own, still usable."""
-    if not user.is_authenticated:
-        return ApiToken.objects.none()
-    return ApiToken.objects.usable().filter(user=user)

@@ -26,7 +26,7 @@ from forms_builder.definitions import definition_problems, form_definition
 from forms_builder.forms import AnswersForm, RequesterEmailForm
 from forms_builder.models import Condition, Field, Form, FormVersion, Submission
 from forms_builder.services import form_duplicate, form_publish
-from tickets.admin import ReadOnlyAdminMixin
+from helpdesk.admin_support import ReadOnlyAdminMixin
 from tickets.exceptions import InvalidValue
 
 # The requesters' page layout and field markup (see forms_builder/fill.html), with a form that cannot be sent.

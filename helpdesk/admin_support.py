@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from django.db.models import Model
+from django.http import HttpRequest
 
 
 def adopt_saved(obj: Model, saved: Model) -> None:
     """Make the admin's unsaved instance the row a service created: the admin logs and redirects with it."""
     obj.__dict__.update(saved.__dict__)
+
+
+class ReadOnlyAdminMixin:
+    """For records written only by services (the audit trail, attachments): look, never touch."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

@@ -9,13 +9,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, QuerySet
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from helpdesk.admin_support import adopt_saved
+from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved
 from tickets.etags import ticket_etag
 from tickets.exceptions import DomainError
 from tickets.models import Attachment, Category, Comment, Status, Tag, Team, Ticket, TicketEvent
@@ -32,19 +32,6 @@ from tickets.services import (
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
 TICKET_TIMESTAMPS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
-
-
-class ReadOnlyAdminMixin:
-    """For records written only by services (the audit trail, attachments): look, never touch."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class ServiceErrorsAsMessagesMixin:

@@ -6,24 +6,19 @@ It replaces allauth's usersessions_list page (same URL and name), which can only
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import import_module
 
 from allauth.usersessions.adapter import get_adapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_http_methods, require_POST
-from ua_parser import parse as parse_user_agent
 
-from accounts.models import User
+from accounts.selectors import user_sessions_signed_in
+from accounts.sessions import device_description
 
 
 @dataclass(frozen=True)
@@ -31,46 +26,6 @@ class SessionRow:
     session: UserSession
     device: str
     is_current: bool
-
-
-@lru_cache(maxsize=512)
-def device_description(user_agent: str) -> str:
-    """ "Firefox on Windows" from a User-Agent header: what a person recognises as one of their devices."""
-    parsed = parse_user_agent(user_agent)
-    browser = parsed.user_agent.family if parsed.user_agent and parsed.user_agent.family != "Other" else ""
-    system = parsed.os.family if parsed.os and parsed.os.family != "Other" else ""
-    if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"
-
-
-def _session_signed_in_as(data: dict, user: User) -> bool:
-    """The test django.contrib.auth applies on each request: same user, and the password has not changed since."""
-    if data.get(SESSION_KEY) != str(user.pk):
-        return False
-    session_hash = data.get(HASH_SESSION_KEY) or ""
-    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-    return any(constant_time_compare(session_hash, known) for known in hashes)
-
-
-def user_sessions_signed_in(user: User) -> list[UserSession]:
-    """The user's sessions that still sign someone in, forgetting the rest (signed out, expired, old password).
-
-    allauth's purge_and_list does the same with three queries per session; with database sessions this reads
-    all of them in one query, so the page costs the same however many devices the user has.
-    """
-    store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    if not issubclass(store_class, DatabaseSessionStore):
-        return UserSession.objects.purge_and_list(user)
-    rows = list(UserSession.objects.filter(user_id=user.pk))
-    stored = store_class.get_model_class().objects.filter(
-        session_key__in=[row.session_key for row in rows], expire_date__gt=timezone.now()
-    )
-    live = {entry.session_key for entry in stored if _session_signed_in_as(entry.get_decoded(), user)}
-    stale = [row.pk for row in rows if row.session_key not in live]
-    if stale:
-        UserSession.objects.filter(pk__in=stale).delete()
-    return [row for row in rows if row.session_key in live]
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.models import TokenScope
-from accounts.tokens import api_tokens_of, token_expiry
+from accounts.selectors import api_tokens_of
+from accounts.tokens import token_expiry
 from tickets.forms import PageForm
 
 NEVER = "never"
