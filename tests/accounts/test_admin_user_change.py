@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +25,22 @@ def test_admin_promotes_a_requester_to_agent_and_renames_them(client_for, carol,
     assert response.status_code == 302
     alice.refresh_from_db()
     assert (alice.email, alice.name, alice.role, alice.is_staff) == ("alice@new.example", "Alice Agent", "agent", True)
+
+
+def test_after_an_admin_changes_an_email_the_user_signs_in_with_the_new_one_without_a_confirmation_mail(
+    client_for, carol, alice, mailoutbox
+):
+    change_user(client_for(carol), alice, email="alice@new.example")
+    client = Client()
+
+    response = client.post(reverse("account_login"), {"login": "alice@new.example", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(alice.pk)
+    assert list(EmailAddress.objects.filter(user=alice).values_list("email", "verified", "primary")) == [
+        ("alice@new.example", True, True)
+    ]
+    assert mailoutbox == []
 
 
 def test_admin_deactivates_a_user(client_for, carol, alice):
