@@ -1,4 +1,4 @@
-"""Forms for the Django admin: users and OAuth applications. They validate; accounts.services does the saving."""
+"""Forms of the accounts app: users and social apps in the admin, the People page, the API tokens page."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from django.contrib.auth.forms import (
     ReadOnlyPasswordHashField,
 )
 
-from accounts.models import Role, SocialAppSecret, User, normalize_email_address
+from accounts.models import Role, SocialAppSecret, TokenScope, User, normalize_email_address
 from accounts.services import user_update
+from tickets.forms import PageForm
 
 
 def _clean_unique_email(form: forms.ModelForm) -> str:
@@ -176,3 +177,30 @@ class PersonRoleForm(forms.Form):
     """The role select of each row on the People page."""
 
     role = forms.ChoiceField(choices=Role.choices)
+
+
+NEVER = "never"
+DEFAULT_LIFETIME = "90"
+
+
+class ApiTokenCreateForm(PageForm):
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, such as “Backup script” or “Laptop”, so you know it later."
+    )
+    allow_write = forms.BooleanField(
+        label="Allow changes (write)",
+        required=False,
+        help_text="Reading is always allowed. Without this, the token cannot create or change anything.",
+    )
+    expires = forms.ChoiceField(
+        label="Expires",
+        choices=[("30", "In 30 days"), ("90", "In 90 days"), ("365", "In 1 year"), (NEVER, "Never")],
+        initial=DEFAULT_LIFETIME,
+    )
+
+    def scopes(self) -> list[str]:
+        return [TokenScope.READ, TokenScope.WRITE] if self.cleaned_data["allow_write"] else [TokenScope.READ]
+
+    def lifetime_days(self) -> int | None:
+        choice = self.cleaned_data["expires"]
+        return None if choice == NEVER else int(choice)

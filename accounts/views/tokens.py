@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,36 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.models import TokenScope
+from accounts.forms import ApiTokenCreateForm
 from accounts.selectors import api_tokens_of
 from accounts.tokens import token_expiry
-from tickets.forms import PageForm
-
-NEVER = "never"
-DEFAULT_LIFETIME = "90"
-
-
-class ApiTokenCreateForm(PageForm):
-    name = forms.CharField(
-        max_length=100, help_text="What the token is for, such as “Backup script” or “Laptop”, so you know it later."
-    )
-    allow_write = forms.BooleanField(
-        label="Allow changes (write)",
-        required=False,
-        help_text="Reading is always allowed. Without this, the token cannot create or change anything.",
-    )
-    expires = forms.ChoiceField(
-        label="Expires",
-        choices=[("30", "In 30 days"), ("90", "In 90 days"), ("365", "In 1 year"), (NEVER, "Never")],
-        initial=DEFAULT_LIFETIME,
-    )
-
-    def scopes(self) -> list[str]:
-        return [TokenScope.READ, TokenScope.WRITE] if self.cleaned_data["allow_write"] else [TokenScope.READ]
-
-    def lifetime_days(self) -> int | None:
-        choice = self.cleaned_data["expires"]
-        return None if choice == NEVER else int(choice)
 
 
 # never_cache: the answer to a create carries the secret, and no browser or proxy may keep a copy of it.

@@ -1,0 +1,77 @@
+"""Sign-up with email and password: the address is confirmed by mail before the first sign-in, as a requester."""
+
+from __future__ import annotations
+
+import re
+
+from allauth.account.models import EmailAddress
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role, User
+from tests.conftest import PASSWORD
+
+
+def sign_up(client: Client, email: str = "newcomer@example.com"):
+    return client.post(reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD})
+
+
+def confirmation_link(message) -> str:
+    return re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", message.body).group(1)
+
+
+def test_sign_up_creates_a_requester_and_mails_a_confirmation_link(db, mailoutbox):
+    client = Client()
+
+    response = sign_up(client)
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    newcomer = User.objects.get(email="newcomer@example.com")
+    assert newcomer.role == Role.REQUESTER
+    assert not EmailAddress.objects.get(user=newcomer).verified
+    assert "_auth_user_id" not in client.session
+    assert [message.to for message in mailoutbox] == [["newcomer@example.com"]]
+    assert mailoutbox[0].subject.startswith("[Helpdesk] ")
+
+
+def test_an_unconfirmed_address_cannot_sign_in_yet(db, mailoutbox):
+    sign_up(Client())
+    client = Client()
+
+    client.post(reverse("account_login"), {"login": "newcomer@example.com", "password": PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+
+
+def test_confirming_the_address_signs_the_newcomer_in_to_their_tickets(db, mailoutbox):
+    client = Client()
+    sign_up(client)
+    link = confirmation_link(mailoutbox[0])
+
+    assert client.get(link).status_code == 200  # a GET only asks; a mail scanner must not confirm the address
+    assert not EmailAddress.objects.get(email="newcomer@example.com").verified
+    response = client.post(link, follow=True)
+
+    assert EmailAddress.objects.get(email="newcomer@example.com").verified
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="newcomer@example.com").pk)
+    assert response.redirect_chain[-1][0] == reverse("ticket_list")
+
+
+def test_a_weak_password_is_refused_with_a_message(db):
+    response = Client().post(
+        reverse("account_signup"), {"email": "weak@example.com", "password1": "123456", "password2": "123456"}
+    )
+
+    assert response.status_code == 200
+    assert "This password is too common." in response.content.decode()
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+
+def test_sign_up_can_be_closed_by_the_operator(db, settings):
+    settings.ACCOUNT_SIGNUP_OPEN = False
+
+    response = sign_up(Client())
+
+    assert "Sign Up Closed" in response.content.decode()
+    assert not User.objects.filter(email="newcomer@example.com").exists()

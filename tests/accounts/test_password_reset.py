@@ -1,0 +1,56 @@
+"""A forgotten password is reset through a one-time link sent by mail."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+from django.urls import reverse
+
+NEW_PASSWORD = "a-brand-new-long-passphrase"
+
+
+def reset_link(message) -> str:
+    return re.search(r"http://testserver(/accounts/password/reset/key/[^\s]+/)", message.body).group(1)
+
+
+def sign_in(email: str, password: str) -> Client:
+    client = Client()
+    client.post(reverse("account_login"), {"login": email, "password": password})
+    return client
+
+
+def set_new_password(client: Client, link: str):
+    form_url = client.get(link).url  # allauth moves the key out of the URL into the session first
+    return client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+
+def test_the_reset_link_sets_a_new_password_that_signs_in(alice, mailoutbox):
+    client = Client()
+    client.post(reverse("account_reset_password"), {"email": "Alice@Example.com"})
+    [message] = mailoutbox
+
+    response = set_new_password(client, reset_link(message))
+
+    assert response.status_code == 302
+    assert "_auth_user_id" in sign_in(alice.email, NEW_PASSWORD).session
+    assert "_auth_user_id" not in sign_in(alice.email, "correct-horse-battery-staple").session
+
+
+def test_a_reset_link_works_only_once(alice, mailoutbox):
+    Client().post(reverse("account_reset_password"), {"email": alice.email})
+    link = reset_link(mailoutbox[0])
+    set_new_password(Client(), link)
+
+    second = Client().get(link, follow=True)
+
+    assert "The password reset link was invalid" in second.content.decode()
+
+
+def test_a_tampered_reset_link_is_refused(alice, mailoutbox):
+    Client().post(reverse("account_reset_password"), {"email": alice.email})
+    link = reset_link(mailoutbox[0])
+
+    response = Client().get(link[:-3] + "xx/", follow=True)
+
+    assert "The password reset link was invalid" in response.content.decode()
