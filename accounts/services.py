@@ -25,13 +25,21 @@ class EmailTaken(Exception):
 
 
 @transaction.atomic
-def user_create(*, email: str, password: str | None = None, name: str = "", role: str = Role.REQUESTER) -> User:
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    name: str = "",
+    role: str = Role.REQUESTER,
+    email_verified: bool = True,
+) -> User:
+    """A new account. `email_verified`: whether whoever creates it vouches for the address (an admin, the demo seed)
+    or not (someone who typed it into a public form, who need not own it)."""
     email = normalize_email_address(email)
     if User.objects.filter(email=email).exists():
         raise EmailTaken(email)
     user = User.objects.create_user(email=email, password=password, name=name, role=role)
-    # An account made by an admin (or the demo seed) has an address the admin vouches for: no confirmation mail.
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    EmailAddress.objects.create(user=user, email=email, verified=email_verified, primary=True)
     return user
 
 

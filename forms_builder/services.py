@@ -228,7 +228,8 @@ def public_requester_for(*, email: str) -> User:
     try:
         # A savepoint, so a concurrent first submission from the same address falls back to the winner's account.
         with transaction.atomic():
-            return user_create(email=address, password=None)
+            # Anyone may type any address here: it stays unconfirmed until its owner signs up or resets the password.
+            return user_create(email=address, password=None, email_verified=False)
     except (EmailTaken, IntegrityError):
         return User.objects.get(email__iexact=address)
 

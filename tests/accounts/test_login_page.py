@@ -83,3 +83,13 @@ def test_logging_out_by_a_plain_link_only_asks_for_confirmation(alice, client_fo
 
     assert client.get(reverse("account_logout")).status_code == 200
     assert client.get(reverse("ticket_list")).status_code == 200
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(alice):
+    client = Client()
+
+    client.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
+
+    cookie = client.cookies["sessionid"]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
