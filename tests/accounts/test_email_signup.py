@@ -33,6 +33,7 @@ def test_sign_up_creates_a_requester_and_mails_a_confirmation_link(db, mailoutbo
     assert "_auth_user_id" not in client.session
     assert [message.to for message in mailoutbox] == [["newcomer@example.com"]]
     assert mailoutbox[0].subject.startswith("[Helpdesk] ")
+    assert mailoutbox[0].body.startswith("Hello from the Helpdesk at testserver!")
 
 
 def test_an_unconfirmed_address_cannot_sign_in_yet(db, mailoutbox):
