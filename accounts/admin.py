@@ -88,8 +88,14 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: AdminUserChangeForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            # The email, validated and lower-cased by the form, is already on `obj`; user_update saves the row.
-            user_update(user=obj, actor=request.user, name=data["name"], role=data["role"], is_active=data["is_active"])
+            user_update(
+                user=obj,
+                actor=request.user,
+                email=data["email"],
+                name=data["name"],
+                role=data["role"],
+                is_active=data["is_active"],
+            )
             return
         created = user_create(email=data["email"], password=data["password1"], name=data["name"], role=data["role"])
         adopt_saved(obj, created)

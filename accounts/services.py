@@ -48,36 +48,32 @@ def user_update(
     *,
     user: User,
     actor: User | None = None,
+    email: str | None = None,
     name: str | None = None,
     role: str | None = None,
     is_active: bool | None = None,
     password: str | None = None,
 ) -> User:
+    # Compare with the stored row, not with `user`: a form (the admin's) may already have put new values on it.
+    stored_role, stored_email = User.objects.filter(pk=user.pk).values_list("role", "email").get()
+    if email is not None:
+        user.email = normalize_email_address(email)
     if name is not None:
         user.name = name
     if role is not None:
-        # Read the stored role: a form (the admin's) may already have put the new one on `user`.
-        stored_role = User.objects.filter(pk=user.pk).values_list("role", flat=True).get()
         if role != stored_role:
-            RoleChange.objects.create(
-                user=user, actor=actor, old_role=stored_role, new_role=role, changed_at=timezone.now()
-            )
+            RoleChange.objects.create(user=user, actor=actor, old_role=stored_role, new_role=role)
         user.role = role
     if is_active is not None:
         user.is_active = is_active
     if password:
         user.set_password(password)
     user.save()
-    _email_address_follow(user)
+    if user.email != stored_email:
+        # An admin who changes a user's address vouches for the new one, as when creating the user.
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
-
-
-def _email_address_follow(user: User) -> None:
-    """An admin who changes a user's email in the admin vouches for the new address, as when creating the user."""
-    if EmailAddress.objects.filter(user=user, email=user.email).exists():
-        return
-    EmailAddress.objects.filter(user=user).delete()
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 
 
 @transaction.atomic
