@@ -188,8 +188,8 @@ def field_rule_problems_by_rule(field: dict[str, Any]) -> dict[str, list[str]]:
         problems["max_length"] = ["The minimum length is larger than the maximum length."]
     if _both_and_reversed(_decimal(rules.get("min_value")), _decimal(rules.get("max_value"))):
         problems["max_value"] = ["The minimum value is larger than the maximum value."]
-    if field["type"] in CHOICE_TYPES and _choice_problems(field["choices"]):
-        problems["choices"] = _choice_problems(field["choices"])
+    if field["type"] in CHOICE_TYPES and (choice_problems := _choice_problems(field["choices"])):
+        problems["choices"] = choice_problems
     bad_extensions = [e for e in rules.get("allowed_extensions") or [] if not EXTENSION_RE.fullmatch(e)]
     if bad_extensions:
         problems["allowed_extensions"] = [

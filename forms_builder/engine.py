@@ -26,7 +26,14 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 
-from forms_builder.definitions import DECIMAL_RE, INTEGER_RE, TEXT_TYPES, coerce_condition_value, parse_date
+from forms_builder.definitions import (
+    DECIMAL_RE,
+    INTEGER_RE,
+    TEXT_TYPES,
+    coerce_condition_value,
+    decimal_text,
+    parse_date,
+)
 from forms_builder.models import FieldType, Operator
 from forms_builder.safe_regex import MAX_MATCH_LENGTH, compile_safe
 
@@ -132,17 +139,12 @@ def _required_message(spec: Mapping[str, Any]) -> str:
 
 def _stored(spec: Mapping[str, Any], value: Any) -> Any:
     if isinstance(value, Decimal):
-        return decimal_answer(value)
+        return decimal_text(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, tuple):
         return list(value)
     return value
-
-
-def decimal_answer(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "+0") else text
 
 
 # --- cleaning one value -------------------------------------------------------------------------------------------

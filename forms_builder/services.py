@@ -61,12 +61,14 @@ def form_duplicate(*, form: Form, actor: User) -> Form:
         created_at=now,
         updated_at=now,
     )
-    copied_fields: dict[int, Field] = {}
-    for original in form.fields.all():
-        original_pk = original.pk
-        copied_fields[original_pk] = _field_copy(original, copy)
-    for condition in form.conditions.all():
-        Condition.objects.create(
+    fields = list(form.fields.all())
+    originals = [field.pk for field in fields]
+    for field in fields:
+        field.pk = None
+        field.form = copy
+    copied_fields = dict(zip(originals, Field.objects.bulk_create(fields), strict=True))
+    Condition.objects.bulk_create(
+        Condition(
             form=copy,
             target=copied_fields[condition.target_id],
             kind=condition.kind,
@@ -74,16 +76,9 @@ def form_duplicate(*, form: Form, actor: User) -> Form:
             operator=condition.operator,
             value=condition.value,
         )
+        for condition in form.conditions.all()
+    )
     return copy
-
-
-def _field_copy(field: Field, form: Form) -> Field:
-    """Saves `field` (an instance read for copying) as a new row of `form`."""
-    field.pk = None
-    field._state.adding = True
-    field.form = form
-    field.save()
-    return field
 
 
 def _unused_slug(slug: str) -> str:

@@ -131,26 +131,34 @@
     controlsOf(wrapper).forEach(function (control) { control.required = required; });
   }
 
-  function update(wrappers) {
+  function update(fields) {
     // In field order: conditions only look at earlier fields, and a hidden field counts as empty, so a field that
     // depends on a hidden one behaves as if it were blank.
     var values = {};
     var types = {};
-    wrappers.forEach(function (wrapper) {
-      var key = wrapper.getAttribute("data-field-key");
-      types[key] = wrapper.getAttribute("data-field-type");
-      var visible = groupHolds(parseRules(wrapper, "data-visible-when"), values, types, true);
-      wrapper.hidden = !visible;
-      values[key] = visible ? effectiveValue(wrapper) : EMPTY;
-      var required = wrapper.getAttribute("data-required") === "true" ||
-        groupHolds(parseRules(wrapper, "data-required-when"), values, types, false);
-      setRequired(wrapper, visible && required);
+    fields.forEach(function (field) {
+      types[field.key] = field.type;
+      var visible = groupHolds(field.visibleWhen, values, types, true);
+      field.wrapper.hidden = !visible;
+      values[field.key] = visible ? effectiveValue(field.wrapper) : EMPTY;
+      var required = field.required || groupHolds(field.requiredWhen, values, types, false);
+      setRequired(field.wrapper, visible && required);
     });
   }
 
   function setUp(form) {
-    var wrappers = Array.prototype.slice.call(form.querySelectorAll("[data-field-key]"));
-    var refresh = function () { update(wrappers); };
+    // The rules are read once; every input or change only re-evaluates them.
+    var fields = Array.prototype.map.call(form.querySelectorAll("[data-field-key]"), function (wrapper) {
+      return {
+        wrapper: wrapper,
+        key: wrapper.getAttribute("data-field-key"),
+        type: wrapper.getAttribute("data-field-type"),
+        required: wrapper.getAttribute("data-required") === "true",
+        visibleWhen: parseRules(wrapper, "data-visible-when"),
+        requiredWhen: parseRules(wrapper, "data-required-when"),
+      };
+    });
+    var refresh = function () { update(fields); };
     form.addEventListener("input", refresh);
     form.addEventListener("change", refresh);
     refresh();

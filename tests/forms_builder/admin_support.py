@@ -8,28 +8,17 @@ from django import forms
 from django.http import HttpResponse
 from django.urls import reverse
 
-from forms_builder.models import Condition, ConditionKind, Field, FieldType, Form, Operator
+from forms_builder.models import Form
+from tests.forms_builder.examples import add_product_and_version
 from tickets.models import Category
 
 
-def bug_report_form(category: Category) -> Form:
-    """Two fields, "product" then "version", with "version" shown only for the desktop product."""
+def two_field_bug_report(category: Category) -> Form:
+    """A small draft: "product" then "version", with "version" shown only for the desktop product."""
     form = Form.objects.create(
         name="Bug report", slug="bug-report", category=category, subject_template="Bug in {product}"
     )
-    product = Field.objects.create(
-        form=form,
-        key="product",
-        label="Product",
-        position=10,
-        type=FieldType.SELECT,
-        required=True,
-        choices="desktop | Desktop\nweb | Web",
-    )
-    version = Field.objects.create(form=form, key="version", label="Version", position=20)
-    Condition.objects.create(
-        form=form, target=version, kind=ConditionKind.VISIBLE, source=product, operator=Operator.EQUALS, value="desktop"
-    )
+    add_product_and_version(form)
     return form
 
 

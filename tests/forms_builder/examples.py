@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.models import User
 from forms_builder.models import Condition, ConditionKind, Field, FieldType, Form
+from forms_builder.services import form_publish
 from tickets.models import Category, Priority
 
 
@@ -69,27 +71,42 @@ def bug_report() -> dict[str, Any]:
     )
 
 
-def bug_report_form(category: Category, *, public: bool = False, priority: int = Priority.HIGH) -> Form:
-    """The same form as a draft in the database."""
+def bug_report_form(
+    category: Category, *, admin: User | None = None, slug: str = "bug-report", public: bool = False, position: int = 0
+) -> Form:
+    """The Bug report form in the database: product (desktop/web); version, shown and required only for desktop;
+    summary (required); details, which becomes the ticket description; an optional screenshot (png or txt). High
+    priority, subject "{product}: {summary}". Published once by `admin` when given (as the admin would), else a draft.
+    """
     form = Form.objects.create(
         name="Bug report",
-        slug="bug-report",
+        slug=slug,
+        description="Something is broken.",
         category=category,
-        default_priority=priority,
+        default_priority=Priority.HIGH,
         is_public=public,
+        position=position,
         subject_template="{product}: {summary}",
-        description_field="summary",
+        description_field="details",
     )
+    product, version = add_product_and_version(form)
+    Condition.objects.create(form=form, target=version, kind=ConditionKind.REQUIRED, source=product, value="desktop")
+    Field.objects.create(form=form, key="summary", label="Summary", position=30, required=True, max_length=100)
+    Field.objects.create(form=form, key="details", label="Details", position=40, type=FieldType.TEXTAREA)
+    Field.objects.create(
+        form=form, key="screenshot", label="Screenshot", position=50, type=FieldType.FILE, allowed_extensions="png, txt"
+    )
+    if admin is not None:
+        form_publish(form=form, actor=admin)
+    return form
+
+
+def add_product_and_version(form: Form) -> tuple[Field, Field]:
+    """The fields every Bug report starts with: product (desktop/web), then version, shown only for desktop."""
     product = Field.objects.create(
-        form=form, key="product", label="Product", position=1, type=FieldType.SELECT, required=True,
+        form=form, key="product", label="Product", position=10, type=FieldType.SELECT, required=True,
         choices="desktop | Desktop\nweb | Web",
     )  # fmt: skip
-    version = Field.objects.create(form=form, key="version", label="Version", position=2)
-    Field.objects.create(form=form, key="summary", label="Summary", position=3, type=FieldType.TEXTAREA, required=True)
-    Field.objects.create(
-        form=form, key="screenshot", label="Screenshot", position=4, type=FieldType.FILE,
-        allowed_extensions="PNG, .jpg", max_file_size=1000,
-    )  # fmt: skip
-    for kind in (ConditionKind.VISIBLE, ConditionKind.REQUIRED):
-        Condition.objects.create(form=form, target=version, kind=kind, source=product, value="desktop")
-    return form
+    version = Field.objects.create(form=form, key="version", label="Version", position=20)
+    Condition.objects.create(form=form, target=version, kind=ConditionKind.VISIBLE, source=product, value="desktop")
+    return product, version

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from forms_builder.models import Field
-from tests.forms_builder.admin_support import bug_report_form, change_url, posted_values, row_index
+from tests.forms_builder.admin_support import change_url, posted_values, row_index, two_field_bug_report
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def form(category):
-    return bug_report_form(category)
+    return two_field_bug_report(category)
 
 
 def post_version_field(client, form, **values):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from forms_builder.models import Field, FormVersion
-from tests.forms_builder.admin_support import bug_report_form
+from tests.forms_builder.admin_support import two_field_bug_report
 from tests.support.html import blocked_by_strict_csp
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def form(category):
-    return bug_report_form(category)
+    return two_field_bug_report(category)
 
 
 def preview_url(form):

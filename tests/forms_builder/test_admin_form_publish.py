@@ -6,14 +6,14 @@ import pytest
 from django.urls import reverse
 
 from forms_builder.models import Field, FormVersion
-from tests.forms_builder.admin_support import bug_report_form, change_url
+from tests.forms_builder.admin_support import change_url, two_field_bug_report
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def form(category):
-    return bug_report_form(category)
+    return two_field_bug_report(category)
 
 
 def publish_url(form):

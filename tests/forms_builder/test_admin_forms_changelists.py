@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from forms_builder.models import Form, FormVersion, Submission
-from tests.forms_builder.admin_support import bug_report_form
+from tests.forms_builder.admin_support import two_field_bug_report
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ DEFINITION = {
 
 @pytest.fixture
 def submission(category, ticket, carol):
-    form = bug_report_form(category)
+    form = two_field_bug_report(category)
     version = FormVersion.objects.create(form=form, number=1, definition=DEFINITION, published_by=carol)
     return Submission.objects.create(
         version=version,

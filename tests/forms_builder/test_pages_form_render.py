@@ -9,7 +9,8 @@ from django.http import HttpResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from forms_builder.models import Form
-from tests.forms_builder.pages_support import bug_report_form, fill_url, simple_form
+from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.pages_support import fill_url, simple_form
 from tests.support.html import blocked_by_strict_csp, elements
 
 

@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from forms_builder.models import Submission
-from tests.forms_builder.pages_support import answers, bug_report_form, fill_url
+from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.pages_support import answers, fill_url
 from tests.support.html import elements
 from tickets.models import Ticket
 

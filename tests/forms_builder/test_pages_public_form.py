@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from forms_builder.models import Submission
-from tests.forms_builder.pages_support import answers, bug_report_form, fill_url
+from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.pages_support import answers, fill_url
 from tickets.models import Ticket
 from tickets.services import comment_create
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from forms_builder.services import submission_create
-from tests.forms_builder.pages_support import bug_report_form
+from tests.forms_builder.examples import bug_report_form
 
 
 def test_queue_search_finds_a_ticket_by_an_answer(alice, bob, category, carol, client_for):

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from forms_builder.models import Field
 from forms_builder.services import form_publish, submission_create
-from tests.forms_builder.pages_support import bug_report_form
+from tests.forms_builder.examples import bug_report_form
 from tests.support.html import shown_text
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from tests.forms_builder.pages_support import bug_report_form, fill_url, simple_form
+from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.pages_support import fill_url, simple_form
 from tickets.models import Category
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import User
 from forms_builder.models import Form
-from tests.forms_builder.api.support import bug_report_form
+from tests.forms_builder.examples import bug_report_form
 from tickets.models import Category
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from forms_builder.models import Form
 from forms_builder.services import form_publish
-from tests.forms_builder.api.support import URL, bug_report_form
+from tests.forms_builder.api.support import URL
+from tests.forms_builder.examples import bug_report_form
 
 
 def slugs(response) -> list[str]:
