@@ -31,8 +31,9 @@ SUBJECT_MAX_LENGTH = 200
 def form_publish(*, form: Form, actor: User) -> FormVersion:
     """Snapshot the draft as the next immutable version. Raises tickets.exceptions.InvalidValue with details keyed by
     field key when definition_problems() finds any."""
-    # Lock the form so two admins publishing at once get consecutive numbers rather than a constraint error.
-    Form.objects.select_for_update().get(pk=form.pk)
+    # Lock the form so two admins publishing at once get consecutive numbers rather than a constraint error, and
+    # snapshot the row as stored now, not the caller's copy, which may predate another admin's save.
+    form = Form.objects.select_for_update().get(pk=form.pk)
     definition = form_definition(form)
     problems = definition_problems(definition)
     if problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forms_builder.models import Field, FormVersion
+from forms_builder.models import Field, Form, FormVersion
 from forms_builder.services import form_latest_version, form_publish, submission_create
 from tests.forms_builder.examples import bug_report_form
 from tickets.exceptions import InvalidValue
@@ -25,6 +25,15 @@ def test_publishing_snapshots_the_draft_as_the_next_version(form, carol):
     assert [f["label"] for f in first.definition["fields"]][2] == "Summary"
     assert [f["label"] for f in second.definition["fields"]][2] == "What happened?"
     assert second.published_by == carol
+
+
+def test_publishing_snapshots_the_stored_form_not_a_stale_copy(form, carol):
+    stale = Form.objects.get(pk=form.pk)
+    Form.objects.filter(pk=form.pk).update(name="Bug report (renamed)")
+
+    version = form_publish(form=stale, actor=carol)
+
+    assert version.definition["form"]["name"] == "Bug report (renamed)"
 
 
 def test_a_form_that_was_never_published_has_no_version(form):
