@@ -17,6 +17,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 from helpdesk.pagination import ById
 from tickets.models import Priority
@@ -101,31 +102,29 @@ IDEMPOTENT_REPLAYED = OpenApiParameter(
     "nothing new was created.",
 )
 
-IF_MATCH = OpenApiParameter(
-    name="If-Match",
-    type=str,
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="The `ETag` from your last read of this ticket. The change is refused with 412 if the ticket "
+
+def header(name: str, description: str, **kwargs: Any) -> OpenApiParameter:
+    """A string header; optional in a request unless `required=True`, or sent in the `response=[...]` statuses."""
+    return OpenApiParameter(name=name, type=str, location=OpenApiParameter.HEADER, description=description, **kwargs)
+
+
+IF_MATCH = header(
+    "If-Match",
+    "The `ETag` from your last read of this ticket. The change is refused with 412 if the ticket "
     "changed since, so two people cannot silently overwrite each other's triage.",
 )
 
-IF_NONE_MATCH = OpenApiParameter(
-    name="If-None-Match",
-    type=str,
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="The `ETag` of the copy you have. If the ticket has not changed since, the answer is 304 with no "
+IF_NONE_MATCH = header(
+    "If-None-Match",
+    "The `ETag` of the copy you have. If the ticket has not changed since, the answer is 304 with no "
     "body: a cheap way to poll.",
 )
 
-ETAG = OpenApiParameter(
-    name="ETag",
-    type=str,
-    location=OpenApiParameter.HEADER,
+ETAG = header(
+    "ETag",
+    "The ticket's current version. Send it back in `If-Match` when you change the ticket.",
     required=True,
     response=[200, 304],
-    description="The ticket's current version. Send it back in `If-Match` when you change the ticket.",
 )
 
 NOT_MODIFIED = OpenApiResponse(description="The ticket still matches `If-None-Match`; there is no body.")
@@ -201,26 +200,19 @@ def _header_refs(*names: str) -> dict[str, dict[str, str]]:
     return {name: {"$ref": HEADERS_REF + name} for name in names}
 
 
+def _error_response(status: int, *headers: str) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+        "headers": _header_refs(*headers, *RATE_LIMIT_HEADERS),
+    }
+
+
 SHARED_RESPONSES: dict[str, dict[str, Any]] = {
-    "Unauthenticated": {
-        "description": ERROR_DESCRIPTIONS[401],
-        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
-        "headers": _header_refs("WWW-Authenticate", *RATE_LIMIT_HEADERS),
-    },
-    "Forbidden": {
-        "description": ERROR_DESCRIPTIONS[403],
-        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
-        "headers": _header_refs(*RATE_LIMIT_HEADERS),
-    },
-    "RateLimited": {
-        "description": ERROR_DESCRIPTIONS[429],
-        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
-        "headers": _header_refs("Retry-After", *RATE_LIMIT_HEADERS),
-    },
+    "Unauthenticated": _error_response(401, "WWW-Authenticate"),
+    "Forbidden": _error_response(403),
+    "RateLimited": _error_response(429, "Retry-After"),
 }
-
-
-SAFE_METHODS = frozenset({"get", "head", "options"})
 
 
 def _requires_authentication(operation: dict[str, Any]) -> bool:
@@ -255,7 +247,7 @@ def document_cross_cutting_behaviour(
                 response.setdefault("headers", {}).update(_header_refs(*RATE_LIMIT_HEADERS))
             if _requires_authentication(operation):
                 responses.setdefault("401", {"$ref": RESPONSES_REF + "Unauthenticated"})
-                if method not in SAFE_METHODS:  # a read-only token is refused here
+                if method.upper() not in SAFE_METHODS:  # a read-only token is refused here
                     responses.setdefault("403", {"$ref": RESPONSES_REF + "Forbidden"})
             responses.setdefault("429", {"$ref": RESPONSES_REF + "RateLimited"})
             _document_page_size_bounds(operation)

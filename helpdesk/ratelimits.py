@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -32,7 +33,6 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 RatelimitKey = str | Callable[[str, Any], str]
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RATE_FORMAT = re.compile(r"\d+/\d*[smhd]")
 USAGE_ATTRIBUTE = "rate_limit_usage"  # set on Django's HttpRequest by the throttle, read by the middleware
 

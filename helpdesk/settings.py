@@ -204,10 +204,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers with a body size limit each (see API_MAX_BODY_BYTES below).
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "helpdesk.limits.LimitedJSONParser",
+        "helpdesk.limits.LimitedMultiPartParser",
+        "helpdesk.limits.LimitedFormParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "helpdesk.api_errors.api_exception_handler",
@@ -449,11 +450,6 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)  # how long
 # DRF's parsers read JSON and form bodies themselves, past DATA_UPLOAD_MAX_MEMORY_SIZE: they get their own limit.
 # Multipart bodies are limited to ATTACHMENT_MAX_BYTES x ATTACHMENT_MAX_FILES + DATA_UPLOAD_MAX_MEMORY_SIZE.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
-REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "helpdesk.limits.LimitedJSONParser",
-    "helpdesk.limits.LimitedMultiPartParser",
-    "helpdesk.limits.LimitedFormParser",
-]
 
 # --- Observability: structured logs, request ids, metrics ------------------------------------------------
 LOG_FORMAT = env_str("LOG_FORMAT", "json")  # "json" (one object per line) or "plain" (for reading in a terminal)

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
-
-from tests.support.threads import run_together
+from tests.support.threads import parallel_on_postgresql, run_together
 from tickets.models import Ticket
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs parallel connections: set DATABASE_URL to a PostgreSQL database",
-    ),
-]
+pytestmark = parallel_on_postgresql("parallel connections")
 
 DUPLICATES = 6
 

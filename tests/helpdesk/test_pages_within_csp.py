@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import api_token_issue
+from tests.support.admin import ADMIN_ADDABLE, ADMIN_MODELS, records_for_every_admin_list
 from tests.support.html import blocked_by_strict_csp
 from tickets.models import Attachment, Comment, Tag, Ticket, TicketEvent
-from tickets.services import comment_create
 
 pytestmark = pytest.mark.django_db
 
@@ -34,27 +32,10 @@ OWN_PAGES = [
     ("api-docs", None, []),
 ]
 
-ADMIN_MODELS = [
-    "accounts_user",
-    "accounts_apitoken",
-    "tickets_team",
-    "tickets_category",
-    "tickets_tag",
-    "tickets_ticket",
-    "tickets_comment",
-    "tickets_attachment",
-    "tickets_ticketevent",
-]
-
 
 @pytest.fixture
 def some_of_everything(ticket: Ticket, bob: User) -> Ticket:
-    ticket.tags.add(Tag.objects.create(name="vip"))
-    api_token_issue(user=bob, name="laptop")
-    upload = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4", content_type="application/pdf")
-    comment_create(ticket=ticket, author=bob, body="See **attached**.", files=[upload])
-    comment_create(ticket=ticket, author=bob, body="Internal thoughts", internal=True)
-    return ticket
+    return records_for_every_admin_list(ticket, bob)
 
 
 def response_nonce(response: HttpResponse) -> str | None:
@@ -100,9 +81,7 @@ def test_admin_change_pages_have_nothing_the_csp_would_block(client_for, carol, 
     assert_nothing_blocked(client.get(reverse(f"admin:{model}_change", args=[first.pk])))
 
 
-@pytest.mark.parametrize(
-    "model", ["accounts_user", "tickets_team", "tickets_category", "tickets_tag", "tickets_ticket", "tickets_comment"]
-)
+@pytest.mark.parametrize("model", ADMIN_ADDABLE)
 def test_admin_add_pages_have_nothing_the_csp_would_block(client_for, carol, model):
     # The category form prepopulates its slug from the name: its settings travel in a data- attribute, not a script.
     assert_nothing_blocked(client_for(carol).get(reverse(f"admin:{model}_add")))

@@ -10,22 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
 from helpdesk.limits import LimitedJSONParser, RequestTooLarge
+from tests.support.api import assert_error_body
 from tickets.models import Comment, Ticket
-
-
-def error_of(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
 
 
 def test_a_json_body_over_the_limit_is_413(api_client_for, alice, settings):
     settings.API_MAX_BODY_BYTES = 1000
     body = json.dumps({"subject": "Big", "description": "x" * 1000})
     response = api_client_for(alice).post("/api/v1/tickets/", body, content_type="application/json")
-    error_of(response, 413, "request_too_large")
+    assert_error_body(response, 413, "request_too_large")
     assert not Ticket.objects.exists()
 
 
@@ -39,7 +32,7 @@ def test_a_form_body_over_the_limit_is_413(api_client_for, alice, settings):
     settings.API_MAX_BODY_BYTES = 100
     body = "subject=Big&description=" + "x" * 200
     response = api_client_for(alice).post("/api/v1/tickets/", body, content_type="application/x-www-form-urlencoded")
-    error_of(response, 413, "request_too_large")
+    assert_error_body(response, 413, "request_too_large")
 
 
 def test_a_body_longer_than_its_content_length_claims_is_cut_off_at_the_limit(settings):
@@ -52,22 +45,26 @@ def test_a_body_longer_than_its_content_length_claims_is_cut_off_at_the_limit(se
         LimitedJSONParser().parse(stream, parser_context={"request": request})
 
 
-def test_a_multipart_body_over_the_attachment_allowance_is_413(api_client_for, alice, ticket, settings):
+@pytest.fixture
+def two_files_of_1000_bytes(settings) -> None:
+    """The multipart allowance: 2 files x 1000 bytes, plus 1000 bytes for the fields and framing."""
     settings.ATTACHMENT_MAX_BYTES = 1000
     settings.ATTACHMENT_MAX_FILES = 2
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+
+@pytest.mark.usefixtures("two_files_of_1000_bytes")
+def test_a_multipart_body_over_the_attachment_allowance_is_413(api_client_for, alice, ticket):
     files = [SimpleUploadedFile(f"{i}.txt", b"x" * 1000) for i in range(3)]
     response = api_client_for(alice).post(
         f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "logs", "files": files}, format="multipart"
     )
-    error_of(response, 413, "request_too_large")
+    assert_error_body(response, 413, "request_too_large")
     assert not Comment.objects.exists()
 
 
-def test_a_multipart_body_within_the_allowance_is_accepted(api_client_for, alice, ticket, settings):
-    settings.ATTACHMENT_MAX_BYTES = 1000
-    settings.ATTACHMENT_MAX_FILES = 2
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+@pytest.mark.usefixtures("two_files_of_1000_bytes")
+def test_a_multipart_body_within_the_allowance_is_accepted(api_client_for, alice, ticket):
     files = [SimpleUploadedFile(f"{i}.txt", b"x" * 1000) for i in range(2)]
     response = api_client_for(alice).post(
         f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "logs", "files": files}, format="multipart"
@@ -79,7 +76,7 @@ def test_a_multipart_body_within_the_allowance_is_accepted(api_client_for, alice
 @pytest.mark.parametrize("path", ["/api/v1/tickets/", "/api/v1/categories/"])
 def test_a_page_size_that_is_not_1_to_100_is_400(api_client_for, bob, path, page_size):
     response = api_client_for(bob).get(f"{path}?page_size={page_size}")
-    error = error_of(response, 400, "invalid")
+    error = assert_error_body(response, 400, "invalid")
     assert list(error["details"]) == ["page_size"]
 
 
@@ -90,13 +87,13 @@ def test_page_sizes_from_1_to_100_are_accepted(api_client_for, bob, ticket, page
 
 def test_unknown_query_parameters_are_400_naming_each_one(api_client_for, bob):
     response = api_client_for(bob).get("/api/v1/tickets/?status=open&stauts=new&sort=priority")
-    error = error_of(response, 400, "invalid")
+    error = assert_error_body(response, 400, "invalid")
     assert set(error["details"]) == {"stauts", "sort"}
 
 
 def test_unknown_query_parameters_are_refused_on_nested_lists_too(api_client_for, alice, ticket):
     response = api_client_for(alice).get(f"/api/v1/tickets/{ticket.pk}/comments/?internal=true")
-    assert set(error_of(response, 400, "invalid")["details"]) == {"internal"}
+    assert set(assert_error_body(response, 400, "invalid")["details"]) == {"internal"}
 
 
 def test_every_documented_ticket_list_parameter_is_accepted(api_client_for, bob, ticket):

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import PRODUCTION_ENCRYPTION_KEY as FERNET_KEY
+from tests.support.processes import run_django
+
 GOOD_KEY = "k" * 60
-FERNET_KEY = "dGVzdHMtb25seS1mZXJuZXQta2V5LTMyLWJ5dGVzISE="
-
-
-def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ENCRYPTION_KEYS"}
-    }
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -42,27 +23,22 @@ def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ),
     ],
 )
-def test_production_refuses_insecure_settings(env, complaint):
-    result = start({"DEBUG": "false", **env})
+def test_production_refuses_insecure_settings(env, complaint, tmp_path):
+    result = run_django("", {"DEBUG": "false", **env}, tmp_path)
     assert result.returncode != 0
     assert "Refusing to start" in result.stderr and complaint in result.stderr
 
 
-def test_production_starts_with_a_real_key_and_hosts():
-    result = start(
-        {"DEBUG": "false", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.com", "ENCRYPTION_KEYS": FERNET_KEY}
-    )
+def test_production_starts_with_a_real_key_and_hosts(tmp_path):
+    env = {"DEBUG": "false", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.com", "ENCRYPTION_KEYS": FERNET_KEY}
+    result = run_django("", env, tmp_path)
     assert result.returncode == 0, result.stderr
 
 
-def test_database_url_selects_postgresql_with_pool():
+def test_database_url_selects_postgresql_with_pool(tmp_path):
     code = (
         "from django.conf import settings as s; d = s.DATABASES['default'];"
         "print(d['ENGINE'], d['NAME'], d['OPTIONS'].get('pool'), d['CONN_HEALTH_CHECKS'])"
     )
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(DJANGO_SETTINGS_MODULE="helpdesk.settings", DATABASE_URL="postgres://u@db:5432/hd", DATABASE_POOL="1")
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = run_django(code, {"DATABASE_URL": "postgres://u@db:5432/hd", "DATABASE_POOL": "1"}, tmp_path)
     assert result.stdout.split() == ["django.db.backends.postgresql", "hd", "True", "True"]

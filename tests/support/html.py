@@ -87,9 +87,13 @@ def active_content(
     return problems
 
 
-def is_safe_url(value: str) -> bool:
+def _as_browser_reads_url(value: str) -> str:
     # Browsers skip whitespace and control characters in a scheme ("java\tscript:"), so they go first.
-    url = "".join(ch for ch in value if ch > " ").lower()
+    return "".join(ch for ch in value if ch > " ").lower()
+
+
+def is_safe_url(value: str) -> bool:
+    url = _as_browser_reads_url(value)
     return url.startswith(SAFE_URL_SCHEMES) or not URL_WITH_SCHEME.match(url)
 
 
@@ -129,6 +133,6 @@ def blocked_by_strict_csp(html: str, *, nonce: str | None = None) -> list[str]:
             f"{tag}[{name}={value}]"
             for name, value in attrs.items()
             if name in {"href", "src", "action", "formaction"}
-            and "".join(ch for ch in (value or "") if ch > " ").lower().startswith("javascript:")
+            and _as_browser_reads_url(value or "").startswith("javascript:")
         )
     return blocked

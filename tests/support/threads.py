@@ -6,9 +6,24 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+import pytest
 from django.db import connection
 
 T = TypeVar("T")
+
+
+def parallel_on_postgresql(needs: str) -> list[pytest.MarkDecorator]:
+    """`pytestmark` for tests whose threads each need their own connection seeing committed rows.
+
+    SQLite's in-memory test database is one connection, so these run only when DATABASE_URL names PostgreSQL.
+    """
+    return [
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(
+            connection.vendor != "postgresql",
+            reason=f"needs {needs}: set DATABASE_URL to a PostgreSQL database",
+        ),
+    ]
 
 
 def run_together(work: list[Callable[[], T]]) -> list[T]:

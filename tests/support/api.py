@@ -1,0 +1,19 @@
+"""Assertions about API responses shared by the tests of every app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+
+
+def assert_error_body(response: HttpResponse, status: int, code: str) -> dict[str, Any]:
+    """The one error body, `{"error": {"code", "message", "details"}}`, with this status and code; returns the error."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    return body["error"]
