@@ -38,7 +38,7 @@ from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
 from tickets.exceptions import NotPermitted
-from tickets.filters import ID_MAX, ID_PATTERN, TicketFilter
+from tickets.filters import ASSIGNEE_PATTERN, ID_MAX, TicketFilter
 from tickets.models import Category, Comment, Team, Ticket, TicketEvent
 from tickets.serializers import (
     CategorySerializer,
@@ -82,7 +82,7 @@ TICKET_LIST_PARAMETERS = [
     OpenApiParameter(
         name="assignee",
         type=str,
-        pattern=rf"^(me|none|{ID_PATTERN})$",
+        pattern=ASSIGNEE_PATTERN,
         description="A user id, `me` (assigned to you) or `none` (unassigned).",
     ),
     OpenApiParameter(
@@ -164,15 +164,14 @@ class TicketViewSet(
             team=data.get("team"),
             tags=data["tags"],
         )
-        return Response(self._ticket_body(ticket), status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(self._fresh(ticket)).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
         etag = ticket_etag(ticket)
         if none_match(request, etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        body = TicketSerializer(ticket, context=self.get_serializer_context()).data
-        return Response(body, headers={"ETag": etag})
+        return Response(self.get_serializer(ticket).data, headers={"ETag": etag})
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
@@ -185,18 +184,17 @@ class TicketViewSet(
         ticket = services.ticket_update(
             ticket=ticket, actor=request.user, changes=changes, expected_etags=if_match_etags(request)
         )
-        fresh = self.get_queryset().get(pk=ticket.pk)
-        body = TicketSerializer(fresh, context=self.get_serializer_context()).data
-        return Response(body, headers={"ETag": ticket_etag(fresh)})
+        fresh = self._fresh(ticket)
+        return Response(self.get_serializer(fresh).data, headers={"ETag": ticket_etag(fresh)})
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not kwargs.get("partial"):
             return self.http_method_not_allowed(request, *args, **kwargs)
         return self.partial_update(request, *args, **kwargs)
 
-    def _ticket_body(self, ticket: Ticket) -> dict[str, Any]:
-        fresh = self.get_queryset().get(pk=ticket.pk)
-        return TicketSerializer(fresh, context=self.get_serializer_context()).data
+    def _fresh(self, ticket: Ticket) -> Ticket:
+        """The ticket as written, re-read with what the serializer needs."""
+        return self.get_queryset().get(pk=ticket.pk)
 
 
 def _visible_ticket(request: Request, ticket_pk: int) -> Ticket:
@@ -247,8 +245,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
             files=data["files"],
         )
         comment = selectors.comments_visible_to(request.user, ticket).get(pk=comment.pk)
-        body = CommentSerializer(comment, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

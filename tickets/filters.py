@@ -57,6 +57,7 @@ class IdFilter(django_filters.NumberFilter):
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
+ASSIGNEE_PATTERN = rf"^({ASSIGNEE_ME}|{ASSIGNEE_NONE}|{ID_PATTERN})$"
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -66,7 +67,7 @@ class TicketFilter(django_filters.FilterSet):
     )
     assignee = django_filters.CharFilter(
         method="filter_assignee",
-        validators=[RegexValidator(rf"^(me|none|{ID_PATTERN})$", "Use a user id, “me” or “none”.")],
+        validators=[RegexValidator(ASSIGNEE_PATTERN, "Use a user id, “me” or “none”.")],
         help_text="A user id, “me” or “none”.",
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any team")

@@ -38,11 +38,9 @@ def _ticket_url(ticket: Ticket, *, staff: bool) -> str:
 
 
 def notify_requester_of_reply(*, comment_id: int) -> None:
-    """The requester hears about every public reply from staff (never about internal notes)."""
+    """The requester hears about every public reply from staff; `comment_create` decides which replies those are."""
     comment = Comment.objects.select_related("ticket__requester", "author").get(pk=comment_id)
     ticket = comment.ticket
-    if comment.internal or comment.author_id == ticket.requester_id:
-        return
     send_mail(
         subject=f"[#{ticket.pk}] {ticket.subject}",
         message=f"{comment.author.display_name} replied:\n\n{comment.body}\n\nView or reply: "

@@ -22,6 +22,11 @@ def ticket_list_for(user: AnyUser) -> QuerySet[Ticket]:
     return tickets_visible_to(user).select_related("requester", "assignee", "team", "category").prefetch_related("tags")
 
 
+def ticket_page_for(user: AnyUser) -> QuerySet[Ticket]:
+    """One ticket's page: the list query, plus the intake form's answers joined for the answers block."""
+    return ticket_list_for(user).select_related("submission__version")
+
+
 def comments_visible_to(user: AnyUser, ticket: Ticket) -> QuerySet[Comment]:
     comments = ticket.comments.select_related("author").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("id"))

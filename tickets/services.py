@@ -263,11 +263,12 @@ def ticket_update(
     requested = {name: value for name, value in vars(changes).items() if value is not UNSET}
     if requested and not permissions.can_triage_ticket(actor):
         raise NotPermitted("Only agents and admins may change these fields.", details=_staff_only(requested))
-    if expected_etags is not None:
-        _ensure_unchanged(_locked(ticket), expected_etags)
-    if "status" in requested:
-        ticket = ticket_change_status(ticket=ticket, actor=actor, status=requested.pop("status"))
     ticket = _locked(ticket)
+    if expected_etags is not None:
+        _ensure_unchanged(ticket, expected_etags)
+    if "status" in requested:
+        # Returns the row it re-read under the lock we already hold, with the new status.
+        ticket = ticket_change_status(ticket=ticket, actor=actor, status=requested.pop("status"))
     if "assignee" in requested:
         _validate_assignee(requested["assignee"])
     if "priority" in requested and requested["priority"] not in Priority.values:
@@ -363,15 +364,17 @@ def comment_create(
     if ticket.status == Status.CLOSED and not is_staff_author:
         raise TicketClosed("This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]})
 
+    # Staff answering someone else in public: that is a response, and the requester is told of it.
+    answers_requester = is_staff_author and not internal and author.pk != ticket.requester_id
     comment = _comment_save(ticket=ticket, author=author, body=body, internal=internal)
-    if is_staff_author and not internal:
+    if answers_requester:
         schedule_notification(notify_requester_of_reply, comment_id=comment.pk)
     _attachments_save(ticket=ticket, comment=comment, actor=author, files=files)
 
     now = comment.created_at
     update_fields = ["updated_at"]
     ticket.updated_at = now
-    if is_staff_author and not internal and ticket.first_response_at is None and author.pk != ticket.requester_id:
+    if answers_requester and ticket.first_response_at is None:
         ticket.first_response_at = now
         update_fields.append("first_response_at")
     ticket.save(update_fields=update_fields)

@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import random
 
-import pytest
-from django.db import connection
-
-from tests.support.threads import run_together
+from tests.support.threads import parallel_on_postgresql, run_together
 from tickets.exceptions import InvalidTransition
 from tickets.models import EventKind, Priority, Status, Ticket, TicketEvent
 from tickets.services import TicketChanges, ticket_change_status, ticket_update
 from tickets.workflow import is_allowed_transition
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs real row locks and parallel connections: set DATABASE_URL to a PostgreSQL database",
-    ),
-]
+pytestmark = parallel_on_postgresql("real row locks and parallel connections")
 
 THREADS = 8
 ROUNDS = 25

@@ -20,6 +20,7 @@ from tickets.selectors import (
     events_visible_to,
     opening_attachments,
     ticket_list_for,
+    ticket_page_for,
 )
 from tickets.services import comment_create, ticket_create
 
@@ -112,9 +113,8 @@ def _redirect_to_forms(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
-    # Someone else's ticket is a 404, never a 403: whether it exists is not theirs to learn. The intake form's
-    # answers come in the same query, for the answers block.
-    return get_object_or_404(ticket_list_for(request.user).select_related("submission__version"), pk=pk)
+    # Someone else's ticket is a 404, never a 403: whether it exists is not theirs to learn.
+    return get_object_or_404(ticket_page_for(request.user), pk=pk)
 
 
 def _render_ticket_page(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm) -> HttpResponse:

@@ -18,6 +18,7 @@ from tickets.selectors import (
     events_visible_to,
     opening_attachments,
     ticket_list_for,
+    ticket_page_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_update
 from tickets.views.decorators import staff_required
@@ -102,8 +103,7 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _staff_ticket(request: HttpRequest, pk: int) -> Ticket:
-    # The intake form's answers come in the same query, for the answers block.
-    return get_object_or_404(ticket_list_for(request.user).select_related("submission__version"), pk=pk)
+    return get_object_or_404(ticket_page_for(request.user), pk=pk)
 
 
 def _render_staff_ticket_page(
