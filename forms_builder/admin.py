@@ -26,7 +26,7 @@ from forms_builder.definitions import definition_problems, form_definition
 from forms_builder.forms import AnswersForm, RequesterEmailForm
 from forms_builder.models import Condition, Field, Form, FormVersion, Submission
 from forms_builder.services import form_duplicate, form_publish
-from helpdesk.admin_support import ReadOnlyAdminMixin
+from helpdesk.admin_support import ReadOnlyAdminMixin, counted
 from tickets.exceptions import InvalidValue
 
 # The requesters' page layout and field markup (see forms_builder/fill.html), with a form that cannot be sent.
@@ -36,10 +36,6 @@ PREVIEW_TEMPLATE = "admin/forms_builder/form/preview.html"
 def problem_lines(details: dict[str, list[str]]) -> list[str]:
     """Problems keyed by field key ("" for the form itself) as readable lines: "product: Unknown operator."."""
     return [f"{key}: {message}" if key else message for key, messages_ in details.items() for message in messages_]
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- the draft: fields and conditions -----------------------------------------------------------------------
@@ -302,7 +298,9 @@ class FormAdmin(admin.ModelAdmin):
     def duplicate_selected(self, request: HttpRequest, queryset: QuerySet[Form]) -> None:
         copies = [form_duplicate(form=form, actor=request.user) for form in queryset]
         names = ", ".join(copy.name for copy in copies)
-        self.message_user(request, f"Made {_plural(len(copies), 'inactive copy')}: {names}.", messages.SUCCESS)
+        self.message_user(
+            request, f"Made {counted(len(copies), 'inactive copy', 'inactive copies')}: {names}.", messages.SUCCESS
+        )
 
 
 # --- what publishing and submitting wrote -------------------------------------------------------------------

@@ -22,3 +22,8 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """ "1 ticket", "2 tickets", "2 inactive copies": for the admin's messages."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved
+from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
 from tickets.etags import ticket_etag
 from tickets.exceptions import DomainError
 from tickets.models import Attachment, Category, Comment, Status, Tag, Team, Ticket, TicketEvent
@@ -58,10 +58,6 @@ class ServiceErrorsAsMessagesMixin:
 def _describe_error(error: DomainError) -> str:
     details = "; ".join(message for messages_ in error.details.values() for message in messages_)
     return f"{error.message} {details}".strip()
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- reference data ---------------------------------------------------------------------------------------
@@ -272,11 +268,11 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
                 refused += 1
             else:
                 changed += 1
-        self.message_user(request, f"{_plural(changed, 'ticket')} marked resolved.", messages.SUCCESS)
+        self.message_user(request, f"{counted(changed, 'ticket')} marked resolved.", messages.SUCCESS)
         if refused:
             self.message_user(
                 request,
-                f"{_plural(refused, 'ticket')} refused: a closed ticket has to be reopened before it is resolved.",
+                f"{counted(refused, 'ticket')} refused: a closed ticket has to be reopened before it is resolved.",
                 messages.WARNING,
             )
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from forms_builder.models import Form
+from forms_builder.services import form_duplicate
 from tests.forms_builder.admin_support import change_url, two_field_bug_report
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +53,16 @@ def test_duplicate_selected_forms_action_copies_each(client_for, carol, form):
 
     assert response.status_code == 302
     assert_is_a_copy_of(Form.objects.exclude(pk=form.pk).get(), form)
+
+
+def test_duplicating_two_forms_says_how_many_copies_were_made(client_for, carol, form):
+    other = form_duplicate(form=form, actor=carol)
+    client = client_for(carol)
+
+    response = client.post(
+        reverse("admin:forms_builder_form_changelist"),
+        {"action": "duplicate_selected", "_selected_action": [form.pk, other.pk]},
+        follow=True,
+    )
+
+    assert "Made 2 inactive copies:" in response.content.decode()
