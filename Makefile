@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
+TEST_WORKERS ?= auto  # pytest-xdist processes; each gets its own test database
 
 .PHONY: run test lint format migrations-check schema-check bench clean
 
@@ -28,7 +29,7 @@ run: $(VENV)/.runtime-installed
 	LOG_FORMAT=$${LOG_FORMAT:-plain} $(BIN)/gunicorn helpdesk.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS)
 
 test: $(VENV)/.dev-installed
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -14,11 +14,11 @@ from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from accounts import permissions
 from accounts.forms import AdminSetPasswordForm, AdminUserChangeForm, AdminUserCreationForm, SocialAppAdminForm
 from accounts.models import ApiToken, RoleChange, User
 from accounts.services import api_token_revoke, social_app_secret_set, user_create, user_update
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved
-from tickets import permissions
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
 admin.site.unregister(Group)

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import permissions, services
 from accounts.authentication import CredentialsInBody
 from accounts.mfa import second_factor_missing, user_has_second_factor
 from accounts.models import ApiToken, User
@@ -34,7 +34,6 @@ from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ErrorBodySerializer, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
 from helpdesk.ratelimits import CredentialsRateThrottle
-from tickets import permissions
 
 
 class UserPermission(BasePermission):

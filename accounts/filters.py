@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
-from tickets.forms import PageForm
+from helpdesk.forms import PageForm
 
 
 class PeopleFilter(django_filters.FilterSet):

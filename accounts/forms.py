@@ -16,7 +16,7 @@ from django.contrib.auth.forms import (
 
 from accounts.models import Role, SocialAppSecret, TokenScope, User, normalize_email_address
 from accounts.services import user_update
-from tickets.forms import PageForm
+from helpdesk.forms import PageForm
 
 
 def _clean_unique_email(form: forms.ModelForm) -> str:

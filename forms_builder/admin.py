@@ -27,7 +27,7 @@ from forms_builder.forms import AnswersForm, RequesterEmailForm
 from forms_builder.models import Condition, Field, Form, FormVersion, Submission
 from forms_builder.services import form_duplicate, form_publish
 from helpdesk.admin_support import ReadOnlyAdminMixin, counted
-from tickets.exceptions import InvalidValue
+from helpdesk.errors import InvalidValue
 
 # The requesters' page layout and field markup (see forms_builder/fill.html), with a form that cannot be sent.
 PREVIEW_TEMPLATE = "admin/forms_builder/form/preview.html"

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
 from forms_builder.models import FieldType
-from tickets.exceptions import DomainError
-from tickets.forms import MultipleFileInput, PageForm
+from helpdesk.errors import DomainError
+from helpdesk.forms import MultipleFileInput, PageForm
 
 # Answer inputs are named "answer-<key>" and the email input "requester-email", so no field key can collide with
 # the email input (or with Django's own names) however the admin names it.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from accounts.permissions import AnyUser
 from forms_builder.models import Form, FormVersion
-from tickets.permissions import AnyUser
 from tickets.selectors import categories_visible_to
 
 

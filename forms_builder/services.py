@@ -21,7 +21,7 @@ from accounts.services import EmailTaken, user_create
 from forms_builder.definitions import definition_problems, form_definition
 from forms_builder.engine import check_answers
 from forms_builder.models import Condition, Field, FieldType, Form, FormVersion, Submission
-from tickets.exceptions import InvalidValue
+from helpdesk.errors import InvalidValue
 from tickets.services import display_filename, ticket_create
 
 SUBJECT_MAX_LENGTH = 200
@@ -29,7 +29,7 @@ SUBJECT_MAX_LENGTH = 200
 
 @transaction.atomic
 def form_publish(*, form: Form, actor: User) -> FormVersion:
-    """Snapshot the draft as the next immutable version. Raises tickets.exceptions.InvalidValue with details keyed by
+    """Snapshot the draft as the next immutable version. Raises helpdesk.errors.InvalidValue with details keyed by
     field key when definition_problems() finds any."""
     # Lock the form so two admins publishing at once get consecutive numbers rather than a constraint error, and
     # snapshot the row as stored now, not the caller's copy, which may predate another admin's save.
@@ -108,7 +108,7 @@ def submission_create(
 ) -> tuple[Submission, str | None]:
     """Check the answers against the form's latest version with the engine and open the ticket.
 
-    Raises tickets.exceptions.InvalidValue(details={field key: [messages]}) when the answers are invalid, and
+    Raises helpdesk.errors.InvalidValue(details={field key: [messages]}) when the answers are invalid, and
     InvalidValue(details={"form": [...]}) when the form is inactive or unpublished. The ticket lands in the form's
     category (and so its default team) with the form's default priority; its subject comes from the subject
     template, its description from the description field; file answers become the ticket's attachments.

@@ -26,8 +26,8 @@ from forms_builder.forms import AnswersForm, RequesterEmailForm
 from forms_builder.models import Form, Submission
 from forms_builder.selectors import forms_usable_by
 from forms_builder.services import form_latest_version, public_requester_for, submission_create, submission_for_token
+from helpdesk.errors import DomainError
 from tickets import permissions
-from tickets.exceptions import DomainError
 from tickets.selectors import comments_visible_to, opening_attachments
 
 NOT_SENT = "Your request was not sent. Please correct the errors below."

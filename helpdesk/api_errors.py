@@ -12,8 +12,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from helpdesk.errors import DomainError
 from helpdesk.limits import RequestTooLarge
-from tickets.exceptions import DomainError
 
 API_PREFIX = "/api/"
 

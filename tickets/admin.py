@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
+from helpdesk.errors import DomainError
 from tickets.etags import ticket_etag
-from tickets.exceptions import DomainError
 from tickets.models import Attachment, Category, Comment, Status, Tag, Team, Ticket, TicketEvent
 from tickets.permissions import TRIAGE_FIELDS
 from tickets.services import (

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.conditional import if_match_etags, none_match
+from helpdesk.errors import NotPermitted
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import (
     BODY_ERRORS,
@@ -37,7 +38,6 @@ from helpdesk.pagination import ById, NewestFirst, OldestFirst
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
-from tickets.exceptions import NotPermitted
 from tickets.filters import ASSIGNEE_PATTERN, ID_MAX, TicketFilter
 from tickets.models import Category, Comment, Team, Ticket, TicketEvent
 from tickets.serializers import (

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-
-from accounts.models import User
+from accounts.permissions import AnyUser, is_staff_member
 from tickets.models import Comment, Ticket
 
-AnyUser = User | AnonymousUser
+__all__ = ["AnyUser", "is_staff_member"]  # role questions live in accounts.permissions; tickets asks them too
 
 # Fields of a ticket only staff may change (a requester sending them is refused)...
 TRIAGE_FIELDS = ("status", "priority", "assignee", "team", "category", "tags")
 # ...and those only staff may set when opening one (a requester picks the category).
 STAFF_ONLY_CREATE_FIELDS = ("status", "priority", "assignee", "team", "tags", "requester")
-
-
-def is_staff_member(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_agent_or_admin)
 
 
 def can_view_ticket(user: AnyUser, ticket: Ticket) -> bool:
@@ -45,14 +39,6 @@ def can_view_comment(user: AnyUser, comment: Comment) -> bool:
     if comment.internal and not can_see_internal(user):
         return False
     return can_view_ticket(user, comment.ticket)
-
-
-def can_list_users(user: AnyUser) -> bool:
-    return is_staff_member(user)
-
-
-def can_manage_users(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
 def can_list_teams(user: AnyUser) -> bool:

@@ -19,9 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from tickets import permissions
-from tickets.etags import ticket_etag
-from tickets.exceptions import (
+from helpdesk.errors import (
     FileTooLarge,
     InvalidTransition,
     InvalidValue,
@@ -29,6 +27,8 @@ from tickets.exceptions import (
     PreconditionFailed,
     TicketClosed,
 )
+from tickets import permissions
+from tickets.etags import ticket_etag
 from tickets.markdown import render_markdown
 from tickets.models import (
     Attachment,

@@ -14,7 +14,7 @@ from accounts.filters import PeopleFilter
 from accounts.forms import PersonRoleForm
 from accounts.models import Role, RoleChange, User
 from accounts.services import user_update
-from tickets.views.decorators import admin_required, staff_required
+from helpdesk.decorators import admin_required, staff_required
 
 PEOPLE_PAGE_SIZE = 25
 RECENT_ROLE_CHANGES = 10

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Role, User
 from forms_builder.models import Submission
 from forms_builder.services import form_publish, public_requester_for, submission_create, submission_for_token
+from helpdesk.errors import InvalidValue
 from tests.forms_builder.examples import bug_report_form
-from tickets.exceptions import InvalidValue
 from tickets.models import Priority
 
 DESKTOP = {"product": "desktop", "version": "2.1", "summary": "Crashes   on\nstart"}
@@ -130,7 +130,7 @@ def test_a_public_submission_may_not_use_a_staff_address(bob):
     import pytest
 
     from forms_builder.services import public_requester_for
-    from tickets.exceptions import InvalidValue
+    from helpdesk.errors import InvalidValue
 
     with pytest.raises(InvalidValue) as refused:
         public_requester_for(email="BOB@example.com")

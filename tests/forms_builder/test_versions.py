@@ -6,8 +6,8 @@ import pytest
 
 from forms_builder.models import Field, Form, FormVersion
 from forms_builder.services import form_latest_version, form_publish, submission_create
+from helpdesk.errors import InvalidValue
 from tests.forms_builder.examples import bug_report_form
-from tickets.exceptions import InvalidValue
 
 
 @pytest.fixture

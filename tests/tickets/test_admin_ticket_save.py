@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from helpdesk.errors import InvalidValue
 from tests.tickets.admin_forms import change_url, form_data
-from tickets.exceptions import InvalidValue
 from tickets.models import EventKind, Priority, Status, Tag, Ticket
 from tickets.services import ticket_change_status
 

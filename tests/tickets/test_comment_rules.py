@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.exceptions import NotPermitted, TicketClosed
+from helpdesk.errors import NotPermitted, TicketClosed
 from tickets.models import Status, TicketEvent
 from tickets.services import comment_create, ticket_change_status
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 
+from helpdesk.errors import InvalidTransition
 from tests.support.threads import parallel_on_postgresql, run_together
-from tickets.exceptions import InvalidTransition
 from tickets.models import EventKind, Priority, Status, Ticket, TicketEvent
 from tickets.services import TicketChanges, ticket_change_status, ticket_update
 from tickets.workflow import is_allowed_transition

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from helpdesk.errors import InvalidTransition
 from tickets.etags import ticket_etag
-from tickets.exceptions import InvalidTransition
 from tickets.models import Comment, EventKind, Priority, Status, Team, TicketEvent
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_update
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.exceptions import InvalidValue, NotPermitted
+from helpdesk.errors import InvalidValue, NotPermitted
 from tickets.services import ticket_edit_content
 
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from tickets.exceptions import InvalidTransition, NotPermitted
+from helpdesk.errors import InvalidTransition, NotPermitted
 from tickets.models import EventKind, Status, Ticket
 from tickets.services import ticket_change_status
 from tickets.workflow import ALLOWED_TRANSITIONS

@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from forms_builder.selectors import form_slug_for_category, forms_usable_by
+from helpdesk.errors import DomainError
+from helpdesk.forms import form_add_domain_error
 from tickets import permissions
-from tickets.exceptions import DomainError
-from tickets.forms import ReplyForm, TicketNewForm, form_add_domain_error
+from tickets.forms import ReplyForm, TicketNewForm
 from tickets.models import Status, Ticket
 from tickets.selectors import (
     categories_visible_to,

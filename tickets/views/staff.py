@@ -9,8 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tickets.exceptions import DomainError, PreconditionFailed
-from tickets.forms import StaffQueueFilter, StaffReplyForm, TicketPropertiesForm, form_add_domain_error
+from helpdesk.decorators import staff_required
+from helpdesk.errors import DomainError, PreconditionFailed
+from helpdesk.forms import form_add_domain_error
+from tickets.forms import StaffQueueFilter, StaffReplyForm, TicketPropertiesForm
 from tickets.models import Ticket
 from tickets.selectors import (
     categories_visible_to,
@@ -21,7 +23,6 @@ from tickets.selectors import (
     ticket_page_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_update
-from tickets.views.decorators import staff_required
 
 STAFF_QUEUE_PAGE_SIZE = 25
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from tickets import permissions
+from accounts import permissions
 
 View = Callable[..., HttpResponse]
 
