@@ -175,7 +175,7 @@ class Attachment(models.Model):
         return PurePath(self.filename).suffix.lower().lstrip(".")
 
 
-class EventKind(models.TextChoices):
+class TicketEventKind(models.TextChoices):
     CREATED = "created", "Created"
     STATUS = "status", "Status changed"
     PRIORITY = "priority", "Priority changed"
@@ -194,7 +194,7 @@ class TicketEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    kind = models.CharField(max_length=16, choices=TicketEventKind.choices)
     field = models.CharField(max_length=32, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)

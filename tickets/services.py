@@ -34,13 +34,13 @@ from tickets.models import (
     Attachment,
     Category,
     Comment,
-    EventKind,
     Priority,
     Status,
     Tag,
     Team,
     Ticket,
     TicketEvent,
+    TicketEventKind,
 )
 from tickets.notifications import (
     notify_assignee,
@@ -51,7 +51,7 @@ from tickets.notifications import (
 from tickets.workflow import REOPENED_BY_REQUESTER_REPLY, is_allowed_transition
 
 # Changes to these fields are staff-only events: requesters see status changes and the public conversation.
-PUBLIC_EVENT_KINDS = frozenset({EventKind.CREATED, EventKind.STATUS})
+PUBLIC_EVENT_KINDS = frozenset({TicketEventKind.CREATED, TicketEventKind.STATUS})
 
 # Types a browser would execute or render as a page. They are kept, but only ever served as opaque downloads.
 ACTIVE_CONTENT_TYPES = frozenset(
@@ -195,7 +195,7 @@ def ticket_create(
     )
     if tags:
         ticket.tags.set(_tags_from_names(normalize_tag_names(tags)))
-    _record_event(ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.subject)
+    _record_event(ticket=ticket, actor=actor, kind=TicketEventKind.CREATED, new=ticket.subject)
     _attachments_save(ticket=ticket, comment=None, actor=actor, files=files)
     return ticket
 
@@ -241,7 +241,7 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str, sys
         ticket.resolved_at = None
         ticket.closed_at = None
     ticket.save(update_fields=["status", "updated_at", "resolved_at", "closed_at"])
-    _record_event(ticket=ticket, actor=actor, kind=EventKind.STATUS, field="status", old=old, new=status)
+    _record_event(ticket=ticket, actor=actor, kind=TicketEventKind.STATUS, field="status", old=old, new=status)
     if status == Status.RESOLVED:
         schedule_notification(notify_requester_of_status, ticket_id=ticket.pk)
     return ticket
@@ -342,7 +342,7 @@ def _ticket_set_tags(*, ticket: Ticket, actor: User, names: Sequence[str]) -> No
     _record_event(
         ticket=ticket,
         actor=actor,
-        kind=EventKind.TAGS,
+        kind=TicketEventKind.TAGS,
         field="tags",
         old=", ".join(old_names),
         new=", ".join(sorted(new_names)),
@@ -390,7 +390,7 @@ def _comment_save(*, ticket: Ticket, author: User, body: str, internal: bool) ->
     _record_event(
         ticket=ticket,
         actor=author,
-        kind=EventKind.COMMENT,
+        kind=TicketEventKind.COMMENT,
         field="internal" if internal else "",
         new="Internal note" if internal else "Reply",
         internal=internal,
@@ -448,6 +448,6 @@ def _attachments_save(
         attachment.save()
         saved.append(attachment)
         _record_event(
-            ticket=ticket, actor=actor, kind=EventKind.ATTACHMENT, field="file", new=filename, internal=internal
+            ticket=ticket, actor=actor, kind=TicketEventKind.ATTACHMENT, field="file", new=filename, internal=internal
         )
     return saved

@@ -24,7 +24,7 @@ from forms_builder.models import Field, FieldType, Form
 from forms_builder.services import form_publish, submission_create
 from tests.support.html import shows_as_text
 from tests.support.xss import PAYLOADS, unexpected_active_content
-from tickets.models import Attachment, Category, Comment, EventKind, Tag, Ticket, TicketEvent
+from tickets.models import Attachment, Category, Comment, Tag, Ticket, TicketEvent, TicketEventKind
 from tickets.services import comment_create, ticket_create
 
 
@@ -58,7 +58,7 @@ def write_subject(payload: str, number: int, cast: Cast) -> Written:
     ticket = ticket_create(requester=cast.alice, subject=payload, category=cast.category)
     # A reply with a file, so the comment, attachment and event admins show the ticket (by its subject) as well.
     comment = comment_create(ticket=ticket, author=cast.alice, body="Any news?", files=[_upload("invoice.pdf")])
-    created = ticket.events.get(kind=EventKind.CREATED)  # its new value is the subject
+    created = ticket.events.get(kind=TicketEventKind.CREATED)  # its new value is the subject
     return Written(payload, ticket, comment=comment, attachment=comment.attachments.get(), event=created)
 
 
@@ -80,7 +80,7 @@ def write_requester_name(payload: str, number: int, cast: Cast) -> Written:
     requester = user_create(email=f"requester{number}@example.com", name=payload)
     ticket = ticket_create(requester=requester, subject=f"Ticket {number}", category=cast.category)
     comment = comment_create(ticket=ticket, author=requester, body="Hello")
-    created = ticket.events.get(kind=EventKind.CREATED)  # its actor is the requester
+    created = ticket.events.get(kind=TicketEventKind.CREATED)  # its actor is the requester
     return Written(payload, ticket, comment=comment, event=created, user=requester)
 
 
@@ -95,7 +95,7 @@ def write_agent_name(payload: str, number: int, cast: Cast) -> Written:
 def write_attachment_filename(payload: str, number: int, cast: Cast) -> Written:
     comment = comment_create(ticket=cast.ticket, author=cast.alice, body=f"File {number}", files=[_upload(payload)])
     attachment = comment.attachments.get()
-    event = cast.ticket.events.filter(kind=EventKind.ATTACHMENT).latest("id")  # its new value is the file name
+    event = cast.ticket.events.filter(kind=TicketEventKind.ATTACHMENT).latest("id")  # its new value is the file name
     # The stored name has no directory part (see display_filename): of "<script>alert(1)</script>", "script>".
     return Written(attachment.filename, cast.ticket, comment=comment, attachment=attachment, event=event)
 

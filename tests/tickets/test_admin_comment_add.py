@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tickets.models import Comment, EventKind
+from tickets.models import Comment, TicketEventKind
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_agent_adds_an_internal_note_authored_by_themselves(client_for, bob, tic
     comment = Comment.objects.get(ticket=ticket)
     assert (comment.author, comment.internal) == (bob, True)
     assert "<strong>VIP</strong>" in comment.body_html
-    assert ticket.events.filter(kind=EventKind.COMMENT, actor=bob, internal=True).exists()
+    assert ticket.events.filter(kind=TicketEventKind.COMMENT, actor=bob, internal=True).exists()
 
 
 def test_agent_public_reply_in_the_admin_sets_first_response(client_for, bob, ticket):

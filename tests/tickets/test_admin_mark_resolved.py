@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tickets.models import EventKind, Status
+from tickets.models import Status, TicketEventKind
 from tickets.services import ticket_change_status, ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,9 @@ def test_mark_resolved_resolves_open_tickets_and_refuses_closed_ones(client_for,
     for ticket in (new, pending, closed):
         ticket.refresh_from_db()
     assert [new.status, pending.status, closed.status] == [Status.RESOLVED, Status.RESOLVED, Status.CLOSED]
-    resolved_by = new.events.filter(kind=EventKind.STATUS, new_value=Status.RESOLVED).values_list("actor", flat=True)
+    resolved_by = new.events.filter(kind=TicketEventKind.STATUS, new_value=Status.RESOLVED).values_list(
+        "actor", flat=True
+    )
     assert list(resolved_by) == [carol.pk]
 
 

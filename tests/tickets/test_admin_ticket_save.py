@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from helpdesk.errors import InvalidValue
 from tests.tickets.admin_forms import change_url, form_data
-from tickets.models import EventKind, Priority, Status, Tag, Ticket
+from tickets.models import Priority, Status, Tag, Ticket, TicketEventKind
 from tickets.services import ticket_change_status
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_admin_adding_a_ticket_records_a_created_event(client_for, carol, alice,
         30,
         category.default_team,
     )
-    assert list(ticket.events.values_list("kind", "actor")) == [(EventKind.CREATED, carol.pk)]
+    assert list(ticket.events.values_list("kind", "actor")) == [(TicketEventKind.CREATED, carol.pk)]
 
 
 def test_admin_change_records_one_event_per_changed_field_by_the_admin(client_for, carol, bob, ticket):
@@ -46,10 +46,10 @@ def test_admin_change_records_one_event_per_changed_field_by_the_admin(client_fo
     ticket.refresh_from_db()
     assert (ticket.status, ticket.assignee, ticket.priority) == (Status.OPEN, bob, Priority.URGENT)
     assert list(ticket.tags.values_list("name", flat=True)) == ["vip"]
-    events = ticket.events.exclude(kind=EventKind.CREATED)
+    events = ticket.events.exclude(kind=TicketEventKind.CREATED)
     assert sorted(events.values_list("kind", flat=True)) == ["assignee", "priority", "status", "tags"]
     assert set(events.values_list("actor", flat=True)) == {carol.pk}
-    assert events.get(kind=EventKind.PRIORITY).new_value == "urgent"
+    assert events.get(kind=TicketEventKind.PRIORITY).new_value == "urgent"
 
 
 def test_admin_subject_edit_is_saved_without_an_audit_event(client_for, carol, ticket):
@@ -60,7 +60,7 @@ def test_admin_subject_edit_is_saved_without_an_audit_event(client_for, carol, t
 
     ticket.refresh_from_db()
     assert ticket.subject == "Invoice 42 is wrong"
-    assert list(ticket.events.values_list("kind", flat=True)) == [EventKind.CREATED]
+    assert list(ticket.events.values_list("kind", flat=True)) == [TicketEventKind.CREATED]
 
 
 def test_admin_invalid_transition_shows_an_error_and_changes_nothing(client_for, carol, bob, ticket):

@@ -10,7 +10,7 @@ import random
 
 from helpdesk.errors import InvalidTransition
 from tests.support.threads import parallel_on_postgresql, run_together
-from tickets.models import EventKind, Priority, Status, Ticket, TicketEvent
+from tickets.models import Priority, Status, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, ticket_change_status, ticket_update
 from tickets.workflow import is_allowed_transition
 
@@ -37,7 +37,7 @@ def test_concurrent_status_and_priority_changes_lose_nothing_and_follow_the_work
     run_together([lambda seed=seed: agent_at_work(seed) for seed in range(THREADS)])
 
     ticket.refresh_from_db()
-    status_events = list(TicketEvent.objects.filter(ticket=ticket, kind=EventKind.STATUS).order_by("id"))
+    status_events = list(TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.STATUS).order_by("id"))
     assert len(status_events) > THREADS  # the agents really did race; the test would prove nothing otherwise
     current = Status.NEW
     for event in status_events:
@@ -47,7 +47,7 @@ def test_concurrent_status_and_priority_changes_lose_nothing_and_follow_the_work
         current = event.new_value
     assert ticket.status == current  # and the last recorded change is what the ticket holds
 
-    priority_events = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.PRIORITY).order_by("id")
+    priority_events = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.PRIORITY).order_by("id")
     previous = Priority(Priority.NORMAL).label
     for event in priority_events:
         assert event.old_value == previous and event.new_value != previous

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tickets.models import Attachment, Comment, EventKind, Status, Ticket
+from tickets.models import Attachment, Comment, Status, Ticket, TicketEventKind
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
 
@@ -160,7 +160,7 @@ def test_requester_reply_to_a_resolved_ticket_reopens_it(alice, bob, ticket, cli
 
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
-    assert ticket.events.filter(kind=EventKind.STATUS, new_value=Status.OPEN, actor=alice).exists()
+    assert ticket.events.filter(kind=TicketEventKind.STATUS, new_value=Status.OPEN, actor=alice).exists()
 
 
 def test_too_large_attachment_is_refused_next_to_the_field(alice, ticket, client_for, settings):

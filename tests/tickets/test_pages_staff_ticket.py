@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from helpdesk.errors import InvalidTransition
 from tickets.etags import ticket_etag
-from tickets.models import Comment, EventKind, Priority, Status, Team, TicketEvent
+from tickets.models import Comment, Priority, Status, Team, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_update
 
 
@@ -130,11 +130,11 @@ def test_properties_form_changes_each_field_and_records_each_change(bob, carol, 
         event.kind: (event.old_value, event.new_value) for event in TicketEvent.objects.filter(ticket=ticket, actor=bob)
     }
     assert changes == {
-        EventKind.STATUS: ("new", "open"),
-        EventKind.PRIORITY: ("normal", "high"),
-        EventKind.ASSIGNEE: ("", "Carol Admin"),
-        EventKind.TEAM: ("Support", "Hardware"),
-        EventKind.TAGS: ("", "refund, vip"),
+        TicketEventKind.STATUS: ("new", "open"),
+        TicketEventKind.PRIORITY: ("normal", "high"),
+        TicketEventKind.ASSIGNEE: ("", "Carol Admin"),
+        TicketEventKind.TEAM: ("Support", "Hardware"),
+        TicketEventKind.TAGS: ("", "refund, vip"),
     }
 
 
@@ -154,7 +154,7 @@ def test_saving_only_the_priority_records_only_a_priority_event(bob, ticket, cli
     update(client_for(bob), ticket, priority=Priority.LOW)
 
     new_events = TicketEvent.objects.order_by("id")[before:]
-    assert [event.kind for event in new_events] == [EventKind.PRIORITY]
+    assert [event.kind for event in new_events] == [TicketEventKind.PRIORITY]
 
 
 def test_saving_without_changes_records_nothing(bob, ticket, client_for):

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from helpdesk.errors import InvalidTransition, NotPermitted
-from tickets.models import EventKind, Status, Ticket
+from tickets.models import Status, Ticket, TicketEventKind
 from tickets.services import ticket_change_status
 from tickets.workflow import ALLOWED_TRANSITIONS
 
@@ -38,7 +38,7 @@ def test_agent_may_make_an_allowed_transition(ticket, bob, old, new):
     ticket_change_status(ticket=ticket, actor=bob, status=new)
     ticket.refresh_from_db()
     assert ticket.status == new
-    event = ticket.events.get(kind=EventKind.STATUS)
+    event = ticket.events.get(kind=TicketEventKind.STATUS)
     assert (event.old_value, event.new_value, event.actor) == (old, new, bob)
 
 
@@ -51,7 +51,7 @@ def test_a_transition_outside_the_table_is_refused(ticket, bob, old, new):
     assert excinfo.value.status_code == 409
     ticket.refresh_from_db()
     assert ticket.status == old
-    assert not ticket.events.filter(kind=EventKind.STATUS).exists()
+    assert not ticket.events.filter(kind=TicketEventKind.STATUS).exists()
 
 
 def test_requester_cannot_change_status(ticket, alice):

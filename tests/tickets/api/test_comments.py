@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tickets.models import Attachment, Comment, EventKind, Status
+from tickets.models import Attachment, Comment, Status, TicketEventKind
 from tickets.services import comment_create, ticket_change_status
 
 
@@ -98,7 +98,7 @@ def test_multipart_reply_with_attachments(api_client_for, alice, ticket):
         ("page.html", 25, "application/octet-stream"),
     ]
     assert attachments[0]["download_url"].startswith("http://testserver/api/v1/attachments/")
-    assert ticket.events.filter(kind=EventKind.ATTACHMENT).count() == 2
+    assert ticket.events.filter(kind=TicketEventKind.ATTACHMENT).count() == 2
 
 
 def test_attachment_over_the_size_limit_is_413_and_nothing_is_saved(api_client_for, alice, ticket, settings):

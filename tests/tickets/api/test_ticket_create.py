@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tickets.models import EventKind, Priority, Ticket
+from tickets.models import Priority, Ticket, TicketEventKind
 
 URL = "/api/v1/tickets/"
 
@@ -16,7 +16,7 @@ def test_requester_opens_a_ticket(api_client_for, alice, category, team):
     ticket = Ticket.objects.get(pk=body["id"])
     assert (ticket.requester, ticket.category, ticket.team) == (alice, category, team)
     assert body["status"] == "new" and body["team"] == team.pk
-    assert ticket.events.get().kind == EventKind.CREATED
+    assert ticket.events.get().kind == TicketEventKind.CREATED
 
 
 def test_requester_sending_staff_fields_is_refused_and_nothing_is_created(api_client_for, alice, bob):
