@@ -26,7 +26,9 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	LOG_FORMAT=$${LOG_FORMAT:-plain} $(BIN)/gunicorn helpdesk.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS)
+	@echo "Serving http://127.0.0.1:$(PORT) with a background worker (Celery, with beat). Ctrl-C stops both."
+	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) WORKERS=$(WORKERS) LOG_FORMAT=$${LOG_FORMAT:-plain} \
+		$(BIN)/honcho --procfile Procfile.dev start
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

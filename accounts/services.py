@@ -18,6 +18,8 @@ from accounts.models import (
     normalize_email_address,
 )
 from accounts.tokens import SHOWN_PREFIX_LENGTH, token_digest, token_generate
+from events.models import EventKind
+from events.services import event_record
 
 
 class EmailTaken(Exception):
@@ -63,6 +65,12 @@ def user_update(
     if role is not None:
         if role != stored_role:
             RoleChange.objects.create(user=user, actor=actor, old_role=stored_role, new_role=role)
+            event_record(
+                kind=EventKind.ROLE_CHANGED,
+                actor=actor,
+                internal=True,
+                payload={"user_id": user.pk, "old": stored_role, "new": role},
+            )
         user.role = role
     if is_active is not None:
         user.is_active = is_active

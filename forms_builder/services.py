@@ -18,10 +18,13 @@ from django.utils import timezone
 
 from accounts.models import User, normalize_email_address
 from accounts.services import EmailTaken, user_create
+from events.models import EventKind
+from events.services import event_record
 from forms_builder.definitions import definition_problems, form_definition
 from forms_builder.engine import check_answers
 from forms_builder.models import Condition, Field, FieldType, Form, FormVersion, Submission
 from helpdesk.errors import InvalidValue
+from tickets.models import Channel
 from tickets.services import display_filename, ticket_create
 
 SUBJECT_MAX_LENGTH = 200
@@ -136,6 +139,7 @@ def submission_create(
         category=form.category,
         intake_priority=form.default_priority,
         files=uploads,
+        channel=Channel.FORM,
     )
     stored = {**checked.answers, **_file_answers(checked.files)}
     token = secrets.token_urlsafe(32) if form.is_public else None
@@ -145,6 +149,12 @@ def submission_create(
         answers=stored,
         answers_text=answers_text(definition, stored),
         access_token_digest=token_digest(token) if token else "",
+    )
+    event_record(
+        kind=EventKind.FORM_SUBMITTED,
+        ticket=ticket,
+        actor=actor,
+        payload={"submission_id": submission.pk, "form_id": form.pk, "version": version.number},
     )
     return submission, token
 

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "accounts",
     "tickets",
     "forms_builder",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +306,47 @@ RATE_LIMIT_CREDENTIALS = env_str("RATE_LIMIT_CREDENTIALS", "10/m")  # per client
 RATE_LIMIT_WRITES = env_str("RATE_LIMIT_WRITES", "30/m")  # per user, per client address when anonymous
 RATE_LIMIT_READS = env_str("RATE_LIMIT_READS", "300/m")  # per user, per client address when anonymous
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["helpdesk.ratelimits.ApiRateThrottle"]
+
+# --- Background work: a Celery worker and beat; domain events ---------------------------------------------
+# The broker: CELERY_BROKER_URL, else REDIS_URL, else kombu's filesystem transport under var/celery, so a fresh
+# clone needs no extra service (`make run` starts one worker with beat beside gunicorn). RabbitMQ works through
+# CELERY_BROKER_URL=amqp://... . Tasks never run eagerly outside the unit tests.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    _queue_dir = VAR_DIR / "celery"
+    # kombu's filesystem transport needs its folders to exist before web, worker or beat connect.
+    for _folder in ("queue", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "queue"),
+        "data_folder_out": str(_queue_dir / "queue"),
+        "control_folder": str(_queue_dir / "control"),
+        "polling_interval": 0.1,  # seconds between looks at the folder; the default 1 s caps a worker at ~1 task/s
+    }
+else:
+    # Redis re-delivers a message not acknowledged within this time (a worker killed mid-task).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_TASK_IGNORE_RESULT = True  # tasks record their outcome in the database; no result backend
+CELERY_TASK_ACKS_LATE = True  # a task is acknowledged when done, so a killed worker's task runs again
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)  # seconds; the task is killed after this
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, 1)  # raises inside the task first, so it is retried
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING below, JSON like the web
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+# Queuing from a request gives up quickly when the broker is down: the event is in the database and the sweep
+# sends it when the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "events-sweep": {"task": "events.sweep", "schedule": env_int("EVENT_SWEEP_SECONDS", 60)},
+}
+EVENT_HANDLER_MAX_ATTEMPTS = env_int("EVENT_HANDLER_MAX_ATTEMPTS", 10)  # then the run is failed, for an admin
+EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retry after 15-30 s, doubling...
+EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts
+# The sweep re-sends events never handed to the worker, and runs whose message was lost, after this long.
+EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
 
 # --- Browser safety: sessions, CSRF, CORS, CSP and security headers ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
 from helpdesk.errors import DomainError
 from tickets.etags import ticket_etag
-from tickets.models import Attachment, Category, Comment, Status, Tag, Team, Ticket, TicketEvent
+from tickets.models import Attachment, Category, Channel, Comment, Status, Tag, Team, Ticket, TicketEvent
 from tickets.permissions import TRIAGE_FIELDS
 from tickets.services import (
     TicketChanges,
@@ -231,6 +231,7 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             team=data["team"],
             assignee=data["assignee"],
             tags=[tag.name for tag in data["tags"]],
+            channel=Channel.STAFF,
         )
 
     def _save_change(self, request: HttpRequest, ticket: Ticket, form: TicketAdminForm) -> None:

@@ -39,7 +39,7 @@ from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_PATTERN, ID_MAX, TicketFilter
-from tickets.models import Category, Comment, Team, Ticket, TicketEvent
+from tickets.models import Category, Channel, Comment, Team, Ticket, TicketEvent
 from tickets.serializers import (
     CategorySerializer,
     CommentCreateSerializer,
@@ -163,6 +163,7 @@ class TicketViewSet(
             assignee=data.get("assignee"),
             team=data.get("team"),
             tags=data["tags"],
+            channel=Channel.API,
         )
         return Response(self.get_serializer(self._fresh(ticket)).data, status=status.HTTP_201_CREATED)
 

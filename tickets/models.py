@@ -35,6 +35,16 @@ class Priority(models.IntegerChoices):
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
+class Channel(models.TextChoices):
+    """The door a ticket came in through."""
+
+    WEB = "web", "Web page"
+    FORM = "form", "Intake form"
+    EMAIL = "email", "Email"
+    API = "api", "API"
+    STAFF = "staff", "Opened by staff"
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(
@@ -107,6 +117,13 @@ class Ticket(models.Model):
         limit_choices_to={"role__in": ["admin", "agent"]},
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB, editable=False)
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="followed_tickets",
+        help_text="People besides the requester who receive the public replies (for example Cc'd on an email).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)

@@ -1,35 +1,13 @@
-"""Email side effects of ticket changes. Run only after the change has committed, and never fail the request.
-
-Services schedule these with `schedule_notification(...)`; a broken mail server is logged, not raised, so a
-saved ticket is never turned into an error for the person who saved it.
-"""
+"""The mails about ticket changes. Sent by the worker (see tickets/tasks.py), never inside a request."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from functools import partial
-
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
 from tickets.models import Comment, Ticket
-
-logger = logging.getLogger(__name__)
-
-
-def schedule_notification(notify: Callable[..., None], **kwargs: int) -> None:
-    transaction.on_commit(partial(_run_safely, notify, kwargs))
-
-
-def _run_safely(notify: Callable[..., None], kwargs: dict[str, int]) -> None:
-    try:
-        notify(**kwargs)
-    except Exception:  # a side effect must not break the request that caused it
-        logger.exception("notification %s failed", notify.__name__, extra={"notification_args": kwargs})
 
 
 def _ticket_url(ticket: Ticket, *, staff: bool) -> str:

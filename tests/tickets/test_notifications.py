@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
+from events.models import HandlerRun, RunState
 from tickets import notifications
 from tickets.models import Comment, Status
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_update
@@ -46,15 +45,19 @@ def test_assigning_someone_else_tells_them(ticket, bob, carol, mailoutbox, djang
     assert [m.to for m in mailoutbox] == [["bob@example.com"]]
 
 
-def test_a_failing_mail_server_is_logged_and_the_reply_is_kept(
-    api_client_for, ticket, bob, monkeypatch, caplog, django_capture_on_commit_callbacks
+def test_a_failing_mail_server_keeps_the_reply_and_leaves_a_failed_run_for_the_admin(
+    api_client_for, ticket, bob, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
+    settings.EVENT_HANDLER_MAX_ATTEMPTS = 3
+
     def refuse(**kwargs):
         raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr(notifications, "send_mail", refuse)
-    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "hi"}, format="json")
     assert response.status_code == 201
     assert Comment.objects.filter(ticket=ticket, body="hi").exists()
-    assert "notification notify_requester_of_reply failed" in caplog.text
+    run = HandlerRun.objects.get(handler="tickets.tasks.mail_requester_about_reply")
+    assert (run.state, run.attempts) == (RunState.FAILED, 3)
+    assert "smtp down" in run.last_error

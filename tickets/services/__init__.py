@@ -1,0 +1,28 @@
+"""Every write that changes a ticket. Pages, the API and the admin all come through here, so all are audited.
+
+Where does a ticket change status? `status.py`, checked against `tickets.workflow`. Opening a ticket:
+`creation.py`; triage edits: `triage.py`; replies and notes: `comments.py`; every audit entry and domain event:
+`audit.py`.
+"""
+
+from __future__ import annotations
+
+from tickets.services.attachments import display_filename
+from tickets.services.comments import comment_create
+from tickets.services.creation import ticket_create
+from tickets.services.status import ticket_change_status
+from tickets.services.tags import normalize_tag_names
+from tickets.services.triage import UNSET, TicketChanges, ticket_edit_content, ticket_lock_unchanged, ticket_update
+
+__all__ = [
+    "UNSET",
+    "TicketChanges",
+    "comment_create",
+    "display_filename",
+    "normalize_tag_names",
+    "ticket_change_status",
+    "ticket_create",
+    "ticket_edit_content",
+    "ticket_lock_unchanged",
+    "ticket_update",
+]

@@ -1,0 +1,79 @@
+"""Public replies and internal notes, and what a reply does to the ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from accounts.models import User
+from events.models import EventKind
+from events.services import event_record
+from helpdesk.errors import InvalidValue, NotPermitted, TicketClosed
+from tickets import permissions
+from tickets.markdown import render_markdown
+from tickets.models import Comment, Status, Ticket, TicketEventKind
+from tickets.services.attachments import attachments_save, validate_files
+from tickets.services.audit import record_event
+from tickets.services.common import lock_ticket, staff_only
+from tickets.services.status import ticket_change_status
+from tickets.workflow import REOPENED_BY_REQUESTER_REPLY
+
+
+@transaction.atomic
+def comment_create(
+    *, ticket: Ticket, author: User, body: str, internal: bool = False, files: Sequence[UploadedFile] = ()
+) -> Comment:
+    """Add a public reply or an internal note, with its attachments, and apply the reply rules."""
+    if internal and not permissions.can_write_internal_note(author):
+        raise NotPermitted("Only agents and admins may write internal notes.", details=staff_only({"internal": 1}))
+    if not body.strip():
+        raise InvalidValue("The message is empty.", details={"body": ["This field may not be blank."]})
+    validate_files(files)
+    ticket = lock_ticket(ticket)
+    is_staff_author = permissions.is_staff_member(author)
+    if ticket.status == Status.CLOSED and not is_staff_author:
+        raise TicketClosed("This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]})
+
+    # Staff answering someone else in public: that is a response, and the requester is told of it.
+    answers_requester = is_staff_author and not internal and author.pk != ticket.requester_id
+    comment = _comment_save(
+        ticket=ticket, author=author, body=body, internal=internal, answers_requester=answers_requester
+    )
+    if not is_staff_author and not internal:
+        event_record(kind=EventKind.REQUESTER_REPLIED, ticket=ticket, actor=author, payload={"comment_id": comment.pk})
+    attachments_save(ticket=ticket, comment=comment, actor=author, files=files)
+
+    now = comment.created_at
+    update_fields = ["updated_at"]
+    ticket.updated_at = now
+    if answers_requester and ticket.first_response_at is None:
+        ticket.first_response_at = now
+        update_fields.append("first_response_at")
+    ticket.save(update_fields=update_fields)
+    if not is_staff_author and ticket.status in REOPENED_BY_REQUESTER_REPLY:
+        ticket_change_status(ticket=ticket, actor=author, status=Status.OPEN, system=True)
+    return comment
+
+
+def _comment_save(*, ticket: Ticket, author: User, body: str, internal: bool, answers_requester: bool) -> Comment:
+    comment = Comment.objects.create(
+        ticket=ticket, author=author, body=body, body_html=render_markdown(body), internal=internal
+    )
+    record_event(
+        ticket=ticket,
+        actor=author,
+        kind=TicketEventKind.COMMENT,
+        field="internal" if internal else "",
+        new="Internal note" if internal else "Reply",
+        internal=internal,
+        payload={
+            "comment_id": comment.pk,
+            "author_id": author.pk,
+            "internal": internal,
+            # Staff answering someone else in public: the requester is told, and it counts as a response.
+            "answers_requester": answers_requester,
+        },
+    )
+    return comment

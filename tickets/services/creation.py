@@ -1,0 +1,77 @@
+"""Opening a ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from accounts.models import User
+from helpdesk.errors import InvalidValue, NotPermitted
+from tickets import permissions
+from tickets.markdown import render_markdown
+from tickets.models import Category, Channel, Priority, Team, Ticket, TicketEventKind
+from tickets.services.attachments import attachments_save, validate_files
+from tickets.services.audit import record_event
+from tickets.services.common import staff_only, validate_assignee
+from tickets.services.tags import normalize_tag_names, tags_from_names
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: User,
+    subject: str,
+    description: str = "",
+    category: Category | None = None,
+    priority: int = Priority.NORMAL,
+    actor: User | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Sequence[str] = (),
+    files: Sequence[UploadedFile] = (),
+    intake_priority: int | None = None,
+    channel: str = Channel.WEB,
+) -> Ticket:
+    """Open a ticket for `requester`. `actor` is who did it (an agent opening one on someone's behalf).
+
+    `intake_priority` is set only by an admin-defined intake form (forms_builder): its default priority is the
+    admin's choice, not the requester's, so it is not a staff-only field like `priority`."""
+    actor = actor or requester
+    staff_fields = {"priority": priority != Priority.NORMAL, "team": team, "assignee": assignee, "tags": tags}
+    if not permissions.can_triage_ticket(actor):
+        if any(staff_fields.values()):
+            raise NotPermitted("Only staff may set these fields.", details=staff_only(staff_fields))
+        if requester.pk != actor.pk:
+            raise NotPermitted("You can only open tickets for yourself.", details=staff_only({"requester": 1}))
+    if category is not None and not category.is_active and not permissions.is_staff_member(actor):
+        raise InvalidValue("Invalid category.", details={"category": ["This category is not available."]})
+    validate_assignee(assignee)
+    validate_files(files)
+    subject = subject.strip()
+    if not subject:
+        raise InvalidValue("Subject is required.", details={"subject": ["This field may not be blank."]})
+
+    ticket = Ticket.objects.create(
+        requester=requester,
+        subject=subject,
+        description=description,
+        description_html=render_markdown(description),
+        category=category,
+        team=team if team is not None else (category.default_team if category else None),
+        priority=intake_priority if intake_priority is not None else priority,
+        assignee=assignee,
+        channel=channel,
+    )
+    if tags:
+        ticket.tags.set(tags_from_names(normalize_tag_names(tags)))
+    record_event(
+        ticket=ticket,
+        actor=actor,
+        kind=TicketEventKind.CREATED,
+        new=ticket.subject,
+        payload={"requester_id": requester.pk, "channel": ticket.channel},
+    )
+    attachments_save(ticket=ticket, comment=None, actor=actor, files=files)
+    return ticket

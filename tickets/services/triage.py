@@ -1,0 +1,116 @@
+"""Triage edits (status, priority, assignee, team, category, tags) and corrections of a ticket's text."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from events.models import EventKind
+from events.services import event_record
+from helpdesk.errors import InvalidValue, NotPermitted, PreconditionFailed
+from tickets import permissions
+from tickets.etags import ticket_etag
+from tickets.markdown import render_markdown
+from tickets.models import Category, Priority, Team, Ticket
+from tickets.services.audit import record_event
+from tickets.services.common import lock_ticket, staff_only, validate_assignee
+from tickets.services.status import ticket_change_status
+from tickets.services.tags import ticket_set_tags
+
+UNSET: object = object()
+
+
+@dataclass(frozen=True)
+class TicketChanges:
+    """What a triage edit asks for. Fields left UNSET are not touched."""
+
+    status: str | object = UNSET
+    priority: int | object = UNSET
+    assignee: User | object | None = UNSET
+    team: Team | object | None = UNSET
+    category: Category | object | None = UNSET
+    tags: Sequence[str] | object = UNSET
+
+
+@transaction.atomic
+def ticket_update(
+    *, ticket: Ticket, actor: User, changes: TicketChanges, expected_etags: Collection[str] | None = None
+) -> Ticket:
+    """Apply a triage edit: each changed field is saved and recorded as its own audit event.
+
+    `expected_etags` (a client's If-Match) makes the edit conditional: it applies only if the ticket's current
+    ETag is one of them. The check runs under the row lock, so of two edits made from the same read only one wins.
+    """
+    requested = {name: value for name, value in vars(changes).items() if value is not UNSET}
+    if requested and not permissions.can_triage_ticket(actor):
+        raise NotPermitted("Only agents and admins may change these fields.", details=staff_only(requested))
+    ticket = lock_ticket(ticket)
+    if expected_etags is not None:
+        _ensure_unchanged(ticket, expected_etags)
+    if "status" in requested:
+        # Returns the row it re-read under the lock we already hold, with the new status.
+        ticket = ticket_change_status(ticket=ticket, actor=actor, status=requested.pop("status"))
+    if "assignee" in requested:
+        validate_assignee(requested["assignee"])
+    if "priority" in requested and requested["priority"] not in Priority.values:
+        raise InvalidValue("Invalid priority.", details={"priority": ["Not a valid priority."]})
+
+    changed_fields = []
+    for field in ("priority", "assignee", "team", "category"):
+        if field not in requested:
+            continue
+        old, new = getattr(ticket, field), requested[field]
+        if old == new:
+            continue
+        setattr(ticket, field, new)
+        changed_fields.append(field)
+        if field == "priority":
+            old, new = Priority(old).label, Priority(new).label
+        record_event(ticket=ticket, actor=actor, kind=field, field=field, old=old, new=new)
+    if changed_fields:
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=[*changed_fields, "updated_at"])
+    if "tags" in requested:
+        ticket_set_tags(ticket=ticket, actor=actor, names=requested["tags"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_lock_unchanged(*, ticket: Ticket, expected_etags: Collection[str]) -> Ticket:
+    """Lock the ticket for the rest of the caller's transaction, refusing if it changed since the client read it.
+
+    For an edit made of several service calls (the admin saves text and triage fields in one go).
+    """
+    locked = lock_ticket(ticket)
+    _ensure_unchanged(locked, expected_etags)
+    return locked
+
+
+def _ensure_unchanged(ticket: Ticket, expected_etags: Collection[str]) -> None:
+    if ticket_etag(ticket) not in expected_etags:
+        raise PreconditionFailed(
+            "The ticket has changed since you read it. Fetch it again and retry.",
+            details={"If-Match": ["Does not match the ticket's current ETag."]},
+        )
+
+
+@transaction.atomic
+def ticket_edit_content(*, ticket: Ticket, actor: User, subject: str, description: str) -> Ticket:
+    """Correct a ticket's subject or description (staff only; not an audited triage field)."""
+    if not permissions.can_triage_ticket(actor):
+        raise NotPermitted("Only agents and admins may edit a ticket's text.")
+    subject = subject.strip()
+    if not subject:
+        raise InvalidValue("Subject is required.", details={"subject": ["This field may not be blank."]})
+    ticket = lock_ticket(ticket)
+    ticket.subject = subject
+    ticket.description = description
+    ticket.description_html = render_markdown(description)
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["subject", "description", "description_html", "updated_at"])
+    event_record(kind=EventKind.TICKET_EDITED, ticket=ticket, actor=actor, internal=True)
+    return ticket
