@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
@@ -106,6 +107,7 @@ INSTALLED_APPS = [
     "tickets",
     "forms_builder",
     "events",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -501,6 +503,10 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links in emails
+# The domain of our Message-IDs, and the address replies go to: notifications carry a signed, per-ticket
+# plus-address of it (support+t42.<signature>@example.com) in Reply-To, so a reply by mail finds its ticket.
+MAIL_DOMAIN = env_str("MAIL_DOMAIN", urlsplit(SITE_URL).hostname or "localhost")
+REPLY_ADDRESS = env_str("REPLY_ADDRESS", DEFAULT_FROM_EMAIL)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
