@@ -27,6 +27,7 @@ class EventKind(models.TextChoices):
     COMMENT_ADDED = "comment.added", "Comment added (public reply or internal note)"
     REQUESTER_REPLIED = "ticket.requester_replied", "Requester replied"
     ATTACHMENT_ADDED = "attachment.added", "Attachment added"
+    MAIL_BOUNCED = "mail.bounced", "A mail about the ticket bounced"
     FORM_SUBMITTED = "form.submitted", "Intake form submitted"
     ROLE_CHANGED = "user.role_changed", "Role changed"
 

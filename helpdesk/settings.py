@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "forms_builder",
     "events",
     "notifications",
+    "anymail",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -513,6 +515,29 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+
+# --- Inbound mail: mailboxes, the pipe, the SMTP/LMTP listener, provider webhooks -------------------------
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024)  # larger mail is kept, quarantined
+INBOUND_PROCESS_SECONDS = env_int("INBOUND_PROCESS_SECONDS", 60)  # one message's time limit in the worker
+INBOUND_MAX_ATTEMPTS = env_int("INBOUND_MAX_ATTEMPTS", 3)  # a message that keeps killing its worker: quarantined
+INBOUND_REDELIVER_AFTER_SECONDS = env_int("INBOUND_REDELIVER_AFTER_SECONDS", 300)  # the sweep re-queues after this
+# The loop breaker: more than INBOUND_SENDER_LIMIT mails from one address within the window are quarantined.
+INBOUND_SENDER_LIMIT = env_int("INBOUND_SENDER_LIMIT", 20)
+INBOUND_SENDER_WINDOW_SECONDS = env_int("INBOUND_SENDER_WINDOW_SECONDS", 600)
+INBOUND_FETCH_TIMEOUT_SECONDS = env_int("INBOUND_FETCH_TIMEOUT_SECONDS", 30)  # IMAP/POP3 socket timeout
+INBOUND_TLS_CA_FILE = env_str("INBOUND_TLS_CA_FILE")  # a private CA for mail servers; the system's CAs otherwise
+CELERY_BEAT_SCHEDULE["inbound-poll"] = {
+    "task": "inbound.poll_due_mailboxes",
+    "schedule": env_int("INBOUND_POLL_TICK_SECONDS", 15),  # how often beat looks for mailboxes due a poll
+}
+CELERY_BEAT_SCHEDULE["inbound-sweep"] = {"task": "inbound.sweep", "schedule": env_int("EVENT_SWEEP_SECONDS", 60)}
+# Provider webhooks (django-anymail). Every provider's URL takes HTTP basic auth with INBOUND_WEBHOOK_SECRET
+# ("user:password"); Mailgun's are also signed with MAILGUN_WEBHOOK_SIGNING_KEY.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env_list("INBOUND_WEBHOOK_SECRET"),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": env_bool("AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True),
+}
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/people/", people.people, name="people"),
     path("staff/people/<int:pk>/role/", people.people_role_change, name="people_role_change"),
     path("", include("tickets.urls")),
+    path("", include("inbound.urls")),
 ]
 
 handler400 = "helpdesk.api_errors.handler400"

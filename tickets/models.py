@@ -202,6 +202,7 @@ class TicketEventKind(models.TextChoices):
     TAGS = "tags", "Tags changed"
     COMMENT = "comment", "Comment added"
     ATTACHMENT = "attachment", "Attachment added"
+    BOUNCE = "bounce", "Mail bounced"
 
 
 class TicketEvent(models.Model):

@@ -32,6 +32,7 @@ DOMAIN_EVENT_KINDS = {
     TicketEventKind.TAGS: EventKind.TAGS_CHANGED,
     TicketEventKind.COMMENT: EventKind.COMMENT_ADDED,
     TicketEventKind.ATTACHMENT: EventKind.ATTACHMENT_ADDED,
+    TicketEventKind.BOUNCE: EventKind.MAIL_BOUNCED,
 }
 
 

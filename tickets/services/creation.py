@@ -32,12 +32,15 @@ def ticket_create(
     tags: Sequence[str] = (),
     files: Sequence[UploadedFile] = (),
     intake_priority: int | None = None,
+    intake_team: Team | None = None,
+    followers: Sequence[User] = (),
     channel: str = Channel.WEB,
 ) -> Ticket:
     """Open a ticket for `requester`. `actor` is who did it (an agent opening one on someone's behalf).
 
-    `intake_priority` is set only by an admin-defined intake form (forms_builder): its default priority is the
-    admin's choice, not the requester's, so it is not a staff-only field like `priority`."""
+    `intake_priority` is set only by an admin-defined intake form (forms_builder), and `intake_team` only by an
+    admin-configured mailbox (inbound): they are the admin's choice, not the requester's, so they are not staff-only
+    fields like `priority` and `team`. `followers` receive the public replies too (people Cc'd on an email)."""
     actor = actor or requester
     staff_fields = {"priority": priority != Priority.NORMAL, "team": team, "assignee": assignee, "tags": tags}
     if not permissions.can_triage_ticket(actor):
@@ -59,19 +62,18 @@ def ticket_create(
         description=description,
         description_html=render_markdown(description),
         category=category,
-        team=team if team is not None else (category.default_team if category else None),
+        team=team or intake_team or (category.default_team if category else None),
         priority=intake_priority if intake_priority is not None else priority,
         assignee=assignee,
         channel=channel,
     )
     if tags:
         ticket.tags.set(tags_from_names(normalize_tag_names(tags)))
-    record_event(
-        ticket=ticket,
-        actor=actor,
-        kind=TicketEventKind.CREATED,
-        new=ticket.subject,
-        payload={"requester_id": requester.pk, "channel": ticket.channel},
-    )
+    payload: dict[str, object] = {"requester_id": requester.pk, "channel": ticket.channel}
+    follower_ids = sorted({user.pk for user in followers if user.pk != requester.pk})
+    if follower_ids:
+        ticket.followers.add(*follower_ids)
+        payload["follower_ids"] = follower_ids
+    record_event(ticket=ticket, actor=actor, kind=TicketEventKind.CREATED, new=ticket.subject, payload=payload)
     attachments_save(ticket=ticket, comment=None, actor=actor, files=files)
     return ticket

@@ -1,0 +1,81 @@
+"""HTML mail for people to read: sanitised by nh3 for showing to staff, and turned into plain text for the ticket.
+
+No image survives sanitising: a remote image is a tracking pixel the moment staff open the page, and inline (cid:)
+images are kept as attachments instead. The site's CSP (img-src 'self' data:) is the second lock on that door.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+_BLOCK_TAGS = {
+    "address", "article", "blockquote", "caption", "dd", "div", "dl", "dt", "figure", "footer", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tr", "ul",
+}  # fmt: skip
+
+
+def sanitize_html(html: str) -> str:
+    """Safe to put in a staff page as is: no scripts, styles, images, forms or event handlers."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._pre_depth = 0
+        self._links: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n" if tag in ("p", "blockquote", "table", "ul", "ol", "pre") else "\n")
+        if tag == "pre":
+            self._pre_depth += 1
+        if tag == "a":
+            self._links.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self._pre_depth = max(self._pre_depth - 1, 0)
+        if tag == "a" and self._links:
+            href = self._links.pop()
+            if href and href.startswith(("http://", "https://")) and href not in self.parts[-1:]:
+                self.parts.append(f" <{href}>")
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data if self._pre_depth else re.sub(r"\s+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of (sanitised) HTML: paragraphs and line breaks kept, links written out."""
+    collector = _TextCollector()
+    collector.feed(sanitize_html(html))
+    collector.close()
+    lines = [line.strip() for line in "".join(collector.parts).replace("\xa0", " ").splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

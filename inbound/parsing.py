@@ -1,0 +1,237 @@
+"""A message's bytes to what the helpdesk needs of it, with the stdlib `email` package (policy.default).
+
+Nothing here trusts the message to be well formed: every header and part is read defensively, so a malformed
+MIME tree, a wrong charset or a broken encoded-word gives a best reading, never an exception.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+
+from inbound.charsets import decode_text, repair_header, storable
+from inbound.html import html_to_text, sanitize_html
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+
+
+@dataclass
+class MailAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+    content_id: str = ""  # set for inline (cid:) images
+
+
+@dataclass
+class ParsedMail:
+    message: Message
+    subject: str = ""
+    message_id: str = ""
+    from_name: str = ""
+    from_address: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    delivered_to: list[str] = field(default_factory=list)
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    text: str = ""
+    html: str = ""  # sanitised
+    attachments: list[MailAttachment] = field(default_factory=list)
+
+    @property
+    def recipients(self) -> list[str]:
+        return [*self.to, *self.cc, *self.delivered_to]
+
+    @property
+    def referenced_ids(self) -> list[str]:
+        """In-Reply-To first, then References newest first: the nearest parent is the best clue."""
+        seen: dict[str, None] = {}
+        for value in [*self.in_reply_to, *reversed(self.references)]:
+            seen.setdefault(value, None)
+        return list(seen)
+
+
+def parse_message(raw: bytes) -> Message:
+    return BytesParser(policy=policy.default).parsebytes(raw)
+
+
+def parse_headers(raw: bytes) -> Message:
+    return BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+
+
+def header_text(message: Message, name: str) -> str:
+    """A header's value as text: encoded-words decoded, raw 8-bit bytes read through the charset chain."""
+    values = header_values(message, name)
+    return values[0] if values else ""
+
+
+def header_values(message: Message, name: str) -> list[str]:
+    wanted = name.lower()
+    return [_decode_header_value(value) for key, value in message.raw_items() if key.lower() == wanted]
+
+
+def _decode_header_value(value: str) -> str:
+    value = re.sub(r"\r?\n[ \t]*", " ", str(value)).strip()
+    try:
+        decoded = str(make_header(decode_header(value)))
+    except (LookupError, UnicodeError, ValueError, AssertionError):
+        decoded = value
+    return repair_header(decoded)
+
+
+def addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) pairs of an address header; malformed entries are left out."""
+    found = []
+    for display, address in getaddresses(header_values(message, name)):
+        address = address.strip().strip("<>").lower()
+        if _ADDRESS.fullmatch(address) and len(address) <= 320:
+            found.append((display.strip(), address))
+    return found
+
+
+def message_ids(message: Message, name: str) -> list[str]:
+    ids = []
+    for value in header_values(message, name):
+        ids.extend(match.lower() for match in _MESSAGE_ID.findall(value))
+    return ids
+
+
+def read_mail(raw: bytes) -> ParsedMail:
+    message = parse_message(raw)
+    senders = addresses(message, "From") or addresses(message, "Sender")
+    from_name, from_address = senders[0] if senders else ("", "")
+    own_ids = message_ids(message, "Message-ID")
+    mail = ParsedMail(
+        message=message,
+        subject=" ".join(header_text(message, "Subject").split()),
+        message_id=own_ids[0] if own_ids else "",
+        from_name=from_name,
+        from_address=from_address,
+        to=[address for _, address in addresses(message, "To")],
+        cc=[address for _, address in addresses(message, "Cc")],
+        delivered_to=[
+            address
+            for header in ("Delivered-To", "X-Original-To", "Envelope-To")
+            for _, address in addresses(message, header)
+        ],
+        in_reply_to=message_ids(message, "In-Reply-To"),
+        references=message_ids(message, "References"),
+        date=_date(header_text(message, "Date")),
+    )
+    _read_parts(message, mail)
+    return mail
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _read_parts(message: Message, mail: ParsedMail) -> None:
+    texts: list[str] = []
+    htmls: list[str] = []
+    for part in _leaves(message):
+        content_type = _content_type(part)
+        filename = _filename(part)
+        disposition = _disposition(part)
+        is_body = disposition != "attachment" and not filename
+        if is_body and content_type == "text/plain":
+            texts.append(part_text(part))
+        elif is_body and content_type == "text/html":
+            htmls.append(part_text(part))
+        else:
+            mail.attachments.append(_attachment(part, content_type, filename, len(mail.attachments) + 1))
+    html = "\n".join(htmls)
+    mail.html = sanitize_html(html) if html else ""
+    mail.text = storable("\n\n".join(text.strip() for text in texts if text.strip()))
+    if not mail.text and html:
+        mail.text = html_to_text(html)
+
+
+def _leaves(part: Message) -> list[Message]:
+    """The parts that carry content, in order. An attached message (message/rfc822) is one part: the mail's
+    attachment, not more of its body."""
+    if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
+        leaves = []
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                leaves.extend(_leaves(child))
+        return leaves
+    return [part]
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except (ValueError, IndexError, AttributeError):
+        return "application/octet-stream"
+
+
+def _disposition(part: Message) -> str | None:
+    try:
+        return part.get_content_disposition()
+    except (ValueError, IndexError, AttributeError):
+        return None
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename() or ""
+    except (ValueError, IndexError, AttributeError, LookupError, UnicodeError):
+        name = ""
+    if not name:
+        # Some clients name files only in Content-Type's `name`.
+        try:
+            name = part.get_param("name", header="content-type") or ""
+        except (ValueError, IndexError, AttributeError):
+            name = ""
+        if isinstance(name, tuple):
+            name = name[2]
+    return repair_header(_decode_header_value(str(name))) if name else ""
+
+
+def part_bytes(part: Message) -> bytes:
+    if part.get_content_type() == "message/rfc822" or part.is_multipart():
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else payload
+        if isinstance(inner, Message):
+            try:
+                return inner.as_bytes(policy=policy.compat32)
+            except (ValueError, LookupError, UnicodeError, TypeError, AttributeError):
+                return str(inner).encode("utf-8", errors="replace")
+    try:
+        data = part.get_payload(decode=True)
+    except (ValueError, LookupError, UnicodeError, AssertionError, TypeError):
+        data = None
+    if data is None:
+        payload = part.get_payload()
+        data = payload.encode("utf-8", errors="surrogateescape") if isinstance(payload, str) else b""
+    return data
+
+
+def part_text(part: Message) -> str:
+    try:
+        declared = part.get_content_charset()
+    except (ValueError, LookupError, AttributeError):
+        declared = None
+    return decode_text(part_bytes(part), declared)
+
+
+def _attachment(part: Message, content_type: str, filename: str, number: int) -> MailAttachment:
+    content_id = header_text(part, "Content-ID").strip().strip("<>")
+    if not filename:
+        extension = ".eml" if content_type == "message/rfc822" else mimetypes.guess_extension(content_type) or ".bin"
+        filename = f"attachment-{number}{extension}"
+    return MailAttachment(filename=filename, content_type=content_type, data=part_bytes(part), content_id=content_id)

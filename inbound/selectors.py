@@ -1,0 +1,74 @@
+"""Read queries of the inbound app."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, QuerySet
+
+from inbound.models import InboundMessage, InboundStatus, Mailbox
+from tickets.models import Comment, Ticket
+
+
+def ticket_id_for_stored_message_ids(message_ids: Sequence[str]) -> int | None:
+    """The ticket one of these Message-IDs belongs to: mail we received about it (and, once sent notifications
+    are recorded, mail we sent). The nearest reference wins."""
+    if not message_ids:
+        return None
+    found = dict(
+        InboundMessage.objects.filter(message_id__in=list(message_ids), ticket__isnull=False)
+        .order_by("id")
+        .values_list("message_id", "ticket_id")
+    )
+    return next((found[message_id] for message_id in message_ids if message_id in found), None)
+
+
+def our_addresses() -> set[str]:
+    """Addresses mail to us arrives at: mail *from* one of them is our own mail coming back."""
+    configured = {settings.REPLY_ADDRESS, settings.DEFAULT_FROM_EMAIL}
+    configured.update(Mailbox.objects.values_list("address", flat=True))
+    return {address.strip().lower() for address in configured if address}
+
+
+def our_domains() -> set[str]:
+    """Domains the SMTP/LMTP listener accepts mail for."""
+    return {address.rpartition("@")[2] for address in our_addresses()} | {settings.MAIL_DOMAIN.lower()}
+
+
+def mailbox_for_addresses(addresses: Sequence[str]) -> Mailbox | None:
+    """The mailbox whose address one of these is (a plus-address of it counts), for mail that came by pipe, SMTP
+    or webhook: its category and team apply."""
+    wanted = []
+    for address in addresses:
+        local, _, domain = address.lower().rpartition("@")
+        wanted += [address.lower(), f"{local.partition('+')[0]}@{domain}"]
+    return Mailbox.objects.filter(address__in=wanted).order_by("id").first() if wanted else None
+
+
+def mails_from_sender_since(*, address: str, since: datetime, up_to_id: int) -> int:
+    return InboundMessage.objects.filter(from_address=address, received_at__gt=since, id__lte=up_to_id).count()
+
+
+def sender_window_start(received_at: datetime) -> datetime:
+    return received_at - timedelta(seconds=settings.INBOUND_SENDER_WINDOW_SECONDS)
+
+
+def held_mail_for(ticket: Ticket) -> QuerySet[InboundMessage]:
+    """Mail about this ticket from someone it does not know, for an agent to accept or reject."""
+    return InboundMessage.objects.held_for(ticket.pk).defer("raw")
+
+
+def comments_with_mail_source(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Comments annotated with `mail_id`, the stored mail a comment came from, for the "full message" link."""
+    return comments.annotate(mail_id=F("inbound_message__id"))
+
+
+def ticket_opening_mail(ticket: Ticket) -> InboundMessage | None:
+    return (
+        InboundMessage.objects.filter(ticket=ticket, comment__isnull=True, status=InboundStatus.PROCESSED)
+        .defer("raw")
+        .order_by("id")
+        .first()
+    )

@@ -1,0 +1,21 @@
+"""Every write of the inbound app. Storing: `store.py`; deciding what a message is: `process.py`; turning it into a
+ticket or a reply: `tickets.py`; staff decisions on held mail: `decisions.py`."""
+
+from __future__ import annotations
+
+from inbound.services.decisions import held_mail_accept, held_mail_reject, inbound_discard, inbound_reprocess
+from inbound.services.process import inbound_claim, inbound_fail, inbound_process, inbound_stale_ids
+from inbound.services.store import Stored, inbound_store
+
+__all__ = [
+    "Stored",
+    "held_mail_accept",
+    "held_mail_reject",
+    "inbound_claim",
+    "inbound_discard",
+    "inbound_fail",
+    "inbound_process",
+    "inbound_reprocess",
+    "inbound_stale_ids",
+    "inbound_store",
+]

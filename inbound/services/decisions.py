@@ -1,0 +1,79 @@
+"""What staff decide about held mail: accept or reject a mail from an unverified sender on the ticket page;
+reprocess or discard quarantined mail in the admin."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from helpdesk.errors import InvalidValue, NotPermitted
+from inbound import permissions
+from inbound.models import InboundMessage, InboundStatus, Reason
+from inbound.parsing import read_mail
+from inbound.services.store import queue_processing
+from inbound.services.tickets import mail_participant, mail_reply
+
+
+@transaction.atomic
+def held_mail_accept(*, message: InboundMessage, actor: User) -> InboundMessage:
+    """The agent vouches for the sender: the mail becomes their public reply on the ticket (or, if it is closed,
+    their follow-up ticket). The sender does not become a follower."""
+    message = _lock_held(message, actor)
+    mail = read_mail(bytes(message.raw))
+    result = mail_reply(message=message, mail=mail, ticket=message.ticket, author=mail_participant(mail.from_address))
+    message.ticket, message.comment = result.ticket, result.comment
+    return _decide(message, actor, InboundStatus.PROCESSED, "", f"Accepted by {actor.display_name}.")
+
+
+@transaction.atomic
+def held_mail_reject(*, message: InboundMessage, actor: User) -> InboundMessage:
+    message = _lock_held(message, actor)
+    return _decide(message, actor, InboundStatus.IGNORED, Reason.DISCARDED, f"Rejected by {actor.display_name}.")
+
+
+@transaction.atomic
+def inbound_reprocess(*, message: InboundMessage, actor: User) -> InboundMessage:
+    """Run a quarantined message through processing again (after fixing a mailbox, raising a limit...)."""
+    if not permissions.can_manage_inbound_mail(actor):
+        raise NotPermitted("Only admins may reprocess mail.")
+    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != InboundStatus.QUARANTINED:
+        raise InvalidValue("Only quarantined mail can be reprocessed.")
+    message = _decide(message, actor, InboundStatus.RECEIVED, "", f"Reprocessed by {actor.display_name}.")
+    message.attempts = 0
+    message.processed_at = None
+    message.save(update_fields=["attempts", "processed_at"])
+    transaction.on_commit(partial(queue_processing, message.pk))
+    return message
+
+
+@transaction.atomic
+def inbound_discard(*, message: InboundMessage, actor: User) -> InboundMessage:
+    if not permissions.can_manage_inbound_mail(actor):
+        raise NotPermitted("Only admins may discard mail.")
+    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != InboundStatus.QUARANTINED:
+        raise InvalidValue("Only quarantined mail can be discarded.")
+    return _decide(message, actor, InboundStatus.IGNORED, Reason.DISCARDED, f"Discarded by {actor.display_name}.")
+
+
+def _lock_held(message: InboundMessage, actor: User) -> InboundMessage:
+    if not permissions.can_decide_held_mail(actor):
+        raise NotPermitted("Only agents and admins may accept or reject held mail.")
+    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != InboundStatus.QUARANTINED or message.reason != Reason.UNVERIFIED_SENDER:
+        raise InvalidValue("This mail has already been decided.")
+    return message
+
+
+def _decide(message: InboundMessage, actor: User, status: InboundStatus, reason: str, detail: str) -> InboundMessage:
+    message.status = status
+    message.reason = reason
+    message.detail = f"{detail} Before: {message.detail}".strip()[:4000]
+    message.decided_by = actor
+    message.processed_at = timezone.now()
+    message.save()
+    return message

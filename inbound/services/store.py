@@ -1,0 +1,69 @@
+"""The first thing every door does: store the raw bytes, once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from events.services import send_to_worker
+from inbound.models import InboundMessage, Mailbox
+from inbound.parsing import addresses, header_text, message_ids, parse_headers
+
+
+@dataclass(frozen=True)
+class Stored:
+    message: InboundMessage
+    created: bool  # False: this message was already stored (fetched twice, delivered twice)
+
+
+@transaction.atomic
+def inbound_store(
+    *, raw: bytes, source: str, source_id: str = "", mailbox: Mailbox | None = None, envelope_recipient: str = ""
+) -> Stored:
+    """Store a message as it arrived and queue it for the worker. Idempotent on the door's own id (`source_id`)
+    and on Message-ID + SHA-256, so a message fetched or delivered twice is stored, and processed, once."""
+    digest = hashlib.sha256(raw).hexdigest()
+    headers = parse_headers(raw)
+    own_ids = message_ids(headers, "Message-ID")
+    message_id = own_ids[0][:998] if own_ids else ""
+    existing = _already_stored(source=source, source_id=source_id, message_id=message_id, sha256=digest)
+    if existing is not None:
+        return Stored(existing, created=False)
+    senders = addresses(headers, "From") or addresses(headers, "Sender")
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent copy of the same message wins, this one is a no-op
+            message = InboundMessage.objects.create(
+                source=source,
+                source_id=source_id[:255],
+                mailbox=mailbox,
+                raw=raw,
+                sha256=digest,
+                size=len(raw),
+                message_id=message_id,
+                from_address=senders[0][1] if senders else "",
+                subject=header_text(headers, "Subject")[:255],
+                envelope_recipient=envelope_recipient[:320].lower(),
+            )
+    except IntegrityError:
+        existing = _already_stored(source=source, source_id=source_id, message_id=message_id, sha256=digest)
+        if existing is None:
+            raise
+        return Stored(existing, created=False)
+    transaction.on_commit(partial(queue_processing, message.pk))
+    return Stored(message, created=True)
+
+
+def _already_stored(*, source: str, source_id: str, message_id: str, sha256: str) -> InboundMessage | None:
+    same_bytes = Q(message_id=message_id, sha256=sha256)
+    same_door_id = Q(source=source, source_id=source_id[:255]) if source_id else Q(pk__in=[])
+    return InboundMessage.objects.filter(same_bytes | same_door_id).defer("raw").order_by("id").first()
+
+
+def queue_processing(message_id: int) -> None:
+    from inbound.tasks import inbound_process_message  # tasks import the services: imported when first needed
+
+    send_to_worker(inbound_process_message, message_id)

@@ -1,0 +1,110 @@
+"""Mail into tickets: a new ticket, or a reply through `comment_create`, through the same services as every door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+
+from accounts.models import User
+from forms_builder.services import public_requester_for
+from helpdesk.errors import InvalidValue
+from inbound.matching import user_for_address
+from inbound.models import InboundMessage
+from inbound.parsing import ParsedMail
+from inbound.quotes import visible_reply
+from inbound.selectors import mailbox_for_addresses, our_addresses
+from notifications.mail_ids import ticket_id_from_address
+from tickets.models import Channel, Comment, Status, Ticket
+from tickets.services import comment_create, ticket_create
+
+SUBJECT_MAX_CHARS = 200
+MAX_FOLLOWERS_FROM_CC = 20
+EMPTY_BODY = "(No text in the mail.)"
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    ticket: Ticket
+    comment: Comment | None  # None: the ticket was closed, so the mail opened `ticket`, a new one
+
+
+def mail_open_ticket(*, message: InboundMessage, mail: ParsedMail, follow_up_of: Ticket | None = None) -> Ticket:
+    """A new ticket from the sender, who becomes a requester with an unconfirmed address if we did not know them.
+
+    The people Cc'd on this first mail become followers: they receive the public replies."""
+    requester = mail_participant(mail.from_address)
+    files, notes = mail_files(mail)
+    text = mail.text
+    if follow_up_of is not None:
+        text = f"Follow-up to ticket #{follow_up_of.pk}, which is closed.\n\n{text}"
+    mailbox = message.mailbox or mailbox_for_addresses([message.envelope_recipient, *mail.recipients])
+    return ticket_create(
+        requester=requester,
+        subject=mail.subject[:SUBJECT_MAX_CHARS].strip() or "(no subject)",
+        description=_with_notes(text, notes),
+        category=mailbox.category if mailbox else None,
+        intake_team=mailbox.team if mailbox else None,
+        followers=_followers_from_cc(mail, requester),
+        files=files,
+        channel=Channel.EMAIL,
+    )
+
+
+def mail_reply(*, message: InboundMessage, mail: ParsedMail, ticket: Ticket, author: User) -> ReplyResult:
+    """The visible part of the mail as a public reply from `author` (so it reopens and is audited like any reply).
+    A requester's mail to a closed ticket opens a follow-up ticket instead: closed tickets stay closed."""
+    if ticket.status == Status.CLOSED and not author.is_agent_or_admin:
+        return ReplyResult(mail_open_ticket(message=message, mail=mail, follow_up_of=ticket), None)
+    files, notes = mail_files(mail)
+    body = _with_notes(visible_reply(mail.text), notes) or EMPTY_BODY
+    return ReplyResult(ticket, comment_create(ticket=ticket, author=author, body=body, files=files))
+
+
+def mail_participant(address: str) -> User:
+    """The account for an address: the existing one (staff included), else a new requester whose address stays
+    unconfirmed until its owner proves it (the same rule as public forms)."""
+    return user_for_address(address) or public_requester_for(email=address)
+
+
+def mail_files(mail: ParsedMail) -> tuple[list[ContentFile], list[str]]:
+    """The mail's attachments (inline images included) within the attachment limits, and a line for each one left
+    out. Nothing is lost: the stored original keeps every part."""
+    files: list[ContentFile] = []
+    left_out: list[str] = []
+    for attachment in mail.attachments:
+        size = len(attachment.data)
+        if size > settings.ATTACHMENT_MAX_BYTES:
+            left_out.append(
+                f"“{attachment.filename}” ({filesizeformat(size)}) is larger than the attachment limit of "
+                f"{filesizeformat(settings.ATTACHMENT_MAX_BYTES)}."
+            )
+        elif len(files) >= settings.ATTACHMENT_MAX_FILES:
+            left_out.append(f"“{attachment.filename}”: more than {settings.ATTACHMENT_MAX_FILES} files.")
+        else:
+            files.append(ContentFile(attachment.data, name=attachment.filename))
+    return files, left_out
+
+
+def _with_notes(text: str, notes: list[str]) -> str:
+    if not notes:
+        return text.strip()
+    listed = "\n".join(f"- {note}" for note in notes)
+    return f"{text.strip()}\n\nNot attached (the original message keeps them):\n{listed}".strip()
+
+
+def _followers_from_cc(mail: ParsedMail, requester: User) -> list[User]:
+    ours = our_addresses()
+    followers: list[User] = []
+    for address in dict.fromkeys(mail.cc):
+        if address in ours or address == requester.email or ticket_id_from_address(address) is not None:
+            continue
+        try:
+            followers.append(mail_participant(address))
+        except InvalidValue:
+            continue  # an address we cannot use is left out, like any malformed recipient
+        if len(followers) >= MAX_FOLLOWERS_FROM_CC:
+            break
+    return followers

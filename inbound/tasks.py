@@ -1,0 +1,46 @@
+"""The inbound app's background work: process stored mail (with a time limit), poll mailboxes, sweep up strays.
+
+Each task is idempotent: a message already decided, or a mailbox polled by someone else, is left alone.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from events.services import send_to_worker
+from inbound import mailboxes, services
+
+
+@shared_task(
+    name="inbound.process_message",
+    acks_late=True,
+    soft_time_limit=settings.INBOUND_PROCESS_SECONDS,
+    time_limit=settings.INBOUND_PROCESS_SECONDS + 30,
+)
+def inbound_process_message(message_id: int) -> None:
+    if not services.inbound_claim(message_id=message_id):
+        return
+    try:
+        services.inbound_process(message_id=message_id)
+    except Exception as error:  # SoftTimeLimitExceeded included: quarantined with its reason, the others go on
+        services.inbound_fail(message_id=message_id, error=error)
+
+
+@shared_task(name="inbound.sweep")
+def inbound_sweep() -> None:
+    """Queue stored mail whose processing was never queued or was lost; give up on mail that keeps killing its
+    worker (quarantined, for an admin)."""
+    for message_id in services.inbound_stale_ids():
+        send_to_worker(inbound_process_message, message_id)
+
+
+@shared_task(name="inbound.poll_due_mailboxes")
+def inbound_poll_due_mailboxes() -> None:
+    for mailbox_id in mailboxes.mailboxes_due():
+        send_to_worker(inbound_poll_mailbox, mailbox_id)
+
+
+@shared_task(name="inbound.poll_mailbox", acks_late=True)
+def inbound_poll_mailbox(mailbox_id: int) -> None:
+    mailboxes.mailbox_poll(mailbox_id=mailbox_id)

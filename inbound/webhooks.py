@@ -1,0 +1,70 @@
+"""Inbound mail from providers, through django-anymail's inbound views and their checks: HTTP basic auth with
+INBOUND_WEBHOOK_SECRET for every provider, and Mailgun's signature (MAILGUN_WEBHOOK_SIGNING_KEY) for Mailgun.
+
+A provider whose credentials are not configured answers 404: an unauthenticated door is never open. A webhook
+answers 200 only once the message is stored; any failure before that is a 5xx, so the provider retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email import policy
+from typing import Any
+
+from anymail.signals import AnymailInboundEvent, inbound
+from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from anymail.webhooks.postmark import PostmarkInboundWebhookView
+from anymail.webhooks.sendgrid import SendGridInboundWebhookView
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from inbound.models import Source
+from inbound.services import inbound_store
+
+DISPATCH_UID = "inbound.webhooks.store_provider_mail"
+
+
+def connect() -> None:
+    inbound.connect(store_provider_mail, dispatch_uid=DISPATCH_UID)
+
+
+def store_provider_mail(sender: object, event: AnymailInboundEvent, esp_name: str, **kwargs: Any) -> None:
+    message = event.message
+    try:
+        raw = message.as_bytes()
+    except (ValueError, LookupError, UnicodeError, TypeError):
+        raw = message.as_bytes(policy=policy.compat32)
+    inbound_store(
+        raw=raw,
+        source=Source.WEBHOOK,
+        source_id=f"{esp_name}:{event.event_id}" if event.event_id else "",
+        envelope_recipient=message.envelope_recipient or "",
+    )
+
+
+def _basic_auth_configured() -> bool:
+    return bool(settings.ANYMAIL.get("WEBHOOK_SECRET"))
+
+
+def _mailgun_configured() -> bool:
+    return bool(settings.ANYMAIL.get("MAILGUN_WEBHOOK_SIGNING_KEY"))
+
+
+def _provider_view(view_class: type, configured: Callable[[], bool]) -> Callable[..., HttpResponse]:
+    view = view_class.as_view()
+
+    @csrf_exempt
+    def provider_inbound(request: HttpRequest) -> HttpResponse:
+        if not configured():
+            raise Http404("This provider is not configured.")
+        return view(request)
+
+    return provider_inbound
+
+
+mailgun_inbound = _provider_view(MailgunInboundWebhookView, _mailgun_configured)
+postmark_inbound = _provider_view(PostmarkInboundWebhookView, _basic_auth_configured)
+sendgrid_inbound = _provider_view(SendGridInboundWebhookView, _basic_auth_configured)
+amazon_ses_inbound = _provider_view(AmazonSESInboundWebhookView, _basic_auth_configured)
