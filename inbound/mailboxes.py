@@ -80,6 +80,9 @@ def _imap_connect(mailbox: Mailbox) -> imaplib.IMAP4:
         if mailbox.security == Security.STARTTLS:
             connection.starttls(ssl_context=tls_context())
     connection.login(mailbox.username, mailbox.password)
+    # Servers announce more after login (MOVE, UIDPLUS) than before; imaplib keeps the first list.
+    _, data = connection.capability()
+    connection.capabilities = tuple((data[0] or b"").decode("ascii", errors="replace").upper().split())
     return connection
 
 

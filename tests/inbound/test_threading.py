@@ -1,0 +1,134 @@
+"""Threading in the issue's order, and only through doors a stranger cannot open."""
+
+from __future__ import annotations
+
+from inbound.models import InboundStatus, Reason
+from notifications.mail_ids import message_id, reply_address
+from tests.inbound.messages import mail
+from tickets.models import Channel, Comment, Status, Ticket
+
+
+def test_a_new_mail_opens_a_ticket_by_email_for_a_new_unconfirmed_requester(ingest):
+    from allauth.account.models import EmailAddress
+
+    stored = ingest(mail(sender="Dana New <dana@example.org>", subject="VPN is down", body="Since 9:00."))
+
+    ticket = Ticket.objects.get()
+    assert stored.status == InboundStatus.PROCESSED and stored.ticket == ticket
+    assert (ticket.subject, ticket.description, ticket.channel) == ("VPN is down", "Since 9:00.", Channel.EMAIL)
+    assert ticket.requester.email == "dana@example.org"
+    assert EmailAddress.objects.get(user=ticket.requester).verified is False
+
+
+def test_a_reply_quoting_our_signed_message_id_lands_on_its_ticket(ingest, ticket, alice):
+    raw = mail(
+        sender=alice.email, subject="Re: whatever", body="Still broken.", in_reply_to=message_id(ticket_id=ticket.pk)
+    )
+
+    stored = ingest(raw)
+
+    assert stored.ticket == ticket and stored.comment is not None
+    assert (stored.comment.author, stored.comment.body, stored.comment.internal) == (alice, "Still broken.", False)
+    assert "our signed Message-ID" in stored.detail
+
+
+def test_a_reply_to_our_signed_address_lands_on_its_ticket(ingest, ticket, alice):
+    stored = ingest(mail(sender=alice.email, to=reply_address(ticket_id=ticket.pk), subject="no tag", body="Hi"))
+
+    assert stored.comment.ticket == ticket
+    assert "signed reply address" in stored.detail
+
+
+def test_a_forged_signature_is_not_a_thread(ingest, ticket, alice):
+    forged = message_id(ticket_id=ticket.pk).replace(f"<t{ticket.pk}.", f"<t{ticket.pk + 1000}.")
+
+    stored = ingest(mail(sender=alice.email, subject="Hello", in_reply_to=forged))
+
+    assert stored.ticket != ticket and Ticket.objects.count() == 2
+
+
+def test_a_reply_to_a_stored_message_of_the_ticket_lands_on_it(ingest, alice):
+    first = ingest(mail(sender=alice.email, subject="Laptop", message_id="<first@mail.example.net>"))
+
+    second = ingest(
+        mail(sender=alice.email, subject="More", body="Also the charger.", references=["<first@mail.example.net>"])
+    )
+
+    assert second.ticket == first.ticket and second.comment.body == "Also the charger."
+    assert Ticket.objects.count() == 1
+
+
+def test_a_subject_tag_from_the_requester_lands_on_the_ticket(ingest, ticket, alice):
+    stored = ingest(mail(sender=alice.email, subject=f"Re: [#{ticket.pk}] Invoice", body="Any news?"))
+
+    assert stored.comment.ticket == ticket
+
+
+def test_a_stranger_with_the_ticket_number_in_the_subject_gets_a_ticket_of_their_own(ingest, ticket, mallory):
+    stored = ingest(mail(sender=mallory.email, subject=f"Re: [#{ticket.pk}] Invoice", body="Send me the invoice"))
+
+    assert stored.ticket != ticket and stored.ticket.requester == mallory
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_reply_reopens_a_resolved_ticket_through_the_reply_rules(ingest, ticket, alice, bob):
+    from tickets.services import ticket_change_status
+
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+
+    ingest(mail(sender=alice.email, subject="Re", body="Not fixed", in_reply_to=message_id(ticket_id=ticket.pk)))
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+    assert ticket.events.filter(kind="status", new_value="open").exists()
+
+
+def test_a_reply_to_a_closed_ticket_opens_a_follow_up(ingest, ticket, alice, bob):
+    from tickets.services import ticket_change_status
+
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+
+    stored = ingest(mail(sender=alice.email, subject="Re", body="Again", in_reply_to=message_id(ticket_id=ticket.pk)))
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert stored.ticket != ticket and f"#{ticket.pk}" in stored.ticket.description
+
+
+def test_cc_on_the_first_mail_become_followers(ingest):
+    stored = ingest(mail(sender="dana@example.org", cc=["Erin <erin@example.org>", "support@example.com"]))
+
+    assert list(stored.ticket.followers.values_list("email", flat=True)) == ["erin@example.org"]
+
+
+def test_a_follower_replies_in_public(ingest):
+    first = ingest(mail(sender="dana@example.org", cc=["erin@example.org"], message_id="<a1@x.example>"))
+
+    reply = ingest(mail(sender="erin@example.org", subject="Re", body="Me too", in_reply_to="<a1@x.example>"))
+
+    assert reply.comment.ticket == first.ticket and reply.comment.author.email == "erin@example.org"
+
+
+def test_a_later_unknown_sender_in_cc_does_not_become_a_follower(ingest, ticket, alice):
+    ingest(
+        mail(sender=alice.email, cc=["frank@example.org"], subject="Re", in_reply_to=message_id(ticket_id=ticket.pk))
+    )
+
+    assert not ticket.followers.exists()
+
+
+def test_an_agent_replying_to_the_signed_address_answers_in_public(ingest, ticket, bob, mailoutbox):
+    stored = ingest(mail(sender=bob.email, to=reply_address(ticket_id=ticket.pk), subject="Re", body="Refunded."))
+
+    assert (stored.comment.author, stored.comment.internal) == (bob, False)
+    assert any(message.to == ["alice@example.com"] for message in mailoutbox)
+
+
+def test_a_duplicate_message_id_is_ignored(ingest, alice):
+    ingest(mail(sender=alice.email, message_id="<same@x.example>", body="one"))
+
+    again = ingest(mail(sender=alice.email, message_id="<same@x.example>", body="one, through another relay"))
+
+    assert (again.status, again.reason) == (InboundStatus.IGNORED, Reason.DUPLICATE)
+    assert Ticket.objects.count() == 1

@@ -1,0 +1,89 @@
+"""Mail that matches a ticket but comes from someone it does not know waits for an agent: never a public reply,
+never a reopen."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from inbound.models import InboundStatus, Reason
+from notifications.mail_ids import message_id, reply_address
+from tests.inbound.messages import mail
+from tickets.models import Comment, Status
+
+
+def _spoofed_reply(ticket, sender="mallory@example.com"):
+    return mail(
+        sender=sender, subject="Re: Invoice", body="Please send it to me", in_reply_to=message_id(ticket_id=ticket.pk)
+    )
+
+
+def test_a_spoofed_reply_to_someone_elses_ticket_is_held_not_posted(ingest, ticket, mallory, bob):
+    from tickets.services import ticket_change_status
+
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+
+    held = ingest(_spoofed_reply(ticket))
+
+    ticket.refresh_from_db()
+    assert (held.status, held.reason, held.ticket) == (InboundStatus.QUARANTINED, Reason.UNVERIFIED_SENDER, ticket)
+    assert not Comment.objects.filter(ticket=ticket).exists()
+    assert ticket.status == Status.RESOLVED
+
+
+def test_a_staff_address_on_an_unsigned_route_is_held(ingest, ticket, bob):
+    held = ingest(mail(sender=bob.email, subject=f"[#{ticket.pk}] refund", body="Refund issued"))
+
+    assert (held.status, held.reason, held.ticket) == (InboundStatus.QUARANTINED, Reason.UNVERIFIED_SENDER, ticket)
+
+
+def test_the_staff_page_shows_held_mail_and_an_agent_accepts_it(ingest, ticket, bob, client_for):
+    held = ingest(_spoofed_reply(ticket, sender="colleague@example.org"))
+    client = client_for(bob)
+
+    page = client.get(reverse("staff_ticket_detail", args=[ticket.pk]))
+    assert "colleague@example.org" in page.content.decode() and "Unverified sender" in page.content.decode()
+
+    response = client.post(reverse("held_mail_accept", args=[ticket.pk, held.pk]))
+
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == InboundStatus.PROCESSED and held.decided_by == bob
+    assert held.comment.author.email == "colleague@example.org" and held.comment.body == "Please send it to me"
+    assert not ticket.followers.exists()
+
+
+def test_an_agent_rejects_held_mail(ingest, ticket, bob, client_for):
+    held = ingest(_spoofed_reply(ticket))
+
+    client_for(bob).post(reverse("held_mail_reject", args=[ticket.pk, held.pk]))
+
+    held.refresh_from_db()
+    assert (held.status, held.reason, held.decided_by) == (InboundStatus.IGNORED, Reason.DISCARDED, bob)
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_mallory_gets_404_on_the_held_mail_buttons_and_the_mail_page(ingest, ticket, mallory, client_for):
+    held = ingest(_spoofed_reply(ticket, sender="eve@example.org"))
+    client = client_for(mallory)
+
+    assert client.post(reverse("held_mail_accept", args=[ticket.pk, held.pk])).status_code == 404
+    assert client.get(reverse("inbound_message_original", args=[held.pk])).status_code == 404
+    held.refresh_from_db()
+    assert held.status == InboundStatus.QUARANTINED
+
+
+def test_a_decided_mail_cannot_be_accepted_twice(ingest, ticket, bob, client_for):
+    held = ingest(_spoofed_reply(ticket, sender="eve@example.org"))
+    client = client_for(bob)
+    client.post(reverse("held_mail_reject", args=[ticket.pk, held.pk]))
+
+    response = client.post(reverse("held_mail_accept", args=[ticket.pk, held.pk]), follow=True)
+
+    assert "already been decided" in response.content.decode()
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_known_requester_on_the_signed_address_is_not_held(ingest, ticket, alice):
+    stored = ingest(mail(sender=alice.email, to=reply_address(ticket_id=ticket.pk), body="ok"))
+
+    assert stored.status == InboundStatus.PROCESSED
