@@ -33,6 +33,7 @@ _AUTO_SUBJECT = re.compile(
     r")",
     re.IGNORECASE,
 )
+_ANGLE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 
 
@@ -86,8 +87,10 @@ def read_bounce(mail: ParsedMail) -> BounceReport:
         # Reports without a delivery-status part (qmail, some Exchange): the X-Failed-Recipients header.
         for value in header_values(message, "X-Failed-Recipients"):
             report.failed.extend(address.strip().lower() for address in value.split(",") if "@" in address)
-    # A report that quotes nothing may still name our mail in its own threading headers.
+    # A report that quotes nothing may still name our mail in its own threading headers, or in its text (Exim
+    # copies the returned message into the body). Only our signed Message-IDs will match a ticket.
     report.original_message_ids.extend(mail.referenced_ids)
+    report.original_message_ids.extend(match.lower() for match in _ANGLE_ID.findall(mail.text))
     return report
 
 

@@ -1,0 +1,187 @@
+"""Auto-replies and bounces never open, reopen or answer a ticket; bounces are recorded; loops are broken."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
+from notifications.mail_ids import message_id
+from tests.inbound.messages import mail
+from tickets.models import Comment, Status, Ticket
+
+OUT_OF_OFFICE = [
+    {"Auto-Submitted": "auto-replied"},
+    {"Precedence": "bulk"},
+    {"Precedence": "junk"},
+    {"X-Autoreply": "yes"},
+    {"X-Auto-Response-Suppress": "All"},
+]
+OUT_OF_OFFICE_SUBJECTS = [
+    "Out of Office: Invoice",
+    "Automatic reply: Invoice",
+    "Abwesenheitsnotiz: Rechnung",
+    "Réponse automatique : Facture",
+    "Respuesta automática: Factura",
+    "Автоответ: Счёт",
+    "自動応答: 請求書",
+]
+
+
+@pytest.mark.parametrize("headers", OUT_OF_OFFICE)
+def test_an_auto_reply_to_a_resolved_ticket_does_nothing(ingest, ticket, alice, bob, mailoutbox, headers):
+    from tickets.services import ticket_change_status
+
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    mailoutbox.clear()
+
+    stored = ingest(mail(sender=alice.email, subject="Re", in_reply_to=message_id(ticket_id=ticket.pk), headers=headers))
+
+    ticket.refresh_from_db()
+    assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.AUTO_REPLY)
+    assert ticket.status == Status.RESOLVED and not Comment.objects.exists() and mailoutbox == []
+
+
+@pytest.mark.parametrize("subject", OUT_OF_OFFICE_SUBJECTS)
+def test_an_out_of_office_subject_opens_no_ticket(ingest, subject):
+    stored = ingest(mail(sender="away@example.org", subject=subject, body="I am away until Monday."))
+
+    assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.AUTO_REPLY)
+    assert not Ticket.objects.exists()
+
+
+def test_auto_submitted_no_is_a_person(ingest):
+    stored = ingest(mail(sender="dana@example.org", headers={"Auto-Submitted": "no"}))
+
+    assert stored.status == InboundStatus.PROCESSED
+
+
+def _postfix_bounce(*, original_message_id: str, failed: str = "alice@example.com") -> bytes:
+    return f"""\
+From: MAILER-DAEMON@mx.example.com (Mail Delivery System)
+To: helpdesk@example.com
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <bounce-{original_message_id.strip("<>")}>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="BOUNDARY"
+
+--BOUNDARY
+Content-Type: text/plain
+
+I'm sorry to have to inform you that your message could not be delivered.
+
+--BOUNDARY
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.com
+
+Final-Recipient: rfc822; {failed}
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <{failed}>: Recipient address rejected: User unknown
+
+--BOUNDARY
+Content-Type: text/rfc822-headers
+
+From: helpdesk@example.com
+To: {failed}
+Subject: [#1] Invoice is wrong
+Message-ID: {original_message_id}
+
+--BOUNDARY--
+""".replace("\n", "\r\n").encode()
+
+
+def _exim_bounce(*, original_message_id: str, failed: str) -> bytes:
+    """Exim's plain-text bounce: no delivery-status part, the failed address in X-Failed-Recipients."""
+    return f"""\
+From: Mail Delivery System <Mailer-Daemon@mail.example.org>
+To: helpdesk@example.com
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: {failed}
+Auto-Submitted: auto-replied
+Message-ID: <exim-{original_message_id.strip("<>")}>
+
+This message was created automatically by mail delivery software.
+
+  {failed}
+    SMTP error from remote mail server after RCPT TO:<{failed}>: 550 No such user
+
+------ This is a copy of the message, including all the headers. ------
+
+From: helpdesk@example.com
+Message-ID: {original_message_id}
+Subject: [#1] Invoice
+""".replace("\n", "\r\n").encode()
+
+
+def test_a_bounce_is_recorded_on_the_ticket_and_marks_the_address_bouncing(ingest, ticket, mailoutbox):
+    mailoutbox.clear()
+
+    stored = ingest(_postfix_bounce(original_message_id=message_id(ticket_id=ticket.pk)))
+
+    assert (stored.status, stored.reason, stored.ticket) == (InboundStatus.IGNORED, Reason.BOUNCE, ticket)
+    bounced = BouncedAddress.objects.get()
+    assert (bounced.email, bounced.bounce_count, bounced.last_status) == ("alice@example.com", 1, "5.1.1")
+    event = ticket.events.get(kind="bounce")
+    assert event.internal and "alice@example.com" in event.new_value
+    assert Ticket.objects.count() == 1 and not Comment.objects.exists() and mailoutbox == []
+
+
+def test_an_exim_bounce_without_a_report_part_is_still_a_bounce(ingest, ticket):
+    stored = ingest(_exim_bounce(original_message_id=message_id(ticket_id=ticket.pk), failed="gone@example.org"))
+
+    assert (stored.reason, stored.ticket) == (Reason.BOUNCE, ticket)
+    assert BouncedAddress.objects.filter(email="gone@example.org").exists()
+
+
+def test_a_bounce_of_mail_we_did_not_send_opens_nothing(ingest):
+    stored = ingest(_postfix_bounce(original_message_id="<someone-else@example.net>"))
+
+    assert stored.reason == Reason.BOUNCE and stored.ticket is None and not Ticket.objects.exists()
+
+
+def test_a_bouncing_address_is_cleared_when_its_owner_writes_again(ingest, ticket, alice):
+    ingest(_postfix_bounce(original_message_id=message_id(ticket_id=ticket.pk)))
+
+    ingest(mail(sender=alice.email, subject="Re", in_reply_to=message_id(ticket_id=ticket.pk)))
+
+    assert not BouncedAddress.objects.exists()
+
+
+def test_our_own_notification_coming_back_is_ignored(ingest, ticket):
+    raw = mail(sender="someone@example.org", subject="[#1] Invoice", message_id=message_id(ticket_id=ticket.pk))
+
+    stored = ingest(raw)
+
+    assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.OWN_MAIL)
+
+
+def test_mail_from_our_own_address_is_ignored(ingest):
+    stored = ingest(mail(sender="support@example.com", subject="loop"))
+
+    assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.OWN_MAIL)
+    assert not Ticket.objects.exists()
+
+
+def test_a_mail_loop_is_broken_after_the_sender_limit(ingest, settings):
+    settings.INBOUND_SENDER_LIMIT = 3
+    outcomes = [ingest(mail(sender="robot@example.org", subject=f"Ticket {n}")).status for n in range(5)]
+
+    assert outcomes == [InboundStatus.PROCESSED] * 3 + [InboundStatus.QUARANTINED] * 2
+    assert set(InboundMessage.objects.filter(status="quarantined").values_list("reason", flat=True)) == {
+        Reason.SENDER_LOOP
+    }
+    assert Ticket.objects.count() == 3
+
+
+def test_the_loop_breaker_forgets_mail_older_than_the_window(ingest, settings):
+    settings.INBOUND_SENDER_LIMIT = 1
+    first = ingest(mail(sender="robot@example.org", subject="old"))
+    InboundMessage.objects.filter(pk=first.pk).update(received_at=timezone.now() - timedelta(minutes=11))
+
+    second = ingest(mail(sender="robot@example.org", subject="new"))
+
+    assert second.status == InboundStatus.PROCESSED
