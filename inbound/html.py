@@ -65,7 +65,7 @@ class _TextCollector(HTMLParser):
             href = self._links.pop()
             if href and href.startswith(("http://", "https://")) and href not in self.parts[-1:]:
                 self.parts.append(f" <{href}>")
-        if tag in _BLOCK_TAGS:
+        if tag in _BLOCK_TAGS and tag != "li":  # the next item starts its own line
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:

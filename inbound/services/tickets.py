@@ -78,14 +78,18 @@ def mail_files(mail: ParsedMail) -> tuple[list[ContentFile], list[str]]:
         size = len(attachment.data)
         if size > settings.ATTACHMENT_MAX_BYTES:
             left_out.append(
-                f"“{attachment.filename}” ({filesizeformat(size)}) is larger than the attachment limit of "
-                f"{filesizeformat(settings.ATTACHMENT_MAX_BYTES)}."
+                f"“{attachment.filename}” ({_size(size)}) is larger than the attachment limit of "
+                f"{_size(settings.ATTACHMENT_MAX_BYTES)}."
             )
         elif len(files) >= settings.ATTACHMENT_MAX_FILES:
             left_out.append(f"“{attachment.filename}”: more than {settings.ATTACHMENT_MAX_FILES} files.")
         else:
             files.append(ContentFile(attachment.data, name=attachment.filename))
     return files, left_out
+
+
+def _size(size: int) -> str:
+    return filesizeformat(size).replace("\xa0", " ")  # plain text: no HTML non-breaking space
 
 
 def _with_notes(text: str, notes: list[str]) -> str:

@@ -37,7 +37,9 @@ def test_an_auto_reply_to_a_resolved_ticket_does_nothing(ingest, ticket, alice, 
     ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
     mailoutbox.clear()
 
-    stored = ingest(mail(sender=alice.email, subject="Re", in_reply_to=message_id(ticket_id=ticket.pk), headers=headers))
+    stored = ingest(
+        mail(sender=alice.email, subject="Re", in_reply_to=message_id(ticket_id=ticket.pk), headers=headers)
+    )
 
     ticket.refresh_from_db()
     assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.AUTO_REPLY)

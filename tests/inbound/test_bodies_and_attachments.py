@@ -1,0 +1,208 @@
+"""HTML-only mail, inline images, attachments within the existing limits, client-specific replies, forwards,
+malformed MIME and the size limit."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import EmailMessage
+
+from django.urls import reverse
+
+from inbound.models import InboundStatus, Reason
+from inbound.services import inbound_reprocess
+from notifications.mail_ids import message_id
+from tests.inbound.messages import mail, new_message_id
+from tickets.models import Attachment, Ticket
+
+PIXEL_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00"
+    b"\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+HTML = (
+    "<html><head><style>p{color:red}</style><script>alert(1)</script></head><body>"
+    '<p>The <b>printer</b> is <a href="https://status.example.org/">down</a>.</p>'
+    '<img src="https://tracker.example.net/pixel.gif?u=1" width="1" height="1">'
+    '<p><img src="cid:logo@example.org" alt="logo"></p><ul><li>floor 3</li><li>floor 4</li></ul>'
+    '<form action="https://evil.example"><input name="x"></form><p onclick="steal()">Thanks</p></body></html>'
+)
+
+
+def _html_only_with_inline_image() -> bytes:
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "Dana <dana@example.org>"
+    message["To"] = "support@example.com"
+    message["Subject"] = "HTML only"
+    message["Message-ID"] = new_message_id()
+    message.set_content(HTML, subtype="html")
+    message.add_related(PIXEL_PNG, "image", "png", cid="<logo@example.org>", filename="logo.png")
+    return message.as_bytes()
+
+
+def test_html_only_mail_becomes_text_with_its_inline_image_as_an_attachment(ingest):
+    ingest(_html_only_with_inline_image())
+
+    ticket = Ticket.objects.get()
+    assert ticket.description == (
+        "The printer is down <https://status.example.org/>.\n\n- floor 3\n- floor 4\n\nThanks"
+    )
+    assert list(ticket.attachments.values_list("filename", "content_type")) == [("logo.png", "image/png")]
+
+
+def test_the_full_mail_page_shows_sanitised_html_and_never_a_remote_image(ingest, bob, client_for):
+    stored = ingest(_html_only_with_inline_image())
+
+    page = client_for(bob).get(reverse("inbound_message_original", args=[stored.pk])).content.decode()
+
+    assert "<b>printer</b>" in page
+    for forbidden in ("tracker.example.net", "<script", "alert(1)", "<img", "evil.example", "onclick", "color:red"):
+        assert forbidden not in page
+
+
+def test_the_staff_ticket_page_links_the_full_mail_of_the_opening_message_and_of_a_reply(ingest, bob, client_for):
+    first = ingest(mail(sender="dana@example.org", message_id="<m1@example.org>"))
+    reply = ingest(mail(sender="dana@example.org", in_reply_to="<m1@example.org>", body="More"))
+
+    page = client_for(bob).get(reverse("staff_ticket_detail", args=[first.ticket.pk])).content.decode()
+
+    assert reverse("inbound_message_original", args=[first.pk]) in page
+    assert reverse("inbound_message_original", args=[reply.pk]) in page
+
+
+def test_attachments_follow_the_existing_limits_and_the_rest_is_named(ingest, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1024 * 1024
+    settings.ATTACHMENT_MAX_FILES = 2
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "dana@example.org"
+    message["To"] = "support@example.com"
+    message["Subject"] = "Files"
+    message["Message-ID"] = new_message_id()
+    message.set_content("See attached.")
+    message.add_attachment(b"%PDF-1.4 small", maintype="application", subtype="pdf", filename="invoice.pdf")
+    message.add_attachment(b"<html>x</html>", maintype="text", subtype="html", filename="page.html")
+    message.add_attachment(b"a,b\n", maintype="text", subtype="csv", filename="third.csv")
+    message.add_attachment(b"x" * (2 * 1024 * 1024), maintype="application", subtype="zip", filename="big.zip")
+
+    stored = ingest(message.as_bytes())
+
+    attachments = Attachment.objects.filter(ticket=stored.ticket)
+    assert list(attachments.values_list("filename", "content_type")) == [
+        ("invoice.pdf", "application/pdf"),
+        ("page.html", "application/octet-stream"),  # active content is only ever served as a download
+    ]
+    assert "“third.csv”: more than 2 files." in stored.ticket.description
+    assert "“big.zip” (2.0 MB) is larger than the attachment limit of 1.0 MB." in stored.ticket.description
+
+
+def test_a_20_mb_attachment_is_quarantined_whole_then_reprocessed_within_the_attachment_limit(
+    ingest, settings, carol, django_capture_on_commit_callbacks
+):
+    """20 MB encoded in base64 is a 27 MB mail: past the default 25 MB limit it is kept and quarantined; an admin
+    who raises the limit reprocesses it, and the file itself stays out of the ticket (10 MB attachment limit)."""
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "dana@example.org"
+    message["To"] = "support@example.com"
+    message["Subject"] = "Crash dump"
+    message["Message-ID"] = new_message_id()
+    message.set_content("The dump is attached.")
+    message.add_attachment(b"\x00\x01" * (10 * 1024 * 1024), maintype="application", subtype="octet-stream",
+                           filename="core.dump")  # fmt: skip
+    raw = message.as_bytes()
+    assert len(raw) > 20 * 1024 * 1024
+
+    stored = ingest(raw)
+    assert (stored.status, stored.reason, bytes(stored.raw)) == (InboundStatus.QUARANTINED, Reason.TOO_LARGE, raw)
+
+    settings.INBOUND_MAX_BYTES = 40 * 1024 * 1024
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_reprocess(message=stored, actor=carol)
+
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.PROCESSED
+    assert "“core.dump” (20.0 MB) is larger than the attachment limit of 10.0 MB." in stored.ticket.description
+
+
+def test_a_mail_over_the_size_limit_is_quarantined_and_kept(ingest, settings):
+    settings.INBOUND_MAX_BYTES = 1000
+    raw = mail(sender="dana@example.org", body="x" * 2000)
+
+    stored = ingest(raw)
+
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.TOO_LARGE)
+    assert bytes(stored.raw) == raw and not Ticket.objects.exists()
+
+
+GMAIL_REPLY = """\
+Thanks, that fixed it!
+
+On Tue, Dec 1, 2026 at 10:00 AM Helpdesk <support@example.com> wrote:
+
+> Please restart the printer.
+>
+"""
+OUTLOOK_REPLY = """\
+Still broken after the restart.
+
+________________________________
+From: Helpdesk <support@example.com>
+Sent: Tuesday, December 1, 2026 10:00 AM
+To: Alice <alice@example.com>
+Subject: [#1] Invoice is wrong
+
+Please restart the printer.
+"""
+APPLE_REPLY = """\
+Done, thank you.
+
+Sent from my iPhone
+
+> On 1 Dec 2026, at 10:00, Helpdesk <support@example.com> wrote:
+>
+> Please restart the printer.
+"""
+
+
+def test_gmail_outlook_and_apple_mail_replies_keep_only_the_new_text(ingest, ticket, alice):
+    expected = {GMAIL_REPLY: "Thanks, that fixed it!", OUTLOOK_REPLY: "Still broken after the restart.",
+                APPLE_REPLY: "Done, thank you."}  # fmt: skip
+    for body, visible in expected.items():
+        stored = ingest(mail(sender=alice.email, subject="Re", body=body, in_reply_to=message_id(ticket_id=ticket.pk)))
+        assert stored.comment.body == visible
+
+
+def test_a_forwarded_mail_keeps_the_forwarded_text_when_it_opens_a_ticket(ingest):
+    body = (
+        "Can you look at this?\n\n---------- Forwarded message ---------\nFrom: Vendor <v@vendor.example>\n"
+        "Date: Mon, 30 Nov 2026\nSubject: Contract\n\nThe contract renews on 1 January.\n"
+    )
+
+    ingest(mail(sender="dana@example.org", subject="Fwd: Contract", body=body))
+
+    assert "The contract renews on 1 January." in Ticket.objects.get().description
+
+
+MALFORMED = b"""\
+From: dana@example.org\r
+To: support@example.com\r
+Subject: broken\r
+Message-ID: <malformed@example.org>\r
+MIME-Version: 1.0\r
+Content-Type: multipart/mixed; boundary="never-closed"\r
+\r
+--never-closed\r
+Content-Type: text/plain; charset=utf-8\r
+Content-Transfer-Encoding: base64\r
+\r
+VGhpcyBpcyBub3QgY2xvc2Vk!!!==\r
+--never-closed\r
+Content-Type: application/pdf; name=\r
+Content-Transfer-Encoding: quoted-printable\r
+\r
+=XX=\r
+"""
+
+
+def test_a_malformed_mime_tree_still_makes_a_ticket(ingest):
+    stored = ingest(MALFORMED)
+
+    assert stored.status == InboundStatus.PROCESSED
+    assert stored.ticket.subject == "broken"
