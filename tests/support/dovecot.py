@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+ACCOUNTS = 500  # per test session (per xdist worker)
 
 
 def dovecot_available() -> bool:
@@ -55,13 +56,12 @@ class Dovecot:
     pop3_port: int  # STARTTLS (STLS)
     pop3s_port: int  # implicit TLS
     process: subprocess.Popen[bytes]
+    accounts: list[Account]
 
     def account(self) -> Account:
-        """A fresh, empty mailbox: every test gets its own."""
-        account = Account(username=f"u{secrets.token_hex(6)}", password=secrets.token_urlsafe(12))
-        with (self.folder / "passwd").open("a") as passwd:
-            passwd.write(f"{account.username}:{{PLAIN}}{account.password}::::::\n")
-        return account
+        """A fresh, empty mailbox: every test gets its own. (Made before the start: Dovecot re-reads a changed
+        passwd-file by its modification time, which misses two changes within one second.)"""
+        return self.accounts.pop()
 
     def client(self, account: Account) -> imaplib.IMAP4_SSL:
         context = ssl.create_default_context(cafile=str(self.ca_file))
@@ -139,7 +139,8 @@ def start_dovecot() -> Dovecot:
     internal_user, login_user, uid, gid = _users()
     (folder / "mail").mkdir()
     os.chown(folder / "mail", uid, gid)
-    (folder / "passwd").touch()
+    accounts = [Account(f"u{secrets.token_hex(6)}", secrets.token_urlsafe(12)) for _ in range(ACCOUNTS)]
+    (folder / "passwd").write_text("".join(f"{a.username}:{{PLAIN}}{a.password}::::::\n" for a in accounts))
     ports = {name: free_port() for name in ("imap", "imaps", "pop3", "pop3s")}
     config = folder / "dovecot.conf"
     config.write_text(
@@ -208,6 +209,7 @@ service stats {{
         pop3_port=ports["pop3"],
         pop3s_port=ports["pop3s"],
         process=process,
+        accounts=accounts,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
