@@ -7,21 +7,25 @@ answers 200 only once the message is stored; any failure before that is a 5xx, s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from email import policy
 from typing import Any
 
+from anymail.exceptions import AnymailConfigurationError, AnymailError
 from anymail.signals import AnymailInboundEvent, inbound
 from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from anymail.webhooks.sendgrid import SendGridInboundWebhookView
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 
 from inbound.models import Source
 from inbound.services import inbound_store
+
+logger = logging.getLogger(__name__)
 
 DISPATCH_UID = "inbound.webhooks.store_provider_mail"
 
@@ -59,7 +63,13 @@ def _provider_view(view_class: type, configured: Callable[[], bool]) -> Callable
     def provider_inbound(request: HttpRequest) -> HttpResponse:
         if not configured():
             raise Http404("This provider is not configured.")
-        return view(request)
+        try:
+            return view(request)
+        except (AnymailError, AnymailConfigurationError, KeyError, ValueError) as error:
+            # A post the provider's format does not allow (or a webhook set up for the wrong events): 400, not a
+            # 500. A failure to store (the database) is not caught: a 5xx makes the provider deliver it again.
+            logger.warning("refused an inbound webhook post: %s", error)
+            return HttpResponseBadRequest("Not an inbound mail post this endpoint accepts.")
 
     return provider_inbound
 
