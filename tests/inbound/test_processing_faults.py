@@ -1,0 +1,80 @@
+"""A message that fails is quarantined with its reason and the others go on; lost work is swept up; a message that
+keeps killing its worker is given up on, not retried for ever."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from inbound import tasks
+from inbound.models import InboundMessage, InboundStatus, Reason
+from inbound.services import inbound_stale_ids, inbound_store
+from tests.inbound.messages import mail
+from tickets.models import Ticket
+
+
+def test_a_failing_message_is_quarantined_and_the_next_one_is_processed(ingest, monkeypatch):
+    from inbound.services import process
+
+    real_read_mail = process.read_mail
+
+    def read_mail_failing_on_poison(raw: bytes):
+        if b"POISON" in raw:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_read_mail(raw)
+
+    monkeypatch.setattr(process, "read_mail", read_mail_failing_on_poison)
+
+    poisoned = ingest(mail(sender="dana@example.org", subject="POISON"))
+    healthy = ingest(mail(sender="erin@example.org", subject="Fine"))
+
+    assert (poisoned.status, poisoned.reason) == (InboundStatus.QUARANTINED, Reason.FAILED)
+    assert "RecursionError" in poisoned.detail and poisoned.ticket is None
+    assert healthy.status == InboundStatus.PROCESSED and Ticket.objects.get().subject == "Fine"
+
+
+def test_the_sweep_processes_mail_whose_task_was_lost(db):
+    stored = inbound_store(raw=mail(sender="dana@example.org"), source="pipe").message  # no after-commit here
+    InboundMessage.objects.filter(pk=stored.pk).update(received_at=timezone.now() - timedelta(minutes=10))
+
+    tasks.inbound_sweep()
+
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.PROCESSED and stored.attempts == 1
+
+
+def test_mail_that_keeps_killing_its_worker_is_quarantined_by_the_sweep(db, settings):
+    stored = inbound_store(raw=mail(sender="dana@example.org"), source="pipe").message
+    old = timezone.now() - timedelta(minutes=10)
+    InboundMessage.objects.filter(pk=stored.pk).update(received_at=old, attempts=settings.INBOUND_MAX_ATTEMPTS)
+
+    assert inbound_stale_ids() == []
+
+    stored.refresh_from_db()
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.FAILED)
+    assert "gave up after 3 attempts" in stored.detail
+
+
+def test_a_decided_message_is_not_processed_again(ingest):
+    stored = ingest(mail(sender="dana@example.org"))
+
+    tasks.inbound_process_message(stored.pk)
+
+    assert Ticket.objects.count() == 1 and InboundMessage.objects.get().attempts == 1
+
+
+def test_the_same_bytes_through_two_doors_are_stored_once(ingest):
+    raw = mail(sender="dana@example.org")
+
+    first = ingest(raw, source="smtp")
+    second = ingest(raw, source="pipe")
+
+    assert first.pk == second.pk and InboundMessage.objects.count() == 1
+
+
+def test_the_same_source_id_is_stored_once_even_if_the_bytes_differ(ingest):
+    first = ingest(mail(sender="dana@example.org", body="a"), source="imap", source_id="1:7:42")
+    second = ingest(mail(sender="dana@example.org", body="b"), source="imap", source_id="1:7:42")
+
+    assert first.pk == second.pk
