@@ -40,7 +40,9 @@ def test_a_piped_message_is_stored_once_and_exits_0_silently(template, tmp_path)
     second = _pipe(raw, env)
 
     assert (first.returncode, first.stdout, second.returncode) == (0, b"", 0)
-    assert stored_rows(database) == [("pipe", "received", "dana@example.org", "By pipe", "support@example.com", len(raw))]
+    assert stored_rows(database) == [
+        ("pipe", "received", "dana@example.org", "By pipe", "support@example.com", len(raw))
+    ]
 
 
 def test_empty_input_exits_65(template, tmp_path):

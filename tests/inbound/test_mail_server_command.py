@@ -25,8 +25,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "run_mail_server", "--port", "0", *args],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", "VAR_DIR": str(tmp_path),
-             **process_env(tmp_path), **env},  # fmt: skip
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+            "VAR_DIR": str(tmp_path),
+            **process_env(tmp_path),
+            **env,
+        },  # fmt: skip
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -62,7 +67,9 @@ def test_smtp_mail_is_stored_before_the_250(listener):
         refused = client.sendmail("dana@example.org", ["support@example.com"], raw)
 
     assert refused == {}
-    assert stored_rows(database) == [("smtp", "received", "dana@example.org", "By SMTP", "support@example.com", len(raw))]
+    assert stored_rows(database) == [
+        ("smtp", "received", "dana@example.org", "By SMTP", "support@example.com", len(raw))
+    ]
 
 
 def test_lmtp_answers_once_per_recipient_and_stores_the_message_once(listener):

@@ -23,7 +23,9 @@ def _trust_the_test_server(settings, dovecot: Dovecot) -> None:
 
 @pytest.fixture
 def make_mailbox(dovecot: Dovecot) -> Callable[..., tuple[Mailbox, Account]]:
-    def make(*, protocol: str = Protocol.IMAP, security: str = Security.TLS, **fields: object) -> tuple[Mailbox, Account]:
+    def make(
+        *, protocol: str = Protocol.IMAP, security: str = Security.TLS, **fields: object
+    ) -> tuple[Mailbox, Account]:
         account = dovecot.account()
         ports = {
             (Protocol.IMAP, Security.TLS): dovecot.imaps_port,
@@ -121,7 +123,7 @@ def test_pop3_fetches_by_uidl_and_leaves_mail_on_the_server(dovecot, make_mailbo
 
 def test_a_wrong_password_is_recorded_on_the_mailbox(make_mailbox, poll):
     mailbox, _ = make_mailbox()
-    Mailbox.objects.filter(pk=mailbox.pk).update(password="wrong")  # noqa: S106 - the point of the test
+    Mailbox.objects.filter(pk=mailbox.pk).update(password="wrong")
 
     assert poll(Mailbox.objects.get(pk=mailbox.pk)) is None
 
