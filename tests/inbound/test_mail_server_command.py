@@ -31,7 +31,7 @@ def _start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen[str
             "VAR_DIR": str(tmp_path),
             **process_env(tmp_path),
             **env,
-        },  # fmt: skip
+        },
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
