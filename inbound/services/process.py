@@ -11,6 +11,8 @@ import traceback
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -92,8 +94,10 @@ def _decide(message: InboundMessage) -> None:
     auto_reason = auto_reply_reason(mail)
     if auto_reason:
         return _ignore(message, Reason.AUTO_REPLY, auto_reason)
-    if not mail.from_address:
-        return _quarantine(message, Reason.NO_SENDER, "The mail names no sender address we could read.")
+    if not _usable_address(mail.from_address):
+        return _quarantine(
+            message, Reason.NO_SENDER, f"The mail names no sender address we can use ({mail.from_address or 'none'})."
+        )
     recent = mails_from_sender_since(
         address=mail.from_address, since=sender_window_start(message.received_at), up_to_id=message.pk
     )
@@ -174,6 +178,15 @@ def _record_bounce(message: InboundMessage, mail: ParsedMail) -> None:
             payload={"inbound_message_id": message.pk, "addresses": report.failed, "status": report.status},
         )
     _ignore(message, Reason.BOUNCE, f"Delivery to {failed} failed {report.status} {report.diagnostic}".strip())
+
+
+def _usable_address(address: str) -> bool:
+    """An address an account can have (Django's rules, as for every other door)."""
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
 
 
 def _earlier_copy_exists(message: InboundMessage) -> bool:
