@@ -109,14 +109,6 @@ class Reason(models.TextChoices):
     FAILED = "failed", "Processing failed"
 
 
-class InboundMessageQuerySet(models.QuerySet["InboundMessage"]):
-    def held_for(self, ticket_id: int) -> InboundMessageQuerySet:
-        """Mail about a ticket from someone the ticket does not know, waiting for an agent."""
-        return self.filter(
-            ticket_id=ticket_id, status=InboundStatus.QUARANTINED, reason=Reason.UNVERIFIED_SENDER
-        ).order_by("received_at", "id")
-
-
 class InboundMessage(models.Model):
     """One message exactly as it arrived. `raw` is written first; the rest is what the worker made of it."""
 
@@ -153,8 +145,6 @@ class InboundMessage(models.Model):
         related_name="+",
         help_text="Who accepted, rejected, reprocessed or discarded it.",
     )
-
-    objects = InboundMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from inbound.models import InboundMessage, InboundStatus, Mailbox
+from inbound.models import InboundMessage, InboundStatus, Mailbox, Reason
 from tickets.models import Comment, Ticket
 
 
@@ -55,20 +56,23 @@ def sender_window_start(received_at: datetime) -> datetime:
     return received_at - timedelta(seconds=settings.INBOUND_SENDER_WINDOW_SECONDS)
 
 
-def held_mail_for(ticket: Ticket) -> QuerySet[InboundMessage]:
-    """Mail about this ticket from someone it does not know, for an agent to accept or reject."""
-    return InboundMessage.objects.held_for(ticket.pk).defer("raw")
+@dataclass(frozen=True)
+class TicketMail:
+    opening: InboundMessage | None  # the mail that opened the ticket, for its "full mail" link
+    held: list[InboundMessage]  # mail from unverified senders, for an agent to accept or reject
+
+
+def ticket_page_mail(ticket: Ticket) -> TicketMail:
+    """What the staff ticket page shows of the ticket's mail, in one query."""
+    opening = Q(status=InboundStatus.PROCESSED, comment__isnull=True)
+    held = Q(status=InboundStatus.QUARANTINED, reason=Reason.UNVERIFIED_SENDER)
+    rows = list(InboundMessage.objects.filter(opening | held, ticket=ticket).defer("raw").order_by("received_at", "id"))
+    return TicketMail(
+        opening=next((row for row in rows if row.status == InboundStatus.PROCESSED), None),
+        held=[row for row in rows if row.status == InboundStatus.QUARANTINED],
+    )
 
 
 def comments_with_mail_source(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     """Comments annotated with `mail_id`, the stored mail a comment came from, for the "full message" link."""
     return comments.annotate(mail_id=F("inbound_message__id"))
-
-
-def ticket_opening_mail(ticket: Ticket) -> InboundMessage | None:
-    return (
-        InboundMessage.objects.filter(ticket=ticket, comment__isnull=True, status=InboundStatus.PROCESSED)
-        .defer("raw")
-        .order_by("id")
-        .first()
-    )

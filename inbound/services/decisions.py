@@ -37,11 +37,7 @@ def held_mail_reject(*, message: InboundMessage, actor: User) -> InboundMessage:
 @transaction.atomic
 def inbound_reprocess(*, message: InboundMessage, actor: User) -> InboundMessage:
     """Run a quarantined message through processing again (after fixing a mailbox, raising a limit...)."""
-    if not permissions.can_manage_inbound_mail(actor):
-        raise NotPermitted("Only admins may reprocess mail.")
-    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
-    if message.status != InboundStatus.QUARANTINED:
-        raise InvalidValue("Only quarantined mail can be reprocessed.")
+    message = _lock_quarantined(message, actor, "reprocessed")
     message = _decide(message, actor, InboundStatus.RECEIVED, "", f"Reprocessed by {actor.display_name}.")
     message.attempts = 0
     message.processed_at = None
@@ -52,12 +48,17 @@ def inbound_reprocess(*, message: InboundMessage, actor: User) -> InboundMessage
 
 @transaction.atomic
 def inbound_discard(*, message: InboundMessage, actor: User) -> InboundMessage:
+    message = _lock_quarantined(message, actor, "discarded")
+    return _decide(message, actor, InboundStatus.IGNORED, Reason.DISCARDED, f"Discarded by {actor.display_name}.")
+
+
+def _lock_quarantined(message: InboundMessage, actor: User, what: str) -> InboundMessage:
     if not permissions.can_manage_inbound_mail(actor):
-        raise NotPermitted("Only admins may discard mail.")
+        raise NotPermitted(f"Only admins may have quarantined mail {what}.")
     message = InboundMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != InboundStatus.QUARANTINED:
-        raise InvalidValue("Only quarantined mail can be discarded.")
-    return _decide(message, actor, InboundStatus.IGNORED, Reason.DISCARDED, f"Discarded by {actor.display_name}.")
+        raise InvalidValue(f"Only quarantined mail can be {what}.")
+    return message
 
 
 def _lock_held(message: InboundMessage, actor: User) -> InboundMessage:

@@ -68,15 +68,20 @@ def test_the_staff_ticket_page_links_the_full_mail_of_the_opening_message_and_of
     assert reverse("inbound_message_original", args=[reply.pk]) in page
 
 
-def test_attachments_follow_the_existing_limits_and_the_rest_is_named(ingest, settings):
-    settings.ATTACHMENT_MAX_BYTES = 1024 * 1024
-    settings.ATTACHMENT_MAX_FILES = 2
+def _text_mail(subject: str, text: str) -> EmailMessage:
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = "dana@example.org"
     message["To"] = "support@example.com"
-    message["Subject"] = "Files"
+    message["Subject"] = subject
     message["Message-ID"] = new_message_id()
-    message.set_content("See attached.")
+    message.set_content(text)
+    return message
+
+
+def test_attachments_follow_the_existing_limits_and_the_rest_is_named(ingest, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1024 * 1024
+    settings.ATTACHMENT_MAX_FILES = 2
+    message = _text_mail("Files", "See attached.")
     message.add_attachment(b"%PDF-1.4 small", maintype="application", subtype="pdf", filename="invoice.pdf")
     message.add_attachment(b"<html>x</html>", maintype="text", subtype="html", filename="page.html")
     message.add_attachment(b"a,b\n", maintype="text", subtype="csv", filename="third.csv")
@@ -98,12 +103,7 @@ def test_a_20_mb_attachment_is_quarantined_whole_then_reprocessed_within_the_att
 ):
     """20 MB encoded in base64 is a 27 MB mail: past the default 25 MB limit it is kept and quarantined; an admin
     who raises the limit reprocesses it, and the file itself stays out of the ticket (10 MB attachment limit)."""
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = "dana@example.org"
-    message["To"] = "support@example.com"
-    message["Subject"] = "Crash dump"
-    message["Message-ID"] = new_message_id()
-    message.set_content("The dump is attached.")
+    message = _text_mail("Crash dump", "The dump is attached.")
     message.add_attachment(b"\x00\x01" * (10 * 1024 * 1024), maintype="application", subtype="octet-stream",
                            filename="core.dump")  # fmt: skip
     raw = message.as_bytes()

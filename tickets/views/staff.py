@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
-from inbound.selectors import comments_with_mail_source, held_mail_for, ticket_opening_mail
+from inbound.selectors import comments_with_mail_source, ticket_page_mail
 from tickets.forms import StaffQueueFilter, StaffReplyForm, TicketPropertiesForm
 from tickets.models import Ticket
 from tickets.selectors import (
@@ -122,8 +122,7 @@ def _render_staff_ticket_page(
         "opening_attachments": opening_attachments(ticket),
         "comments": comments_with_mail_source(comments_visible_to(request.user, ticket)),
         "events": events_visible_to(request.user, ticket),
-        "opening_mail": ticket_opening_mail(ticket),
-        "held_mail": held_mail_for(ticket),
+        "ticket_mail": ticket_page_mail(ticket),
         "reply_form": reply_form or StaffReplyForm(),
         "properties_form": properties_form,
     }
