@@ -42,3 +42,23 @@ def test_database_url_selects_postgresql_with_pool(tmp_path):
     )
     result = run_django(code, {"DATABASE_URL": "postgres://u@db:5432/hd", "DATABASE_POOL": "1"}, tmp_path)
     assert result.stdout.split() == ["django.db.backends.postgresql", "hd", "True", "True"]
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MFA_REQUIRED_FOR_STAFF": "ture"}, "MFA_REQUIRED_FOR_STAFF='ture' is not a yes/no value"),
+        ({"ACCOUNT_SIGNUP_OPEN": "maybe"}, "ACCOUNT_SIGNUP_OPEN='maybe' is not a yes/no value"),
+        ({"ATTACHMENT_MAX_FILES": "ten"}, "ATTACHMENT_MAX_FILES='ten' is not a whole number"),
+    ],
+)
+def test_a_mistyped_setting_stops_the_start_and_names_the_variable(env, named, tmp_path):
+    result = run_django("", env, tmp_path)
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_yes_no_words_are_read_both_ways(tmp_path):
+    code = "from django.conf import settings as s; print(s.MFA_REQUIRED_FOR_STAFF, s.ACCOUNT_SIGNUP_OPEN)"
+    result = run_django(code, {"MFA_REQUIRED_FOR_STAFF": " Yes ", "ACCOUNT_SIGNUP_OPEN": "off"}, tmp_path)
+    assert result.stdout.split() == ["True", "False"], result.stderr
