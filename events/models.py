@@ -30,6 +30,9 @@ class EventKind(models.TextChoices):
     MAIL_BOUNCED = "mail.bounced", "A mail about the ticket bounced"
     FORM_SUBMITTED = "form.submitted", "Intake form submitted"
     ROLE_CHANGED = "user.role_changed", "Role changed"
+    SLA_WARNING = "sla.warning", "SLA target due soon"
+    SLA_BREACHED = "sla.breached", "SLA target missed"
+    CSAT_RATED = "csat.rated", "Satisfaction rating given"
 
 
 class EventQuerySet(models.QuerySet["Event"]):

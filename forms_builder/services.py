@@ -24,6 +24,7 @@ from forms_builder.definitions import definition_problems, form_definition
 from forms_builder.engine import check_answers
 from forms_builder.models import Condition, Field, FieldType, Form, FormVersion, Submission
 from helpdesk.errors import InvalidValue
+from sla.services import sla_clocks_update
 from tickets.models import Channel
 from tickets.services import display_filename, ticket_create
 
@@ -150,6 +151,7 @@ def submission_create(
         answers_text=answers_text(definition, stored),
         access_token_digest=token_digest(token) if token else "",
     )
+    sla_clocks_update(ticket=ticket)  # again, now that the form's answers can match a policy
     event_record(
         kind=EventKind.FORM_SUBMITTED,
         ticket=ticket,

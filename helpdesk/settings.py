@@ -125,6 +125,9 @@ INSTALLED_APPS = [
     "notifications",
     "anymail",
     "inbound",
+    "sla",
+    "automations",
+    "csat",
 ]
 
 MIDDLEWARE = [
@@ -361,6 +364,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "events-sweep": {"task": "events.sweep", "schedule": env_int("EVENT_SWEEP_SECONDS", 60)},
 }
+# --- Service levels, automations, satisfaction surveys (sla/, automations/, csat/) ---------------------------
+SLA_WARNING_PERCENT = env_int("SLA_WARNING_PERCENT", 75)  # `sla.warning` once this share of a target is used
+CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "sla.sweep", "schedule": env_int("SLA_SWEEP_SECONDS", 60)}
+CELERY_BEAT_SCHEDULE["automations-time-rules"] = {
+    "task": "automations.time_rules",
+    "schedule": env_int("AUTOMATION_TIME_RULES_SECONDS", 300),
+}
+AUTOMATION_MAX_DEPTH = env_int("AUTOMATION_MAX_DEPTH", 3)  # rules set off by rules stop after this many links
+CSAT_CHANGE_DAYS = env_int("CSAT_CHANGE_DAYS", 3)  # a requester may change their rating this long after resolution
 EVENT_HANDLER_MAX_ATTEMPTS = env_int("EVENT_HANDLER_MAX_ATTEMPTS", 10)  # then the run is failed, for an admin
 EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retry after 15-30 s, doubling...
 EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts

@@ -2,7 +2,8 @@
 
 Where does a ticket change status? `status.py`, checked against `tickets.workflow`. Opening a ticket:
 `creation.py`; triage edits: `triage.py`; replies and notes: `comments.py`; every audit entry and domain event:
-`audit.py`.
+`audit.py`. Where does an SLA clock start, pause or stop? Each of these services ends by calling
+`sla.services.sla_clocks_update`, which brings the ticket's clocks in line with the ticket as saved.
 """
 
 from __future__ import annotations

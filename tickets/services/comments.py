@@ -11,6 +11,7 @@ from accounts.models import User
 from events.models import EventKind
 from events.services import event_record
 from helpdesk.errors import InvalidValue, NotPermitted, TicketClosed
+from sla.services import sla_clocks_update
 from tickets import permissions
 from tickets.markdown import render_markdown
 from tickets.models import Comment, Status, Ticket, TicketEventKind
@@ -53,7 +54,8 @@ def comment_create(
         update_fields.append("first_response_at")
     ticket.save(update_fields=update_fields)
     if not is_staff_author and ticket.status in REOPENED_BY_REQUESTER_REPLY:
-        ticket_change_status(ticket=ticket, actor=author, status=Status.OPEN, system=True)
+        ticket = ticket_change_status(ticket=ticket, actor=author, status=Status.OPEN, system=True)
+    sla_clocks_update(ticket=ticket)
     return comment
 
 

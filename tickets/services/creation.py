@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue, NotPermitted
+from sla.services import sla_clocks_update
 from tickets import permissions
 from tickets.markdown import render_markdown
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketEventKind
@@ -76,4 +77,5 @@ def ticket_create(
         payload["follower_ids"] = follower_ids
     record_event(ticket=ticket, actor=actor, kind=TicketEventKind.CREATED, new=ticket.subject, payload=payload)
     attachments_save(ticket=ticket, comment=None, actor=actor, files=files)
+    sla_clocks_update(ticket=ticket)
     return ticket

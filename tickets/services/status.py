@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.errors import InvalidTransition, InvalidValue, NotPermitted
+from sla.services import sla_clocks_update
 from tickets import permissions
 from tickets.models import Status, Ticket, TicketEventKind
 from tickets.services.audit import record_event
@@ -44,6 +45,7 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str, sys
         ticket.closed_at = None
     ticket.save(update_fields=["status", "updated_at", "resolved_at", "closed_at"])
     record_event(ticket=ticket, actor=actor, kind=TicketEventKind.STATUS, field="status", old=old, new=status)
+    sla_clocks_update(ticket=ticket)
     return ticket
 
 

@@ -12,6 +12,7 @@ from accounts.models import User
 from events.models import EventKind
 from events.services import event_record
 from helpdesk.errors import InvalidValue, NotPermitted, PreconditionFailed
+from sla.services import sla_clocks_update
 from tickets import permissions
 from tickets.etags import ticket_etag
 from tickets.markdown import render_markdown
@@ -76,6 +77,7 @@ def ticket_update(
         ticket.save(update_fields=[*changed_fields, "updated_at"])
     if "tags" in requested:
         ticket_set_tags(ticket=ticket, actor=actor, names=requested["tags"])
+    sla_clocks_update(ticket=ticket)
     return ticket
 
 

@@ -1,0 +1,253 @@
+"""Every write of the SLA app. Where does an SLA clock start? Here: `sla_clocks_update`.
+
+Every ticket service that can change a promise calls `sla_clocks_update` last, inside its own transaction
+(ticket_create, ticket_change_status, ticket_update, comment_create, and submission_create once the form's answers
+are stored). It looks at the ticket as it is now and brings its clocks in line: it starts the ones now owed,
+counts the time used so far, pauses them while the ticket is pending, stops the ones met, and sets each due time
+from the policy that applies now. So a new policy or priority keeps the time already used, and calling it twice
+changes nothing. The periodic `sla_sweep` records warnings and breaches (the `sla.warning` and `sla.breached`
+events) and sends the escalation notices whose calendar is open.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import STAFF_ROLES
+from events.models import EventKind
+from events.services import event_record
+from sla import notifications
+from sla.business_time import Schedule, add_business_time, business_time_between, next_open_moment
+from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaTarget
+from sla.selectors import Schedules, calendar_for, policy_for, target_for
+from tickets.models import OPEN_STATUSES, Comment, Status, Ticket
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Conversation:
+    last_answer_at: datetime | None  # staff's latest public reply to the requester
+    unanswered_since: datetime | None  # the requester side's first public message after it
+
+
+def _conversation(ticket: Ticket) -> Conversation:
+    public = Comment.objects.filter(ticket=ticket, internal=False)
+    staff_answers = public.filter(author__role__in=STAFF_ROLES).exclude(author_id=ticket.requester_id)
+    last_answer = staff_answers.order_by("-created_at").values_list("created_at", flat=True).first()
+    waiting = public.exclude(pk__in=staff_answers.values("pk"))
+    if last_answer is not None:
+        waiting = waiting.filter(created_at__gt=last_answer)
+    return Conversation(
+        last_answer_at=last_answer,
+        unanswered_since=waiting.order_by("created_at").values_list("created_at", flat=True).first(),
+    )
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a ticket owes now for one metric: whether a clock should run, since when, and when it was met."""
+
+    running: bool
+    since: datetime | None
+    met_at: datetime | None
+
+
+def _owed(metric: str, ticket: Ticket, conversation: Conversation) -> Owed:
+    is_open = ticket.status in OPEN_STATUSES
+    if metric == Metric.FIRST_RESPONSE:
+        return Owed(is_open and ticket.first_response_at is None, ticket.created_at, ticket.first_response_at)
+    if metric == Metric.NEXT_RESPONSE:
+        # Only once the first response is given: a reply before it must not replace the first response's clock
+        # (Zammad #5177). Further replies while one is unanswered do not move the due time later.
+        waiting = ticket.first_response_at is not None and conversation.unanswered_since is not None
+        return Owed(is_open and waiting, conversation.unanswered_since, conversation.last_answer_at)
+    return Owed(is_open, ticket.created_at, ticket.resolved_at or ticket.closed_at)
+
+
+def _target_minutes(target: SlaTarget | None, metric: str) -> int | None:
+    return getattr(target, f"{metric}_minutes") if target is not None else None
+
+
+@transaction.atomic
+def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
+    """Bring the ticket's clocks in line with the ticket as stored now. Call it with the ticket's row locked."""
+    now = now or timezone.now()
+    schedules = Schedules()
+    policy = policy_for(ticket)
+    target = target_for(policy, ticket.priority)
+    counts_business_hours = target is None or target.business_hours
+    calendar = calendar_for(ticket) if counts_business_hours else None
+    running = {clock.metric: clock for clock in SlaClock.objects.select_for_update().filter(ticket=ticket).running()}
+    conversation = _conversation(ticket)
+
+    for metric in Metric.values:
+        clock = running.get(metric)
+        owed = _owed(metric, ticket, conversation)
+        minutes = _target_minutes(target, metric)
+        if clock is not None:
+            _count(clock, now, schedules.of(clock.calendar_id))
+            if not owed.running:
+                _stop(clock, now, owed.met_at)
+                continue
+        elif owed.running and minutes is not None:
+            clock = _start(ticket, metric, owed.since or now, now, schedules.of(calendar.pk if calendar else None))
+        else:
+            continue
+        clock.policy = policy
+        clock.calendar = calendar
+        clock.target_minutes = minutes
+        clock.paused = ticket.status == Status.PENDING
+        _plan(clock, now, schedules.of(clock.calendar_id))
+        clock.save()
+
+
+def _start(ticket: Ticket, metric: str, since: datetime, now: datetime, schedule: Schedule) -> SlaClock:
+    """A new clock. A reopened ticket's first response and resolution go on from the time already used."""
+    carried = None
+    if metric != Metric.NEXT_RESPONSE:
+        previous = SlaClock.objects.filter(ticket=ticket, metric=metric).order_by("-started_at", "-id").first()
+        if previous is not None and (metric == Metric.RESOLUTION or previous.met_at is None):
+            carried = previous.elapsed
+    if carried is None:
+        elapsed = business_time_between(schedule, since, now) if ticket.status != Status.PENDING else timedelta(0)
+        return SlaClock(ticket=ticket, metric=metric, started_at=since, elapsed=elapsed, counted_until=now)
+    return SlaClock(ticket=ticket, metric=metric, started_at=now, elapsed=carried, counted_until=now)
+
+
+def _count(clock: SlaClock, now: datetime, schedule: Schedule) -> None:
+    """Add the time used since the last count, in the calendar that applied meanwhile."""
+    if not clock.paused and now > clock.counted_until:
+        clock.elapsed += business_time_between(schedule, clock.counted_until, now)
+    clock.counted_until = max(clock.counted_until, now)
+
+
+def _stop(clock: SlaClock, now: datetime, met_at: datetime | None) -> None:
+    clock.stopped_at = now
+    clock.met_at = met_at if met_at is not None and met_at >= clock.started_at else None
+    if clock.breached_at is None and clock.due_at is not None and clock.due_at < (clock.met_at or now):
+        clock.breached_at = clock.due_at  # missed before the sweep noticed: recorded all the same
+    clock.next_check_at = None
+    clock.save()
+
+
+def warning_share() -> float:
+    return settings.SLA_WARNING_PERCENT / 100
+
+
+def _plan(clock: SlaClock, now: datetime, schedule: Schedule) -> None:
+    """The due and warning times of a counting clock, from the time used and the target; none while paused."""
+    target = clock.target
+    if clock.paused or target is None:
+        clock.due_at = clock.warn_at = clock.next_check_at = None
+        return
+    clock.due_at = _moment_when_used(clock, target, now, schedule, clock.due_at)
+    clock.warn_at = _moment_when_used(clock, target * warning_share(), now, schedule, clock.warn_at)
+    clock.next_check_at = _next_check(clock)
+
+
+def _moment_when_used(
+    clock: SlaClock, amount: timedelta, now: datetime, schedule: Schedule, known: datetime | None
+) -> datetime:
+    remaining = amount - clock.elapsed
+    if remaining > timedelta(0):
+        return add_business_time(schedule, clock.counted_until, remaining)
+    return known if known is not None and known <= now else now  # already used up: it happened, keep when
+
+
+def _next_check(clock: SlaClock) -> datetime | None:
+    pending = []
+    if clock.warned_at is None and clock.warn_at is not None:
+        pending.append(clock.warn_at)
+    if clock.breached_at is None and clock.due_at is not None:
+        pending.append(clock.due_at)
+    return min(pending, default=None)
+
+
+def sla_sweep(*, now: datetime | None = None) -> int:
+    """Record the warnings and breaches that have come, once each, and send the notices now due.
+
+    Reads only clocks whose next check has come, through the partial index on `next_check_at`."""
+    now = now or timezone.now()
+    checked = 0
+    while True:
+        ids = list(
+            SlaClock.objects.filter(next_check_at__lte=now)
+            .order_by("next_check_at")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        for clock_id in ids:
+            _check_clock(clock_id, now)
+        checked += len(ids)
+        if len(ids) < SWEEP_BATCH:
+            break
+    sla_notices_send(now=now)
+    return checked
+
+
+@transaction.atomic
+def _check_clock(clock_id: int, now: datetime) -> None:
+    clocks = SlaClock.objects.select_for_update(**_skip_locked()).select_related("ticket")
+    clock = clocks.filter(pk=clock_id, next_check_at__lte=now).first()
+    if clock is None:
+        return  # another sweep got there first, or the ticket changed meanwhile
+    payload = {"clock_id": clock.pk, "metric": clock.metric}
+    if clock.warned_at is None and clock.warn_at is not None and clock.warn_at <= now:
+        clock.warned_at = now
+        event_record(kind=EventKind.SLA_WARNING, ticket=clock.ticket, internal=True, payload=payload)
+    if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
+        clock.breached_at = clock.due_at
+        event_record(kind=EventKind.SLA_BREACHED, ticket=clock.ticket, internal=True, payload=payload)
+    clock.next_check_at = _next_check(clock)
+    clock.save(update_fields=["warned_at", "breached_at", "next_check_at"])
+
+
+def _skip_locked() -> dict[str, bool]:
+    # PostgreSQL lets two sweeps share the work; SQLite has one writer at a time anyway.
+    return {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
+
+
+@transaction.atomic
+def escalation_notice_create(*, clock_id: int, kind: EscalationKind, now: datetime | None = None) -> None:
+    """Owe the assignee (or the team) a mail about a warning or breach, to go out when the calendar is open.
+
+    No escalation at 3 a.m. on a Sunday: it waits for the clock's calendar to open, unless that is around the
+    clock (Zammad #4432). Safe to call twice: there is one notice per clock and kind."""
+    now = now or timezone.now()
+    clock = SlaClock.objects.filter(pk=clock_id).first()
+    if clock is None:
+        return
+    send_after = next_open_moment(Schedules().of(clock.calendar_id), now)
+    EscalationNotice.objects.get_or_create(clock=clock, kind=kind, defaults={"send_after": send_after})
+
+
+def sla_notices_send(*, now: datetime | None = None) -> int:
+    """Send the notices whose time has come. A clock stopped meanwhile (answered before opening time) is dropped."""
+    now = now or timezone.now()
+    due = EscalationNotice.objects.filter(sent_at__isnull=True, send_after__lte=now).values_list("pk", flat=True)
+    sent = 0
+    for notice_id in list(due[:SWEEP_BATCH]):
+        sent += _send_notice(notice_id, now)
+    return sent
+
+
+@transaction.atomic
+def _send_notice(notice_id: int, now: datetime) -> int:
+    notices = EscalationNotice.objects.select_for_update(**_skip_locked()).select_related("clock__ticket")
+    notice = notices.filter(pk=notice_id, sent_at__isnull=True).first()
+    if notice is None:
+        return 0
+    notice.sent_at = now
+    notice.save(update_fields=["sent_at"])
+    if notice.clock.stopped_at is not None and notice.clock.stopped_at <= now:
+        return 0
+    notifications.mail_escalation(notice=notice)
+    return 1

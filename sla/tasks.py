@@ -1,0 +1,27 @@
+"""The SLA app's background work: the periodic sweep, and the escalation notices its events owe."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from events.models import Event
+from events.runner import event_handler
+from sla import services
+from sla.models import EscalationKind
+
+
+@shared_task(name="sla.sweep")
+def sla_sweep() -> None:
+    services.sla_sweep()
+
+
+@event_handler
+def escalate_warning(event: Event) -> None:
+    services.escalation_notice_create(clock_id=event.payload["clock_id"], kind=EscalationKind.WARNING)
+    services.sla_notices_send()
+
+
+@event_handler
+def escalate_breach(event: Event) -> None:
+    services.escalation_notice_create(clock_id=event.payload["clock_id"], kind=EscalationKind.BREACHED)
+    services.sla_notices_send()

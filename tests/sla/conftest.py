@@ -1,0 +1,69 @@
+"""An office in Berlin open Monday to Friday 9-17, and a policy promising urgent tickets fast answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from sla.models import BusinessCalendar, OpeningHours, SlaPolicy, SlaTarget
+from tickets.models import Priority
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def office(db: None) -> BusinessCalendar:
+    """The default calendar: Berlin, Monday to Friday 9-17, German public holidays."""
+    BusinessCalendar.objects.all().delete()
+    calendar = BusinessCalendar.objects.create(
+        name="Berlin office", time_zone="Europe/Berlin", holiday_country="DE", is_default=True
+    )
+    OpeningHours.objects.bulk_create(
+        OpeningHours(calendar=calendar, weekday=day, opens=time(9), closes=time(17)) for day in range(5)
+    )
+    return calendar
+
+
+@pytest.fixture
+def policy(office: BusinessCalendar) -> SlaPolicy:
+    """Every ticket: urgent 4 h first response, 2 h next response, 16 h resolution; normal 8 / 8 / 40 h."""
+    policy = SlaPolicy.objects.create(name="Standard", position=10)
+    SlaTarget.objects.create(
+        policy=policy,
+        priority=Priority.URGENT,
+        first_response_minutes=4 * 60,
+        next_response_minutes=2 * 60,
+        resolution_minutes=16 * 60,
+    )
+    SlaTarget.objects.create(
+        policy=policy,
+        priority=Priority.NORMAL,
+        first_response_minutes=8 * 60,
+        next_response_minutes=8 * 60,
+        resolution_minutes=40 * 60,
+    )
+    return policy
+
+
+class Clock:
+    """Time under the test's control: `clock.to(berlin(...))` moves it; nothing reads the wall clock."""
+
+    def __init__(self, traveller: time_machine.Coordinates) -> None:
+        self._traveller = traveller
+
+    def to(self, moment: datetime) -> None:
+        self._traveller.move_to(moment)
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    with time_machine.travel(berlin(2026, 3, 2, 8, 0), tick=False) as traveller:
+        yield Clock(traveller)

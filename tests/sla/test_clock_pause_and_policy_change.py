@@ -1,0 +1,90 @@
+"""Pending pauses every clock and resuming keeps the time used; a new policy or priority keeps it too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
+from tests.sla.conftest import berlin
+from tickets.models import Priority, Status
+from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
+
+
+def _resolution(ticket):
+    return SlaClock.objects.running().get(ticket=ticket, metric=Metric.RESOLUTION)
+
+
+def test_pending_pauses_the_clock_and_open_resumes_it_with_the_time_already_used(alice, bob, policy, clock):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 12, 0))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
+    paused = _resolution(ticket)
+    assert paused.paused and paused.due_at is None and paused.elapsed == timedelta(hours=3)
+
+    clock.to(berlin(2026, 3, 4, 15, 0))  # two days waiting for the requester count for nothing
+    comment_create(ticket=ticket, author=alice, body="Here is the log.")
+    resumed = _resolution(ticket)
+    assert not resumed.paused
+    assert resumed.elapsed == timedelta(hours=3)
+    # 13 of 16 hours left from Wednesday 15:00: 2 h on Wednesday, 8 on Thursday, 3 on Friday.
+    assert resumed.due_at == berlin(2026, 3, 6, 12, 0)
+
+
+def test_pause_time_is_kept_across_a_policy_change_glpi_6902(alice, bob, policy, clock):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 11, 0))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
+    clock.to(berlin(2026, 3, 3, 11, 0))  # a day pending
+    vip = SlaPolicy.objects.create(name="VIP", position=1, conditions={"tag": "vip"})
+    SlaTarget.objects.create(policy=vip, priority=Priority.URGENT, resolution_minutes=8 * 60)
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))
+    still_paused = _resolution(ticket)
+    assert still_paused.policy == vip and still_paused.paused and still_paused.elapsed == timedelta(hours=2)
+
+    clock.to(berlin(2026, 3, 3, 14, 0))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.OPEN)
+    resumed = _resolution(ticket)
+    # The day pending is not counted, and the two hours used under the old policy are: 6 h left of 8.
+    assert resumed.elapsed == timedelta(hours=2)
+    assert resumed.due_at == berlin(2026, 3, 4, 12, 0)
+
+
+def test_a_new_priority_keeps_the_elapsed_time_and_takes_the_new_target(alice, bob, policy, clock):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Slow")
+    assert SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE).due_at == berlin(2026, 3, 2, 17, 0)
+    clock.to(berlin(2026, 3, 2, 11, 0))
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.URGENT))
+    first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert first.elapsed == timedelta(hours=2) and first.target_minutes == 4 * 60
+    assert first.due_at == berlin(2026, 3, 2, 13, 0)
+
+
+def test_calendar_hours_count_around_the_clock(alice, bob, policy, clock):
+    policy.targets.filter(priority=Priority.URGENT).update(business_hours=False)
+    clock.to(berlin(2026, 3, 6, 16, 30))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert first.calendar is None
+    assert first.due_at == berlin(2026, 3, 6, 20, 30)
+
+
+def test_resolving_meets_the_resolution_and_reopening_goes_on_from_the_time_used(alice, bob, policy, clock):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 10, 0))
+    comment_create(ticket=ticket, author=bob, body="Fixed.")
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    met = SlaClock.objects.get(ticket=ticket, metric=Metric.RESOLUTION)
+    assert met.met_at == berlin(2026, 3, 2, 10, 0) and not SlaClock.objects.running().filter(ticket=ticket).exists()
+
+    clock.to(berlin(2026, 3, 3, 9, 0))
+    comment_create(ticket=ticket, author=alice, body="It is broken again.")
+    again = _resolution(ticket)
+    assert again.elapsed == timedelta(hours=1)
+    assert again.due_at == berlin(2026, 3, 4, 16, 0)
+    assert SlaClock.objects.running().get(ticket=ticket, metric=Metric.NEXT_RESPONSE).due_at == berlin(
+        2026, 3, 3, 11, 0
+    )
