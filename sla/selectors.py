@@ -78,4 +78,5 @@ def target_for(policy: SlaPolicy | None, priority: int) -> SlaTarget | None:
 
 def running_clocks_prefetch(prefix: str = "") -> Prefetch:
     """Put each ticket's running clocks on `ticket.running_sla_clocks`, in one query for a whole page."""
-    return Prefetch(f"{prefix}sla_clocks", queryset=SlaClock.objects.running(), to_attr="running_sla_clocks")
+    clocks = SlaClock.objects.running().select_related("calendar").order_by("started_at", "id")
+    return Prefetch(f"{prefix}sla_clocks", queryset=clocks, to_attr="running_sla_clocks")

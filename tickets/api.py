@@ -35,6 +35,7 @@ from helpdesk.openapi import (
     path_id,
 )
 from helpdesk.pagination import ById, NewestFirst, OldestFirst
+from sla.selectors import running_clocks_prefetch
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
@@ -145,7 +146,7 @@ class TicketViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.tickets_visible_to(self.request.user).prefetch_related("tags")
+        return selectors.tickets_visible_to(self.request.user).prefetch_related("tags", running_clocks_prefetch())
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -8,10 +8,11 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
-from tickets.models import Category, Priority, Status, Team, Ticket
+from sla.models import SlaClock
+from tickets.models import Category, Channel, Priority, Status, Team, Ticket
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -59,6 +60,10 @@ ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
 ASSIGNEE_PATTERN = rf"^({ASSIGNEE_ME}|{ASSIGNEE_NONE}|{ID_PATTERN})$"
 
+SLA_BREACHED = "breached"
+SLA_DUE_SOON = "due_soon"
+SLA_CHOICES = [(SLA_BREACHED, "Breached"), (SLA_DUE_SOON, "Due soon")]
+
 
 class TicketFilter(django_filters.FilterSet):
     status = ChoiceInFilter(choices=Status.choices, help_text="Comma-separated statuses.")
@@ -74,6 +79,15 @@ class TicketFilter(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label="Any category")
     requester = IdFilter(field_name="requester_id")
     tag = django_filters.CharFilter(field_name="tags__name")
+    form = IdFilter(field_name="submission__version__form_id", help_text="The intake form the ticket came through.")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text="The door the ticket came in through.")
+    sla = django_filters.ChoiceFilter(
+        choices=SLA_CHOICES,
+        method="filter_sla",
+        label="SLA",
+        empty_label="Any",
+        help_text="`breached`: a target missed and not yet met; `due_soon`: past its warning share, not yet due.",
+    )
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = django_filters.CharFilter(method="filter_text", label="Search")
@@ -91,6 +105,10 @@ class TicketFilter(django_filters.FilterSet):
         if value == ASSIGNEE_NONE:
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
+
+    def filter_sla(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        clocks = SlaClock.objects.breached() if value == SLA_BREACHED else SlaClock.objects.due_soon()
+        return queryset.filter(Exists(clocks.filter(ticket=OuterRef("pk"))))
 
     def filter_text(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         value = value.strip()

@@ -7,7 +7,11 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from drf_spectacular.utils import extend_schema_field
+
 from accounts.models import STAFF_ROLES, User
+from accounts.permissions import is_staff_member
+from sla.serializers import SlaClockSerializer
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent
 
 
@@ -27,6 +31,10 @@ class PriorityField(serializers.ChoiceField):
 class TicketSerializer(serializers.ModelSerializer):
     priority = PriorityField(read_only=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    sla = serializers.SerializerMethodField(
+        help_text="Agents and admins: the ticket's running SLA clocks (first response, next response, resolution) "
+        "with their targets and due times; null for requesters."
+    )
 
     class Meta:
         model = Ticket
@@ -46,8 +54,19 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_at",
             "resolved_at",
             "closed_at",
+            "sla",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SlaClockSerializer(many=True, allow_null=True))
+    def get_sla(self, ticket: Ticket) -> list[dict[str, Any]] | None:
+        request = self.context.get("request")
+        if request is None or not is_staff_member(request.user):
+            return None
+        clocks = getattr(ticket, "running_sla_clocks", None)
+        if clocks is None:
+            clocks = ticket.sla_clocks.running()
+        return SlaClockSerializer(clocks, many=True).data
 
 
 def _staff_users() -> Any:

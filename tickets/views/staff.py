@@ -20,8 +20,8 @@ from tickets.selectors import (
     comments_visible_to,
     events_visible_to,
     opening_attachments,
-    ticket_list_for,
     ticket_page_for,
+    ticket_queue_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_update
 
@@ -32,7 +32,7 @@ STAFF_QUEUE_PAGE_SIZE = 25
 @login_required
 @staff_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
-    filterset = StaffQueueFilter(request.GET, queryset=ticket_list_for(request.user), request=request)
+    filterset = StaffQueueFilter(request.GET, queryset=ticket_queue_for(request.user), request=request)
     page = Paginator(filterset.qs, STAFF_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "staff/queue.html", {"filter": filterset, "page": page})
 

@@ -1,0 +1,51 @@
+"""How a ticket's promises read on a page: the one to watch, in words ("first response due in 1h 20m")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from sla.models import SlaClock
+
+
+def short_duration(amount: timedelta) -> str:
+    """`2d 3h`, `1h 20m`, `5m`: two units at most, rounded down; under a minute is `<1m`."""
+    minutes = int(amount.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d"] if days else []
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes and not days:
+        parts.append(f"{minutes}m")
+    return " ".join(parts[:2]) or "<1m"
+
+
+@dataclass(frozen=True)
+class Due:
+    clock: SlaClock
+    text: str
+    state: str  # "breached", "due-soon", "on-track" or "paused": a CSS class suffix
+    due_local: datetime | None  # the due time in the calendar's own time zone
+
+
+def next_due(clocks: list[SlaClock], now: datetime | None = None) -> Due | None:
+    """The promise to watch: a missed one first, then the soonest due, then a paused one."""
+    now = now or timezone.now()
+    with_target = [clock for clock in clocks if clock.target_minutes is not None]
+    if not with_target:
+        return None
+    clock = min(with_target, key=lambda c: (not c.is_breached, c.due_at is None, c.due_at or now, c.pk or 0))
+    name = clock.get_metric_display()
+    zone = ZoneInfo(clock.calendar.time_zone) if clock.calendar else timezone.get_current_timezone()
+    due_local = timezone.localtime(clock.due_at, zone) if clock.due_at else None
+    if clock.due_at is None:
+        left = max(clock.target - clock.elapsed, timedelta(0))
+        return Due(clock, f"{name} paused, {short_duration(left)} left", "paused", None)
+    if clock.is_breached:
+        return Due(clock, f"{name} overdue by {short_duration(now - clock.due_at)}", "breached", due_local)
+    soon = clock.warn_at is not None and clock.warn_at <= now
+    return Due(clock, f"{name} due in {short_duration(clock.due_at - now)}", "due-soon" if soon else "on-track", due_local)

@@ -1,0 +1,106 @@
+"""Escalation mail waits for the calendar to open: no mail at 3 a.m. on a Sunday unless it is 24x7."""
+
+from __future__ import annotations
+
+from django.core import mail
+
+from events.models import Event, EventKind
+from sla.models import EscalationNotice, OpeningHours
+from sla.services import sla_sweep
+from tests.sla.conftest import berlin
+from tickets.models import Priority
+from tickets.services import TicketChanges, comment_create, ticket_create, ticket_update
+
+
+def _late_urgent_ticket(alice, bob, clock, django_capture_on_commit_callbacks):
+    clock.to(berlin(2026, 3, 6, 15, 0))  # Friday: due 10:00 on Monday
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob))
+    mail.outbox.clear()
+    return ticket
+
+
+def test_no_escalation_mail_outside_business_hours_zammad_4432(
+    alice, bob, policy, clock, django_capture_on_commit_callbacks
+):
+    ticket = _late_urgent_ticket(alice, bob, clock, django_capture_on_commit_callbacks)
+    clock.to(berlin(2026, 3, 6, 17, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()  # 2 of 4 hours used: no warning yet
+    clock.to(berlin(2026, 3, 8, 3, 0))  # the worker was down; it sweeps at 3 a.m. on Sunday
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    assert not mail.outbox
+    assert not Event.objects.filter(ticket=ticket, kind=EventKind.SLA_WARNING).exists()
+
+    clock.to(berlin(2026, 3, 9, 9, 5))  # Monday, open, but only 2 h 5 of 4 h used: no warning yet
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    assert not mail.outbox
+    clock.to(berlin(2026, 3, 9, 10, 0))  # 3 h used: the warning comes, and is mailed at once
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    assert "due soon" in mail.outbox[0].subject
+
+
+def test_a_warning_found_after_closing_time_is_mailed_when_the_office_opens(
+    alice, bob, policy, clock, django_capture_on_commit_callbacks
+):
+    clock.to(berlin(2026, 3, 6, 13, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob))
+    clock.to(berlin(2026, 3, 6, 22, 0))  # warning due 16:00, breach 17:00: found late on Friday night
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    assert not mail.outbox
+    assert set(EscalationNotice.objects.values_list("send_after", flat=True)) == {berlin(2026, 3, 9, 9, 0)}
+
+    clock.to(berlin(2026, 3, 9, 9, 0, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    assert sorted(m.subject.split(":")[0] for m in mail.outbox) == [
+        f"[#{ticket.pk}] First response due soon",
+        f"[#{ticket.pk}] First response target missed",
+    ]
+
+
+def test_a_notice_is_dropped_when_the_ticket_is_answered_before_the_office_opens(
+    alice, bob, policy, clock, django_capture_on_commit_callbacks
+):
+    clock.to(berlin(2026, 3, 6, 13, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 6, 22, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    clock.to(berlin(2026, 3, 7, 10, 0))
+    comment_create(ticket=ticket, author=bob, body="Answering from home on Saturday.")
+    clock.to(berlin(2026, 3, 9, 9, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    assert not mail.outbox
+
+
+def test_a_24x7_calendar_escalates_at_any_hour(alice, bob, policy, office, clock, django_capture_on_commit_callbacks):
+    office.opening_hours.all().delete()
+    office.holiday_country = ""
+    office.save()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(calendar=office, weekday=day, opens="00:00", closes="00:00") for day in range(7)
+    )
+    clock.to(berlin(2026, 3, 7, 23, 0))  # Saturday night
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT, assignee=bob)
+    mail.outbox.clear()
+    clock.to(berlin(2026, 3, 8, 3, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    # Warning (2 a.m.) and breach (3 a.m.) are both sent at once, on a Sunday night, to the assignee.
+    notices = EscalationNotice.objects.filter(clock__ticket=ticket)
+    assert {(n.kind, n.sent_at) for n in notices} == {
+        ("warning", berlin(2026, 3, 8, 3, 0)),
+        ("breached", berlin(2026, 3, 8, 3, 0)),
+    }
+    assert len(mail.outbox) == 2
