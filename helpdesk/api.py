@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
 from forms_builder import api as forms_api
+from sla import api as sla_api
 from tickets import api as tickets_api
 
 
@@ -27,6 +28,8 @@ router.register("teams", tickets_api.TeamViewSet, basename="api-team")
 router.register("users", accounts_api.UserViewSet, basename="api-user")
 router.register("auth/tokens", accounts_api.ApiTokenViewSet, basename="api-auth-token-item")
 router.register("forms", forms_api.FormViewSet, basename="api-form")
+router.register("sla/policies", sla_api.SlaPolicyViewSet, basename="api-sla-policy")
+router.register(r"tickets/(?P<ticket_pk>\d+)/sla", sla_api.TicketSlaClockViewSet, basename="api-ticket-sla")
 
 urlpatterns = [
     re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),

@@ -48,4 +48,6 @@ def next_due(clocks: list[SlaClock], now: datetime | None = None) -> Due | None:
     if clock.is_breached:
         return Due(clock, f"{name} overdue by {short_duration(now - clock.due_at)}", "breached", due_local)
     soon = clock.warn_at is not None and clock.warn_at <= now
-    return Due(clock, f"{name} due in {short_duration(clock.due_at - now)}", "due-soon" if soon else "on-track", due_local)
+    return Due(
+        clock, f"{name} due in {short_duration(clock.due_at - now)}", "due-soon" if soon else "on-track", due_local
+    )

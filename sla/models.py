@@ -161,6 +161,15 @@ class SlaPolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The condition language is the ticket filters, one of which (`sla`) reads this app's clocks.
+        from tickets.conditions import validate_conditions
+
+        try:
+            validate_conditions(self.conditions, refused=["sla", "q"])
+        except ValidationError as error:
+            raise ValidationError({"conditions": error.messages}) from error
+
 
 class SlaTarget(models.Model):
     """A policy's promises for one priority, in minutes; empty means no promise of that kind."""

@@ -9,9 +9,10 @@ ticket (which SLA policy applies, whether a trigger fires). Add a new condition 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import SimpleNamespace
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 
@@ -63,3 +64,17 @@ def ticket_matches(conditions: Conditions, ticket: Ticket, *, user: User | None 
     if not conditions:
         return True
     return tickets_matching(conditions, Ticket.objects.filter(pk=ticket.pk), user=user).exists()
+
+
+def validate_conditions(value: object, *, refused: Collection[str] = ()) -> None:
+    """Model validation of stored conditions: a mapping of known ticket filters with valid values.
+
+    `refused` names filters that make no sense where they are stored (an SLA policy on `sla`)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError('Give the conditions as an object, for example {"priority": "urgent"}.')
+    problems = conditions_problems(value)
+    for name in refused:
+        if name in value:
+            problems[name] = ["This condition cannot be used here."]
+    if problems:
+        raise ValidationError([f"{name}: {' '.join(messages)}" for name, messages in problems.items()])

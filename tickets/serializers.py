@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from rest_framework import serializers
-
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from accounts.models import STAFF_ROLES, User
 from accounts.permissions import is_staff_member

@@ -1,0 +1,70 @@
+"""Calendars and policies are configuration, edited here; clocks and notices are records, shown read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from helpdesk.admin_support import ReadOnlyAdminMixin
+from sla.models import (
+    BusinessCalendar,
+    EscalationNotice,
+    OpeningHours,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+    SpecialDay,
+    TeamCalendar,
+)
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class SpecialDayInline(admin.TabularInline):
+    model = SpecialDay
+    extra = 0
+    verbose_name = "custom holiday or half day"
+    verbose_name_plural = "custom holidays and half days"
+
+
+class TeamCalendarInline(admin.TabularInline):
+    model = TeamCalendar
+    extra = 0
+    verbose_name = "team working these hours"
+    verbose_name_plural = "teams working these hours"
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "holiday_country", "holiday_region", "is_default")
+    inlines = [OpeningHoursInline, SpecialDayInline, TeamCalendarInline]
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 0
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "position", "is_active", "conditions")
+    list_editable = ("position", "is_active")
+    inlines = [SlaTargetInline]
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("ticket", "metric", "policy", "started_at", "due_at", "breached_at", "met_at", "stopped_at")
+    list_select_related = ("ticket", "policy")
+    list_filter = ("metric", "policy", ("breached_at", admin.EmptyFieldListFilter))
+    search_fields = ("=ticket__id",)
+    show_full_result_count = False
+
+
+@admin.register(EscalationNotice)
+class EscalationNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("clock", "kind", "send_after", "sent_at")
+    list_select_related = ("clock__ticket",)
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
