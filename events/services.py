@@ -8,6 +8,9 @@ from __future__ import annotations
 import logging
 import secrets
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -28,6 +31,25 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 ERROR_MAX_CHARS = 4000
 
+# What set off the changes being made now, when it is not a person: an automation rule (automations.services).
+_cause: ContextVar[dict[str, Any] | None] = ContextVar("event_cause", default=None)
+
+
+@contextmanager
+def events_caused_by(cause: dict[str, Any]) -> Iterator[None]:
+    """Every event recorded inside carries `cause` in its payload, so its handlers know what set it off.
+
+    `cause["label"]` names it in words for the audit trail ("automation rule “Escalate”")."""
+    token = _cause.set(cause)
+    try:
+        yield
+    finally:
+        _cause.reset(token)
+
+
+def current_cause() -> dict[str, Any] | None:
+    return _cause.get()
+
 
 def event_record(
     *,
@@ -43,7 +65,7 @@ def event_record(
         ticket=ticket,
         actor=actor if actor is not None and actor.pk else None,
         internal=internal,
-        payload=payload or {},
+        payload={**(payload or {}), **({"cause": cause} if (cause := current_cause()) else {})},
     )
     transaction.on_commit(partial(_hand_over, event.pk))
     return event

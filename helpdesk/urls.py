@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("forms_builder.urls")),
     path("staff/people/", people.people, name="people"),
     path("staff/people/<int:pk>/role/", people.people_role_change, name="people_role_change"),
+    path("", include("automations.urls")),
+    path("", include("csat.urls")),
     path("", include("tickets.urls")),
     path("", include("inbound.urls")),
 ]

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from csat.selectors import surveys_prefetch
 from helpdesk.conditional import if_match_etags, none_match
 from helpdesk.errors import NotPermitted
 from helpdesk.idempotency import idempotent
@@ -146,7 +147,9 @@ class TicketViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.tickets_visible_to(self.request.user).prefetch_related("tags", running_clocks_prefetch())
+        return selectors.tickets_visible_to(self.request.user).prefetch_related(
+            "tags", running_clocks_prefetch(), surveys_prefetch()
+        )
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

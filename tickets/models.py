@@ -213,6 +213,9 @@ class TicketEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=TicketEventKind.choices)
+    via = models.CharField(
+        max_length=200, blank=True, help_text="What made the change when no person did: an automation rule, named."
+    )
     field = models.CharField(max_length=32, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from csat.selectors import surveys_prefetch
 from sla.selectors import running_clocks_prefetch
 from tickets.models import Attachment, Category, Comment, Ticket, TicketEvent
 from tickets.permissions import AnyUser, can_see_internal, is_staff_member
@@ -24,8 +25,8 @@ def ticket_list_for(user: AnyUser) -> QuerySet[Ticket]:
 
 
 def ticket_queue_for(user: AnyUser) -> QuerySet[Ticket]:
-    """The staff queue's tickets: the list query, plus what staff see on each row (its next SLA due time)."""
-    return ticket_list_for(user).prefetch_related(running_clocks_prefetch())
+    """The staff queue's tickets: the list query, plus what staff see on each row (next SLA due time, rating)."""
+    return ticket_list_for(user).prefetch_related(running_clocks_prefetch(), surveys_prefetch())
 
 
 def ticket_page_for(user: AnyUser) -> QuerySet[Ticket]:

@@ -10,6 +10,8 @@ from rest_framework import serializers
 
 from accounts.models import STAFF_ROLES, User
 from accounts.permissions import is_staff_member
+from csat.selectors import latest_survey
+from csat.serializers import SatisfactionSerializer
 from sla.serializers import SlaClockSerializer
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent
 
@@ -34,6 +36,9 @@ class TicketSerializer(serializers.ModelSerializer):
         help_text="Agents and admins: the ticket's running SLA clocks (first response, next response, resolution) "
         "with their targets and due times; null for requesters."
     )
+    satisfaction = serializers.SerializerMethodField(
+        help_text="The requester's rating of the latest resolution; null before the first resolution."
+    )
 
     class Meta:
         model = Ticket
@@ -54,6 +59,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "sla",
+            "satisfaction",
         ]
         read_only_fields = fields
 
@@ -66,6 +72,11 @@ class TicketSerializer(serializers.ModelSerializer):
         if clocks is None:
             clocks = ticket.sla_clocks.running()
         return SlaClockSerializer(clocks, many=True).data
+
+    @extend_schema_field(SatisfactionSerializer(allow_null=True))
+    def get_satisfaction(self, ticket: Ticket) -> dict[str, Any] | None:
+        survey = latest_survey(ticket)
+        return SatisfactionSerializer(survey).data if survey is not None else None
 
 
 def _staff_users() -> Any:

@@ -218,6 +218,6 @@ def test_ticket_page_queries_do_not_grow_with_the_conversation(
         comment_create(ticket=ticket, author=bob, body=f"Reply {number}")
     client = client_for(alice)
 
-    # session, user, ticket, tags, comments, attachments, events
-    with django_assert_max_num_queries(8):
+    # session, user, ticket, tags, comments, attachments, events, satisfaction survey
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("ticket_detail", args=[ticket.pk])).status_code == 200

@@ -6,7 +6,7 @@ from django.db.models import Model
 
 from accounts.models import User
 from events.models import EventKind
-from events.services import event_record
+from events.services import current_cause, event_record
 from tickets.models import Ticket, TicketEvent, TicketEventKind
 
 # Changes to these fields are staff-only events: requesters see status changes and the public conversation.
@@ -65,10 +65,12 @@ def record_event(
         internal=internal,
         payload=payload if payload is not None else {"old": _raw(old), "new": _raw(new)},
     )
+    cause = current_cause()
     return TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
         kind=kind,
+        via=cause.get("label", "") if cause else "",
         field=field,
         old_value=_describe(old),
         new_value=_describe(new),

@@ -1,0 +1,254 @@
+"""Every write of the automations app. Where does a rule run? `rules_run_for_event` (triggers, called by the
+worker for each event) and `time_rules_run` (time-based rules, called by the worker every few minutes); both
+end in `_rule_apply`, which changes the ticket only through the ticket services, as the automation actor.
+
+Loops cannot form: the events a rule's actions cause carry the chain of rules that led to them, and a rule in
+that chain does not run again; a chain stops after AUTOMATION_MAX_DEPTH links. A rule whose actions would change
+nothing does not run. Every decision, fired or not and why, is written to the run log (`RuleRun`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Role, User
+from automations import notifications
+from automations.assignment import assignee_pick
+from automations.models import (
+    AssignMode,
+    Availability,
+    Outcome,
+    Rule,
+    RuleRun,
+    TimeBase,
+    TimeRuleFiring,
+    Trigger,
+)
+from events.models import Event, EventKind
+from events.services import events_caused_by
+from helpdesk.errors import DomainError
+from sla.business_time import business_time_between
+from sla.selectors import calendar_for, schedule_of
+from tickets.conditions import ticket_matches, tickets_matching
+from tickets.models import Priority, Ticket, TicketEvent, TicketEventKind
+from tickets.services import TicketChanges, comment_create, normalize_tag_names, ticket_update
+
+logger = logging.getLogger(__name__)
+
+AUTOMATION_ACTOR_EMAIL = "automation@helpdesk.invalid"
+TIME_RULE_BATCH = 500
+
+TRIGGER_OF_EVENT = {
+    EventKind.TICKET_CREATED: Trigger.TICKET_CREATED,
+    EventKind.TICKET_EDITED: Trigger.TICKET_UPDATED,
+    EventKind.STATUS_CHANGED: Trigger.TICKET_UPDATED,
+    EventKind.PRIORITY_CHANGED: Trigger.TICKET_UPDATED,
+    EventKind.ASSIGNEE_CHANGED: Trigger.TICKET_UPDATED,
+    EventKind.TEAM_CHANGED: Trigger.TICKET_UPDATED,
+    EventKind.CATEGORY_CHANGED: Trigger.TICKET_UPDATED,
+    EventKind.TAGS_CHANGED: Trigger.TICKET_UPDATED,
+    EventKind.REQUESTER_REPLIED: Trigger.REQUESTER_REPLIED,
+    EventKind.COMMENT_ADDED: Trigger.AGENT_REPLIED,
+    EventKind.SLA_WARNING: Trigger.SLA_WARNING,
+    EventKind.SLA_BREACHED: Trigger.SLA_BREACHED,
+}
+
+
+def automation_actor() -> User:
+    """The user automations act as: an agent no one can sign in as (no password, an address that takes no mail)."""
+    actor = User.objects.filter(email=AUTOMATION_ACTOR_EMAIL).first()
+    if actor is None:
+        actor = User.objects.create_user(AUTOMATION_ACTOR_EMAIL, password=None, name="Automation", role=Role.AGENT)
+    return actor
+
+
+def trigger_of(event: Event) -> str | None:
+    if event.kind == EventKind.COMMENT_ADDED and not event.payload.get("answers_requester"):
+        return None  # only staff's public replies to the requester are "agent replied"
+    return TRIGGER_OF_EVENT.get(event.kind)
+
+
+@dataclass
+class Plan:
+    """What a rule would do to a ticket now."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    assign_mode: str = ""
+    described: list[str] = field(default_factory=list)
+
+
+def _plan(rule: Rule, ticket: Ticket) -> Plan:
+    plan = Plan()
+    if rule.set_status and rule.set_status != ticket.status:
+        plan.changes["status"] = rule.set_status
+    if rule.set_priority is not None and rule.set_priority != ticket.priority:
+        plan.changes["priority"] = rule.set_priority
+    if rule.set_team_id and rule.set_team_id != ticket.team_id:
+        plan.changes["team"] = rule.set_team
+    if rule.set_category_id and rule.set_category_id != ticket.category_id:
+        plan.changes["category"] = rule.set_category
+    current_tags = set(ticket.tags.values_list("name", flat=True))
+    added = set(normalize_tag_names(rule.add_tags.split(","))) - current_tags
+    if added:
+        plan.changes["tags"] = sorted(current_tags | added)
+    if rule.assign == AssignMode.AGENT and rule.assign_to_id != ticket.assignee_id:
+        plan.changes["assignee"] = rule.assign_to
+    elif rule.assign in (AssignMode.ROUND_ROBIN, AssignMode.LEAST_OPEN) and ticket.assignee_id is None:
+        plan.assign_mode = rule.assign
+    for name, value in plan.changes.items():
+        shown = Priority(value).label if name == "priority" else ", ".join(value) if name == "tags" else value
+        plan.described.append(f"{name} → {shown}")
+    return plan
+
+
+def _first_unmet_condition(conditions: dict[str, str], ticket: Ticket) -> str | None:
+    for name, value in conditions.items():
+        if not ticket_matches({name: value}, ticket):
+            return f"{name}={value}"
+    return None if ticket_matches(conditions, ticket) else "the conditions taken together"
+
+
+def _log(rule: Rule, ticket: Ticket, outcome: str, reason: str, event: Event | None = None) -> None:
+    RuleRun.objects.create(rule=rule, ticket=ticket, event=event, outcome=outcome, reason=reason)
+
+
+def rules_run_for_event(*, event: Event) -> None:
+    """Run the trigger rules for one event, each in its own transaction. Safe to repeat for the same event."""
+    trigger = trigger_of(event)
+    if trigger is None or event.ticket_id is None:
+        return
+    cause = event.payload.get("cause") or {}
+    for rule in Rule.objects.filter(is_active=True, trigger=trigger).order_by("position", "id"):
+        _rule_run(rule=rule, ticket_id=event.ticket_id, cause=cause, event=event)
+
+
+@transaction.atomic
+def _rule_run(*, rule: Rule, ticket_id: int, cause: dict[str, Any], event: Event) -> None:
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    if ticket is None or RuleRun.objects.filter(rule=rule, event=event, outcome=Outcome.FIRED).exists():
+        return  # gone, or this event was delivered twice and the rule already fired for it
+    if rule.pk in cause.get("rules", ()):
+        _log(rule, ticket, Outcome.LOOP, "This event came from the rule's own actions.", event)
+        return
+    depth = cause.get("depth", 0)
+    if depth >= settings.AUTOMATION_MAX_DEPTH:
+        _log(rule, ticket, Outcome.DEPTH, f"Set off by a chain of {depth} rules (the limit).", event)
+        return
+    unmet = _first_unmet_condition(rule.conditions, ticket)
+    if unmet is not None:
+        _log(rule, ticket, Outcome.NOT_MATCHED, f"Condition not met: {unmet}.", event)
+        return
+    _rule_apply(rule=rule, ticket=ticket, chain=[*cause.get("rules", ()), rule.pk], event=event)
+
+
+def _rule_apply(*, rule: Rule, ticket: Ticket, chain: list[int], event: Event | None = None) -> bool:
+    """Apply the rule's actions through the ticket services, or log why nothing was done. Returns whether it ran."""
+    plan = _plan(rule, ticket)
+    changes = dict(plan.changes)
+    if plan.assign_mode:
+        chosen = assignee_pick(team=changes.get("team") or ticket.team, mode=plan.assign_mode)
+        if chosen is not None:
+            changes["assignee"] = chosen
+            plan.described.append(f"assignee → {chosen.display_name} ({AssignMode(plan.assign_mode).label.lower()})")
+    if rule.has_field_actions and not changes:
+        _log(rule, ticket, Outcome.NO_CHANGE, "Its actions would change nothing.", event)
+        return False
+    actor = automation_actor()
+    cause = {"rules": chain, "depth": len(chain), "label": f"automation rule “{rule.name}”"}
+    try:
+        with transaction.atomic(), events_caused_by(cause):
+            if changes:
+                ticket = ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(**changes))
+            if rule.internal_note.strip():
+                comment_create(ticket=ticket, author=actor, body=rule.internal_note, internal=True)
+                plan.described.append("internal note")
+            if rule.notify:
+                transaction.on_commit(
+                    partial(notifications.mail_rule_notification, rule_id=rule.pk, ticket_id=ticket.pk)
+                )
+                plan.described.append(f"notify {rule.get_notify_display().lower()}")
+    except DomainError as error:
+        _log(rule, ticket, Outcome.FAILED, error.message, event)
+        return False
+    _log(rule, ticket, Outcome.FIRED, "; ".join(plan.described), event)
+    return True
+
+
+def _with_episode_start(tickets: QuerySet[Ticket], base: str) -> QuerySet[Ticket]:
+    """Annotate when the current condition episode began: when the ticket was opened, or got its status."""
+    if base == TimeBase.CREATED:
+        return tickets.annotate(episode_start=F("created_at"))
+    last_status_change = (
+        TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEventKind.STATUS)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return tickets.annotate(
+        episode_start=Coalesce(Subquery(last_status_change), F("created_at"), output_field=DateTimeField())
+    )
+
+
+def time_rules_run(*, now: datetime | None = None) -> int:
+    """Fire each time rule for every ticket that has met its conditions long enough: once per condition episode
+    (a ticket pending twice is reminded twice), never twice for one, whatever restarts happen in between."""
+    now = now or timezone.now()
+    fired = 0
+    for rule in Rule.objects.filter(is_active=True, trigger=Trigger.TIME).order_by("position", "id"):
+        after = timedelta(minutes=rule.after_minutes or 0)
+        candidates = _with_episode_start(tickets_matching(rule.conditions, Ticket.objects.all()), rule.time_base)
+        already = TimeRuleFiring.objects.filter(
+            rule=rule, ticket=OuterRef("pk"), episode_start=OuterRef("episode_start")
+        )
+        due = (
+            candidates.filter(episode_start__lte=now - after)
+            .exclude(Exists(already))
+            .order_by("episode_start", "id")
+            .values_list("pk", "episode_start")[:TIME_RULE_BATCH]
+        )
+        for ticket_id, episode_start in list(due):
+            fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
+    return fired
+
+
+@transaction.atomic
+def _time_rule_fire(*, rule: Rule, ticket_id: int, episode_start: datetime, now: datetime) -> int:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    if rule.business_hours:
+        used = business_time_between(schedule_of(calendar_for(ticket)), episode_start, now)
+        if used < timedelta(minutes=rule.after_minutes or 0):
+            return 0  # long enough by the clock on the wall, not yet in opening hours
+    try:
+        with transaction.atomic():
+            TimeRuleFiring.objects.create(rule=rule, ticket=ticket, episode_start=episode_start, fired_at=now)
+    except IntegrityError:
+        return 0  # another worker fired it for this episode, before a restart or at the same time
+    return int(_rule_apply(rule=rule, ticket=ticket, chain=[rule.pk]))
+
+
+@transaction.atomic
+def agent_set_away(*, user: User, away: bool) -> Availability:
+    availability, _ = Availability.objects.select_for_update().get_or_create(user=user)
+    if availability.is_away != away:
+        availability.is_away = away
+        availability.changed_at = timezone.now()
+        availability.save(update_fields=["is_away", "changed_at"])
+    return availability
+
+
+@transaction.atomic
+def rule_save(*, rule: Rule) -> Rule:
+    """Validate and store a rule (the admin and the API both come here)."""
+    rule.full_clean()
+    rule.updated_at = timezone.now()
+    rule.save()
+    return rule

@@ -1,0 +1,75 @@
+"""Every write of the satisfaction surveys: asking on resolution, and recording a rating."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from csat import notifications
+from csat.models import Rating, SatisfactionSurvey
+from events.models import EventKind
+from events.services import event_record
+from helpdesk.errors import InvalidValue, NotPermitted
+from tickets.models import Status, Ticket
+
+LINK_SALT = "csat.survey"
+
+
+def survey_token(survey: SatisfactionSurvey) -> str:
+    """The survey's id, signed: the mail's links name their survey, and cannot be made up for another."""
+    return signing.dumps(survey.pk, salt=LINK_SALT)
+
+
+def survey_from_token(token: str) -> SatisfactionSurvey | None:
+    try:
+        survey_id = signing.loads(token, salt=LINK_SALT)
+    except signing.BadSignature:
+        return None
+    return SatisfactionSurvey.objects.select_related("ticket__requester").filter(pk=survey_id).first()
+
+
+@transaction.atomic
+def survey_request(*, ticket_id: int) -> SatisfactionSurvey | None:
+    """Ask the requester about this resolution: once per resolution, however often the event is delivered."""
+    ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+    if ticket is None or ticket.status != Status.RESOLVED or ticket.resolved_at is None:
+        return None  # reopened before the worker got here: nothing to ask about
+    survey, created = SatisfactionSurvey.objects.get_or_create(ticket=ticket, resolved_at=ticket.resolved_at)
+    if created:
+        transaction.on_commit(lambda: notifications.mail_survey(survey=survey, token=survey_token(survey)))
+    return survey
+
+
+@transaction.atomic
+def survey_rate(
+    *, survey: SatisfactionSurvey, rating: str, comment: str = "", actor: User | None, now: datetime | None = None
+) -> SatisfactionSurvey:
+    """Record or change the rating. `actor` None is the holder of the mailed link; a signed-in user must be the
+    ticket's requester."""
+    now = now or timezone.now()
+    survey = SatisfactionSurvey.objects.select_for_update().select_related("ticket").get(pk=survey.pk)
+    if actor is not None and actor.pk != survey.ticket.requester_id:
+        raise NotPermitted("Only the requester rates their ticket.")
+    if rating not in Rating.values:
+        raise InvalidValue("Choose good or bad.", details={"rating": ["Choose good or bad."]})
+    if not survey.is_open(now):
+        raise InvalidValue(
+            "This rating can no longer be changed.",
+            details={"rating": [f"Ratings can be given or changed for {survey.open_until:%d %b} at the latest."]},
+        )
+    survey.rating = rating
+    survey.comment = comment.strip()
+    survey.rated_at = now
+    survey.save(update_fields=["rating", "comment", "rated_at"])
+    event_record(
+        kind=EventKind.CSAT_RATED,
+        ticket=survey.ticket,
+        actor=actor or survey.ticket.requester,
+        internal=True,
+        payload={"survey_id": survey.pk, "rating": rating},
+    )
+    return survey
