@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from automations import api as automations_api
 from forms_builder import api as forms_api
 from sla import api as sla_api
 from tickets import api as tickets_api
@@ -28,6 +29,10 @@ router.register("teams", tickets_api.TeamViewSet, basename="api-team")
 router.register("users", accounts_api.UserViewSet, basename="api-user")
 router.register("auth/tokens", accounts_api.ApiTokenViewSet, basename="api-auth-token-item")
 router.register("forms", forms_api.FormViewSet, basename="api-form")
+router.register("automation/rules", automations_api.RuleViewSet, basename="api-automation-rule")
+router.register(
+    r"automation/rules/(?P<rule_pk>\d+)/runs", automations_api.RuleRunViewSet, basename="api-automation-rule-run"
+)
 router.register("sla/policies", sla_api.SlaPolicyViewSet, basename="api-sla-policy")
 router.register(r"tickets/(?P<ticket_pk>\d+)/sla", sla_api.TicketSlaClockViewSet, basename="api-ticket-sla")
 

@@ -1,0 +1,42 @@
+"""Automation rules in the API: admins create and change them, with the same validation as the admin."""
+
+from __future__ import annotations
+
+from automations.models import Outcome, Rule
+from tests.support.api import assert_error_body
+from tickets.services import ticket_create
+
+RULES = "/api/v1/automation/rules/"
+
+
+def test_an_admin_creates_changes_and_reads_the_run_log_of_a_rule(
+    api_client_for, carol, alice, category, django_capture_on_commit_callbacks
+):
+    client = api_client_for(carol)
+    response = client.post(
+        RULES,
+        {"name": "Tag billing", "trigger": "ticket_created", "conditions": {"priority": "normal"}, "add_tags": "x"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    rule_id = response.json()["id"]
+    changed = client.patch(f"{RULES}{rule_id}/", {"set_priority": "high"}, format="json")
+    assert changed.status_code == 200 and changed.json()["set_priority"] == "high"
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_create(requester=alice, subject="Invoice", category=category)
+    runs = client.get(f"{RULES}{rule_id}/runs/").json()["results"]
+    assert [run["outcome"] for run in runs] == [Outcome.FIRED]
+
+
+def test_invalid_conditions_or_an_incomplete_time_rule_are_refused_with_details(api_client_for, carol):
+    client = api_client_for(carol)
+    response = client.post(RULES, {"name": "x", "trigger": "time", "conditions": {"colour": "red"}}, format="json")
+    body = assert_error_body(response, 400, "invalid")
+    assert set(body["details"]) == {"conditions", "after_minutes"}
+    assert not Rule.objects.exists()
+
+
+def test_agents_and_requesters_cannot_manage_rules(api_client_for, bob, mallory):
+    for user in (bob, mallory):
+        assert api_client_for(user).get(RULES).status_code == 403
+        assert api_client_for(user).post(RULES, {"name": "x"}, format="json").status_code == 403

@@ -1,0 +1,52 @@
+"""Round-robin and least-open assignment among the team's agents who are not away."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from automations.models import AssignMode, Availability, Trigger
+from tickets.services import ticket_create
+
+
+def _open_tickets(alice, category, count, capture):
+    tickets = []
+    for number in range(count):
+        with capture(execute=True):
+            tickets.append(ticket_create(requester=alice, subject=f"Question {number}", category=category))
+    return [ticket.__class__.objects.get(pk=ticket.pk).assignee for ticket in tickets]
+
+
+def test_round_robin_takes_turns_and_skips_agents_who_are_away(
+    alice, bob, dave, erin, support, category, make_rule, client_for, django_capture_on_commit_callbacks
+):
+    make_rule(trigger=Trigger.TICKET_CREATED, assign=AssignMode.ROUND_ROBIN)
+    assert _open_tickets(alice, category, 4, django_capture_on_commit_callbacks) == [bob, dave, erin, bob]
+
+    assert client_for(dave).post(reverse("agent_away"), {"away": "yes"}).status_code == 302
+    assert Availability.objects.get(user=dave).is_away
+    assert _open_tickets(alice, category, 3, django_capture_on_commit_callbacks) == [erin, bob, erin]
+
+
+def test_least_open_gives_the_ticket_to_whoever_has_fewest(
+    alice, bob, dave, erin, support, category, make_rule, django_capture_on_commit_callbacks
+):
+    for _ in range(2):
+        ticket_create(requester=alice, actor=bob, subject="Bob's", category=category, assignee=bob)
+    ticket_create(requester=alice, actor=bob, subject="Erin's", category=category, assignee=erin)
+    make_rule(trigger=Trigger.TICKET_CREATED, assign=AssignMode.LEAST_OPEN)
+    assert _open_tickets(alice, category, 3, django_capture_on_commit_callbacks) == [dave, dave, erin]
+
+
+def test_nobody_available_leaves_the_ticket_unassigned_and_says_so(
+    alice, bob, support, dave, erin, category, make_rule, django_capture_on_commit_callbacks
+):
+    for agent in (bob, dave, erin):
+        Availability.objects.create(user=agent, is_away=True)
+    rule = make_rule(trigger=Trigger.TICKET_CREATED, assign=AssignMode.ROUND_ROBIN)
+    assert _open_tickets(alice, category, 1, django_capture_on_commit_callbacks) == [None]
+    assert rule.runs.get().reason == "Its actions would change nothing."
+
+
+def test_the_away_page_is_for_staff_only(mallory, client_for):
+    assert client_for(mallory).post(reverse("agent_away"), {"away": "yes"}).status_code in (403, 404)
+    assert not Availability.objects.exists()

@@ -1,0 +1,104 @@
+"""Trigger rules: conditions in the ticket-filter language, actions through the services, logged either way."""
+
+from __future__ import annotations
+
+from django.core import mail
+
+from automations.models import Outcome, RuleRun, Trigger
+from tickets.models import Priority, TicketEvent
+from tickets.services import TicketChanges, comment_create, ticket_create, ticket_update
+
+
+def test_a_matching_ticket_gets_the_rules_actions_with_the_rule_named_in_the_audit_trail(
+    alice, bob, support, category, make_rule, django_capture_on_commit_callbacks
+):
+    rule = make_rule(
+        name="Urgent billing",
+        trigger=Trigger.TICKET_CREATED,
+        conditions={"category": str(category.pk)},
+        set_priority=Priority.HIGH,
+        add_tags="billing, vip",
+        internal_note="Billing ticket: check the invoice first.",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.HIGH
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["billing", "vip"]
+    assert ticket.comments.get().internal
+    entry = TicketEvent.objects.get(ticket=ticket, kind="priority")
+    assert entry.actor.display_name == "Automation" and entry.via == "automation rule “Urgent billing”"
+    assert RuleRun.objects.get(rule=rule).outcome == Outcome.FIRED
+
+
+def test_the_run_log_names_the_condition_that_failed(alice, category, make_rule, django_capture_on_commit_callbacks):
+    rule = make_rule(trigger=Trigger.TICKET_CREATED, conditions={"priority": "urgent"}, set_priority=Priority.LOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_create(requester=alice, subject="Invoice", category=category)
+    run = RuleRun.objects.get(rule=rule)
+    assert run.outcome == Outcome.NOT_MATCHED and run.reason == "Condition not met: priority=urgent."
+
+
+def test_a_rule_whose_actions_change_nothing_does_not_run(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    rule = make_rule(
+        trigger=Trigger.REQUESTER_REPLIED, set_priority=Priority.NORMAL, internal_note="Should not be written."
+    )
+    ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=alice, body="More details.")
+    assert RuleRun.objects.get(rule=rule).outcome == Outcome.NO_CHANGE
+    assert not ticket.comments.filter(internal=True).exists()
+
+
+def test_a_rule_never_retriggers_itself(alice, bob, category, make_rule, django_capture_on_commit_callbacks):
+    rule = make_rule(name="Tag", trigger=Trigger.TICKET_UPDATED, add_tags="touched", internal_note="Touched.")
+    ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH))
+    outcomes = list(RuleRun.objects.filter(rule=rule).order_by("id").values_list("outcome", flat=True))
+    assert outcomes == [Outcome.FIRED, Outcome.LOOP]  # its own tag change came back to it, and was left alone
+    assert ticket.comments.count() == 1
+
+
+def test_a_chain_of_rules_stops_at_the_depth_limit(
+    alice, category, make_rule, settings, django_capture_on_commit_callbacks
+):
+    settings.AUTOMATION_MAX_DEPTH = 1
+    first = make_rule(name="Raise", trigger=Trigger.TICKET_CREATED, set_priority=Priority.HIGH)
+    second = make_rule(name="Tag high", trigger=Trigger.TICKET_UPDATED, add_tags="high")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    assert RuleRun.objects.get(rule=first).outcome == Outcome.FIRED
+    run = RuleRun.objects.get(rule=second)
+    assert run.outcome == Outcome.DEPTH and run.reason == "Set off by a chain of 1 rules (the limit)."
+    assert not ticket.tags.exists()
+
+
+def test_two_rules_undoing_each_other_come_to_rest(alice, bob, category, make_rule, django_capture_on_commit_callbacks):
+    make_rule(name="Up", trigger=Trigger.TICKET_UPDATED, conditions={"priority": "low"}, set_priority=Priority.HIGH)
+    make_rule(name="Down", trigger=Trigger.TICKET_UPDATED, conditions={"priority": "high"}, set_priority=Priority.LOW)
+    ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.LOW))
+    fired = RuleRun.objects.filter(outcome=Outcome.FIRED).count()
+    stopped = RuleRun.objects.filter(outcome__in=[Outcome.LOOP, Outcome.DEPTH]).count()
+    assert stopped > 0 and fired <= 2 * 3  # each rule at most once per link of the chain
+
+
+def test_a_notification_rule_mails_from_its_template(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    make_rule(
+        trigger=Trigger.AGENT_REPLIED,
+        notify="requester",
+        notification_subject="We answered",
+        notification_body="Hello {{ ticket.requester.display_name }}, ticket {{ ticket.pk }} has an answer.",
+    )
+    ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=bob, body="Done.")
+    mine = [m for m in mail.outbox if m.subject == "We answered"]
+    assert len(mine) == 1 and mine[0].to == [alice.email]
+    assert f"Hello Alice Requester, ticket {ticket.pk} has an answer." in mine[0].body
