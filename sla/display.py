@@ -31,6 +31,12 @@ class Due:
     state: str  # "breached", "due-soon", "on-track" or "paused": a CSS class suffix
     due_local: datetime | None  # the due time in the calendar's own time zone
 
+    @property
+    def due_local_text(self) -> str:
+        """ "Mon 30 Mar, 12:30 CEST": in the calendar's zone (a template's date filter would show UTC)."""
+        moment = self.due_local
+        return f"{moment:%a} {moment.day} {moment:%b, %H:%M %Z}" if moment else ""
+
 
 def next_due(clocks: list[SlaClock], now: datetime | None = None) -> Due | None:
     """The promise to watch: a missed one first, then the soonest due, then a paused one."""
