@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_WORKERS ?= auto  # pytest-xdist processes; each gets its own test database
 
-.PHONY: run test lint format migrations-check schema-check bench clean
+.PHONY: run test lint format migrations-check schema-check bench bench-sla clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -51,6 +51,10 @@ schema-check: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_lists.py
+
+# The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
+bench-sla: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_sla.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -67,7 +67,7 @@ RULE_ID = path_id("id", "The rule's id.")
         summary="Delete an automation rule",
         tags=["automations"],
         parameters=[RULE_ID],
-        responses={204: None, **errors(403, 404)},
+        responses={204: None, **errors(400, 403, 404)},
     ),
 )
 class RuleViewSet(

@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
+from accounts.permissions import is_staff_member
+from helpdesk.errors import NotPermitted
 from helpdesk.openapi import TICKET_ID, errors, path_id
 from helpdesk.pagination import ById
 from sla.models import SlaClock, SlaPolicy
@@ -55,8 +57,10 @@ class ByStart(ById):
 class TicketSlaClockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = SlaClockSerializer
     pagination_class = ByStart
-    permission_classes = [IsStaffMember]
 
     def get_queryset(self) -> QuerySet[SlaClock]:
+        # Whether the ticket exists is asked first, so a requester cannot tell another's ticket from none (404).
         ticket = get_object_or_404(tickets_visible_to(self.request.user), pk=self.kwargs["ticket_pk"])
+        if not is_staff_member(self.request.user):
+            raise NotPermitted("Only agents and admins see SLA clocks.")
         return SlaClock.objects.filter(ticket=ticket)
