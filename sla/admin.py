@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from functools import partial
+from typing import Any
 
+from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
+
+from events.services import send_to_worker
 from helpdesk.admin_support import ReadOnlyAdminMixin
 from sla.models import (
     BusinessCalendar,
@@ -15,6 +21,19 @@ from sla.models import (
     SpecialDay,
     TeamCalendar,
 )
+from sla.tasks import sla_refresh_open_tickets
+
+
+class RefreshOpenTicketsMixin:
+    """Open tickets take up a changed policy or calendar at once (in the worker), keeping the time they used."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        transaction.on_commit(partial(send_to_worker, sla_refresh_open_tickets))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)  # type: ignore[misc]
+        transaction.on_commit(partial(send_to_worker, sla_refresh_open_tickets))
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -37,7 +56,7 @@ class TeamCalendarInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(RefreshOpenTicketsMixin, admin.ModelAdmin):
     list_display = ("name", "time_zone", "holiday_country", "holiday_region", "is_default")
     inlines = [OpeningHoursInline, SpecialDayInline, TeamCalendarInline]
 
@@ -48,7 +67,7 @@ class SlaTargetInline(admin.TabularInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(RefreshOpenTicketsMixin, admin.ModelAdmin):
     list_display = ("name", "position", "is_active", "conditions")
     list_editable = ("position", "is_active")
     inlines = [SlaTargetInline]

@@ -139,6 +139,26 @@ def _stop(clock: SlaClock, now: datetime, met_at: datetime | None) -> None:
     clock.save()
 
 
+def sla_open_tickets_refresh(*, now: datetime | None = None) -> int:
+    """Re-apply policies and calendars to every open ticket's clocks, after an admin changed them. For the worker:
+    each ticket in its own short transaction, under its row lock, keeping the time each clock has used."""
+    refreshed = 0
+    last_id = 0
+    while True:
+        ids = list(
+            Ticket.objects.open().filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        for ticket_id in ids:
+            with transaction.atomic():
+                ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+                if ticket is not None:
+                    sla_clocks_update(ticket=ticket, now=now)
+                    refreshed += 1
+        if len(ids) < SWEEP_BATCH:
+            return refreshed
+        last_id = ids[-1]
+
+
 def warning_share() -> float:
     return settings.SLA_WARNING_PERCENT / 100
 

@@ -15,6 +15,11 @@ def sla_sweep() -> None:
     services.sla_sweep()
 
 
+@shared_task(name="sla.refresh_open_tickets", acks_late=True, reject_on_worker_lost=True)
+def sla_refresh_open_tickets() -> None:
+    services.sla_open_tickets_refresh()
+
+
 @event_handler
 def escalate_warning(event: Event) -> None:
     services.escalation_notice_create(clock_id=event.payload["clock_id"], kind=EscalationKind.WARNING)

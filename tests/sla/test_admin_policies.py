@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from sla.models import BusinessCalendar, SlaPolicy
+from sla.models import BusinessCalendar, Metric, SlaClock, SlaPolicy
+from tests.sla.conftest import berlin
+from tickets.models import Priority
+from tickets.services import ticket_create
 
 
 def _policy_form(conditions: str) -> dict[str, str]:
@@ -61,3 +64,30 @@ def test_a_calendar_refuses_an_unknown_time_zone_or_holiday_region(carol, client
 def test_mallory_and_bob_cannot_edit_policies(mallory, bob, client_for, db):
     assert client_for(mallory).get(reverse("admin:sla_slapolicy_changelist")).status_code == 302
     assert client_for(bob).get(reverse("admin:sla_slapolicy_changelist")).status_code == 403
+
+
+def test_changing_a_target_in_the_admin_moves_the_due_time_of_open_tickets(
+    carol, alice, bob, client_for, policy, clock, django_capture_on_commit_callbacks
+):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 10, 0))
+    targets = list(policy.targets.order_by("id"))
+    form = {"name": policy.name, "position": "10", "is_active": "on", "conditions": "{}"}
+    form |= {"targets-TOTAL_FORMS": str(len(targets)), "targets-INITIAL_FORMS": str(len(targets))}
+    for index, target in enumerate(targets):
+        prefix = f"targets-{index}-"
+        form |= {
+            f"{prefix}id": str(target.pk),
+            f"{prefix}policy": str(policy.pk),
+            f"{prefix}priority": str(target.priority),
+        }
+        form |= {f"{prefix}next_response_minutes": str(target.next_response_minutes)}
+        form |= {f"{prefix}resolution_minutes": str(target.resolution_minutes), f"{prefix}business_hours": "on"}
+        minutes = 120 if target.priority == Priority.URGENT else target.first_response_minutes
+        form |= {f"{prefix}first_response_minutes": str(minutes)}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(carol).post(reverse("admin:sla_slapolicy_change", args=[policy.pk]), form)
+    assert response.status_code == 302
+    first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert first.target_minutes == 120 and first.due_at == berlin(2026, 3, 2, 11, 0)
