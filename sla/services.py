@@ -84,9 +84,10 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
     schedules = Schedules()
     policy = policy_for(ticket)
     target = target_for(policy, ticket.priority)
-    counts_business_hours = target is None or target.business_hours
-    calendar = calendar_for(ticket) if counts_business_hours else None
     running = {clock.metric: clock for clock in SlaClock.objects.select_for_update().filter(ticket=ticket).running()}
+    if target is None and not running:
+        return  # no promise made, none running: the cheap path of an install without policies
+    calendar = calendar_for(ticket) if target is None or target.business_hours else None
     conversation = _conversation(ticket)
 
     for metric in Metric.values:
