@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_tokens_scopes_role_changes_app_secrets'),
         ('events', '0002_alter_event_kind'),
-        ('tickets', '0003_ticketevent_via'),
+        ('tickets', '0004_ticketevent_via'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('tickets', '0003_ticketevent_via'),
+        ('tickets', '0004_ticketevent_via'),
     ]
 
     operations = [
