@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffSecondFactorMiddleware",  # MFA_REQUIRED_FOR_STAFF: set up TOTP first
     "accounts.sessions.UserSessionsMiddleware",  # allauth's, writing at most once a minute per session
     "helpdesk.ratelimits.RateLimitHeadersMiddleware",
+    "helpdesk.input_checks.InputCheckMiddleware",  # NUL and unpaired surrogates: a 400 before any door reads them
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
