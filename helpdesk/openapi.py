@@ -32,8 +32,8 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Stable, machine-readable: `invalid`, `parse_error`, `not_authenticated`, `authentication_failed`, "
         "`permission_denied`, `not_found`, `method_not_allowed`, `invalid_transition`, `ticket_closed`, "
         "`precondition_failed`, `request_too_large`, `file_too_large`, `unsupported_media_type`, "
-        "`idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, `mfa_required`, `throttled`, "
-        "`server_error`."
+        "`idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, `mfa_required`, "
+        "`email_unverified`, `invalid_cursor`, `throttled`, `service_unavailable`, `server_error`."
     )
     message = serializers.CharField(help_text="For people: safe to show, may change wording between releases.")
     details = serializers.DictField(
@@ -54,7 +54,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     "1..100), a cursor or a header. `details` names the fields.",
     401: "No credentials, or a bearer token that is malformed, unknown, expired or revoked.",
     403: "Authenticated, but this user's role may not do this, or the bearer token lacks the `write` scope this "
-    "operation needs (`insufficient_scope`).",
+    "operation needs (`insufficient_scope`), or the account has not confirmed its email address yet "
+    "(`email_unverified`: the message says how to).",
     404: "No such object, or one this user may not see: the API never confirms that another user's object exists.",
     405: "This path does not support the HTTP method.",
     409: "The request conflicts with the object's state (an invalid status transition, a closed ticket), or a "

@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.UnprovenAddressMiddleware",  # an unproven email address gets no session
     "accounts.middleware.StaffSecondFactorMiddleware",  # MFA_REQUIRED_FOR_STAFF: set up TOTP first
     "accounts.sessions.UserSessionsMiddleware",  # allauth's, writing at most once a minute per session
     "helpdesk.ratelimits.RateLimitHeadersMiddleware",
@@ -462,6 +463,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # Sign-in, sign-up, password-reset and confirmation-mail limits are allauth's own defaults (ACCOUNT_RATE_LIMITS),
 # counted in the default cache per client address (accounts.adapters.AccountAdapter.get_client_ip) and per account.
 ACCOUNT_SIGNUP_OPEN = env_bool("ACCOUNT_SIGNUP_OPEN", True)  # False: only admins create accounts
+# A password set from a mailed reset link proves the address (accounts.services.user_password_reset).
+ACCOUNT_FORMS = {"reset_password_from_key": "accounts.forms.PasswordResetFromMailForm"}
 
 # A social login never signs in to an existing account by matching its email address: the owner signs in first
 # and connects the provider from their settings. New addresses are trusted only when the provider vouches for them

@@ -46,6 +46,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_at",
             "resolved_at",
             "closed_at",
+            "sender_verified",
         ]
         read_only_fields = fields
 

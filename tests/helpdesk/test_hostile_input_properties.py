@@ -205,9 +205,9 @@ def test_the_public_form_page_answers_odd_answers_without_a_server_error(client,
     )
     def check(values: dict[str, str], with_nul: dict[str, str], email: str) -> None:
         before = row_counts()
-        response = client.post(url, {"email": email, **answers(**values)})
+        response = client.post(url, {"requester-email": email, **answers(**values)})
         assert_refused_cleanly_or_served(response, before, api=False)
-        response = client.post(url, {"email": "guest@example.com", **answers(**with_nul)})
+        response = client.post(url, {"requester-email": "guest@example.com", **answers(**with_nul)})
         assert_refused_cleanly(response, before, api=False)
 
     check()

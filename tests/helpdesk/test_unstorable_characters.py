@@ -71,7 +71,7 @@ def test_a_nul_in_an_api_query_string_is_refused(api_client_for, bob, ticket, qu
 
 def test_the_public_form_page_refuses_a_nul_with_a_message(client, bug_form):
     before = row_counts()
-    data = {"email": "guest@example.com", **answers(product="web", summary="Crash\x00 on save")}
+    data = {"requester-email": "guest@example.com", **answers(product="web", summary="Crash\x00 on save")}
     response = client.post(fill_url(bug_form), data)
     assert response.status_code == 400
     assert b"cannot be stored" in response.content
