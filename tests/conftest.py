@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -14,6 +15,12 @@ from tickets.models import Category, Team, Ticket
 from tickets.services import ticket_create
 
 PASSWORD = "correct-horse-battery-staple"
+MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests count in a memory cache of their own (each xdist worker is its own process), from collection on: the
+# schema-driven tests request the API while they are collected, outside any test's database access. The shared
+# database cache has its own tests (tests/helpdesk/test_shared_cache.py).
+django_settings.CACHES = MEMORY_CACHE
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -28,7 +35,7 @@ def _tasks_run_in_process() -> None:
 def _fast_and_isolated(settings: object, tmp_path: Path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "attachments"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = MEMORY_CACHE
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
