@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
@@ -40,6 +42,16 @@ def _fast_and_isolated(settings: object, tmp_path: Path) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_stand_still(monkeypatch: pytest.MonkeyPatch) -> None:
+    """django-ratelimit counts in fixed windows that end at wall-clock boundaries, so a test counting requests could
+    see one pass between two of them (a 429 test once got a 200). Its clock stands still in every test."""
+    import django_ratelimit.core
+
+    frozen = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: frozen))
 
 
 @pytest.fixture(autouse=True)
