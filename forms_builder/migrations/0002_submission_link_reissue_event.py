@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0002_private_link_reissued'),
+        ('events', '0003_private_link_reissued'),
         ('forms_builder', '0001_initial'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0002_channel_and_followers'),
+        ('tickets', '0003_alter_ticketevent_kind'),
     ]
 
     operations = [
