@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import unstash_login
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -12,9 +14,10 @@ from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts import encryption
+from accounts import encryption, services
 from accounts.mfa import second_factor_required
 from accounts.models import Role, SocialAppSecret, User
+from accounts.verification import address_proven
 from helpdesk.ratelimits import client_ip
 
 
@@ -31,6 +34,22 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request: HttpRequest) -> str:
         """allauth's rate limits count per client the same way ours do (TRUSTED_PROXIES, never a spoofed header)."""
         return client_ip(request)
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        """A confirmation link followed. When it is the account's first proven address, whatever the account had
+        while unproven is void (services.user_address_first_proven): its password too, unless this browser is the
+        one that signed up or signed in with it, waiting for this very confirmation."""
+        user = email_address.user
+        first_proof = not address_proven(user)
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed and first_proof:
+            pending = unstash_login(request, peek=True)
+            services.user_address_first_proven(
+                user=user,
+                keep_password=pending is not None and pending.user is not None and pending.user.pk == user.pk,
+                keep_session_key=request.session.session_key,
+            )
+        return confirmed
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

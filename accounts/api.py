@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions, services
-from accounts.authentication import CredentialsInBody
+from accounts.authentication import CredentialsInBody, EmailUnverified
 from accounts.mfa import second_factor_missing, user_has_second_factor
 from accounts.models import ApiToken, User
 from accounts.selectors import api_tokens_of
@@ -30,6 +30,7 @@ from accounts.serializers import (
     UserUpdateSerializer,
 )
 from accounts.tokens import token_expiry
+from accounts.verification import address_proven
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ErrorBodySerializer, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
@@ -118,7 +119,8 @@ SCOPE_403 = OpenApiResponse(
 MFA_403 = OpenApiResponse(
     response=ErrorBodySerializer,
     description="`mfa_required`: the account has two-factor authentication (or its role requires it and it is not "
-    "set up yet), so a password alone issues no token. Sign in and create one on the API tokens page instead.",
+    "set up yet), so a password alone issues no token. Sign in and create one on the API tokens page instead. "
+    "`email_unverified`: the account has not confirmed its email address yet; the message says how to.",
 )
 
 
@@ -129,7 +131,9 @@ MFA_403 = OpenApiResponse(
     '`["read"]` alone for a token that cannot change anything. Without `expires_in_days` the token never expires. '
     "Any `Authorization` header is ignored here, so an expired token does not stand in the way of a new one. "
     "Accounts with two-factor authentication get 403 `mfa_required`: they create tokens on the API tokens page "
-    "(`/accounts/tokens/`). Strictly rate limited per client address and per account.",
+    "(`/accounts/tokens/`). Accounts whose email address is not confirmed yet get 403 `email_unverified`, and so "
+    "does every token of theirs until it is; confirming the address after someone else signed up with it voids "
+    "their tokens. Strictly rate limited per client address and per account.",
     tags=["auth"],
     auth=[],
     request={"application/json": TokenRequestSerializer},
@@ -147,6 +151,8 @@ def token_issue(request: Request) -> Response:
     user = authenticate(request._request, username=data["email"], password=data["password"])
     if user is None:
         raise AuthenticationFailed("Email or password is incorrect.")
+    if not address_proven(user):
+        raise EmailUnverified()
     # A password alone must not get around the second factor; the page is behind allauth's full sign-in.
     if user_has_second_factor(user):
         raise PermissionDenied(

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 
 from accounts.models import ApiToken, TokenScope, User
 from accounts.tokens import token_digest
+from accounts.verification import EMAIL_UNVERIFIED, how_to_confirm, proven_address_exists, remember_address_proven
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # last_used_at is written at most this often, so a busy integration does not write on every request.
@@ -15,6 +16,13 @@ LAST_USED_RESOLUTION_SECONDS = 60
 class InsufficientScope(exceptions.PermissionDenied):
     default_detail = "This token is read-only: create one that allows changes (write) to do this."
     default_code = "insufficient_scope"
+
+
+class EmailUnverified(exceptions.PermissionDenied):
+    default_code = EMAIL_UNVERIFIED
+
+    def __init__(self) -> None:
+        super().__init__(how_to_confirm())
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -36,7 +44,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             secret = header[1].decode()
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
+        token = (
+            ApiToken.objects.select_related("user")
+            .annotate(address_proven=proven_address_exists("user__"))
+            .filter(digest=token_digest(secret))
+            .first()
+        )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid token.")
         # Whoever holds the secret may learn why it stopped working: it tells a script to get a new one.
@@ -44,6 +57,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This token has been revoked.")
         if token.is_expired:
             raise exceptions.AuthenticationFailed("This token has expired.")
+        # A token issued before its account proved the address (or before this check existed) grants nothing yet.
+        remember_address_proven(token.user, token.address_proven)
+        if not token.address_proven:
+            raise EmailUnverified()
         self._touch(token)
         if request.method not in SAFE_METHODS and not token.has_scope(TokenScope.WRITE):
             raise InsufficientScope()

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 
-from accounts.models import Role
+from accounts.models import Role, User
+from accounts.verification import proven_address_exists, remember_address_proven
 
 # What an agent may do in the Django admin: work tickets, not configure the helpdesk.
 AGENT_ADMIN_PERMISSIONS = frozenset(
@@ -30,6 +31,14 @@ class RoleBackend(ModelBackend):
 
     Admins are superusers (every permission); agents get AGENT_ADMIN_PERMISSIONS; requesters get none.
     """
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The session's user, with whether its address is proven answered in the same query (every door asks)."""
+        user = User._default_manager.annotate(address_proven=proven_address_exists()).filter(pk=user_id).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        remember_address_proven(user, user.address_proven)
+        return user
 
     def get_all_permissions(self, user_obj: Any, obj: object = None) -> set[str]:
         permissions = set(super().get_all_permissions(user_obj, obj))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from allauth.account.forms import ResetPasswordKeyForm
 from allauth.socialaccount.models import SocialApp
 from django import forms
 from django.conf import settings as django_settings
@@ -15,8 +16,8 @@ from django.contrib.auth.forms import (
 )
 
 from accounts.models import Role, SocialAppSecret, TokenScope, User, normalize_email_address
-from accounts.services import user_update
-from helpdesk.forms import PageForm
+from accounts.services import user_password_reset, user_update
+from helpdesk.forms import PageForm, ShownChoiceField, show_initial_values
 
 
 def _clean_unique_email(form: forms.ModelForm) -> str:
@@ -69,6 +70,14 @@ class AdminSetPasswordForm(AdminPasswordChangeForm):
 
     def save(self, commit: bool = True) -> User:
         return user_update(user=self.user, password=self.cleaned_data["password1"])
+
+
+class PasswordResetFromMailForm(ResetPasswordKeyForm):
+    """allauth's form for a new password set from a mailed link, saving through a service that knows the link has
+    proven the address."""
+
+    def save(self) -> None:
+        user_password_reset(user=self.user, password=self.cleaned_data["password1"])
 
 
 GITHUB = "github"
@@ -174,9 +183,15 @@ class SocialAppAdminForm(forms.ModelForm):
 
 
 class PersonRoleForm(forms.Form):
-    """The role select of each row on the People page."""
+    """The role select of each row on the People page. It sends `unchanged` for the role the page shows
+    (helpdesk.forms.ShownValueSelect), so a row the browser restored from an older visit cannot revert a role."""
 
-    role = forms.ChoiceField(choices=Role.choices)
+    role = ShownChoiceField(choices=Role.choices)
+
+    def __init__(self, *args: Any, person: User, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"role": person.role})
+        super().__init__(*args, auto_id=f"role-{person.pk}-%s", **kwargs)
+        show_initial_values(self)
 
 
 NEVER = "never"

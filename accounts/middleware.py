@@ -1,4 +1,4 @@
-"""MFA_REQUIRED_FOR_STAFF: an agent or admin without TOTP sets it up before doing anything else."""
+"""Sessions that may not be used yet: an unproven email address (everyone), a missing second factor (staff)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from accounts.mfa import second_factor_missing
+from accounts.verification import EMAIL_UNVERIFIED, address_proven, how_to_confirm
 from helpdesk.api_errors import API_PREFIX, error_body
 
 # What a staff member without a second factor may still reach: the way to set one up (allauth asks for the
@@ -33,6 +35,37 @@ SETUP_VIEW_NAMES = frozenset(
 )
 
 SETUP_MESSAGE = "Staff accounts must use two-factor authentication: set up an authenticator app to continue."
+
+
+class UnprovenAddressMiddleware:
+    """A session of an account whose email address is unproven is ended: it gets nothing, like every other door.
+
+    allauth never signs such an account in; this catches the sessions it had before the rule (or got any other
+    way). Bearer-token API calls are left to BearerTokenAuthentication, which asks the same question. The answer
+    usually comes with the session's user (accounts.backends.RoleBackend.get_user), so this costs no query. Works
+    in process_view, like the middleware below, so the message reaches the sign-in page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or address_proven(user):
+            return None
+        is_api = request.path.startswith(API_PREFIX)
+        if is_api and _has_bearer_token(request):
+            return None
+        logout(request)
+        if is_api:
+            return JsonResponse(error_body(EMAIL_UNVERIFIED, how_to_confirm()), status=403)
+        messages.warning(request, how_to_confirm())
+        return HttpResponseRedirect(reverse("account_login"))
 
 
 class StaffSecondFactorMiddleware:

@@ -4,7 +4,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
-from allauth.socialaccount.models import SocialApp
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp
+from allauth.usersessions.models import UserSession
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from accounts.models import (
     normalize_email_address,
 )
 from accounts.tokens import SHOWN_PREFIX_LENGTH, token_digest, token_generate
+from accounts.verification import address_proven, remember_address_proven
 from events.models import EventKind
 from events.services import event_record
 
@@ -82,6 +85,39 @@ def user_update(
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
+
+
+@transaction.atomic
+def user_password_reset(*, user: User, password: str) -> User:
+    """A new password set from a link mailed to the account's address: whoever followed it owns the mailbox, so the
+    address is proven by it (see `user_address_first_proven` for what that voids)."""
+    if not address_proven(user):
+        user_address_first_proven(user=user, keep_password=False)
+        EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+        remember_address_proven(user, True)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def user_address_first_proven(*, user: User, keep_password: bool, keep_session_key: str | None = None) -> None:
+    """The owner of the address has proven it for the first time; until now anyone could have typed it. Whatever
+    the unproven account had is void: its password (unless `keep_password`, when the person proving it is the one who
+    chose it), its tokens, its sessions (but `keep_session_key`, the one proving it), its second factors and its
+    connected provider accounts. The owner sets a password by reset if theirs was voided.
+
+    This is what stops a pre-hijack: an attacker who signs up with someone else's address keeps nothing once the
+    real owner confirms it.
+    """
+    if not keep_password:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
+        session.end()
+    Authenticator.objects.filter(user=user).delete()
+    SocialAccount.objects.filter(user=user).delete()
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment.added", "Attachment added"
     MAIL_BOUNCED = "mail.bounced", "A mail about the ticket bounced"
     FORM_SUBMITTED = "form.submitted", "Intake form submitted"
+    PRIVATE_LINK_REISSUED = "form.private_link_reissued", "Private link revoked and a new one mailed"
     ROLE_CHANGED = "user.role_changed", "Role changed"
     SLA_WARNING = "sla.warning", "SLA target due soon"
     SLA_BREACHED = "sla.breached", "SLA target missed"

@@ -195,6 +195,10 @@ class Submission(models.Model):
     access_token_digest = models.CharField(
         max_length=64, blank=True, db_index=True, help_text="SHA-256 of the private link's token (public forms)."
     )
+    # Set when staff revoke the private link; the worker mails a new link for this event, then clears it.
+    link_reissue_event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -10,9 +10,11 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 
 from accounts.models import User
 from forms_builder.models import FieldType, Form, Match, Operator
+from helpdesk.input_checks import parse_json
 from tickets.models import Priority
 from tickets.serializers import PriorityField
 
@@ -147,6 +149,11 @@ class AnswersField(serializers.JSONField):
     default_error_messages = {"not_an_object": "Send an object of answers keyed by field key."}
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if getattr(data, "is_json_string", False):  # a form field: read like any JSON body (depth, characters)
+            try:
+                data = parse_json(data)
+            except ParseError as error:
+                raise serializers.ValidationError(str(error.detail)) from error
         answers = super().to_internal_value(data)
         if not isinstance(answers, dict):
             self.fail("not_an_object")

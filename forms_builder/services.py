@@ -23,9 +23,11 @@ from events.services import event_record
 from forms_builder.definitions import definition_problems, form_definition
 from forms_builder.engine import check_answers
 from forms_builder.models import Condition, Field, FieldType, Form, FormVersion, Submission
-from helpdesk.errors import InvalidValue
+from forms_builder.notifications import mail_private_link
+from helpdesk.errors import InvalidValue, NotPermitted
 from sla.services import sla_clocks_update
 from tickets.models import Channel
+from tickets.permissions import is_staff_member
 from tickets.services import display_filename, ticket_create
 
 SUBJECT_MAX_LENGTH = 200
@@ -109,6 +111,7 @@ def submission_create(
     files: Mapping[str, Sequence[UploadedFile]] | None = None,
     requester: User,
     actor: User,
+    sender_verified: bool = True,
 ) -> tuple[Submission, str | None]:
     """Check the answers against the form's latest version with the engine and open the ticket.
 
@@ -117,7 +120,7 @@ def submission_create(
     category (and so its default team) with the form's default priority; its subject comes from the subject
     template, its description from the description field; file answers become the ticket's attachments.
     Returns the submission and, for public forms, the private link's token (shown once; only its digest is kept),
-    else None.
+    else None. `sender_verified=False` for a guest who typed an address without signing in (see ticket_create).
 
     The questions and the subject template come from the published version; routing (category, priority, public)
     follows the form's current settings, which take effect without republishing.
@@ -141,6 +144,7 @@ def submission_create(
         intake_priority=form.default_priority,
         files=uploads,
         channel=Channel.FORM,
+        sender_verified=sender_verified,
     )
     stored = {**checked.answers, **_file_answers(checked.files)}
     token = secrets.token_urlsafe(32) if form.is_public else None
@@ -240,6 +244,39 @@ def public_requester_for(*, email: str) -> User:
             return user_create(email=address, password=None, email_verified=False)
     except (EmailTaken, IntegrityError):
         return User.objects.get(email__iexact=address)
+
+
+@transaction.atomic
+def private_link_reissue(*, submission: Submission, actor: User) -> None:
+    """Revoke the ticket's private link at once; the worker then mails a new one to the address on the ticket
+    (`private_link_send`). For a link in the wrong hands: whoever typed someone else's address loses it, and the
+    address's owner gets one."""
+    if not is_staff_member(actor):
+        raise NotPermitted("Only agents and admins may revoke a private link.")
+    event = event_record(
+        kind=EventKind.PRIVATE_LINK_REISSUED,
+        ticket=submission.ticket,
+        actor=actor,
+        internal=True,
+        payload={"submission_id": submission.pk},
+    )
+    Submission.objects.filter(pk=submission.pk).update(access_token_digest="", link_reissue_event=event)
+
+
+def private_link_send(*, submission_id: int, event_id: int) -> None:
+    """Mail a new private link for the reissue `event_id`, unless a later reissue replaced it or it was sent.
+
+    The mail goes before the link is saved: a failed send leaves the request pending for the retry, and a crash in
+    between costs one dead link in a mail that a retried, working one follows. The secret is never stored.
+    """
+    submission = Submission.objects.select_related("ticket__requester").get(pk=submission_id)
+    if submission.link_reissue_event_id != event_id:
+        return
+    token = secrets.token_urlsafe(32)
+    mail_private_link(ticket=submission.ticket, token=token)
+    Submission.objects.filter(pk=submission.pk, link_reissue_event_id=event_id).update(
+        access_token_digest=token_digest(token), link_reissue_event=None
+    )
 
 
 def submission_for_token(*, token: str) -> Submission | None:

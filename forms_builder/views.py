@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -25,7 +26,14 @@ from django_ratelimit.decorators import ratelimit
 from forms_builder.forms import AnswersForm, RequesterEmailForm
 from forms_builder.models import Form, Submission
 from forms_builder.selectors import forms_usable_by
-from forms_builder.services import form_latest_version, public_requester_for, submission_create, submission_for_token
+from forms_builder.services import (
+    form_latest_version,
+    private_link_reissue,
+    public_requester_for,
+    submission_create,
+    submission_for_token,
+)
+from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from tickets import permissions
 from tickets.selectors import comments_visible_to, opening_attachments
@@ -87,8 +95,11 @@ def _submit(
     email: str,
 ) -> tuple[Submission, str | None]:
     # One transaction: answers that fail the engine leave no passwordless account behind.
-    requester = request.user if request.user.is_authenticated else public_requester_for(email=email)
-    return submission_create(form=form, answers=answers, files=files, requester=requester, actor=requester)
+    signed_in = request.user.is_authenticated
+    requester = request.user if signed_in else public_requester_for(email=email)
+    return submission_create(
+        form=form, answers=answers, files=files, requester=requester, actor=requester, sender_verified=signed_in
+    )
 
 
 def _after_submission(request: HttpRequest, submission: Submission, token: str | None) -> HttpResponse:
@@ -133,3 +144,16 @@ def form_private_ticket(request: HttpRequest, token: str) -> HttpResponse:
         "opening_attachments": opening_attachments(ticket),
     }
     return render(request, "forms_builder/private_ticket.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_private_link_reissue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff revoke a ticket's private link; a new one is mailed to the address on the ticket."""
+    submission = get_object_or_404(Submission.objects.select_related("ticket__requester"), ticket_id=pk)
+    private_link_reissue(submission=submission, actor=request.user)
+    messages.success(
+        request, f"The private link was revoked. A new one is on its way to {submission.ticket.requester.email}."
+    )
+    return redirect("staff_ticket_detail", pk=pk)

@@ -47,3 +47,67 @@ def form_add_domain_error(form: forms.Form, error: DomainError) -> None:
         form.add_error(field if field in form.fields else None, messages)
     if not error.details:
         form.add_error(None, error.message)
+
+
+# --- Selects that send only what the agent changed -----------------------------------------------------------------
+
+UNCHANGED = "unchanged"
+
+
+class ShownValueSelect(forms.Select):
+    """A select whose option for the value the page shows is sent as UNCHANGED.
+
+    When a page is revisited (Back, a reload), browsers put back each select's earlier choice by option value, onto a
+    page that may have been rendered from newer data, while hidden inputs (such as a version token) come back fresh.
+    An agent could then save a form whose other selects silently hold an older page's values. With the shown value
+    sent as UNCHANGED, a select put back from an older page picks this page's UNCHANGED option again, showing and
+    sending the current value; only a select the agent actually changed sends a value.
+    """
+
+    shown: str | None = None  # set by KeepsShownValue.show(); None: no option stands for "as shown"
+
+    def format_value(self, value: Any) -> list[str]:
+        values = super().format_value(value)
+        return [self.shown if item == UNCHANGED and self.shown is not None else item for item in values]
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if self.shown is not None and str(value) == self.shown:
+            option["value"] = UNCHANGED
+        return option
+
+
+class KeepsShownValue:
+    """A choice field read through ShownValueSelect: UNCHANGED cleans to the value shown, and is no change at all."""
+
+    widget = ShownValueSelect
+
+    def show(self, value: Any) -> None:
+        self.widget.shown = "" if value is None else str(value)  # type: ignore[attr-defined]
+
+    def clean(self, value: Any) -> Any:
+        if value == UNCHANGED:
+            value = self.widget.shown  # type: ignore[attr-defined]
+        return super().clean(value)  # type: ignore[misc]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return data != UNCHANGED and super().has_changed(initial, data)  # type: ignore[misc]
+
+
+class ShownChoiceField(KeepsShownValue, forms.ChoiceField):
+    pass
+
+
+class ShownTypedChoiceField(KeepsShownValue, forms.TypedChoiceField):
+    pass
+
+
+class ShownModelChoiceField(KeepsShownValue, forms.ModelChoiceField):
+    pass
+
+
+def show_initial_values(form: forms.BaseForm) -> None:
+    """Tell each KeepsShownValue field which value the page shows: the form's initial one. Call after __init__."""
+    for name, field in form.fields.items():
+        if isinstance(field, KeepsShownValue):
+            field.show(form.get_initial_for_field(field, name))

@@ -8,9 +8,15 @@ Put `@idempotent` on a create: a viewset's `create` method, or an `@api_view` fu
   same transaction as the objects it created, so a crash leaves neither or both.
 - Same key, same request (method, path and body) within IDEMPOTENCY_KEY_TTL_HOURS: the stored response again,
   with `Idempotent-Replayed: true`, and nothing is created.
-- Same key, different request: 422 `idempotency_key_reused`. Still running: 409 `idempotency_key_in_progress`.
+- Same key, different request: 422 `idempotency_key_reused`. Still running: 409 `idempotency_key_in_progress`, with
+  `Retry-After`.
 - A create that raises (validation, permission, a domain error, a crash) or answers 5xx wrote nothing, because
   services are atomic: its claim is released, so a corrected retry with the same key runs.
+- A claim is a lease of IDEMPOTENCY_LEASE_SECONDS, longer than any request may run (gunicorn kills a worker after its
+  timeout, 30 s by default). A claim left behind by a request that never finished (its worker was killed, the
+  machine lost power) lapses then, and the next retry takes it over and runs the create; the dead request's
+  transaction was rolled back, so nothing is created twice. Should a request outlive its lease after all, it finds
+  its claim taken and rolls back its create rather than store a second answer.
 - Expired keys are ignored and taken over; `manage.py purge_idempotency_keys` deletes them.
 """
 
@@ -26,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from rest_framework import exceptions, status
@@ -41,6 +48,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 # An expired key can be taken over by two retries at once; the loser tries again rather than failing at once.
 CLAIM_ATTEMPTS = 3
+# The longest Retry-After on a 409 in progress: the first request usually finishes long before its lease lapses.
+IN_PROGRESS_RETRY_MAX_SECONDS = 5
 
 Handler = Callable[..., Response]
 
@@ -54,7 +63,11 @@ class IdempotencyKeyReused(exceptions.APIException):
 class IdempotencyKeyInProgress(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_key_in_progress"
-    default_detail = "A request with this Idempotency-Key is still being processed. Retry shortly."
+    default_detail = "A request with this Idempotency-Key is still being processed. Retry after Retry-After seconds."
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__()
+        self.wait = retry_after  # DRF's exception handler sends it as Retry-After
 
 
 def idempotent(handler: Handler) -> Handler:
@@ -119,6 +132,22 @@ def _expiry_cutoff(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
 
+def _lease_end(record: IdempotencyRecord) -> datetime:
+    return record.created_at + timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
+
+
+def _is_live(record: IdempotencyRecord, now: datetime) -> bool:
+    """A claim until its lease lapses; a stored response until its TTL does."""
+    if record.state == IdempotencyState.IN_FLIGHT:
+        return now < _lease_end(record)
+    return record.created_at >= _expiry_cutoff(now)
+
+
+def _in_progress(record: IdempotencyRecord) -> IdempotencyKeyInProgress:
+    remaining = (_lease_end(record) - timezone.now()).total_seconds()
+    return IdempotencyKeyInProgress(retry_after=int(min(max(remaining, 1), IN_PROGRESS_RETRY_MAX_SECONDS)))
+
+
 def _claim(*, user: User, key: str, method: str, path: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
     """Claim the key for this request (True), or return the live record someone else holds (False).
 
@@ -135,15 +164,16 @@ def _claim(*, user: User, key: str, method: str, path: str, fingerprint: str) ->
         existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if existing is None:
             continue  # released or purged since our insert failed: try again
-        if existing.created_at >= _expiry_cutoff():
+        if _is_live(existing, timezone.now()):
             return existing, False
-        if _take_over_expired(existing, fields):
+        if _take_over(existing, fields):
             return existing, True
     raise IdempotencyKeyInProgress()
 
 
-def _take_over_expired(record: IdempotencyRecord, fields: dict[str, str]) -> bool:
-    """Reuse an expired record for a new request. Matching on created_at makes only one taker win."""
+def _take_over(record: IdempotencyRecord, fields: dict[str, str]) -> bool:
+    """Reuse an expired record, or a claim whose lease lapsed, for this request. Matching on created_at (which
+    names the claim) makes only one taker win."""
     now = timezone.now()
     fresh = {
         **fields,
@@ -172,23 +202,32 @@ def _run_claimed(record: IdempotencyRecord, run: Callable[[], Response]) -> Resp
     return response
 
 
-def _store_response(record: IdempotencyRecord, response: Response) -> None:
-    # Stored as the client saw it, rendered, so a replay is the same JSON whatever types the view returned.
-    body = JSONRenderer().render(response.data).decode() if response.data is not None else ""
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyState.COMPLETED, response_status=response.status_code, response_body=body
+def _our_claim(record: IdempotencyRecord) -> QuerySet[IdempotencyRecord]:
+    """The record while it still holds this request's claim (a retry may have taken over a lapsed lease)."""
+    return IdempotencyRecord.objects.filter(
+        pk=record.pk, created_at=record.created_at, state=IdempotencyState.IN_FLIGHT
     )
 
 
+def _store_response(record: IdempotencyRecord, response: Response) -> None:
+    # Stored as the client saw it, rendered, so a replay is the same JSON whatever types the view returned.
+    body = JSONRenderer().render(response.data).decode() if response.data is not None else ""
+    stored = _our_claim(record).update(
+        state=IdempotencyState.COMPLETED, response_status=response.status_code, response_body=body
+    )
+    if not stored:  # this request outlived its lease and a retry took the key over: roll the create back
+        raise _in_progress(record)
+
+
 def _release(record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyState.IN_FLIGHT).delete()
+    _our_claim(record).delete()
 
 
 def _answer_for_existing(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     if record.state == IdempotencyState.IN_FLIGHT:
-        raise IdempotencyKeyInProgress()
+        raise _in_progress(record)
     # json.loads keeps the key order, so the replay renders to the same bytes as the first response.
     body = json.loads(record.response_body) if record.response_body else None
     return Response(body, status=record.response_status, headers={REPLAYED_HEADER: "true"})

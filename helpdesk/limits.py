@@ -11,7 +11,10 @@ import io
 from typing import IO, Any
 
 from django.conf import settings
+from django.http import QueryDict
 from rest_framework import exceptions, parsers, status
+
+from helpdesk.input_checks import parse_json, query_dict_problems
 
 READ_CHUNK_BYTES = 64 * 1024
 
@@ -69,18 +72,36 @@ def read_capped(stream: IO[bytes], limit: int, parser_context: dict[str, Any] | 
     return io.BytesIO(CappedStream(stream, limit).read())
 
 
+def refuse_unstorable(data: QueryDict) -> QueryDict:
+    problems = query_dict_problems(data)
+    if problems:
+        raise exceptions.ValidationError(problems)
+    return data
+
+
 class LimitedJSONParser(parsers.JSONParser):
+    """DRF's JSON parser, through helpdesk.input_checks.parse_json (depth, NUL, surrogates, finite numbers)."""
+
     def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        return super().parse(read_capped(stream, body_limit(), parser_context), media_type, parser_context)
+        body = read_capped(stream, body_limit(), parser_context).getvalue()
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+        return parse_json(text)
 
 
 class LimitedFormParser(parsers.FormParser):
     def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        return super().parse(read_capped(stream, body_limit(), parser_context), media_type, parser_context)
+        data = super().parse(read_capped(stream, body_limit(), parser_context), media_type, parser_context)
+        return refuse_unstorable(data)
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):
     def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> Any:
         limit = multipart_limit()
         refuse_declared_length_over(limit, parser_context)
-        return super().parse(CappedStream(stream, limit), media_type, parser_context)
+        parsed = super().parse(CappedStream(stream, limit), media_type, parser_context)
+        refuse_unstorable(parsed.data)
+        return parsed

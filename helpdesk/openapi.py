@@ -32,8 +32,8 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Stable, machine-readable: `invalid`, `parse_error`, `not_authenticated`, `authentication_failed`, "
         "`permission_denied`, `not_found`, `method_not_allowed`, `invalid_transition`, `ticket_closed`, "
         "`precondition_failed`, `request_too_large`, `file_too_large`, `unsupported_media_type`, "
-        "`idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, `mfa_required`, `throttled`, "
-        "`server_error`."
+        "`idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, `mfa_required`, "
+        "`email_unverified`, `invalid_cursor`, `throttled`, `service_unavailable`, `server_error`."
     )
     message = serializers.CharField(help_text="For people: safe to show, may change wording between releases.")
     details = serializers.DictField(
@@ -54,17 +54,20 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     "1..100), a cursor or a header. `details` names the fields.",
     401: "No credentials, or a bearer token that is malformed, unknown, expired or revoked.",
     403: "Authenticated, but this user's role may not do this, or the bearer token lacks the `write` scope this "
-    "operation needs (`insufficient_scope`).",
+    "operation needs (`insufficient_scope`), or the account has not confirmed its email address yet "
+    "(`email_unverified`: the message says how to).",
     404: "No such object, or one this user may not see: the API never confirms that another user's object exists.",
     405: "This path does not support the HTTP method.",
     409: "The request conflicts with the object's state (an invalid status transition, a closed ticket), or a "
-    "request with the same `Idempotency-Key` is still in progress (`idempotency_key_in_progress`).",
+    "request with the same `Idempotency-Key` is still in progress (`idempotency_key_in_progress`, with `Retry-After`).",
     412: "`If-Match` does not match the ticket's current `ETag`: someone changed it since you read it. "
     "Read it again, then retry.",
     413: "The request body, or an attached file, is larger than the server accepts.",
     415: "The `Content-Type` of the body is not one this operation accepts.",
     422: "This `Idempotency-Key` was already used with a different request body.",
     429: "Too many requests: wait the number of seconds in `Retry-After`, then retry.",
+    503: "`service_unavailable`: the database is unreachable or restarting. Nothing was written: wait the number of "
+    "seconds in `Retry-After`, then retry (a create with the same `Idempotency-Key`).",
 }
 
 
@@ -212,6 +215,7 @@ SHARED_RESPONSES: dict[str, dict[str, Any]] = {
     "Unauthenticated": _error_response(401, "WWW-Authenticate"),
     "Forbidden": _error_response(403),
     "RateLimited": _error_response(429, "Retry-After"),
+    "Unavailable": _error_response(503, "Retry-After"),
 }
 
 
@@ -233,8 +237,8 @@ def document_cross_cutting_behaviour(
 ) -> dict[str, Any]:
     """A postprocessing hook: the throttle and the authenticator answer for every operation, so say so everywhere.
 
-    Every operation can be rate limited (429, `Retry-After`), every authenticated one can answer 401 (and 403 for a
-    read-only token when it writes), and every
+    Every operation can be rate limited (429, `Retry-After`) or find the database down (503, `Retry-After`), every
+    authenticated one can answer 401 (and 403 for a read-only token when it writes), and every
     response carries the `RateLimit-*` headers; `page_size` gets the bounds the paginator enforces.
     """
     components = result.setdefault("components", {})
@@ -250,5 +254,6 @@ def document_cross_cutting_behaviour(
                 if method.upper() not in SAFE_METHODS:  # a read-only token is refused here
                     responses.setdefault("403", {"$ref": RESPONSES_REF + "Forbidden"})
             responses.setdefault("429", {"$ref": RESPONSES_REF + "RateLimited"})
+            responses.setdefault("503", {"$ref": RESPONSES_REF + "Unavailable"})
             _document_page_size_bounds(operation)
     return result

@@ -9,14 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Model, QuerySet
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import DateTimeField, Model, QuerySet
+from django.utils import timezone
 from django_filters import Filter
 from django_filters.widgets import SuffixedMultiWidget
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+
+
+class InvalidCursor(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_cursor"
+    default_detail = "This cursor is not one the API gave out: follow `next` or `previous` as they are."
 
 
 class StrictCursorPagination(CursorPagination):
@@ -28,7 +37,28 @@ class StrictCursorPagination(CursorPagination):
     ) -> list[Model] | None:
         allowed = {self.cursor_query_param, self.page_size_query_param, *view_query_params(view, queryset)}
         refuse_unknown_query_params(request, allowed)
+        self.model = queryset.model
         return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's decoding, plus a check that the position is a value of the ordering's field: a cursor is opaque to
+        the client but not signed, so a crafted one must be a 400 rather than a database error."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as error:
+            raise InvalidCursor() from error
+        if cursor is not None and cursor.position is not None:
+            self._check_position(cursor.position)
+        return cursor
+
+    def _check_position(self, position: str) -> None:
+        field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+        try:
+            value = field.clean(position, None)
+        except DjangoValidationError as error:
+            raise InvalidCursor() from error
+        if isinstance(field, DateTimeField) and timezone.is_naive(value):
+            raise InvalidCursor()
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

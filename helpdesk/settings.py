@@ -140,10 +140,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "helpdesk.availability.DatabaseUnavailableMiddleware",  # database down or locked: 503 with Retry-After
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.UnprovenAddressMiddleware",  # an unproven email address gets no session
     "accounts.middleware.StaffSecondFactorMiddleware",  # MFA_REQUIRED_FOR_STAFF: set up TOTP first
     "accounts.sessions.UserSessionsMiddleware",  # allauth's, writing at most once a minute per session
     "helpdesk.ratelimits.RateLimitHeadersMiddleware",
+    "helpdesk.input_checks.InputCheckMiddleware",  # NUL and unpaired surrogates: a 400 before any door reads them
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -178,8 +181,27 @@ DATABASES = {
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
-if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+# A database that stops answering makes requests a quick 503 with Retry-After (helpdesk/availability.py), never
+# hang: these bound how long a request waits for it.
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)  # seconds to open a connection (PostgreSQL)
+DATABASE_POOL_TIMEOUT = env_int("DATABASE_POOL_TIMEOUT", 3)  # seconds a request waits for a pooled connection
+SQLITE_BUSY_TIMEOUT = env_int("SQLITE_BUSY_TIMEOUT", 10)  # seconds a write waits for SQLite's lock
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _database_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    if DATABASE_POOL:
+        # psycopg_pool would wait 30 s for a connection. Django checks each pooled connection before handing it
+        # out (CONN_HEALTH_CHECKS), so the ones a database restart broke are replaced rather than used.
+        _database_options["pool"] = {"timeout": DATABASE_POOL_TIMEOUT}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers share the file. WAL lets readers go on while one writes; IMMEDIATE takes the write
+    # lock when a transaction begins, so a writer waits its turn (up to the busy timeout) instead of failing when it
+    # first writes; a lock held past the timeout is a 503 with Retry-After.
+    _database_options.update(
+        transaction_mode="IMMEDIATE",
+        timeout=SQLITE_BUSY_TIMEOUT,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -265,9 +287,17 @@ answers 404, never 403, so ids cannot be probed.
 **Rate limits.** Reads, writes and credential requests have separate limits. Every response carries
 `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over the limit the answer is 429 with `Retry-After`.
 
-**Idempotent creates.** Send an `Idempotency-Key` header with any POST that creates something. A retry with the same
-key and body replays the first response instead of creating a duplicate; the same key with another body is 422
-`idempotency_key_reused`; a retry while the first is still running is 409.
+**Idempotent creates, and how to retry.** Send an `Idempotency-Key` header (a new UUID per create) with any POST that
+creates something. A retry with the same key and body replays the first response instead of creating a duplicate
+(with `Idempotent-Replayed: true`); the same key with another body is 422 `idempotency_key_reused`. Retry with the
+same key and the same body after a network error, a timeout, 409 `idempotency_key_in_progress`, 429 or 503, waiting
+the seconds in `Retry-After` when there is one (otherwise back off: 1, 2, 4... seconds). While the first request is
+still running, a retry gets 409 `idempotency_key_in_progress`. If the first request never finished (its server
+process died), its claim on the key lapses after a lease (60 seconds by default, longer than any request may run),
+and the next retry runs the create: it happens once, never twice. A key is kept for 24 hours.
+
+**Availability.** While the database is unreachable or restarting, requests answer 503 `service_unavailable` within
+a few seconds, with `Retry-After`; nothing was written, so retry (creates with their `Idempotency-Key`).
 
 **Optimistic concurrency.** `GET /api/v1/tickets/{id}/` returns an `ETag`. Send it as `If-Match` with your PATCH;
 if the ticket changed in between, the PATCH is refused with 412 `precondition_failed`.
@@ -307,19 +337,38 @@ SPECTACULAR_SETTINGS = {
 # --- Cache and rate limits --------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 SILENCED_SYSTEM_CHECKS: list[str] = []
+# Every worker and host shares one cache, so rate limits hold whatever the number of gunicorn workers; when the cache
+# fails, requests go on without it (see helpdesk/cache.py). Seconds a request waits for Redis before failing open:
+CACHE_TIMEOUT_SECONDS = 0.5
 if REDIS_URL:
-    # django-redis: atomic increments shared by every worker and host, and on django-ratelimit's supported list.
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # django-redis: INCR is atomic in Redis, and it is on django-ratelimit's supported list.
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,  # Redis down reads as a miss and a dropped write, never a 500
+                "SOCKET_CONNECT_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "helpdesk.cache"  # once a minute: LOGGING below
 else:
-    # Without Redis, memory: counts are exact and atomic within a process but not shared, so with WORKERS gunicorn
-    # processes (`make run` starts 2) a client may get up to WORKERS times each limit. Good enough for development
-    # and a single process; set REDIS_URL wherever the limits must hold. The file and database caches would share
-    # counts between workers but increment by read-then-write (lost counts under concurrency, the race
-    # django-ratelimit's E003 warns of), write to disk on every API request, and the database one needs
-    # `createcachetable`. tests/conftest.py also relies on this being the memory cache when it clears it.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # django-ratelimit flags every cache but memcached and django-redis: E003 "not shared", W001 "not supported".
-    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+    # The database (the `helpdesk_cache` table, made by a migration), with the atomic add and increment
+    # django-ratelimit needs; Django's own DatabaseCache, file and memory caches lack one or the other.
+    CACHES = {
+        "default": {
+            "BACKEND": "helpdesk.cache.SharedDatabaseCache",
+            "LOCATION": "helpdesk_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},  # expired rows are purged by helpdesk.cache, not culled by count
+        }
+    }
+    # django-ratelimit names only memcached and django-redis as supported (W001); see helpdesk/cache.py for why
+    # this one is atomic.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+RATELIMIT_FAIL_OPEN = True  # a cache outage must not refuse every request: the limits pause, the site keeps serving
 RATELIMIT_USE_CACHE = "default"
 # django-ratelimit's `ip` key and our own counting read the client address through one function.
 RATELIMIT_IP_META_KEY = "helpdesk.ratelimits.client_ip"
@@ -473,6 +522,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # Sign-in, sign-up, password-reset and confirmation-mail limits are allauth's own defaults (ACCOUNT_RATE_LIMITS),
 # counted in the default cache per client address (accounts.adapters.AccountAdapter.get_client_ip) and per account.
 ACCOUNT_SIGNUP_OPEN = env_bool("ACCOUNT_SIGNUP_OPEN", True)  # False: only admins create accounts
+# A password set from a mailed reset link proves the address (accounts.services.user_password_reset).
+ACCOUNT_FORMS = {"reset_password_from_key": "accounts.forms.PasswordResetFromMailForm"}
 
 # A social login never signs in to an existing account by matching its email address: the owner signs in first
 # and connects the provider from their settings. New addresses are trusted only when the provider vouches for them
@@ -520,6 +571,9 @@ ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
 
 # --- API behaviour: idempotent creates, conditional updates, request size limits -------------------------
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)  # how long a retried create is replayed
+# How long a request's claim on its key lasts: longer than any request may run (gunicorn's --timeout, 30 s by
+# default), so only a request that died leaves a claim that lapses; a retry then takes it over.
+IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 60)
 # DRF's parsers read JSON and form bodies themselves, past DATA_UPLOAD_MAX_MEMORY_SIZE: they get their own limit.
 # Multipart bodies are limited to ATTACHMENT_MAX_BYTES x ATTACHMENT_MAX_FILES + DATA_UPLOAD_MAX_MEMORY_SIZE.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
@@ -569,7 +623,11 @@ ANYMAIL = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "helpdesk.observability.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "helpdesk.observability.RequestIdLogFilter"},
+        # An outage repeats on every request: its loggers say so once a minute per process.
+        "once_a_minute": {"()": "helpdesk.cache.OncePerInterval", "seconds": 60},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -590,6 +648,8 @@ LOGGING = {
         # Our request line replaces Django's own warning for every 4xx.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        "helpdesk.cache": {"filters": ["once_a_minute"]},
+        "helpdesk.availability": {"filters": ["once_a_minute"]},
     },
 }
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -14,6 +17,12 @@ from tickets.models import Category, Team, Ticket
 from tickets.services import ticket_create
 
 PASSWORD = "correct-horse-battery-staple"
+MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests count in a memory cache of their own (each xdist worker is its own process), from collection on: the
+# schema-driven tests request the API while they are collected, outside any test's database access. The shared
+# database cache has its own tests (tests/helpdesk/test_shared_cache.py).
+django_settings.CACHES = MEMORY_CACHE
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -28,11 +37,21 @@ def _tasks_run_in_process() -> None:
 def _fast_and_isolated(settings: object, tmp_path: Path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "attachments"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = MEMORY_CACHE
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_stand_still(monkeypatch: pytest.MonkeyPatch) -> None:
+    """django-ratelimit counts in fixed windows that end at wall-clock boundaries, so a test counting requests could
+    see one pass between two of them (a 429 test once got a 200). Its clock stands still in every test."""
+    import django_ratelimit.core
+
+    frozen = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: frozen))
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
 from helpdesk.errors import DomainError
+from helpdesk.forms import ShownTypedChoiceField, show_initial_values
 from tickets.etags import ticket_etag
 from tickets.models import Attachment, Category, Channel, Comment, Status, Tag, Team, Ticket, TicketEvent
 from tickets.permissions import TRIAGE_FIELDS
@@ -116,6 +117,13 @@ class TicketAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = ticket_etag(self.instance)
+            # Its plain selects send "unchanged" for the shown values, like the staff page's (ShownValueSelect):
+            # a page the browser restored from an older visit writes back nothing the editor did not change. The
+            # related fields are autocompletes, which render only the current option and cannot come back stale.
+            for name in ("status", "priority"):
+                if name in self.fields:
+                    self.fields[name] = _keeping_shown_value(self.fields[name])
+            show_initial_values(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -126,6 +134,17 @@ class TicketAdminForm(forms.ModelForm):
             allowed = ", ".join(sorted(ALLOWED_TRANSITIONS.get(old, ()))) or "nothing"
             self.add_error("status", f"A ticket cannot move from {old} to {new}. Allowed from {old}: {allowed}.")
         return cleaned
+
+
+def _keeping_shown_value(field: forms.TypedChoiceField) -> ShownTypedChoiceField:
+    return ShownTypedChoiceField(
+        choices=field.choices,
+        coerce=field.coerce,
+        empty_value=field.empty_value,
+        required=field.required,
+        label=field.label,
+        help_text=field.help_text,
+    )
 
 
 def _versions(form: TicketAdminForm) -> list[str] | None:

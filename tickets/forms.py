@@ -10,7 +10,14 @@ from django.db.models import Model, QuerySet
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue
-from helpdesk.forms import MultipleFileField, PageForm
+from helpdesk.forms import (
+    MultipleFileField,
+    PageForm,
+    ShownChoiceField,
+    ShownModelChoiceField,
+    ShownTypedChoiceField,
+    show_initial_values,
+)
 from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, TicketFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
@@ -61,11 +68,14 @@ def _pk(value: Model | None) -> object:
 
 
 class TicketPropertiesForm(PageForm):
-    status = forms.ChoiceField()
-    priority = forms.TypedChoiceField(choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="No team")
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
+    """The triage form. Its selects send `unchanged` for the values the page shows (helpdesk.forms.ShownValueSelect),
+    so saving applies only what the agent changed, even on a page the browser restored from an older visit."""
+
+    status = ShownChoiceField()
+    priority = ShownTypedChoiceField(choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int)
+    assignee = ShownModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    team = ShownModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="No team")
+    category = ShownModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
     tags = forms.CharField(required=False, help_text="Comma-separated, for example: billing, vip")
     # The version of the ticket this form was filled in from: saving is refused if it changed since.
     version = forms.CharField(widget=forms.HiddenInput, max_length=100)
@@ -86,6 +96,7 @@ class TicketPropertiesForm(PageForm):
         # The current assignee stays a choice even if deactivated, so saving other fields does not fail.
         self.fields["assignee"].queryset = User.objects.staff() | User.objects.filter(pk=ticket.assignee_id)
         self.fields["category"].queryset = categories
+        show_initial_values(self)
 
     @staticmethod
     def _tag_names(ticket: Ticket) -> list[str]:

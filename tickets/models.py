@@ -118,6 +118,12 @@ class Ticket(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB, editable=False)
+    sender_verified = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="False: submitted without signing in (a public form, an email), so the requester's address was "
+        "typed by the sender, not proven. Staff see a mark and must not disclose account details in replies.",
+    )
     followers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

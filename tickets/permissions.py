@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accounts.permissions import AnyUser, is_staff_member
+from accounts.verification import address_proven
 from tickets.models import Comment, Ticket
 
 __all__ = ["AnyUser", "is_staff_member"]  # role questions live in accounts.permissions; tickets asks them too
@@ -13,8 +14,16 @@ TRIAGE_FIELDS = ("status", "priority", "assignee", "team", "category", "tags")
 STAFF_ONLY_CREATE_FIELDS = ("status", "priority", "assignee", "team", "tags", "requester")
 
 
+def can_read_tickets_filed_under_own_address(user: AnyUser) -> bool:
+    """Nobody reads a ticket filed under an address they have not proven they own: anyone can sign up with, or type
+    into a public form, someone else's address (accounts/verification.py)."""
+    return bool(user.is_authenticated and address_proven(user))
+
+
 def can_view_ticket(user: AnyUser, ticket: Ticket) -> bool:
-    return is_staff_member(user) or (user.is_authenticated and ticket.requester_id == user.pk)
+    if is_staff_member(user):
+        return True
+    return ticket.requester_id == user.pk and can_read_tickets_filed_under_own_address(user)
 
 
 def can_triage_ticket(user: AnyUser) -> bool:

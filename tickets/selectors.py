@@ -7,16 +7,20 @@ from django.db.models import Prefetch, Q, QuerySet
 from csat.selectors import surveys_prefetch
 from sla.selectors import running_clocks_prefetch
 from tickets.models import Attachment, Category, Comment, Ticket, TicketEvent
-from tickets.permissions import AnyUser, can_see_internal, is_staff_member
+from tickets.permissions import (
+    AnyUser,
+    can_read_tickets_filed_under_own_address,
+    can_see_internal,
+    is_staff_member,
+)
 
 
 def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
-    if not user.is_authenticated:
+    if is_staff_member(user):
+        return Ticket.objects.all()
+    if not can_read_tickets_filed_under_own_address(user):
         return Ticket.objects.none()
-    tickets = Ticket.objects.all()
-    if not is_staff_member(user):
-        tickets = tickets.filter(requester=user)
-    return tickets
+    return Ticket.objects.filter(requester=user)
 
 
 def ticket_list_for(user: AnyUser) -> QuerySet[Ticket]:
@@ -52,12 +56,12 @@ def events_visible_to(user: AnyUser, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 def attachments_visible_to(user: AnyUser) -> QuerySet[Attachment]:
     attachments = Attachment.objects.all()
-    if not user.is_authenticated:
+    if is_staff_member(user):
+        return attachments
+    if not can_read_tickets_filed_under_own_address(user):
         return attachments.none()
-    if not is_staff_member(user):
-        public = Q(comment__isnull=True) | Q(comment__internal=False)
-        attachments = attachments.filter(public, ticket__requester=user)
-    return attachments
+    public = Q(comment__isnull=True) | Q(comment__internal=False)
+    return attachments.filter(public, ticket__requester=user)
 
 
 def opening_attachments(ticket: Ticket) -> QuerySet[Attachment]:

@@ -58,6 +58,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_at",
             "resolved_at",
             "closed_at",
+            "sender_verified",
             "sla",
             "satisfaction",
         ]

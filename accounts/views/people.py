@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.filters import PeopleFilter
 from accounts.forms import PersonRoleForm
-from accounts.models import Role, RoleChange, User
+from accounts.models import RoleChange, User
 from accounts.services import user_update
 from helpdesk.decorators import admin_required, staff_required
 
@@ -28,7 +28,8 @@ def people(request: HttpRequest) -> HttpResponse:
     filterset = PeopleFilter(request.GET, queryset=User.objects.order_by("email"), request=request)
     page = Paginator(filterset.qs, PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
     recent_changes = RoleChange.objects.select_related("user", "actor")[:RECENT_ROLE_CHANGES]
-    context = {"filter": filterset, "page": page, "roles": Role.choices, "recent_changes": recent_changes}
+    rows = [(person, PersonRoleForm(person=person)) for person in page.object_list]
+    context = {"filter": filterset, "page": page, "rows": rows, "recent_changes": recent_changes}
     return render(request, "staff/people.html", context)
 
 
@@ -38,7 +39,7 @@ def people(request: HttpRequest) -> HttpResponse:
 @admin_required
 def people_role_change(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    form = PersonRoleForm(request.POST)
+    form = PersonRoleForm(request.POST, person=person)
     if person.pk == request.user.pk:
         # An admin who demotes themselves by mistake may leave nobody able to undo it.
         messages.error(request, "You cannot change your own role. Another admin can do it for you.")

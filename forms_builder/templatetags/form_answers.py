@@ -2,6 +2,9 @@
 
 Labels and choice labels come from that version's document, not the form as it is now: relabelling a field or a
 choice later never changes how an old ticket reads.
+
+`{% private_link_card ticket %}`: on the staff ticket page, the private link of a public form's ticket, with the
+button that revokes it and mails a new one.
 """
 
 from __future__ import annotations
@@ -53,3 +56,10 @@ def ticket_answers(ticket: Ticket) -> dict[str, Any]:
     if submission is None:
         return {"rows": [], "submission": None}
     return {"rows": answer_rows(submission), "submission": submission}
+
+
+@register.inclusion_tag("forms_builder/includes/private_link_card.html")
+def private_link_card(ticket: Ticket) -> dict[str, Any]:
+    submission = submission_of(ticket)
+    has_link = submission is not None and submission.version.definition.get("form", {}).get("public", False)
+    return {"ticket": ticket, "submission": submission if has_link else None}

@@ -50,6 +50,7 @@ def mail_open_ticket(*, message: InboundMessage, mail: ParsedMail, follow_up_of:
         followers=_followers_from_cc(mail, requester),
         files=files,
         channel=Channel.EMAIL,
+        sender_verified=False,  # a From header is typed by the sender: staff see the mark, as for a form's guest
     )
 
 

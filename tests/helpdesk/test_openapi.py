@@ -196,7 +196,8 @@ def test_docs_page_loads_swagger_ui_from_this_server_only(client):
     urls = [attrs.get("src") or attrs.get("href") for tag, attrs in elements(html) if tag in {"script", "link"}]
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in urls
     assert all(url and url.startswith("/") and not url.startswith("//") for url in urls), urls
-    assert "cdn" not in html.lower()
+    # The CSP nonce is random and may spell anything ("…9cdng5…" once failed this check): leave it out.
+    assert "cdn" not in re.sub(r'nonce="[^"]*"', "", html).lower()
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ nothing outlives the test. Bounded and deterministic: a few derandomized example
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck
+from hypothesis import strategies as st
 from schemathesis import Case, CheckContext, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -35,6 +37,7 @@ from automations.models import Rule
 from forms_builder.models import Form
 from sla.models import SlaPolicy
 from tests.forms_builder.api.support import bug_report_form
+from tests.support.hostile import nested, query_value
 from tickets.models import Attachment, Category, Team, Ticket
 from tickets.services import comment_create, ticket_create
 
@@ -248,3 +251,82 @@ def test_a_requester_cannot_tell_another_users_object_from_a_missing_one(
     for other in others:
         response = client.get(path.replace(f"{{{name}}}", str(other)))
         assert (response.status_code, response.json()) == (missing.status_code, missing.json()), other
+
+
+# --- The same operations fed hostile values ----------------------------------------------------------------------
+# Valid requests from the schema, each with one value replaced by a hostile one (tests/support/hostile.py): a NUL or
+# a lone surrogate in a string, JSON nested past the limit, a huge or non-finite number, an odd cursor. Every
+# answer must be a 4xx with the error body or a success; never a 5xx.
+
+hostile_schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, loopback(WSGIHandler()), config=CONFIG)
+# The transport refuses non-finite numbers (tests/helpdesk/test_hostile_input_properties.py sends them raw).
+ENCODABLE_VALUES = ["\x00", "a\x00b", "\x1b[31m", "\u202e", 1e308, 2**70, -(2**64)]
+JSON_ONLY_VALUES = ["\ud800", "x\udfff"]  # a multipart body is UTF-8: it cannot carry a lone surrogate at all
+DEEP = st.integers(min_value=33, max_value=60).map(nested)
+
+
+def _with_one_value_replaced(data: Any, replacement: Any, which: int) -> Any:
+    """`data` with its `which`-th leaf (modulo their number) replaced; a top-level value if it has no leaves."""
+    leaves = []
+    pending: list[tuple[Any, Any]] = [(None, data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(((path or ()) + (key,), item) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend(((path or ()) + (index,), item) for index, item in enumerate(value))
+        elif path is not None:
+            leaves.append(path)
+    if not leaves:
+        return replacement if not isinstance(data, dict) else {**data, "hostile": replacement}
+    target = leaves[which % len(leaves)]
+    copied = json.loads(json.dumps(data))
+    holder = copied
+    for step in target[:-1]:
+        holder = holder[step]
+    holder[target[-1]] = replacement
+    return copied
+
+
+@hostile_schema.hook
+def flatmap_case(context: Any, case: Case) -> st.SearchStrategy[Case]:
+    if case.body is None or not isinstance(case.body, dict | list):
+        return st.just(case)
+    is_json = (case.media_type or "").endswith("json")
+    values = st.one_of(st.sampled_from(ENCODABLE_VALUES + (JSON_ONLY_VALUES if is_json else [])), DEEP)
+
+    def replaced(value: Any, which: int) -> Case:
+        case.body = _with_one_value_replaced(case.body, value, which)
+        return case
+
+    return st.builds(replaced, values, st.integers(min_value=0, max_value=99))
+
+
+@hostile_schema.hook
+def flatmap_query(context: Any, query: Any) -> st.SearchStrategy[Any]:
+    """Query strings carry no lone surrogate (no URL encodes one): NUL, control characters, numbers, cursors."""
+    names = sorted(query or {}) or ["cursor"]
+    return st.builds(lambda name, value: {**(query or {}), name: value}, st.sampled_from(names), query_value())
+
+
+def error_body_on_client_errors(ctx: CheckContext, response: Response, case: Case) -> None:
+    if 400 <= response.status_code < 500 and response.status_code != 405:
+        body = response.json()
+        assert set(body) == {"error"} and body["error"]["code"], (case.method, case.formatted_path, body)
+
+
+@hostile_schema.parametrize()
+@hypothesis.settings(
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+def test_hostile_values_get_a_client_error_never_a_server_error(
+    case: Case, world: World, actor: Actor, in_test_transaction: None
+) -> None:
+    aim_at_seeded_objects(case, world)
+    case.call_and_validate(
+        headers=actor.headers, checks=[not_a_server_error], additional_checks=[error_body_on_client_errors]
+    )

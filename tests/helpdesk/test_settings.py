@@ -38,10 +38,24 @@ def test_production_starts_with_a_real_key_and_hosts(tmp_path):
 def test_database_url_selects_postgresql_with_pool(tmp_path):
     code = (
         "from django.conf import settings as s; d = s.DATABASES['default'];"
-        "print(d['ENGINE'], d['NAME'], d['OPTIONS'].get('pool'), d['CONN_HEALTH_CHECKS'])"
+        "print(d['ENGINE'], d['NAME'], d['OPTIONS']['pool']['timeout'], d['OPTIONS']['connect_timeout'],"
+        " d['CONN_HEALTH_CHECKS'])"
     )
     result = run_django(code, {"DATABASE_URL": "postgres://u@db:5432/hd", "DATABASE_POOL": "1"}, tmp_path)
-    assert result.stdout.split() == ["django.db.backends.postgresql", "hd", "True", "True"]
+    # Neither opening a connection nor waiting for a pooled one may hang a request (helpdesk/availability.py).
+    assert result.stdout.split() == ["django.db.backends.postgresql", "hd", "3", "3", "True"]
+
+
+def test_sqlite_is_set_up_for_several_workers(tmp_path):
+    code = "from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS']; print(sorted(o.items()))"
+    result = run_django(code, {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}, tmp_path)
+    assert result.stdout.strip() == str(
+        [
+            ("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"),
+            ("timeout", 10),
+            ("transaction_mode", "IMMEDIATE"),
+        ]
+    )
 
 
 @pytest.mark.parametrize(

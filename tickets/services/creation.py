@@ -36,12 +36,17 @@ def ticket_create(
     intake_team: Team | None = None,
     followers: Sequence[User] = (),
     channel: str = Channel.WEB,
+    sender_verified: bool = True,
 ) -> Ticket:
     """Open a ticket for `requester`. `actor` is who did it (an agent opening one on someone's behalf).
 
     `intake_priority` is set only by an admin-defined intake form (forms_builder), and `intake_team` only by an
     admin-configured mailbox (inbound): they are the admin's choice, not the requester's, so they are not staff-only
-    fields like `priority` and `team`. `followers` receive the public replies too (people Cc'd on an email)."""
+    fields like `priority` and `team`. `followers` receive the public replies too (people Cc'd on an email).
+
+    `sender_verified=False` files a ticket from someone who did not sign in (a public form's guest, an email
+    sender): the requester is whoever owns the address they typed, which may not be them. The ticket carries the
+    mark, and staff pages show it, so replies never disclose that account's details to a stranger."""
     actor = actor or requester
     staff_fields = {"priority": priority != Priority.NORMAL, "team": team, "assignee": assignee, "tags": tags}
     if not permissions.can_triage_ticket(actor):
@@ -67,6 +72,7 @@ def ticket_create(
         priority=intake_priority if intake_priority is not None else priority,
         assignee=assignee,
         channel=channel,
+        sender_verified=sender_verified,
     )
     if tags:
         ticket.tags.set(tags_from_names(normalize_tag_names(tags)))

@@ -1,0 +1,61 @@
+"""A database that is down, restarting or locked is a `503` with `Retry-After`, never a 500.
+
+The client's request did nothing wrong and may simply be sent again: the API answers its error body with code
+`service_unavailable`, pages a short page saying so. A database error means the transaction was rolled back, so
+nothing was half-written, and a create sent with an `Idempotency-Key` is safe to retry (helpdesk/idempotency.py).
+
+How long a request waits before it is answered so: DATABASE_CONNECT_TIMEOUT (PostgreSQL's connect_timeout), or with
+DATABASE_POOL the pool's wait for a connection (DATABASE_POOL_TIMEOUT); SQLite waits SQLITE_BUSY_TIMEOUT for a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger("helpdesk.availability")
+
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = "The service is briefly unavailable (its database is not answering). Retry shortly."
+# Django wraps every driver error in its own classes: these two are the server (or the file lock) not answering,
+# as opposed to a query that is wrong (ProgrammingError) or data that breaks a rule (IntegrityError, DataError).
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+
+
+def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:
+    from helpdesk.api_errors import API_PREFIX, error_body  # imports DRF's views, which read our settings
+
+    logger.warning("database unavailable, answering 503: %s", error)
+    if request.path.startswith(API_PREFIX):
+        response: HttpResponse = JsonResponse(error_body("service_unavailable", UNAVAILABLE_MESSAGE), status=503)
+    else:
+        # Rendered without a request context, like 500.html: the base layout would ask the database for the user.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Goes right after AuthenticationMiddleware: loads the signed-in user first (the first database access of most
+    page requests), and turns a database outage in a view (the API's included) into the 503 above."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            request.user.is_authenticated  # noqa: B018 (evaluates the lazy user: session and user rows)
+        except UNAVAILABLE_ERRORS as error:
+            request.user = AnonymousUser()  # so nothing later (the request log) asks the database again
+            return unavailable_response(request, error)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, UNAVAILABLE_ERRORS):
+            return unavailable_response(request, exception)
+        return None

@@ -1,0 +1,33 @@
+"""Without Redis, the rate limits hold across gunicorn workers: the default cache keeps its counters in the database
+(helpdesk/cache.py), not in each process's memory, so `make run`'s two workers no longer double every quota."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from tests.support.servers import app_environment, gunicorn
+
+LIMIT = 5
+REQUESTS = 24
+
+
+def test_two_workers_share_one_quota(sqlite_database, tmp_path):
+    env = app_environment(tmp_path, DATABASE_URL=sqlite_database.url, RATE_LIMIT_READS=f"{LIMIT}/d")
+    headers = {"Authorization": f"Bearer {sqlite_database.token}"}
+    with gunicorn(env, tmp_path, workers=2) as server:
+        first = requests.get(f"{server.url}/api/v1/auth/me", headers=headers, timeout=10)
+        # A one-day window, so it cannot start over while the test runs (the header says how long it has left).
+        assert first.status_code == 200 and int(first.headers["RateLimit-Reset"]) > 60
+
+        def read(_: int) -> int:
+            return requests.get(f"{server.url}/api/v1/auth/me", headers=headers, timeout=10).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(read, range(REQUESTS)))
+        served_by = {pid for pid, _ in server.served()}
+
+    assert len(served_by) == 2, "both workers must have served requests for this test to mean anything"
+    assert [first.status_code, *statuses].count(200) == LIMIT
+    assert set(statuses) == {200, 429}

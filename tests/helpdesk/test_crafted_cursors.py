@@ -1,0 +1,66 @@
+"""A cursor the API never gave out is `400 invalid_cursor` on every cursor-paginated list, never a 500.
+
+The outside run's examples: `cD0yMDI0` (base64 of `p=2024`, a position that is no date) and, ordered by priority,
+a cursor whose position is `notadate`.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from automations.models import Rule, Trigger
+from automations.services import rule_save
+from tests.support.api import assert_error_body
+from tests.support.schema import cursor_paginated_lists
+
+
+def encoded(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+CRAFTED = [encoded("p=notadate"), encoded("p=9999999999999999999999999"), "not base64!", encoded("o=x")]
+
+
+@pytest.fixture
+def path_values(ticket):
+    """An existing object for every id a list's path names, so the list answers rather than 404."""
+    rule = rule_save(rule=Rule(name="Rule", trigger=Trigger.TICKET_CREATED))
+    return {"ticket_id": ticket.pk, "rule_id": rule.pk}
+
+
+@pytest.mark.parametrize("operation", cursor_paginated_lists(), ids=lambda operation: operation.path)
+@pytest.mark.parametrize("cursor", CRAFTED)
+def test_a_crafted_cursor_is_refused_on_every_list(api_client_for, carol, path_values, operation, cursor):
+    response = api_client_for(carol).get(operation.url(**path_values), {"cursor": cursor})
+    assert_error_body(response, 400, "invalid_cursor")
+
+
+def test_a_bare_year_is_no_position_in_a_list_ordered_by_date(api_client_for, bob, ticket):
+    assert_error_body(api_client_for(bob).get("/api/v1/tickets/", {"cursor": "cD0yMDI0"}), 400, "invalid_cursor")
+
+
+@pytest.mark.parametrize("operation", cursor_paginated_lists(), ids=lambda operation: operation.path)
+def test_a_bare_number_is_a_position_only_in_lists_ordered_by_number(api_client_for, carol, path_values, operation):
+    response = api_client_for(carol).get(operation.url(**path_values), {"cursor": "cD0yMDI0"})
+    if response.status_code != 200:
+        assert_error_body(response, 400, "invalid_cursor")
+
+
+def test_a_cursor_for_another_ordering_is_refused(api_client_for, bob, ticket):
+    response = api_client_for(bob).get("/api/v1/tickets/", {"ordering": "priority", "cursor": encoded("p=notadate")})
+    assert_error_body(response, 400, "invalid_cursor")
+
+
+def test_the_cursors_the_api_gives_out_still_work(api_client_for, bob, alice, category):
+    from tickets.services import ticket_create
+
+    for number in range(3):
+        ticket_create(requester=alice, subject=f"Ticket {number}", category=category)
+    client = api_client_for(bob)
+    for ordering in ("priority", "-created_at", "updated_at"):
+        first = client.get("/api/v1/tickets/", {"ordering": ordering, "page_size": 2}).json()
+        second = client.get(first["next"])
+        assert second.status_code == 200
+        assert len(second.json()["results"]) == 1

@@ -1,0 +1,104 @@
+"""The default cache without Redis: counters in the database, shared by every worker, with the atomic `add` and
+`incr` django-ratelimit needs, failing open when the database does not answer. On SQLite and PostgreSQL. Several
+gunicorn workers sharing one quota: tests/faults/test_rate_limits_across_workers.py."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import RequestFactory
+from django.utils import timezone
+from django_ratelimit.core import get_usage
+
+from helpdesk import cache as shared_cache
+from helpdesk.cache import OncePerInterval, SharedDatabaseCache
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cache() -> SharedDatabaseCache:
+    return SharedDatabaseCache("helpdesk_cache", {})
+
+
+def test_add_counts_once_and_incr_counts_on(cache):
+    assert cache.add("hits", 1, 60) is True
+    assert cache.add("hits", 1, 60) is False
+    assert [cache.incr("hits") for _ in range(3)] == [2, 3, 4]
+    assert cache.get("hits") == 4
+
+
+def test_an_expired_counter_starts_again(cache):
+    cache.add("hits", 5, 60)
+    connection.cursor().execute(
+        "UPDATE helpdesk_cache SET expires = %s",
+        [connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(seconds=1))],
+    )
+    assert cache.add("hits", 1, 60) is True
+    assert cache.get("hits") == 1
+
+
+def test_incrementing_a_missing_counter_is_a_value_error(cache):
+    with pytest.raises(ValueError):
+        cache.incr("nothing-here")
+
+
+def test_django_ratelimit_counts_in_it(cache, settings):
+    settings.CACHES = {"default": {"BACKEND": "helpdesk.cache.SharedDatabaseCache", "LOCATION": "helpdesk_cache"}}
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
+    usages = [get_usage(request, group="g", key="ip", rate="2/h", increment=True) for _ in range(3)]
+    assert [usage["should_limit"] for usage in usages] == [False, False, True]
+
+
+def test_a_database_error_fails_open_and_is_logged(cache, monkeypatch, caplog):
+    def refuse(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    with caplog.at_level(logging.WARNING, logger="helpdesk.cache"):
+        assert cache.get("hits", "default") == "default"
+        assert cache.add("hits", 1, 60) is False
+        cache.set("hits", 1, 60)
+        with pytest.raises(ValueError):
+            cache.incr("hits")  # django-ratelimit reads this as "no count": the request goes through
+    assert "cache unavailable, failing open" in caplog.text
+
+
+def test_an_outage_is_logged_once_a_minute():
+    clock = [1000.0]
+    once = OncePerInterval(seconds=60, clock=lambda: clock[0])
+
+    def record() -> logging.LogRecord:
+        return logging.LogRecord("helpdesk.cache", logging.WARNING, __file__, 1, "cache unavailable", None, None)
+
+    passed = [once.filter(record()) for _ in range(5)]
+    clock[0] += 60
+    later = record()
+
+    assert passed == [True, False, False, False, False]
+    assert once.filter(later) is True
+    assert later.msg == "cache unavailable (4 more since the last report)"
+
+
+def test_an_unreachable_database_is_not_waited_for_again_for_a_while(cache, monkeypatch):
+    calls = []
+    now = [100.0]
+
+    def unreachable(*args, **kwargs):
+        calls.append(1)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", unreachable)
+    monkeypatch.setattr(shared_cache, "_connected", lambda cache: False)  # the database is down, not just busy
+    monkeypatch.setattr(shared_cache, "clock", lambda: now[0])
+    monkeypatch.setitem(shared_cache._skip_until, "moment", 0.0)
+
+    cache.get("hits")
+    cache.get("hits")  # within the pause: answered at once, without trying the database
+    now[0] += shared_cache.UNREACHABLE_PAUSE_SECONDS
+    cache.get("hits")
+
+    assert len(calls) == 2
