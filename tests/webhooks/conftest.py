@@ -90,3 +90,25 @@ def endpoint(receiver: Receiver, carol) -> WebhookEndpoint:
 def on_commit(django_capture_on_commit_callbacks):
     """Run what is queued after commit (event dispatch, deliveries), as the real transaction would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[tuple[int, float]]:
+    """What would be handed to the worker, instead of running it at once: (delivery id, countdown)."""
+    from webhooks import services
+
+    calls: list[tuple[int, float]] = []
+    monkeypatch.setattr(
+        services, "queue_delivery", lambda delivery_id, countdown=0: calls.append((delivery_id, countdown))
+    )
+    return calls
+
+
+@pytest.fixture
+def clock():
+    """Time stands still from now on; tests move it (`clock.shift(...)`). The wall clock never decides a test."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
