@@ -10,6 +10,7 @@ from automations import api as automations_api
 from forms_builder import api as forms_api
 from sla import api as sla_api
 from tickets import api as tickets_api
+from webhooks import api as webhooks_api
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -35,6 +36,10 @@ router.register(
 )
 router.register("sla/policies", sla_api.SlaPolicyViewSet, basename="api-sla-policy")
 router.register(r"tickets/(?P<ticket_pk>\d+)/sla", sla_api.TicketSlaClockViewSet, basename="api-ticket-sla")
+router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="api-webhook")
+router.register(
+    r"webhooks/(?P<webhook_pk>\d+)/deliveries", webhooks_api.WebhookDeliveryViewSet, basename="api-webhook-delivery"
+)
 
 urlpatterns = [
     re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),

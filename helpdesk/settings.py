@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "sla",
     "automations",
     "csat",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -327,6 +328,7 @@ SPECTACULAR_SETTINGS = {
         # Spoken by name wherever a priority appears: a ticket's `priority`, a form's `default_priority`.
         "PriorityEnum": "tickets.models.Priority.labels",
         "FieldTypeEnum": "forms_builder.models.FieldType",
+        "EventKindEnum": "events.models.EventKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -427,6 +429,21 @@ EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retr
 EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts
 # The sweep re-sends events never handed to the worker, and runs whose message was lost, after this long.
 EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
+
+# --- Outgoing webhooks (webhooks/) ---------------------------------------------------------------------------
+# Host names, addresses or CIDR networks that may receive webhooks although they are not public (internal
+# receivers). Everything else must resolve to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)  # waiting for the receiver's answer
+WEBHOOK_CA_FILE = env_str("WEBHOOK_CA_FILE")  # a private CA for https receivers; certifi's CAs otherwise
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)  # first retry after 45-60 s, doubling...
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 4 * 3600)  # ...up to 4 h between attempts...
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600)  # ...for a day, then disabled
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)  # the old secret signs too after rotation
+# Retries due sooner than this are queued with a countdown; later ones (and anything lost) are sent by the sweep.
+WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS = env_int("WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "webhooks.sweep", "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30)}
 
 # --- Browser safety: sessions, CSRF, CORS, CSP and security headers ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True

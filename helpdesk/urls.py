@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("csat.urls")),
     path("", include("tickets.urls")),
     path("", include("inbound.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 handler400 = "helpdesk.api_errors.handler400"
