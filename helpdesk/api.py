@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts_api
 from automations import api as automations_api
 from forms_builder import api as forms_api
+from reports import api as reports_api
 from sla import api as sla_api
 from tickets import api as tickets_api
 from webhooks import api as webhooks_api
@@ -44,6 +45,7 @@ router.register(
 urlpatterns = [
     re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),
     re_path(r"^auth/me/?$", accounts_api.me, name="api-auth-me"),
+    re_path(r"^reports/dashboard/?$", reports_api.reports_dashboard, name="api-reports-dashboard"),
     path("attachments/<int:pk>/download", tickets_api.attachment_download, name="api-attachment-download"),
     *router.urls,
 ]

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "automations",
     "csat",
     "webhooks",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -424,6 +425,9 @@ CELERY_BEAT_SCHEDULE["automations-time-rules"] = {
 }
 AUTOMATION_MAX_DEPTH = env_int("AUTOMATION_MAX_DEPTH", 3)  # rules set off by rules stop after this many links
 CSAT_CHANGE_DAYS = env_int("CSAT_CHANGE_DAYS", 3)  # a requester may change their rating this long after resolution
+# Reports (reports/): the daily rollups are refreshed this often; agents see the reports too when allowed.
+CELERY_BEAT_SCHEDULE["reports-rollup"] = {"task": "reports.rollup", "schedule": env_int("REPORTS_ROLLUP_SECONDS", 600)}
+REPORTS_FOR_AGENTS = env_bool("REPORTS_FOR_AGENTS", False)
 EVENT_HANDLER_MAX_ATTEMPTS = env_int("EVENT_HANDLER_MAX_ATTEMPTS", 10)  # then the run is failed, for an admin
 EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retry after 15-30 s, doubling...
 EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts
