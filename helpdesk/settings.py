@@ -641,6 +641,9 @@ ANYMAIL = {
     "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": env_bool("AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True),
 }
 
+# Bench only: route /bench/ceiling, the yardstick of `BENCH_DB=postgres make bench` (helpdesk/bench_ceiling.py).
+BENCH_CEILING = env_bool("BENCH_CEILING", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
