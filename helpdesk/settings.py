@@ -433,6 +433,13 @@ EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retr
 EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts
 # The sweep re-sends events never handed to the worker, and runs whose message was lost, after this long.
 EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
+# Mail (notifications/): each is retried with the backoff above; 12 attempts span several hours, so a mail server
+# down for an hour delays mail and loses none. Then the mail is `failed`, for an admin to resend.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.sweep",
+    "schedule": env_int("EVENT_SWEEP_SECONDS", 60),
+}
 
 # --- Outgoing webhooks (webhooks/) ---------------------------------------------------------------------------
 # Host names, addresses or CIDR networks that may receive webhooks although they are not public (internal

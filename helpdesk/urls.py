@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("helpdesk.api")),
+    path("", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("forms_builder.urls")),
     path("staff/people/", people.people, name="people"),
