@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "csat",
     "webhooks",
     "reports",
+    "queues",
 ]
 
 MIDDLEWARE = [

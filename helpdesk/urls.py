@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("automations.urls")),
     path("", include("csat.urls")),
     path("", include("reports.urls")),
+    path("", include("queues.urls")),
     path("", include("tickets.urls")),
     path("", include("inbound.urls")),
     path("", include("webhooks.urls")),

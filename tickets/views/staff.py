@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,7 +12,8 @@ from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
 from inbound.selectors import comments_with_mail_source, ticket_page_mail
-from tickets.forms import StaffQueueFilter, StaffReplyForm, TicketPropertiesForm
+from queues.views import queue
+from tickets.forms import StaffReplyForm, TicketPropertiesForm
 from tickets.models import Ticket
 from tickets.selectors import (
     categories_visible_to,
@@ -21,20 +21,11 @@ from tickets.selectors import (
     events_visible_to,
     opening_attachments,
     ticket_page_for,
-    ticket_queue_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_update
 
-STAFF_QUEUE_PAGE_SIZE = 25
-
-
-@require_http_methods(["GET"])
-@login_required
-@staff_required
-def staff_queue(request: HttpRequest) -> HttpResponse:
-    filterset = StaffQueueFilter(request.GET, queryset=ticket_queue_for(request.user), request=request)
-    page = Paginator(filterset.qs, STAFF_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "staff/queue.html", {"filter": filterset, "page": page})
+# The queue, its views, bulk actions and export live in the queues app.
+staff_queue = queue
 
 
 @require_http_methods(["GET"])
