@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -131,6 +132,7 @@ INSTALLED_APPS = [
     "webhooks",
     "reports",
     "queues",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,12 @@ DATABASES = {
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
+# Full-text search on PostgreSQL: the text search configuration that stems words (`english`, `german`, `simple`…;
+# `SELECT cfgname FROM pg_ts_config` lists them). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5
+# index always uses the Porter (English) stemmer.
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", SEARCH_LANGUAGE):
+    raise ImproperlyConfigured(f"SEARCH_LANGUAGE={SEARCH_LANGUAGE!r} is not a text search configuration name")
 # A database that stops answering makes requests a quick 503 with Retry-After (helpdesk/availability.py), never
 # hang: these bound how long a request waits for it.
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)  # seconds to open a connection (PostgreSQL)
