@@ -248,6 +248,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
             body=data["body"],
             internal=data["internal"],
             files=data["files"],
+            status=data.get("status"),
         )
         comment = selectors.comments_visible_to(request.user, ticket).get(pk=comment.pk)
         return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
@@ -51,10 +52,31 @@ class ReplyForm(PageForm):
     attachments = MultipleFileField()
 
 
+class ReplyMode(models.TextChoices):
+    """What the staff reply box sends. An explicit value on every post: there is no default that could send a note
+    to the requester, and a post without it (an old page's `internal` checkbox) is refused."""
+
+    REPLY = "reply", "Public reply"
+    NOTE = "note", "Internal note"
+
+
+# "Send and set status": the statuses the reply box's extra buttons move the ticket to.
+THEN_STATUS_CHOICES = [("", "Keep the status"), (Status.PENDING, "Pending"), (Status.RESOLVED, "Resolved")]
+
+
 class StaffReplyForm(ReplyForm):
-    internal = forms.BooleanField(
-        label="Internal note", required=False, help_text="Only agents and admins will see it."
+    mode = forms.ChoiceField(
+        choices=ReplyMode.choices,
+        widget=forms.RadioSelect,
+        label="Send as",
+        error_messages={"required": "Choose a public reply or an internal note."},
     )
+    then_status = forms.ChoiceField(choices=THEN_STATUS_CHOICES, required=False)
+
+    @property
+    def is_note(self) -> bool:
+        value = self.data.get("mode") if self.is_bound else self.initial.get("mode")
+        return value == ReplyMode.NOTE
 
 
 def status_choices_from(status: str) -> list[tuple[str, str]]:

@@ -139,6 +139,13 @@ class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField()
     internal = serializers.BooleanField(required=False, default=False)
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        help_text="Agents and admins: send and set the ticket's status in one step (for example `pending` or "
+        "`resolved`); a move the workflow refuses sends nothing. Without it, staff's first public reply on a `new` "
+        "ticket moves it to `open`.",
+    )
 
 
 class TicketEventSerializer(serializers.ModelSerializer):

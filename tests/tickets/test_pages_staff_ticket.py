@@ -63,7 +63,7 @@ def test_staff_ticket_page_is_404_for_a_missing_ticket(bob, client_for, db):
 def test_agent_adds_an_internal_note_the_requester_never_sees(alice, bob, ticket, client_for):
     response = client_for(bob).post(
         reverse("staff_ticket_reply", args=[ticket.pk]),
-        {"body": "Refund approved by finance", "internal": "on"},
+        {"body": "Refund approved by finance", "mode": "note"},
         follow=True,
     )
 
@@ -77,7 +77,8 @@ def test_agent_replies_publicly_with_an_attachment(alice, bob, ticket, client_fo
     upload = SimpleUploadedFile("steps.txt", b"1. restart", content_type="text/plain")
 
     client_for(bob).post(
-        reverse("staff_ticket_reply", args=[ticket.pk]), {"body": "Try these steps", "attachments": [upload]}
+        reverse("staff_ticket_reply", args=[ticket.pk]),
+        {"body": "Try these steps", "mode": "reply", "attachments": [upload]},
     )
 
     requester_page = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()

@@ -13,8 +13,8 @@ from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
 from inbound.selectors import comments_with_mail_source, ticket_page_mail
-from tickets.forms import StaffQueueFilter, StaffReplyForm, TicketPropertiesForm
-from tickets.models import Ticket
+from tickets.forms import ReplyMode, StaffQueueFilter, StaffReplyForm, TicketPropertiesForm
+from tickets.models import Status, Ticket
 from tickets.selectors import (
     categories_visible_to,
     comments_visible_to,
@@ -51,7 +51,8 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = StaffReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        internal = form.cleaned_data["internal"]
+        internal = form.cleaned_data["mode"] == ReplyMode.NOTE
+        then_status = form.cleaned_data["then_status"] or None
         try:
             comment_create(
                 ticket=ticket,
@@ -59,12 +60,16 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 internal=internal,
                 files=form.cleaned_data["attachments"],
+                status=then_status,
             )
         except DomainError as error:
             form_add_domain_error(form, error)
-            messages.error(request, error.message)
+            messages.error(request, f"Nothing was sent. {error.message}")
         else:
-            messages.success(request, "Internal note added." if internal else "Reply sent to the requester.")
+            sent = "Internal note added." if internal else "Reply sent to the requester."
+            if then_status:
+                sent = f"{sent} Status set to {Status(then_status).label.lower()}."
+            messages.success(request, sent)
             return redirect("staff_ticket_detail", pk=ticket.pk)
     else:
         messages.error(request, "Nothing was sent. Please correct the errors below.")
@@ -104,6 +109,11 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_staff_ticket_page(request, ticket, properties_form=form)
 
 
+def _initial_mode(request: HttpRequest) -> str:
+    """`?mode=note` opens the page with the note tab chosen (the note link, the `n` key without JavaScript)."""
+    return ReplyMode.NOTE if request.GET.get("mode") == ReplyMode.NOTE else ReplyMode.REPLY
+
+
 def _staff_ticket(request: HttpRequest, pk: int) -> Ticket:
     return get_object_or_404(ticket_page_for(request.user), pk=pk)
 
@@ -123,7 +133,7 @@ def _render_staff_ticket_page(
         "comments": comments_with_mail_source(comments_visible_to(request.user, ticket)),
         "events": events_visible_to(request.user, ticket),
         "ticket_mail": ticket_page_mail(ticket),
-        "reply_form": reply_form or StaffReplyForm(),
+        "reply_form": reply_form or StaffReplyForm(initial={"mode": _initial_mode(request)}),
         "properties_form": properties_form,
     }
     return render(request, "staff/ticket_detail.html", context)
