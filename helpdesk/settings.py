@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "sla",
     "automations",
     "csat",
+    "macros",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/people/<int:pk>/role/", people.people_role_change, name="people_role_change"),
     path("", include("automations.urls")),
     path("", include("csat.urls")),
+    path("", include("macros.urls")),
     path("", include("tickets.urls")),
     path("", include("inbound.urls")),
 ]

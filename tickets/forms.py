@@ -72,6 +72,8 @@ class StaffReplyForm(ReplyForm):
         error_messages={"required": "Choose a public reply or an internal note."},
     )
     then_status = forms.ChoiceField(choices=THEN_STATUS_CHOICES, required=False)
+    # A macro chosen on the page: its text fills the box, its actions are applied when the reply is sent.
+    macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
 
     @property
     def is_note(self) -> bool:

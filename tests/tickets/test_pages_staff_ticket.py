@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from helpdesk.errors import InvalidTransition
+from macros.models import Macro
 from tickets.etags import ticket_etag
 from tickets.models import Comment, Priority, Status, Team, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_update
@@ -222,11 +223,12 @@ def test_staff_ticket_page_queries_do_not_grow_with_the_conversation(
 ):
     for number in range(10):
         comment_create(ticket=ticket, author=bob, body=f"Note {number}", internal=number % 2 == 0)
+        Macro.objects.create(name=f"Macro {number}", body="Hi {{ requester.name }}", owner=bob, set_team=ticket.team)
     client = client_for(bob)
 
     # session, user, ticket, tags, comments, attachments, events, assignee/team/category options, the ticket's
-    # mail (inbound: the opening mail and held mail), SLA clocks, satisfaction ratings
-    with django_assert_max_num_queries(14):
+    # mail (inbound: the opening mail and held mail), SLA clocks, satisfaction ratings, the macros for the picker
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("staff_ticket_detail", args=[ticket.pk])).status_code == 200
 
 

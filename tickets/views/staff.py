@@ -13,6 +13,9 @@ from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
 from inbound.selectors import comments_with_mail_source, ticket_page_mail
+from macros.models import Macro
+from macros.selectors import macros_visible_to
+from macros.services import macro_apply, macro_describe_actions, macro_render
 from tickets.forms import ReplyMode, StaffQueueFilter, StaffReplyForm, TicketPropertiesForm
 from tickets.models import Status, Ticket
 from tickets.selectors import (
@@ -53,15 +56,27 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         internal = form.cleaned_data["mode"] == ReplyMode.NOTE
         then_status = form.cleaned_data["then_status"] or None
+        macro = _chosen_macro(request, form.cleaned_data["macro"])
         try:
-            comment_create(
-                ticket=ticket,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                internal=internal,
-                files=form.cleaned_data["attachments"],
-                status=then_status,
-            )
+            if macro is not None:
+                macro_apply(
+                    macro=macro,
+                    ticket=ticket,
+                    actor=request.user,
+                    body=form.cleaned_data["body"],
+                    internal=internal,
+                    status=then_status,
+                    files=form.cleaned_data["attachments"],
+                )
+            else:
+                comment_create(
+                    ticket=ticket,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    internal=internal,
+                    files=form.cleaned_data["attachments"],
+                    status=then_status,
+                )
         except DomainError as error:
             form_add_domain_error(form, error)
             messages.error(request, f"Nothing was sent. {error.message}")
@@ -69,6 +84,8 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             sent = "Internal note added." if internal else "Reply sent to the requester."
             if then_status:
                 sent = f"{sent} Status set to {Status(then_status).label.lower()}."
+            if macro is not None:
+                sent = f"{sent} Macro “{macro.name}” applied."
             messages.success(request, sent)
             return redirect("staff_ticket_detail", pk=ticket.pk)
     else:
@@ -114,8 +131,31 @@ def _initial_mode(request: HttpRequest) -> str:
     return ReplyMode.NOTE if request.GET.get("mode") == ReplyMode.NOTE else ReplyMode.REPLY
 
 
+def _chosen_macro(request: HttpRequest, macro_id: object) -> Macro | None:
+    if not isinstance(macro_id, int) and not (isinstance(macro_id, str) and macro_id.isdigit()):
+        return None
+    if int(macro_id) > 2**63 - 1:
+        return None
+    return macros_visible_to(request.user).filter(pk=int(macro_id)).first()
+
+
 def _staff_ticket(request: HttpRequest, pk: int) -> Ticket:
     return get_object_or_404(ticket_page_for(request.user), pk=pk)
+
+
+def _reply_form_from_macro(request: HttpRequest, ticket: Ticket) -> tuple[StaffReplyForm, Macro | None]:
+    """`?macro=<id>` (the macro picker without JavaScript): the box filled in with the macro's text."""
+    macro = _chosen_macro(request, request.GET.get("macro"))
+    if macro is None:
+        if "macro" in request.GET:
+            messages.error(request, "That macro does not exist or is not shared with you.")
+        return StaffReplyForm(initial={"mode": _initial_mode(request)}), None
+    initial = {
+        "mode": ReplyMode.NOTE if macro.internal else ReplyMode.REPLY,
+        "body": macro_render(macro=macro, ticket=ticket, agent=request.user),
+        "macro": macro.pk,
+    }
+    return StaffReplyForm(initial=initial), macro
 
 
 def _render_staff_ticket_page(
@@ -127,13 +167,30 @@ def _render_staff_ticket_page(
 ) -> HttpResponse:
     if properties_form is None:
         properties_form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(request.user))
+    chosen_macro = None
+    if reply_form is None:
+        reply_form, chosen_macro = _reply_form_from_macro(request, ticket)
+    elif reply_form.is_bound:
+        chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
+    macros = list(macros_visible_to(request.user))
     context = {
         "ticket": ticket,
         "opening_attachments": opening_attachments(ticket),
         "comments": comments_with_mail_source(comments_visible_to(request.user, ticket)),
         "events": events_visible_to(request.user, ticket),
         "ticket_mail": ticket_page_mail(ticket),
-        "reply_form": reply_form or StaffReplyForm(initial={"mode": _initial_mode(request)}),
+        "reply_form": reply_form,
         "properties_form": properties_form,
+        "macros": macros,
+        "chosen_macro": chosen_macro,
+        "chosen_macro_actions": macro_describe_actions(chosen_macro) if chosen_macro else [],
+        "macro_texts": {
+            str(macro.pk): {
+                "body": macro_render(macro=macro, ticket=ticket, agent=request.user),
+                "internal": macro.internal,
+                "actions": macro_describe_actions(macro),
+            }
+            for macro in macros
+        },
     }
     return render(request, "staff/ticket_detail.html", context)
