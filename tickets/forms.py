@@ -23,6 +23,7 @@ from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, TicketFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, normalize_tag_names
+from tickets.services.links import LINK_LABELS
 from tickets.workflow import ALLOWED_TRANSITIONS
 
 
@@ -194,3 +195,34 @@ class StaffQueueFilter(TicketFilter):
 
     def sort_tickets(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return queryset.order_by(*SORT_ORDERINGS[value])
+
+
+def _ticket_number(value: str) -> int:
+    """“#123” or “123”; anything else is refused with a message, never an error page."""
+    text = value.strip().lstrip("#").strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= 2**63 - 1:
+        raise forms.ValidationError("Enter a ticket number, for example 123 or #123.")
+    return int(text)
+
+
+class TicketNumberField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int:
+        return _ticket_number(super().clean(value))
+
+
+class TicketLinkForm(PageForm):
+    relation = forms.ChoiceField(label="This ticket is", choices=[])
+    other = TicketNumberField(label="Ticket number")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["relation"].choices = [(value, label.lower()) for value, label in LINK_LABELS.items()]
+
+
+class TicketMergeForm(PageForm):
+    into = TicketNumberField(label="Merge into ticket number")
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +17,14 @@ from inbound.selectors import comments_with_mail_source, ticket_page_mail
 from macros.models import Macro
 from macros.selectors import macros_visible_to
 from macros.services import macro_apply, macro_describe_actions, macro_render
-from tickets.forms import ReplyMode, StaffQueueFilter, StaffReplyForm, TicketPropertiesForm
+from tickets.forms import (
+    ReplyMode,
+    StaffQueueFilter,
+    StaffReplyForm,
+    TicketLinkForm,
+    TicketMergeForm,
+    TicketPropertiesForm,
+)
 from tickets.models import Status, Ticket
 from tickets.selectors import (
     categories_visible_to,
@@ -26,7 +34,8 @@ from tickets.selectors import (
     ticket_page_for,
     ticket_queue_for,
 )
-from tickets.services import TicketChanges, comment_create, ticket_update
+from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
+from tickets.services.links import links_touching, ticket_links_of
 
 STAFF_QUEUE_PAGE_SIZE = 25
 
@@ -126,6 +135,76 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_staff_ticket_page(request, ticket, properties_form=form)
 
 
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _staff_ticket(request, pk)
+    form = TicketLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"No link was added. {_first_error(form)}")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    other = ticket_page_for(request.user).filter(pk=form.cleaned_data["other"]).first()
+    if other is None:
+        messages.error(request, f"No link was added: there is no ticket #{form.cleaned_data['other']}.")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    try:
+        ticket_link(ticket=ticket, other=other, relation=form.cleaned_data["relation"], actor=request.user)
+    except DomainError as error:
+        messages.error(request, f"No link was added. {error.message}")
+    else:
+        messages.success(request, f"Linked with #{other.pk}.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    ticket = _staff_ticket(request, pk)
+    link = get_object_or_404(links_touching(ticket), pk=link_pk)
+    ticket_unlink(link=link, actor=request.user)
+    messages.success(request, "Link removed.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@staff_required
+def staff_ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose the ticket to merge into, see both side by side, confirm. Nothing moves before the confirmation."""
+    ticket = _staff_ticket(request, pk)
+    form = TicketMergeForm(request.POST if request.method == "POST" else (request.GET or None))
+    target = None
+    if form.is_bound and form.is_valid():
+        target = ticket_page_for(request.user).filter(pk=form.cleaned_data["into"]).first()
+        if target is None:
+            form.add_error("into", f"There is no ticket #{form.cleaned_data['into']}.")
+        elif target.pk == ticket.pk:
+            form.add_error("into", "Choose another ticket: a ticket cannot be merged into itself.")
+            target = None
+    if target is not None and request.method == "POST" and form.cleaned_data["confirm"]:
+        try:
+            ticket_merge(source=ticket, target=target, actor=request.user)
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, f"#{ticket.pk} was merged into this ticket; its requester was told.")
+            return redirect("staff_ticket_detail", pk=target.pk)
+    context = {"ticket": ticket, "target": target, "form": form, "different_requesters": _differ(ticket, target)}
+    return render(request, "staff/ticket/merge.html", context)
+
+
+def _differ(ticket: Ticket, target: Ticket | None) -> bool:
+    return target is not None and target.requester_id != ticket.requester_id
+
+
+def _first_error(form: forms.Form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return ""
+
+
 def _initial_mode(request: HttpRequest) -> str:
     """`?mode=note` opens the page with the note tab chosen (the note link, the `n` key without JavaScript)."""
     return ReplyMode.NOTE if request.GET.get("mode") == ReplyMode.NOTE else ReplyMode.REPLY
@@ -182,6 +261,9 @@ def _render_staff_ticket_page(
         "reply_form": reply_form,
         "properties_form": properties_form,
         "macros": macros,
+        "links": ticket_links_of(ticket),
+        "link_form": TicketLinkForm(),
+        "merge_form": TicketMergeForm(),
         "chosen_macro": chosen_macro,
         "chosen_macro_actions": macro_describe_actions(chosen_macro) if chosen_macro else [],
         "macro_texts": {
