@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "reports",
     "queues",
     "search",
+    "macros",
 ]
 
 MIDDLEWARE = [

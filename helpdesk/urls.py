@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("csat.urls")),
     path("", include("reports.urls")),
     path("", include("queues.urls")),
+    path("", include("macros.urls")),
     path("", include("tickets.urls")),
     path("", include("inbound.urls")),
     path("", include("webhooks.urls")),
