@@ -430,6 +430,10 @@ EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
 # Mail (notifications/): each is retried with the backoff above; 12 attempts span several hours, so a mail server
 # down for an hour delays mail and loses none. Then the mail is `failed`, for an admin to resend.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)
+# Beat has a worker record a heartbeat this often; /readyz/worker answers 503 when it is older than STALE.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {"task": "events.heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS}
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.sweep",
     "schedule": env_int("EVENT_SWEEP_SECONDS", 60),
@@ -451,7 +455,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # HTTPS in production. Probes and the metrics scraper talk plain HTTP to the container, so they are never
 # redirected (SECURE_REDIRECT_EXEMPT matches the path without its leading slash).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz(/worker)?$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
