@@ -237,6 +237,26 @@ STORAGES = {
 # Attachments live under MEDIA_ROOT, which no URL serves: only the permission-checking download view reads them.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "attachments")))
 MEDIA_URL = None
+# Several web nodes share one object store instead: S3 or any S3-compatible server (MinIO, Ceph, R2…) when a
+# bucket is named. Objects stay private (no ACL, the bucket's default); the same permission-checked view streams
+# them from the store, so no URL of the store is ever handed out.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,  # empty: Amazon S3 itself
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,  # empty: boto3's own chain (instance role, env)
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("AWS_LOCATION", "attachments"),  # the key prefix inside the bucket
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most self-hosted servers
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

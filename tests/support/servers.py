@@ -290,24 +290,37 @@ class CeleryWorker:
         clean = {name: value for name, value in os.environ.items() if not name.startswith(("DATABASE_", "REDIS_"))}
         environment = {**clean, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", "LOG_FORMAT": "plain", **self.env}
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+            # A session of its own: the embedded beat is a child process, and a kill takes both (see kill()).
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         wait_until(lambda: "ready." in self.log.read_text(errors="replace"), timeout=START_TIMEOUT_SECONDS,
                    what="the celery worker")  # fmt: skip
         return self
 
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, as if the machine went away."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+        if self.process is not None:
+            self._signal_group(signal.SIGKILL)
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        self.kill()  # whatever is left of its session (the embedded beat)
+
+    def _signal_group(self, signum: int) -> None:
+        assert self.process is not None
+        try:
+            os.killpg(self.process.pid, signum)  # the session's id is the worker's pid (start_new_session)
+        except ProcessLookupError:
+            pass
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
