@@ -36,7 +36,7 @@ def test_an_upload_lands_in_the_bucket_and_not_on_disk(on_s3, alice, category, s
     ticket = ticket_create(requester=alice, subject="Wrong invoice", category=category, files=[upload])
 
     attachment = ticket.attachments.get()
-    assert f"attachments/{attachment.file.name}" in on_s3.keys()
+    assert f"attachments/{attachment.file.name}" in on_s3.object_keys()
     assert not Path(settings.MEDIA_ROOT).exists() or not any(Path(settings.MEDIA_ROOT).rglob("*"))
 
 

@@ -50,7 +50,7 @@ class MotoS3:
             region_name=REGION,
         )  # fmt: skip
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listed = self.client().list_objects_v2(Bucket=self.bucket)
         return [item["Key"] for item in listed.get("Contents", [])]
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from glob import glob
 from pathlib import Path
@@ -309,18 +309,14 @@ class CeleryWorker:
             return
         if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill()  # whatever is left of its session (the embedded beat)
 
     def _signal_group(self, signum: int) -> None:
         assert self.process is not None
-        try:
+        with suppress(ProcessLookupError):  # the whole session is gone already
             os.killpg(self.process.pid, signum)  # the session's id is the worker's pid (start_new_session)
-        except ProcessLookupError:
-            pass
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
