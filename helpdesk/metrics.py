@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 
 import prometheus_client
+from amqp.exceptions import ChannelError
 from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -52,8 +53,13 @@ def broker_queue_depth(queue: str = "celery") -> int | None:
     try:
         with app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
-            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
-    except Exception:  # a missing queue, or a broker that is down: no number rather than a wrong one
+            try:
+                return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+            except ChannelError as error:
+                if str(error.reply_code) == "404":  # NOT_FOUND: no worker declared the queue yet, so nothing waits
+                    return 0
+                raise
+    except Exception:  # a broker that is down: no number rather than a wrong one
         logger.warning("could not read the depth of broker queue %s", queue, exc_info=True)
         return None
 

@@ -36,6 +36,7 @@ def test_a_reply_committed_by_a_web_request_is_mailed_by_the_worker(site, smtp, 
 
         wait_until(lambda: len(smtp.messages()) >= 2, timeout=WAIT, what=f"two mails\n{worker.tail()}")
         ready = requests.get(f"{web.url}/readyz/worker", timeout=30)
+        metrics = requests.get(f"{web.url}/metrics", timeout=30).text
 
     confirmation, answer = sorted(smtp.messages(), key=lambda message: "received" not in str(message["Subject"]))
     assert str(confirmation["Subject"]) == f"[#{number}] We received your request: Cannot print"
@@ -47,6 +48,8 @@ def test_a_reply_committed_by_a_web_request_is_mailed_by_the_worker(site, smtp, 
     assert f"https://help.example.com/tickets/{number}/" in text and "<strong>off</strong>" in html
     assert site.sql("SELECT status, count(*) FROM notifications_notification GROUP BY status") == [("sent", 2)]
     assert ready.status_code == 200, ready.text
+    assert 'helpdesk_queue_depth{queue="celery"}' in metrics
+    assert 'helpdesk_notifications{status="failed"} 0.0' in metrics
 
 
 def test_a_worker_killed_mid_load_and_restarted_loses_no_mail(site, smtp, environment, tmp_path):
