@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts_api
 from automations import api as automations_api
 from forms_builder import api as forms_api
+from queues import api as queues_api
 from sla import api as sla_api
 from tickets import api as tickets_api
 
@@ -35,6 +36,8 @@ router.register(
 )
 router.register("sla/policies", sla_api.SlaPolicyViewSet, basename="api-sla-policy")
 router.register(r"tickets/(?P<ticket_pk>\d+)/sla", sla_api.TicketSlaClockViewSet, basename="api-ticket-sla")
+router.register("views", queues_api.SavedViewViewSet, basename="api-view")
+router.register(r"views/(?P<view_pk>\d+)/tickets", queues_api.SavedViewTicketViewSet, basename="api-view-ticket")
 
 urlpatterns = [
     re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),

@@ -37,7 +37,7 @@ def saved_view_create(
     *,
     owner: User,
     name: str,
-    conditions: Mapping[str, str],
+    conditions: Mapping[str, str] | None = None,
     sort: str = Sort.NEWEST,
     team: Team | None = None,
 ) -> SavedView:
@@ -48,7 +48,7 @@ def saved_view_create(
     view = SavedView(
         owner=owner,
         name=name.strip(),
-        conditions=dict(conditions),
+        conditions=dict(conditions or {}),
         sort=sort,
         team=team,
         position=0 if last is None else last + 1,

@@ -12,6 +12,7 @@ import pytest
 
 from automations.models import Rule, Trigger
 from automations.services import rule_save
+from queues.services import saved_view_create
 from tests.support.api import assert_error_body
 from tests.support.schema import cursor_paginated_lists
 
@@ -24,10 +25,11 @@ CRAFTED = [encoded("p=notadate"), encoded("p=9999999999999999999999999"), "not b
 
 
 @pytest.fixture
-def path_values(ticket):
+def path_values(ticket, carol):
     """An existing object for every id a list's path names, so the list answers rather than 404."""
     rule = rule_save(rule=Rule(name="Rule", trigger=Trigger.TICKET_CREATED))
-    return {"ticket_id": ticket.pk, "rule_id": rule.pk}
+    view = saved_view_create(owner=carol, name="All", conditions={})
+    return {"ticket_id": ticket.pk, "rule_id": rule.pk, "view_id": view.pk}
 
 
 @pytest.mark.parametrize("operation", cursor_paginated_lists(), ids=lambda operation: operation.path)
