@@ -69,14 +69,14 @@ def test_a_view_without_a_name_is_not_saved(bob, desk, client_for):
 
 
 def test_an_agent_reorders_their_views_with_up_and_down(bob, desk, client_for):
-    first, second, third = (saved_view_create(owner=bob, name=name, conditions={}) for name in ("A", "B", "C"))
+    first, _, third = (saved_view_create(owner=bob, name=name, conditions={}) for name in ("A", "B", "C"))
     client = client_for(bob)
 
     client.post(reverse("saved_view_move", args=[third.pk]), {"direction": "up"})
     client.post(reverse("saved_view_move", args=[first.pk]), {"direction": "down"})
 
     names = list(SavedView.objects.order_by("position").values_list("name", flat=True))
-    assert names == ["B", "A", "C"] or names == ["C", "A", "B"]
+    assert names == ["C", "A", "B"]
     page = client.get(reverse("staff_queue")).content.decode()
     sidebar = re.findall(r'<a href="\?view=\d+"[^>]*><span>([^<]+)</span>', page)
     assert sidebar == names
