@@ -20,16 +20,16 @@ from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from helpdesk.forms import PageForm
 from queues.builtin import BUILTIN_VIEWS
-from queues.forms import QueueFilter, SaveViewForm
+from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
 from queues.keyset import BadCursor, keyset_page
 from queues.models import SavedView
 from queues.query import QueueQuery, conditions_of, queue_query, sort_of
 from queues.selectors import capped_count, count_text, queue_rows, saved_views_for
-from queues.services import saved_view_create, saved_view_delete, saved_view_move
+from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
 from tickets.conditions import tickets_matching
 from tickets.forms import SORT_ORDERINGS
 from tickets.models import Team
-from tickets.selectors import tickets_visible_to
+from tickets.selectors import categories_visible_to, tickets_visible_to
 
 QUEUE_PAGE_SIZE = 50
 
@@ -96,6 +96,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "view_param": {"view": query.view_key} if query.view_key else {},
         "encoded_query": encoded_query(filterset),
         "save_form": SaveViewForm(teams=_own_teams(request.user)),
+        "bulk_form": bulk_form(request),
     }
     return render(request, "staff/queue.html", context)
 
@@ -176,3 +177,38 @@ def _own_teams(user: User) -> QuerySet[Team]:
 
 def _errors_text(form: PageForm) -> str:
     return " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+
+
+def bulk_form(request: HttpRequest, data: QueryDict | None = None) -> BulkForm:
+    return BulkForm(
+        data,
+        agents=User.objects.staff(),
+        teams=Team.objects.all(),
+        categories=categories_visible_to(request.user),
+    )
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    form = bulk_form(request, request.POST)
+    back = _queue_url(request.POST.get("query", ""))
+    if not form.is_valid():
+        messages.error(request, "Nothing was changed: " + _errors_text(form))
+        return redirect(back)
+    changes = form.changes(request.user)
+    if changes.is_empty():
+        messages.info(request, "Nothing was changed: choose what to change first.")
+        return redirect(back)
+    if form.cleaned_data["all_matching"]:
+        tickets = _filters_from(form.cleaned_data["query"], request).qs
+        ids = list(tickets.order_by("id").values_list("pk", flat=True)[: BULK_LIMIT + 1])
+        if len(ids) > BULK_LIMIT:
+            messages.error(request, f"Nothing was changed: more than {BULK_LIMIT:,} tickets match. Narrow the filters.")
+            return redirect(back)
+    else:
+        selected = form.cleaned_data["ticket"]
+        ids = list(tickets_visible_to(request.user).filter(pk__in=selected).order_by("id").values_list("pk", flat=True))
+    outcome = tickets_bulk_update(ticket_ids=ids, actor=request.user, changes=changes)
+    return render(request, "queues/bulk_result.html", {"outcome": outcome, "back": back, "asked": len(ids)})
