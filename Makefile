@@ -51,6 +51,7 @@ schema-check: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_lists.py
+	$(BIN)/python bench/bench_queue.py
 
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed

@@ -43,7 +43,9 @@ def saved_view_create(
     conditions: Mapping[str, str] | None = None,
     sort: str = Sort.NEWEST,
     team: Team | None = None,
+    position: int | None = None,
 ) -> SavedView:
+    """A new view, last in the owner's order unless `position` says where."""
     if not permissions.can_use_views(owner):
         raise NotPermitted("Only agents and admins have views.")
     _check_team(owner, team)
@@ -54,7 +56,7 @@ def saved_view_create(
         conditions=dict(conditions or {}),
         sort=sort,
         team=team,
-        position=0 if last is None else last + 1,
+        position=position if position is not None else (0 if last is None else last + 1),
     )
     _validated(view).save()
     return view

@@ -3,6 +3,7 @@ and the CSV export of what the queue shows."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,7 +49,7 @@ def encoded_query(filterset: QueueFilter) -> str:
     return urlencode({**conditions_of(filterset), "sort": sort_of(filterset)})
 
 
-def sidebar(user: User, *, now: Any, current: str | None) -> dict[str, list[dict[str, Any]]]:
+def sidebar(user: User, *, now: datetime, current: str | None) -> dict[str, list[dict[str, Any]]]:
     """Every view with its live count, capped so no count reads a whole large table."""
     visible = tickets_visible_to(user)
     builtin = []
