@@ -52,7 +52,8 @@ schema-check: $(VENV)/.dev-installed
 # SQLite in-process by default; BENCH_DB=postgres: gunicorn + wrk on 10k and 1M tickets against a ceiling
 # (bench/README.md).
 bench: $(VENV)/.dev-installed
-	if [ "$(BENCH_DB)" = postgres ]; then $(BIN)/python bench/bench_postgres.py; else $(BIN)/python bench/bench_lists.py; fi
+	if [ "$(BENCH_DB)" = postgres ]; then $(BIN)/python bench/bench_postgres.py; \
+	else $(BIN)/python bench/bench_lists.py && $(BIN)/python bench/bench_queue.py; fi
 
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed
