@@ -25,6 +25,7 @@ run: $(VENV)/.runtime-installed
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py search_backfill  # the worker indexes new tickets from their events; this catches up
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving http://127.0.0.1:$(PORT) with a background worker (Celery, with beat). Ctrl-C stops both."
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) WORKERS=$(WORKERS) LOG_FORMAT=$${LOG_FORMAT:-plain} \

@@ -12,6 +12,7 @@ from accounts.models import STAFF_ROLES, User
 from accounts.permissions import is_staff_member
 from csat.selectors import latest_survey
 from csat.serializers import SatisfactionSerializer
+from search.serializers import SearchSnippetField
 from sla.serializers import SlaClockSerializer
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent
 
@@ -39,6 +40,7 @@ class TicketSerializer(serializers.ModelSerializer):
     satisfaction = serializers.SerializerMethodField(
         help_text="The requester's rating of the latest resolution; null before the first resolution."
     )
+    snippet = SearchSnippetField()
 
     class Meta:
         model = Ticket
@@ -61,6 +63,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "sender_verified",
             "sla",
             "satisfaction",
+            "snippet",
         ]
         read_only_fields = fields
 
