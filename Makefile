@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_WORKERS ?= auto  # pytest-xdist processes; each gets its own test database
 
-.PHONY: run test lint format migrations-check schema-check bench bench-sla clean
+.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -56,6 +56,10 @@ bench: $(VENV)/.dev-installed
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_sla.py
+
+# Ticket search on PostgreSQL at 10k and 1M tickets (databases bench_search_SIZE, kept); BENCH_SEARCH_DATABASE_URL.
+bench-search: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_search.py $(SIZES)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,12 +1,12 @@
 """Ticket search on PostgreSQL at 10k and 1M tickets: the staff queue's first page for a query, timed in-process.
 
-`make bench-search` (or `python bench/bench_search.py [SIZE ...]`, sizes like 10000 1000000). The database
-(`BENCH_SEARCH_DATABASE_URL`, default postgres://root@127.0.0.1:5432/bench_search, created if missing) is kept
-between runs: tickets are added with generate_series up to each size, so a second run only times. Each ticket has
-realistic text (a support vocabulary drawn with a skew, frequent words far more frequent, plus a long tail of rarer
-made-up words and reference numbers), a requester, and one public comment; its search document is built with the
-same vector expressions as `search.services`. A rare word is in one ticket in 50,000, a common word in the subject of
-a third of them.
+`make bench-search` (or `python bench/bench_search.py [SIZE ...]`, sizes like 10000 1000000). Each size has its
+own database (`BENCH_SEARCH_DATABASE_URL`, default postgres://root@127.0.0.1:5432/bench_search, plus `_SIZE`), made
+if missing and kept between runs: tickets are added with generate_series up to the size, so a second run only times.
+Each ticket has realistic text (a support vocabulary drawn with a skew, frequent words far more frequent, plus a
+long tail of rarer made-up words and reference numbers), a requester, and one public comment; its search document is
+built with the same vector expressions as `search.services`. A rare word is in one ticket in 50,000, a common word
+in the subject of a third of them.
 
 Each scenario runs the queue's query — `TicketFilter` with `q` (and a status), newest first, the first 25 rows with
 their snippet, related rows and tags — REPEAT times (default 15) after one warm-up, and prints p50, p95 and the
@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +26,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+SIZES = [int(arg) for arg in sys.argv[1:]] or [10_000, 1_000_000]
+# One database per size (the URL's name plus the size), kept between runs.
 DATABASE_URL = os.environ.get("BENCH_SEARCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/bench_search")
+if len(SIZES) == 1:
+    DATABASE_URL += f"_{SIZES[0]}"
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -140,7 +145,7 @@ def load(size: int) -> None:
                        '', (ARRAY['new','open','pending','resolved','closed','closed','resolved'])[1 + g %% 7],
                        1 + g %% 4, %(epoch)s::timestamptz + make_interval(secs => g * 30),
                        %(epoch)s::timestamptz + make_interval(secs => g * 30),
-                       %(first)s + (g * 7919) %% (%(last)s - %(first)s + 1), 'web', true
+                       %(first)s + (g::bigint * 7919) %% (%(last)s - %(first)s + 1), 'web', true
                 FROM generate_series(%(start)s + 1, %(stop)s) AS g
                 """,
                 {
@@ -199,7 +204,7 @@ class FakeRequest:
 
 
 def scenarios(agent: User) -> list[tuple[str, dict[str, str]]]:
-    email = User.objects.filter(role=Role.REQUESTER).order_by("pk").values_list("email", flat=True)[123]
+    email = Ticket.objects.order_by("pk").values_list("requester__email", flat=True)[123]
     newest = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first()
     return [
         ("rare word", {"q": RARE_WORD}),
@@ -241,10 +246,12 @@ def _query(word: str):
 
 
 def main() -> None:
-    sizes = [int(arg) for arg in sys.argv[1:]] or [10_000, 1_000_000]
+    if len(SIZES) > 1:  # each size in its own process, on its own database
+        for size in sorted(SIZES):
+            subprocess.run([sys.executable, __file__, str(size)], check=True)  # noqa: S603
+        return
     call_command("migrate", verbosity=0)
-    for size in sorted(sizes):
-        run(size)
+    run(SIZES[0])
 
 
 if __name__ == "__main__":
