@@ -248,7 +248,7 @@ def _query(word: str):
 def main() -> None:
     if len(SIZES) > 1:  # each size in its own process, on its own database
         for size in sorted(SIZES):
-            subprocess.run([sys.executable, __file__, str(size)], check=True)  # noqa: S603
+            subprocess.run([sys.executable, __file__, str(size)], check=True)
         return
     call_command("migrate", verbosity=0)
     run(SIZES[0])

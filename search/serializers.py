@@ -18,6 +18,11 @@ SNIPPET_HELP = (
 )
 
 
+def snippet_value(raw: str | None) -> str | None:
+    """The field's value for a raw snippet (lists built without a serializer use this)."""
+    return None if raw is None else str(snippet_html(raw))
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class SearchSnippetField(serializers.CharField):
     """Reads the `search_snippet` annotation that TicketFilter's `q` adds; a ticket without it has no such field."""
