@@ -5,7 +5,14 @@ from __future__ import annotations
 from search.models import TicketDocument
 from search.services import ticket_document_rebuild
 from tests.search.helpers import found
-from tickets.services import TicketChanges, comment_create, ticket_create, ticket_edit_content, ticket_update
+from tickets.services import (
+    TicketChanges,
+    comment_create,
+    ticket_create,
+    ticket_edit_content,
+    ticket_merge,
+    ticket_update,
+)
 
 
 def test_a_ticket_is_searchable_once_the_worker_has_its_event_and_not_before(api_client_for, alice, bob, worker):
@@ -68,3 +75,17 @@ def test_a_deleted_tickets_document_goes_with_it(api_client_for, alice, bob, wor
 
     assert not TicketDocument.objects.exists()
     assert found(api_client_for(bob), "projector") == []
+
+
+def test_a_merge_moves_the_conversation_in_the_index_too(api_client_for, alice, bob, worker):
+    client = api_client_for(bob)
+    with worker():
+        source = ticket_create(requester=alice, subject="Projector flickers")
+        target = ticket_create(requester=alice, subject="Beamer broken")
+        comment_create(ticket=source, author=alice, body="It happens with the HDMI cable", internal=False)
+    assert found(client, "hdmi") == [source.pk]
+
+    with worker():
+        ticket_merge(source=source, target=target, actor=bob)
+
+    assert found(client, "hdmi") == [target.pk]
