@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_WORKERS ?= auto  # pytest-xdist processes; each gets its own test database
 
-.PHONY: run test lint format migrations-check schema-check bench bench-sla clean
+.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -25,6 +25,7 @@ run: $(VENV)/.runtime-installed
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py search_backfill  # the worker indexes new tickets from their events; this catches up
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving http://127.0.0.1:$(PORT) with a background worker (Celery, with beat). Ctrl-C stops both."
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) WORKERS=$(WORKERS) LOG_FORMAT=$${LOG_FORMAT:-plain} \
@@ -58,6 +59,10 @@ bench: $(VENV)/.dev-installed
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_sla.py
+
+# Ticket search on PostgreSQL at 10k and 1M tickets (databases bench_search_SIZE, kept); BENCH_SEARCH_DATABASE_URL.
+bench-search: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_search.py $(SIZES)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

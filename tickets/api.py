@@ -115,7 +115,14 @@ TICKET_LIST_PARAMETERS = [
         type={"type": "integer", "minimum": 1, "maximum": ID_MAX},
         description="The requester's user id.",
     ),
-    OpenApiParameter(name="q", type=str, description="Text in the subject or the description."),
+    OpenApiParameter(
+        name="q",
+        type=str,
+        description="Search: every word, in any order, in the subject, description, public replies, form answers, "
+        "requester's name or address (also part of it: `alice@`, `example.com`), tags, and for agents and admins "
+        'internal notes; `"a phrase"`, `-word` to leave out, `a or b`; `#123` is ticket 123. Each result then '
+        "has a `snippet`.",
+    ),
     OpenApiParameter(
         name="ordering",
         type=str,

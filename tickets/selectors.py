@@ -60,7 +60,8 @@ def ticket_list_rows(tickets: QuerySet[Ticket], *, with_clocks: bool) -> QuerySe
     flags = {"has_survey": Exists(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk")))}
     if with_clocks:
         flags["has_running_clocks"] = Exists(SlaClock.objects.running().filter(ticket=OuterRef("pk")))
-    return tickets.annotate(**flags).values(*TICKET_LIST_COLUMNS, *flags)
+    searched = ["search_snippet"] if "search_snippet" in tickets.query.annotations else []  # TicketFilter's q
+    return tickets.annotate(**flags).values(*TICKET_LIST_COLUMNS, *flags, *searched)
 
 
 @dataclass(frozen=True)

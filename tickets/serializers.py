@@ -12,6 +12,7 @@ from accounts.models import STAFF_ROLES, User
 from accounts.permissions import is_staff_member
 from csat.selectors import latest_survey
 from csat.serializers import SatisfactionSerializer
+from search.serializers import SearchSnippetField, snippet_value
 from sla.serializers import SlaClockSerializer
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketLink
 from tickets.selectors import TicketListExtras
@@ -41,6 +42,7 @@ class TicketSerializer(serializers.ModelSerializer):
     satisfaction = serializers.SerializerMethodField(
         help_text="The requester's rating of the latest resolution; null before the first resolution."
     )
+    snippet = SearchSnippetField()
 
     class Meta:
         model = Ticket
@@ -64,6 +66,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "merged_into",
             "sla",
             "satisfaction",
+            "snippet",
         ]
         read_only_fields = fields
 
@@ -113,6 +116,7 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
             "sender_verified": row["sender_verified"],
             "sla": clocks.get(row["id"], []) if show_sla else None,
             "satisfaction": surveys.get(row["id"]),
+            **({"snippet": snippet_value(row["search_snippet"])} if "search_snippet" in row else {}),
         }
         for row in rows
     ]
