@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from csat.selectors import surveys_prefetch
 from sla.selectors import running_clocks_prefetch
-from tickets.models import Attachment, Category, Comment, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Attachment, Category, Comment, Ticket, TicketEvent
 from tickets.permissions import (
     AnyUser,
     can_read_tickets_filed_under_own_address,
@@ -74,3 +74,19 @@ def categories_visible_to(user: AnyUser) -> QuerySet[Category]:
     if not is_staff_member(user):
         categories = categories.active()
     return categories
+
+
+REQUESTER_SIDEBAR_LIMIT = 10
+
+
+def requester_other_tickets(user: AnyUser, ticket: Ticket) -> list[Ticket]:
+    """The requester's other tickets for the staff sidebar: open ones first, then the newest."""
+    is_open = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+    others = (
+        tickets_visible_to(user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .order_by(is_open, "-created_at", "-id")
+        .only("id", "subject", "status", "created_at")
+    )
+    return list(others[:REQUESTER_SIDEBAR_LIMIT])

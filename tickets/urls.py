@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", requester.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/reply/", requester.ticket_reply, name="ticket_reply"),
     path("staff/", staff.staff_queue, name="staff_queue"),
+    path("staff/tickets/new/", staff.staff_ticket_new, name="staff_ticket_new"),
     path("staff/tickets/<int:pk>/", staff.staff_ticket_detail, name="staff_ticket_detail"),
     path("staff/tickets/<int:pk>/reply/", staff.staff_ticket_reply, name="staff_ticket_reply"),
     path("staff/tickets/<int:pk>/update/", staff.staff_ticket_update, name="staff_ticket_update"),

@@ -22,6 +22,7 @@ from accounts.services import api_token_issue
 from automations.models import Rule, Trigger
 from automations.services import rule_save
 from forms_builder.models import Form
+from macros.models import Macro
 from sla.models import SlaPolicy
 from tests.forms_builder.api.support import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
@@ -66,6 +67,7 @@ def path_values(ticket, alice, public_form) -> dict[str, dict[str, object]]:
         "attachments": {"id": 1},
         "automation": {"id": rule.pk, "rule_id": rule.pk},
         "sla": {"id": SlaPolicy.objects.create(name="Standard").pk},
+        "macros": {"id": Macro.objects.create(name="Macro", body="Hi", owner=ticket.team.members.get()).pk},
     }
 
 

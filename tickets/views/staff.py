@@ -21,6 +21,7 @@ from tickets.forms import (
     ReplyMode,
     StaffQueueFilter,
     StaffReplyForm,
+    StaffTicketNewForm,
     TicketLinkForm,
     TicketMergeForm,
     TicketPropertiesForm,
@@ -31,11 +32,13 @@ from tickets.selectors import (
     comments_visible_to,
     events_visible_to,
     opening_attachments,
+    requester_other_tickets,
     ticket_page_for,
     ticket_queue_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
 from tickets.services.links import links_touching, ticket_links_of
+from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
 
 STAFF_QUEUE_PAGE_SIZE = 25
 
@@ -195,6 +198,39 @@ def staff_ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staff/ticket/merge.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+@staff_required
+def staff_ticket_new(request: HttpRequest) -> HttpResponse:
+    """Open a ticket on behalf of a requester; `?requester=<email>` prefills the address (the sidebar's link)."""
+    categories = categories_visible_to(request.user)
+    initial = {"requester_email": request.GET.get("requester", "")[:254], "assignee": request.user.pk}
+    form = StaffTicketNewForm(request.POST or None, request.FILES or None, categories=categories, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            requester, created = requester_find_or_create(
+                actor=request.user, email=data["requester_email"], name=data["requester_name"]
+            )
+            ticket = ticket_open_on_behalf(
+                actor=request.user,
+                requester=requester,
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                priority=data["priority"],
+                assignee=data["assignee"],
+                files=data["attachments"],
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            who = f"a new requester, {requester.email}" if created else requester.display_name
+            messages.success(request, f"Ticket #{ticket.pk} opened for {who}.")
+            return redirect("staff_ticket_detail", pk=ticket.pk)
+    return render(request, "staff/ticket/new.html", {"form": form})
+
+
 def _differ(ticket: Ticket, target: Ticket | None) -> bool:
     return target is not None and target.requester_id != ticket.requester_id
 
@@ -262,6 +298,7 @@ def _render_staff_ticket_page(
         "properties_form": properties_form,
         "macros": macros,
         "links": ticket_links_of(ticket),
+        "requester_tickets": requester_other_tickets(request.user, ticket),
         "link_form": TicketLinkForm(),
         "merge_form": TicketMergeForm(),
         "chosen_macro": chosen_macro,
