@@ -75,6 +75,8 @@ class StaffReplyForm(ReplyForm):
     then_status = forms.ChoiceField(choices=THEN_STATUS_CHOICES, required=False)
     # A macro chosen on the page: its text fills the box, its actions are applied when the reply is sent.
     macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
+    # The newest message the agent had on screen: a reply sent after someone else wrote is held for a second look.
+    seen_comment = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1)
 
     @property
     def is_note(self) -> bool:

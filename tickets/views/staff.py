@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -26,7 +26,8 @@ from tickets.forms import (
     TicketMergeForm,
     TicketPropertiesForm,
 )
-from tickets.models import Status, Ticket
+from tickets.models import Comment, Status, Ticket
+from tickets.presence import POLL_SECONDS, presence_touch
 from tickets.selectors import (
     categories_visible_to,
     comments_visible_to,
@@ -66,6 +67,9 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = StaffReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
+        if arrived:
+            return _hold_reply(request, ticket, form, arrived)
         internal = form.cleaned_data["mode"] == ReplyMode.NOTE
         then_status = form.cleaned_data["then_status"] or None
         macro = _chosen_macro(request, form.cleaned_data["macro"])
@@ -231,6 +235,47 @@ def staff_ticket_new(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/ticket/new.html", {"form": form})
 
 
+def _arrived_since(request: HttpRequest, ticket: Ticket, seen_comment: int | None) -> list[Comment]:
+    """Messages by others the agent had not seen when they wrote their reply (none if the page sent no mark)."""
+    if seen_comment is None:
+        return []
+    return list(comments_visible_to(request.user, ticket).filter(pk__gt=seen_comment).exclude(author=request.user))
+
+
+def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arrived: list[Comment]) -> HttpResponse:
+    """Send nothing; show the page again with the new messages and the agent's text as it was, marked as seen now,
+    so sending again confirms."""
+    data = request.POST.copy()
+    data["seen_comment"] = str(max(comment.pk for comment in arrived))
+    held = StaffReplyForm(data)
+    held.is_valid()
+    count = len(arrived)
+    messages.warning(
+        request,
+        f"Not sent yet: {count} new message{'s' if count != 1 else ''} arrived while you were writing, shown above "
+        "your reply, which is kept as you wrote it. Send again to confirm.",
+    )
+    return _render_staff_ticket_page(request, ticket, reply_form=held, arrived=arrived)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_presence(request: HttpRequest, pk: int) -> JsonResponse:
+    """The page's script reports every few seconds; it learns who else has the ticket open or is typing, and
+    whether a message arrived since the page was loaded."""
+    ticket = _staff_ticket(request, pk)
+    typing = request.POST.get("typing") == "1"
+    viewers = presence_touch(ticket_id=ticket.pk, user=request.user, typing=typing)
+    latest = comments_visible_to(request.user, ticket).exclude(author=request.user).order_by("-pk").first()
+    return JsonResponse(
+        {
+            "viewers": [{"name": viewer.name, "typing": viewer.typing} for viewer in viewers],
+            "latest_comment": latest.pk if latest else 0,
+        }
+    )
+
+
 def _differ(ticket: Ticket, target: Ticket | None) -> bool:
     return target is not None and target.requester_id != ticket.requester_id
 
@@ -279,6 +324,7 @@ def _render_staff_ticket_page(
     *,
     reply_form: StaffReplyForm | None = None,
     properties_form: TicketPropertiesForm | None = None,
+    arrived: list[Comment] | None = None,
 ) -> HttpResponse:
     if properties_form is None:
         properties_form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(request.user))
@@ -288,10 +334,16 @@ def _render_staff_ticket_page(
     elif reply_form.is_bound:
         chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
     macros = list(macros_visible_to(request.user))
+    comments = list(comments_with_mail_source(comments_visible_to(request.user, ticket)))
+    if not reply_form.is_bound:
+        reply_form.initial["seen_comment"] = max((comment.pk for comment in comments), default=0)
     context = {
         "ticket": ticket,
         "opening_attachments": opening_attachments(ticket),
-        "comments": comments_with_mail_source(comments_visible_to(request.user, ticket)),
+        "comments": comments,
+        "arrived": arrived or [],
+        "viewers": presence_touch(ticket_id=ticket.pk, user=request.user),
+        "presence_poll_seconds": POLL_SECONDS,
         "events": events_visible_to(request.user, ticket),
         "ticket_mail": ticket_page_mail(ticket),
         "reply_form": reply_form,
