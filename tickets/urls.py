@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/tickets/<int:pk>/update/", staff.staff_ticket_update, name="staff_ticket_update"),
     path("staff/tickets/<int:pk>/links/", staff.staff_ticket_link, name="staff_ticket_link"),
     path("staff/tickets/<int:pk>/links/<int:link_pk>/delete/", staff.staff_ticket_unlink, name="staff_ticket_unlink"),
+    path("staff/tickets/<int:pk>/assign-me/", staff.staff_ticket_assign_me, name="staff_ticket_assign_me"),
     path("staff/tickets/<int:pk>/presence/", staff.staff_ticket_presence, name="staff_ticket_presence"),
     path("staff/tickets/<int:pk>/merge/", staff.staff_ticket_merge, name="staff_ticket_merge"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),

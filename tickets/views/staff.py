@@ -145,6 +145,24 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @login_required
 @staff_required
+def staff_ticket_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
+    """One button (and the `a` key): take the ticket."""
+    ticket = _staff_ticket(request, pk)
+    if ticket.assignee_id == request.user.pk:
+        messages.info(request, "This ticket is already assigned to you.")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    try:
+        ticket_update(ticket=ticket, actor=request.user, changes=TicketChanges(assignee=request.user))
+    except DomainError as error:
+        messages.error(request, f"The ticket was not assigned. {error.message}")
+    else:
+        messages.success(request, "Assigned to you.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
 def staff_ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = TicketLinkForm(request.POST)
