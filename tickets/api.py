@@ -35,7 +35,7 @@ from helpdesk.openapi import (
     errors,
     path_id,
 )
-from helpdesk.pagination import ById, NewestFirst, OldestFirst
+from helpdesk.pagination import ById, NewestFirst, OldestFirst, filterset_query_params
 from sla.selectors import running_clocks_prefetch
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
@@ -54,6 +54,7 @@ from tickets.serializers import (
     TicketMergeSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
+    ticket_list_data,
 )
 from tickets.services.links import links_touching
 from tickets.services.on_behalf import requester_find_or_create
@@ -70,6 +71,17 @@ class TicketOrdering(OrderingFilter):
         ordering = [field for field in ordering if field.lstrip("-") != "id"]
         tie_breaker = "-id" if ordering[0].startswith("-") else "id"
         return [*ordering, tie_breaker]
+
+
+class TicketFilterBackend(DjangoFilterBackend):
+    """django-filter builds a filterset per request (a form, a deep copy of every filter); a list asked for no
+    filter at all is answered without one."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Ticket], view: APIView) -> QuerySet[Ticket]:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and filterset_query_params(filterset_class).isdisjoint(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 def refuse_staff_only_fields(request: Request, fields: tuple[str, ...]) -> None:
@@ -154,7 +166,7 @@ class TicketViewSet(
 ):
     serializer_class = TicketSerializer
     pagination_class = NewestFirst
-    filter_backends = [TicketOrdering, DjangoFilterBackend]
+    filter_backends = [TicketOrdering, TicketFilterBackend]
     filterset_class = TicketFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -162,6 +174,14 @@ class TicketViewSet(
         return selectors.tickets_visible_to(self.request.user).prefetch_related(
             "tags", running_clocks_prefetch(), surveys_prefetch()
         )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page's rows as plain values, shaped without a model instance per row (ticket_list_data)."""
+        staff = permissions.is_staff_member(request.user)
+        tickets = self.filter_queryset(selectors.tickets_visible_to(request.user))
+        rows = self.paginate_queryset(selectors.ticket_list_rows(tickets, with_clocks=staff))
+        extras = selectors.ticket_list_extras(rows)
+        return self.get_paginated_response(ticket_list_data(rows, extras, show_sla=staff))
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

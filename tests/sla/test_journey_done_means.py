@@ -130,7 +130,7 @@ def test_done_means_urgent_friday_ticket_due_monday_round_robin_warning_no_weeke
         confirm = requester.get(good)
         action = re.search(r'action="([^"]+)"', confirm.content.decode()).group(1)
         requester.post(action, {"rating": "good", "comment": "Quick, thanks."})
-        assert "Rated good" in staff.get(reverse("staff_queue")).content.decode()
+        assert "Rated good" in staff.get(reverse("staff_queue"), {"view": "solved"}).content.decode()
 
     assert SatisfactionSurvey.objects.get(ticket=ticket).rating == "good"
     first = ticket.sla_clocks.get(metric="first_response")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -17,9 +16,9 @@ from inbound.selectors import comments_with_mail_source, ticket_page_mail
 from macros.models import Macro
 from macros.selectors import macros_visible_to
 from macros.services import macro_apply, macro_describe_actions, macro_render
+from queues.views import queue
 from tickets.forms import (
     ReplyMode,
-    StaffQueueFilter,
     StaffReplyForm,
     StaffTicketNewForm,
     TicketLinkForm,
@@ -35,22 +34,13 @@ from tickets.selectors import (
     opening_attachments,
     requester_other_tickets,
     ticket_page_for,
-    ticket_queue_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
 from tickets.services.links import links_touching, ticket_links_of
 from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
 
-STAFF_QUEUE_PAGE_SIZE = 25
-
-
-@require_http_methods(["GET"])
-@login_required
-@staff_required
-def staff_queue(request: HttpRequest) -> HttpResponse:
-    filterset = StaffQueueFilter(request.GET, queryset=ticket_queue_for(request.user), request=request)
-    page = Paginator(filterset.qs, STAFF_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "staff/queue.html", {"filter": filterset, "page": page})
+# The queue, its views, bulk actions and export live in the queues app.
+staff_queue = queue
 
 
 @require_http_methods(["GET"])
