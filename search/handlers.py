@@ -13,3 +13,5 @@ on(EventKind.COMMENT_ADDED, tasks.index_ticket)
 on(EventKind.REQUESTER_REPLIED, tasks.index_ticket)
 on(EventKind.FORM_SUBMITTED, tasks.index_ticket)
 on(EventKind.TAGS_CHANGED, tasks.index_ticket)
+# A merge moves a conversation from one ticket to the other: both documents change.
+on(EventKind.TICKET_MERGED, tasks.index_ticket)
