@@ -57,6 +57,7 @@ from tickets.serializers import (
     ticket_list_data,
 )
 from tickets.services.links import links_touching
+from tickets.services.on_behalf import requester_find_or_create
 
 
 class TicketOrdering(OrderingFilter):
@@ -195,8 +196,13 @@ class TicketViewSet(
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        requester = data.get("requester") or request.user
+        if "requester_email" in data:
+            requester, _ = requester_find_or_create(
+                actor=request.user, email=data["requester_email"], name=data.get("requester_name", "")
+            )
         ticket = services.ticket_create(
-            requester=data.get("requester") or request.user,
+            requester=requester,
             actor=request.user,
             subject=data["subject"],
             description=data["description"],

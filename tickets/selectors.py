@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from csat.models import SatisfactionSurvey
 from csat.selectors import surveys_prefetch
 from sla.models import SlaClock
 from sla.selectors import running_clocks_prefetch
-from tickets.models import Attachment, Category, Comment, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Attachment, Category, Comment, Ticket, TicketEvent
 from tickets.permissions import (
     AnyUser,
     can_read_tickets_filed_under_own_address,
@@ -140,3 +140,19 @@ def categories_visible_to(user: AnyUser) -> QuerySet[Category]:
     if not is_staff_member(user):
         categories = categories.active()
     return categories
+
+
+REQUESTER_SIDEBAR_LIMIT = 10
+
+
+def requester_other_tickets(user: AnyUser, ticket: Ticket) -> list[Ticket]:
+    """The requester's other tickets for the staff sidebar: open ones first, then the newest."""
+    is_open = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+    others = (
+        tickets_visible_to(user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .order_by(is_open, "-created_at", "-id")
+        .only("id", "subject", "status", "created_at")
+    )
+    return list(others[:REQUESTER_SIDEBAR_LIMIT])

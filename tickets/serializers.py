@@ -137,10 +137,24 @@ class TicketCreateSerializer(serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     # Staff-only fields; a requester sending any of them is refused by the view before this runs.
     requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+    requester_email = serializers.EmailField(
+        required=False,
+        max_length=254,
+        help_text="Agents and admins, instead of `requester`: open the ticket for this address's account, created "
+        "(without a password) if there is none.",
+    )
+    requester_name = serializers.CharField(
+        required=False, max_length=150, allow_blank=True, help_text="The name for a new `requester_email` account."
+    )
     priority = PriorityField(required=False, default=Priority.NORMAL)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
     tags = TagListField(required=False, default=list)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "requester" in attrs and "requester_email" in attrs:
+            raise serializers.ValidationError({"requester_email": ["Send `requester` or `requester_email`, not both."]})
+        return attrs
 
 
 class TicketUpdateSerializer(serializers.Serializer):

@@ -22,6 +22,7 @@ from accounts.services import api_token_issue
 from automations.models import Rule, Trigger
 from automations.services import rule_save
 from forms_builder.models import Form
+from macros.models import Macro
 from queues.services import saved_view_create
 from sla.models import SlaPolicy
 from tests.forms_builder.api.support import bug_report_form
@@ -72,6 +73,7 @@ def path_values(ticket, alice, carol, public_form) -> dict[str, dict[str, object
         "attachments": {"id": 1},
         "automation": {"id": rule.pk, "rule_id": rule.pk},
         "sla": {"id": SlaPolicy.objects.create(name="Standard").pk},
+        "macros": {"id": Macro.objects.create(name="Macro", body="Hi", owner=ticket.team.members.get()).pk},
         "webhooks": {"id": webhook.endpoint_id, "webhook_id": webhook.endpoint_id, "delivery_id": webhook.pk},
         "views": {"id": view.pk, "view_id": view.pk},
     }
