@@ -116,3 +116,15 @@ def test_axe_finds_nothing_serious_on_the_builder_and_the_ticket_page(
 
     violations = signed_in.axe_violations()
     assert violations == [], violation_summary(violations)
+
+
+def test_every_condition_control_is_wide_enough_to_read(signed_in: Browser, category: Category) -> None:
+    form = bug_report_form(category)
+    signed_in.open(change_path(form))
+
+    widths = {
+        name: signed_in.find(f"#id_conditions-0-{name}").size["width"]
+        for name in ("target", "kind", "source", "operator", "value")
+    }
+
+    assert min(widths.values()) >= 100, widths
