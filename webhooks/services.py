@@ -43,9 +43,10 @@ def secret_generate() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def _checked(*, url: str, event_kinds: list[str]) -> None:
+def _checked(*, url: str | None, event_kinds: list[str]) -> None:
+    """`url` None: unchanged, not checked again (disabling an endpoint must not depend on DNS answering)."""
     details: dict[str, list[str]] = {}
-    problem = ssrf.url_problem(url)
+    problem = ssrf.url_problem(url) if url is not None else None
     if problem:
         details["url"] = [problem]
     unknown = [kind for kind in event_kinds if kind not in EventKind.values]
@@ -90,7 +91,11 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> Web
         raise TypeError(f"not endpoint fields: {sorted(unknown)}")
     if "event_kinds" in changes:
         changes["event_kinds"] = list(dict.fromkeys(changes["event_kinds"]))
-    _checked(url=changes.get("url", endpoint.url), event_kinds=changes.get("event_kinds", endpoint.event_kinds))
+    new_url = changes.get("url")
+    _checked(
+        url=new_url if new_url is not None and new_url != endpoint.url else None,
+        event_kinds=changes.get("event_kinds", endpoint.event_kinds),
+    )
     for name, value in changes.items():
         setattr(endpoint, name, value)
     if changes.get("is_active"):
@@ -111,6 +116,11 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime |
     endpoint.updated_at = now
     endpoint.save()
     return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """The endpoint and its delivery log; deliveries still waiting are dropped with it."""
+    endpoint.delete()
 
 
 def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
