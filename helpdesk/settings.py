@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -129,6 +130,10 @@ INSTALLED_APPS = [
     "automations",
     "csat",
     "webhooks",
+    "reports",
+    "queues",
+    "search",
+    "macros",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +187,12 @@ DATABASES = {
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
+# Full-text search on PostgreSQL: the text search configuration that stems words (`english`, `german`, `simple`…;
+# `SELECT cfgname FROM pg_ts_config` lists them). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5
+# index always uses the Porter (English) stemmer.
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", SEARCH_LANGUAGE):
+    raise ImproperlyConfigured(f"SEARCH_LANGUAGE={SEARCH_LANGUAGE!r} is not a text search configuration name")
 # A database that stops answering makes requests a quick 503 with Retry-After (helpdesk/availability.py), never
 # hang: these bound how long a request waits for it.
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)  # seconds to open a connection (PostgreSQL)
@@ -424,11 +435,21 @@ CELERY_BEAT_SCHEDULE["automations-time-rules"] = {
 }
 AUTOMATION_MAX_DEPTH = env_int("AUTOMATION_MAX_DEPTH", 3)  # rules set off by rules stop after this many links
 CSAT_CHANGE_DAYS = env_int("CSAT_CHANGE_DAYS", 3)  # a requester may change their rating this long after resolution
+# Reports (reports/): the daily rollups are refreshed this often; agents see the reports too when allowed.
+CELERY_BEAT_SCHEDULE["reports-rollup"] = {"task": "reports.rollup", "schedule": env_int("REPORTS_ROLLUP_SECONDS", 600)}
+REPORTS_FOR_AGENTS = env_bool("REPORTS_FOR_AGENTS", False)
 EVENT_HANDLER_MAX_ATTEMPTS = env_int("EVENT_HANDLER_MAX_ATTEMPTS", 10)  # then the run is failed, for an admin
 EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retry after 15-30 s, doubling...
 EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts
 # The sweep re-sends events never handed to the worker, and runs whose message was lost, after this long.
 EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
+# Mail (notifications/): each is retried with the backoff above; 12 attempts span several hours, so a mail server
+# down for an hour delays mail and loses none. Then the mail is `failed`, for an admin to resend.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.sweep",
+    "schedule": env_int("EVENT_SWEEP_SECONDS", 60),
+}
 
 # --- Outgoing webhooks (webhooks/) ---------------------------------------------------------------------------
 # Host names, addresses or CIDR networks that may receive webhooks although they are not public (internal
@@ -636,6 +657,9 @@ ANYMAIL = {
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY"),
     "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": env_bool("AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True),
 }
+
+# Bench only: route /bench/ceiling, the yardstick of `BENCH_DB=postgres make bench` (helpdesk/bench_ceiling.py).
+BENCH_CEILING = env_bool("BENCH_CEILING", False)
 
 LOGGING = {
     "version": 1,

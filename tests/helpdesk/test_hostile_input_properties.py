@@ -178,6 +178,7 @@ PAGE_LISTS = [
     ("staff_queue", ["status", "priority", "assignee", "team", "category", "q", "sort", "page", "tag"]),
     ("ticket_list", ["page", "status", "q"]),
     ("form_list", ["category", "q"]),
+    ("reports_dashboard", ["start", "end", "team", "category", "agent"]),
 ]
 
 
