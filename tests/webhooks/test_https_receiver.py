@@ -7,7 +7,6 @@ import datetime
 import socket
 import ssl
 import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 from cryptography import x509
@@ -15,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.webhooks.conftest import Receiver, _handler_for
+from tests.webhooks.conftest import QuietServer, Receiver, _handler_for
 from tickets.models import Status
 from tickets.services import ticket_change_status
 from webhooks.models import WebhookAttempt
@@ -63,7 +62,7 @@ def tls_receiver(tmp_path, settings, monkeypatch, request):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     context.sni_callback = lambda sock, server_name, ctx: server_names.append(server_name)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(receiver), bind_and_activate=True)
+    server = QuietServer(("127.0.0.1", 0), _handler_for(receiver))
     server.socket = context.wrap_socket(server.socket, server_side=True)
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
