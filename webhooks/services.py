@@ -136,22 +136,25 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
 # --- Preparing deliveries -----------------------------------------------------------------------------------
 
 
-def _events_to_prepare(event: Event, endpoint: WebhookEndpoint) -> list[Event]:
-    """This event, and earlier events of its ticket that no run of this handler has prepared yet (their runs are
-    still to come), so that the ticket's deliveries are created, and so sent, in event order."""
+def _events_to_prepare(event: Event, since: datetime) -> tuple[list[Event], set[tuple[int, int]]]:
+    """This event, and earlier events of its ticket (since the oldest endpoint) that no run of this handler has
+    prepared yet (their runs are still to come), so that a ticket's deliveries are created, and so sent, in event
+    order; with the (event, endpoint) pairs already delivered among them. Two queries, whatever the endpoints."""
     if event.ticket_id is None:
         candidates = [event]
     else:
         prepared = HandlerRun.objects.filter(event=OuterRef("pk"), handler=FAN_OUT_HANDLER, state=RunState.SUCCEEDED)
         candidates = list(
-            Event.objects.filter(ticket_id=event.ticket_id, pk__lte=event.pk, created_at__gte=endpoint.created_at)
+            Event.objects.filter(ticket_id=event.ticket_id, pk__lte=event.pk, created_at__gte=since)
             .filter(Q(pk=event.pk) | ~Exists(prepared))
-            .exclude(webhook_deliveries__endpoint=endpoint)
             .order_by("pk")
         )
-    return [
-        candidate for candidate in candidates if endpoint.subscribes_to(candidate.kind, internal=candidate.internal)
-    ]
+    existing = set(
+        WebhookDelivery.objects.filter(event__in=[candidate.pk for candidate in candidates]).values_list(
+            "event_id", "endpoint_id"
+        )
+    )
+    return candidates, existing
 
 
 @transaction.atomic
@@ -163,10 +166,19 @@ def deliveries_prepare(*, event: Event, now: datetime | None = None) -> list[Web
         for endpoint in WebhookEndpoint.objects.filter(is_active=True, created_at__lte=event.created_at)
         if endpoint.subscribes_to(event.kind, internal=event.internal)
     ]
+    if not endpoints:
+        return []
+    candidates, existing = _events_to_prepare(event, min(endpoint.created_at for endpoint in endpoints))
     new: list[WebhookDelivery] = []
     bodies: dict[int, str] = {}
     for endpoint in endpoints:
-        for candidate in _events_to_prepare(event, endpoint):
+        for candidate in candidates:
+            if (
+                (candidate.pk, endpoint.pk) in existing
+                or candidate.created_at < endpoint.created_at
+                or not endpoint.subscribes_to(candidate.kind, internal=candidate.internal)
+            ):
+                continue
             if candidate.pk not in bodies:
                 bodies[candidate.pk] = delivery_body(candidate)
             new.append(
