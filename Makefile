@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_WORKERS ?= auto  # pytest-xdist processes; each gets its own test database
 
-.PHONY: run test lint format migrations-check schema-check bench bench-sla clean
+.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -55,6 +55,10 @@ bench: $(VENV)/.dev-installed
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_sla.py
+
+# The reports dashboard on 1,000,000 tickets in a kept PostgreSQL database (BENCH_DATABASE_URL, see the README).
+bench-reports: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -155,6 +155,12 @@ def rollups_rebuild(*, first_day: date, last_day: date) -> int:
     each day's created less its solved. One pass over the range, however long (the backfill rebuilds years).
     """
     start, end = day_start(first_day), day_start(last_day + timedelta(days=1))
+    if connection.vendor == "postgresql":
+        # Two rebuilds at once (the beat task during a backfill) would each delete, then both insert: one waits.
+        # Readers are not blocked (EXCLUSIVE allows ACCESS SHARE); SQLite already writes one at a time.
+        with connection.cursor() as cursor:
+            tables = f"{DailyRollup._meta.db_table}, {AgentDailyRollup._meta.db_table}"
+            cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
     keys = ("team_id", "category_id", "assignee_id")
     in_range = TicketMetrics.objects.filter
     created = _per_day(in_range(created_at__gte=start, created_at__lt=end), "created_at", keys)
