@@ -191,9 +191,15 @@ def rollups_rebuild(*, first_day: date, last_day: date) -> int:
     rows: list[DailyRollup] = []
     agent_rows: list[AgentDailyRollup] = []
     written = 0
+    keys_by_day: dict[date, set[Key]] = defaultdict(set)
+    for day, *key in (*created, *solved, *replies):
+        keys_by_day[day].add(tuple(key))
+    agent_keys_by_day: dict[date, set[Key]] = defaultdict(set)
+    for day, *key in (*agent_replies, *agent_solved):
+        agent_keys_by_day[day].add(tuple(key))
     day = first_day
     while day <= last_day:
-        day_keys = {key[1:] for key in (*created, *solved, *replies) if key[0] == day}
+        day_keys = keys_by_day.get(day, set())
         for key in day_keys:
             backlog[key] += created.get((day, *key), 0) - solved.get((day, *key), 0)
         for key in day_keys | {key for key, count in backlog.items() if count}:
@@ -209,7 +215,7 @@ def rollups_rebuild(*, first_day: date, last_day: date) -> int:
                     replies=replies.get((day, *key), 0),
                 )
             )
-        for agent_key in {key[1:] for key in (*agent_replies, *agent_solved) if key[0] == day}:
+        for agent_key in agent_keys_by_day.get(day, ()):
             agent_rows.append(
                 AgentDailyRollup(
                     day=day,
