@@ -49,8 +49,10 @@ migrations-check: $(VENV)/.dev-installed
 schema-check: $(VENV)/.dev-installed
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+# SQLite in-process by default; BENCH_DB=postgres: gunicorn + wrk on 10k and 1M tickets against a ceiling
+# (bench/README.md).
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/bench_lists.py
+	if [ "$(BENCH_DB)" = postgres ]; then $(BIN)/python bench/bench_postgres.py; else $(BIN)/python bench/bench_lists.py; fi
 
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -128,7 +129,11 @@ INSTALLED_APPS = [
     "sla",
     "automations",
     "csat",
+    "webhooks",
     "reports",
+    "queues",
+    "search",
+    "macros",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +187,12 @@ DATABASES = {
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
+# Full-text search on PostgreSQL: the text search configuration that stems words (`english`, `german`, `simple`…;
+# `SELECT cfgname FROM pg_ts_config` lists them). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5
+# index always uses the Porter (English) stemmer.
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", SEARCH_LANGUAGE):
+    raise ImproperlyConfigured(f"SEARCH_LANGUAGE={SEARCH_LANGUAGE!r} is not a text search configuration name")
 # A database that stops answering makes requests a quick 503 with Retry-After (helpdesk/availability.py), never
 # hang: these bound how long a request waits for it.
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)  # seconds to open a connection (PostgreSQL)
@@ -328,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         # Spoken by name wherever a priority appears: a ticket's `priority`, a form's `default_priority`.
         "PriorityEnum": "tickets.models.Priority.labels",
         "FieldTypeEnum": "forms_builder.models.FieldType",
+        "EventKindEnum": "events.models.EventKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -431,6 +443,28 @@ EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retr
 EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts
 # The sweep re-sends events never handed to the worker, and runs whose message was lost, after this long.
 EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
+# Mail (notifications/): each is retried with the backoff above; 12 attempts span several hours, so a mail server
+# down for an hour delays mail and loses none. Then the mail is `failed`, for an admin to resend.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.sweep",
+    "schedule": env_int("EVENT_SWEEP_SECONDS", 60),
+}
+
+# --- Outgoing webhooks (webhooks/) ---------------------------------------------------------------------------
+# Host names, addresses or CIDR networks that may receive webhooks although they are not public (internal
+# receivers). Everything else must resolve to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)  # waiting for the receiver's answer
+WEBHOOK_CA_FILE = env_str("WEBHOOK_CA_FILE")  # a private CA for https receivers; certifi's CAs otherwise
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)  # first retry after 45-60 s, doubling...
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 4 * 3600)  # ...up to 4 h between attempts...
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600)  # ...for a day, then disabled
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)  # the old secret signs too after rotation
+# Retries due sooner than this are queued with a countdown; later ones (and anything lost) are sent by the sweep.
+WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS = env_int("WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "webhooks.sweep", "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30)}
 
 # --- Browser safety: sessions, CSRF, CORS, CSP and security headers ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -623,6 +657,9 @@ ANYMAIL = {
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY"),
     "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": env_bool("AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True),
 }
+
+# Bench only: route /bench/ceiling, the yardstick of `BENCH_DB=postgres make bench` (helpdesk/bench_ceiling.py).
+BENCH_CEILING = env_bool("BENCH_CEILING", False)
 
 LOGGING = {
     "version": 1,

@@ -14,5 +14,8 @@ urlpatterns = [
     path("staff/tickets/<int:pk>/", staff.staff_ticket_detail, name="staff_ticket_detail"),
     path("staff/tickets/<int:pk>/reply/", staff.staff_ticket_reply, name="staff_ticket_reply"),
     path("staff/tickets/<int:pk>/update/", staff.staff_ticket_update, name="staff_ticket_update"),
+    path("staff/tickets/<int:pk>/links/", staff.staff_ticket_link, name="staff_ticket_link"),
+    path("staff/tickets/<int:pk>/links/<int:link_pk>/delete/", staff.staff_ticket_unlink, name="staff_ticket_unlink"),
+    path("staff/tickets/<int:pk>/merge/", staff.staff_ticket_merge, name="staff_ticket_merge"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
 ]

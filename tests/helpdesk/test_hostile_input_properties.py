@@ -37,6 +37,8 @@ from tests.support.hostile import (
     with_a_nul,
 )
 from tests.support.schema import Operation, operations, writes
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_endpoint_create
 
 GENEROUS_RATE = "100000/m"
 
@@ -56,6 +58,7 @@ def path_values(ticket, alice, public_form) -> dict[str, dict[str, object]]:
     """What each path parameter stands for, by the first segment of the path."""
     spare, _ = api_token_issue(user=alice, name="spare")
     rule = rule_save(rule=Rule(name="Rule", trigger=Trigger.TICKET_CREATED))
+    webhook = webhook_delivered_once(ticket)
     return {
         "tickets": {"id": ticket.pk, "ticket_id": ticket.pk},
         "users": {"id": alice.pk},
@@ -66,7 +69,23 @@ def path_values(ticket, alice, public_form) -> dict[str, dict[str, object]]:
         "attachments": {"id": 1},
         "automation": {"id": rule.pk, "rule_id": rule.pk},
         "sla": {"id": SlaPolicy.objects.create(name="Standard").pk},
+        "webhooks": {"id": webhook.endpoint_id, "webhook_id": webhook.endpoint_id, "delivery_id": webhook.pk},
     }
+
+
+def webhook_delivered_once(ticket) -> WebhookDelivery:
+    """A disabled endpoint (a redeliver is refused, nothing goes out) with one delivery of the ticket's creation."""
+    endpoint = webhook_endpoint_create(url="https://93.184.216.34/hooks", actor=None, is_active=False)
+    event = ticket.domain_events.first()
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        ticket=ticket,
+        kind=event.kind,
+        message_id="msg_hostile",
+        body="{}",
+        give_up_at=event.created_at,
+    )
 
 
 def url_for(operation: Operation, path_values: dict[str, dict[str, object]]) -> str:
