@@ -5,7 +5,8 @@ postgres://root@127.0.0.1:5432/bench_reports; create it empty once) with TICKETS
 over DAYS days (default 1095, about 900 a day) and their metrics, in SQL with generate_series; then builds the daily
 rollups with the service the worker uses (timed), and renders /staff/reports/ in-process ROUNDS times (default 20)
 as an admin, with and without filters, printing p50 and p95. A second run keeps the filled database and only
-measures. The replies (comments) are not seeded: the page reads them from the rollups only.
+measures. The replies (comments) are not seeded: the page reads them from the rollups only. Metrics come from
+bench/report_data.py (SQL from the tickets' columns: wall-clock minutes stand in for business minutes).
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from report_data import fill_report_metrics  # noqa: E402  (bench/ is on the path: this script's folder)
 
 from accounts.models import Role, User  # noqa: E402
 from reports.models import DailyRollup, TicketMetrics  # noqa: E402
-from reports.services import rollups_backfill  # noqa: E402
 from tickets.models import Category, Team, Ticket  # noqa: E402
 
 TICKETS = int(os.environ.get("TICKETS", "1000000"))
@@ -70,21 +71,6 @@ FROM (
     SELECT g, %(start)s::timestamptz + (g * %(step)s) * interval '1 second' AS created
     FROM generate_series(1, %(tickets)s) AS g
 ) AS s
-"""
-
-METRICS_SQL = """
-INSERT INTO reports_ticketmetrics (ticket_id, created_at, status, priority, channel, team_id, category_id,
-    assignee_id, first_response_at, solved_at, solved_by_id, reopen_count, replies, first_response_minutes,
-    resolution_minutes, sla_breached, csat_rating, computed_at)
-SELECT id, created_at, status, priority, channel, team_id, category_id, assignee_id, first_response_at,
-    resolved_at, CASE WHEN resolved_at IS NULL THEN NULL ELSE assignee_id END,
-    CASE WHEN id %% 17 = 0 THEN 1 ELSE 0 END, 1 + id %% 4,
-    EXTRACT(EPOCH FROM first_response_at - created_at)::int / 60 / 3,
-    CASE WHEN resolved_at IS NULL THEN NULL ELSE EXTRACT(EPOCH FROM resolved_at - created_at)::int / 60 / 3 END,
-    CASE WHEN id %% 3 = 0 THEN NULL ELSE id %% 11 = 0 END,
-    CASE WHEN resolved_at IS NULL OR id %% 4 <> 0 THEN '' WHEN id %% 5 = 0 THEN 'bad' ELSE 'good' END,
-    now()
-FROM tickets_ticket
 """
 
 
@@ -120,11 +106,7 @@ def seed() -> None:
             },
         )
         print(f"  {TICKETS:,} tickets inserted in {time.perf_counter() - started:.0f} s")
-        started = time.perf_counter()
-        cursor.execute(METRICS_SQL, {})
-        print(f"  their metrics inserted in {time.perf_counter() - started:.0f} s")
         cursor.execute("ANALYZE tickets_ticket")
-        cursor.execute("ANALYZE reports_ticketmetrics")
     del admin
 
 
@@ -149,12 +131,7 @@ def main() -> None:
     if not Ticket.objects.exists():
         print(f"Seeding {TICKETS:,} tickets over {DAYS} days ({connection.vendor})...")
         seed()
-    if not DailyRollup.objects.exists():
-        started = time.perf_counter()
-        rows = rollups_backfill()
-        print(f"rollups of every day rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE reports_dailyrollup")
+    fill_report_metrics()
     print(
         f"{Ticket.objects.count():,} tickets, {TicketMetrics.objects.count():,} metrics, "
         f"{DailyRollup.objects.count():,} rollup rows ({connection.vendor})"

@@ -43,4 +43,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("staff queue, filtered", "GET", "/staff/?status=open&assignee=none", auth="session"),
     Scenario("staff queue, sorted by priority", "GET", "/staff/?sort=priority", auth="session"),
     Scenario("staff ticket page, 100 comments", "GET", "/staff/tickets/{busy_ticket}/", auth="session"),
+    # Reports (the bench agent may read them: REPORTS_FOR_AGENTS in bench_postgres.app_environment).
+    Scenario("reports dashboard, last 30 days", "GET", "/staff/reports/", auth="session"),
+    Scenario("API reports, last 30 days", "GET", "/api/v1/reports/dashboard"),
 ]
