@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_WORKERS ?= auto  # pytest-xdist processes; each gets its own test database
 
-.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search clean
+.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search bench-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -63,6 +63,10 @@ bench-sla: $(VENV)/.dev-installed
 # Ticket search on PostgreSQL at 10k and 1M tickets (databases bench_search_SIZE, kept); BENCH_SEARCH_DATABASE_URL.
 bench-search: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_search.py $(SIZES)
+
+# The reports dashboard on 1,000,000 tickets in a kept PostgreSQL database (BENCH_DATABASE_URL, see the README).
+bench-reports: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -49,4 +49,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("search, common word", "GET", "/api/v1/tickets/?q={common_word}"),
     Scenario("search, common word, status=open", "GET", "/api/v1/tickets/?q={common_word}&status=open"),
     Scenario("search, staff queue, two words", "GET", "/staff/?q={common_word}%20error", auth="session"),
+    # Reports (the bench agent may read them: REPORTS_FOR_AGENTS in bench_postgres.app_environment).
+    Scenario("reports dashboard, last 30 days", "GET", "/staff/reports/", auth="session"),
+    Scenario("API reports, last 30 days", "GET", "/api/v1/reports/dashboard"),
 ]

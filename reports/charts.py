@@ -35,6 +35,7 @@ class Line:
 class Tick:
     position: float
     label: str
+    anchor: str = "middle"  # the first and last day's labels stay inside the chart
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,14 @@ def line_chart(days: Sequence[date], series: Sequence[tuple[str, str, Sequence[i
     ]
     y_ticks = [Tick(position=y(value), label=str(value)) for value in (0, top // 2, top) if value or top]
     picked = sorted({0, len(days) // 2, len(days) - 1}) if days else []
-    x_ticks = [Tick(position=round(LEFT + index * step, 1), label=f"{days[index]:%d %b}") for index in picked]
+    x_ticks = [
+        Tick(
+            position=round(LEFT + index * step, 1),
+            label=f"{days[index]:%d %b}",
+            anchor="start" if index == 0 else "end" if index == len(days) - 1 else "middle",
+        )
+        for index in picked
+    ]
     return LineChart(width=WIDTH, height=HEIGHT, lines=lines, y_ticks=y_ticks, x_ticks=x_ticks)
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -155,6 +155,12 @@ def rollups_rebuild(*, first_day: date, last_day: date) -> int:
     each day's created less its solved. One pass over the range, however long (the backfill rebuilds years).
     """
     start, end = day_start(first_day), day_start(last_day + timedelta(days=1))
+    if connection.vendor == "postgresql":
+        # Two rebuilds at once (the beat task during a backfill) would each delete, then both insert: one waits.
+        # Readers are not blocked (EXCLUSIVE allows ACCESS SHARE); SQLite already writes one at a time.
+        with connection.cursor() as cursor:
+            tables = f"{DailyRollup._meta.db_table}, {AgentDailyRollup._meta.db_table}"
+            cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
     keys = ("team_id", "category_id", "assignee_id")
     in_range = TicketMetrics.objects.filter
     created = _per_day(in_range(created_at__gte=start, created_at__lt=end), "created_at", keys)
@@ -185,9 +191,15 @@ def rollups_rebuild(*, first_day: date, last_day: date) -> int:
     rows: list[DailyRollup] = []
     agent_rows: list[AgentDailyRollup] = []
     written = 0
+    keys_by_day: dict[date, set[Key]] = defaultdict(set)
+    for day, *key in (*created, *solved, *replies):
+        keys_by_day[day].add(tuple(key))
+    agent_keys_by_day: dict[date, set[Key]] = defaultdict(set)
+    for day, *key in (*agent_replies, *agent_solved):
+        agent_keys_by_day[day].add(tuple(key))
     day = first_day
     while day <= last_day:
-        day_keys = {key[1:] for key in (*created, *solved, *replies) if key[0] == day}
+        day_keys = keys_by_day.get(day, set())
         for key in day_keys:
             backlog[key] += created.get((day, *key), 0) - solved.get((day, *key), 0)
         for key in day_keys | {key for key, count in backlog.items() if count}:
@@ -203,7 +215,7 @@ def rollups_rebuild(*, first_day: date, last_day: date) -> int:
                     replies=replies.get((day, *key), 0),
                 )
             )
-        for agent_key in {key[1:] for key in (*agent_replies, *agent_solved) if key[0] == day}:
+        for agent_key in agent_keys_by_day.get(day, ()):
             agent_rows.append(
                 AgentDailyRollup(
                     day=day,

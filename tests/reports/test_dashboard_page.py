@@ -53,10 +53,10 @@ def test_filters_that_make_no_sense_show_a_message_and_the_default_period(client
 
 def test_an_agent_gets_403_unless_reports_are_opened_to_agents(month, client_for, bob, settings) -> None:
     assert client_for(bob).get(URL).status_code == 403
-    assert b">Reports</a>" not in client_for(bob).get(reverse("staff_queue")).content
+    assert b">Reports</a>" not in client_for(bob).get(reverse("agent_away")).content
     settings.REPORTS_FOR_AGENTS = True
     assert client_for(bob).get(URL).status_code == 200
-    assert b">Reports</a>" in client_for(bob).get(reverse("staff_queue")).content
+    assert b">Reports</a>" in client_for(bob).get(reverse("agent_away")).content
 
 
 def test_requesters_get_404_and_visitors_are_sent_to_log_in(month, client_for, mallory, client) -> None:
