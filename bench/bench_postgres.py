@@ -111,7 +111,7 @@ def ensure_database(size: int) -> None:
 def run_django(mode: str, size: int, var_dir: str, *args: str) -> dict[str, Any]:
     output = subprocess.run(
         [sys.executable, __file__, mode, str(size), *args],
-        env=app_environment(size, var_dir),
+        env={**app_environment(size, var_dir), "LOG_LEVEL": "WARNING"},  # its request lines are noise here
         cwd=ROOT,
         check=True,
         stdout=subprocess.PIPE,
