@@ -9,8 +9,8 @@ from accounts import api as accounts_api
 from automations import api as automations_api
 from forms_builder import api as forms_api
 from macros import api as macros_api
-from reports import api as reports_api
 from queues import api as queues_api
+from reports import api as reports_api
 from sla import api as sla_api
 from tickets import api as tickets_api
 from webhooks import api as webhooks_api

@@ -179,14 +179,13 @@ TEMPLATES = [
 
 # Database: SQLite under var/ by default, PostgreSQL (or anything dj-database-url parses) via DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")
-DATABASE_POOL = env_bool("DATABASE_POOL", False)
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 0),
-        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True))}
+# Production on PostgreSQL keeps its connections in psycopg's pool unless told otherwise: opening one per request
+# (Django's CONN_MAX_AGE=0) costs more than a whole page of the API list (bench/README.md).
+DATABASE_POOL = env_bool(
+    "DATABASE_POOL", not DEBUG and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+)
+DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 0)
 # Full-text search on PostgreSQL: the text search configuration that stems words (`english`, `german`, `simple`…;
 # `SELECT cfgname FROM pg_ts_config` lists them). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5
 # index always uses the Porter (English) stemmer.
