@@ -5,10 +5,14 @@ downloads from either node."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.support.s3 import MotoS3
 from tests.support.servers import celery_worker, gunicorn, wait_until
+
+# One process runs these (make test: --dist loadgroup): they share E2E_REDIS_URL, which each test empties.
+pytestmark = pytest.mark.xdist_group("e2e-redis")
 
 WAIT = 120
 CONTENT = b"2026-12-01 12:00:01 ERROR printer on fire\n"

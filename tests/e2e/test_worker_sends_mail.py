@@ -7,9 +7,13 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 
 from tests.support.servers import celery_worker, gunicorn, wait_until
+
+# One process runs these (make test: --dist loadgroup): they share E2E_REDIS_URL, which each test empties.
+pytestmark = pytest.mark.xdist_group("e2e-redis")
 
 WAIT = 120  # seconds; generous, CI runs this beside the rest of the suite on two cores
 
