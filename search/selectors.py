@@ -4,8 +4,9 @@ What a query means, on both databases:
 - words in any order, each must match (stemmed: "crashes" finds "crash"); `"two words"` is a phrase, `-word` leaves
   out tickets with the word, `a or b` takes either (PostgreSQL's `websearch_to_tsquery` rules);
 - `#123` is ticket 123 only; a bare `123` is ticket 123 or the number in the text;
-- one word of three characters or more also matches inside the requester's name or address (`alice@`,
-  `example.com`, `ali`), through trigram indexes on PostgreSQL;
+- a requester's address, its local part (`alice@`) or its domain (`example.com`) are words of the document; one
+  word of three characters or more without `@` also matches inside the requester's name or address (`ali`,
+  `northw`), through trigram indexes on PostgreSQL;
 - text: subject, requester name and address, description, public replies, form answers and tags; internal notes only
   with `include_internal` (staff). A requester's search reads the public vector or column only, so an internal note
   can never make one of their tickets match.
@@ -54,7 +55,9 @@ def ticket_ids_matching(query: str, *, include_internal: bool) -> QuerySet:
         return TicketDocument.objects.none().values("ticket_id")
     if number:
         condition |= Q(ticket_id=int(number.group(2)))
-    if " " not in query and len(query) >= SUBSTRING_MIN_CHARS:
+    if " " not in query and "@" not in query and len(query) >= SUBSTRING_MIN_CHARS:
+        # A fragment ("ali", "northw"). An address or its parts ("alice@", "@example.com") are whole words of the
+        # document already; a trigram scan for them would only be slower (every address shares "@" and domains).
         condition |= Q(requester_email__icontains=query) | Q(requester_name__icontains=query)
     return TicketDocument.objects.filter(condition).values("ticket_id")
 
@@ -118,7 +121,11 @@ def snippet_expression(query: str, *, include_internal: bool) -> Expression:
     query = _cleaned(query)
     if connection.vendor == "postgresql":
         # From the ticket's text, not its subject or requester: the row shows those already.
-        text = Concat("public_text", Value("\n"), "internal_text") if include_internal else F("public_text")
+        text = (
+            Concat("public_text", Value("\n"), "internal_text", output_field=TextField())
+            if include_internal
+            else F("public_text")
+        )
         headline = SearchHeadline(
             text,
             _search_query(query),
