@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from bench import search_data
+
 REQUESTERS_PER_TICKET = 50  # 1M tickets: 20,000 requesters
 AGENTS = 20
 TEAMS = 6
@@ -150,6 +152,7 @@ def prepare(size: int) -> dict[str, Any]:
     client.force_login(agent, backend="accounts.backends.RoleBackend")
     ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
     return {
+        **search_data.search_prepare(),
         "busy_ticket": busy.pk,
         "write_ticket": write.pk,
         "team": ticket.team_id,

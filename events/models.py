@@ -108,3 +108,16 @@ class HandlerRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} for event {self.event_id}: {self.state}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time beat's heartbeat task was run by a worker: proof that beat, the broker and a worker all work.
+
+    `/readyz/worker` and `/metrics` read its age."""
+
+    name = models.CharField(max_length=64, unique=True, default="worker")
+    beat_at = models.DateTimeField()
+    hostname = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

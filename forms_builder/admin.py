@@ -166,19 +166,28 @@ class DraftFields:
 
 
 class FieldReferenceChoices(ModelChoiceIterator):
-    """The stored fields, then the ones added on the page in the save being shown again (after a refusal)."""
+    """The stored fields (read once for all the rows of a formset), then the ones added on the page in the save being
+    shown again (after a refusal)."""
 
     def _new_rows(self) -> list[Field]:
         draft = self.field.draft
         return [row for row in draft.rows if row.pk is None] if draft else []
 
     def __iter__(self) -> Iterator[tuple[Any, str]]:
-        yield from super().__iter__()
+        stored = self.field.stored_fields
+        if stored is None:
+            yield from super().__iter__()
+        else:
+            if self.field.empty_label is not None:
+                yield "", self.field.empty_label
+            yield from (self.choice(field) for field in stored)
         for row in self._new_rows():
             yield f"{NEW_FIELD_PREFIX}{row.key}", f"{row.label or row.key} ({row.key}, new)"
 
     def __len__(self) -> int:
-        return super().__len__() + len(self._new_rows())
+        stored = self.field.stored_fields
+        count = super().__len__() if stored is None else len(stored) + (self.field.empty_label is not None)
+        return count + len(self._new_rows())
 
 
 class FieldReferenceField(forms.ModelChoiceField):
@@ -186,6 +195,7 @@ class FieldReferenceField(forms.ModelChoiceField):
 
     iterator = FieldReferenceChoices
     draft: DraftFields | None = None
+    stored_fields: list[Field] | None = None  # the queryset, read once by the formset
 
     def to_python(self, value: Any) -> Field | None:
         if value in self.empty_values:
@@ -221,6 +231,17 @@ class ConditionAdminForm(forms.ModelForm):
 class ConditionFormSet(forms.BaseInlineFormSet):
     # Set by FormAdmin: the field rows posted in the same save, which conditions may refer to.
     field_formset: forms.BaseInlineFormSet | None = None
+
+    draft: DraftFields | None = None
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        for name in ("target", "source"):
+            field = form.fields[name]
+            if not hasattr(self, "_stored_fields"):
+                self._stored_fields = list(field.queryset)
+            field.stored_fields = self._stored_fields
+            field.draft = self.draft
 
     def full_clean(self) -> None:
         self.draft = DraftFields.posted(self.field_formset)

@@ -9,6 +9,7 @@ from accounts import api as accounts_api
 from automations import api as automations_api
 from forms_builder import api as forms_api
 from macros import api as macros_api
+from queues import api as queues_api
 from reports import api as reports_api
 from sla import api as sla_api
 from tickets import api as tickets_api
@@ -48,6 +49,8 @@ router.register("macros", macros_api.MacroViewSet, basename="api-macro")
 router.register(
     r"tickets/(?P<ticket_pk>\d+)/apply-macro", macros_api.MacroApplyViewSet, basename="api-ticket-apply-macro"
 )
+router.register("views", queues_api.SavedViewViewSet, basename="api-view")
+router.register(r"views/(?P<view_pk>\d+)/tickets", queues_api.SavedViewTicketViewSet, basename="api-view-ticket")
 
 urlpatterns = [
     re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),

@@ -179,14 +179,13 @@ TEMPLATES = [
 
 # Database: SQLite under var/ by default, PostgreSQL (or anything dj-database-url parses) via DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")
-DATABASE_POOL = env_bool("DATABASE_POOL", False)
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 0),
-        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True))}
+# Production on PostgreSQL keeps its connections in psycopg's pool unless told otherwise: opening one per request
+# (Django's CONN_MAX_AGE=0) costs more than a whole page of the API list (bench/README.md).
+DATABASE_POOL = env_bool(
+    "DATABASE_POOL", not DEBUG and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+)
+DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 0)
 # Full-text search on PostgreSQL: the text search configuration that stems words (`english`, `german`, `simple`…;
 # `SELECT cfgname FROM pg_ts_config` lists them). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5
 # index always uses the Porter (English) stemmer.
@@ -249,6 +248,26 @@ STORAGES = {
 # Attachments live under MEDIA_ROOT, which no URL serves: only the permission-checking download view reads them.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "attachments")))
 MEDIA_URL = None
+# Several web nodes share one object store instead: S3 or any S3-compatible server (MinIO, Ceph, R2…) when a
+# bucket is named. Objects stay private (no ACL, the bucket's default); the same permission-checked view streams
+# them from the store, so no URL of the store is ever handed out.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,  # empty: Amazon S3 itself
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,  # empty: boto3's own chain (instance role, env)
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("AWS_LOCATION", "attachments"),  # the key prefix inside the bucket
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most self-hosted servers
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -446,6 +465,10 @@ EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
 # Mail (notifications/): each is retried with the backoff above; 12 attempts span several hours, so a mail server
 # down for an hour delays mail and loses none. Then the mail is `failed`, for an admin to resend.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)
+# Beat has a worker record a heartbeat this often; /readyz/worker answers 503 when it is older than STALE.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {"task": "events.heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS}
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.sweep",
     "schedule": env_int("EVENT_SWEEP_SECONDS", 60),
@@ -482,7 +505,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # HTTPS in production. Probes and the metrics scraper talk plain HTTP to the container, so they are never
 # redirected (SECURE_REDIRECT_EXEMPT matches the path without its leading slash).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz(/worker)?$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

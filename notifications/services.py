@@ -119,7 +119,7 @@ def _hand_over(notification_id: int) -> None:
 def notifications_for_event(*, event: Event) -> list[Notification]:
     """Decide who is mailed about an event and queue their mails. Safe to repeat (see notification_queue).
 
-    Requester: the confirmation of a new ticket, public replies from staff, the ticket resolved.
+    Requester: the confirmation of a new ticket, public replies from staff (followers too), the ticket resolved.
     Assignee: assigned to them, the requester replied. Team: a new ticket nobody is assigned to.
     Nobody hears of their own action (but a new ticket's requester gets its confirmation), never an internal note
     reaches a requester, and only an address the ticket proved (signed in) gets a confirmation it did not ask for.
@@ -157,7 +157,9 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
         if payload.get("answers_requester") and not payload.get("internal") and not event.internal:
             comment = Comment.objects.select_related("author").filter(pk=payload.get("comment_id")).first()
             if comment is not None and not comment.internal:
-                queue(NotificationKind.PUBLIC_REPLY, ticket.requester, comment=comment)
+                # Followers (Cc'd on the requester's first mail, or added by staff) get public replies too.
+                for recipient in [ticket.requester, *ticket.followers.exclude(pk=ticket.requester_id).order_by("pk")]:
+                    queue(NotificationKind.PUBLIC_REPLY, recipient, comment=comment)
     elif event.kind == EventKind.REQUESTER_REPLIED:
         comment = Comment.objects.select_related("author").filter(pk=payload.get("comment_id")).first()
         if comment is not None and not comment.internal:

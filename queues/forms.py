@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -9,10 +10,13 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import User
+from helpdesk.errors import InvalidValue
 from helpdesk.forms import PageForm
-from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE
+from queues.services import BulkChanges
+from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_PATTERN
 from tickets.forms import StaffQueueFilter
 from tickets.models import Category, Priority, Status, Team
+from tickets.services import normalize_tag_names
 
 
 class QueueFilter(StaffQueueFilter):
@@ -44,17 +48,32 @@ class SaveViewForm(PageForm):
         self.fields["team"].queryset = teams
 
 
-class RenameViewForm(PageForm):
-    name = forms.CharField(max_length=100, label="View name")
-
-
 NO_CHANGE = ""
+NOBODY = "none"
+BULK_LIMIT = 1000
+
+
+class TicketIdsField(forms.Field):
+    """The ticked rows: ticket ids, each a whole number a database can store."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if len(values) > BULK_LIMIT:
+            raise forms.ValidationError(f"Select at most {BULK_LIMIT:,} tickets at once.")
+        ids = []
+        for item in values:
+            if not re.fullmatch(ID_PATTERN, str(item)):
+                raise forms.ValidationError("Not a ticket id.")
+            ids.append(int(item))
+        return ids
 
 
 class BulkForm(PageForm):
-    """What to do with the selected tickets: each select left at "no change" is left alone."""
+    """What to do with the selected tickets: each field left at "no change" is left alone."""
 
-    ticket = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=[])
+    ticket = TicketIdsField(required=False)
     all_matching = forms.BooleanField(required=False, label="All tickets matching the filters")
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
     assignee = forms.ChoiceField(required=False, label="Assignee")
@@ -68,25 +87,68 @@ class BulkForm(PageForm):
     )
     team = forms.ChoiceField(required=False, label="Team")
     category = forms.ChoiceField(required=False, label="Category")
-    add_tags = forms.CharField(required=False, max_length=500, label="Add tags")
-    remove_tags = forms.CharField(required=False, max_length=500, label="Remove tags")
+    add_tags = forms.CharField(required=False, max_length=500, label="Add tags", help_text="Comma-separated")
+    remove_tags = forms.CharField(required=False, max_length=500, label="Remove tags", help_text="Comma-separated")
 
     def __init__(
         self, *args: Any, agents: QuerySet[User], teams: QuerySet[Team], categories: QuerySet[Category], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.agents, self.teams, self.categories = agents, teams, categories
         self.fields["assignee"].choices = [
             (NO_CHANGE, "No change"),
-            ("none", "Nobody (unassign)"),
+            (ASSIGNEE_ME, "Me"),
+            (NOBODY, "Nobody (unassign)"),
             *((str(agent.pk), agent.display_name) for agent in agents),
         ]
         self.fields["team"].choices = [
             (NO_CHANGE, "No change"),
-            ("none", "No team"),
+            (NOBODY, "No team"),
             *((str(team.pk), team.name) for team in teams),
         ]
         self.fields["category"].choices = [
             (NO_CHANGE, "No change"),
-            ("none", "No category"),
+            (NOBODY, "No category"),
             *((str(category.pk), category.name) for category in categories),
         ]
+
+    def _tags(self, name: str) -> list[str]:
+        try:
+            return normalize_tag_names(self.cleaned_data[name].split(","))
+        except InvalidValue as error:
+            raise forms.ValidationError(error.details.get("tags", [error.message])) from error
+
+    def clean_add_tags(self) -> list[str]:
+        return self._tags("add_tags")
+
+    def clean_remove_tags(self) -> list[str]:
+        return self._tags("remove_tags")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("all_matching") and not data.get("ticket"):
+            raise forms.ValidationError("Select some tickets first, or tick “all matching”.")
+        return data
+
+    def changes(self, actor: User) -> BulkChanges:
+        """The chosen values as objects; fields left at "no change" stay UNSET."""
+        data = self.cleaned_data
+        chosen: dict[str, Any] = {}
+        if data["assignee"] == ASSIGNEE_ME:
+            chosen["assignee"] = actor
+        elif data["assignee"]:
+            chosen["assignee"] = _pick(data["assignee"], self.agents)
+        if data["status"]:
+            chosen["status"] = data["status"]
+        if data["priority"] is not None:
+            chosen["priority"] = data["priority"]
+        if data["team"]:
+            chosen["team"] = _pick(data["team"], self.teams)
+        if data["category"]:
+            chosen["category"] = _pick(data["category"], self.categories)
+        return BulkChanges(**chosen, add_tags=data["add_tags"], remove_tags=data["remove_tags"])
+
+
+def _pick(value: str, choices: QuerySet[Any]) -> Any:
+    """The chosen row (the choices were built from the same rows), or None for "nobody"."""
+    return None if value == NOBODY else choices.get(pk=int(value))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,10 +11,12 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import User
-from helpdesk.errors import InvalidValue, NotPermitted
+from helpdesk.errors import DomainError, InvalidTransition, InvalidValue, NotPermitted
 from queues import permissions
 from queues.models import SavedView, Sort
-from tickets.models import Team
+from tickets.models import Category, Team, Ticket
+from tickets.services import UNSET, TicketChanges, ticket_update
+from tickets.services.common import lock_ticket
 
 
 def _validated(view: SavedView) -> SavedView:
@@ -37,10 +40,12 @@ def saved_view_create(
     *,
     owner: User,
     name: str,
-    conditions: Mapping[str, str],
+    conditions: Mapping[str, str] | None = None,
     sort: str = Sort.NEWEST,
     team: Team | None = None,
+    position: int | None = None,
 ) -> SavedView:
+    """A new view, last in the owner's order unless `position` says where."""
     if not permissions.can_use_views(owner):
         raise NotPermitted("Only agents and admins have views.")
     _check_team(owner, team)
@@ -48,10 +53,10 @@ def saved_view_create(
     view = SavedView(
         owner=owner,
         name=name.strip(),
-        conditions=dict(conditions),
+        conditions=dict(conditions or {}),
         sort=sort,
         team=team,
-        position=0 if last is None else last + 1,
+        position=position if position is not None else (0 if last is None else last + 1),
     )
     _validated(view).save()
     return view
@@ -95,3 +100,84 @@ def saved_view_move(*, view: SavedView, actor: User, up: bool) -> None:
         if candidate.position != position:
             candidate.position = position
             candidate.save(update_fields=["position"])
+
+
+# --- Bulk actions ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkChanges:
+    """What to do to every selected ticket. Fields left UNSET are not touched; tags are added and removed."""
+
+    status: str | object = UNSET
+    priority: int | object = UNSET
+    assignee: User | object | None = UNSET
+    team: Team | object | None = UNSET
+    category: Category | object | None = UNSET
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+
+    def is_empty(self) -> bool:
+        fields = (self.status, self.priority, self.assignee, self.team, self.category)
+        return all(value is UNSET for value in fields) and not self.add_tags and not self.remove_tags
+
+
+@dataclass
+class BulkOutcome:
+    changed: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)  # already as asked: nothing to do
+    refused: dict[str, list[int]] = field(default_factory=dict)  # why → the tickets refused for that reason
+
+    def refuse(self, reason: str, ticket_id: int) -> None:
+        self.refused.setdefault(reason, []).append(ticket_id)
+
+
+def _ticket_changes(ticket: Ticket, changes: BulkChanges) -> TicketChanges:
+    """Only what differs on this ticket, so its audit trail records real edits and an unchanged ticket is skipped."""
+    differs: dict[str, Any] = {}
+    if changes.status is not UNSET and changes.status != ticket.status:
+        differs["status"] = changes.status
+    if changes.priority is not UNSET and changes.priority != ticket.priority:
+        differs["priority"] = changes.priority
+    for name in ("assignee", "team", "category"):
+        value = getattr(changes, name)
+        if value is not UNSET and getattr(value, "pk", None) != getattr(ticket, f"{name}_id"):
+            differs[name] = value
+    if changes.add_tags or changes.remove_tags:
+        current = sorted(ticket.tags.values_list("name", flat=True))
+        wanted = sorted({*current, *changes.add_tags} - set(changes.remove_tags))
+        if wanted != current:
+            differs["tags"] = wanted
+    return TicketChanges(**differs)
+
+
+def tickets_bulk_update(*, ticket_ids: Sequence[int], actor: User, changes: BulkChanges) -> BulkOutcome:
+    """Apply the same change to many tickets, each through `ticket_update` in a transaction of its own.
+
+    Each ticket is locked and compared as it is now, so a change made by someone else in the meantime is neither
+    lost nor overwritten with stale values; a ticket the workflow or permissions refuse is left entirely unchanged
+    and counted with the reason, and the others go ahead.
+    """
+    outcome = BulkOutcome()
+    for ticket_id in ticket_ids:
+        old_status = None
+        try:
+            with transaction.atomic():
+                ticket = lock_ticket(Ticket(pk=ticket_id))
+                wanted = _ticket_changes(ticket, changes)
+                if wanted == TicketChanges():
+                    outcome.unchanged.append(ticket_id)
+                    continue
+                old_status = ticket.status
+                ticket_update(ticket=ticket, actor=actor, changes=wanted)
+        except Ticket.DoesNotExist:
+            outcome.refuse("were deleted meanwhile", ticket_id)
+        except InvalidTransition as error:
+            target = changes.status if changes.status is not UNSET else "?"
+            reason = f"could not move to {target}: {old_status}" if old_status else f"were refused: {error.message}"
+            outcome.refuse(reason, ticket_id)
+        except DomainError as error:
+            outcome.refuse(f"were refused: {error.message}", ticket_id)
+        else:
+            outcome.changed.append(ticket_id)
+    return outcome

@@ -2,7 +2,8 @@
 
 Public text and staff-only text are kept apart so a requester's search can never match an internal note: on
 PostgreSQL `public_vector` holds only what the requester may read and `staff_vector` holds that plus the internal
-notes; on SQLite the FTS5 table `search_ticket_fts` (made by migration 0002) has a `public` and an `internal` column.
+notes; on SQLite the FTS5 table `search_ticket_fts` (migrations 0002, 0003) has columns `subject`, `requester`,
+`public` and `internal`, and a requester's query is limited to the first three.
 
 The GIN indexes (full text on both vectors, trigram on the requester's name and address) are made by migration 0002
 on PostgreSQL only, so they are not in `Meta.indexes`: SQLite has no GIN, and a table rebuild there would try to

@@ -21,7 +21,7 @@ import re
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connection
-from django.db.models import Expression, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
@@ -36,6 +36,7 @@ _WORD_CHARACTER = re.compile(r"\w")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 SUBSTRING_MIN_CHARS = 3  # trigram indexes cannot help with less
 SNIPPET_WORDS = 16
+FTS_PUBLIC_COLUMNS = "subject requester public"  # all but `internal`
 
 
 def _cleaned(query: str) -> str:
@@ -68,7 +69,7 @@ def _text_condition(query: str, *, include_internal: bool) -> Q | None:
     if expression is None:
         return None
     if not include_internal:
-        expression = f"public : ({expression})"
+        expression = f"{{{FTS_PUBLIC_COLUMNS}}} : ({expression})"
     # The user's words travel as a parameter; only constants are formatted into the SQL.
     matches = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])  # noqa: S608, S611
     return Q(ticket_id__in=matches)
@@ -116,11 +117,10 @@ def snippet_expression(query: str, *, include_internal: bool) -> Expression:
     computes it only for the rows of the page it returns."""
     query = _cleaned(query)
     if connection.vendor == "postgresql":
-        parts = ["subject", Value("\n"), "public_text"]
-        if include_internal:
-            parts += [Value("\n"), "internal_text"]
+        # From the ticket's text, not its subject or requester: the row shows those already.
+        text = Concat("public_text", Value("\n"), "internal_text") if include_internal else F("public_text")
         headline = SearchHeadline(
-            Concat(*parts, output_field=TextField()),
+            text,
             _search_query(query),
             config=settings.SEARCH_LANGUAGE,
             start_sel=MARK_START,
@@ -135,11 +135,17 @@ def snippet_expression(query: str, *, include_internal: bool) -> Expression:
     expression = fts_expression(query) if _WORD_CHARACTER.search(query) else None
     if expression is None:
         return Value(None, output_field=TextField())
-    column = -1  # the column with the best match
-    if not include_internal:
-        expression, column = f"public : ({expression})", 0
-    return RawSQL(  # noqa: S611 -- the words are a parameter; column and sizes are constants
-        f"SELECT snippet({FTS_TABLE}, {column}, char(2), char(3), '…', {SNIPPET_WORDS}) FROM {FTS_TABLE} "  # noqa: S608
+    # From the ticket's text (column 2), or for staff the internal notes (column 3) when only they match; not the
+    # subject or requester, which the row shows already.
+    public = f"snippet({FTS_TABLE}, 2, char(2), char(3), '…', {SNIPPET_WORDS})"
+    internal = f"snippet({FTS_TABLE}, 3, char(2), char(3), '…', {SNIPPET_WORDS})"
+    if include_internal:
+        only_internal_matches = f"instr({public}, char(2)) = 0 AND instr({internal}, char(2)) > 0"
+        chosen = f"CASE WHEN {only_internal_matches} THEN {internal} ELSE {public} END"
+    else:
+        expression, chosen = f"{{{FTS_PUBLIC_COLUMNS}}} : ({expression})", public
+    return RawSQL(  # noqa: S611 -- the words are a parameter; columns and sizes are constants
+        f"SELECT {chosen} FROM {FTS_TABLE} "  # noqa: S608
         f'WHERE {FTS_TABLE} MATCH %s AND rowid = "tickets_ticket"."id"',
         [expression],
         output_field=TextField(),

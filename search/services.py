@@ -108,13 +108,14 @@ def _fts_write(ids: list[int], documents: list[TicketDocument]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(pk,) for pk in ids])  # noqa: S608
         cursor.executemany(
-            f"INSERT INTO {FTS_TABLE} (rowid, public, internal) VALUES (%s, %s, %s)",  # noqa: S608
+            f"INSERT INTO {FTS_TABLE} (rowid, subject, requester, public, internal) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s)",
             [
                 (
                     document.ticket_id,
-                    "\n".join(
-                        [document.subject, document.requester_name, document.requester_email, document.public_text]
-                    ),
+                    document.subject,
+                    f"{document.requester_name} {document.requester_email}",
+                    document.public_text,
                     document.internal_text,
                 )
                 for document in documents

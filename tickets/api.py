@@ -57,6 +57,7 @@ from tickets.serializers import (
     ticket_list_data,
 )
 from tickets.services.links import links_touching
+from tickets.services.on_behalf import requester_find_or_create
 
 
 class TicketOrdering(OrderingFilter):
@@ -115,7 +116,14 @@ TICKET_LIST_PARAMETERS = [
         type={"type": "integer", "minimum": 1, "maximum": ID_MAX},
         description="The requester's user id.",
     ),
-    OpenApiParameter(name="q", type=str, description="Text in the subject or the description."),
+    OpenApiParameter(
+        name="q",
+        type=str,
+        description="Search: every word, in any order, in the subject, description, public replies, form answers, "
+        "requester's name or address (also part of it: `alice@`, `example.com`), tags, and for agents and admins "
+        'internal notes; `"a phrase"`, `-word` to leave out, `a or b`; `#123` is ticket 123. Each result then '
+        "has a `snippet`.",
+    ),
     OpenApiParameter(
         name="ordering",
         type=str,
@@ -188,8 +196,13 @@ class TicketViewSet(
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        requester = data.get("requester") or request.user
+        if "requester_email" in data:
+            requester, _ = requester_find_or_create(
+                actor=request.user, email=data["requester_email"], name=data.get("requester_name", "")
+            )
         ticket = services.ticket_create(
-            requester=data.get("requester") or request.user,
+            requester=requester,
             actor=request.user,
             subject=data["subject"],
             description=data["description"],

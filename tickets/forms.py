@@ -75,6 +75,8 @@ class StaffReplyForm(ReplyForm):
     then_status = forms.ChoiceField(choices=THEN_STATUS_CHOICES, required=False)
     # A macro chosen on the page: its text fills the box, its actions are applied when the reply is sent.
     macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
+    # The newest message the agent had on screen: a reply sent after someone else wrote is held for a second look.
+    seen_comment = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1)
 
     @property
     def is_note(self) -> bool:
@@ -226,3 +228,29 @@ class TicketLinkForm(PageForm):
 class TicketMergeForm(PageForm):
     into = TicketNumberField(label="Merge into ticket number")
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class StaffTicketNewForm(PageForm):
+    """Staff open a ticket for a requester: an existing account by its address, or a new one (address + name)."""
+
+    requester_email = forms.EmailField(
+        label="Requester's email",
+        max_length=254,
+        help_text="An existing requester's address, or a new one: an account is created for it.",
+    )
+    requester_name = forms.CharField(
+        label="Requester's name", max_length=150, required=False, help_text="Used only when the account is new."
+    )
+    subject = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
+    priority = forms.TypedChoiceField(
+        choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int, initial=Priority.NORMAL
+    )
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    attachments = MultipleFileField()
+
+    def __init__(self, *args: Any, categories: QuerySet[Category], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+        self.fields["assignee"].queryset = User.objects.staff()

@@ -12,6 +12,7 @@ from accounts.models import STAFF_ROLES, User
 from accounts.permissions import is_staff_member
 from csat.selectors import latest_survey
 from csat.serializers import SatisfactionSerializer
+from search.serializers import SearchSnippetField, snippet_value
 from sla.serializers import SlaClockSerializer
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketLink
 from tickets.selectors import TicketListExtras
@@ -41,6 +42,7 @@ class TicketSerializer(serializers.ModelSerializer):
     satisfaction = serializers.SerializerMethodField(
         help_text="The requester's rating of the latest resolution; null before the first resolution."
     )
+    snippet = SearchSnippetField()
 
     class Meta:
         model = Ticket
@@ -64,6 +66,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "merged_into",
             "sla",
             "satisfaction",
+            "snippet",
         ]
         read_only_fields = fields
 
@@ -113,6 +116,7 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
             "sender_verified": row["sender_verified"],
             "sla": clocks.get(row["id"], []) if show_sla else None,
             "satisfaction": surveys.get(row["id"]),
+            **({"snippet": snippet_value(row["search_snippet"])} if "search_snippet" in row else {}),
         }
         for row in rows
     ]
@@ -133,10 +137,24 @@ class TicketCreateSerializer(serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     # Staff-only fields; a requester sending any of them is refused by the view before this runs.
     requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+    requester_email = serializers.EmailField(
+        required=False,
+        max_length=254,
+        help_text="Agents and admins, instead of `requester`: open the ticket for this address's account, created "
+        "(without a password) if there is none.",
+    )
+    requester_name = serializers.CharField(
+        required=False, max_length=150, allow_blank=True, help_text="The name for a new `requester_email` account."
+    )
     priority = PriorityField(required=False, default=Priority.NORMAL)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
     tags = TagListField(required=False, default=list)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "requester" in attrs and "requester_email" in attrs:
+            raise serializers.ValidationError({"requester_email": ["Send `requester` or `requester_email`, not both."]})
+        return attrs
 
 
 class TicketUpdateSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +21,8 @@ from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 def secret_page(request: HttpRequest, endpoints: list[WebhookEndpoint], *, rotated: bool) -> HttpResponse:
     """The only place a secret is shown: not stored in a message or the session, and never cached."""
-    response = render(request, "webhooks/secret.html", {"endpoints": endpoints, "rotated": rotated})
+    context = {"endpoints": endpoints, "rotated": rotated, "overlap_hours": settings.WEBHOOK_SECRET_OVERLAP_HOURS}
+    response = render(request, "webhooks/secret.html", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -45,6 +47,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             services.webhook_endpoint_update(endpoint=obj, **fields)
         else:
             adopt_saved(obj, services.webhook_endpoint_create(actor=request.user, **fields))
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        services.webhook_endpoint_delete(endpoint=obj)
 
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: str | None = None) -> Any:
         return secret_page(request, [obj], rotated=False)

@@ -117,6 +117,9 @@ class WebhookEndpointViewSet(
             return self.http_method_not_allowed(request, *args, **kwargs)
         return self.partial_update(request, *args, **kwargs)
 
+    def perform_destroy(self, instance: WebhookEndpoint) -> None:
+        services.webhook_endpoint_delete(endpoint=instance)
+
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         endpoint = services.webhook_endpoint_rotate_secret(endpoint=self.get_object())

@@ -31,6 +31,8 @@ class WebhookEndpointForm(forms.ModelForm):
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
+        if self.instance.pk and url == self.instance.url:
+            return url  # unchanged: checked when it was saved, and again before every delivery
         problem = ssrf.url_problem(url)
         if problem:
             raise forms.ValidationError(problem)

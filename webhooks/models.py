@@ -90,7 +90,8 @@ class WebhookDelivery(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries"
     )
-    kind = models.CharField(max_length=64, choices=EventKind.choices)
+    # No choices here: a new event kind needs no migration of this table (the events app's Event.kind has them).
+    kind = models.CharField(max_length=64, help_text="The event's kind (events.models.EventKind).")
     message_id = models.CharField(max_length=64, unique=True, help_text="`webhook-id`: the same on every attempt.")
     body = models.TextField(help_text="The JSON sent, byte for byte, on every attempt.")
     state = models.CharField(max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)

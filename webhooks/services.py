@@ -43,9 +43,10 @@ def secret_generate() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def _checked(*, url: str, event_kinds: list[str]) -> None:
+def _checked(*, url: str | None, event_kinds: list[str]) -> None:
+    """`url` None: unchanged, not checked again (disabling an endpoint must not depend on DNS answering)."""
     details: dict[str, list[str]] = {}
-    problem = ssrf.url_problem(url)
+    problem = ssrf.url_problem(url) if url is not None else None
     if problem:
         details["url"] = [problem]
     unknown = [kind for kind in event_kinds if kind not in EventKind.values]
@@ -90,7 +91,11 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> Web
         raise TypeError(f"not endpoint fields: {sorted(unknown)}")
     if "event_kinds" in changes:
         changes["event_kinds"] = list(dict.fromkeys(changes["event_kinds"]))
-    _checked(url=changes.get("url", endpoint.url), event_kinds=changes.get("event_kinds", endpoint.event_kinds))
+    new_url = changes.get("url")
+    _checked(
+        url=new_url if new_url is not None and new_url != endpoint.url else None,
+        event_kinds=changes.get("event_kinds", endpoint.event_kinds),
+    )
     for name, value in changes.items():
         setattr(endpoint, name, value)
     if changes.get("is_active"):
@@ -113,6 +118,11 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime |
     return endpoint
 
 
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """The endpoint and its delivery log; deliveries still waiting are dropped with it."""
+    endpoint.delete()
+
+
 def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
     """The worker's doing: the endpoint is gone (410) or kept failing for a day. Admins are told by mail."""
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
@@ -126,22 +136,25 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
 # --- Preparing deliveries -----------------------------------------------------------------------------------
 
 
-def _events_to_prepare(event: Event, endpoint: WebhookEndpoint) -> list[Event]:
-    """This event, and earlier events of its ticket that no run of this handler has prepared yet (their runs are
-    still to come), so that the ticket's deliveries are created, and so sent, in event order."""
+def _events_to_prepare(event: Event, since: datetime) -> tuple[list[Event], set[tuple[int, int]]]:
+    """This event, and earlier events of its ticket (since the oldest endpoint) that no run of this handler has
+    prepared yet (their runs are still to come), so that a ticket's deliveries are created, and so sent, in event
+    order; with the (event, endpoint) pairs already delivered among them. Two queries, whatever the endpoints."""
     if event.ticket_id is None:
         candidates = [event]
     else:
         prepared = HandlerRun.objects.filter(event=OuterRef("pk"), handler=FAN_OUT_HANDLER, state=RunState.SUCCEEDED)
         candidates = list(
-            Event.objects.filter(ticket_id=event.ticket_id, pk__lte=event.pk, created_at__gte=endpoint.created_at)
+            Event.objects.filter(ticket_id=event.ticket_id, pk__lte=event.pk, created_at__gte=since)
             .filter(Q(pk=event.pk) | ~Exists(prepared))
-            .exclude(webhook_deliveries__endpoint=endpoint)
             .order_by("pk")
         )
-    return [
-        candidate for candidate in candidates if endpoint.subscribes_to(candidate.kind, internal=candidate.internal)
-    ]
+    existing = set(
+        WebhookDelivery.objects.filter(event__in=[candidate.pk for candidate in candidates]).values_list(
+            "event_id", "endpoint_id"
+        )
+    )
+    return candidates, existing
 
 
 @transaction.atomic
@@ -153,10 +166,19 @@ def deliveries_prepare(*, event: Event, now: datetime | None = None) -> list[Web
         for endpoint in WebhookEndpoint.objects.filter(is_active=True, created_at__lte=event.created_at)
         if endpoint.subscribes_to(event.kind, internal=event.internal)
     ]
+    if not endpoints:
+        return []
+    candidates, existing = _events_to_prepare(event, min(endpoint.created_at for endpoint in endpoints))
     new: list[WebhookDelivery] = []
     bodies: dict[int, str] = {}
     for endpoint in endpoints:
-        for candidate in _events_to_prepare(event, endpoint):
+        for candidate in candidates:
+            if (
+                (candidate.pk, endpoint.pk) in existing
+                or candidate.created_at < endpoint.created_at
+                or not endpoint.subscribes_to(candidate.kind, internal=candidate.internal)
+            ):
+                continue
             if candidate.pk not in bodies:
                 bodies[candidate.pk] = delivery_body(candidate)
             new.append(

@@ -75,7 +75,7 @@ def webhook_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
-    endpoint.delete()
+    services.webhook_endpoint_delete(endpoint=endpoint)
     messages.success(request, f"The endpoint {endpoint.url} was deleted.")
     return redirect("webhook_list")
 

@@ -221,8 +221,11 @@ class Browser:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium for this test process (each xdist worker has its own)."""
+def chromium(live_server_for_browser: None) -> Iterator[Any]:
+    """One headless Chromium for this test process (each xdist worker has its own).
+
+    It is started after the live server, so it quits before the server stops: the server threads serving its
+    kept-alive connections close them while the server still shares its in-memory SQLite connection with them."""
     skip_or_fail_without_browser()
     driver = chromium_start()
     try:
@@ -238,6 +241,7 @@ def live_server_for_browser(request: pytest.FixtureRequest) -> None:
     gets a URL nothing uses just while it starts; the setting is back to None for everything else."""
     from django.test.utils import override_settings
 
+    skip_or_fail_without_browser()  # before starting a server for nothing
     with override_settings(MEDIA_URL="/live-server-media-unused/"):
         request.getfixturevalue("live_server")
 

@@ -109,3 +109,17 @@ def test_merging_into_a_closed_ticket_is_refused_and_nothing_moves(bob, ticket, 
 def test_requesters_may_not_merge(alice, ticket, duplicate):
     with pytest.raises(NotPermitted):
         ticket_merge(source=duplicate, target=ticket, actor=alice)
+
+
+def test_after_a_merge_search_finds_the_moved_words_on_the_target(
+    alice, bob, ticket, duplicate, django_capture_on_commit_callbacks
+):
+    from search.selectors import ticket_ids_matching
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=duplicate, author=alice, body="zanzibar printer")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_merge(source=duplicate, target=ticket, actor=bob)
+
+    matching = set(ticket_ids_matching("zanzibar", include_internal=True).values_list("pk", flat=True))
+    assert ticket.pk in matching

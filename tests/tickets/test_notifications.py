@@ -62,3 +62,16 @@ def test_a_failing_mail_server_keeps_the_reply_and_leaves_a_failed_mail_for_the_
     mail = Notification.objects.get(kind="public_reply")
     assert (mail.status, mail.attempts, mail.address) == (NotificationStatus.FAILED, 3, "alice@example.com")
     assert "smtp down" in mail.last_error
+
+
+def test_followers_get_the_public_replies_but_never_internal_notes(
+    ticket, bob, mallory, mailoutbox, django_capture_on_commit_callbacks
+):
+    ticket.followers.add(mallory)  # say, Cc'd on the requester's first mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=bob, body="psst", internal=True)
+        comment_create(ticket=ticket, author=bob, body="Refund issued")
+
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["alice@example.com", mallory.email]
+    assert all("Refund issued" in mail.body and "psst" not in mail.body for mail in mailoutbox)

@@ -94,3 +94,30 @@ def test_send_and_set_an_unknown_status_is_refused(bob, ticket, client_for):
 
 def test_mallory_gets_404_on_the_reply_of_someone_elses_ticket(mallory, ticket, client_for):
     assert client_for(mallory).post(reply_url(ticket), {"body": "x", "mode": "note"}).status_code == 404
+
+
+def test_assign_to_me_button_takes_the_ticket(bob, ticket, client_for):
+    response = client_for(bob).post(reverse("staff_ticket_assign_me", args=[ticket.pk]), follow=True)
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == bob
+    assert "Assigned to you." in response.content.decode()
+    assert "data-assign-me" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["alice", "mallory"])
+def test_requesters_get_404_on_assign_to_me(request, ticket, client_for, who):
+    response = client_for(request.getfixturevalue(who)).post(reverse("staff_ticket_assign_me", args=[ticket.pk]))
+
+    assert response.status_code == 404
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_shortcuts_script_is_served_to_staff_only(alice, bob, ticket, client_for):
+    assert "js/shortcuts.js" in client_for(bob).get(reverse("staff_queue")).content.decode()
+    assert "js/shortcuts.js" not in client_for(alice).get(reverse("ticket_list")).content.decode()
+
+
+def test_queue_rows_carry_the_hook_for_the_shortcuts(bob, ticket, client_for):
+    assert "data-ticket-row" in client_for(bob).get(reverse("staff_queue")).content.decode()

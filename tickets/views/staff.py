@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -20,20 +20,24 @@ from queues.views import queue
 from tickets.forms import (
     ReplyMode,
     StaffReplyForm,
+    StaffTicketNewForm,
     TicketLinkForm,
     TicketMergeForm,
     TicketPropertiesForm,
 )
-from tickets.models import Status, Ticket
+from tickets.models import Comment, Status, Ticket
+from tickets.presence import POLL_SECONDS, presence_touch
 from tickets.selectors import (
     categories_visible_to,
     comments_visible_to,
     events_visible_to,
     opening_attachments,
+    requester_other_tickets,
     ticket_page_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
 from tickets.services.links import links_touching, ticket_links_of
+from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
 
 # The queue, its views, bulk actions and export live in the queues app.
 staff_queue = queue
@@ -53,6 +57,9 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = StaffReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
+        if arrived:
+            return _hold_reply(request, ticket, form, arrived)
         internal = form.cleaned_data["mode"] == ReplyMode.NOTE
         then_status = form.cleaned_data["then_status"] or None
         macro = _chosen_macro(request, form.cleaned_data["macro"])
@@ -128,6 +135,24 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @login_required
 @staff_required
+def staff_ticket_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
+    """One button (and the `a` key): take the ticket."""
+    ticket = _staff_ticket(request, pk)
+    if ticket.assignee_id == request.user.pk:
+        messages.info(request, "This ticket is already assigned to you.")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    try:
+        ticket_update(ticket=ticket, actor=request.user, changes=TicketChanges(assignee=request.user))
+    except DomainError as error:
+        messages.error(request, f"The ticket was not assigned. {error.message}")
+    else:
+        messages.success(request, "Assigned to you.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
 def staff_ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = TicketLinkForm(request.POST)
@@ -185,6 +210,80 @@ def staff_ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staff/ticket/merge.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+@staff_required
+def staff_ticket_new(request: HttpRequest) -> HttpResponse:
+    """Open a ticket on behalf of a requester; `?requester=<email>` prefills the address (the sidebar's link)."""
+    categories = categories_visible_to(request.user)
+    initial = {"requester_email": request.GET.get("requester", "")[:254], "assignee": request.user.pk}
+    form = StaffTicketNewForm(request.POST or None, request.FILES or None, categories=categories, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            requester, created = requester_find_or_create(
+                actor=request.user, email=data["requester_email"], name=data["requester_name"]
+            )
+            ticket = ticket_open_on_behalf(
+                actor=request.user,
+                requester=requester,
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                priority=data["priority"],
+                assignee=data["assignee"],
+                files=data["attachments"],
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            who = f"a new requester, {requester.email}" if created else requester.display_name
+            messages.success(request, f"Ticket #{ticket.pk} opened for {who}.")
+            return redirect("staff_ticket_detail", pk=ticket.pk)
+    return render(request, "staff/ticket/new.html", {"form": form})
+
+
+def _arrived_since(request: HttpRequest, ticket: Ticket, seen_comment: int | None) -> list[Comment]:
+    """Messages by others the agent had not seen when they wrote their reply (none if the page sent no mark)."""
+    if seen_comment is None:
+        return []
+    return list(comments_visible_to(request.user, ticket).filter(pk__gt=seen_comment).exclude(author=request.user))
+
+
+def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arrived: list[Comment]) -> HttpResponse:
+    """Send nothing; show the page again with the new messages and the agent's text as it was, marked as seen now,
+    so sending again confirms."""
+    data = request.POST.copy()
+    data["seen_comment"] = str(max(comment.pk for comment in arrived))
+    held = StaffReplyForm(data)
+    held.is_valid()
+    count = len(arrived)
+    messages.warning(
+        request,
+        f"Not sent yet: {count} new message{'s' if count != 1 else ''} arrived while you were writing, shown above "
+        "your reply, which is kept as you wrote it. Send again to confirm.",
+    )
+    return _render_staff_ticket_page(request, ticket, reply_form=held, arrived=arrived)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_presence(request: HttpRequest, pk: int) -> JsonResponse:
+    """The page's script reports every few seconds; it learns who else has the ticket open or is typing, and
+    whether a message arrived since the page was loaded."""
+    ticket = _staff_ticket(request, pk)
+    typing = request.POST.get("typing") == "1"
+    viewers = presence_touch(ticket_id=ticket.pk, user=request.user, typing=typing)
+    latest = comments_visible_to(request.user, ticket).exclude(author=request.user).order_by("-pk").first()
+    return JsonResponse(
+        {
+            "viewers": [{"name": viewer.name, "typing": viewer.typing} for viewer in viewers],
+            "latest_comment": latest.pk if latest else 0,
+        }
+    )
+
+
 def _differ(ticket: Ticket, target: Ticket | None) -> bool:
     return target is not None and target.requester_id != ticket.requester_id
 
@@ -233,6 +332,7 @@ def _render_staff_ticket_page(
     *,
     reply_form: StaffReplyForm | None = None,
     properties_form: TicketPropertiesForm | None = None,
+    arrived: list[Comment] | None = None,
 ) -> HttpResponse:
     if properties_form is None:
         properties_form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(request.user))
@@ -242,16 +342,23 @@ def _render_staff_ticket_page(
     elif reply_form.is_bound:
         chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
     macros = list(macros_visible_to(request.user))
+    comments = list(comments_with_mail_source(comments_visible_to(request.user, ticket)))
+    if not reply_form.is_bound:
+        reply_form.initial["seen_comment"] = max((comment.pk for comment in comments), default=0)
     context = {
         "ticket": ticket,
         "opening_attachments": opening_attachments(ticket),
-        "comments": comments_with_mail_source(comments_visible_to(request.user, ticket)),
+        "comments": comments,
+        "arrived": arrived or [],
+        "viewers": presence_touch(ticket_id=ticket.pk, user=request.user),
+        "presence_poll_seconds": POLL_SECONDS,
         "events": events_visible_to(request.user, ticket),
         "ticket_mail": ticket_page_mail(ticket),
         "reply_form": reply_form,
         "properties_form": properties_form,
         "macros": macros,
         "links": ticket_links_of(ticket),
+        "requester_tickets": requester_other_tickets(request.user, ticket),
         "link_form": TicketLinkForm(),
         "merge_form": TicketMergeForm(),
         "chosen_macro": chosen_macro,

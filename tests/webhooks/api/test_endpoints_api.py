@@ -107,3 +107,19 @@ def test_listing_endpoints_takes_a_bounded_number_of_queries(
     client = api_client_for(carol)
     with django_assert_max_num_queries(8):
         assert len(client.get(WEBHOOKS, {"page_size": 20}).json()["results"]) == 12
+
+
+def test_an_endpoint_whose_name_no_longer_resolves_can_still_be_disabled(api_client_for, carol, endpoint, monkeypatch):
+    import socket
+
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="https://hooks.gone.invalid/")
+
+    def no_such_name(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    response = api_client_for(carol).patch(
+        f"{WEBHOOKS}{endpoint.pk}/", {"url": "https://hooks.gone.invalid/", "is_active": False}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["is_active"] is False
