@@ -149,6 +149,7 @@ def main() -> None:
     client.force_login(admin)
     team = Team.objects.order_by("pk").first()
     agent = User.objects.filter(role=Role.AGENT).order_by("pk").first()
+    measure(client, "/staff/away/", {})  # a yardstick: a small staff page, timed on the same (busy) machine
     measure(client, "/staff/reports/", {})
     measure(client, "/staff/reports/", {"team": team.pk})
     measure(client, "/staff/reports/", {"agent": agent.pk})

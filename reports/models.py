@@ -106,3 +106,13 @@ class AgentDailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} agent={self.agent_id}"
+
+
+class StaleRollupDay(models.Model):
+    """A past day whose rollups no longer match the metrics (a ticket solved then was reopened, or moved to another
+    team): the next `reports.rollup` run rebuilds from the earliest such day."""
+
+    day = models.DateField(unique=True)
+
+    def __str__(self) -> str:
+        return str(self.day)

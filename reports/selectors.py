@@ -102,14 +102,19 @@ def _period_of(moment: str, filters: ReportFilters) -> Case:
     )
 
 
-def _both_periods(queryset: QuerySet, moment: str, filters: ReportFilters) -> QuerySet:
-    """The rows whose `moment` falls in the previous or the current period, each marked with its period."""
+def _in_range(queryset: QuerySet, moment: str, filters: ReportFilters) -> QuerySet:
+    """The rows whose `moment` falls in the previous or the current period."""
     return queryset.filter(
         **{
             f"{moment}__gte": day_start(filters.previous_start),
             f"{moment}__lt": day_start(filters.end + timedelta(days=1)),
         }
-    ).annotate(period=_period_of(moment, filters))
+    )
+
+
+def _both_periods(queryset: QuerySet, moment: str, filters: ReportFilters) -> QuerySet:
+    """The rows whose `moment` falls in the previous or the current period, each marked with its period."""
+    return _in_range(queryset, moment, filters).annotate(period=_period_of(moment, filters))
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -123,26 +128,43 @@ def _compared(current: Any, previous: Any) -> dict[str, Any]:
     return {"value": current, "previous": previous, "change": change}
 
 
-def _durations(queryset: QuerySet, field: str) -> dict[str, dict[str, Any]]:
-    """Median and 90th percentile of `field` per period, in business minutes."""
-    queryset = queryset.filter(**{f"{field}__isnull": False})
-    result = {period: {"count": 0, "median": None, "p90": None} for period in (CURRENT, PREVIOUS)}
-    if connection.vendor == "postgresql":
-        rows = queryset.values("period").annotate(
-            count=Count("pk"), median=PercentileCont(field, 0.5), p90=PercentileCont(field, 0.9)
-        )
-        for row in rows.order_by():
-            result[row["period"]] = {"count": row["count"], "median": row["median"], "p90": row["p90"]}
-    else:
+def _period_rows(
+    queryset: QuerySet, moment: str, field: str, counts: dict[str, Q | None], filters: ReportFilters
+) -> dict[str, dict[str, Any]]:
+    """Per period: a count of the rows matching each of `counts`, and the median and 90th percentile of `field` (in
+    business minutes), of the rows whose `moment` falls in the period.
+
+    One row of aggregates, each with a FILTER per period: one index range scan and no grouping sort. On PostgreSQL
+    percentile_cont computes the percentiles (skipping NULLs, as `Count(field)` does); elsewhere they are computed
+    here from the sorted values."""
+    postgres = connection.vendor == "postgresql"
+    boundary = day_start(filters.start)
+    aggregates: dict[str, Any] = {}
+    for period, in_period in (
+        (CURRENT, Q(**{f"{moment}__gte": boundary})),
+        (PREVIOUS, Q(**{f"{moment}__lt": boundary})),
+    ):
+        for name, condition in counts.items():
+            aggregates[f"{period}:{name}"] = Count("pk", filter=in_period & condition if condition else in_period)
+        aggregates[f"{period}:count"] = Count(field, filter=in_period)
+        if postgres:
+            aggregates[f"{period}:median"] = PercentileCont(field, 0.5, filter=in_period)
+            aggregates[f"{period}:p90"] = PercentileCont(field, 0.9, filter=in_period)
+    result: dict[str, dict[str, Any]] = {
+        CURRENT: {"median": None, "p90": None},
+        PREVIOUS: {"median": None, "p90": None},
+    }
+    for key, value in _in_range(queryset, moment, filters).aggregate(**aggregates).items():
+        period, name = key.split(":")
+        result[period][name] = value
+    if not postgres:
         values: dict[str, list[int]] = defaultdict(list)
-        for period, minutes in queryset.values_list("period", field).order_by(field):
+        measured = _both_periods(queryset, moment, filters).filter(**{f"{field}__isnull": False})
+        for period, minutes in measured.values_list("period", field).order_by(field):
             values[period].append(minutes)
         for period, sorted_values in values.items():
-            result[period] = {
-                "count": len(sorted_values),
-                "median": percentile(sorted_values, 0.5),
-                "p90": percentile(sorted_values, 0.9),
-            }
+            result[period]["median"] = percentile(sorted_values, 0.5)
+            result[period]["p90"] = percentile(sorted_values, 0.9)
     for figures in result.values():
         for key in ("median", "p90"):
             if figures[key] is not None:
@@ -208,52 +230,39 @@ def _open_now(filters: ReportFilters) -> dict[str, list[dict[str, Any]]]:
 
 
 def _created_figures(filters: ReportFilters) -> dict[str, Any]:
-    created = _both_periods(_metrics(filters), "created_at", filters)
-    rows = created.values("period", "channel").annotate(
-        n=Count("pk"),
-        tracked=Count("pk", filter=Q(sla_breached__isnull=False)),
-        breached=Count("pk", filter=Q(sla_breached=True)),
-    )
-    channels: dict[str, dict[str, int]] = {period: defaultdict(int) for period in (CURRENT, PREVIOUS)}
-    sla = {period: {"tracked": 0, "breached": 0} for period in (CURRENT, PREVIOUS)}
-    for row in rows.order_by():
-        channels[row["period"]][row["channel"]] += row["n"]
-        sla[row["period"]]["tracked"] += row["tracked"]
-        sla[row["period"]]["breached"] += row["breached"]
-    first_response = _durations(created, "first_response_minutes")
+    counts: dict[str, Q | None] = {"tracked": Q(sla_breached__isnull=False), "breached": Q(sla_breached=True)}
+    counts |= {f"channel_{channel.value}": Q(channel=channel.value) for channel in Channel}
+    figures = _period_rows(_metrics(filters), "created_at", "first_response_minutes", counts, filters)
+    current, previous = figures[CURRENT], figures[PREVIOUS]
     return {
         "by_channel": [
             {
                 "channel": channel.value,
                 "label": channel.label,
-                "count": channels[CURRENT].get(channel.value, 0),
-                "previous": channels[PREVIOUS].get(channel.value, 0),
+                "count": current[f"channel_{channel.value}"],
+                "previous": previous[f"channel_{channel.value}"],
             }
             for channel in Channel
         ],
         "sla_breach_rate": {
             **_compared(
-                _rate(sla[CURRENT]["breached"], sla[CURRENT]["tracked"]),
-                _rate(sla[PREVIOUS]["breached"], sla[PREVIOUS]["tracked"]),
+                _rate(current["breached"], current["tracked"]), _rate(previous["breached"], previous["tracked"])
             ),
-            "tracked": sla[CURRENT]["tracked"],
-            "breached": sla[CURRENT]["breached"],
+            "tracked": current["tracked"],
+            "breached": current["breached"],
         },
-        "first_response": first_response,
+        "first_response": figures,
     }
 
 
 def _solved_figures(filters: ReportFilters) -> dict[str, Any]:
-    solved = _both_periods(_metrics(filters), "solved_at", filters)
-    rows = solved.values("period").annotate(
-        solved=Count("pk"),
-        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        rated=Count("pk", filter=~Q(csat_rating="")),
-        good=Count("pk", filter=Q(csat_rating=Rating.GOOD)),
-    )
-    figures = {period: {"solved": 0, "reopened": 0, "rated": 0, "good": 0} for period in (CURRENT, PREVIOUS)}
-    for row in rows.order_by():
-        figures[row["period"]] = row
+    counts = {
+        "solved": None,
+        "reopened": Q(reopen_count__gt=0),
+        "rated": ~Q(csat_rating=""),
+        "good": Q(csat_rating=Rating.GOOD),
+    }
+    figures = _period_rows(_metrics(filters), "solved_at", "resolution_minutes", counts, filters)
     current, previous = figures[CURRENT], figures[PREVIOUS]
     return {
         "reopen_rate": {
@@ -266,7 +275,7 @@ def _solved_figures(filters: ReportFilters) -> dict[str, Any]:
             "rated": current["rated"],
             "good": current["good"],
         },
-        "resolution": _durations(solved, "resolution_minutes"),
+        "resolution": figures,
     }
 
 

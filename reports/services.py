@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import STAFF_ROLES
 from csat.models import SatisfactionSurvey
-from reports.models import AgentDailyRollup, DailyRollup, TicketMetrics
+from reports.models import AgentDailyRollup, DailyRollup, StaleRollupDay, TicketMetrics
 from sla.business_time import Schedule, business_time_between
 from sla.models import BusinessCalendar, SlaClock, TeamCalendar
 from sla.selectors import calendars_with_hours, schedule_of
@@ -27,6 +27,7 @@ from tickets.models import OPEN_STATUSES, Comment, Status, Ticket, TicketEvent, 
 
 SOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 BACKFILL_BATCH = 1000
+ROLLUP_REBUILD_MAX_DAYS = 366
 
 
 def reports_time_zone() -> ZoneInfo:
@@ -103,6 +104,7 @@ def ticket_metrics_update(*, ticket_id: int, schedules: TeamSchedules | None = N
         .values_list("rating", flat=True)
         .first()
     )
+    before = TicketMetrics.objects.filter(ticket=ticket).values(*ROLLUP_FIELDS).first()
     metrics, _ = TicketMetrics.objects.update_or_create(
         ticket=ticket,
         defaults={
@@ -124,7 +126,28 @@ def ticket_metrics_update(*, ticket_id: int, schedules: TeamSchedules | None = N
             "csat_rating": rating or "",
         },
     )
+    if before is not None:
+        _mark_stale_days(before, metrics)
     return metrics
+
+
+# What the rollups count a ticket by: when one changes, the days already rolled up may be wrong.
+ROLLUP_FIELDS = ("created_at", "solved_at", "team_id", "category_id", "assignee_id")
+
+
+def _mark_stale_days(before: dict[str, object], metrics: TicketMetrics) -> None:
+    """Days before yesterday that this change makes wrong (the beat task rebuilds yesterday and today anyway)."""
+    zone = reports_time_zone()
+    moments = []
+    if any(before[name] != getattr(metrics, name) for name in ("team_id", "category_id", "assignee_id")):
+        moments.append(metrics.created_at)  # counted under other keys since it came in
+    if before["solved_at"] != metrics.solved_at:
+        moments += [moment for moment in (before["solved_at"], metrics.solved_at) if moment is not None]
+    if not moments:
+        return
+    day = timezone.localdate(min(moments), zone)
+    if day < timezone.localdate(timezone.now(), zone) - timedelta(days=1):
+        StaleRollupDay.objects.get_or_create(day=day)
 
 
 def ticket_metrics_backfill(*, ticket_ids: Iterable[int] | None = None) -> int:
@@ -235,13 +258,24 @@ def rollups_rebuild(*, first_day: date, last_day: date) -> int:
 
 
 def rollups_refresh(*, now: datetime | None = None) -> int:
-    """What the beat task does: yesterday (late events) and today so far."""
+    """What the beat task does: yesterday (late events) and today so far, and from the earliest stale day on.
+
+    Stale days more than a year back are left to `manage.py reports_backfill` (one run would rebuild years)."""
     today = timezone.localdate(now or timezone.now(), reports_time_zone())
-    return rollups_rebuild(first_day=today - timedelta(days=1), last_day=today)
+    first = today - timedelta(days=1)
+    stale = StaleRollupDay.objects.filter(day__lt=first)
+    earliest = stale.filter(day__gte=today - timedelta(days=ROLLUP_REBUILD_MAX_DAYS)).order_by("day").first()
+    if earliest is not None:
+        first = earliest.day
+    with transaction.atomic():
+        written = rollups_rebuild(first_day=first, last_day=today)
+        stale.filter(day__gte=first).delete()
+    return written
 
 
 def rollups_backfill(*, now: datetime | None = None) -> int:
     """Every day from the first ticket's to today."""
+    StaleRollupDay.objects.all().delete()
     first = TicketMetrics.objects.order_by("created_at").values_list("created_at", flat=True).first()
     if first is None:
         return 0

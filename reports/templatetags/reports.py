@@ -25,9 +25,3 @@ def signed(value: float | int | None) -> str:
 @register.filter
 def dash_if_none(value: object) -> object:
     return "—" if value is None else value
-
-
-@register.filter
-def cell(row: dict, key: str) -> object:
-    value = row.get(key)
-    return "—" if value is None else value

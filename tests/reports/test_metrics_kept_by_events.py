@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import time_machine
 from django.core.management import call_command
@@ -10,8 +10,10 @@ from django.forms.models import model_to_dict
 
 from csat.models import Rating, SatisfactionSurvey
 from csat.services import survey_rate
-from reports.models import AgentDailyRollup, DailyRollup, TicketMetrics
+from reports.models import AgentDailyRollup, DailyRollup, StaleRollupDay, TicketMetrics
+from reports.selectors import dashboard
 from reports.services import rollups_refresh, ticket_metrics_update
+from tests.reports.conftest import PERIOD
 from tickets.models import Status
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
@@ -89,3 +91,18 @@ def test_the_backfill_command_and_the_beat_task_recompute_the_same_rows(month) -
     rollups_refresh()
     rollups_refresh()
     assert (_rows(TicketMetrics), _rows(DailyRollup), _rows(AgentDailyRollup)) == (metrics, rollups, agent_rollups)
+
+
+def test_reopening_a_ticket_solved_weeks_ago_rebuilds_the_days_since(month, bob) -> None:
+    ticket_change_status(ticket=month.tickets["C"], actor=bob, status=Status.OPEN)  # it was solved on 3 March
+    ticket_metrics_update(ticket_id=month.tickets["C"].pk)  # what the status event's handler does
+    assert list(StaleRollupDay.objects.values_list("day", flat=True)) == [date(2026, 3, 3)]
+
+    rollups_refresh()
+
+    assert not StaleRollupDay.objects.exists()
+    figures = dashboard(PERIOD)
+    daily = {row["day"]: row for row in figures["daily"]}
+    assert (daily[date(2026, 3, 3)]["solved"], daily[date(2026, 3, 3)]["backlog"]) == (0, 1)
+    assert figures["totals"]["solved"]["value"] == 3
+    assert figures["totals"]["backlog_at_end"]["value"] == 3
