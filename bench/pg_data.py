@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from bench import search_data
+
 REQUESTERS_PER_TICKET = 50  # 1M tickets: 20,000 requesters
 AGENTS = 20
 TEAMS = 6
@@ -100,6 +102,7 @@ def prepare(size: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
+    from report_data import fill_report_metrics
 
     from accounts.models import Role, User
     from accounts.services import api_token_issue
@@ -136,6 +139,8 @@ def prepare(size: int) -> dict[str, Any]:
             )
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    # The reports' metrics and rollups (what the worker keeps), once: bench/report_data.py.
+    fill_report_metrics(log=lambda line: print(line, file=sys.stderr))
     agent = User.objects.get(email=AGENT_EMAIL)
     busy, write = Ticket.objects.order_by("-created_at", "-id")[:2]
     # Comments the last run's "comment create" added: gone, so every run starts from the same data.
@@ -147,6 +152,7 @@ def prepare(size: int) -> dict[str, Any]:
     client.force_login(agent, backend="accounts.backends.RoleBackend")
     ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
     return {
+        **search_data.search_prepare(),
         "busy_ticket": busy.pk,
         "write_ticket": write.pk,
         "team": ticket.team_id,

@@ -11,8 +11,10 @@ from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
+from search.selectors import snippet_expression, ticket_ids_matching
 from sla.models import SlaClock
 from tickets.models import Category, Channel, Priority, Status, Team, Ticket
+from tickets.permissions import can_see_internal
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -76,6 +78,9 @@ class TicketFilter(django_filters.FilterSet):
         help_text="A user id, “me” or “none”.",
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any team")
+    my_teams = django_filters.BooleanFilter(
+        method="filter_my_teams", label="My teams", help_text="`true`: tickets of the teams you are a member of."
+    )
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label="Any category")
     requester = IdFilter(field_name="requester_id")
     tag = django_filters.CharFilter(field_name="tags__name")
@@ -106,15 +111,25 @@ class TicketFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
 
+    def filter_my_teams(self, queryset: QuerySet[Ticket], name: str, value: bool | None) -> QuerySet[Ticket]:
+        user = self.request.user if self.request else None
+        if value is None:
+            return queryset
+        # A rule that runs on its own has no viewer, so no teams: `my_teams=true` matches nothing there.
+        teams = Team.objects.filter(members=user) if user is not None and user.is_authenticated else Team.objects.none()
+        condition = Q(team__in=teams.values("pk"))
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
     def filter_sla(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         clocks = SlaClock.objects.breached() if value == SLA_BREACHED else SlaClock.objects.due_soon()
         return queryset.filter(Exists(clocks.filter(ticket=OuterRef("pk"))))
 
     def filter_text(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
-        value = value.strip()
-        if not value:
+        """Full-text search (search/selectors.py); each result carries `search_snippet`, its best passage."""
+        if not value.strip():
             return queryset
-        # A ticket opened through an intake form is found by its answers too ("Label: answer" lines).
-        return queryset.filter(
-            Q(subject__icontains=value) | Q(description__icontains=value) | Q(submission__answers_text__icontains=value)
-        )
+        # Staff text (internal notes) only for someone who may read it; a rule running on its own gets public text.
+        include_internal = self.request is not None and can_see_internal(self.request.user)
+        matching = ticket_ids_matching(value, include_internal=include_internal)
+        snippet = snippet_expression(value, include_internal=include_internal)
+        return queryset.filter(pk__in=matching).annotate(search_snippet=snippet)

@@ -28,6 +28,7 @@ OWN_PAGES = [
     ("ticket_new", "alice", []),
     ("ticket_detail", "alice", ["ticket"]),
     ("staff_queue", "bob", []),
+    ("saved_views", "bob", []),
     ("staff_ticket_detail", "bob", ["ticket"]),
     ("api-docs", None, []),
 ]

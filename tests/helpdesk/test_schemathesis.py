@@ -35,6 +35,7 @@ from accounts.models import User
 from accounts.services import api_token_issue
 from automations.models import Rule
 from forms_builder.models import Form
+from queues.services import saved_view_create
 from sla.models import SlaPolicy
 from tests.forms_builder.api.support import bug_report_form
 from tests.support.hostile import nested, query_value
@@ -98,6 +99,7 @@ def world(alice: User, mallory: User, bob: User, carol: User, team: Team, catego
             "tokens": [alice_spare.pk, bob_spare.pk, mallory_token.pk],
             "automation": [Rule.objects.create(name="Tag", trigger="ticket_created", add_tags="x").pk],
             "sla": [SlaPolicy.objects.create(name="Standard").pk],
+            "views": [saved_view_create(owner=bob, name="Open", conditions={"status": "new,open"}, team=team).pk],
         },
         hidden_from_requester={
             "tickets": {mallory_ticket.pk},
@@ -224,7 +226,7 @@ def test_the_api_keeps_its_documented_contract(
 # Id-bearing reads where a requester may use the endpoint but not every object: another user's must be a 404.
 OBJECT_SCOPED_KINDS = {"tickets", "attachments", "categories", "forms", "tokens"}
 # Endpoints a requester may not use at all: every id, theirs, another user's or none, gets the same refusal.
-ROLE_SCOPED_KINDS = {"users", "teams", "automation", "sla"}
+ROLE_SCOPED_KINDS = {"users", "teams", "automation", "sla", "views"}
 ID_BEARING_READS = sorted(path for path, item in schema.raw_schema["paths"].items() if "{" in path and "get" in item)
 
 

@@ -23,7 +23,8 @@ def test_the_breached_and_due_soon_views_list_only_their_tickets(alice, bob, pol
     due_soon = client.get(reverse("staff_queue"), {"sla": "due_soon"}).content.decode()
     assert soon.subject in due_soon and late.subject not in due_soon
     assert '<span class="sla sla-due-soon">First response due in 30m</span>' in due_soon
-    assert 'href="/staff/?sla=breached"' in client.get(reverse("staff_queue")).content.decode()
+    assert 'href="?view=breached"' in client.get(reverse("staff_queue")).content.decode()
+    assert late.subject in client.get(reverse("staff_queue"), {"view": "breached"}).content.decode()
 
 
 def test_a_paused_clock_shows_the_time_left(alice, bob, policy, clock, client_for):

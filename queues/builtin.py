@@ -1,0 +1,45 @@
+"""The views every agent has: what Zendesk and Zammad users expect in the sidebar, defined as ticket filters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from queues.models import Sort
+from tickets.models import OPEN_STATUSES, Status
+
+OPEN = ",".join(OPEN_STATUSES)
+RECENTLY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class BuiltinView:
+    key: str
+    name: str
+    # The conditions as of `now`: "recently solved" is a moving window.
+    conditions_at: Callable[[datetime], dict[str, str]]
+    sort: str = Sort.NEWEST
+
+
+def _fixed(**conditions: str) -> Callable[[datetime], dict[str, str]]:
+    return lambda now: dict(conditions)
+
+
+BUILTIN_VIEWS: tuple[BuiltinView, ...] = (
+    BuiltinView("mine", "My open", _fixed(status=OPEN, assignee="me")),
+    BuiltinView("unassigned", "Unassigned", _fixed(status=OPEN, assignee="none")),
+    BuiltinView("team", "My team's", _fixed(status=OPEN, my_teams="true")),
+    BuiltinView("open", "All open", _fixed(status=OPEN)),
+    BuiltinView("pending", "Pending", _fixed(status=Status.PENDING)),
+    BuiltinView(
+        "solved",
+        "Recently solved",
+        lambda now: {"status": f"{Status.RESOLVED},{Status.CLOSED}", "updated_after": (now - RECENTLY).isoformat()},
+        Sort.UPDATED,
+    ),
+    BuiltinView("breached", "SLA breached", _fixed(status=OPEN, sla="breached")),
+    BuiltinView("due_soon", "SLA due soon", _fixed(status=OPEN, sla="due_soon")),
+)
+BUILTIN_BY_KEY = {view.key: view for view in BUILTIN_VIEWS}
+DEFAULT_VIEW = BUILTIN_BY_KEY["open"]

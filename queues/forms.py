@@ -1,0 +1,154 @@
+"""The queue page's filter form, and the forms that save a view and apply a bulk action."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+from accounts.models import User
+from helpdesk.errors import InvalidValue
+from helpdesk.forms import PageForm
+from queues.services import BulkChanges
+from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_PATTERN
+from tickets.forms import StaffQueueFilter
+from tickets.models import Category, Priority, Status, Team
+from tickets.services import normalize_tag_names
+
+
+class QueueFilter(StaffQueueFilter):
+    """The staff queue's filters: the API's, with the assignee chosen by name and a "my teams" choice."""
+
+    assignee = django_filters.ChoiceFilter(choices=[], empty_label="Anyone", method="filter_assignee")
+    my_teams = django_filters.BooleanFilter(
+        method="filter_my_teams",
+        label="Teams",
+        widget=forms.Select(choices=[("", "Any team"), ("true", "Only my teams")]),
+    )
+
+    def __init__(self, *args: Any, agents: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Unassigned")]
+        choices += [(str(agent.pk), agent.display_name) for agent in agents]
+        self.filters["assignee"].extra["choices"] = choices
+
+
+class SaveViewForm(PageForm):
+    name = forms.CharField(max_length=100, label="View name")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="Only me", label="Share with"
+    )
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+NO_CHANGE = ""
+NOBODY = "none"
+BULK_LIMIT = 1000
+
+
+class TicketIdsField(forms.Field):
+    """The ticked rows: ticket ids, each a whole number a database can store."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if len(values) > BULK_LIMIT:
+            raise forms.ValidationError(f"Select at most {BULK_LIMIT:,} tickets at once.")
+        ids = []
+        for item in values:
+            if not re.fullmatch(ID_PATTERN, str(item)):
+                raise forms.ValidationError("Not a ticket id.")
+            ids.append(int(item))
+        return ids
+
+
+class BulkForm(PageForm):
+    """What to do with the selected tickets: each field left at "no change" is left alone."""
+
+    ticket = TicketIdsField(required=False)
+    all_matching = forms.BooleanField(required=False, label="All tickets matching the filters")
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
+    assignee = forms.ChoiceField(required=False, label="Assignee")
+    status = forms.ChoiceField(required=False, choices=[(NO_CHANGE, "No change"), *Status.choices], label="Status")
+    priority = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(NO_CHANGE, "No change"), *((p.value, p.label.capitalize()) for p in Priority)],
+        label="Priority",
+    )
+    team = forms.ChoiceField(required=False, label="Team")
+    category = forms.ChoiceField(required=False, label="Category")
+    add_tags = forms.CharField(required=False, max_length=500, label="Add tags", help_text="Comma-separated")
+    remove_tags = forms.CharField(required=False, max_length=500, label="Remove tags", help_text="Comma-separated")
+
+    def __init__(
+        self, *args: Any, agents: QuerySet[User], teams: QuerySet[Team], categories: QuerySet[Category], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.agents, self.teams, self.categories = agents, teams, categories
+        self.fields["assignee"].choices = [
+            (NO_CHANGE, "No change"),
+            (ASSIGNEE_ME, "Me"),
+            (NOBODY, "Nobody (unassign)"),
+            *((str(agent.pk), agent.display_name) for agent in agents),
+        ]
+        self.fields["team"].choices = [
+            (NO_CHANGE, "No change"),
+            (NOBODY, "No team"),
+            *((str(team.pk), team.name) for team in teams),
+        ]
+        self.fields["category"].choices = [
+            (NO_CHANGE, "No change"),
+            (NOBODY, "No category"),
+            *((str(category.pk), category.name) for category in categories),
+        ]
+
+    def _tags(self, name: str) -> list[str]:
+        try:
+            return normalize_tag_names(self.cleaned_data[name].split(","))
+        except InvalidValue as error:
+            raise forms.ValidationError(error.details.get("tags", [error.message])) from error
+
+    def clean_add_tags(self) -> list[str]:
+        return self._tags("add_tags")
+
+    def clean_remove_tags(self) -> list[str]:
+        return self._tags("remove_tags")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("all_matching") and not data.get("ticket"):
+            raise forms.ValidationError("Select some tickets first, or tick “all matching”.")
+        return data
+
+    def changes(self, actor: User) -> BulkChanges:
+        """The chosen values as objects; fields left at "no change" stay UNSET."""
+        data = self.cleaned_data
+        chosen: dict[str, Any] = {}
+        if data["assignee"] == ASSIGNEE_ME:
+            chosen["assignee"] = actor
+        elif data["assignee"]:
+            chosen["assignee"] = _pick(data["assignee"], self.agents)
+        if data["status"]:
+            chosen["status"] = data["status"]
+        if data["priority"] is not None:
+            chosen["priority"] = data["priority"]
+        if data["team"]:
+            chosen["team"] = _pick(data["team"], self.teams)
+        if data["category"]:
+            chosen["category"] = _pick(data["category"], self.categories)
+        return BulkChanges(**chosen, add_tags=data["add_tags"], remove_tags=data["remove_tags"])
+
+
+def _pick(value: str, choices: QuerySet[Any]) -> Any:
+    """The chosen row (the choices were built from the same rows), or None for "nobody"."""
+    return None if value == NOBODY else choices.get(pk=int(value))

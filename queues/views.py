@@ -1,0 +1,245 @@
+"""The staff queue's pages: the queue itself with its sidebar of views, saving and ordering views, bulk actions,
+and the CSV export of what the queue shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import User
+from helpdesk.decorators import staff_required
+from helpdesk.errors import DomainError
+from helpdesk.forms import PageForm
+from queues import export
+from queues.builtin import BUILTIN_VIEWS
+from queues.export import csv_lines, export_rows
+from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
+from queues.keyset import BadCursor, keyset_page
+from queues.models import SavedView
+from queues.query import QueueQuery, conditions_of, queue_query, sort_of
+from queues.selectors import capped_count, count_text, queue_rows, saved_views_for
+from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
+from tickets.conditions import tickets_matching
+from tickets.forms import SORT_ORDERINGS
+from tickets.models import Team
+from tickets.selectors import categories_visible_to, tickets_visible_to
+
+QUEUE_PAGE_SIZE = 50
+
+
+def queue_filter(request: HttpRequest, query: QueueQuery) -> QueueFilter:
+    return QueueFilter(
+        query.data, queryset=tickets_visible_to(request.user), request=request, agents=User.objects.staff()
+    )
+
+
+def encoded_query(filterset: QueueFilter) -> str:
+    """The page's filters as a query string, for the forms that act on "all tickets matching" them."""
+    return urlencode({**conditions_of(filterset), "sort": sort_of(filterset)})
+
+
+def sidebar(user: User, *, now: datetime, current: str | None) -> dict[str, list[dict[str, Any]]]:
+    """Every view with its live count, capped so no count reads a whole large table."""
+    visible = tickets_visible_to(user)
+    builtin = []
+    for view in BUILTIN_VIEWS:
+        count = capped_count(tickets_matching(view.conditions_at(now), visible, user=user))
+        builtin.append({"key": view.key, "name": view.name, "count": count_text(count), "current": view.key == current})
+    saved = []
+    for view in saved_views_for(user):
+        count = capped_count(tickets_matching(view.conditions, visible, user=user))
+        saved.append(
+            {
+                "key": str(view.pk),
+                "name": view.name,
+                "count": count_text(count),
+                "current": str(view.pk) == current,
+                "shared_by": None if view.owner_id == user.pk else view.owner.display_name,
+                "team": view.team,
+            }
+        )
+    return {"builtin": builtin, "saved": saved}
+
+
+@require_http_methods(["GET"])
+@login_required
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    query = queue_query(request.GET, user=request.user, now=now)
+    if query.unknown_view:
+        messages.error(request, "That view does not exist or is not shared with you; here is the default one.")
+    filterset = queue_filter(request, query)
+    tickets = filterset.qs
+    ordering = SORT_ORDERINGS[sort_of(filterset)]
+    try:
+        page = keyset_page(queue_rows(tickets), ordering, cursor=request.GET.get("cursor"), size=QUEUE_PAGE_SIZE)
+    except BadCursor:
+        messages.error(request, "That page link is out of date; here is the first page.")
+        page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
+    total = capped_count(tickets)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "count": count_text(total),
+        "count_value": total,
+        "title": query.title,
+        "query": query,
+        "views": sidebar(request.user, now=now, current=query.view_key),
+        "view_param": {"view": query.view_key} if query.view_key else {},
+        "encoded_query": encoded_query(filterset),
+        "save_form": SaveViewForm(teams=_own_teams(request.user)),
+        "bulk_form": bulk_form(request),
+        "export_url": _export_url(query, filterset),
+    }
+    return render(request, "staff/queue.html", context)
+
+
+def _filters_from(encoded: str, request: HttpRequest) -> QueueFilter:
+    """The queue's filters sent back by a form ("save this view", "all matching"), parsed as the page parses them."""
+    query = queue_query(QueryDict(encoded), user=request.user, now=timezone.now())
+    return queue_filter(request, query)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def saved_view_create_page(request: HttpRequest) -> HttpResponse:
+    form = SaveViewForm(request.POST, teams=_own_teams(request.user))
+    if not form.is_valid():
+        messages.error(request, "The view was not saved: " + _errors_text(form))
+        return redirect(_queue_url(request.POST.get("query", "")))
+    filterset = _filters_from(form.cleaned_data["query"], request)
+    try:
+        view = saved_view_create(
+            owner=request.user,
+            name=form.cleaned_data["name"],
+            conditions=conditions_of(filterset),
+            sort=sort_of(filterset),
+            team=form.cleaned_data["team"],
+        )
+    except DomainError as error:
+        messages.error(request, f"The view was not saved. {error.message}")
+        return redirect(_queue_url(form.cleaned_data["query"]))
+    shared = f", shared with {view.team}" if view.team else ""
+    messages.success(request, f"Saved the view “{view.name}”{shared}.")
+    return redirect(f"{reverse('staff_queue')}?{urlencode({'view': view.pk})}")
+
+
+@require_http_methods(["GET"])
+@login_required
+@staff_required
+def saved_views_page(request: HttpRequest) -> HttpResponse:
+    views = saved_views_for(request.user)
+    own = [view for view in views if view.owner_id == request.user.pk]
+    shared = [view for view in views if view.owner_id != request.user.pk]
+    return render(request, "queues/saved_views.html", {"own": own, "shared": shared})
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def saved_view_move_page(request: HttpRequest, pk: int) -> HttpResponse:
+    view = _own_view(request, pk)
+    saved_view_move(view=view, actor=request.user, up=request.POST.get("direction") == "up")
+    return redirect("saved_views")
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def saved_view_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    view = _own_view(request, pk)
+    saved_view_delete(view=view, actor=request.user)
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return redirect("saved_views")
+
+
+def _export_url(query: QueueQuery, filterset: QueueFilter) -> str:
+    """The export of what the page shows: the view by its key (so "recently" is counted when exporting)."""
+    params = {"view": query.view_key} if query.view_key else {**conditions_of(filterset), "sort": sort_of(filterset)}
+    return f"{reverse('queue_export')}?{urlencode(params)}"
+
+
+def _queue_url(encoded: str) -> str:
+    """Back to the queue with the filters a form sent, re-encoded: nothing sent reaches a header as it was."""
+    return f"{reverse('staff_queue')}?{QueryDict(encoded[:4000]).urlencode()}"
+
+
+def _own_view(request: HttpRequest, pk: int) -> SavedView:
+    """Another agent's view is a 404 here, shared or not: only its owner changes it."""
+    return get_object_or_404(SavedView.objects.filter(owner=request.user), pk=pk)
+
+
+def _own_teams(user: User) -> QuerySet[Team]:
+    return Team.objects.all() if user.is_superuser else Team.objects.filter(members=user)
+
+
+def _errors_text(form: PageForm) -> str:
+    return " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+
+
+def bulk_form(request: HttpRequest, data: QueryDict | None = None) -> BulkForm:
+    return BulkForm(
+        data,
+        agents=User.objects.staff(),
+        teams=Team.objects.all(),
+        categories=categories_visible_to(request.user),
+    )
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    form = bulk_form(request, request.POST)
+    back = _queue_url(request.POST.get("query", ""))
+    if not form.is_valid():
+        messages.error(request, "Nothing was changed: " + _errors_text(form))
+        return redirect(back)
+    changes = form.changes(request.user)
+    if changes.is_empty():
+        messages.info(request, "Nothing was changed: choose what to change first.")
+        return redirect(back)
+    if form.cleaned_data["all_matching"]:
+        tickets = _filters_from(form.cleaned_data["query"], request).qs
+        ids = list(tickets.order_by("id").values_list("pk", flat=True)[: BULK_LIMIT + 1])
+        if len(ids) > BULK_LIMIT:
+            messages.error(request, f"Nothing was changed: more than {BULK_LIMIT:,} tickets match. Narrow the filters.")
+            return redirect(back)
+    else:
+        selected = form.cleaned_data["ticket"]
+        ids = list(tickets_visible_to(request.user).filter(pk__in=selected).order_by("id").values_list("pk", flat=True))
+    outcome = tickets_bulk_update(ticket_ids=ids, actor=request.user, changes=changes)
+    return render(request, "queues/bulk_result.html", {"outcome": outcome, "back": back, "asked": len(ids)})
+
+
+@require_http_methods(["GET"])
+@login_required
+@staff_required
+def queue_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The queue's view or filters as CSV, every matching ticket (not one page), in the view's order."""
+    now = timezone.now()
+    query = queue_query(request.GET, user=request.user, now=now)
+    if query.unknown_view:
+        raise Http404
+    filterset = queue_filter(request, query)
+    ordering = SORT_ORDERINGS[sort_of(filterset)]
+    rows = export_rows(filterset.qs, ordering, chunk_size=export.EXPORT_CHUNK_SIZE)
+    name = slugify(query.title) or "tickets"
+    return StreamingHttpResponse(
+        csv_lines(rows),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{now:%Y-%m-%d}.csv"'},
+    )

@@ -1,0 +1,70 @@
+"""The built-in views: each lists its tickets, and the sidebar shows every view with a live count."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.queues.conftest import subjects
+
+
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        ("mine", ["Mine to answer"]),
+        ("unassigned", ["Nobody has it"]),
+        ("team", ["Mine to answer"]),
+        ("open", ["Waiting on customer", "Carol has it", "Nobody has it", "Mine to answer"]),
+        ("pending", ["Waiting on customer"]),
+        ("solved", ["Fixed yesterday"]),
+    ],
+)
+def test_each_built_in_view_lists_its_tickets(bob, desk, client_for, view, expected):
+    response = client_for(bob).get(reverse("staff_queue"), {"view": view})
+
+    assert response.status_code == 200
+    assert subjects(response) == expected
+
+
+def test_the_default_view_is_all_open_and_never_shows_resolved_or_closed(bob, desk, client_for):
+    page = client_for(bob).get(reverse("staff_queue"))
+
+    assert subjects(page) == ["Waiting on customer", "Carol has it", "Nobody has it", "Mine to answer"]
+    assert '<a href="?view=open" aria-current="page">' in page.content.decode()
+
+
+def test_the_sidebar_counts_each_view(bob, desk, client_for):
+    page = client_for(bob).get(reverse("staff_queue")).content.decode()
+
+    counts = dict(re.findall(r'<span>([^<]+)</span> <span class="queue-view-count">([^<]+)</span>', page))
+    assert counts == {
+        "My open": "1",
+        "Unassigned": "1",
+        "My team&#x27;s": "1",
+        "All open": "4",
+        "Pending": "1",
+        "Recently solved": "1",
+        "SLA breached": "0",
+        "SLA due soon": "0",
+    }
+
+
+def test_my_open_means_the_viewer(carol, desk, client_for):
+    response = client_for(carol).get(reverse("staff_queue"), {"view": "mine"})
+
+    assert subjects(response) == ["Waiting on customer", "Carol has it"]
+
+
+def test_an_unknown_view_shows_the_default_with_a_message(bob, desk, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"view": "nope"})
+
+    assert response.status_code == 200
+    assert len(subjects(response)) == 4
+    assert "That view does not exist or is not shared with you" in response.content.decode()
+
+
+def test_requesters_get_404_on_every_view(alice, mallory, desk, client_for):
+    assert client_for(mallory).get(reverse("staff_queue"), {"view": "open"}).status_code == 404
+    assert client_for(alice).get(reverse("staff_queue"), {"view": "mine"}).status_code == 404

@@ -1,0 +1,148 @@
+"""Bulk actions from the queue: each ticket goes through the triage service, and the result page says what changed
+and what was refused, and why."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from queues.services import BulkChanges, tickets_bulk_update
+from tickets.models import Priority, Status, Ticket, TicketEvent
+from tickets.services import TicketChanges, ticket_update
+
+
+def bulk(client, tickets, **fields):
+    data = {"ticket": [ticket.pk for ticket in tickets], "query": "", **fields}
+    return client.post(reverse("queue_bulk"), data)
+
+
+def test_an_agent_assigns_selected_tickets_to_themselves_with_a_priority(bob, desk, client_for):
+    chosen = [desk["unassigned"], desk["carols"]]
+
+    response = bulk(client_for(bob), chosen, assignee="me", priority=Priority.URGENT)
+
+    assert response.status_code == 200
+    assert "Changed 2 tickets" in response.content.decode()
+    for ticket in chosen:
+        ticket.refresh_from_db()
+        assert (ticket.assignee, ticket.priority) == (bob, Priority.URGENT)
+        assert TicketEvent.objects.filter(ticket=ticket, field="assignee", actor=bob).exists()
+    assert Ticket.objects.get(pk=desk["mine"].pk).priority == Priority.HIGH
+
+
+def test_tickets_the_workflow_refuses_are_left_unchanged_and_named_with_the_reason(bob, desk, client_for):
+    chosen = [desk["unassigned"], desk["closed_long_ago"], desk["mine"]]
+
+    page = bulk(client_for(bob), chosen, status=Status.PENDING, priority=Priority.LOW).content.decode()
+
+    assert "Changed 2 tickets" in page
+    assert "1 ticket could not move to pending: closed" in page
+    closed = Ticket.objects.get(pk=desk["closed_long_ago"].pk)
+    assert (closed.status, closed.priority) == (Status.CLOSED, Priority.NORMAL)
+    assert Ticket.objects.get(pk=desk["unassigned"].pk).status == Status.PENDING
+
+
+def test_the_refusal_groups_tickets_by_reason(bob, desk):
+    ticket_update(ticket=desk["mine"], actor=bob, changes=TicketChanges(status=Status.CLOSED))
+    ids = [desk["mine"].pk, desk["closed_long_ago"].pk, desk["solved"].pk]
+
+    outcome = tickets_bulk_update(ticket_ids=ids, actor=bob, changes=BulkChanges(status=Status.PENDING))
+
+    assert outcome.refused == {
+        "could not move to pending: closed": [desk["mine"].pk, desk["closed_long_ago"].pk],
+        "could not move to pending: resolved": [desk["solved"].pk],
+    }
+    assert outcome.changed == []
+
+
+def test_tags_are_added_and_removed_keeping_the_others(bob, desk, client_for):
+    ticket_update(ticket=desk["mine"], actor=bob, changes=TicketChanges(tags=["billing", "old"]))
+
+    bulk(client_for(bob), [desk["mine"], desk["unassigned"]], add_tags="VIP, refund", remove_tags="old")
+
+    assert sorted(desk["mine"].tags.values_list("name", flat=True)) == ["billing", "refund", "vip"]
+    assert sorted(desk["unassigned"].tags.values_list("name", flat=True)) == ["refund", "vip"]
+
+
+def test_tickets_already_as_asked_are_reported_and_not_audited_again(bob, desk, client_for):
+    events_before = TicketEvent.objects.count()
+
+    page = bulk(client_for(bob), [desk["mine"]], assignee=str(bob.pk)).content.decode()
+
+    assert "1 ticket already looked like that" in page
+    assert TicketEvent.objects.count() == events_before
+
+
+def test_team_and_category_are_set_or_cleared(bob, team, category, desk, client_for):
+    bulk(client_for(bob), [desk["unassigned"]], team=str(team.pk), category=str(category.pk))
+    ticket = Ticket.objects.get(pk=desk["unassigned"].pk)
+    assert (ticket.team, ticket.category) == (team, category)
+
+    bulk(client_for(bob), [desk["unassigned"]], team="none", category="none")
+    ticket.refresh_from_db()
+    assert (ticket.team, ticket.category) == (None, None)
+
+
+def test_all_matching_applies_to_every_ticket_the_filters_match(bob, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"view": "unassigned"}).content.decode()
+    query = html.unescape(re.search(r'id="bulk".*?name="query" value="([^"]*)"', page, flags=re.DOTALL).group(1))
+
+    response = client.post(reverse("queue_bulk"), {"all_matching": "on", "query": query, "assignee": "me"})
+
+    assert "Changed 1 ticket" in response.content.decode()
+    assert Ticket.objects.get(pk=desk["unassigned"].pk).assignee == bob
+    assert Ticket.objects.get(pk=desk["carols"].pk).assignee_id != bob.pk
+
+
+def test_all_matching_refuses_more_than_the_limit(bob, desk, client_for, monkeypatch):
+    monkeypatch.setattr("queues.views.BULK_LIMIT", 2)
+
+    response = client_for(bob).post(
+        reverse("queue_bulk"), {"all_matching": "on", "query": "status=new", "priority": "10"}, follow=True
+    )
+
+    assert "more than 2 tickets match" in response.content.decode()
+    assert not Ticket.objects.filter(priority=Priority.LOW).exists()
+
+
+def test_nothing_selected_or_nothing_chosen_changes_nothing(bob, desk, client_for):
+    client = client_for(bob)
+
+    nothing_selected = client.post(reverse("queue_bulk"), {"query": "", "priority": "10"}, follow=True)
+    nothing_chosen = client.post(reverse("queue_bulk"), {"query": "", "ticket": [desk["mine"].pk]}, follow=True)
+
+    assert "Select some tickets first" in nothing_selected.content.decode()
+    assert "choose what to change first" in nothing_chosen.content.decode()
+    assert not Ticket.objects.filter(priority=Priority.LOW).exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "1" * 40, "-3", "1.5", "\x00"])
+def test_odd_ticket_ids_are_a_message_not_a_server_error(bob, desk, client_for, value):
+    response = client_for(bob).post(reverse("queue_bulk"), {"query": "", "ticket": [value], "priority": "10"})
+
+    assert response.status_code in (302, 400)
+    assert not Ticket.objects.filter(priority=Priority.LOW).exists()
+
+
+def test_requesters_get_404_and_change_nothing(mallory, desk, client_for):
+    response = bulk(client_for(mallory), [desk["unassigned"]], status=Status.CLOSED)
+
+    assert response.status_code == 404
+    assert Ticket.objects.get(pk=desk["unassigned"].pk).status == Status.NEW
+
+
+def test_anonymous_visitors_are_sent_to_login(desk, client_for):
+    response = bulk(client_for(None), [desk["unassigned"]], status=Status.CLOSED)
+
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    assert Ticket.objects.get(pk=desk["unassigned"].pk).status == Status.NEW
+
+
+def test_admins_use_bulk_actions_too(carol, desk, client_for):
+    bulk(client_for(carol), [desk["unassigned"]], status=Status.OPEN)
+
+    assert Ticket.objects.get(pk=desk["unassigned"].pk).status == Status.OPEN

@@ -1,0 +1,135 @@
+"""Saving the queue's filters as a view, personal or shared with a team, and ordering one's views."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from django.urls import reverse
+
+from queues.models import SavedView
+from queues.services import saved_view_create
+from tests.queues.conftest import subjects
+
+
+def save_form_query(page) -> str:
+    return html.unescape(re.search(r'name="query" value="([^"]*)"', page.content.decode()).group(1))
+
+
+def test_an_agent_saves_the_filters_as_a_personal_view(bob, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"status": ["new", "pending"], "sort": "oldest"})
+
+    response = client.post(reverse("saved_view_create"), {"name": "New and waiting", "query": save_form_query(page)})
+
+    view = SavedView.objects.get()
+    assert (view.owner, view.team, view.sort) == (bob, None, "oldest")
+    assert view.conditions == {"status": "new,pending"}
+    assert response.status_code == 302 and response.url == f"/staff/?view={view.pk}"
+    shown = client.get(response.url)
+    assert subjects(shown) == ["Mine to answer", "Nobody has it", "Carol has it", "Waiting on customer"]
+    assert "Saved the view “New and waiting”." in shown.content.decode()
+
+
+def test_a_view_saved_from_the_default_page_keeps_the_open_statuses(bob, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"assignee": "none"})
+
+    client.post(reverse("saved_view_create"), {"name": "Up for grabs", "query": save_form_query(page)})
+
+    assert SavedView.objects.get().conditions == {"status": "new,open,pending", "assignee": "none"}
+
+
+def test_a_view_shared_with_a_team_shows_in_members_sidebars_only(bob, dave, erin, team, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"priority": "high"})
+    client.post(reverse("saved_view_create"), {"name": "Hot", "query": save_form_query(page), "team": team.pk})
+    view = SavedView.objects.get()
+
+    assert view.team == team
+    for_dave = client_for(dave).get(reverse("staff_queue"), {"view": view.pk}).content.decode()
+    assert "Hot" in for_dave and "Mine to answer" in for_dave
+    assert 'title="Shared with Support by Bob Agent"' in for_dave
+    for_erin = client_for(erin).get(reverse("staff_queue"), {"view": view.pk})
+    assert "That view does not exist or is not shared with you" in for_erin.content.decode()
+
+
+def test_an_agent_cannot_share_with_a_team_they_are_not_in(erin, team, desk, client_for):
+    response = client_for(erin).post(reverse("saved_view_create"), {"name": "Sneaky", "query": "", "team": team.pk})
+
+    assert response.status_code == 302
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_without_a_name_is_not_saved(bob, desk, client_for):
+    response = client_for(bob).post(reverse("saved_view_create"), {"name": " ", "query": "status=new"}, follow=True)
+
+    assert not SavedView.objects.exists()
+    assert "The view was not saved" in response.content.decode()
+
+
+def test_an_agent_reorders_their_views_with_up_and_down(bob, desk, client_for):
+    first, _, third = (saved_view_create(owner=bob, name=name, conditions={}) for name in ("A", "B", "C"))
+    client = client_for(bob)
+
+    client.post(reverse("saved_view_move", args=[third.pk]), {"direction": "up"})
+    client.post(reverse("saved_view_move", args=[first.pk]), {"direction": "down"})
+
+    names = list(SavedView.objects.order_by("position").values_list("name", flat=True))
+    assert names == ["C", "A", "B"]
+    page = client.get(reverse("staff_queue")).content.decode()
+    sidebar = re.findall(r'<a href="\?view=\d+"[^>]*><span>([^<]+)</span>', page)
+    assert sidebar == names
+
+
+def test_the_views_page_lists_own_and_shared_views(bob, dave, team, desk, client_for):
+    saved_view_create(owner=bob, name="Bob's own", conditions={})
+    saved_view_create(owner=dave, name="Dave's shared", conditions={}, team=team)
+    saved_view_create(owner=dave, name="Dave's private", conditions={})
+
+    page = client_for(bob).get(reverse("saved_views")).content.decode()
+
+    assert "Bob&#x27;s own" in page and "Dave&#x27;s shared" in page and "Dave&#x27;s private" not in page
+
+
+def test_an_agent_deletes_their_view(bob, desk, client_for):
+    view = saved_view_create(owner=bob, name="Old", conditions={})
+
+    response = client_for(bob).post(reverse("saved_view_delete", args=[view.pk]))
+
+    assert response.status_code == 302
+    assert not SavedView.objects.exists()
+
+
+def test_another_agents_view_cannot_be_moved_or_deleted_even_when_shared(bob, dave, team, desk, client_for):
+    view = saved_view_create(owner=dave, name="Dave's", conditions={}, team=team)
+    client = client_for(bob)
+
+    assert client.post(reverse("saved_view_delete", args=[view.pk])).status_code == 404
+    assert client.post(reverse("saved_view_move", args=[view.pk]), {"direction": "up"}).status_code == 404
+    assert SavedView.objects.filter(pk=view.pk).exists()
+
+
+def test_requesters_get_404_on_the_views_pages(mallory, bob, desk, client_for):
+    view = saved_view_create(owner=bob, name="Bob's", conditions={})
+    client = client_for(mallory)
+
+    assert client.get(reverse("saved_views")).status_code == 404
+    assert client.post(reverse("saved_view_create"), {"name": "x", "query": ""}).status_code == 404
+    assert client.post(reverse("saved_view_delete", args=[view.pk])).status_code == 404
+    assert SavedView.objects.filter(pk=view.pk).exists()
+
+
+def test_anonymous_visitors_are_sent_to_login_from_the_views_page(client_for, db):
+    response = client_for(None).get(reverse("saved_views"))
+
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+
+def test_saved_view_pages_run_a_bounded_number_of_queries(bob, desk, client_for, django_assert_max_num_queries):
+    for number in range(5):
+        saved_view_create(owner=bob, name=f"View {number}", conditions={"status": "new"})
+    client = client_for(bob)
+
+    with django_assert_max_num_queries(6):
+        client.get(reverse("saved_views"))
