@@ -8,6 +8,7 @@ from tests.support.processes import PRODUCTION_ENV, run_django
 
 PRODUCTION = PRODUCTION_ENV
 POSTGRES = {"DATABASE_URL": "postgres://u@db:5432/hd"}
+SQLITE = {"DATABASE_URL": "sqlite:///never-opened.sqlite3"}  # settings only: no connection is made
 SHOW = (
     "from django.conf import settings as s; d = s.DATABASES['default'];"
     "print(s.DATABASE_POOL, 'pool' in d['OPTIONS'], d['CONN_MAX_AGE'])"
@@ -21,7 +22,7 @@ SHOW = (
         ({**PRODUCTION, **POSTGRES, "DATABASE_POOL": "false"}, ["False", "False", "0"]),
         ({**PRODUCTION, **POSTGRES, "DATABASE_POOL": "false", "CONN_MAX_AGE": "60"}, ["False", "False", "60"]),
         (POSTGRES, ["False", "False", "0"]),
-        (PRODUCTION, ["False", "False", "0"]),
+        ({**PRODUCTION, **SQLITE}, ["False", "False", "0"]),
     ],
     ids=["production-postgres", "opted-out", "opted-out-persistent", "development", "production-sqlite"],
 )

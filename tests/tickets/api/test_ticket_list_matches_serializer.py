@@ -35,6 +35,8 @@ def varied_tickets(alice, bob, team, category):
         resolved_at=now,
         sender_verified=False,
     )
+    plain.merged_into = busy
+    plain.save(update_fields=["merged_into"])
     busy.tags.set([Tag.objects.create(name="vpn"), Tag.objects.create(name="billing")])
     for metric, started in [(Metric.RESOLUTION, now), (Metric.FIRST_RESPONSE, now - timedelta(minutes=5))]:
         SlaClock.objects.create(
@@ -65,4 +67,5 @@ def test_each_row_of_the_list_is_what_the_ticket_serializer_gives(who, request, 
     else:
         assert rows[0]["sla"] is None
     assert rows[0]["tags"] == ["billing", "vpn"]
+    assert rows[1]["merged_into"] == rows[0]["id"]
     assert rows[0]["satisfaction"]["rating"] == "good"
