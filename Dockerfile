@@ -32,4 +32,7 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/healthz', timeout=2)"
 
 # Migrations run as a separate step in production (`docker run ... python manage.py migrate`).
+# The same image runs the background work; override the command (and the HEALTHCHECK, which probes the web port):
+#   worker: celery -A helpdesk worker --loglevel INFO      beat (exactly one): celery -A helpdesk beat --loglevel INFO
+# compose.yaml runs the whole layout.
 CMD ["sh", "-c", "exec gunicorn helpdesk.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3}"]

@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_WORKERS ?= auto  # pytest-xdist processes; each gets its own test database
 
-.PHONY: run test lint format migrations-check schema-check bench bench-sla clean
+.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search bench-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -25,6 +25,7 @@ run: $(VENV)/.runtime-installed
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py search_backfill  # the worker indexes new tickets from their events; this catches up
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving http://127.0.0.1:$(PORT) with a background worker (Celery, with beat). Ctrl-C stops both."
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) WORKERS=$(WORKERS) LOG_FORMAT=$${LOG_FORMAT:-plain} \
@@ -49,13 +50,23 @@ migrations-check: $(VENV)/.dev-installed
 schema-check: $(VENV)/.dev-installed
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+# SQLite in-process by default; BENCH_DB=postgres: gunicorn + wrk on 10k and 1M tickets against a ceiling
+# (bench/README.md).
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/bench_lists.py
-	$(BIN)/python bench/bench_queue.py
+	if [ "$(BENCH_DB)" = postgres ]; then $(BIN)/python bench/bench_postgres.py; \
+	else $(BIN)/python bench/bench_lists.py && $(BIN)/python bench/bench_queue.py; fi
 
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_sla.py
+
+# Ticket search on PostgreSQL at 10k and 1M tickets (databases bench_search_SIZE, kept); BENCH_SEARCH_DATABASE_URL.
+bench-search: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_search.py $(SIZES)
+
+# The reports dashboard on 1,000,000 tickets in a kept PostgreSQL database (BENCH_DATABASE_URL, see the README).
+bench-reports: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -10,9 +10,9 @@ nothing does not run. Every decision, fired or not and why, is written to the ru
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -173,8 +173,10 @@ def _rule_apply(*, rule: Rule, ticket: Ticket, chain: list[int], event: Event | 
                 comment_create(ticket=ticket, author=actor, body=rule.internal_note, internal=True)
                 plan.described.append("internal note")
             if rule.notify:
-                transaction.on_commit(
-                    partial(notifications.mail_rule_notification, rule_id=rule.pk, ticket_id=ticket.pk)
+                # Queued with the rule's other actions: recorded, sent by the worker after commit, retried.
+                key = f"rule:{rule.pk}:" + (f"event:{event.pk}" if event is not None else secrets.token_hex(8))
+                notifications.mail_rule_notification(
+                    rule=rule, ticket=ticket, key=key, event_id=event.pk if event is not None else None
                 )
                 plan.described.append(f"notify {rule.get_notify_display().lower()}")
     except DomainError as error:

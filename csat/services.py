@@ -40,7 +40,7 @@ def survey_request(*, ticket_id: int) -> SatisfactionSurvey | None:
         return None  # reopened before the worker got here: nothing to ask about
     survey, created = SatisfactionSurvey.objects.get_or_create(ticket=ticket, resolved_at=ticket.resolved_at)
     if created:
-        transaction.on_commit(lambda: notifications.mail_survey(survey=survey, token=survey_token(survey)))
+        notifications.mail_survey(survey=survey, token=survey_token(survey))
     return survey
 
 

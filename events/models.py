@@ -28,6 +28,9 @@ class EventKind(models.TextChoices):
     REQUESTER_REPLIED = "ticket.requester_replied", "Requester replied"
     ATTACHMENT_ADDED = "attachment.added", "Attachment added"
     MAIL_BOUNCED = "mail.bounced", "A mail about the ticket bounced"
+    TICKET_MERGED = "ticket.merged", "Ticket merged into another"
+    TICKET_LINKED = "ticket.linked", "Tickets linked"
+    TICKET_UNLINKED = "ticket.unlinked", "Tickets unlinked"
     FORM_SUBMITTED = "form.submitted", "Intake form submitted"
     PRIVATE_LINK_REISSUED = "form.private_link_reissued", "Private link revoked and a new one mailed"
     ROLE_CHANGED = "user.role_changed", "Role changed"
@@ -105,3 +108,16 @@ class HandlerRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} for event {self.event_id}: {self.state}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time beat's heartbeat task was run by a worker: proof that beat, the broker and a worker all work.
+
+    `/readyz/worker` and `/metrics` read its age."""
+
+    name = models.CharField(max_length=64, unique=True, default="worker")
+    beat_at = models.DateTimeField()
+    hostname = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -2,7 +2,7 @@
 
 Each app lists its own in `<app>/handlers.py` (found at start-up, like admin.py), for example::
 
-    on(EventKind.COMMENT_ADDED, tasks.mail_requester_about_reply)
+    on(EventKind.COMMENT_ADDED, tasks.mail_people_concerned)
 
 A handler is a Celery task made with `events.runner.event_handler`.
 """

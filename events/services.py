@@ -202,3 +202,11 @@ def events_sweep(*, now: datetime | None = None) -> SweepResult:
     if event_ids or runs:
         logger.info("events sweep re-sent %d events and %d handler runs", len(event_ids), len(runs))
     return SweepResult(events=len(event_ids), runs=len(runs))
+
+
+def worker_heartbeat_record(*, hostname: str = "", now: datetime | None = None) -> None:
+    from events.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        name="worker", defaults={"beat_at": now or timezone.now(), "hostname": hostname[:255]}
+    )

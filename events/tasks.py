@@ -15,3 +15,9 @@ def event_dispatch(event_id: int) -> None:
 @shared_task(name="events.sweep")
 def events_sweep() -> None:
     services.events_sweep()
+
+
+@shared_task(bind=True, name="events.heartbeat", ignore_result=True, expires=60)
+def worker_heartbeat(task: object) -> None:
+    """Beat sends this every WORKER_HEARTBEAT_SECONDS; the worker that runs it records the time."""
+    services.worker_heartbeat_record(hostname=getattr(getattr(task, "request", None), "hostname", "") or "")

@@ -56,6 +56,24 @@ OPERATORS_BY_TYPE: dict[str, frozenset[str]] = {
     FieldType.FILE: frozenset(),
 }
 
+# Which of a Field's rule attributes apply to which type (the engine ignores the others). The admin shows only these,
+# and clears the others when a field is saved.
+RULE_NAMES = (
+    "min_length", "max_length", "pattern", "min_value", "max_value", "choices", "max_file_size", "allowed_extensions"
+)  # fmt: skip
+_LENGTHS = ("min_length", "max_length")
+RULES_BY_TYPE: dict[str, tuple[str, ...]] = {
+    **{t: (*_LENGTHS, "pattern") for t in TEXT_TYPES},
+    FieldType.INTEGER: ("min_value", "max_value"),
+    FieldType.DECIMAL: ("min_value", "max_value"),
+    FieldType.DATE: (),
+    FieldType.SELECT: ("choices",),
+    FieldType.RADIO: ("choices",),
+    FieldType.MULTISELECT: ("choices", *_LENGTHS),  # the fewest and most options to pick
+    FieldType.CHECKBOX: (),
+    FieldType.FILE: ("max_file_size", "allowed_extensions"),
+}
+
 EXTENSION_RE = re.compile(r"[a-z0-9]{1,10}")
 INTEGER_RE = re.compile(r"[+-]?[0-9]+")
 DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")

@@ -263,17 +263,20 @@ def private_link_reissue(*, submission: Submission, actor: User) -> None:
     Submission.objects.filter(pk=submission.pk).update(access_token_digest="", link_reissue_event=event)
 
 
+@transaction.atomic
 def private_link_send(*, submission_id: int, event_id: int) -> None:
     """Mail a new private link for the reissue `event_id`, unless a later reissue replaced it or it was sent.
 
-    The mail goes before the link is saved: a failed send leaves the request pending for the retry, and a crash in
-    between costs one dead link in a mail that a retried, working one follows. The secret is never stored.
+    The mail is queued (notifications/) in the same transaction as the link's digest is saved, and retried there
+    until sent. Its body is the one place the secret is kept, encrypted at rest like every other secret.
     """
-    submission = Submission.objects.select_related("ticket__requester").get(pk=submission_id)
+    submission = (
+        Submission.objects.select_for_update(of=("self",)).select_related("ticket__requester").get(pk=submission_id)
+    )
     if submission.link_reissue_event_id != event_id:
         return
     token = secrets.token_urlsafe(32)
-    mail_private_link(ticket=submission.ticket, token=token)
+    mail_private_link(ticket=submission.ticket, token=token, event_id=event_id)
     Submission.objects.filter(pk=submission.pk, link_reissue_event_id=event_id).update(
         access_token_digest=token_digest(token), link_reissue_event=None
     )

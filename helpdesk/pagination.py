@@ -6,13 +6,14 @@ parameter, never a silently unfiltered or resized page. The check lives here bec
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import DateTimeField, Model, QuerySet
 from django.utils import timezone
-from django_filters import Filter
+from django_filters import Filter, FilterSet
 from django_filters.widgets import SuffixedMultiWidget
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -84,9 +85,17 @@ def view_query_params(view: APIView | None, queryset: QuerySet[Model]) -> set[st
         if hasattr(backend, "get_filterset_class"):
             filterset_class = backend.get_filterset_class(view, queryset)
             if filterset_class is not None:
-                for name, filter_ in filterset_class.base_filters.items():
-                    names.update(_query_params_of(name, filter_))
+                names |= filterset_query_params(filterset_class)
     return names
+
+
+@functools.cache
+def filterset_query_params(filterset_class: type[FilterSet]) -> frozenset[str]:
+    """Every query parameter a django-filter FilterSet reads (worked out once per class: it builds widgets)."""
+    names: set[str] = set()
+    for name, filter_ in filterset_class.base_filters.items():
+        names.update(_query_params_of(name, filter_))
+    return frozenset(names)
 
 
 def _query_params_of(name: str, filter_: Filter) -> list[str]:

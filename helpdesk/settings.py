@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -128,7 +129,11 @@ INSTALLED_APPS = [
     "sla",
     "automations",
     "csat",
+    "webhooks",
+    "reports",
     "queues",
+    "search",
+    "macros",
 ]
 
 MIDDLEWARE = [
@@ -174,14 +179,19 @@ TEMPLATES = [
 
 # Database: SQLite under var/ by default, PostgreSQL (or anything dj-database-url parses) via DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")
-DATABASE_POOL = env_bool("DATABASE_POOL", False)
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 0),
-        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True))}
+# Production on PostgreSQL keeps its connections in psycopg's pool unless told otherwise: opening one per request
+# (Django's CONN_MAX_AGE=0) costs more than a whole page of the API list (bench/README.md).
+DATABASE_POOL = env_bool(
+    "DATABASE_POOL", not DEBUG and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+)
+DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 0)
+# Full-text search on PostgreSQL: the text search configuration that stems words (`english`, `german`, `simple`…;
+# `SELECT cfgname FROM pg_ts_config` lists them). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5
+# index always uses the Porter (English) stemmer.
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", SEARCH_LANGUAGE):
+    raise ImproperlyConfigured(f"SEARCH_LANGUAGE={SEARCH_LANGUAGE!r} is not a text search configuration name")
 # A database that stops answering makes requests a quick 503 with Retry-After (helpdesk/availability.py), never
 # hang: these bound how long a request waits for it.
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)  # seconds to open a connection (PostgreSQL)
@@ -238,6 +248,26 @@ STORAGES = {
 # Attachments live under MEDIA_ROOT, which no URL serves: only the permission-checking download view reads them.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "attachments")))
 MEDIA_URL = None
+# Several web nodes share one object store instead: S3 or any S3-compatible server (MinIO, Ceph, R2…) when a
+# bucket is named. Objects stay private (no ACL, the bucket's default); the same permission-checked view streams
+# them from the store, so no URL of the store is ever handed out.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,  # empty: Amazon S3 itself
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,  # empty: boto3's own chain (instance role, env)
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("AWS_LOCATION", "attachments"),  # the key prefix inside the bucket
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most self-hosted servers
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -328,6 +358,7 @@ SPECTACULAR_SETTINGS = {
         # Spoken by name wherever a priority appears: a ticket's `priority`, a form's `default_priority`.
         "PriorityEnum": "tickets.models.Priority.labels",
         "FieldTypeEnum": "forms_builder.models.FieldType",
+        "EventKindEnum": "events.models.EventKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -423,11 +454,40 @@ CELERY_BEAT_SCHEDULE["automations-time-rules"] = {
 }
 AUTOMATION_MAX_DEPTH = env_int("AUTOMATION_MAX_DEPTH", 3)  # rules set off by rules stop after this many links
 CSAT_CHANGE_DAYS = env_int("CSAT_CHANGE_DAYS", 3)  # a requester may change their rating this long after resolution
+# Reports (reports/): the daily rollups are refreshed this often; agents see the reports too when allowed.
+CELERY_BEAT_SCHEDULE["reports-rollup"] = {"task": "reports.rollup", "schedule": env_int("REPORTS_ROLLUP_SECONDS", 600)}
+REPORTS_FOR_AGENTS = env_bool("REPORTS_FOR_AGENTS", False)
 EVENT_HANDLER_MAX_ATTEMPTS = env_int("EVENT_HANDLER_MAX_ATTEMPTS", 10)  # then the run is failed, for an admin
 EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)  # first retry after 15-30 s, doubling...
 EVENT_RETRY_MAX_SECONDS = env_int("EVENT_RETRY_MAX_SECONDS", 3600)  # ...up to an hour between attempts
 # The sweep re-sends events never handed to the worker, and runs whose message was lost, after this long.
 EVENT_REDELIVER_AFTER_SECONDS = env_int("EVENT_REDELIVER_AFTER_SECONDS", 300)
+# Mail (notifications/): each is retried with the backoff above; 12 attempts span several hours, so a mail server
+# down for an hour delays mail and loses none. Then the mail is `failed`, for an admin to resend.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)
+# Beat has a worker record a heartbeat this often; /readyz/worker answers 503 when it is older than STALE.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {"task": "events.heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS}
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.sweep",
+    "schedule": env_int("EVENT_SWEEP_SECONDS", 60),
+}
+
+# --- Outgoing webhooks (webhooks/) ---------------------------------------------------------------------------
+# Host names, addresses or CIDR networks that may receive webhooks although they are not public (internal
+# receivers). Everything else must resolve to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)  # waiting for the receiver's answer
+WEBHOOK_CA_FILE = env_str("WEBHOOK_CA_FILE")  # a private CA for https receivers; certifi's CAs otherwise
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)  # first retry after 45-60 s, doubling...
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 4 * 3600)  # ...up to 4 h between attempts...
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600)  # ...for a day, then disabled
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)  # the old secret signs too after rotation
+# Retries due sooner than this are queued with a countdown; later ones (and anything lost) are sent by the sweep.
+WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS = env_int("WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "webhooks.sweep", "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30)}
 
 # --- Browser safety: sessions, CSRF, CORS, CSP and security headers ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -445,7 +505,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # HTTPS in production. Probes and the metrics scraper talk plain HTTP to the container, so they are never
 # redirected (SECURE_REDIRECT_EXEMPT matches the path without its leading slash).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz(/worker)?$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -620,6 +680,9 @@ ANYMAIL = {
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY"),
     "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": env_bool("AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True),
 }
+
+# Bench only: route /bench/ceiling, the yardstick of `BENCH_DB=postgres make bench` (helpdesk/bench_ceiling.py).
+BENCH_CEILING = env_bool("BENCH_CEILING", False)
 
 LOGGING = {
     "version": 1,

@@ -10,20 +10,25 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 
 from inbound.models import InboundMessage, InboundStatus, Mailbox, Reason
+from notifications.models import Notification
 from tickets.models import Comment, Ticket
 
 
 def ticket_id_for_stored_message_ids(message_ids: Sequence[str]) -> int | None:
-    """The ticket one of these Message-IDs belongs to: mail we received about it (and, once sent notifications
-    are recorded, mail we sent). The nearest reference wins."""
+    """The ticket one of these Message-IDs belongs to: mail we received about it, or a notification we sent about
+    it (whose Message-ID is ours but may have been signed with a key since rotated). The nearest reference wins."""
     if not message_ids:
         return None
+    wanted = [message_id.lower() for message_id in message_ids]
     found = dict(
-        InboundMessage.objects.filter(message_id__in=list(message_ids), ticket__isnull=False)
+        Notification.objects.filter(message_id__in=wanted, ticket__isnull=False).values_list("message_id", "ticket_id")
+    )
+    found.update(
+        InboundMessage.objects.filter(message_id__in=wanted, ticket__isnull=False)
         .order_by("id")
         .values_list("message_id", "ticket_id")
     )
-    return next((found[message_id] for message_id in message_ids if message_id in found), None)
+    return next((found[message_id] for message_id in wanted if message_id in found), None)
 
 
 def our_addresses() -> set[str]:

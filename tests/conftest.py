@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.services import api_token_issue, user_create
+from tests.support.browser import browser, chromium, live_server_for_browser  # noqa: F401  (headless Chromium)
 from tickets.models import Category, Team, Ticket
 from tickets.services import ticket_create
 

@@ -12,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import action, api_view
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from csat.selectors import surveys_prefetch
 from helpdesk.conditional import if_match_etags, none_match
-from helpdesk.errors import NotPermitted
+from helpdesk.errors import InvalidValue, NotPermitted
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import (
     BODY_ERRORS,
@@ -35,13 +35,13 @@ from helpdesk.openapi import (
     errors,
     path_id,
 )
-from helpdesk.pagination import ById, NewestFirst, OldestFirst
+from helpdesk.pagination import ById, NewestFirst, OldestFirst, filterset_query_params
 from sla.selectors import running_clocks_prefetch
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_PATTERN, ID_MAX, TicketFilter
-from tickets.models import Category, Channel, Comment, Team, Ticket, TicketEvent
+from tickets.models import Category, Channel, Comment, Team, Ticket, TicketEvent, TicketLink
 from tickets.serializers import (
     CategorySerializer,
     CommentCreateSerializer,
@@ -49,9 +49,15 @@ from tickets.serializers import (
     TeamSerializer,
     TicketCreateSerializer,
     TicketEventSerializer,
+    TicketLinkCreateSerializer,
+    TicketLinkSerializer,
+    TicketMergeSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
+    ticket_list_data,
 )
+from tickets.services.links import links_touching
+from tickets.services.on_behalf import requester_find_or_create
 
 
 class TicketOrdering(OrderingFilter):
@@ -67,6 +73,17 @@ class TicketOrdering(OrderingFilter):
         return [*ordering, tie_breaker]
 
 
+class TicketFilterBackend(DjangoFilterBackend):
+    """django-filter builds a filterset per request (a form, a deep copy of every filter); a list asked for no
+    filter at all is answered without one."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Ticket], view: APIView) -> QuerySet[Ticket]:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and filterset_query_params(filterset_class).isdisjoint(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 def refuse_staff_only_fields(request: Request, fields: tuple[str, ...]) -> None:
     """A requester may not set triage fields: refuse the request rather than silently dropping them."""
     if permissions.can_triage_ticket(request.user) or not isinstance(request.data, Mapping):
@@ -77,6 +94,13 @@ def refuse_staff_only_fields(request: Request, fields: tuple[str, ...]) -> None:
             "Only agents and admins may set these fields.",
             details={name: ["Only agents and admins may set this field."] for name in sent},
         )
+
+
+class IsStaffMember(BasePermission):
+    message = "Only agents and admins may do this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return permissions.is_staff_member(request.user)
 
 
 # Filter parameters whose type or meaning django-filter cannot tell the schema generator.
@@ -92,7 +116,14 @@ TICKET_LIST_PARAMETERS = [
         type={"type": "integer", "minimum": 1, "maximum": ID_MAX},
         description="The requester's user id.",
     ),
-    OpenApiParameter(name="q", type=str, description="Text in the subject or the description."),
+    OpenApiParameter(
+        name="q",
+        type=str,
+        description="Search: every word, in any order, in the subject, description, public replies, form answers, "
+        "requester's name or address (also part of it: `alice@`, `example.com`), tags, and for agents and admins "
+        'internal notes; `"a phrase"`, `-word` to leave out, `a or b`; `#123` is ticket 123. Each result then '
+        "has a `snippet`.",
+    ),
     OpenApiParameter(
         name="ordering",
         type=str,
@@ -142,7 +173,7 @@ class TicketViewSet(
 ):
     serializer_class = TicketSerializer
     pagination_class = NewestFirst
-    filter_backends = [TicketOrdering, DjangoFilterBackend]
+    filter_backends = [TicketOrdering, TicketFilterBackend]
     filterset_class = TicketFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -151,14 +182,27 @@ class TicketViewSet(
             "tags", running_clocks_prefetch(), surveys_prefetch()
         )
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page's rows as plain values, shaped without a model instance per row (ticket_list_data)."""
+        staff = permissions.is_staff_member(request.user)
+        tickets = self.filter_queryset(selectors.tickets_visible_to(request.user))
+        rows = self.paginate_queryset(selectors.ticket_list_rows(tickets, with_clocks=staff))
+        extras = selectors.ticket_list_extras(rows)
+        return self.get_paginated_response(ticket_list_data(rows, extras, show_sla=staff))
+
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         refuse_staff_only_fields(request, permissions.STAFF_ONLY_CREATE_FIELDS)
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        requester = data.get("requester") or request.user
+        if "requester_email" in data:
+            requester, _ = requester_find_or_create(
+                actor=request.user, email=data["requester_email"], name=data.get("requester_name", "")
+            )
         ticket = services.ticket_create(
-            requester=data.get("requester") or request.user,
+            requester=requester,
             actor=request.user,
             subject=data["subject"],
             description=data["description"],
@@ -196,6 +240,28 @@ class TicketViewSet(
         if not kwargs.get("partial"):
             return self.http_method_not_allowed(request, *args, **kwargs)
         return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Merge a ticket into another",
+        description="Agents and admins. The ticket's messages, files and followers move to `into`; the ticket is "
+        "closed with `merged_into` pointing there and its requester is told in a public reply. Across requesters "
+        "the moved messages become internal notes. Answers with the ticket merged into.",
+        parameters=[path_id("id", "The ticket to merge (it will be closed).")],
+        request={"application/json": TicketMergeSerializer},
+        responses={200: TicketSerializer, **errors(*BODY_ERRORS, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="merge", filter_backends=[], pagination_class=None)
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        source = self.get_object()
+        if not permissions.can_triage_ticket(request.user):
+            raise NotPermitted("Only agents and admins may merge tickets.")
+        serializer = TicketMergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = selectors.tickets_visible_to(request.user).filter(pk=serializer.validated_data["into"]).first()
+        if target is None:
+            raise InvalidValue("No such ticket.", details={"into": ["No ticket has this id."]})
+        target = services.ticket_merge(source=source, target=target, actor=request.user)
+        return Response(self.get_serializer(self._fresh(target)).data)
 
     def _fresh(self, ticket: Ticket) -> Ticket:
         """The ticket as written, re-read with what the serializer needs."""
@@ -248,9 +314,72 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
             body=data["body"],
             internal=data["internal"],
             files=data["files"],
+            status=data.get("status"),
         )
         comment = selectors.comments_visible_to(request.user, ticket).get(pk=comment.pk)
         return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a ticket's links",
+        description="Agents and admins. Each link as seen from this ticket: `relation` is what the other ticket is "
+        "to it.",
+        tags=["links"],
+        parameters=[TICKET_ID],
+        filters=False,
+        responses={200: TicketLinkSerializer, **errors(400, 403, 404)},
+    ),
+    create=extend_schema(
+        summary="Link two tickets",
+        description="Agents and admins. One link per pair of tickets; a second is refused (400).",
+        tags=["links"],
+        parameters=[TICKET_ID],
+        request={"application/json": TicketLinkCreateSerializer},
+        responses={201: TicketLinkSerializer, **errors(*BODY_ERRORS, 403, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Remove a link",
+        tags=["links"],
+        parameters=[TICKET_ID, path_id("id", "The link's id.")],
+        responses={204: None, **errors(400, 403, 404)},
+    ),
+)
+class TicketLinkViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """`/tickets/{id}/links/`: related, duplicate and parent/child links, staff only."""
+
+    serializer_class = TicketLinkSerializer
+    pagination_class = OldestFirst
+    permission_classes = [IsStaffMember]
+
+    def _ticket(self) -> Ticket:
+        return _visible_ticket(self.request, self.kwargs["ticket_pk"])
+
+    def get_queryset(self) -> QuerySet[TicketLink]:
+        return links_touching(self._ticket())
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if "ticket_pk" in self.kwargs:
+            context["ticket"] = self._ticket()
+        return context
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self._ticket()
+        serializer = TicketLinkCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        other = selectors.tickets_visible_to(request.user).filter(pk=data["ticket"]).first()
+        if other is None:
+            raise InvalidValue("No such ticket.", details={"ticket": ["No ticket has this id."]})
+        link = services.ticket_link(ticket=ticket, other=other, relation=data["relation"], actor=request.user)
+        return Response(self.get_serializer(link).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.ticket_unlink(link=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
@@ -291,13 +420,6 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Category]:
         return selectors.categories_visible_to(self.request.user)
-
-
-class IsStaffMember(BasePermission):
-    message = "Only agents and admins may do this."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return permissions.is_staff_member(request.user)
 
 
 @extend_schema_view(

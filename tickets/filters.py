@@ -11,8 +11,10 @@ from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
+from search.selectors import snippet_expression, ticket_ids_matching
 from sla.models import SlaClock
 from tickets.models import Category, Channel, Priority, Status, Team, Ticket
+from tickets.permissions import can_see_internal
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -123,10 +125,11 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(Exists(clocks.filter(ticket=OuterRef("pk"))))
 
     def filter_text(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
-        value = value.strip()
-        if not value:
+        """Full-text search (search/selectors.py); each result carries `search_snippet`, its best passage."""
+        if not value.strip():
             return queryset
-        # A ticket opened through an intake form is found by its answers too ("Label: answer" lines).
-        return queryset.filter(
-            Q(subject__icontains=value) | Q(description__icontains=value) | Q(submission__answers_text__icontains=value)
-        )
+        # Staff text (internal notes) only for someone who may read it; a rule running on its own gets public text.
+        include_internal = self.request is not None and can_see_internal(self.request.user)
+        matching = ticket_ids_matching(value, include_internal=include_internal)
+        snippet = snippet_expression(value, include_internal=include_internal)
+        return queryset.filter(pk__in=matching).annotate(search_snippet=snippet)

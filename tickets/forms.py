@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
@@ -22,6 +23,7 @@ from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, TicketFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, normalize_tag_names
+from tickets.services.links import LINK_LABELS
 from tickets.workflow import ALLOWED_TRANSITIONS
 
 
@@ -51,10 +53,35 @@ class ReplyForm(PageForm):
     attachments = MultipleFileField()
 
 
+class ReplyMode(models.TextChoices):
+    """What the staff reply box sends. An explicit value on every post: there is no default that could send a note
+    to the requester, and a post without it (an old page's `internal` checkbox) is refused."""
+
+    REPLY = "reply", "Public reply"
+    NOTE = "note", "Internal note"
+
+
+# "Send and set status": the statuses the reply box's extra buttons move the ticket to.
+THEN_STATUS_CHOICES = [("", "Keep the status"), (Status.PENDING, "Pending"), (Status.RESOLVED, "Resolved")]
+
+
 class StaffReplyForm(ReplyForm):
-    internal = forms.BooleanField(
-        label="Internal note", required=False, help_text="Only agents and admins will see it."
+    mode = forms.ChoiceField(
+        choices=ReplyMode.choices,
+        widget=forms.RadioSelect,
+        label="Send as",
+        error_messages={"required": "Choose a public reply or an internal note."},
     )
+    then_status = forms.ChoiceField(choices=THEN_STATUS_CHOICES, required=False)
+    # A macro chosen on the page: its text fills the box, its actions are applied when the reply is sent.
+    macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
+    # The newest message the agent had on screen: a reply sent after someone else wrote is held for a second look.
+    seen_comment = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1)
+
+    @property
+    def is_note(self) -> bool:
+        value = self.data.get("mode") if self.is_bound else self.initial.get("mode")
+        return value == ReplyMode.NOTE
 
 
 def status_choices_from(status: str) -> list[tuple[str, str]]:
@@ -170,3 +197,60 @@ class StaffQueueFilter(TicketFilter):
 
     def sort_tickets(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return queryset.order_by(*SORT_ORDERINGS[value])
+
+
+def _ticket_number(value: str) -> int:
+    """“#123” or “123”; anything else is refused with a message, never an error page."""
+    text = value.strip().lstrip("#").strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= 2**63 - 1:
+        raise forms.ValidationError("Enter a ticket number, for example 123 or #123.")
+    return int(text)
+
+
+class TicketNumberField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int:
+        return _ticket_number(super().clean(value))
+
+
+class TicketLinkForm(PageForm):
+    relation = forms.ChoiceField(label="This ticket is", choices=[])
+    other = TicketNumberField(label="Ticket number")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["relation"].choices = [(value, label.lower()) for value, label in LINK_LABELS.items()]
+
+
+class TicketMergeForm(PageForm):
+    into = TicketNumberField(label="Merge into ticket number")
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class StaffTicketNewForm(PageForm):
+    """Staff open a ticket for a requester: an existing account by its address, or a new one (address + name)."""
+
+    requester_email = forms.EmailField(
+        label="Requester's email",
+        max_length=254,
+        help_text="An existing requester's address, or a new one: an account is created for it.",
+    )
+    requester_name = forms.CharField(
+        label="Requester's name", max_length=150, required=False, help_text="Used only when the account is new."
+    )
+    subject = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
+    priority = forms.TypedChoiceField(
+        choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int, initial=Priority.NORMAL
+    )
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    attachments = MultipleFileField()
+
+    def __init__(self, *args: Any, categories: QuerySet[Category], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+        self.fields["assignee"].queryset = User.objects.staff()

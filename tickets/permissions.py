@@ -11,7 +11,16 @@ __all__ = ["AnyUser", "is_staff_member"]  # role questions live in accounts.perm
 # Fields of a ticket only staff may change (a requester sending them is refused)...
 TRIAGE_FIELDS = ("status", "priority", "assignee", "team", "category", "tags")
 # ...and those only staff may set when opening one (a requester picks the category).
-STAFF_ONLY_CREATE_FIELDS = ("status", "priority", "assignee", "team", "tags", "requester")
+STAFF_ONLY_CREATE_FIELDS = (
+    "status",
+    "priority",
+    "assignee",
+    "team",
+    "tags",
+    "requester",
+    "requester_email",
+    "requester_name",
+)
 
 
 def can_read_tickets_filed_under_own_address(user: AnyUser) -> bool:

@@ -175,7 +175,12 @@ def _record_bounce(message: InboundMessage, mail: ParsedMail) -> None:
             field="email",
             new=f"{failed} {report.status}".strip(),
             internal=True,
-            payload={"inbound_message_id": message.pk, "addresses": report.failed, "status": report.status},
+            payload={
+                "inbound_message_id": message.pk,
+                "addresses": report.failed,
+                "status": report.status,
+                "message_ids": report.original_message_ids,
+            },
         )
     _ignore(message, Reason.BOUNCE, f"Delivery to {failed} failed {report.status} {report.diagnostic}".strip())
 

@@ -99,6 +99,6 @@ def test_a_notification_rule_mails_from_its_template(
     ticket = ticket_create(requester=alice, subject="Invoice", category=category)
     with django_capture_on_commit_callbacks(execute=True):
         comment_create(ticket=ticket, author=bob, body="Done.")
-    mine = [m for m in mail.outbox if m.subject == "We answered"]
+    mine = [m for m in mail.outbox if m.subject == f"[#{ticket.pk}] We answered"]  # every mail names its ticket
     assert len(mine) == 1 and mine[0].to == [alice.email]
     assert f"Hello Alice Requester, ticket {ticket.pk} has an answer." in mine[0].body

@@ -15,6 +15,7 @@ from automations.services import rule_save
 from queues.services import saved_view_create
 from tests.support.api import assert_error_body
 from tests.support.schema import cursor_paginated_lists
+from webhooks.services import webhook_endpoint_create
 
 
 def encoded(text: str) -> str:
@@ -28,8 +29,9 @@ CRAFTED = [encoded("p=notadate"), encoded("p=9999999999999999999999999"), "not b
 def path_values(ticket, carol):
     """An existing object for every id a list's path names, so the list answers rather than 404."""
     rule = rule_save(rule=Rule(name="Rule", trigger=Trigger.TICKET_CREATED))
+    webhook = webhook_endpoint_create(url="https://93.184.216.34/hooks", actor=None, is_active=False)
     view = saved_view_create(owner=carol, name="All", conditions={})
-    return {"ticket_id": ticket.pk, "rule_id": rule.pk, "view_id": view.pk}
+    return {"ticket_id": ticket.pk, "rule_id": rule.pk, "webhook_id": webhook.pk, "view_id": view.pk}
 
 
 @pytest.mark.parametrize("operation", cursor_paginated_lists(), ids=lambda operation: operation.path)

@@ -22,6 +22,7 @@ from accounts.services import api_token_issue
 from automations.models import Rule, Trigger
 from automations.services import rule_save
 from forms_builder.models import Form
+from macros.models import Macro
 from queues.services import saved_view_create
 from sla.models import SlaPolicy
 from tests.forms_builder.api.support import bug_report_form
@@ -38,6 +39,8 @@ from tests.support.hostile import (
     with_a_nul,
 )
 from tests.support.schema import Operation, operations, writes
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_endpoint_create
 
 GENEROUS_RATE = "100000/m"
 
@@ -57,6 +60,7 @@ def path_values(ticket, alice, carol, public_form) -> dict[str, dict[str, object
     """What each path parameter stands for, by the first segment of the path."""
     spare, _ = api_token_issue(user=alice, name="spare")
     rule = rule_save(rule=Rule(name="Rule", trigger=Trigger.TICKET_CREATED))
+    webhook = webhook_delivered_once(ticket)
     # Carol's, shared with bob's team: both may read it, so their requests reach the code behind the path.
     view = saved_view_create(owner=carol, name="Open", conditions={"status": "new,open"}, team=ticket.team)
     return {
@@ -69,8 +73,25 @@ def path_values(ticket, alice, carol, public_form) -> dict[str, dict[str, object
         "attachments": {"id": 1},
         "automation": {"id": rule.pk, "rule_id": rule.pk},
         "sla": {"id": SlaPolicy.objects.create(name="Standard").pk},
+        "macros": {"id": Macro.objects.create(name="Macro", body="Hi", owner=ticket.team.members.get()).pk},
+        "webhooks": {"id": webhook.endpoint_id, "webhook_id": webhook.endpoint_id, "delivery_id": webhook.pk},
         "views": {"id": view.pk, "view_id": view.pk},
     }
+
+
+def webhook_delivered_once(ticket) -> WebhookDelivery:
+    """A disabled endpoint (a redeliver is refused, nothing goes out) with one delivery of the ticket's creation."""
+    endpoint = webhook_endpoint_create(url="https://93.184.216.34/hooks", actor=None, is_active=False)
+    event = ticket.domain_events.first()
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        ticket=ticket,
+        kind=event.kind,
+        message_id="msg_hostile",
+        body="{}",
+        give_up_at=event.created_at,
+    )
 
 
 def url_for(operation: Operation, path_values: dict[str, dict[str, object]]) -> str:
@@ -163,6 +184,7 @@ PAGE_LISTS = [
     ("staff_queue", ["status", "priority", "assignee", "team", "category", "q", "sort", "page", "tag"]),
     ("ticket_list", ["page", "status", "q"]),
     ("form_list", ["category", "q"]),
+    ("reports_dashboard", ["start", "end", "team", "category", "agent"]),
 ]
 
 

@@ -62,7 +62,9 @@ def test_done_means(db, dovecot, settings, carol, bob, client_for, mailoutbox, d
     # An agent replies on the page; the customer is mailed.
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        agent.post(reverse("staff_ticket_reply", args=[ticket.pk]), {"body": "Try resetting your password."})
+        agent.post(
+            reverse("staff_ticket_reply", args=[ticket.pk]), {"body": "Try resetting your password.", "mode": "reply"}
+        )
     (notification,) = [sent for sent in mailoutbox if sent.to == ["dana@example.org"]]
 
     # The customer's mail client answers it; the answer lands on the same ticket as a public reply.

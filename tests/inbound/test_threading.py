@@ -132,3 +132,23 @@ def test_a_duplicate_message_id_is_ignored(ingest, alice):
 
     assert (again.status, again.reason) == (InboundStatus.IGNORED, Reason.DUPLICATE)
     assert Ticket.objects.count() == 1
+
+
+def test_a_reply_to_a_notification_we_sent_lands_on_its_ticket_even_after_a_key_rotation(ingest, ticket, alice):
+    from notifications.models import Notification, NotificationKind
+
+    sent = Notification.objects.create(
+        kind=NotificationKind.choices[0][0],
+        recipient=alice,
+        address=alice.email,
+        ticket=ticket,
+        key="test:rotated",
+        subject="Re: the ticket",
+        body_text="A reply",
+        message_id="<t1.0123456789abcdef.signedwithanoldkey@helpdesk.example>",
+    )
+
+    stored = ingest(mail(sender=alice.email, subject="Thanks", body="Got it.", references=[sent.message_id]))
+
+    assert stored.ticket == ticket and stored.comment.body == "Got it."
+    assert "a Message-ID of the ticket" in stored.detail

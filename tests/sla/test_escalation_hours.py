@@ -52,6 +52,7 @@ def test_a_warning_found_after_closing_time_is_mailed_when_the_office_opens(
     with django_capture_on_commit_callbacks(execute=True):
         ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
         ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob))
+    mail.outbox.clear()  # the requester's confirmation of the new ticket
     clock.to(berlin(2026, 3, 6, 22, 0))  # warning due 16:00, breach 17:00: found late on Friday night
     with django_capture_on_commit_callbacks(execute=True):
         sla_sweep()

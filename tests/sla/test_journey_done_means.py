@@ -119,7 +119,9 @@ def test_done_means_urgent_friday_ticket_due_monday_round_robin_warning_no_weeke
         # Bob answers in time and resolves it; Alice is asked, and rates it from the mail.
         traveller.move_to(berlin(2026, 3, 30, 12, 0))
         with django_capture_on_commit_callbacks(execute=True):
-            staff.post(reverse("staff_ticket_reply", args=[ticket.pk]), {"body": "Fixed: a full disk."})
+            staff.post(
+                reverse("staff_ticket_reply", args=[ticket.pk]), {"body": "Fixed: a full disk.", "mode": "reply"}
+            )
             ticket.refresh_from_db()
             ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
         survey_mail = next(m for m in mail.outbox if m.to == [alice.email] and "How did we do?" in m.subject)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from glob import glob
 from pathlib import Path
@@ -265,3 +265,67 @@ class OwnRedis:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
+
+
+# --- The Celery worker ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CeleryWorker:
+    """`celery worker --beat` as one process (pool solo), so a SIGKILL takes the worker and its beat down at once."""
+
+    env: dict[str, str]
+    folder: Path
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def log(self) -> Path:
+        return self.folder / f"worker-{self.starts}.log"
+
+    def start(self) -> CeleryWorker:
+        self.starts += 1
+        command = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--beat", "--pool=solo", "-l", "INFO"]
+        command += [f"--schedule={self.folder / 'celerybeat-schedule'}"]
+        clean = {name: value for name, value in os.environ.items() if not name.startswith(("DATABASE_", "REDIS_"))}
+        environment = {**clean, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", "LOG_FORMAT": "plain", **self.env}
+        with self.log.open("ab") as log:
+            # A session of its own: the embedded beat is a child process, and a kill takes both (see kill()).
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        wait_until(lambda: "ready." in self.log.read_text(errors="replace"), timeout=START_TIMEOUT_SECONDS,
+                   what="the celery worker")  # fmt: skip
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no warm shutdown, as if the machine went away."""
+        if self.process is not None:
+            self._signal_group(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            with suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=15)
+        self.kill()  # whatever is left of its session (the embedded beat)
+
+    def _signal_group(self, signum: int) -> None:
+        assert self.process is not None
+        with suppress(ProcessLookupError):  # the whole session is gone already
+            os.killpg(self.process.pid, signum)  # the session's id is the worker's pid (start_new_session)
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], folder: Path) -> Iterator[CeleryWorker]:
+    worker = CeleryWorker(env, folder)
+    try:
+        yield worker.start()
+    finally:
+        worker.stop()

@@ -20,14 +20,15 @@ PAYLOADS = [
 # opens a tag opens one that is still flagged (<script>, <iframe>, or a handler: onerror, onload), so a failure
 # to escape cannot hide behind the allowance.
 LEGIT_TAGS = frozenset({"form"})
-# The admin draws its theme icons as inline <svg> (handlers and URLs inside them are still checked), and loads
-# its scripts as files from /static/ plus its translation catalogue, never inline. Our own pages have neither.
+# Our pages load their enhancements as files from /static/, never inline. The admin also draws its theme icons as
+# inline <svg> (handlers and URLs inside them are still checked) and loads its translation catalogue.
+SCRIPT_FILES = ("/static/",)
 ADMIN_LEGIT_TAGS = LEGIT_TAGS | {"svg"}
-ADMIN_SCRIPT_FILES = ("/static/", "/admin/jsi18n/")
+ADMIN_SCRIPT_FILES = (*SCRIPT_FILES, "/admin/jsi18n/")
 
 
 def unexpected_active_content(html: str, *, admin: bool) -> list[str]:
     """What `html` could execute beyond what our pages, or the admin's, contain by design."""
     if admin:
         return active_content(html, allowed_tags=ADMIN_LEGIT_TAGS, script_sources=ADMIN_SCRIPT_FILES)
-    return active_content(html, allowed_tags=LEGIT_TAGS)
+    return active_content(html, allowed_tags=LEGIT_TAGS, script_sources=SCRIPT_FILES)

@@ -29,7 +29,9 @@ def test_staff_properties_form_survives_odd_posts(client_for, bob, ticket, data)
     assert ticket.status == "new"
 
 
-@pytest.mark.parametrize("data", [{}, {"body": ""}, {"body": "x" * 10, "internal": "maybe"}])
+@pytest.mark.parametrize(
+    "data", [{}, {"body": ""}, {"body": "x" * 10, "internal": "maybe"}, {"body": "x", "mode": "maybe"}]
+)
 def test_reply_forms_survive_odd_posts(client_for, alice, bob, ticket, data):
     for user, name in ((alice, "ticket_reply"), (bob, "staff_ticket_reply")):
         client = client_for(user)

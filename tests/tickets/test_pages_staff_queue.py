@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from search.services import ticket_documents_rebuild
 from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, ticket_change_status, ticket_create, ticket_update
 
@@ -109,6 +110,7 @@ def test_queue_filters_by_priority(bob, queue, client_for):
 
 
 def test_queue_searches_subject_and_description(bob, queue, client_for):
+    ticket_documents_rebuild(ticket_ids=[ticket.pk for ticket in queue.values()])  # what the worker does
     by_subject = client_for(bob).get(reverse("staff_queue"), {"q": "refund"})
     by_description = client_for(bob).get(reverse("staff_queue"), {"q": "fans"})
 
@@ -146,7 +148,7 @@ def test_queue_sorts_recently_updated_first(bob, queue, client_for):
 
 def test_queue_pages_by_cursor_and_keeps_the_filters_in_page_links(alice, bob, client_for, settings):
     for number in range(53):
-        ticket_create(requester=alice, subject=f"Problem {number:02}")
+        ticket_documents_rebuild(ticket_ids=[ticket_create(requester=alice, subject=f"Problem {number:02}").pk])
     client = client_for(bob)
 
     first = client.get(reverse("staff_queue"), {"q": "problem", "sort": "oldest"})

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from helpdesk.errors import InvalidTransition
+from macros.models import Macro
 from tickets.etags import ticket_etag
 from tickets.models import Comment, Priority, Status, Team, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_update
@@ -63,7 +64,7 @@ def test_staff_ticket_page_is_404_for_a_missing_ticket(bob, client_for, db):
 def test_agent_adds_an_internal_note_the_requester_never_sees(alice, bob, ticket, client_for):
     response = client_for(bob).post(
         reverse("staff_ticket_reply", args=[ticket.pk]),
-        {"body": "Refund approved by finance", "internal": "on"},
+        {"body": "Refund approved by finance", "mode": "note"},
         follow=True,
     )
 
@@ -77,7 +78,8 @@ def test_agent_replies_publicly_with_an_attachment(alice, bob, ticket, client_fo
     upload = SimpleUploadedFile("steps.txt", b"1. restart", content_type="text/plain")
 
     client_for(bob).post(
-        reverse("staff_ticket_reply", args=[ticket.pk]), {"body": "Try these steps", "attachments": [upload]}
+        reverse("staff_ticket_reply", args=[ticket.pk]),
+        {"body": "Try these steps", "mode": "reply", "attachments": [upload]},
     )
 
     requester_page = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
@@ -221,11 +223,13 @@ def test_staff_ticket_page_queries_do_not_grow_with_the_conversation(
 ):
     for number in range(10):
         comment_create(ticket=ticket, author=bob, body=f"Note {number}", internal=number % 2 == 0)
+        Macro.objects.create(name=f"Macro {number}", body="Hi {{ requester.name }}", owner=bob, set_team=ticket.team)
     client = client_for(bob)
 
     # session, user, ticket, tags, comments, attachments, events, assignee/team/category options, the ticket's
-    # mail (inbound: the opening mail and held mail), SLA clocks, satisfaction ratings
-    with django_assert_max_num_queries(14):
+    # mail (inbound: the opening mail and held mail), SLA clocks, satisfaction ratings, the macros for the picker,
+    # the linked tickets, the requester's other tickets
+    with django_assert_max_num_queries(17):
         assert client.get(reverse("staff_ticket_detail", args=[ticket.pk])).status_code == 200
 
 

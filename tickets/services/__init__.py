@@ -11,6 +11,8 @@ from __future__ import annotations
 from tickets.services.attachments import display_filename
 from tickets.services.comments import comment_create
 from tickets.services.creation import ticket_create
+from tickets.services.links import ticket_link, ticket_unlink
+from tickets.services.merge import ticket_merge
 from tickets.services.status import ticket_change_status
 from tickets.services.tags import normalize_tag_names
 from tickets.services.triage import UNSET, TicketChanges, ticket_edit_content, ticket_lock_unchanged, ticket_update
@@ -24,6 +26,9 @@ __all__ = [
     "ticket_change_status",
     "ticket_create",
     "ticket_edit_content",
+    "ticket_link",
     "ticket_lock_unchanged",
+    "ticket_merge",
+    "ticket_unlink",
     "ticket_update",
 ]

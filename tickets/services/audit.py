@@ -10,7 +10,7 @@ from events.services import current_cause, event_record
 from tickets.models import Ticket, TicketEvent, TicketEventKind
 
 # Changes to these fields are staff-only events: requesters see status changes and the public conversation.
-PUBLIC_EVENT_KINDS = frozenset({TicketEventKind.CREATED, TicketEventKind.STATUS})
+PUBLIC_EVENT_KINDS = frozenset({TicketEventKind.CREATED, TicketEventKind.STATUS, TicketEventKind.MERGED})
 
 
 def _describe(value: object) -> str:
@@ -33,6 +33,9 @@ DOMAIN_EVENT_KINDS = {
     TicketEventKind.COMMENT: EventKind.COMMENT_ADDED,
     TicketEventKind.ATTACHMENT: EventKind.ATTACHMENT_ADDED,
     TicketEventKind.BOUNCE: EventKind.MAIL_BOUNCED,
+    TicketEventKind.MERGED: EventKind.TICKET_MERGED,
+    TicketEventKind.LINKED: EventKind.TICKET_LINKED,
+    TicketEventKind.UNLINKED: EventKind.TICKET_UNLINKED,
 }
 
 

@@ -24,11 +24,23 @@ from tickets.workflow import REOPENED_BY_REQUESTER_REPLY
 
 @transaction.atomic
 def comment_create(
-    *, ticket: Ticket, author: User, body: str, internal: bool = False, files: Sequence[UploadedFile] = ()
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    internal: bool = False,
+    files: Sequence[UploadedFile] = (),
+    status: str | None = None,
 ) -> Comment:
-    """Add a public reply or an internal note, with its attachments, and apply the reply rules."""
+    """Add a public reply or an internal note, with its attachments, and apply the reply rules.
+
+    `status` ("send and set status"): staff move the ticket in the same transaction, so a refused move sends
+    nothing. Without it, staff's first public answer on a `new` ticket moves it to `open`: someone is on it.
+    """
     if internal and not permissions.can_write_internal_note(author):
         raise NotPermitted("Only agents and admins may write internal notes.", details=staff_only({"internal": 1}))
+    if status is not None and not permissions.can_triage_ticket(author):
+        raise NotPermitted("Only agents and admins may change the status.", details=staff_only({"status": 1}))
     if not body.strip():
         raise InvalidValue("The message is empty.", details={"body": ["This field may not be blank."]})
     validate_files(files)
@@ -55,6 +67,10 @@ def comment_create(
     ticket.save(update_fields=update_fields)
     if not is_staff_author and ticket.status in REOPENED_BY_REQUESTER_REPLY:
         ticket = ticket_change_status(ticket=ticket, actor=author, status=Status.OPEN, system=True)
+    if status is not None:
+        ticket = ticket_change_status(ticket=ticket, actor=author, status=status)
+    elif answers_requester and ticket.status == Status.NEW:
+        ticket = ticket_change_status(ticket=ticket, actor=author, status=Status.OPEN)
     sla_clocks_update(ticket=ticket)
     return comment
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,17 +13,31 @@ from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
 from inbound.selectors import comments_with_mail_source, ticket_page_mail
+from macros.models import Macro
+from macros.selectors import macros_visible_to
+from macros.services import macro_apply, macro_describe_actions, macro_render
 from queues.views import queue
-from tickets.forms import StaffReplyForm, TicketPropertiesForm
-from tickets.models import Ticket
+from tickets.forms import (
+    ReplyMode,
+    StaffReplyForm,
+    StaffTicketNewForm,
+    TicketLinkForm,
+    TicketMergeForm,
+    TicketPropertiesForm,
+)
+from tickets.models import Comment, Status, Ticket
+from tickets.presence import POLL_SECONDS, presence_touch
 from tickets.selectors import (
     categories_visible_to,
     comments_visible_to,
     events_visible_to,
     opening_attachments,
+    requester_other_tickets,
     ticket_page_for,
 )
-from tickets.services import TicketChanges, comment_create, ticket_update
+from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
+from tickets.services.links import links_touching, ticket_links_of
+from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
 
 # The queue, its views, bulk actions and export live in the queues app.
 staff_queue = queue
@@ -42,20 +57,42 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = StaffReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        internal = form.cleaned_data["internal"]
+        arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
+        if arrived:
+            return _hold_reply(request, ticket, form, arrived)
+        internal = form.cleaned_data["mode"] == ReplyMode.NOTE
+        then_status = form.cleaned_data["then_status"] or None
+        macro = _chosen_macro(request, form.cleaned_data["macro"])
         try:
-            comment_create(
-                ticket=ticket,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                internal=internal,
-                files=form.cleaned_data["attachments"],
-            )
+            if macro is not None:
+                macro_apply(
+                    macro=macro,
+                    ticket=ticket,
+                    actor=request.user,
+                    body=form.cleaned_data["body"],
+                    internal=internal,
+                    status=then_status,
+                    files=form.cleaned_data["attachments"],
+                )
+            else:
+                comment_create(
+                    ticket=ticket,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    internal=internal,
+                    files=form.cleaned_data["attachments"],
+                    status=then_status,
+                )
         except DomainError as error:
             form_add_domain_error(form, error)
-            messages.error(request, error.message)
+            messages.error(request, f"Nothing was sent. {error.message}")
         else:
-            messages.success(request, "Internal note added." if internal else "Reply sent to the requester.")
+            sent = "Internal note added." if internal else "Reply sent to the requester."
+            if then_status:
+                sent = f"{sent} Status set to {Status(then_status).label.lower()}."
+            if macro is not None:
+                sent = f"{sent} Macro “{macro.name}” applied."
+            messages.success(request, sent)
             return redirect("staff_ticket_detail", pk=ticket.pk)
     else:
         messages.error(request, "Nothing was sent. Please correct the errors below.")
@@ -95,8 +132,198 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_staff_ticket_page(request, ticket, properties_form=form)
 
 
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
+    """One button (and the `a` key): take the ticket."""
+    ticket = _staff_ticket(request, pk)
+    if ticket.assignee_id == request.user.pk:
+        messages.info(request, "This ticket is already assigned to you.")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    try:
+        ticket_update(ticket=ticket, actor=request.user, changes=TicketChanges(assignee=request.user))
+    except DomainError as error:
+        messages.error(request, f"The ticket was not assigned. {error.message}")
+    else:
+        messages.success(request, "Assigned to you.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _staff_ticket(request, pk)
+    form = TicketLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"No link was added. {_first_error(form)}")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    other = ticket_page_for(request.user).filter(pk=form.cleaned_data["other"]).first()
+    if other is None:
+        messages.error(request, f"No link was added: there is no ticket #{form.cleaned_data['other']}.")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    try:
+        ticket_link(ticket=ticket, other=other, relation=form.cleaned_data["relation"], actor=request.user)
+    except DomainError as error:
+        messages.error(request, f"No link was added. {error.message}")
+    else:
+        messages.success(request, f"Linked with #{other.pk}.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    ticket = _staff_ticket(request, pk)
+    link = get_object_or_404(links_touching(ticket), pk=link_pk)
+    ticket_unlink(link=link, actor=request.user)
+    messages.success(request, "Link removed.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@staff_required
+def staff_ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose the ticket to merge into, see both side by side, confirm. Nothing moves before the confirmation."""
+    ticket = _staff_ticket(request, pk)
+    form = TicketMergeForm(request.POST if request.method == "POST" else (request.GET or None))
+    target = None
+    if form.is_bound and form.is_valid():
+        target = ticket_page_for(request.user).filter(pk=form.cleaned_data["into"]).first()
+        if target is None:
+            form.add_error("into", f"There is no ticket #{form.cleaned_data['into']}.")
+        elif target.pk == ticket.pk:
+            form.add_error("into", "Choose another ticket: a ticket cannot be merged into itself.")
+            target = None
+    if target is not None and request.method == "POST" and form.cleaned_data["confirm"]:
+        try:
+            ticket_merge(source=ticket, target=target, actor=request.user)
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, f"#{ticket.pk} was merged into this ticket; its requester was told.")
+            return redirect("staff_ticket_detail", pk=target.pk)
+    context = {"ticket": ticket, "target": target, "form": form, "different_requesters": _differ(ticket, target)}
+    return render(request, "staff/ticket/merge.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@staff_required
+def staff_ticket_new(request: HttpRequest) -> HttpResponse:
+    """Open a ticket on behalf of a requester; `?requester=<email>` prefills the address (the sidebar's link)."""
+    categories = categories_visible_to(request.user)
+    initial = {"requester_email": request.GET.get("requester", "")[:254], "assignee": request.user.pk}
+    form = StaffTicketNewForm(request.POST or None, request.FILES or None, categories=categories, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            requester, created = requester_find_or_create(
+                actor=request.user, email=data["requester_email"], name=data["requester_name"]
+            )
+            ticket = ticket_open_on_behalf(
+                actor=request.user,
+                requester=requester,
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                priority=data["priority"],
+                assignee=data["assignee"],
+                files=data["attachments"],
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            who = f"a new requester, {requester.email}" if created else requester.display_name
+            messages.success(request, f"Ticket #{ticket.pk} opened for {who}.")
+            return redirect("staff_ticket_detail", pk=ticket.pk)
+    return render(request, "staff/ticket/new.html", {"form": form})
+
+
+def _arrived_since(request: HttpRequest, ticket: Ticket, seen_comment: int | None) -> list[Comment]:
+    """Messages by others the agent had not seen when they wrote their reply (none if the page sent no mark)."""
+    if seen_comment is None:
+        return []
+    return list(comments_visible_to(request.user, ticket).filter(pk__gt=seen_comment).exclude(author=request.user))
+
+
+def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arrived: list[Comment]) -> HttpResponse:
+    """Send nothing; show the page again with the new messages and the agent's text as it was, marked as seen now,
+    so sending again confirms."""
+    data = request.POST.copy()
+    data["seen_comment"] = str(max(comment.pk for comment in arrived))
+    held = StaffReplyForm(data)
+    held.is_valid()
+    count = len(arrived)
+    messages.warning(
+        request,
+        f"Not sent yet: {count} new message{'s' if count != 1 else ''} arrived while you were writing, shown above "
+        "your reply, which is kept as you wrote it. Send again to confirm.",
+    )
+    return _render_staff_ticket_page(request, ticket, reply_form=held, arrived=arrived)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def staff_ticket_presence(request: HttpRequest, pk: int) -> JsonResponse:
+    """The page's script reports every few seconds; it learns who else has the ticket open or is typing, and
+    whether a message arrived since the page was loaded."""
+    ticket = _staff_ticket(request, pk)
+    typing = request.POST.get("typing") == "1"
+    viewers = presence_touch(ticket_id=ticket.pk, user=request.user, typing=typing)
+    latest = comments_visible_to(request.user, ticket).exclude(author=request.user).order_by("-pk").first()
+    return JsonResponse(
+        {
+            "viewers": [{"name": viewer.name, "typing": viewer.typing} for viewer in viewers],
+            "latest_comment": latest.pk if latest else 0,
+        }
+    )
+
+
+def _differ(ticket: Ticket, target: Ticket | None) -> bool:
+    return target is not None and target.requester_id != ticket.requester_id
+
+
+def _first_error(form: forms.Form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return ""
+
+
+def _initial_mode(request: HttpRequest) -> str:
+    """`?mode=note` opens the page with the note tab chosen (the note link, the `n` key without JavaScript)."""
+    return ReplyMode.NOTE if request.GET.get("mode") == ReplyMode.NOTE else ReplyMode.REPLY
+
+
+def _chosen_macro(request: HttpRequest, macro_id: object) -> Macro | None:
+    if not isinstance(macro_id, int) and not (isinstance(macro_id, str) and macro_id.isdigit()):
+        return None
+    if int(macro_id) > 2**63 - 1:
+        return None
+    return macros_visible_to(request.user).filter(pk=int(macro_id)).first()
+
+
 def _staff_ticket(request: HttpRequest, pk: int) -> Ticket:
     return get_object_or_404(ticket_page_for(request.user), pk=pk)
+
+
+def _reply_form_from_macro(request: HttpRequest, ticket: Ticket) -> tuple[StaffReplyForm, Macro | None]:
+    """`?macro=<id>` (the macro picker without JavaScript): the box filled in with the macro's text."""
+    macro = _chosen_macro(request, request.GET.get("macro"))
+    if macro is None:
+        if "macro" in request.GET:
+            messages.error(request, "That macro does not exist or is not shared with you.")
+        return StaffReplyForm(initial={"mode": _initial_mode(request)}), None
+    initial = {
+        "mode": ReplyMode.NOTE if macro.internal else ReplyMode.REPLY,
+        "body": macro_render(macro=macro, ticket=ticket, agent=request.user),
+        "macro": macro.pk,
+    }
+    return StaffReplyForm(initial=initial), macro
 
 
 def _render_staff_ticket_page(
@@ -105,16 +332,44 @@ def _render_staff_ticket_page(
     *,
     reply_form: StaffReplyForm | None = None,
     properties_form: TicketPropertiesForm | None = None,
+    arrived: list[Comment] | None = None,
 ) -> HttpResponse:
     if properties_form is None:
         properties_form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(request.user))
+    chosen_macro = None
+    if reply_form is None:
+        reply_form, chosen_macro = _reply_form_from_macro(request, ticket)
+    elif reply_form.is_bound:
+        chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
+    macros = list(macros_visible_to(request.user))
+    comments = list(comments_with_mail_source(comments_visible_to(request.user, ticket)))
+    if not reply_form.is_bound:
+        reply_form.initial["seen_comment"] = max((comment.pk for comment in comments), default=0)
     context = {
         "ticket": ticket,
         "opening_attachments": opening_attachments(ticket),
-        "comments": comments_with_mail_source(comments_visible_to(request.user, ticket)),
+        "comments": comments,
+        "arrived": arrived or [],
+        "viewers": presence_touch(ticket_id=ticket.pk, user=request.user),
+        "presence_poll_seconds": POLL_SECONDS,
         "events": events_visible_to(request.user, ticket),
         "ticket_mail": ticket_page_mail(ticket),
-        "reply_form": reply_form or StaffReplyForm(),
+        "reply_form": reply_form,
         "properties_form": properties_form,
+        "macros": macros,
+        "links": ticket_links_of(ticket),
+        "requester_tickets": requester_other_tickets(request.user, ticket),
+        "link_form": TicketLinkForm(),
+        "merge_form": TicketMergeForm(),
+        "chosen_macro": chosen_macro,
+        "chosen_macro_actions": macro_describe_actions(chosen_macro) if chosen_macro else [],
+        "macro_texts": {
+            str(macro.pk): {
+                "body": macro_render(macro=macro, ticket=ticket, agent=request.user),
+                "internal": macro.internal,
+                "actions": macro_describe_actions(macro),
+            }
+            for macro in macros
+        },
     }
     return render(request, "staff/ticket_detail.html", context)

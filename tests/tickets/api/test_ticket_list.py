@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from search.services import ticket_documents_rebuild
 from tickets.models import Priority, Status, Ticket
 from tickets.services import TicketChanges, ticket_create, ticket_update
 
@@ -80,6 +81,7 @@ def varied_tickets(alice, mallory, bob, carol, category, team):
     ],
 )
 def test_filters(api_client_for, bob, varied_tickets, query, expected):
+    ticket_documents_rebuild(ticket_ids=varied_tickets.values())  # `q` reads the search index the worker keeps
     found = ids(api_client_for(bob).get(f"{URL}?{query}"))
     assert {name for name, pk in varied_tickets.items() if pk in found} == expected
 

@@ -1,0 +1,195 @@
+"""The Django side of the PostgreSQL bench, run in its own process with the bench database's DATABASE_URL.
+
+`prepare`: migrate, load the tickets once with generate_series (about a minute per million), and hand the
+orchestrator what its scenarios need (ids, a bearer token, a session). `queries`: replay each scenario once
+in-process and count its SQL queries.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from bench import search_data
+
+REQUESTERS_PER_TICKET = 50  # 1M tickets: 20,000 requesters
+AGENTS = 20
+TEAMS = 6
+CATEGORIES = 12
+TAGS = 40
+BUSY_COMMENTS = 100
+AGENT_EMAIL = "agent@bench.test"
+
+WORDS = [
+    *("printer", "vpn", "password", "laptop", "invoice", "refund", "login", "email", "screen", "update", "crash"),
+    *("slow", "access", "account", "license", "meeting", "phone", "wifi", "backup", "order", "delivery"),
+    *("certificate", "keyboard", "monitor", "report"),
+]
+
+# Realistic shapes: a subject of three words, a description of a paragraph, open work skewed to the newest,
+# a fifth unassigned, priorities mostly normal. Everything is derived from the ticket number g, so a load is
+# reproducible. Markdown is stored rendered (description_html, body_html), as the services do.
+LOAD_SQL = """
+INSERT INTO accounts_user (password, last_login, email, name, role, is_active, date_joined)
+SELECT '!', NULL, 'agent' || g || '@bench.test', 'Agent ' || g, 'agent', true, now() - interval '3 years'
+FROM generate_series(1, %(agents)s) g;
+
+INSERT INTO accounts_user (password, last_login, email, name, role, is_active, date_joined)
+SELECT '!', NULL, 'requester' || g || '@bench.test', 'Requester ' || g, 'requester', true,
+       now() - interval '3 years'
+FROM generate_series(1, %(requesters)s) g;
+
+INSERT INTO tickets_team (name) SELECT 'Team ' || g FROM generate_series(1, %(teams)s) g;
+INSERT INTO tickets_category (name, slug, description, default_team_id, is_active)
+SELECT 'Category ' || g, 'category-' || g, '', NULL, true FROM generate_series(1, %(categories)s) g;
+INSERT INTO tickets_tag (name) SELECT 'tag-' || g FROM generate_series(1, %(tags)s) g;
+
+CREATE TEMP TABLE bench_ids AS SELECT
+  (SELECT array_agg(id ORDER BY id) FROM accounts_user WHERE role = 'agent' AND email LIKE 'agent%%@bench.test'
+     AND email <> %(agent_email)s) AS agents,
+  (SELECT array_agg(id ORDER BY id) FROM accounts_user WHERE role = 'requester') AS requesters,
+  (SELECT array_agg(id ORDER BY id) FROM tickets_team) AS teams,
+  (SELECT array_agg(id ORDER BY id) FROM tickets_category) AS categories,
+  (SELECT array_agg(id ORDER BY id) FROM tickets_tag) AS tags,
+  %(words)s::text[] AS words;
+
+INSERT INTO tickets_ticket (
+  subject, description, description_html, status, priority, category_id, team_id, requester_id, assignee_id,
+  channel, sender_verified, created_at, updated_at, first_response_at, resolved_at, closed_at)
+SELECT
+  initcap(w[1 + g %% 25]) || ' ' || w[1 + (g / 25) %% 25] || ' ' || w[1 + (g / 625) %% 25] || ' #' || g,
+  'Since this morning my ' || w[1 + g %% 25] || ' shows an error when I try the ' || w[1 + (g / 7) %% 25]
+    || '. I restarted twice and asked a colleague, who sees the same. Could you have a look? Thanks.',
+  '<p>Since this morning my ' || w[1 + g %% 25] || ' shows an error when I try the ' || w[1 + (g / 7) %% 25]
+    || '. I restarted twice and asked a colleague, who sees the same. Could you have a look? Thanks.</p>',
+  CASE WHEN g > %(size)s * 0.9 THEN (ARRAY['new','open','pending'])[1 + g %% 3]
+       WHEN g %% 10 = 0 THEN 'resolved' ELSE 'closed' END,
+  (ARRAY[20,20,20,10,30,20,40,20])[1 + g %% 8],
+  b.categories[1 + g %% %(categories)s],
+  b.teams[1 + g %% %(teams)s],
+  b.requesters[1 + g %% %(requesters)s],
+  CASE WHEN g %% 5 = 0 THEN NULL ELSE b.agents[1 + g %% %(agents)s] END,
+  (ARRAY['web','email','api','form'])[1 + g %% 4],
+  true,
+  t.created,
+  t.created + interval '2 hours',
+  t.created + interval '1 hour',
+  CASE WHEN g <= %(size)s * 0.9 THEN t.created + interval '1 day' END,
+  CASE WHEN g <= %(size)s * 0.9 AND g %% 10 <> 0 THEN t.created + interval '2 days' END
+FROM generate_series(1, %(size)s) g
+CROSS JOIN bench_ids b
+CROSS JOIN LATERAL (SELECT now() - interval '3 years' * (1 - g::float / %(size)s) AS created) t
+CROSS JOIN LATERAL (SELECT b.words AS w) words;
+
+INSERT INTO tickets_ticket_tags (ticket_id, tag_id)
+SELECT t.id, b.tags[1 + t.id %% %(tags)s] FROM tickets_ticket t CROSS JOIN bench_ids b
+UNION ALL
+SELECT t.id, b.tags[1 + (t.id / 3 + 7) %% %(tags)s] FROM tickets_ticket t CROSS JOIN bench_ids b
+WHERE t.id %% 3 = 0 AND (t.id / 3 + 7) %% %(tags)s <> t.id %% %(tags)s;
+
+INSERT INTO tickets_comment (ticket_id, author_id, body, body_html, internal, created_at)
+SELECT t.id, COALESCE(t.assignee_id, b.agents[1]),
+       'Thanks for the report. Could you send a **screenshot** of the error?',
+       '<p>Thanks for the report. Could you send a <strong>screenshot</strong> of the error?</p>',
+       t.id %% 7 = 0, t.first_response_at
+FROM tickets_ticket t CROSS JOIN bench_ids b;
+"""
+
+
+def prepare(size: int) -> dict[str, Any]:
+    from allauth.account.models import EmailAddress
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+    from report_data import fill_report_metrics
+
+    from accounts.models import Role, User
+    from accounts.services import api_token_issue
+    from tickets.models import Comment, Ticket
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not User.objects.filter(email=AGENT_EMAIL).exists():
+        with transaction.atomic(), connection.cursor() as cursor:
+            params = {
+                "size": size,
+                "agents": AGENTS,
+                "requesters": max(size // REQUESTERS_PER_TICKET, 10),
+                "teams": TEAMS,
+                "categories": CATEGORIES,
+                "tags": TAGS,
+                "agent_email": AGENT_EMAIL,
+                "words": WORDS,
+            }
+            for statement in LOAD_SQL.split(";\n"):
+                if statement.strip():
+                    cursor.execute(statement, params)
+            agent = User.objects.create_user(AGENT_EMAIL, "bench-password", role=Role.AGENT, name="Bench Agent")
+            EmailAddress.objects.create(user=agent, email=AGENT_EMAIL, verified=True, primary=True)
+            busy, write = Ticket.objects.order_by("-created_at", "-id")[:2]
+            Comment.objects.bulk_create(
+                Comment(
+                    ticket=busy,
+                    author=agent if i % 2 else busy.requester,
+                    body=f"Reply {i}: have you tried **turning it off** and on again?",
+                    body_html=f"<p>Reply {i}: have you tried <strong>turning it off</strong> and on again?</p>",
+                    internal=i % 10 == 0,
+                )
+                for i in range(BUSY_COMMENTS)
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    # The reports' metrics and rollups (what the worker keeps), once: bench/report_data.py.
+    fill_report_metrics(log=lambda line: print(line, file=sys.stderr))
+    agent = User.objects.get(email=AGENT_EMAIL)
+    busy, write = Ticket.objects.order_by("-created_at", "-id")[:2]
+    # Comments the last run's "comment create" added: gone, so every run starts from the same data.
+    first = write.comments.order_by("id").first()
+    write.comments.exclude(pk=first.pk if first else None).delete()
+    write.events.filter(kind="comment").delete()
+    _, token = api_token_issue(user=agent, name="bench")
+    client = Client()
+    client.force_login(agent, backend="accounts.backends.RoleBackend")
+    ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
+    return {
+        **search_data.search_prepare(),
+        "busy_ticket": busy.pk,
+        "write_ticket": write.pk,
+        "team": ticket.team_id,
+        "category": ticket.category_id,
+        "tag": ticket.tags.first().name,
+        "agent": agent.pk,
+        "token": token,
+        "session": client.cookies["sessionid"].value,
+    }
+
+
+def queries(plan: dict[str, Any]) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for step in plan["plan"]:
+        client = Client()
+        headers = {}
+        if step["auth"] == "token":
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {plan['token']}"
+        elif step["auth"] == "session":
+            client.cookies["sessionid"] = plan["session"]
+        request = getattr(client, step["method"].lower())
+        kwargs = {"data": step["body"], "content_type": "application/json"} if step["body"] else {}
+        request(step["path"], **kwargs, **headers)  # the first one fills per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            response = request(step["path"], **kwargs, **headers)
+        assert response.status_code in (200, 201), (step, response.status_code)
+        counts[step["name"]] = len(captured)
+    return counts
+
+
+def main(mode: str, size: int, args: list[str]) -> None:
+    import django
+
+    django.setup()
+    result = prepare(size) if mode == "prepare" else queries(json.loads(args[0]))
+    sys.stdout.write(json.dumps(result) + "\n")

@@ -1,0 +1,33 @@
+"""Macros in the admin; saved through macros.services like the page and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from macros.models import Macro
+from macros.services import macro_save
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "visibility", "shared_team", "updated_at")
+    list_select_related = ("owner", "shared_team")
+    list_filter = ("visibility", "shared_team")
+    search_fields = ("name", "body")
+    autocomplete_fields = ("owner", "set_assignee")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = [
+        (None, {"fields": ("name", "body", "internal")}),
+        ("Who may use it", {"fields": ("owner", "visibility", "shared_team")}),
+        ("Actions", {"fields": ("set_status", "set_priority", "add_tags", "assign_to_me", "set_assignee", "set_team")}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    ]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request: HttpRequest, obj: Macro, form: Any, change: bool) -> None:
+        macro_save(macro=obj)

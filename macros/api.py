@@ -1,0 +1,137 @@
+"""Macros in the API, for agents and admins: list, read, create, change, delete; and applying one to a ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from helpdesk.errors import InvalidValue
+from helpdesk.openapi import BODY_ERRORS, TICKET_ID, errors, path_id
+from helpdesk.pagination import ById
+from macros import selectors, services
+from macros.filters import MacroFilter
+from macros.models import Macro
+from macros.serializers import MacroApplyResultSerializer, MacroApplySerializer, MacroSerializer
+from tickets.api import IsStaffMember
+from tickets.selectors import tickets_visible_to
+
+MACRO_ID = path_id("id", "The macro's id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the macros you may use",
+        description="Agents and admins: your own macros, those shared with everyone and those shared with a team "
+        "of yours (admins see all). `q` matches words in the name.",
+        tags=["macros"],
+        responses={200: MacroSerializer, **errors(400, 403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a macro",
+        tags=["macros"],
+        parameters=[MACRO_ID],
+        responses={200: MacroSerializer, **errors(400, 403, 404)},
+    ),
+    create=extend_schema(
+        summary="Create a macro",
+        description="Agents and admins. You own it. `body` may use the placeholders {{ requester.name }}, "
+        "{{ ticket.id }}, {{ agent.name }} and the others listed in the docs; an unknown one is refused.",
+        tags=["macros"],
+        responses={201: MacroSerializer, **errors(*BODY_ERRORS, 403)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a macro",
+        description="Its owner or an admin.",
+        tags=["macros"],
+        parameters=[MACRO_ID],
+        responses={200: MacroSerializer, **errors(*BODY_ERRORS, 403, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a macro",
+        description="Its owner or an admin.",
+        tags=["macros"],
+        parameters=[MACRO_ID],
+        responses={204: None, **errors(400, 403, 404)},
+    ),
+)
+class MacroViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = MacroSerializer
+    pagination_class = ById
+    permission_classes = [IsStaffMember]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MacroFilter
+
+    def get_queryset(self) -> QuerySet[Macro]:
+        return selectors.macros_visible_to(self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        macro = services.macro_create(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(macro).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        macro = self.get_object()
+        serializer = self.get_serializer(macro, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        macro = services.macro_update(macro=macro, actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(macro).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not kwargs.get("partial"):
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return self.partial_update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.macro_delete(macro=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Apply a macro to a ticket",
+        description="Agents and admins. Posts the macro's text (placeholders filled in), or `body` when given, and "
+        "applies its actions (status, priority, tags, assignee, team) through the same services as every other "
+        "edit: all of it or nothing. An unknown macro, or one you may not use, is refused as an invalid `macro`.",
+        tags=["macros"],
+        parameters=[TICKET_ID],
+        request={"application/json": MacroApplySerializer},
+        responses={201: MacroApplyResultSerializer, **errors(*BODY_ERRORS, 403, 404, 409)},
+    ),
+)
+class MacroApplyViewSet(viewsets.GenericViewSet):
+    """`POST /tickets/{id}/apply-macro/`."""
+
+    serializer_class = MacroApplySerializer
+    permission_classes = [IsStaffMember]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = get_object_or_404(tickets_visible_to(request.user), pk=kwargs["ticket_pk"])
+        serializer = MacroApplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        macro = selectors.macros_visible_to(request.user).filter(pk=data["macro"]).first()
+        if macro is None:
+            raise InvalidValue("No such macro.", details={"macro": ["No macro you may use has this id."]})
+        comment = services.macro_apply(
+            macro=macro, ticket=ticket, actor=request.user, body=data.get("body"), internal=data["internal"]
+        )
+        ticket.refresh_from_db()
+        result = {"comment": comment.pk if comment else None, "ticket": ticket.pk, "status": ticket.status}
+        return Response(result, status=status.HTTP_201_CREATED)

@@ -1,0 +1,158 @@
+"""Writes for macros, and applying one to a ticket: the reply and the actions go through tickets.services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from helpdesk.errors import InvalidValue, NotPermitted
+from macros import permissions
+from macros.models import Macro, MacroVisibility
+from macros.placeholders import render_placeholders
+from tickets.models import Comment, Ticket
+from tickets.services import UNSET, TicketChanges, comment_create, normalize_tag_names, ticket_update
+
+EDITABLE_FIELDS = (
+    "name",
+    "body",
+    "internal",
+    "visibility",
+    "shared_team",
+    "set_status",
+    "set_priority",
+    "add_tags",
+    "set_assignee",
+    "assign_to_me",
+    "set_team",
+)
+
+
+def _validate(macro: Macro) -> None:
+    if macro.add_tags.strip():
+        macro.add_tags = ", ".join(normalize_tag_names(macro.add_tags.split(",")))
+    if macro.visibility != MacroVisibility.TEAM:
+        macro.shared_team = None
+    if macro.set_assignee is not None and not macro.set_assignee.is_agent_or_admin:
+        raise InvalidValue("Invalid assignee.", details={"set_assignee": ["Tickets can only be assigned to agents."]})
+    try:
+        macro.full_clean()
+    except ValidationError as error:
+        raise InvalidValue("The macro is not valid.", details=error.message_dict) from error
+
+
+@transaction.atomic
+def macro_save(*, macro: Macro) -> Macro:
+    """Validate and store a macro as edited in the admin (which already checked who may)."""
+    macro.updated_at = timezone.now()
+    _validate(macro)
+    macro.save()
+    return macro
+
+
+@transaction.atomic
+def macro_create(*, actor: User, **fields: Any) -> Macro:
+    if not permissions.can_use_macros(actor):
+        raise NotPermitted("Only agents and admins may write macros.")
+    macro = Macro(owner=actor, **{name: value for name, value in fields.items() if name in EDITABLE_FIELDS})
+    _validate(macro)
+    macro.save()
+    return macro
+
+
+@transaction.atomic
+def macro_update(*, macro: Macro, actor: User, **fields: Any) -> Macro:
+    if not permissions.can_change_macro(actor, macro):
+        raise NotPermitted("Only its owner or an admin may change this macro.")
+    for name, value in fields.items():
+        if name in EDITABLE_FIELDS:
+            setattr(macro, name, value)
+    macro.updated_at = timezone.now()
+    _validate(macro)
+    macro.save()
+    return macro
+
+
+@transaction.atomic
+def macro_delete(*, macro: Macro, actor: User) -> None:
+    if not permissions.can_change_macro(actor, macro):
+        raise NotPermitted("Only its owner or an admin may delete this macro.")
+    macro.delete()
+
+
+def macro_render(*, macro: Macro, ticket: Ticket, agent: User) -> str:
+    return render_placeholders(macro.body, ticket=ticket, agent=agent)
+
+
+def macro_changes(*, macro: Macro, ticket: Ticket, actor: User) -> TicketChanges:
+    """The macro's actions, except the status (which goes with the reply): only what differs from the ticket."""
+    tags: object = UNSET
+    if macro.add_tags.strip():
+        current = sorted(tag.name for tag in ticket.tags.all())
+        added = [name for name in normalize_tag_names(macro.add_tags.split(",")) if name not in current]
+        if added:
+            tags = current + added
+    assignee: object = actor if macro.assign_to_me else (macro.set_assignee or UNSET)
+    return TicketChanges(
+        priority=macro.set_priority if macro.set_priority is not None else UNSET,
+        assignee=assignee,
+        team=macro.set_team or UNSET,
+        tags=tags,
+    )
+
+
+def macro_describe_actions(macro: Macro) -> list[str]:
+    """The actions in words, for the ticket page ("This macro will also…") and the macro list."""
+    described = []
+    if macro.set_status:
+        described.append(f"set the status to {macro.get_set_status_display().lower()}")
+    if macro.set_priority is not None:
+        described.append(f"set the priority to {macro.get_set_priority_display()}")
+    if macro.add_tags.strip():
+        described.append(f"add the tags {macro.add_tags}")
+    if macro.assign_to_me:
+        described.append("assign the ticket to you")
+    elif macro.set_assignee is not None:
+        described.append(f"assign the ticket to {macro.set_assignee.display_name}")
+    if macro.set_team is not None:
+        described.append(f"move it to the team {macro.set_team.name}")
+    return described
+
+
+@transaction.atomic
+def macro_apply(
+    *,
+    macro: Macro,
+    ticket: Ticket,
+    actor: User,
+    body: str | None = None,
+    internal: bool | None = None,
+    status: str | None = None,
+    files: Sequence[UploadedFile] = (),
+) -> Comment | None:
+    """Post the macro's text (or `body`, the agent's edited version of it) and apply its actions, all or nothing.
+
+    `status` (the agent's "send and set status") wins over the macro's own. The status goes with the reply
+    (comment_create's `status`), so the first-reply rule does not override it; the other actions are one triage
+    edit, audited field by field.
+    """
+    if not permissions.can_use_macro(actor, macro):
+        raise NotPermitted("You may not use this macro.")
+    text = macro_render(macro=macro, ticket=ticket, agent=actor) if body is None else body
+    internal = macro.internal if internal is None else internal
+    status = status or macro.set_status or None
+    comment = None
+    if text.strip() or files:
+        comment = comment_create(ticket=ticket, author=actor, body=text, internal=internal, status=status, files=files)
+    elif status:
+        ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(status=status))
+    ticket.refresh_from_db()
+    changes = macro_changes(macro=macro, ticket=ticket, actor=actor)
+    if changes != TicketChanges():
+        ticket_update(ticket=ticket, actor=actor, changes=changes)
+    return comment

@@ -1,0 +1,316 @@
+"""Every write of the notifications app: deciding who hears of an event, queueing a mail, sending it, retrying it.
+
+Where does a mail start? `notification_queue`, called in the caller's transaction by `notifications_for_event`
+(the rules below) and by the other apps' `notifications.py` (forms, SLA, CSAT, automations). After commit the
+worker sends it (`notifications.tasks.notification_send`); the sweep re-queues what a crash left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from events.models import Event, EventKind
+from events.services import retry_delay, send_to_worker
+from notifications import mail_ids
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.preferences import wants
+from tickets.models import Comment, Status, Ticket
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 500
+ERROR_MAX_CHARS = 4000
+REFERENCES_MAX = 20  # the newest earlier mails of the thread a References header names
+PENDING = (NotificationStatus.QUEUED, NotificationStatus.SENDING)
+
+
+def ticket_url(ticket: Ticket, *, staff: bool) -> str:
+    """The ticket's page for the recipient, from SITE_URL (the address people reach the site at)."""
+    return settings.SITE_URL + reverse("staff_ticket_detail" if staff else "ticket_detail", args=[ticket.pk])
+
+
+def notification_queue(
+    *,
+    kind: NotificationKind,
+    key: str,
+    ticket: Ticket | None,
+    recipient: User | None = None,
+    address: str = "",
+    event_id: int | None = None,
+    context: dict[str, Any] | None = None,
+    subject: str | None = None,
+) -> Notification | None:
+    """Render the mail and record it; the worker sends it once the caller's transaction commits.
+
+    One mail per `key` (its cause), kind and address: calling again (an event delivered twice) queues nothing.
+    None when nobody is to be mailed: no address, an inactive account, or a kind the user turned off.
+    `subject` overrides the kind's subject template (an automation rule's own subject).
+    """
+    address = (address or (recipient.email if recipient is not None else "")).strip()
+    if not address:
+        return None
+    if recipient is not None and (not recipient.is_active or not wants(recipient, kind)):
+        return None
+    if Notification.objects.filter(key=key, kind=kind, address__iexact=address).exists():
+        return None
+    staff = recipient is not None and recipient.is_agent_or_admin and kind != NotificationKind.CSAT_SURVEY
+    context = {
+        "ticket": ticket,
+        "recipient": recipient,
+        "url": ticket_url(ticket, staff=staff) if ticket is not None else settings.SITE_URL,
+        "site_url": settings.SITE_URL,
+        **(context or {}),
+    }
+    if subject is None:
+        subject = render_to_string(f"emails/{kind}_subject.txt", context)
+    subject = " ".join(subject.split())
+    if ticket is not None and mail_ids.subject_tag(ticket.pk) not in subject:
+        subject = f"{mail_ids.subject_tag(ticket.pk)} {subject}"
+    message_id = mail_ids.message_id(ticket_id=ticket.pk) if ticket is not None else _unticketed_message_id()
+    try:
+        with transaction.atomic():  # a savepoint: a twin created meanwhile leaves the caller's transaction usable
+            notification = Notification.objects.create(
+                kind=kind,
+                key=key[:100],
+                recipient=recipient,
+                address=address,
+                ticket=ticket,
+                event_id=event_id,
+                subject=subject[:300],
+                body_text=render_to_string(f"emails/{kind}.txt", context),
+                body_html=render_to_string(f"emails/{kind}.html", context),
+                message_id=message_id,
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(partial(_hand_over, notification.pk))
+    return notification
+
+
+def _unticketed_message_id() -> str:
+    from django.core.mail import make_msgid
+
+    return make_msgid(domain=settings.MAIL_DOMAIN)
+
+
+def _hand_over(notification_id: int) -> None:
+    from notifications.tasks import notification_send  # the tasks module imports this one
+
+    send_to_worker(notification_send, notification_id)
+
+
+# --- Who hears of what ------------------------------------------------------------------------------------------
+
+
+def notifications_for_event(*, event: Event) -> list[Notification]:
+    """Decide who is mailed about an event and queue their mails. Safe to repeat (see notification_queue).
+
+    Requester: the confirmation of a new ticket, public replies from staff, the ticket resolved.
+    Assignee: assigned to them, the requester replied. Team: a new ticket nobody is assigned to.
+    Nobody hears of their own action (but a new ticket's requester gets its confirmation), never an internal note
+    reaches a requester, and only an address the ticket proved (signed in) gets a confirmation it did not ask for.
+    """
+    ticket = Ticket.objects.select_related("requester", "assignee", "team").filter(pk=event.ticket_id).first()
+    if ticket is None:
+        return []
+    key = f"event:{event.pk}"
+    queued: list[Notification | None] = []
+
+    def queue(kind: NotificationKind, recipient: User | None, **context: Any) -> None:
+        if recipient is None or (recipient.pk == event.actor_id and kind != NotificationKind.TICKET_CREATED):
+            return
+        queued.append(
+            notification_queue(
+                kind=kind,
+                key=key,
+                ticket=ticket,
+                recipient=recipient,
+                event_id=event.pk,
+                context={"event": event, **context},
+            )
+        )
+
+    payload = event.payload
+    if event.kind == EventKind.TICKET_CREATED:
+        if ticket.sender_verified:
+            queue(NotificationKind.TICKET_CREATED, ticket.requester)
+        if ticket.assignee is not None:  # filed straight to an agent: their assignment mail
+            queue(NotificationKind.ASSIGNED, ticket.assignee, actor=event.actor)
+        elif ticket.team is not None:
+            for member in User.objects.staff().filter(teams=ticket.team).order_by("pk"):
+                queue(NotificationKind.TEAM_NEW_TICKET, member)
+    elif event.kind == EventKind.COMMENT_ADDED:
+        if payload.get("answers_requester") and not payload.get("internal") and not event.internal:
+            comment = Comment.objects.select_related("author").filter(pk=payload.get("comment_id")).first()
+            if comment is not None and not comment.internal:
+                queue(NotificationKind.PUBLIC_REPLY, ticket.requester, comment=comment)
+    elif event.kind == EventKind.REQUESTER_REPLIED:
+        comment = Comment.objects.select_related("author").filter(pk=payload.get("comment_id")).first()
+        if comment is not None and not comment.internal:
+            queue(NotificationKind.REQUESTER_REPLIED, ticket.assignee, comment=comment)
+    elif event.kind == EventKind.STATUS_CHANGED:
+        if payload.get("new") == Status.RESOLVED and ticket.status == Status.RESOLVED:
+            queue(NotificationKind.RESOLVED, ticket.requester)
+    elif event.kind == EventKind.ASSIGNEE_CHANGED:
+        assignee = User.objects.filter(pk=payload.get("new")).first() if payload.get("new") else None
+        if assignee is not None:
+            queue(NotificationKind.ASSIGNED, assignee, actor=event.actor)
+    return [notification for notification in queued if notification is not None]
+
+
+# --- The worker's part: send, retry, give up, sweep ---------------------------------------------------------------
+
+
+def notification_claim(*, notification_id: int, now: datetime | None = None) -> Notification | None:
+    """Take a queued mail for this delivery, or None when it was sent, given up, or another worker has it.
+
+    A mail left `sending` past the task time limit is taken again: its worker died mid-send."""
+    now = now or timezone.now()
+    stuck = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = (
+        Notification.objects.filter(pk=notification_id)
+        .filter(Q(status=NotificationStatus.QUEUED) | Q(status=NotificationStatus.SENDING, started_at__lt=stuck))
+        .update(status=NotificationStatus.SENDING, started_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return Notification.objects.get(pk=notification_id)
+
+
+def notification_email(notification: Notification) -> EmailMultiAlternatives:
+    """The mail as it goes out: threaded with the earlier mails of its ticket to the same address."""
+    headers = {
+        "Message-ID": notification.message_id,
+        "Auto-Submitted": "auto-generated",  # RFC 3834: no out-of-office answers to us
+        "X-Auto-Response-Suppress": "All",  # the same, for Exchange
+    }
+    reply_to: list[str] = []
+    if notification.ticket_id is not None:
+        earlier = list(
+            Notification.objects.filter(
+                ticket_id=notification.ticket_id, address__iexact=notification.address, pk__lt=notification.pk
+            )
+            .order_by("-pk")
+            .values_list("message_id", flat=True)[:REFERENCES_MAX]
+        )
+        if earlier:
+            headers["In-Reply-To"] = earlier[0]
+            headers["References"] = " ".join(reversed(earlier))
+        reply_to = [mail_ids.reply_address(ticket_id=notification.ticket_id)]
+    email = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.address],
+        reply_to=reply_to,
+        headers=headers,
+    )
+    if notification.body_html:
+        email.attach_alternative(notification.body_html, "text/html")
+    return email
+
+
+def notification_deliver(*, notification: Notification) -> None:
+    notification_email(notification).send(fail_silently=False)
+
+
+def notification_sent(*, notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(
+        status=NotificationStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+
+
+def notification_failed(*, notification: Notification, error: BaseException) -> float | None:
+    """Record a failed attempt. Returns the delay before the next one, or None once the mail is given up."""
+    now = timezone.now()
+    message = "".join(traceback.format_exception(error))[-ERROR_MAX_CHARS:]
+    mine = Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING)
+    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        mine.update(status=NotificationStatus.FAILED, last_error=message)
+        return None
+    delay = retry_delay(notification.attempts)
+    mine.update(status=NotificationStatus.QUEUED, next_attempt_at=now + timedelta(seconds=delay), last_error=message)
+    return delay
+
+
+@transaction.atomic
+def notifications_resend(*, notifications: Iterable[Notification]) -> int:
+    """An admin's resend of failed or bounced mails: queued again with a fresh count of attempts."""
+    ids = [n.pk for n in notifications if n.status in (NotificationStatus.FAILED, NotificationStatus.BOUNCED)]
+    Notification.objects.filter(pk__in=ids).update(
+        status=NotificationStatus.QUEUED, attempts=0, next_attempt_at=timezone.now(), last_error=""
+    )
+    for notification_id in ids:
+        transaction.on_commit(partial(_hand_over, notification_id))
+    return len(ids)
+
+
+def notifications_sweep(*, now: datetime | None = None) -> int:
+    """Re-send mails a lost message left behind: queued long past their time, or `sending` past the time limit.
+
+    "Long" is EVENT_REDELIVER_AFTER_SECONDS, so a merely busy queue is not flooded with copies."""
+    now = now or timezone.now()
+    overdue = now - timedelta(seconds=settings.EVENT_REDELIVER_AFTER_SECONDS)
+    stuck = overdue - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    lost = Q(status=NotificationStatus.QUEUED, next_attempt_at__lt=overdue) | Q(
+        status=NotificationStatus.SENDING, started_at__lt=stuck
+    )
+    ids = list(Notification.objects.filter(lost).order_by("next_attempt_at").values_list("pk", flat=True))
+    ids = ids[:SWEEP_BATCH]
+    resent = 0
+    for notification_id in ids:
+        # Due again from now: re-sent at most once per EVENT_REDELIVER_AFTER_SECONDS.
+        if Notification.objects.filter(lost, pk=notification_id).update(
+            status=NotificationStatus.QUEUED, next_attempt_at=now
+        ):
+            _hand_over(notification_id)
+            resent += 1
+    if resent:
+        logger.info("notifications sweep re-sent %d mails", resent)
+    return resent
+
+
+def notifications_bounced(*, event: Event) -> int:
+    """A `mail.bounced` event: the mails it returns are marked bounced (by Message-ID, else by address)."""
+    payload = event.payload
+    message_ids = [value.strip() for value in payload.get("message_ids", []) if isinstance(value, str)]
+    wrapped = {f"<{value.strip('<>')}>" for value in message_ids}
+    bounced = Notification.objects.filter(message_id__in=wrapped)
+    if not message_ids and event.ticket_id is not None:
+        addresses = [value for value in payload.get("addresses", []) if isinstance(value, str)]
+        latest = (
+            Notification.objects.filter(
+                ticket_id=event.ticket_id, address__in=addresses, status=NotificationStatus.SENT
+            )
+            .order_by("-pk")
+            .values_list("pk", flat=True)[:1]
+        )
+        bounced = Notification.objects.filter(pk__in=list(latest))
+    return bounced.exclude(status=NotificationStatus.BOUNCED).update(status=NotificationStatus.BOUNCED)
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, choices: dict[str, bool]) -> None:
+    """Save the user's choice for each kind they may choose (see notifications.preferences)."""
+    from notifications.models import NotificationPreference
+    from notifications.preferences import kinds_for
+
+    for kind in kinds_for(user):
+        if kind in choices:
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"enabled": bool(choices[kind])}
+            )

@@ -1,0 +1,23 @@
+"""What the reports app does when something happens (see events/registry.py): recompute the ticket's metrics."""
+
+from __future__ import annotations
+
+from events.models import EventKind
+from events.registry import on
+from reports import tasks
+
+# Everything that changes a figure of TicketMetrics: its dimensions, its times, its replies, SLA and CSAT.
+METRIC_EVENTS = (
+    EventKind.TICKET_CREATED,
+    EventKind.STATUS_CHANGED,
+    EventKind.PRIORITY_CHANGED,
+    EventKind.ASSIGNEE_CHANGED,
+    EventKind.TEAM_CHANGED,
+    EventKind.CATEGORY_CHANGED,
+    EventKind.COMMENT_ADDED,
+    EventKind.SLA_BREACHED,
+    EventKind.CSAT_RATED,
+)
+
+for kind in METRIC_EVENTS:
+    on(kind, tasks.ticket_metrics_refresh)

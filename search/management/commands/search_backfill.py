@@ -1,0 +1,41 @@
+"""Index existing tickets for search: `manage.py search_backfill` (only tickets without a document, so a run that
+was stopped goes on where it stopped), `--all` to rebuild every document (after changing SEARCH_LANGUAGE), with
+`--after ID` to resume such a rebuild."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from search.models import TicketDocument
+from search.services import ticket_documents_rebuild
+from tickets.models import Ticket
+
+
+class Command(BaseCommand):
+    help = "Build the search documents of existing tickets, in batches."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--all", dest="rebuild_all", action="store_true", help="Rebuild every document, not only missing ones."
+        )
+        parser.add_argument("--after", type=int, default=0, help="Start after this ticket id (to resume --all).")
+        parser.add_argument("--batch-size", type=int, default=500, help="Tickets per transaction.")
+
+    def handle(
+        self, *args: Any, rebuild_all: bool = False, after: int = 0, batch_size: int = 500, **options: Any
+    ) -> None:
+        tickets = Ticket.objects.order_by("pk")
+        if not rebuild_all:
+            tickets = tickets.exclude(pk__in=TicketDocument.objects.values("ticket_id"))
+        last, total = after, 0
+        while True:
+            batch = list(tickets.filter(pk__gt=last).values_list("pk", flat=True)[: max(batch_size, 1)])
+            if not batch:
+                break
+            total += ticket_documents_rebuild(ticket_ids=batch)
+            last = batch[-1]
+            if options["verbosity"] > 1:
+                self.stdout.write(f"indexed up to #{last}")
+        self.stdout.write(f"Indexed {total} ticket{'s' if total != 1 else ''} for search (last id {last}).")

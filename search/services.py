@@ -1,0 +1,127 @@
+"""Every write of the search app: a ticket's search document, rebuilt from the ticket's data.
+
+Rebuilding reads everything afresh (subject, requester, description, replies, notes, form answers, tags), so running
+it twice, late or out of order gives the same document: the handlers and the backfill need no bookkeeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import F, Prefetch, TextField, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
+
+from search.models import TicketDocument
+from tickets.models import Comment, Ticket
+
+# The snippet's highlight marks (search/highlight.py). They are taken out of indexed text, so the only marks in a
+# snippet are the database's own, and nothing typed into a ticket can open or close one.
+MARK_START = "\x02"
+MARK_END = "\x03"
+_UNINDEXED_CHARACTERS = str.maketrans({MARK_START: " ", MARK_END: " ", "\x00": " "})
+
+# PostgreSQL refuses a tsvector over 1 MB; text past this many characters of one kind is not searchable.
+TEXT_MAX_CHARS = 200_000
+
+FTS_TABLE = "search_ticket_fts"
+
+
+def _clean(text: str) -> str:
+    return text.translate(_UNINDEXED_CHARACTERS)[:TEXT_MAX_CHARS]
+
+
+def _document_for(ticket: Ticket) -> TicketDocument:
+    public_parts = [ticket.description]
+    submission = getattr(ticket, "submission", None)  # a ticket not opened through a form has none
+    if submission is not None:
+        public_parts.append(submission.answers_text)
+    internal_parts = []
+    for comment in ticket.comments.all():
+        (internal_parts if comment.internal else public_parts).append(comment.body)
+    public_parts.append(" ".join(tag.name for tag in ticket.tags.all()))
+    requester = ticket.requester
+    return TicketDocument(
+        ticket=ticket,
+        subject=_clean(ticket.subject),
+        requester_name=_clean(requester.name),
+        requester_email=_clean(requester.email),
+        public_text=_clean("\n\n".join(part for part in public_parts if part)),
+        internal_text=_clean("\n\n".join(internal_parts)),
+        indexed_at=timezone.now(),
+    )
+
+
+def _public_vector() -> SearchVector:
+    language = settings.SEARCH_LANGUAGE
+    # The address as a whole ("alice@example.com") and in parts ("alice", "example.com"), so either finds it.
+    address_parts = Replace(F("requester_email"), Value("@"), Value(" "), output_field=TextField())
+    return (
+        SearchVector("subject", weight="A", config=language)
+        + SearchVector("requester_name", "requester_email", address_parts, weight="B", config=language)
+        + SearchVector("public_text", weight="C", config=language)
+    )
+
+
+def _staff_vector() -> SearchVector:
+    return _public_vector() + SearchVector("internal_text", weight="C", config=settings.SEARCH_LANGUAGE)
+
+
+@transaction.atomic
+def ticket_documents_rebuild(*, ticket_ids: Iterable[int]) -> int:
+    """Write the search documents of these tickets from their data; documents of tickets gone are removed.
+
+    Returns how many documents were written."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return 0
+    tickets = (
+        Ticket.objects.filter(pk__in=ids)
+        .select_related("requester", "submission")
+        .prefetch_related(Prefetch("comments", queryset=Comment.objects.order_by("created_at", "id")), "tags")
+        .order_by("pk")
+    )
+    documents = [_document_for(ticket) for ticket in tickets]
+    written = {document.ticket_id for document in documents}
+    gone = [pk for pk in ids if pk not in written]
+    if gone:
+        TicketDocument.objects.filter(ticket_id__in=gone).delete()
+    TicketDocument.objects.bulk_create(
+        documents,
+        update_conflicts=True,
+        unique_fields=["ticket"],
+        update_fields=["subject", "requester_name", "requester_email", "public_text", "internal_text", "indexed_at"],
+    )
+    if connection.vendor == "postgresql":
+        TicketDocument.objects.filter(ticket_id__in=written).update(
+            public_vector=_public_vector(), staff_vector=_staff_vector()
+        )
+    elif connection.vendor == "sqlite":
+        _fts_write(ids, documents)
+    return len(documents)
+
+
+def _fts_write(ids: list[int], documents: list[TicketDocument]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(pk,) for pk in ids])  # noqa: S608
+        cursor.executemany(
+            f"INSERT INTO {FTS_TABLE} (rowid, subject, requester, public, internal) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s)",
+            [
+                (
+                    document.ticket_id,
+                    document.subject,
+                    f"{document.requester_name} {document.requester_email}",
+                    document.public_text,
+                    document.internal_text,
+                )
+                for document in documents
+            ],
+        )
+
+
+def ticket_document_rebuild(*, ticket_id: int) -> None:
+    ticket_documents_rebuild(ticket_ids=[ticket_id])

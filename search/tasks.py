@@ -1,0 +1,14 @@
+"""The search app's background work: keeping a ticket's search document in step with the ticket."""
+
+from __future__ import annotations
+
+from events.models import Event
+from events.runner import event_handler
+from search import services
+
+
+@event_handler
+def index_ticket(event: Event) -> None:
+    """Rebuild the ticket's document from its data: idempotent, and right whatever order events arrive in."""
+    if event.ticket_id is not None:
+        services.ticket_document_rebuild(ticket_id=event.ticket_id)

@@ -1,0 +1,63 @@
+"""Attachments in an S3-compatible object store (moto in server mode, a real HTTP server started by the test): the
+file goes to the bucket, not the disk, stays private there, and only the permission-checked view streams it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.support.s3 import MotoS3
+from tickets.services import comment_create, ticket_create
+
+CONTENT = b"%PDF-1.4 invoice for March\n"
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoS3]:
+    server = MotoS3(tmp_path_factory.mktemp("moto")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def on_s3(moto: MotoS3, settings) -> MotoS3:
+    settings.STORAGES = {**settings.STORAGES, "default": moto.storage_settings()}
+    return moto
+
+
+def test_an_upload_lands_in_the_bucket_and_not_on_disk(on_s3, alice, category, settings):
+    upload = SimpleUploadedFile("invoice.pdf", CONTENT, content_type="application/pdf")
+
+    ticket = ticket_create(requester=alice, subject="Wrong invoice", category=category, files=[upload])
+
+    attachment = ticket.attachments.get()
+    assert f"attachments/{attachment.file.name}" in on_s3.object_keys()
+    assert not Path(settings.MEDIA_ROOT).exists() or not any(Path(settings.MEDIA_ROOT).rglob("*"))
+
+
+def test_the_requester_downloads_it_through_the_permission_checked_view(on_s3, alice, mallory, ticket, client_for):
+    upload = SimpleUploadedFile("invoice.pdf", CONTENT)
+    attachment = comment_create(ticket=ticket, author=alice, body="Here", files=[upload]).attachments.get()
+
+    mine = client_for(alice).get(reverse("attachment_download", args=[attachment.pk]))
+    theirs = client_for(mallory).get(reverse("attachment_download", args=[attachment.pk]))
+
+    assert mine.status_code == 200 and b"".join(mine.streaming_content) == CONTENT
+    assert mine["Content-Disposition"].startswith("attachment") and mine["Cache-Control"] == "private, no-store"
+    assert theirs.status_code == 404
+
+
+def test_the_object_is_private_in_the_bucket(on_s3, alice, ticket):
+    upload = SimpleUploadedFile("invoice.pdf", CONTENT)
+    attachment = comment_create(ticket=ticket, author=alice, body="Here", files=[upload]).attachments.get()
+
+    acl = on_s3.client().get_object_acl(Bucket=on_s3.bucket, Key=f"attachments/{attachment.file.name}")
+
+    assert all("AllUsers" not in str(grant["Grantee"]) for grant in acl["Grants"])
+    anonymous = requests.get(f"{on_s3.url}/{on_s3.bucket}/attachments/{attachment.file.name}", timeout=10)
+    assert anonymous.status_code == 403 or anonymous.content != CONTENT

@@ -1,0 +1,104 @@
+"""GET/POST /api/v1/macros/ (+ detail) and POST /api/v1/tickets/{id}/apply-macro/."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Role
+from accounts.services import user_create
+from macros.models import Macro
+from tickets.models import Status
+
+
+@pytest.fixture
+def dave(db):
+    return user_create(email="dave@example.com", password="x" * 12, name="Dave Agent", role=Role.AGENT)
+
+
+def test_agent_creates_and_lists_macros(bob, api_client_for):
+    client = api_client_for(bob)
+
+    created = client.post(
+        "/api/v1/macros/",
+        {"name": "Close", "body": "Bye {{ requester.name }}", "set_status": "resolved", "set_priority": "low"},
+        format="json",
+    )
+
+    assert created.status_code == 201, created.content
+    assert created.json()["owner"] == bob.pk
+    assert created.json()["set_priority"] == "low"
+    listed = client.get("/api/v1/macros/").json()["results"]
+    assert [row["name"] for row in listed] == ["Close"]
+
+
+def test_api_refuses_an_unknown_placeholder(bob, api_client_for):
+    response = api_client_for(bob).post("/api/v1/macros/", {"name": "x", "body": "{{ ticket.x }}"}, format="json")
+
+    assert response.status_code == 400
+    assert "body" in response.json()["error"]["details"]
+
+
+def test_list_filters_by_words_in_the_name(bob, api_client_for):
+    Macro.objects.create(name="Refund approved", body="x", owner=bob)
+    Macro.objects.create(name="Reset password", body="x", owner=bob)
+
+    rows = api_client_for(bob).get("/api/v1/macros/", {"q": "refund"}).json()["results"]
+
+    assert [row["name"] for row in rows] == ["Refund approved"]
+
+
+def test_only_the_owner_or_an_admin_changes_a_shared_macro(dave, carol, macro, api_client_for):
+    assert api_client_for(dave).patch(f"/api/v1/macros/{macro.pk}/", {"name": "x"}, format="json").status_code == 403
+    assert api_client_for(dave).delete(f"/api/v1/macros/{macro.pk}/").status_code == 403
+    assert api_client_for(carol).patch(f"/api/v1/macros/{macro.pk}/", {"name": "y"}, format="json").status_code == 200
+
+
+def test_someone_elses_personal_macro_is_404(bob, dave, api_client_for):
+    private = Macro.objects.create(name="Mine", body="x", owner=dave)
+
+    assert api_client_for(bob).get(f"/api/v1/macros/{private.pk}/").status_code == 404
+
+
+def test_requesters_may_not_use_the_macro_api(mallory, alice, ticket, macro, api_client_for):
+    for user in (mallory, alice):
+        client = api_client_for(user)
+        assert client.get("/api/v1/macros/").status_code == 403
+        assert (
+            client.post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": macro.pk}, format="json").status_code
+            == 403
+        )
+
+
+def test_apply_macro_posts_the_reply_and_applies_the_actions(bob, ticket, macro, api_client_for):
+    response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": macro.pk}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == Status.PENDING
+    ticket.refresh_from_db()
+    assert ticket.comments.get().body.startswith("Hi Alice")
+    assert ticket.assignee == bob
+
+
+def test_apply_a_macro_not_shared_with_you_is_refused(bob, dave, ticket, api_client_for):
+    private = Macro.objects.create(name="Mine", body="x", owner=dave)
+
+    response = api_client_for(bob).post(
+        f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": private.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert not ticket.comments.exists()
+
+
+def test_apply_macro_on_a_missing_ticket_is_404(bob, macro, api_client_for):
+    assert (
+        api_client_for(bob).post("/api/v1/tickets/999999/apply-macro/", {"macro": macro.pk}, format="json").status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("value", [0, -1, 2**64, "abc", None, [1]])
+def test_apply_macro_refuses_odd_macro_ids(bob, ticket, api_client_for, value):
+    response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": value}, format="json")
+
+    assert response.status_code == 400

@@ -1,0 +1,63 @@
+"""Every table of the page downloads as CSV, with the page's filters, for the same people."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from reports.selectors import TABLES
+
+MARCH = {"start": "2026-03-01", "end": "2026-03-30"}
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_each_table_downloads_as_csv_with_its_headings(month, client_for, carol) -> None:
+    client = client_for(carol)
+    for name, (_title, columns) in TABLES.items():
+        rows = _csv(client.get(reverse("reports_csv", args=[name]), MARCH))
+        assert rows[0] == [heading for _, heading in columns]
+
+
+def test_the_summary_csv_has_this_and_the_previous_period(month, client_for, carol) -> None:
+    response = client_for(carol).get(reverse("reports_csv", args=["summary"]), MARCH)
+    assert response["Content-Disposition"] == 'attachment; filename="summary-2026-03-01-2026-03-30.csv"'
+    rows = {row[0]: row[1:] for row in _csv(response)}
+    assert rows["First response, 90th percentile (business minutes)"] == ["168.0", "58.0", "110.0"]
+    assert rows["Created"] == ["6", "2", "4"]
+
+
+def test_the_daily_csv_follows_the_filters(month, client_for, carol) -> None:
+    response = client_for(carol).get(reverse("reports_csv", args=["daily"]), {**MARCH, "team": month.sales.pk})
+    rows = _csv(response)
+    assert len(rows) == 31
+    assert rows[6] == ["2026-03-06", "1", "0", "1", "0"]
+
+
+def test_names_a_spreadsheet_would_run_are_defused(month, client_for, carol) -> None:
+    month.sales.name = "=HYPERLINK(1)"
+    month.sales.save()
+    month.tickets["F"].team = month.sales
+    from reports.services import ticket_metrics_update
+
+    month.tickets["F"].save()
+    ticket_metrics_update(ticket_id=month.tickets["F"].pk)
+    rows = _csv(client_for(carol).get(reverse("reports_csv", args=["open_by_team"])))
+    assert ["'=HYPERLINK(1)", "1"] in rows
+
+
+@pytest.mark.parametrize("who", ["mallory", "bob"])
+def test_people_who_may_not_read_reports_get_no_csv(client_for, request, who) -> None:
+    response = client_for(request.getfixturevalue(who)).get(reverse("reports_csv", args=["daily"]))
+    assert response.status_code == (404 if who == "mallory" else 403)
+
+
+def test_an_unknown_table_is_a_404(client_for, carol) -> None:
+    assert client_for(carol).get(reverse("reports_csv", args=["passwords"])).status_code == 404

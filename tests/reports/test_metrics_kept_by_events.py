@@ -1,0 +1,91 @@
+"""Metrics follow the events as the worker handles them; the backfill and the beat task recompute the same rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import time_machine
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+
+from csat.models import Rating, SatisfactionSurvey
+from csat.services import survey_rate
+from reports.models import AgentDailyRollup, DailyRollup, TicketMetrics
+from reports.services import rollups_refresh, ticket_metrics_update
+from tickets.models import Status
+from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
+
+
+def _rows(model) -> list[dict]:
+    return sorted(
+        (model_to_dict(row, exclude=["id", "computed_at"]) for row in model.objects.all()), key=lambda row: str(row)
+    )
+
+
+def test_each_event_recomputes_the_tickets_metrics(
+    alice, bob, carol, category, django_capture_on_commit_callbacks
+) -> None:
+    def run(function, /, **kwargs):  # the events' handlers run once the change commits, as in the worker
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(**kwargs)
+
+    with time_machine.travel(datetime(2026, 3, 6, 16, 30, tzinfo=UTC), tick=False) as traveller:
+        ticket = run(ticket_create, requester=alice, subject="Refund", category=category)
+        metrics = TicketMetrics.objects.get(ticket=ticket)
+        assert (metrics.status, metrics.team.name, metrics.first_response_minutes) == ("new", "Support", None)
+
+        run(ticket_update, ticket=ticket, actor=carol, changes=TicketChanges(assignee=bob))
+        assert TicketMetrics.objects.get(ticket=ticket).assignee == bob
+
+        traveller.move_to(datetime(2026, 3, 9, 9, 30, tzinfo=UTC))  # Monday: 30 + 30 minutes of opening hours
+        run(comment_create, ticket=ticket, author=bob, body="On it.")
+        metrics = TicketMetrics.objects.get(ticket=ticket)
+        assert (metrics.first_response_minutes, metrics.replies) == (60, 1)
+
+        traveller.move_to(datetime(2026, 3, 9, 10, 0, tzinfo=UTC))
+        ticket = run(ticket_change_status, ticket=ticket, actor=bob, status=Status.RESOLVED)
+        metrics = TicketMetrics.objects.get(ticket=ticket)
+        assert (metrics.resolution_minutes, metrics.solved_by, metrics.reopen_count) == (90, bob, 0)
+
+        survey = SatisfactionSurvey.objects.get(ticket=ticket)  # asked by the csat app's handler
+        run(survey_rate, survey=survey, rating=Rating.GOOD, actor=alice)
+        assert TicketMetrics.objects.get(ticket=ticket).csat_rating == "good"
+
+        traveller.move_to(datetime(2026, 3, 9, 11, 0, tzinfo=UTC))
+        run(comment_create, ticket=ticket, author=alice, body="Still broken.")  # reopens it
+        metrics = TicketMetrics.objects.get(ticket=ticket)
+        assert (metrics.status, metrics.reopen_count, metrics.solved_at, metrics.resolution_minutes) == (
+            "open",
+            1,
+            None,
+            None,
+        )
+
+
+def test_a_tickets_metrics_in_the_known_month(month) -> None:
+    d = TicketMetrics.objects.get(ticket=month.tickets["D"])
+    assert d.first_response_minutes == 60  # Friday 16:30 to Monday 09:30 in opening hours
+    assert d.resolution_minutes == 600
+    assert d.solved_by == month.dave
+    assert d.channel == "email"
+    b = TicketMetrics.objects.get(ticket=month.tickets["B"])
+    assert (b.reopen_count, b.resolution_minutes, b.replies) == (1, 120, 1)
+    f = TicketMetrics.objects.get(ticket=month.tickets["F"])
+    assert (f.sla_breached, f.first_response_minutes, f.solved_at) == (True, None, None)
+    assert TicketMetrics.objects.get(ticket=month.tickets["A"]).csat_rating == "good"
+
+
+def test_the_backfill_command_and_the_beat_task_recompute_the_same_rows(month) -> None:
+    metrics, rollups, agent_rollups = _rows(TicketMetrics), _rows(DailyRollup), _rows(AgentDailyRollup)
+    TicketMetrics.objects.all().delete()
+    DailyRollup.objects.all().delete()
+
+    call_command("reports_backfill", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _rows(TicketMetrics) == metrics
+    assert (_rows(DailyRollup), _rows(AgentDailyRollup)) == (rollups, agent_rollups)
+
+    for ticket in month.tickets.values():
+        ticket_metrics_update(ticket_id=ticket.pk)
+    rollups_refresh()
+    rollups_refresh()
+    assert (_rows(TicketMetrics), _rows(DailyRollup), _rows(AgentDailyRollup)) == (metrics, rollups, agent_rollups)

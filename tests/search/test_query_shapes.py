@@ -1,0 +1,71 @@
+"""Every shape of query an agent types finds the ticket meant, on SQLite (FTS5) and PostgreSQL (full text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.search.helpers import found
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("printer jams", ["printer"]),  # words of the subject
+        ("jams printer", ["printer"]),  # in any order
+        ("printer floor double-sided", ["printer"]),  # not adjacent, from subject and description
+        ("printer laptop", []),  # every word must match, not one of them
+        ("PRINTER", ["printer"]),  # any case
+        ("printing", ["printer"]),  # stemmed: print, prints, printing
+        ("bulges", ["laptop"]),  # the description
+        ("manual feed tray", ["printer"]),  # a public reply
+        ("build-7731", ["crash"]),  # a form answer
+        ("Okafor", ["vpn"]),  # the requester's name
+        ("dana.okafor@northwind.test", ["vpn"]),  # the requester's address
+        ("dana.okafor@", ["vpn"]),  # the start of the address
+        ("northwind.test", ["vpn"]),  # the domain
+        ("northw", ["vpn"]),  # part of the domain
+        ('"third floor"', ["printer"]),  # a phrase
+        ("printer -tray", []),  # leaving out a word
+        ("laptop or vpn", ["vpn", "laptop"]),  # either word
+        ("procurement", ["printer"]),  # an internal note, for staff
+        ("printer procurement", ["printer"]),  # one word public, the other in a note
+        ("zebra", []),
+        ('"', []),
+        ("#", []),
+        ("((", []),
+        ("NEAR(a b)", []),
+        ("* ^ :", []),
+    ],
+)
+def test_staff_search_finds_tickets_by_every_kind_of_text(api_client_for, bob, world, query, expected):
+    assert found(api_client_for(bob), query) == [getattr(world, name).pk for name in expected]
+
+
+def test_hash_and_number_find_a_ticket_by_its_id(api_client_for, bob, world):
+    client = api_client_for(bob)
+
+    assert found(client, f"#{world.laptop.pk}") == [world.laptop.pk]
+    assert found(client, str(world.invoice.pk)) == [world.invoice.pk]
+    assert found(client, "#999999") == []
+
+
+def test_results_come_newest_first_and_combine_with_the_other_filters(api_client_for, bob, world):
+    client = api_client_for(bob)
+    alices_tickets = [world.crash.pk, world.invoice.pk, world.printer.pk]
+
+    assert found(client, "alice@example.com") == alices_tickets
+    # Bob's public reply moved the printer ticket to open.
+    assert found(client, "alice@example.com", status="new") == [world.crash.pk, world.invoice.pk]
+    assert found(client, "alice@example.com", status="open") == [world.printer.pk]
+    assert found(client, "alice@example.com", status="closed") == []
+    assert found(client, "alice@example.com", ordering="created_at") == alices_tickets[::-1]
+
+
+def test_the_staff_queue_searches_with_its_filters(client_for, bob, world):
+    client = client_for(bob)
+
+    body = client.get("/staff/", {"q": "double-sided printer"}).content.decode()
+    assert "Printer jams on the third floor" in body
+    assert "Laptop battery swelling" not in body
+    filtered = client.get("/staff/", {"q": "double-sided printer", "status": "closed"}).content.decode()
+    assert "Printer jams on the third floor" not in filtered

@@ -1,0 +1,117 @@
+"""Merging a ticket into another: the conversation, files and followers move, the merged ticket is closed with a
+pointer, both timelines record it, and the merged ticket's requester is told in a public reply.
+
+Across requesters, nothing one requester wrote may reach the other: the moved messages become internal notes on
+the target (staff keep the whole story) and the merged ticket's requester follows the target, so they receive its
+public replies from then on.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from helpdesk.errors import InvalidTransition, InvalidValue, NotPermitted
+from sla.services import sla_clocks_update
+from tickets import permissions
+from tickets.markdown import render_markdown
+from tickets.models import Attachment, Comment, Status, Ticket, TicketEventKind
+from tickets.services.audit import record_event
+from tickets.services.comments import comment_create
+
+
+def merge_notice(target: Ticket) -> str:
+    return (
+        f"This request has been merged into request #{target.pk} “{target.subject}”, which covers the same "
+        "question. We will continue there; you will receive its replies."
+    )
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
+    """Merge `source` into `target`; returns the target."""
+    if not permissions.can_triage_ticket(actor):
+        raise NotPermitted("Only agents and admins may merge tickets.")
+    if source.pk == target.pk:
+        raise InvalidValue("A ticket cannot be merged into itself.", details={"into": ["Choose another ticket."]})
+    # Both rows locked, always in id order, so two merges of the same pair cannot deadlock.
+    locked = {ticket.pk: ticket for ticket in Ticket.objects.select_for_update().filter(pk__in=[source.pk, target.pk])}
+    source, target = locked[source.pk], locked[target.pk]
+    if source.merged_into_id is not None:
+        raise InvalidValue(
+            f"#{source.pk} was already merged into #{source.merged_into_id}.", details={"into": ["Already merged."]}
+        )
+    if target.merged_into_id is not None:
+        raise InvalidValue(
+            f"#{target.pk} was itself merged into #{target.merged_into_id}: merge into that one.",
+            details={"into": [f"Merge into #{target.merged_into_id} instead."]},
+        )
+    if target.status == Status.CLOSED:
+        raise InvalidTransition(
+            f"#{target.pk} is closed: reopen it first, or merge the other way round.",
+            details={"into": ["That ticket is closed."]},
+        )
+
+    same_requester = source.requester_id == target.requester_id
+    carried = _carry_opening_message(source=source, target=target, internal=not same_requester)
+    moved = Comment.objects.filter(ticket=source)
+    moved_count = moved.count()
+    if same_requester:
+        moved.update(ticket=target)
+    else:
+        moved.update(ticket=target, internal=True)
+    Attachment.objects.filter(ticket=source, comment__isnull=True).update(ticket=target, comment=carried)
+    Attachment.objects.filter(ticket=source).update(ticket=target)
+    followers = set(source.followers.values_list("pk", flat=True))
+    if not same_requester:
+        followers.add(source.requester_id)
+    followers.discard(target.requester_id)
+    if followers:
+        target.followers.add(*followers)
+
+    now = timezone.now()
+    Ticket.objects.filter(pk=source.pk).update(merged_into=target, updated_at=now)
+    Ticket.objects.filter(pk=target.pk).update(updated_at=now)
+    payload = {"source_id": source.pk, "target_id": target.pk, "comments_moved": moved_count}
+    record_event(
+        ticket=source,
+        actor=actor,
+        kind=TicketEventKind.MERGED,
+        field="merged_into",
+        new=f"#{target.pk}",
+        internal=not same_requester,
+        payload=payload,
+    )
+    record_event(
+        ticket=target,
+        actor=actor,
+        kind=TicketEventKind.MERGED,
+        field="merged_from",
+        new=f"#{source.pk}",
+        internal=not same_requester,
+        payload=payload,
+    )
+    # The requester is told on the merged ticket, in public (and so by mail), and it is closed in the same step.
+    comment_create(
+        ticket=source,
+        author=actor,
+        body=merge_notice(target),
+        status=Status.CLOSED if source.status != Status.CLOSED else None,
+    )
+    target.refresh_from_db()
+    sla_clocks_update(ticket=target)
+    return target
+
+
+def _carry_opening_message(*, source: Ticket, target: Ticket, internal: bool) -> Comment:
+    """The merged ticket's own text has no comment of its own: it moves as one, dated when it was written."""
+    body = f"(Merged from #{source.pk}: {source.subject})\n\n{source.description}".strip()
+    return Comment.objects.create(
+        ticket=target,
+        author=source.requester,
+        body=body,
+        body_html=render_markdown(body),
+        internal=internal,
+        created_at=source.created_at,
+    )
