@@ -118,7 +118,8 @@ def snippet_expression(query: str, *, include_internal: bool) -> Expression:
     query = _cleaned(query)
     if connection.vendor == "postgresql":
         # From the ticket's text, not its subject or requester: the row shows those already.
-        text = Concat("public_text", Value("\n"), "internal_text") if include_internal else F("public_text")
+        both = Concat("public_text", Value("\n"), "internal_text", output_field=TextField())
+        text = both if include_internal else F("public_text")
         headline = SearchHeadline(
             text,
             _search_query(query),
