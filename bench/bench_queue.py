@@ -14,6 +14,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -114,12 +115,10 @@ def main() -> None:
         client.post("/staff/bulk/", {"ticket": ids, "query": "", "priority": str(Priority.HIGH), "add_tags": "bench"})
         elapsed = (time.perf_counter() - start) * 1000
     print(f"{'bulk update, 100 tickets':36s} {elapsed:7.0f} ms   {len(queries)} queries")
-    tenth = Ticket.objects.order_by("-id").values_list("created_at", flat=True)[TICKETS // 10 - 1]
-    small = export(
-        client, f"/staff/export.csv?status=new,open,pending,resolved,closed&created_after={tenth.isoformat()}"
-    )
-    full = export(client, "/staff/export.csv?status=new,open,pending,resolved,closed")
-    for label, (seconds, rows, peak) in (("CSV export, a tenth", small), ("CSV export, all", full)):
+    every = "new,open,pending,resolved,closed"
+    small = export(client, "/staff/export.csv?" + urlencode({"status": every, "priority": "urgent"}))
+    full = export(client, "/staff/export.csv?" + urlencode({"status": every}))
+    for label, (seconds, rows, peak) in (("CSV export, a quarter", small), ("CSV export, all", full)):
         print(f"{label:36s} {seconds:7.1f} s    {rows} rows   peak {peak:.1f} MB (tracemalloc)")
 
 
