@@ -1,5 +1,5 @@
 """The agent workspace's queue on a throwaway SQLite database: pages and views with their capped counts, a bulk
-update of 100 tickets, and the CSV export (time and peak Python memory, for a tenth of the tickets and for all).
+update of 100 tickets, and the CSV export (time and peak Python memory, for a quarter of the tickets and for all).
 
 Run with `make bench` (TICKETS=100000 make bench for a bigger queue). Prints one line per scenario.
 """
@@ -7,12 +7,14 @@ Run with `make bench` (TICKETS=100000 make bench for a bigger queue). Prints one
 from __future__ import annotations
 
 import os
+import secrets
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,6 +34,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
+from accounts.services import user_create  # noqa: E402
 from queues.services import saved_view_create  # noqa: E402
 from tickets.models import Comment, Priority, Status, Team, Ticket  # noqa: E402
 
@@ -40,7 +43,8 @@ RUNS = int(os.environ.get("RUNS", "20"))
 
 
 def seed() -> User:
-    agent = User.objects.create_user("agent@bench.test", "x", role=Role.AGENT, name="Agent")
+    # Through the service, as the app does: a verified address, so the pages let the agent in.
+    agent = user_create(email="agent@bench.test", password=secrets.token_urlsafe(), name="Agent", role=Role.AGENT)
     team = Team.objects.create(name="Support")
     team.members.add(agent)
     requester = User.objects.create_user("req@bench.test", "x", name="Requester")
@@ -111,12 +115,10 @@ def main() -> None:
         client.post("/staff/bulk/", {"ticket": ids, "query": "", "priority": str(Priority.HIGH), "add_tags": "bench"})
         elapsed = (time.perf_counter() - start) * 1000
     print(f"{'bulk update, 100 tickets':36s} {elapsed:7.0f} ms   {len(queries)} queries")
-    tenth = Ticket.objects.order_by("-id").values_list("created_at", flat=True)[TICKETS // 10 - 1]
-    small = export(
-        client, f"/staff/export.csv?status=new,open,pending,resolved,closed&created_after={tenth.isoformat()}"
-    )
-    full = export(client, "/staff/export.csv?status=new,open,pending,resolved,closed")
-    for label, (seconds, rows, peak) in (("CSV export, a tenth", small), ("CSV export, all", full)):
+    every = "new,open,pending,resolved,closed"
+    small = export(client, "/staff/export.csv?" + urlencode({"status": every, "priority": "urgent"}))
+    full = export(client, "/staff/export.csv?" + urlencode({"status": every}))
+    for label, (seconds, rows, peak) in (("CSV export, a quarter", small), ("CSV export, all", full)):
         print(f"{label:36s} {seconds:7.1f} s    {rows} rows   peak {peak:.1f} MB (tracemalloc)")
 
 

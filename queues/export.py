@@ -4,14 +4,17 @@ flat however many tickets there are."""
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
 
 from django.db.models import QuerySet
 
 from sla.display import next_due
-from sla.selectors import running_clocks_prefetch
-from tickets.models import Ticket
+from sla.models import SlaClock
+from tickets.models import Priority, Ticket
 
 EXPORT_CHUNK_SIZE = 500
 
@@ -49,44 +52,77 @@ def _cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _row(ticket: Ticket) -> list[str]:
-    due = next_due(list(ticket.running_sla_clocks))
+# Read as plain values, not model instances: an export of 100,000 tickets spends its time here.
+VALUES = (
+    "pk",
+    "subject",
+    "status",
+    "priority",
+    "requester__name",
+    "requester__email",
+    "assignee__name",
+    "assignee__email",
+    "team__name",
+    "category__name",
+    "channel",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+)
+
+
+def _row(values: tuple[Any, ...], tags: list[str], clocks: list[SlaClock]) -> list[str]:
+    (pk, subject, status, priority, requester_name, requester_email, assignee_name, assignee_email, *rest) = values
+    team, category, channel, created, updated, first_response, resolved, closed = rest
+    due = next_due(clocks)
     return [
         _cell(value)
         for value in (
-            ticket.pk,
-            ticket.subject,
-            ticket.status,
-            ticket.priority_name,
-            ticket.requester.name,
-            ticket.requester.email,
-            ticket.assignee.display_name if ticket.assignee else None,
-            ticket.team.name if ticket.team else None,
-            ticket.category.name if ticket.category else None,
-            ", ".join(sorted(tag.name for tag in ticket.tags.all())),
-            ticket.channel,
-            ticket.created_at,
-            ticket.updated_at,
-            ticket.first_response_at,
-            ticket.resolved_at,
-            ticket.closed_at,
+            pk,
+            subject,
+            status,
+            Priority(priority).label,
+            requester_name,
+            requester_email,
+            assignee_name or assignee_email,
+            team,
+            category,
+            ", ".join(sorted(tags)),
+            channel,
+            created,
+            updated,
+            first_response,
+            resolved,
+            closed,
             due.text if due else None,
             due.clock.due_at if due else None,
         )
     ]
 
 
+def _chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
 def export_rows(tickets: QuerySet[Ticket], ordering: tuple[str, ...], *, chunk_size: int) -> Iterator[list[str]]:
-    """The header, then one row per ticket. `iterator(chunk_size)` reads `chunk_size` tickets at a time and runs the
-    prefetches (tags, SLA clocks) for each chunk, so only one chunk is ever held."""
+    """The header, then one row per ticket. `iterator(chunk_size)` reads the tickets `chunk_size` at a time; each
+    chunk's tags and running SLA clocks are read in one query each, so only one chunk is ever held."""
     yield COLUMNS
-    rows = (
-        tickets.select_related("requester", "assignee", "team", "category")
-        .prefetch_related("tags", running_clocks_prefetch())
-        .order_by(*ordering)
-    )
-    for ticket in rows.iterator(chunk_size=chunk_size):
-        yield _row(ticket)
+    rows = tickets.order_by(*ordering).values_list(*VALUES).iterator(chunk_size=chunk_size)
+    for chunk in _chunks(rows, chunk_size):
+        ids = [values[0] for values in chunk]
+        tags: dict[int, list[str]] = defaultdict(list)
+        tagged = Ticket.tags.through.objects.filter(ticket_id__in=ids).values_list("ticket_id", "tag__name")
+        for ticket_id, name in tagged:
+            tags[ticket_id].append(name)
+        clocks: dict[int, list[SlaClock]] = defaultdict(list)
+        for clock in SlaClock.objects.running().filter(ticket_id__in=ids).select_related("calendar"):
+            clocks[clock.ticket_id].append(clock)
+        for values in chunk:
+            yield _row(values, tags[values[0]], clocks[values[0]])
 
 
 class _Echo:

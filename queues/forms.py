@@ -15,7 +15,7 @@ from helpdesk.forms import PageForm
 from queues.services import BulkChanges
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_PATTERN
 from tickets.forms import StaffQueueFilter
-from tickets.models import Category, Priority, Status, Team
+from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import normalize_tag_names
 
 
@@ -89,12 +89,25 @@ class BulkForm(PageForm):
     category = forms.ChoiceField(required=False, label="Category")
     add_tags = forms.CharField(required=False, max_length=500, label="Add tags", help_text="Comma-separated")
     remove_tags = forms.CharField(required=False, max_length=500, label="Remove tags", help_text="Comma-separated")
+    merge_into = forms.RegexField(
+        regex=rf"^#?{ID_PATTERN}$",
+        required=False,
+        max_length=20,
+        label="Merge into ticket",
+        help_text="A ticket number: the selected tickets are merged into it (on its own, without other changes).",
+    )
 
     def __init__(
-        self, *args: Any, agents: QuerySet[User], teams: QuerySet[Team], categories: QuerySet[Category], **kwargs: Any
+        self,
+        *args: Any,
+        agents: QuerySet[User],
+        teams: QuerySet[Team],
+        categories: QuerySet[Category],
+        tickets: QuerySet[Ticket],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.agents, self.teams, self.categories = agents, teams, categories
+        self.agents, self.teams, self.categories, self.tickets = agents, teams, categories, tickets
         self.fields["assignee"].choices = [
             (NO_CHANGE, "No change"),
             (ASSIGNEE_ME, "Me"),
@@ -124,10 +137,22 @@ class BulkForm(PageForm):
     def clean_remove_tags(self) -> list[str]:
         return self._tags("remove_tags")
 
+    def clean_merge_into(self) -> Ticket | None:
+        number = self.cleaned_data["merge_into"].lstrip("#")
+        if not number:
+            return None
+        target = self.tickets.filter(pk=int(number)).first()
+        if target is None:
+            raise forms.ValidationError(f"There is no ticket #{number}.")
+        return target
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("all_matching") and not data.get("ticket"):
             raise forms.ValidationError("Select some tickets first, or tick “all matching”.")
+        others = ("assignee", "status", "team", "category", "add_tags", "remove_tags")
+        if data.get("merge_into") and (any(data.get(name) for name in others) or data.get("priority") is not None):
+            raise forms.ValidationError("Merge on its own: leave the other fields at “No change”.")
         return data
 
     def changes(self, actor: User) -> BulkChanges:
@@ -146,7 +171,9 @@ class BulkForm(PageForm):
             chosen["team"] = _pick(data["team"], self.teams)
         if data["category"]:
             chosen["category"] = _pick(data["category"], self.categories)
-        return BulkChanges(**chosen, add_tags=data["add_tags"], remove_tags=data["remove_tags"])
+        return BulkChanges(
+            **chosen, add_tags=data["add_tags"], remove_tags=data["remove_tags"], merge_into=data["merge_into"]
+        )
 
 
 def _pick(value: str, choices: QuerySet[Any]) -> Any:

@@ -17,6 +17,7 @@ from queues.models import SavedView, Sort
 from tickets.models import Category, Team, Ticket
 from tickets.services import UNSET, TicketChanges, ticket_update
 from tickets.services.common import lock_ticket
+from tickets.services.merge import ticket_merge
 
 
 def _validated(view: SavedView) -> SavedView:
@@ -116,10 +117,12 @@ class BulkChanges:
     category: Category | object | None = UNSET
     add_tags: Sequence[str] = ()
     remove_tags: Sequence[str] = ()
+    merge_into: Ticket | None = None  # merge every selected ticket into this one (an action on its own)
 
     def is_empty(self) -> bool:
         fields = (self.status, self.priority, self.assignee, self.team, self.category)
-        return all(value is UNSET for value in fields) and not self.add_tags and not self.remove_tags
+        nothing = all(value is UNSET for value in fields) and not self.add_tags and not self.remove_tags
+        return nothing and self.merge_into is None
 
 
 @dataclass
@@ -158,6 +161,8 @@ def tickets_bulk_update(*, ticket_ids: Sequence[int], actor: User, changes: Bulk
     lost nor overwritten with stale values; a ticket the workflow or permissions refuse is left entirely unchanged
     and counted with the reason, and the others go ahead.
     """
+    if changes.merge_into is not None:
+        return _tickets_bulk_merge(ticket_ids=ticket_ids, actor=actor, target=changes.merge_into)
     outcome = BulkOutcome()
     for ticket_id in ticket_ids:
         old_status = None
@@ -178,6 +183,26 @@ def tickets_bulk_update(*, ticket_ids: Sequence[int], actor: User, changes: Bulk
             outcome.refuse(reason, ticket_id)
         except DomainError as error:
             outcome.refuse(f"were refused: {error.message}", ticket_id)
+        else:
+            outcome.changed.append(ticket_id)
+    return outcome
+
+
+def _tickets_bulk_merge(*, ticket_ids: Sequence[int], actor: User, target: Ticket) -> BulkOutcome:
+    """Merge each selected ticket into `target` through `ticket_merge`, one transaction each; the target itself,
+    if selected, is left as it is."""
+    outcome = BulkOutcome()
+    for ticket_id in ticket_ids:
+        if ticket_id == target.pk:
+            outcome.unchanged.append(ticket_id)
+            continue
+        try:
+            source = Ticket.objects.get(pk=ticket_id)
+            ticket_merge(source=source, target=target, actor=actor)
+        except Ticket.DoesNotExist:
+            outcome.refuse("were deleted meanwhile", ticket_id)
+        except DomainError as error:
+            outcome.refuse(f"could not be merged into #{target.pk}: {error.message}", ticket_id)
         else:
             outcome.changed.append(ticket_id)
     return outcome

@@ -196,6 +196,7 @@ def bulk_form(request: HttpRequest, data: QueryDict | None = None) -> BulkForm:
         agents=User.objects.staff(),
         teams=Team.objects.all(),
         categories=categories_visible_to(request.user),
+        tickets=tickets_visible_to(request.user),
     )
 
 
@@ -222,7 +223,8 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         selected = form.cleaned_data["ticket"]
         ids = list(tickets_visible_to(request.user).filter(pk__in=selected).order_by("id").values_list("pk", flat=True))
     outcome = tickets_bulk_update(ticket_ids=ids, actor=request.user, changes=changes)
-    return render(request, "queues/bulk_result.html", {"outcome": outcome, "back": back, "asked": len(ids)})
+    context = {"outcome": outcome, "back": back, "asked": len(ids), "merge_into": changes.merge_into}
+    return render(request, "queues/bulk_result.html", context)
 
 
 @require_http_methods(["GET"])

@@ -146,3 +146,36 @@ def test_admins_use_bulk_actions_too(carol, desk, client_for):
     bulk(client_for(carol), [desk["unassigned"]], status=Status.OPEN)
 
     assert Ticket.objects.get(pk=desk["unassigned"].pk).status == Status.OPEN
+
+
+def test_selected_tickets_are_merged_into_one_through_the_merge_service(bob, desk, client_for):
+    target = desk["mine"]
+
+    page = bulk(
+        client_for(bob), [desk["unassigned"], desk["carols"], target], merge_into=f"#{target.pk}"
+    ).content.decode()
+
+    assert "Merged 2 tickets into" in page and "1 ticket kept as the target" in page
+    for name in ("unassigned", "carols"):
+        merged = Ticket.objects.get(pk=desk[name].pk)
+        assert (merged.merged_into_id, merged.status) == (target.pk, Status.CLOSED)
+    assert Ticket.objects.get(pk=target.pk).merged_into_id is None
+
+
+def test_merging_into_a_closed_ticket_is_refused_with_the_reason(bob, desk, client_for):
+    target = desk["closed_long_ago"]
+
+    page = bulk(client_for(bob), [desk["unassigned"]], merge_into=str(target.pk)).content.decode()
+
+    assert f"1 ticket could not be merged into #{target.pk}: #{target.pk} is closed" in page
+    assert Ticket.objects.get(pk=desk["unassigned"].pk).merged_into_id is None
+
+
+def test_merge_goes_on_its_own_and_into_a_ticket_that_exists(bob, desk, client_for):
+    client = client_for(bob)
+
+    with_others = bulk(client, [desk["unassigned"]], merge_into=str(desk["mine"].pk), priority="10")
+    assert "Merge on its own" in client.get(with_others.url).content.decode()
+    missing = bulk(client, [desk["unassigned"]], merge_into="999999")
+    assert "There is no ticket #999999" in client.get(missing.url).content.decode()
+    assert Ticket.objects.get(pk=desk["unassigned"].pk).merged_into_id is None
