@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tickets.services import comment_create
+from tickets.services import comment_create, ticket_change_status
 from webhooks.services import webhook_endpoint_create
 
 
@@ -43,6 +43,8 @@ def test_a_public_reply_is_sent_with_its_comment(receiver, endpoint, ticket, bob
 
 def test_only_the_subscribed_kinds_are_sent(receiver, carol, ticket, bob, on_commit):
     webhook_endpoint_create(url=receiver.url, actor=carol, event_kinds=["ticket.status_changed"])
+    # Already open: staff's first public reply on a new ticket would open it, a status change of its own.
+    ticket_change_status(ticket=ticket, actor=bob, status="open")
     with on_commit():
         comment_create(ticket=ticket, author=bob, body="We refunded you.")
     assert receiver.received == []
