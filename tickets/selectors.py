@@ -51,6 +51,7 @@ TICKET_LIST_COLUMNS = (
     "resolved_at",
     "closed_at",
     "sender_verified",
+    "merged_into_id",
 )
 
 

@@ -111,6 +111,7 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
             "resolved_at": when(row["resolved_at"]),
             "closed_at": when(row["closed_at"]),
             "sender_verified": row["sender_verified"],
+            "merged_into": row["merged_into_id"],
             "sla": clocks.get(row["id"], []) if show_sla else None,
             "satisfaction": surveys.get(row["id"]),
         }
