@@ -50,6 +50,11 @@ def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return _parse(html).elements
 
 
+def _is_json_data(tag: str, attrs: dict[str, str | None], body: str) -> bool:
+    """Django's `json_script`: a data block browsers never run, whose body cannot close it (it escapes `<`)."""
+    return tag == "script" and attrs.get("type") == "application/json" and "<" not in body and "src" not in attrs
+
+
 def _is_script_file(tag: str, attrs: dict[str, str | None], body: str, script_sources: tuple[str, ...]) -> bool:
     """A `<script src>` loading one of our own files, with nothing inline that could run instead."""
     src = attrs.get("src")
@@ -76,7 +81,10 @@ def active_content(
     problems = []
     for index, (tag, attrs) in enumerate(collector.elements):
         body = collector.bodies.get(index, "")
-        if tag in DANGEROUS_TAGS and tag not in allowed_tags and not _is_script_file(tag, attrs, body, script_sources):
+        allowed = (
+            tag in allowed_tags or _is_script_file(tag, attrs, body, script_sources) or _is_json_data(tag, attrs, body)
+        )
+        if tag in DANGEROUS_TAGS and not allowed:
             problems.append(f"<{tag}>")
         for name, value in attrs.items():
             if name.startswith("on"):
