@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tickets.services import comment_create, ticket_change_status
+from tickets.services import comment_create
 from webhooks.services import webhook_endpoint_create
 
 
