@@ -47,4 +47,4 @@ def test_admin_promotes_mallory_who_sets_up_two_factor_and_reaches_the_queue(car
     # Now the queue opens.
     queue = mallory_browser.get(reverse("staff_queue"))
     assert queue.status_code == 200
-    assert "<h1>Queue</h1>" in queue.content.decode()
+    assert '<h1 id="queue-title">' in queue.content.decode()

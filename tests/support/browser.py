@@ -262,3 +262,6 @@ def _forget_everything(driver: Any) -> None:
     # Every origin's cookies (delete_all_cookies only reaches the current page's), so live servers on other ports
     # leave nothing behind either.
     driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    # The console log is the browser's, not the page's: what an earlier test's pages logged (a CSP refusal it
+    # provoked on purpose) would otherwise show up in this test's console_errors().
+    driver.get_log("browser")
