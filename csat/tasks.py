@@ -10,5 +10,5 @@ from tickets.models import Status
 
 @event_handler
 def ask_for_rating(event: Event) -> None:
-    if event.payload.get("new") == Status.RESOLVED:
+    if event.payload.get("new") == Status.RESOLVED and not event.quiet:
         services.survey_request(ticket_id=event.ticket_id)

@@ -79,6 +79,11 @@ class Event(models.Model):
         where = f" on #{self.ticket_id}" if self.ticket_id else ""
         return f"{self.kind}{where} ({self.pk})"
 
+    @property
+    def quiet(self) -> bool:
+        """Recorded for demo data (seed_demo): kept, indexed and counted like any other, but nobody is mailed."""
+        return bool((self.payload.get("cause") or {}).get("quiet"))
+
 
 class RunState(models.TextChoices):
     PENDING = "pending", "Pending"

@@ -124,6 +124,8 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
     Nobody hears of their own action (but a new ticket's requester gets its confirmation), never an internal note
     reaches a requester, and only an address the ticket proved (signed in) gets a confirmation it did not ask for.
     """
+    if event.quiet:
+        return []
     ticket = Ticket.objects.select_related("requester", "assignee", "team").filter(pk=event.ticket_id).first()
     if ticket is None:
         return []

@@ -103,6 +103,10 @@ def test_seed_demo_mails_nobody(transactional_db, settings, capsys):
     """A real transaction, so the services' after-commit notifications do fire, into the console backend."""
     from django.core.management import call_command
 
+    from notifications.models import Notification
+
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     call_command("seed_demo")
     assert "Subject:" not in capsys.readouterr().out
+    # Nor later, when the worker (another process, without this command's mail settings) handles the events.
+    assert list(Notification.objects.values_list("kind", "key")) == []
