@@ -426,6 +426,8 @@ if CELERY_BROKER_URL.startswith("filesystem:"):
         "control_folder": str(_queue_dir / "control"),
         "polling_interval": 0.1,  # seconds between looks at the folder; the default 1 s caps a worker at ~1 task/s
     }
+    # kombu's transport with messages renamed into place whole (helpdesk/kombu_filesystem.py).
+    CELERY_BROKER_TRANSPORT = "helpdesk.kombu_filesystem:Transport"
 else:
     # Redis re-delivers a message not acknowledged within this time (a worker killed mid-task).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
