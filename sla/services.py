@@ -23,7 +23,7 @@ from accounts.models import STAFF_ROLES
 from events.models import EventKind
 from events.services import event_record
 from sla import notifications
-from sla.business_time import Schedule, add_business_time, business_time_between, next_open_moment
+from sla.business_time import NeverOpen, Schedule, add_business_time, business_time_between, next_open_moment
 from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaTarget
 from sla.selectors import Schedules, calendar_for, policy_for, target_for
 from tickets.models import OPEN_STATUSES, Comment, Status, Ticket
@@ -177,10 +177,16 @@ def _plan(clock: SlaClock, now: datetime, schedule: Schedule) -> None:
 
 def _moment_when_used(
     clock: SlaClock, amount: timedelta, now: datetime, schedule: Schedule, known: datetime | None
-) -> datetime:
+) -> datetime | None:
     remaining = amount - clock.elapsed
     if remaining > timedelta(0):
-        return add_business_time(schedule, clock.counted_until, remaining)
+        try:
+            return add_business_time(schedule, clock.counted_until, remaining)
+        except NeverOpen:
+            # A calendar without enough open time ahead (all its hours removed, say) never runs the clock down:
+            # the ticket is saved and the clock has no due time until the calendar is fixed.
+            logger.warning("sla.calendar_never_open", extra={"clock_id": clock.pk, "calendar_id": clock.calendar_id})
+            return None
     return known if known is not None and known <= now else now  # already used up: it happened, keep when
 
 
@@ -246,7 +252,10 @@ def escalation_notice_create(*, clock_id: int, kind: EscalationKind, now: dateti
     clock = SlaClock.objects.filter(pk=clock_id).first()
     if clock is None:
         return
-    send_after = next_open_moment(Schedules().of(clock.calendar_id), now)
+    try:
+        send_after = next_open_moment(Schedules().of(clock.calendar_id), now)
+    except NeverOpen:
+        send_after = now  # a calendar that never opens cannot hold an escalation back for ever
     EscalationNotice.objects.get_or_create(clock=clock, kind=kind, defaults={"send_after": send_after})
 
 

@@ -49,3 +49,12 @@ def test_a_ticket_no_policy_matches_gets_no_clock(alice, bob, policy, clock):
     policy.save()
     ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
     assert not SlaClock.objects.filter(ticket=ticket).exists()
+
+
+def test_a_calendar_with_no_open_time_saves_the_ticket_and_leaves_the_clock_without_a_due_time(
+    alice, bob, policy, office, clock
+):
+    office.opening_hours.all().delete()
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert (first.due_at, first.warn_at, first.next_check_at) == (None, None, None)
