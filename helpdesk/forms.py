@@ -60,8 +60,8 @@ class ShownValueSelect(forms.Select):
     """A select whose option for the value the page shows is sent as UNCHANGED.
 
     Its template writes each option out in the loop where Django's includes a template per option (and another
-    for its attributes); the staff ticket page has five of these selects, and those includes were a large part
-    of its render. The markup is the same.
+    for its attributes, which for a select's option are only `selected`); the staff ticket page has five of these
+    selects, and those includes were a large part of its render. The markup is the same.
 
     When a page is revisited (Back, a reload), browsers put back each select's earlier choice by option value, onto a
     page that may have been rendered from newer data, while hidden inputs (such as a version token) come back fresh.
