@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue
+from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.forms import PageForm, model_choices
 from queues.services import BulkChanges
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_PATTERN
@@ -20,8 +21,17 @@ from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import normalize_tag_names
 
 
+class QueuePageForm(PageForm):
+    """The queue's forms render on every page of it: their widgets are written in Python (helpdesk.form_renderer)."""
+
+    default_renderer = python_widget_renderer
+
+
 class QueueFilter(StaffQueueFilter):
     """The staff queue's filters: the API's, with the assignee chosen by name and a "my teams" choice."""
+
+    class Meta(StaffQueueFilter.Meta):
+        form = QueuePageForm
 
     assignee = django_filters.ChoiceFilter(choices=[], empty_label="Anyone", method="filter_assignee")
     my_teams = django_filters.BooleanFilter(
@@ -55,7 +65,7 @@ class QueueFilter(StaffQueueFilter):
         return self._form
 
 
-class SaveViewForm(PageForm):
+class SaveViewForm(QueuePageForm):
     name = forms.CharField(max_length=100, label="View name")
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(), required=False, empty_label="Only me", label="Share with"
@@ -90,7 +100,7 @@ class TicketIdsField(forms.Field):
         return ids
 
 
-class BulkForm(PageForm):
+class BulkForm(QueuePageForm):
     """What to do with the selected tickets: each field left at "no change" is left alone."""
 
     ticket = TicketIdsField(required=False)
