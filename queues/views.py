@@ -24,7 +24,7 @@ from helpdesk.errors import DomainError
 from helpdesk.forms import PageForm
 from queues import export
 from queues.builtin import BUILTIN_VIEWS
-from queues.display import queue_lines
+from queues.display import lines_html, queue_lines
 from queues.export import csv_lines, export_rows
 from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
 from queues.keyset import BadCursor, keyset_page
@@ -119,7 +119,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": page,
-        "lines": queue_lines(page.rows, now=now),
+        "rows_html": lines_html(queue_lines(page.rows, now=now)),
         "count": count_text(total),
         "count_value": total,
         "title": query.title,

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Collection, Mapping
 from types import SimpleNamespace
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -32,9 +33,20 @@ def _filterset_class(names: frozenset[str]) -> type[TicketFilter]:
     """TicketFilter with only the named filters. A filterset copies every filter and builds a form field for each
     when it is made; for the two or three conditions of a view (the queue's sidebar makes one per view on every
     page) that was most of its cost. A filter that is not named filters nothing, so the result is the same."""
-    subset = type("TicketConditionsFilter", (TicketFilter,), {})
+    subset = type("TicketConditionsFilter", (_ConditionsFilter,), {})
     subset.base_filters = {name: spec for name, spec in TicketFilter.base_filters.items() if name in names}
     return subset
+
+
+class _ConditionsFilter(TicketFilter):
+    def get_form_class(self) -> type[forms.Form]:
+        """django-filter builds a form class (fields and all) for every filterset; TicketFilter's fields do not
+        depend on the request, so each set of conditions builds its class once. Every form still gets its own
+        copies of the fields."""
+        subset = type(self)
+        if "form_class" not in subset.__dict__:
+            subset.form_class = super().get_form_class()
+        return subset.form_class
 
 
 def _filterset(conditions: Conditions, queryset: QuerySet[Ticket], user: User | None) -> TicketFilter:
