@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+
+from django.db.models import Exists
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -11,6 +14,13 @@ from accounts.verification import EMAIL_UNVERIFIED, how_to_confirm, proven_addre
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # last_used_at is written at most this often, so a busy integration does not write on every request.
 LAST_USED_RESOLUTION_SECONDS = 60
+
+
+@functools.cache
+def _token_address_proven() -> Exists:
+    """Built once per process: building the expression cost as much as running the token's query
+    (annotate copies it before resolving, so one instance serves every request)."""
+    return proven_address_exists("user__")
 
 
 class InsufficientScope(exceptions.PermissionDenied):
@@ -46,7 +56,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         token = (
             ApiToken.objects.select_related("user")
-            .annotate(address_proven=proven_address_exists("user__"))
+            .annotate(address_proven=_token_address_proven())
             .filter(digest=token_digest(secret))
             .first()
         )

@@ -9,8 +9,10 @@ django-ratelimit uses atomic on both databases:
 - `add` is one `INSERT ... ON CONFLICT DO UPDATE ... WHERE expired` statement (PostgreSQL 9.5+, SQLite 3.24+): the
   unique key decides which of two concurrent adds wins, with no error in the database's log;
 - `set` is one `INSERT ... ON CONFLICT DO UPDATE` too, where Django's counts the rows and reads before it writes;
-- `incr` reads the row under a lock and writes it in the same transaction: `SELECT ... FOR UPDATE` on PostgreSQL,
-  and on SQLite the write lock `BEGIN IMMEDIATE` takes before the read (DATABASES' transaction_mode).
+- `incr` reads the row, then writes the new count only if the row still holds what it read (`UPDATE ... WHERE
+  value = <read>`), reading again when another worker wrote in between: two round trips, where a transaction with
+  `SELECT ... FOR UPDATE` took four on every rate-limited request. After INCR_ATTEMPTS lost races it reads under
+  that lock instead (`SELECT ... FOR UPDATE` on PostgreSQL, the write lock of SQLite's `BEGIN IMMEDIATE`).
 
 With REDIS_URL, django-redis (INCR is atomic in Redis) with IGNORE_EXCEPTIONS: a Redis outage reads as misses.
 
@@ -40,6 +42,9 @@ logger = logging.getLogger("helpdesk.cache")
 
 # Expired rows are deleted by about one `add` or `set` in this many (Django's own culling counts rows on every write).
 PURGE_ONE_IN = 200
+# `incr` writes only if the counter did not change since it read it, and reads again if it did; after this many
+# tries it takes a lock instead.
+INCR_ATTEMPTS = 5
 
 
 class OncePerInterval(logging.Filter):
@@ -131,7 +136,7 @@ class SharedDatabaseCache(DatabaseCache):
         key = self.make_and_validate_key(key, version=version)
         _, connection, table = self._cursor_target()
         now = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))
-        pickled = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        pickled = self._pickled(value)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "  # noqa: S608 (our table)
@@ -151,7 +156,7 @@ class SharedDatabaseCache(DatabaseCache):
         records who has a ticket open (tickets.presence)."""
         key = self.make_and_validate_key(key, version=version)
         _, connection, table = self._cursor_target()
-        pickled = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        pickled = self._pickled(value)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "  # noqa: S608 (our table)
@@ -166,16 +171,38 @@ class SharedDatabaseCache(DatabaseCache):
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)
         db, connection, table = self._cursor_target()
+        with connection.cursor() as cursor:
+            for _ in range(INCR_ATTEMPTS):
+                value, stored = self._read_counter(cursor, key, connection)
+                # Written only if no other worker wrote since the read; else read again.
+                cursor.execute(
+                    f"UPDATE {table} SET value = %s WHERE cache_key = %s AND value = %s",  # noqa: S608 (our table)
+                    [self._pickled(value + delta), key, stored],
+                )
+                if cursor.rowcount == 1:
+                    return value + delta
+        return self._incr_locked(key, delta, db, connection, table)
+
+    def _incr_locked(self, key: str, delta: int, db: str, connection: Any, table: str) -> int:
+        """Under heavy contention: read the row under a lock and write it in the same transaction."""
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with transaction.atomic(using=db), connection.cursor() as cursor:
-            cursor.execute(f"SELECT value, expires FROM {table} WHERE cache_key = %s{lock}", [key])  # noqa: S608
-            row = cursor.fetchone()
-            if row is None or self._converted_expiry(row[1], connection) < tz_now():
-                raise ValueError(f"Key '{key}' not found")
-            value = pickle.loads(base64.b64decode(connection.ops.process_clob(row[0]).encode())) + delta  # noqa: S301 (our own rows)
-            pickled = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
-            cursor.execute(f"UPDATE {table} SET value = %s WHERE cache_key = %s", [pickled, key])  # noqa: S608
-        return value
+            value, _ = self._read_counter(cursor, key, connection, lock=lock)
+            cursor.execute(f"UPDATE {table} SET value = %s WHERE cache_key = %s", [self._pickled(value + delta), key])  # noqa: S608
+        return value + delta
+
+    def _read_counter(self, cursor: Any, key: str, connection: Any, *, lock: str = "") -> tuple[int, str]:
+        """The counter's value and its stored text; a ValueError when it is missing or expired."""
+        table = connection.ops.quote_name(self._table)
+        cursor.execute(f"SELECT value, expires FROM {table} WHERE cache_key = %s{lock}", [key])  # noqa: S608
+        row = cursor.fetchone()
+        if row is None or self._converted_expiry(row[1], connection) < tz_now():
+            raise ValueError(f"Key '{key}' not found")
+        stored = connection.ops.process_clob(row[0])
+        return pickle.loads(base64.b64decode(stored.encode())), stored  # noqa: S301 (our own rows)
+
+    def _pickled(self, value: Any) -> str:
+        return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
 
     @staticmethod
     def _converted_expiry(expires: Any, connection: Any) -> datetime:

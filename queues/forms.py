@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import django_filters
@@ -11,7 +12,8 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue
-from helpdesk.forms import PageForm
+from helpdesk.form_renderer import python_widget_renderer
+from helpdesk.forms import PageForm, model_choices
 from queues.services import BulkChanges
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_PATTERN
 from tickets.forms import StaffQueueFilter
@@ -19,8 +21,17 @@ from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import normalize_tag_names
 
 
+class QueuePageForm(PageForm):
+    """The queue's forms render on every page of it: their widgets are written in Python (helpdesk.form_renderer)."""
+
+    default_renderer = python_widget_renderer
+
+
 class QueueFilter(StaffQueueFilter):
     """The staff queue's filters: the API's, with the assignee chosen by name and a "my teams" choice."""
+
+    class Meta(StaffQueueFilter.Meta):
+        form = QueuePageForm
 
     assignee = django_filters.ChoiceFilter(choices=[], empty_label="Anyone", method="filter_assignee")
     my_teams = django_filters.BooleanFilter(
@@ -29,14 +40,32 @@ class QueueFilter(StaffQueueFilter):
         widget=forms.Select(choices=[("", "Any team"), ("true", "Only my teams")]),
     )
 
-    def __init__(self, *args: Any, agents: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        agents: Iterable[User],
+        teams: Iterable[Team] | None = None,
+        categories: Iterable[Category] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`teams` and `categories`, when given, are the options the page lists (rows it reads once for every form
+        on it); the choices sent are checked against the filters' own querysets all the same."""
         super().__init__(*args, **kwargs)
         choices = [(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Unassigned")]
         choices += [(str(agent.pk), agent.display_name) for agent in agents]
         self.filters["assignee"].extra["choices"] = choices
+        self.options = {name: rows for name, rows in (("team", teams), ("category", categories)) if rows is not None}
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name, rows in self.options.items():
+                model_choices(form.fields[name], rows)
+        return self._form
 
 
-class SaveViewForm(PageForm):
+class SaveViewForm(QueuePageForm):
     name = forms.CharField(max_length=100, label="View name")
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(), required=False, empty_label="Only me", label="Share with"
@@ -46,6 +75,7 @@ class SaveViewForm(PageForm):
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        model_choices(self.fields["team"], teams)
 
 
 NO_CHANGE = ""
@@ -70,7 +100,7 @@ class TicketIdsField(forms.Field):
         return ids
 
 
-class BulkForm(PageForm):
+class BulkForm(QueuePageForm):
     """What to do with the selected tickets: each field left at "no change" is left alone."""
 
     ticket = TicketIdsField(required=False)

@@ -38,8 +38,13 @@ def _decode_value(value: Any) -> Any:
     return datetime.fromisoformat(value["dt"]) if isinstance(value, dict) else value
 
 
-def cursor_encode(row: Model, ordering: tuple[str, ...], *, backwards: bool = False) -> str:
-    values = [_encode_value(getattr(row, field.lstrip("-"))) for field in ordering]
+def _value_of(row: Model | dict[str, Any], name: str) -> Any:
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def cursor_encode(row: Model | dict[str, Any], ordering: tuple[str, ...], *, backwards: bool = False) -> str:
+    """`row` is a model instance or a dict from `.values()` holding the ordering's fields."""
+    values = [_encode_value(_value_of(row, field.lstrip("-"))) for field in ordering]
     return signing.dumps({"o": list(ordering), "v": values, "b": backwards}, salt=SALT, compress=True)
 
 

@@ -3,6 +3,7 @@ and the CSV export of what the queue shows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -23,25 +24,45 @@ from helpdesk.errors import DomainError
 from helpdesk.forms import PageForm
 from queues import export
 from queues.builtin import BUILTIN_VIEWS
+from queues.display import lines_html, queue_lines
 from queues.export import csv_lines, export_rows
 from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
 from queues.keyset import BadCursor, keyset_page
 from queues.models import SavedView
 from queues.query import QueueQuery, conditions_of, queue_query, sort_of
-from queues.selectors import capped_count, count_text, queue_rows, saved_views_for
+from queues.selectors import capped_counts, count_text, queue_rows, saved_views_for
 from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
 from tickets.conditions import tickets_matching
 from tickets.forms import SORT_ORDERINGS
-from tickets.models import Team
+from tickets.models import Category, Team, Ticket
 from tickets.selectors import categories_visible_to, tickets_visible_to
 
 QUEUE_PAGE_SIZE = 50
 
 
-def queue_filter(request: HttpRequest, query: QueueQuery) -> QueueFilter:
+def queue_filter(request: HttpRequest, query: QueueQuery, *, options: PageOptions | None = None) -> QueueFilter:
+    options = options or PageOptions.of(request.user)
     return QueueFilter(
-        query.data, queryset=tickets_visible_to(request.user), request=request, agents=User.objects.staff()
+        query.data,
+        queryset=tickets_visible_to(request.user),
+        request=request,
+        agents=options.agents,
+        teams=options.teams,
+        categories=options.categories,
     )
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """The rows the queue's forms list as options, each read once for all the forms of a page."""
+
+    agents: QuerySet[User]
+    teams: QuerySet[Team]
+    categories: QuerySet[Category]
+
+    @classmethod
+    def of(cls, user: User) -> PageOptions:
+        return cls(agents=User.objects.staff(), teams=Team.objects.all(), categories=categories_visible_to(user))
 
 
 def encoded_query(filterset: QueueFilter) -> str:
@@ -49,27 +70,32 @@ def encoded_query(filterset: QueueFilter) -> str:
     return urlencode({**conditions_of(filterset), "sort": sort_of(filterset)})
 
 
-def sidebar(user: User, *, now: datetime, current: str | None) -> dict[str, list[dict[str, Any]]]:
-    """Every view with its live count, capped so no count reads a whole large table."""
+def sidebar(
+    user: User, tickets: QuerySet[Ticket], *, now: datetime, current: str | None
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """Every view with its live count, and the count of the page's `tickets`: each capped so no count reads a whole
+    large table, all counted in one query."""
     visible = tickets_visible_to(user)
-    builtin = []
-    for view in BUILTIN_VIEWS:
-        count = capped_count(tickets_matching(view.conditions_at(now), visible, user=user))
-        builtin.append({"key": view.key, "name": view.name, "count": count_text(count), "current": view.key == current})
-    saved = []
-    for view in saved_views_for(user):
-        count = capped_count(tickets_matching(view.conditions, visible, user=user))
-        saved.append(
-            {
-                "key": str(view.pk),
-                "name": view.name,
-                "count": count_text(count),
-                "current": str(view.pk) == current,
-                "shared_by": None if view.owner_id == user.pk else view.owner.display_name,
-                "team": view.team,
-            }
-        )
-    return {"builtin": builtin, "saved": saved}
+    saved_views = saved_views_for(user)
+    counted = [tickets_matching(view.conditions_at(now), visible, user=user) for view in BUILTIN_VIEWS]
+    counted += [tickets_matching(view.conditions, visible, user=user) for view in saved_views]
+    *counts, total = capped_counts([*counted, tickets])
+    builtin = [
+        {"key": view.key, "name": view.name, "count": count_text(count), "current": view.key == current}
+        for view, count in zip(BUILTIN_VIEWS, counts, strict=False)
+    ]
+    saved = [
+        {
+            "key": str(view.pk),
+            "name": view.name,
+            "count": count_text(count),
+            "current": str(view.pk) == current,
+            "shared_by": None if view.owner_id == user.pk else view.owner.display_name,
+            "team": view.team,
+        }
+        for view, count in zip(saved_views, counts[len(BUILTIN_VIEWS) :], strict=True)
+    ]
+    return {"builtin": builtin, "saved": saved}, total
 
 
 @require_http_methods(["GET"])
@@ -80,7 +106,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     query = queue_query(request.GET, user=request.user, now=now)
     if query.unknown_view:
         messages.error(request, "That view does not exist or is not shared with you; here is the default one.")
-    filterset = queue_filter(request, query)
+    options = PageOptions.of(request.user)
+    filterset = queue_filter(request, query, options=options)
     tickets = filterset.qs
     ordering = SORT_ORDERINGS[sort_of(filterset)]
     try:
@@ -88,19 +115,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     except BadCursor:
         messages.error(request, "That page link is out of date; here is the first page.")
         page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
-    total = capped_count(tickets)
+    views, total = sidebar(request.user, tickets, now=now, current=query.view_key)
     context = {
         "filter": filterset,
         "page": page,
+        "rows_html": lines_html(queue_lines(page.rows, now=now)),
         "count": count_text(total),
         "count_value": total,
         "title": query.title,
         "query": query,
-        "views": sidebar(request.user, now=now, current=query.view_key),
+        "views": views,
         "view_param": {"view": query.view_key} if query.view_key else {},
         "encoded_query": encoded_query(filterset),
         "save_form": SaveViewForm(teams=_own_teams(request.user)),
-        "bulk_form": bulk_form(request),
+        "bulk_form": bulk_form(request, options=options),
         "export_url": _export_url(query, filterset),
     }
     return render(request, "staff/queue.html", context)
@@ -190,12 +218,13 @@ def _errors_text(form: PageForm) -> str:
     return " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
 
 
-def bulk_form(request: HttpRequest, data: QueryDict | None = None) -> BulkForm:
+def bulk_form(request: HttpRequest, data: QueryDict | None = None, *, options: PageOptions | None = None) -> BulkForm:
+    options = options or PageOptions.of(request.user)
     return BulkForm(
         data,
-        agents=User.objects.staff(),
-        teams=Team.objects.all(),
-        categories=categories_visible_to(request.user),
+        agents=options.agents,
+        teams=options.teams,
+        categories=options.categories,
         tickets=tickets_visible_to(request.user),
     )
 

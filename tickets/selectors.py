@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -57,17 +59,31 @@ TICKET_LIST_COLUMNS = (
 )
 
 
-def ticket_list_rows(tickets: QuerySet[Ticket], *, with_clocks: bool) -> QuerySet[Ticket, dict[str, Any]]:
-    """The list's columns as dicts, each row saying whether it has a satisfaction survey and (when shown) running
-    SLA clocks: most pages have neither, and then ticket_list_extras skips those queries."""
+@functools.cache
+def ticket_row_extras(*, with_clocks: bool) -> Mapping[str, Any]:
+    """Annotations for a page of ticket rows read as dicts: whether each has a satisfaction survey and (when shown)
+    running SLA clocks, so that ticket_list_extras fetches those only for rows that have them (most have neither);
+    on PostgreSQL the tags too, as an array: a round trip fewer on every page. Elsewhere tags are a query of their own.
+
+    Built once per process: building the subqueries cost a list request more than its page query took to run, and
+    `annotate` copies an expression before resolving it, so one instance serves every request."""
     extra: dict[str, Any] = {"has_survey": Exists(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk")))}
     if with_clocks:
         extra["has_running_clocks"] = Exists(SlaClock.objects.running().filter(ticket=OuterRef("pk")))
     if connection.vendor == "postgresql":
-        # The tags in the same query, as an array: a round trip fewer on every page. Elsewhere, a query of their own.
         extra["tag_names"] = ArraySubquery(Tag.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name"))
-    searched = ["search_snippet"] if "search_snippet" in tickets.query.annotations else []  # TicketFilter's q
-    return tickets.annotate(**extra).values(*TICKET_LIST_COLUMNS, *extra, *searched)
+    return MappingProxyType(extra)
+
+
+def searched_columns(tickets: QuerySet[Ticket]) -> list[str]:
+    """`search_snippet` when TicketFilter's `q` annotated the tickets with it."""
+    return ["search_snippet"] if "search_snippet" in tickets.query.annotations else []
+
+
+def ticket_list_rows(tickets: QuerySet[Ticket], *, with_clocks: bool) -> QuerySet[Ticket, dict[str, Any]]:
+    """The list's columns as dicts, with ticket_row_extras."""
+    extra = ticket_row_extras(with_clocks=with_clocks)
+    return tickets.annotate(**extra).values(*TICKET_LIST_COLUMNS, *extra, *searched_columns(tickets))
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,8 @@ def ticket_list_extras(rows: Sequence[dict[str, Any]]) -> TicketListExtras:
     clocks: dict[int, list[SlaClock]] = {}
     with_clocks = [row["id"] for row in rows if row.get("has_running_clocks")]
     if with_clocks:
-        running = SlaClock.objects.running().filter(ticket_id__in=with_clocks).order_by("started_at", "id")
+        running = SlaClock.objects.running().filter(ticket_id__in=with_clocks).select_related("calendar")
+        running = running.order_by("started_at", "id")
         for clock in running:
             clocks.setdefault(clock.ticket_id, []).append(clock)
     surveys: dict[int, SatisfactionSurvey] = {}

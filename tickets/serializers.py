@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from accounts.models import STAFF_ROLES, User
 from accounts.permissions import is_staff_member
@@ -89,11 +94,28 @@ class TicketSerializer(serializers.ModelSerializer):
 _PRIORITY_NAMES = {priority.value: priority.label for priority in Priority}
 
 
+def _datetime_representation() -> Callable[[datetime | None], str | None]:
+    """serializers.DateTimeField().to_representation for a page of values: the same ISO 8601 text, with the current
+    time zone looked up once instead of for each of a page's 125 times."""
+    field = serializers.DateTimeField()
+    if not settings.USE_TZ or api_settings.DATETIME_FORMAT.lower() != ISO_8601:
+        return field.to_representation
+    zone = timezone.get_current_timezone()
+
+    def when(value: datetime | None) -> str | None:
+        if not value or value.tzinfo is None:
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return when
+
+
 def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, show_sla: bool) -> list[dict[str, Any]]:
     """TicketSerializer's output for a page of rows from selectors.ticket_list_rows, built without a model
     instance or a serializer per row: on the API list that machinery cost more than the database did. A test holds
     the two outputs equal."""
-    when = serializers.DateTimeField().to_representation
+    when = _datetime_representation()
     clocks = {pk: SlaClockSerializer(found, many=True).data for pk, found in extras.running_clocks.items()}
     surveys = {pk: SatisfactionSerializer(survey).data for pk, survey in extras.latest_surveys.items()}
     return [

@@ -123,3 +123,46 @@ def test_set_keeps_djangos_timeouts(cache):
     assert cache.get("kept") == 2
     assert cache.get("counter") == 1
     assert cache.add("counter", 9, 60) is False
+
+
+def _another_worker_writes_before_each_compare_and_set(cache, values):
+    """Runs on our connection what another worker's increment would have written just before `incr` writes."""
+    writes = iter(values)
+
+    def interfere(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and "AND value =" in sql:
+            value = next(writes, None)
+            if value is not None:
+                execute(
+                    "UPDATE helpdesk_cache SET value = %s WHERE cache_key = %s",
+                    [cache._pickled(value), params[1]],
+                    False,
+                    context,
+                )
+        return execute(sql, params, many, context)
+
+    return interfere
+
+
+def test_incr_is_two_round_trips(cache, django_assert_num_queries):
+    cache.add("hits", 1, 60)
+
+    with django_assert_num_queries(2):
+        assert cache.incr("hits") == 2
+
+
+def test_a_count_another_worker_wrote_between_read_and_write_is_not_lost(cache):
+    cache.add("hits", 1, 60)
+
+    with connection.execute_wrapper(_another_worker_writes_before_each_compare_and_set(cache, [5])):
+        assert cache.incr("hits") == 6
+    assert cache.get("hits") == 6
+
+
+def test_a_counter_that_keeps_changing_is_incremented_under_a_lock(cache):
+    cache.add("hits", 1, 60)
+    races = [100 + number for number in range(shared_cache.INCR_ATTEMPTS)]
+
+    with connection.execute_wrapper(_another_worker_writes_before_each_compare_and_set(cache, races)):
+        assert cache.incr("hits") == races[-1] + 1
+    assert cache.get("hits") == races[-1] + 1

@@ -1,0 +1,117 @@
+"""The bench's pages in-process against a prepared PostgreSQL bench database, each against the ceiling: ms per
+request (median of RUNS) and the ratio, with the settings the gunicorn bench runs with. A first look before (and
+between) `BENCH_DB=postgres make bench` runs, without a server or wrk.
+
+    .venv/bin/python bench/profile_pages.py [SIZE]            # SIZE: 10000 (bench_10k, the default)
+    PROFILE="staff queue, default" .venv/bin/python bench/profile_pages.py   # cProfile of that scenario too
+
+The database must have been prepared (`bench/bench_postgres.py prepare SIZE` after creating it, or one
+`BENCH_DB=postgres make bench` run). `BENCH_ONLY` picks scenarios as in the bench; RUNS (30) per scenario.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import bench_postgres  # noqa: E402
+from bench.scenarios import CEILING, SCENARIOS  # noqa: E402
+
+SIZE = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+RUNS = int(os.environ.get("RUNS", "30"))
+ONLY = os.environ.get("BENCH_ONLY", "")
+PROFILE = os.environ.get("PROFILE", "")
+
+os.environ.update(
+    {**bench_postgres.app_environment(SIZE, tempfile.mkdtemp(prefix="helpdesk-bench-")), "LOG_LEVEL": "WARNING"}
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from accounts.services import api_token_issue  # noqa: E402
+from bench.pg_data import AGENT_EMAIL  # noqa: E402
+from tickets.models import Ticket  # noqa: E402
+
+
+def fixtures() -> dict[str, object]:
+    agent = User.objects.get(email=AGENT_EMAIL)
+    busy, write = Ticket.objects.order_by("-created_at", "-id")[:2]
+    ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
+    return {
+        "busy_ticket": busy.pk,
+        "write_ticket": write.pk,
+        "team": ticket.team_id,
+        "category": ticket.category_id,
+        "tag": ticket.tags.first().name,
+        "agent": agent.pk,
+        "rare_word": "xylograph",
+        "common_word": "printer",
+    }
+
+
+def main() -> None:
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():  # the pages name hashed static files
+        call_command("collectstatic", interactive=False, verbosity=0)
+    agent = User.objects.get(email=AGENT_EMAIL)
+    _, token = api_token_issue(user=agent, name="bench-profile")
+    values = fixtures()
+    ceiling_ms = None
+    print(f"{'scenario':42s} {'ms p50':>8s} {'queries':>7s} {'x ceiling':>9s}")
+    for scenario in SCENARIOS:
+        if scenario.method != "GET" or (scenario.name != CEILING and ONLY not in scenario.name):
+            continue
+        client = Client()
+        headers = {}
+        if scenario.auth == "token":
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        elif scenario.auth == "session":
+            client.force_login(agent, backend="accounts.backends.RoleBackend")
+        path = scenario.path.format(**values)
+        if scenario.next_page:
+            path = client.get(path, **headers).json()["next"]
+        for _ in range(3):  # per-process caches, templates, the connection
+            response = client.get(path, **headers)
+            assert response.status_code == 200, (scenario.name, response.status_code)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path, **headers)
+        queries = len(captured)  # now: the next request clears the connection's log
+        timings = []
+        profiler = cProfile.Profile() if PROFILE and scenario.name == PROFILE else None
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            client.get(path, **headers)
+            if profiler:
+                profiler.disable()
+            timings.append((time.perf_counter() - start) * 1000)
+        p50 = statistics.median(timings)
+        if scenario.name == CEILING:
+            ceiling_ms = p50
+        ratio = f"{ceiling_ms / p50:.2f}x" if ceiling_ms else ""
+        print(f"{scenario.name:42s} {p50:8.2f} {queries:7d} {ratio:>9s}", flush=True)
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
