@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import django
@@ -38,7 +39,8 @@ def migrations_digest() -> str:
 
 def migrated_sqlite_template(config: pytest.Config) -> Path:
     """The path of a migrated SQLite database for the current migrations; never write to it, copy it."""
-    folder = config.cache.mkdir("sqlite-template")
+    cache = getattr(config, "cache", None)  # None under `-p no:cacheprovider`: then a folder of this run's own
+    folder = cache.mkdir("sqlite-template") if cache else Path(tempfile.mkdtemp(prefix="sqlite-template-"))
     template = folder / f"{migrations_digest()}.sqlite3"
     with open(folder / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other xdist processes wait here while the first one migrates
