@@ -8,6 +8,7 @@ with a token and a session) by this same file run as `bench_postgres.py prepare`
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -22,13 +23,16 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scenarios import CEILING, SCENARIOS, Scenario  # noqa: E402
+from bench.scenarios import CEILING, EXPORT, EXPORT_PATH, EXPORT_WARM_UP, SCENARIOS, Scenario  # noqa: E402
 
 SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://root@127.0.0.1:5432").rstrip("/")
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,1000000").split(",")]
@@ -38,6 +42,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MEMORY_REQUESTS = (1_000, 10_000)
 RUN_MEMORY = os.environ.get("BENCH_MEMORY", "1") not in ("0", "false", "no")
 ONLY = os.environ.get("BENCH_ONLY", "")  # a substring of scenario names, to measure a few
+EXPORT_RUNS = int(os.environ.get("BENCH_EXPORT_RUNS", "3"))
+WARM_UPS = 10  # even: scenarios with two bodies start their measured requests at the first
 BUSY_COMMENTS = 100
 AGENT_EMAIL = "agent@bench.test"
 # DEBUG=0 refuses to start without these; they are throwaway values for a server that only listens on 127.0.0.1.
@@ -172,11 +178,7 @@ class Server:
         return [int(pid) for pid in found.stdout.split()]
 
     def worker_rss_mib(self) -> list[float]:
-        sizes = []
-        for pid in self.worker_pids():
-            status = Path(f"/proc/{pid}/status").read_text()
-            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
-        return sizes
+        return [rss_mib(pid) for pid in self.worker_pids()]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -188,11 +190,20 @@ class Server:
                 self.process.wait()
 
 
+def rss_mib(pid: int) -> float:
+    """A process's resident memory, or 0 once it is gone (a worker the arbiter killed)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0.0
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+
+
 def headers_for(scenario: Scenario, fixtures: dict[str, Any]) -> dict[str, str]:
     headers = {"Accept": "application/json, text/html"}
     if scenario.auth == "token":
         headers["Authorization"] = f"Bearer {fixtures['token']}"
-    elif scenario.auth == "session":
+    elif scenario.auth in ("session", "browser"):
         headers["Cookie"] = f"sessionid={fixtures['session']}"
     if scenario.body is not None:
         headers["Content-Type"] = "application/json"
@@ -218,11 +229,130 @@ def resolve_path(server: Server, scenario: Scenario, fixtures: dict[str, Any]) -
     return path
 
 
-def wrk_lua(scenario: Scenario) -> str | None:
-    if scenario.body is None:
+class FormFields(HTMLParser):
+    """What a browser submits from the form with this id as the page renders it: its inputs (those outside it that
+    name it with `form=` too), ticked boxes only, each select's selected or first option, textareas."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+        self.select: dict[str, Any] | None = None
+        self.textarea: list[str] | None = None
+
+    def _owned(self, attrs: dict[str, str | None]) -> bool:
+        return attrs["form"] == self.form_id if "form" in attrs else self.inside
+
+    def handle_starttag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
+        attrs = dict(attr_list)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+            return
+        if "disabled" in attrs or (not attrs.get("name") and tag != "option"):
+            return
+        if tag == "input" and self._owned(attrs):
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.fields.append((attrs["name"], attrs.get("value") or "on"))
+                return
+            self.fields.append((attrs["name"], attrs.get("value") or ""))
+        elif tag == "select" and self._owned(attrs):
+            self.select = {"name": attrs["name"], "first": None, "selected": None}
+        elif tag == "option" and self.select is not None:
+            value = attrs.get("value") or ""
+            if self.select["first"] is None:
+                self.select["first"] = value
+            if "selected" in attrs:
+                self.select["selected"] = value
+        elif tag == "textarea" and self._owned(attrs):
+            self.textarea = [attrs["name"]]
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            self.textarea.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select is not None:
+            chosen = self.select["selected"] if self.select["selected"] is not None else self.select["first"]
+            self.fields.append((self.select["name"], chosen or ""))
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            self.fields.append((self.textarea[0], "".join(self.textarea[1:]).removeprefix("\n")))
+            self.textarea = None
+
+
+def browser_form(server: Server, scenario: Scenario, fixtures: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The headers and bodies of a form post as a browser sends it: the page is read with the session cookie, the
+    CSRF cookie it sets and the form's fields (its CSRF token among them) are taken from it, `bodies` change them."""
+    page_url = server.url + scenario.form_page.format(**fixtures)
+    cookie = f"sessionid={fixtures['session']}"
+    page = urllib.request.Request(page_url, headers={"Accept": "text/html", "Cookie": cookie})
+    with urllib.request.urlopen(page, timeout=30) as response:
+        html = response.read().decode()
+        cookies: SimpleCookie = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+    assert "csrftoken" in cookies, f"{page_url} set no CSRF cookie"
+    parser = FormFields(scenario.form_id or "")
+    parser.feed(html)
+    assert any(name == "csrfmiddlewaretoken" for name, _ in parser.fields), f"no form #{scenario.form_id} on the page"
+    bodies = []
+    for template in scenario.bodies:
+        changes = parse_qs(template.format(**fixtures), keep_blank_values=True)
+        kept = [(name, value) for name, value in parser.fields if name not in changes]
+        bodies.append(urlencode(kept + [(name, value) for name, values in changes.items() for value in values]))
+    headers = {
+        "Accept": "text/html",
+        "Cookie": f"{cookie}; csrftoken={cookies['csrftoken'].value}",
+        "Origin": server.url,
+        "Referer": page_url,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return headers, bodies
+
+
+@dataclass
+class Prepared:
+    """A scenario ready to send to this server: its path, headers and bodies (sent in turn) filled in."""
+
+    scenario: Scenario
+    path: str
+    headers: dict[str, str]
+    bodies: list[str | None]
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def connections(self) -> int:
+        return self.scenario.connections or CONNECTIONS
+
+
+def prepare_scenario(server: Server, scenario: Scenario, fixtures: dict[str, Any]) -> Prepared:
+    path = resolve_path(server, scenario, fixtures)
+    if scenario.auth == "browser":
+        headers, bodies = browser_form(server, scenario, fixtures)
+        return Prepared(scenario, path, headers, list(bodies))
+    bodies = [body.format(**fixtures) for body in scenario.bodies] or [scenario.body]
+    return Prepared(scenario, path, headers_for(scenario, fixtures), list(bodies))
+
+
+def wrk_lua(prepared: Prepared) -> str | None:
+    if prepared.bodies == [None]:
         return None
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(f"wrk.method = {json.dumps(scenario.method)}\nwrk.body = {json.dumps(scenario.body)}\n")
+        script.write(f"wrk.method = {json.dumps(prepared.scenario.method)}\n")
+        script.write(f"local bodies = {{{', '.join(json.dumps(body) for body in prepared.bodies)}}}\n")
+        script.write("local sent = 0\n")
+        script.write("request = function()\n  sent = sent + 1\n")
+        script.write("  return wrk.format(nil, nil, nil, bodies[(sent - 1) % #bodies + 1])\nend\n")
     return script.name
 
 
@@ -240,14 +370,16 @@ class Measured:
     queries: int | None = None
 
 
-def load_with_wrk(server: Server, scenario: Scenario, path: str, fixtures: dict[str, Any]) -> Measured:
-    command = ["wrk", f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout=30s"]
-    for name, value in headers_for(scenario, fixtures).items():
+def load_with_wrk(server: Server, prepared: Prepared) -> Measured:
+    connections = prepared.connections
+    seconds = max(SECONDS, prepared.scenario.seconds)
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout=30s"]
+    for name, value in prepared.headers.items():
         command += ["-H", f"{name}: {value}"]
-    script = wrk_lua(scenario)
+    script = wrk_lua(prepared)
     if script:
         command += ["-s", script]
-    output = subprocess.run([*command, server.url + path], stdout=subprocess.PIPE, check=True).stdout.decode()
+    output = subprocess.run([*command, server.url + prepared.path], stdout=subprocess.PIPE, check=True).stdout.decode()
     if script:
         os.unlink(script)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -261,25 +393,27 @@ def load_with_wrk(server: Server, scenario: Scenario, path: str, fixtures: dict[
     )
 
 
-def load_with_python(server: Server, scenario: Scenario, path: str, fixtures: dict[str, Any]) -> Measured:
-    """The fallback when wrk is not installed: CONNECTIONS threads, one request at a time each."""
+def load_with_python(server: Server, prepared: Prepared) -> Measured:
+    """The fallback when wrk is not installed: one thread per connection, one request at a time each."""
     timings: list[float] = []
-    errors = 0
-    headers = headers_for(scenario, fixtures)
-    deadline = time.monotonic() + SECONDS
+    errors = sent = 0
+    deadline = time.monotonic() + max(SECONDS, prepared.scenario.seconds)
     lock = threading.Lock()
 
     def worker() -> None:
-        nonlocal errors
+        nonlocal errors, sent
         while time.monotonic() < deadline:
+            with lock:
+                body = prepared.bodies[sent % len(prepared.bodies)]
+                sent += 1
             start = time.perf_counter()
-            status, _ = call(server.url, scenario.method, path, headers, scenario.body)
+            status, _ = call(server.url, prepared.scenario.method, prepared.path, prepared.headers, body)
             elapsed = (time.perf_counter() - start) * 1000
             with lock:
                 timings.append(elapsed)
-                errors += status >= 400
+                errors += status >= 300  # as wrk counts: a redirect is no answer here
 
-    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
+    threads = [threading.Thread(target=worker) for _ in range(prepared.connections)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -294,21 +428,26 @@ def load_with_python(server: Server, scenario: Scenario, path: str, fixtures: di
     )
 
 
-def load(server: Server, scenario: Scenario, path: str, fixtures: dict[str, Any]) -> Measured:
-    headers = headers_for(scenario, fixtures)
-    for _ in range(10):  # warm the workers' caches and pools, and prove the path answers
-        status, body = call(server.url, scenario.method, path, headers, scenario.body)
-        assert status in (200, 201), (scenario.name, path, status, body[:500])
+def load(server: Server, prepared: Prepared) -> Measured:
+    scenario = prepared.scenario
+    for number in range(WARM_UPS):  # warm the workers' caches and pools, and prove the path answers
+        body = prepared.bodies[number % len(prepared.bodies)]
+        status, answer = call(server.url, scenario.method, prepared.path, prepared.headers, body)
+        assert status in (200, 201), (scenario.name, prepared.path, status, answer[:500])
+        assert scenario.expect is None or scenario.expect.encode() in answer, (scenario.name, answer[-2000:])
     if shutil.which("wrk"):
-        return load_with_wrk(server, scenario, path, fixtures)
-    return load_with_python(server, scenario, path, fixtures)
+        return load_with_wrk(server, prepared)
+    return load_with_python(server, prepared)
 
 
-def memory_growth(server: Server, requests: list[tuple[Scenario, str]], fixtures: dict[str, Any]) -> list[str]:
+READ = ("GET", "token")
+
+
+def memory_growth(server: Server, requests: list[Prepared]) -> list[str]:
     """Worker RSS after 1,000 and after 10,000 requests cycling through the API's read scenarios (the pages are
     too slow today to send 10,000 of them in a bench run)."""
     lines, sent, lock = [], 0, threading.Lock()
-    reads = [(scenario, path) for scenario, path in requests if scenario.method == "GET" and scenario.auth == "token"]
+    reads = [prepared for prepared in requests if (prepared.scenario.method, prepared.scenario.auth) == READ]
 
     def send(count: int) -> None:
         nonlocal sent
@@ -320,8 +459,8 @@ def memory_growth(server: Server, requests: list[tuple[Scenario, str]], fixtures
                     if sent >= count:
                         return
                     sent += 1
-                    scenario, path = reads[sent % len(reads)]
-                call(server.url, "GET", path, headers_for(scenario, fixtures))
+                    prepared = reads[sent % len(reads)]
+                call(server.url, "GET", prepared.path, prepared.headers)
 
         threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
         for thread in threads:
@@ -352,7 +491,112 @@ def collect_static(var_dir: str) -> None:
     )
 
 
-def measure_size(size: int, var_dir: str) -> dict[str, Measured]:
+@dataclass
+class Exported:
+    rows: int
+    expected: int
+    megabytes: float
+    first_byte_ms: float  # median of the runs
+    last_byte_s: float  # median of the runs
+    rss_before: float  # MiB: the serving worker before the first run
+    growth: list[float]  # MiB, per run: the serving worker's peak RSS during the export minus its RSS just before
+    complete: bool
+    queries: int | None = None
+
+
+@dataclass
+class ExportRun:
+    first_byte_ms: float
+    last_byte_s: float
+    size: int
+    rows: int
+    rss_before: float
+    growth: float
+    complete: bool
+
+
+def export_once(server: Server, path: str, headers: dict[str, str]) -> ExportRun:
+    """One export read to its last byte, every worker's RSS sampled every 20 ms meanwhile; the worker that grew
+    most is the one that served it (the other is idle)."""
+    pids = server.worker_pids()
+    before = {pid: rss_mib(pid) for pid in pids}
+    peak = dict(before)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            for pid in pids:
+                peak[pid] = max(peak[pid], rss_mib(pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    size = lines = 0
+    first_byte = None
+    complete = True
+    start = time.perf_counter()
+    try:
+        request = urllib.request.Request(server.url + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=600) as response:
+            assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv"), path
+            while chunk := response.read1(1 << 16):
+                if first_byte is None:
+                    first_byte = time.perf_counter() - start
+                size += len(chunk)
+                lines += chunk.count(b"\n")  # the bench data has no line break inside a field
+    except (http.client.HTTPException, OSError):  # the worker was killed mid-export (gunicorn's timeout)
+        complete = False
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    serving = max(pids, key=lambda pid: peak[pid] - before[pid])
+    return ExportRun(
+        first_byte_ms=(first_byte or elapsed) * 1000,
+        last_byte_s=elapsed,
+        size=size,
+        rows=lines - 1,  # the header
+        rss_before=before[serving],
+        growth=peak[serving] - before[serving],
+        complete=complete,
+    )
+
+
+def measure_export(server: Server, fixtures: dict[str, Any]) -> Exported:
+    headers = {"Accept": "text/csv", "Cookie": f"sessionid={fixtures['export_session']}"}
+    # Small exports first, two at a time so each worker serves some: its imports and caches are not growth.
+    warm_ups = [
+        threading.Thread(target=call, args=(server.url, "GET", EXPORT_WARM_UP.format(**fixtures), headers))
+        for _ in range(2 * WORKERS)
+    ]
+    for thread in warm_ups:
+        thread.start()
+    for thread in warm_ups:
+        thread.join()
+    runs = [export_once(server, EXPORT_PATH.format(**fixtures), headers) for _ in range(EXPORT_RUNS)]
+    for run in runs:
+        print(
+            f"  {EXPORT:40s} {run.last_byte_s:8.1f} s, {run.rows:,} rows, worker RSS {run.rss_before:.1f} MiB "
+            f"{run.growth:+.1f} MiB",
+            flush=True,
+        )
+    return Exported(
+        rows=min(run.rows for run in runs),
+        expected=fixtures["export_rows"],
+        megabytes=max(run.size for run in runs) / 1e6,
+        first_byte_ms=statistics.median(run.first_byte_ms for run in runs),
+        last_byte_s=statistics.median(run.last_byte_s for run in runs),
+        rss_before=runs[0].rss_before,
+        growth=[run.growth for run in runs],
+        complete=all(run.complete for run in runs),
+    )
+
+
+@dataclass
+class SizeResults:
+    scenarios: dict[str, Measured]
+    export: Exported | None
+
+
+def measure_size(size: int, var_dir: str) -> SizeResults:
     started = time.monotonic()
     ensure_database(size)
     fixtures = run_django("prepare", size, var_dir)
@@ -360,20 +604,33 @@ def measure_size(size: int, var_dir: str) -> dict[str, Measured]:
     scenarios = [scenario for scenario in SCENARIOS if scenario.name == CEILING or ONLY in scenario.name]
     server = Server(size, var_dir)
     results: dict[str, Measured] = {}
+    exported = None
     try:
         server.start()
-        resolved = [(scenario, resolve_path(server, scenario, fixtures)) for scenario in scenarios]
-        for scenario, path in resolved:
-            results[scenario.name] = load(server, scenario, path, fixtures)
-            print(f"  {scenario.name:40s} {results[scenario.name].rps:8.1f} req/s", flush=True)
+        resolved = [prepare_scenario(server, scenario, fixtures) for scenario in scenarios]
+        for prepared in resolved:
+            results[prepared.name] = load(server, prepared)
+            print(f"  {prepared.name:40s} {results[prepared.name].rps:8.1f} req/s", flush=True)
+        if ONLY in EXPORT:
+            exported = measure_export(server, fixtures)
     finally:
         server.stop()
         server.log.unlink(missing_ok=True)
-    plan = [{"name": s.name, "method": s.method, "path": p, "auth": s.auth, "body": s.body} for s, p in resolved]
+    plan = [
+        {"name": p.name, "method": p.scenario.method, "path": p.path, "auth": p.scenario.auth, "bodies": p.bodies}
+        | {"content_type": p.headers.get("Content-Type"), "expect": p.scenario.expect}
+        for p in resolved
+    ]
+    if exported is not None:
+        export_step = {"name": EXPORT, "method": "GET", "path": EXPORT_PATH.format(**fixtures), "auth": "exporter"}
+        plan.append(export_step | {"bodies": [None], "content_type": None, "expect": None})
     counts = run_django("queries", size, var_dir, json.dumps({"plan": plan, **fixtures}))
     for name, count in counts.items():
-        results[name].queries = count
-    return results
+        if name == EXPORT and exported is not None:
+            exported.queries = count
+        else:
+            results[name].queries = count
+    return SizeResults(results, exported)
 
 
 def measure_memory(size: int, var_dir: str) -> list[str]:
@@ -381,32 +638,54 @@ def measure_memory(size: int, var_dir: str) -> list[str]:
     server = Server(size, var_dir)
     try:
         server.start()
-        resolved = [(scenario, resolve_path(server, scenario, fixtures)) for scenario in SCENARIOS]
-        return memory_growth(server, resolved, fixtures)
+        reads = [scenario for scenario in SCENARIOS if scenario.method == "GET" and scenario.auth == "token"]
+        return memory_growth(server, [prepare_scenario(server, scenario, fixtures) for scenario in reads])
     finally:
         server.stop()
         server.log.unlink(missing_ok=True)
 
 
-def print_table(by_size: dict[int, dict[str, Measured]]) -> None:
+def print_table(by_size: dict[int, SizeResults]) -> None:
     sizes = list(by_size)
     print()
     print("| scenario | size | req/s | p50 ms | p99 ms | queries | x ceiling | p50 largest/smallest |")
     print("|---|---|---|---|---|---|---|---|")
     for scenario in SCENARIOS:
-        if scenario.name not in by_size[sizes[0]]:
+        if scenario.name not in by_size[sizes[0]].scenarios:
             continue
         for size in sizes:
-            result = by_size[size][scenario.name]
-            ceiling = by_size[size][CEILING]
+            result = by_size[size].scenarios[scenario.name]
+            ceiling = by_size[size].scenarios[CEILING]
             flat = ""
             if size == sizes[-1] and len(sizes) > 1:
-                flat = f"{result.p50 / by_size[sizes[0]][scenario.name].p50:.2f}x"
+                flat = f"{result.p50 / by_size[sizes[0]].scenarios[scenario.name].p50:.2f}x"
             errors = f" ({result.errors} errors)" if result.errors else ""
             print(
                 f"| {scenario.name} | {database_name(size)[6:]} | {result.rps:.1f}{errors} | {result.p50:.1f} | "
                 f"{result.p99:.1f} | {result.queries} | {result.rps / ceiling.rps:.2f}x | {flat} |"
             )
+
+
+def print_export_table(by_size: dict[int, SizeResults]) -> None:
+    exports = {size: results.export for size, results in by_size.items() if results.export is not None}
+    if not exports:
+        return
+    print()
+    print(
+        f"| {EXPORT} | size | rows | MB | first byte ms | last byte s (median of {EXPORT_RUNS}) | rows/s | "
+        "queries | worker RSS before, MiB | RSS growth during each export, MiB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for size, exported in exports.items():
+        rows = f"{exported.rows:,}"
+        if exported.rows != exported.expected or not exported.complete:
+            rows += f" (expected {exported.expected:,}; cut short)"
+        growth = " / ".join(f"{mib:+.1f}" for mib in exported.growth)
+        print(
+            f"| | {database_name(size)[6:]} | {rows} | {exported.megabytes:.1f} | {exported.first_byte_ms:.0f} | "
+            f"{exported.last_byte_s:.1f} | {exported.rows / exported.last_byte_s:,.0f} | {exported.queries} | "
+            f"{exported.rss_before:.1f} | {growth} |"
+        )
 
 
 def main() -> None:
@@ -421,6 +700,7 @@ def main() -> None:
     collect_static(var_dir)
     by_size = {size: measure_size(size, var_dir) for size in SIZES}
     print_table(by_size)
+    print_export_table(by_size)
     if RUN_MEMORY:
         print(f"\nMemory ({database_name(SIZES[0])}, {WORKERS} workers):", flush=True)
         print("\n".join(measure_memory(SIZES[0], var_dir)))

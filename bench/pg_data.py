@@ -20,6 +20,11 @@ CATEGORIES = 12
 TAGS = 40
 BUSY_COMMENTS = 100
 AGENT_EMAIL = "agent@bench.test"
+BULK_TICKETS = 100
+EXPORT_ROWS = 100_000  # the export's view: the open tickets at 1M (the newest 10%), every ticket up to this size
+EXPORT_VIEW = "Bench export"
+# The export is another agent's: a saved view of the bench agent's would add a count to every queue page's sidebar.
+EXPORT_AGENT_EMAIL = "exporter@bench.test"
 
 WORDS = [
     *("printer", "vpn", "password", "laptop", "invoice", "refund", "login", "email", "screen", "update", "crash"),
@@ -106,7 +111,7 @@ def prepare(size: int) -> dict[str, Any]:
 
     from accounts.models import Role, User
     from accounts.services import api_token_issue
-    from tickets.models import Comment, Ticket
+    from tickets.models import OPEN_STATUSES, Comment, Priority, Ticket, TicketEvent, TicketEventKind
 
     call_command("migrate", verbosity=0, interactive=False)
     if not User.objects.filter(email=AGENT_EMAIL).exists():
@@ -147,9 +152,26 @@ def prepare(size: int) -> dict[str, Any]:
     first = write.comments.order_by("id").first()
     write.comments.exclude(pk=first.pk if first else None).delete()
     write.events.filter(kind="comment").delete()
+    # The bulk scenario's tickets: open work, newest first, not the two above; normal priority, as the scenario's
+    # first request expects (it sets high, the next normal again); the last run's priority events gone.
+    bulk = list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .exclude(pk__in=[busy.pk, write.pk])
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:BULK_TICKETS]
+    )
+    Ticket.objects.filter(pk__in=bulk).update(priority=Priority.NORMAL)
+    TicketEvent.objects.filter(ticket_id__in=bulk, actor=agent, kind=TicketEventKind.PRIORITY).delete()
+    exporter = User.objects.filter(email=EXPORT_AGENT_EMAIL).first()
+    if exporter is None:
+        exporter = User.objects.create_user(EXPORT_AGENT_EMAIL, None, role=Role.AGENT, name="Bench Exporter")
+        EmailAddress.objects.create(user=exporter, email=EXPORT_AGENT_EMAIL, verified=True, primary=True)
+    export_view, export_rows = _export_view(exporter, size)
     _, token = api_token_issue(user=agent, name="bench")
     client = Client()
     client.force_login(agent, backend="accounts.backends.RoleBackend")
+    export_client = Client()
+    export_client.force_login(exporter, backend="accounts.backends.RoleBackend")
     ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
     return {
         **search_data.search_prepare(),
@@ -159,9 +181,29 @@ def prepare(size: int) -> dict[str, Any]:
         "category": ticket.category_id,
         "tag": ticket.tags.first().name,
         "agent": agent.pk,
+        "bulk_tickets": "&".join(f"ticket={pk}" for pk in bulk),
+        "export_view": export_view,
+        "export_rows": export_rows,
         "token": token,
         "session": client.cookies["sessionid"].value,
+        "export_session": export_client.cookies["sessionid"].value,
     }
+
+
+def _export_view(agent: Any, size: int) -> tuple[int, int]:
+    """The agent's saved view for the export scenario (made once), and how many tickets it matches."""
+    from queues.models import SavedView
+    from queues.services import saved_view_create
+    from tickets.conditions import tickets_matching
+    from tickets.models import OPEN_STATUSES, Status, Ticket
+
+    statuses = Status.values if size <= EXPORT_ROWS else OPEN_STATUSES
+    conditions = {"status": ",".join(statuses)}
+    view = SavedView.objects.filter(owner=agent, name=EXPORT_VIEW).first()
+    if view is None or view.conditions != conditions:
+        SavedView.objects.filter(owner=agent, name=EXPORT_VIEW).delete()
+        view = saved_view_create(owner=agent, name=EXPORT_VIEW, conditions=conditions)
+    return view.pk, tickets_matching(conditions, Ticket.objects.all(), user=agent).count()
 
 
 def queries(plan: dict[str, Any]) -> dict[str, int]:
@@ -175,14 +217,21 @@ def queries(plan: dict[str, Any]) -> dict[str, int]:
         headers = {}
         if step["auth"] == "token":
             headers["HTTP_AUTHORIZATION"] = f"Bearer {plan['token']}"
-        elif step["auth"] == "session":
+        elif step["auth"] in ("session", "browser"):  # the test client does not check CSRF tokens
             client.cookies["sessionid"] = plan["session"]
+        elif step["auth"] == "exporter":
+            client.cookies["sessionid"] = plan["export_session"]
         request = getattr(client, step["method"].lower())
-        kwargs = {"data": step["body"], "content_type": "application/json"} if step["body"] else {}
-        request(step["path"], **kwargs, **headers)  # the first one fills per-process caches
-        with CaptureQueriesContext(connection) as captured:
-            response = request(step["path"], **kwargs, **headers)
+        # The first one fills per-process caches; the second, counted, sends the next body (two bodies undo each
+        # other: the counted one changes what the first set).
+        bodies = step["bodies"]
+        for body in (bodies[0], bodies[1 % len(bodies)]):
+            kwargs = {"data": body, "content_type": step["content_type"] or "application/json"} if body else {}
+            with CaptureQueriesContext(connection) as captured:
+                response = request(step["path"], **kwargs, **headers)
+                content = b"".join(response.streaming_content) if response.streaming else response.content
         assert response.status_code in (200, 201), (step, response.status_code)
+        assert step["expect"] is None or step["expect"].encode() in content, (step["name"], content[-2000:])
         counts[step["name"]] = len(captured)
     return counts
 

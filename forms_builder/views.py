@@ -36,7 +36,7 @@ from forms_builder.services import (
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from tickets import permissions
-from tickets.selectors import comments_visible_to, opening_attachments
+from tickets.selectors import conversation_of
 
 NOT_SENT = "Your request was not sent. Please correct the errors below."
 TOO_MANY_SUBMISSIONS = "Too many requests from your network. Please wait a minute and try again."
@@ -137,11 +137,12 @@ def form_private_ticket(request: HttpRequest, token: str) -> HttpResponse:
     if submission is None:
         raise Http404("No such ticket.")
     ticket = submission.ticket
+    # The link's holder sees what the ticket's requester sees.
+    conversation = conversation_of(ticket.requester, ticket)
     context = {
         "ticket": ticket,
-        # The link's holder sees what the ticket's requester sees.
-        "comments": comments_visible_to(ticket.requester, ticket),
-        "opening_attachments": opening_attachments(ticket),
+        "comments": conversation.comments,
+        "opening_attachments": conversation.opening_files,
     }
     return render(request, "forms_builder/private_ticket.html", context)
 

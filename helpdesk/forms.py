@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.models import ModelChoiceIterator
 
 from helpdesk.errors import DomainError
 
@@ -57,6 +59,10 @@ UNCHANGED = "unchanged"
 class ShownValueSelect(forms.Select):
     """A select whose option for the value the page shows is sent as UNCHANGED.
 
+    Its template writes each option out in the loop where Django's includes a template per option (and another
+    for its attributes, which for a select's option are only `selected`); the staff ticket page has five of these
+    selects, and those includes were a large part of its render. The markup is the same.
+
     When a page is revisited (Back, a reload), browsers put back each select's earlier choice by option value, onto a
     page that may have been rendered from newer data, while hidden inputs (such as a version token) come back fresh.
     An agent could then save a form whose other selects silently hold an older page's values. With the shown value
@@ -64,6 +70,7 @@ class ShownValueSelect(forms.Select):
     sending the current value; only a select the agent actually changed sends a value.
     """
 
+    template_name = "helpdesk/widgets/shown_value_select.html"
     shown: str | None = None  # set by KeepsShownValue.show(); None: no option stands for "as shown"
 
     def format_value(self, value: Any) -> list[str]:
@@ -102,8 +109,20 @@ class ShownTypedChoiceField(KeepsShownValue, forms.TypedChoiceField):
     pass
 
 
+class ChoicesInOneQuery(ModelChoiceIterator):
+    """The choices of a model select read with one query. Django's iterator streams them through a server-side
+    cursor on PostgreSQL (DECLARE, FETCH, CLOSE: several round trips) to spare memory on a long list; the selects
+    on a page are short, and round trips are what a page waits for."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class ShownModelChoiceField(KeepsShownValue, forms.ModelChoiceField):
-    pass
+    iterator = ChoicesInOneQuery
 
 
 def show_initial_values(form: forms.BaseForm) -> None:

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for the TemplatesSetting form renderer below
     "rest_framework",
     "django_ratelimit",  # installed for its system checks on the cache it counts in
     "django_filters",
@@ -176,6 +177,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the engine above, so a widget can use a template from templates/ (helpdesk.forms'
+# ShownValueSelect does), cached like the pages' templates when DEBUG is off.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: SQLite under var/ by default, PostgreSQL (or anything dj-database-url parses) via DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")

@@ -6,7 +6,6 @@ reads. A page with no status chosen shows the open statuses: the default never m
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,9 +14,9 @@ from django.http import QueryDict
 from accounts.models import User
 from queues.builtin import BUILTIN_BY_KEY, DEFAULT_VIEW
 from queues.models import SavedView, Sort
-from queues.selectors import saved_views_visible_to
+from queues.selectors import saved_view_visible_to
 from tickets.conditions import NOT_CONDITIONS, Conditions
-from tickets.filters import ID_PATTERN, TicketFilter
+from tickets.filters import TicketFilter
 from tickets.models import OPEN_STATUSES
 
 # Parameters of the page that are not filters.
@@ -58,7 +57,7 @@ def queue_query(params: QueryDict, *, user: User, now: datetime) -> QueueQuery:
         data = form_data(view.conditions_at(now), sort=view.sort)
         return QueueQuery(_with_open_statuses(data), view.name, view.key)
     if key:
-        saved = _saved_view(key, user)
+        saved = saved_view_visible_to(user, key)
         if saved is not None:
             data = form_data(saved.conditions, sort=saved.sort)
             return QueueQuery(_with_open_statuses(data), saved.name, str(saved.pk), saved_view=saved)
@@ -75,12 +74,6 @@ def queue_query(params: QueryDict, *, user: User, now: datetime) -> QueueQuery:
 def _default(now: datetime) -> QueueQuery:
     data = form_data(DEFAULT_VIEW.conditions_at(now), sort=DEFAULT_VIEW.sort)
     return QueueQuery(_with_open_statuses(data), DEFAULT_VIEW.name, DEFAULT_VIEW.key)
-
-
-def _saved_view(key: str, user: User) -> SavedView | None:
-    if not re.fullmatch(ID_PATTERN, key):
-        return None
-    return saved_views_visible_to(user).filter(pk=int(key)).first()
 
 
 def conditions_of(filterset: TicketFilter) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -36,11 +37,14 @@ from helpdesk.openapi import (
     path_id,
 )
 from helpdesk.pagination import ById, NewestFirst, OldestFirst, filterset_query_params
+from queues.builtin import BUILTIN_VIEWS
+from queues.selectors import ViewFilters
 from sla.selectors import running_clocks_prefetch
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
-from tickets.filters import ASSIGNEE_PATTERN, ID_MAX, TicketFilter
+from tickets.filters import ASSIGNEE_PATTERN, ID_MAX, ID_PATTERN, TicketListFilter
+from tickets.forms import SORT_ORDERINGS
 from tickets.models import Category, Channel, Comment, Team, Ticket, TicketEvent, TicketLink
 from tickets.serializers import (
     CategorySerializer,
@@ -67,6 +71,9 @@ class TicketOrdering(OrderingFilter):
     ordering_param = "ordering"
 
     def get_ordering(self, request: Request, queryset: QuerySet[Ticket], view: Any) -> list[str]:
+        chosen = requested_view(view)
+        if chosen is not None and self.ordering_param not in request.query_params:
+            return list(SORT_ORDERINGS[chosen.sort])  # `?view=` without `ordering`: the view's own sort
         ordering = super().get_ordering(request, queryset, view) or ["-created_at"]
         ordering = [field for field in ordering if field.lstrip("-") != "id"]
         tie_breaker = "-id" if ordering[0].startswith("-") else "id"
@@ -75,13 +82,26 @@ class TicketOrdering(OrderingFilter):
 
 class TicketFilterBackend(DjangoFilterBackend):
     """django-filter builds a filterset per request (a form, a deep copy of every filter); a list asked for no
-    filter at all is answered without one."""
+    filter at all is answered without one. The filterset stays on the view: the ordering reads `view`'s sort there."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Ticket], view: APIView) -> QuerySet[Ticket]:
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None and filterset_query_params(filterset_class).isdisjoint(request.query_params):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+    def get_filterset(self, request: Request, queryset: QuerySet[Ticket], view: APIView) -> FilterSet | None:
+        filterset = super().get_filterset(request, queryset, view)
+        view.ticket_filterset = filterset
+        return filterset
+
+
+def requested_view(view: APIView) -> ViewFilters | None:
+    """The view `?view=` named, once the filters have validated it (TicketFilterBackend runs them first)."""
+    filterset = getattr(view, "ticket_filterset", None)
+    if filterset is None or not filterset.is_valid():
+        return None
+    return filterset.form.cleaned_data.get("view")
 
 
 def refuse_staff_only_fields(request: Request, fields: tuple[str, ...]) -> None:
@@ -129,7 +149,18 @@ TICKET_LIST_PARAMETERS = [
         type=str,
         pattern=r"^-?(created_at|updated_at|priority)(,-?(created_at|updated_at|priority))*$",
         description="Comma-separated `created_at`, `updated_at`, `priority`; `-` in front for descending. "
-        "Newest first by default.",
+        "Newest first by default, or the sort of the `view` asked for.",
+    ),
+    OpenApiParameter(
+        name="view",
+        type=str,
+        pattern=rf"^({'|'.join(view.key for view in BUILTIN_VIEWS)}|{ID_PATTERN})$",
+        description="Agents and admins: the tickets of a view — a built-in one by its key "
+        f"({', '.join(f'`{view.key}`' for view in BUILTIN_VIEWS)}) or a saved view by its id (`GET /api/v1/views/`: "
+        "your own, or one shared with a team you are a member of). Its conditions apply together with any other "
+        "filter given (both must match), as `GET /api/v1/views/{id}/tickets/` finds them; `assignee=me` and "
+        "`my_teams` in the view mean you. Without `ordering`, in the view's sort. An unknown view, one not shared "
+        "with you, or any view asked for by a requester is a 400 naming `view`.",
     ),
 ]
 
@@ -173,8 +204,9 @@ class TicketViewSet(
 ):
     serializer_class = TicketSerializer
     pagination_class = NewestFirst
-    filter_backends = [TicketOrdering, TicketFilterBackend]
-    filterset_class = TicketFilter
+    # Filters first: the ordering of `?view=` without `ordering` is the view's sort, known once the filters ran.
+    filter_backends = [TicketFilterBackend, TicketOrdering]
+    filterset_class = TicketListFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Ticket]:

@@ -1,6 +1,6 @@
 // Keyboard shortcuts for staff pages. Progressive enhancement: every action is also a link, a button or a field
 // on the page. No shortcut fires while typing in a field, or with Ctrl, Alt or Cmd held.
-//   Queue:  j / k  next / previous ticket    o or Enter  open it
+//   Queue:  j / k  next / previous ticket    o or Enter  open it    x  tick it for a bulk action
 //   Ticket: r  reply    n  internal note    a  assign to me    s  status
 //   Everywhere: /  search    ?  this list
 (function () {
@@ -10,6 +10,7 @@
     ["j", "Next ticket in the list"],
     ["k", "Previous ticket in the list"],
     ["o / Enter", "Open the selected ticket"],
+    ["x", "Tick or untick the selected ticket for bulk actions"],
     ["r", "Reply to the requester"],
     ["n", "Write an internal note"],
     ["a", "Assign the ticket to me"],
@@ -51,6 +52,17 @@
     var link = all[current].querySelector("a[href]");
     if (!link) return false;
     window.location.assign(link.href);
+    return true;
+  }
+
+  // Ticks the row's checkbox as a click would (its change event fires), and leaves the focus on the row's link, so
+  // j / k go on from there: a focused checkbox is a field, where shortcuts rest.
+  function toggleCurrent() {
+    var all = rows();
+    if (current < 0 || !all[current]) return false;
+    var box = all[current].querySelector('input[type="checkbox"]');
+    if (!box || box.disabled) return false;
+    box.click();
     return true;
   }
 
@@ -120,6 +132,7 @@
     "j": function () { return select(current + 1); },
     "k": function () { return select(current < 0 ? 0 : current - 1); },
     "o": openCurrent,
+    "x": toggleCurrent,
     "Enter": function () { return current >= 0 && document.activeElement === document.body ? openCurrent() : false; },
     "r": function () { return replyMode("reply"); },
     "n": function () { return replyMode("note"); },

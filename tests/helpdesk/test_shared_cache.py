@@ -102,3 +102,24 @@ def test_an_unreachable_database_is_not_waited_for_again_for_a_while(cache, monk
     cache.get("hits")
 
     assert len(calls) == 2
+
+
+def test_set_writes_in_one_statement_and_get_reads_it_back(cache, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        cache.set("presence", {"7": "Bob"}, 30)
+    with django_assert_num_queries(1):
+        cache.set("presence", {"7": "Bob", "9": "Carol"}, 30)  # over the row that is there
+
+    assert cache.get("presence") == {"7": "Bob", "9": "Carol"}
+
+
+def test_set_keeps_djangos_timeouts(cache):
+    cache.set("gone", 1, 0)  # 0: expired at once
+    cache.set("kept", 2, None)  # None: never expires
+    cache.add("counter", 5, 60)
+    cache.set("counter", 1, 60)  # set replaces what add put there
+
+    assert cache.get("gone") is None
+    assert cache.get("kept") == 2
+    assert cache.get("counter") == 1
+    assert cache.add("counter", 9, 60) is False

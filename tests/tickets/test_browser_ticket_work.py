@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from accounts.models import User
 from macros.models import Macro, MacroVisibility
 from tests.support.browser import Browser, violation_summary
-from tickets.models import Comment, Status, Ticket
+from tickets.models import Comment, Priority, Status, Ticket
 from tickets.presence import presence_touch
 from tickets.services import comment_create, ticket_create, ticket_link
 
@@ -40,6 +41,41 @@ def test_j_k_and_o_move_through_the_queue_and_open_a_ticket(browser: Browser, bo
     link = rows[0].find_element("css selector", "a[href]").get_attribute("href")
     browser.press("o")
     browser.wait_until(lambda driver: driver.current_url == link)
+
+
+def test_x_ticks_the_selected_rows_for_a_bulk_action_without_the_mouse(
+    browser: Browser, bob: User, alice: User, category
+) -> None:
+    tickets = [
+        ticket_create(requester=alice, subject=f"Queue ticket {number}", category=category) for number in range(3)
+    ]
+    browser.log_in(bob)
+    browser.open("/staff/")
+    boxes = browser.find_all('[data-ticket-row] input[type="checkbox"]')
+    assert len(boxes) == 3
+
+    browser.press("x")  # no row chosen yet: nothing to tick
+    browser.press("j", "x", "j", "j", "x")  # the first and the third row
+    assert [box.is_selected() for box in boxes] == [True, False, True]
+    browser.press("k", "k", "x")  # and again: untick the first
+    assert [box.is_selected() for box in boxes] == [False, False, True]
+    assert browser.focused().get_attribute("class") == "ticket-link"  # j / k go on from the row, not a checkbox
+
+    browser.press("/")
+    browser.press("x")  # typed into the search box, not a shortcut
+    assert browser.focused().get_attribute("value") == "x"
+    assert [box.is_selected() for box in boxes] == [False, False, True]
+    blur(browser)
+    browser.press("?")
+    assert "Tick or untick the selected ticket" in browser.text("dialog.shortcuts-help")
+    browser.press(Keys.ESCAPE)
+
+    # The ticked row is what the bulk form sends: the page lists newest first, so the third row is the oldest ticket.
+    browser.find("#bulk summary").click()
+    Select(browser.find('#bulk select[name="priority"]')).select_by_value(str(Priority.URGENT.value))
+    browser.find("#bulk button[type=submit]").click()
+    browser.wait_until(lambda driver: browser.path == "/staff/bulk/")
+    assert list(Ticket.objects.filter(priority=Priority.URGENT).values_list("pk", flat=True)) == [tickets[0].pk]
 
 
 def test_slash_focuses_search_and_question_mark_lists_the_shortcuts(browser: Browser, bob: User, ticket) -> None:

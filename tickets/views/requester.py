@@ -17,9 +17,8 @@ from tickets.forms import ReplyForm, TicketNewForm
 from tickets.models import Status, Ticket
 from tickets.selectors import (
     categories_visible_to,
-    comments_visible_to,
+    conversation_of,
     events_visible_to,
-    opening_attachments,
     ticket_list_for,
     ticket_page_for,
 )
@@ -119,10 +118,11 @@ def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
 
 
 def _render_ticket_page(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm) -> HttpResponse:
+    conversation = conversation_of(request.user, ticket)
     context = {
         "ticket": ticket,
-        "opening_attachments": opening_attachments(ticket),
-        "comments": comments_visible_to(request.user, ticket),
+        "opening_attachments": conversation.opening_files,
+        "comments": conversation.comments,
         "events": events_visible_to(request.user, ticket),
         "reply_form": reply_form,
         "is_closed": ticket.status == Status.CLOSED,

@@ -30,8 +30,8 @@ from tickets.presence import POLL_SECONDS, presence_touch
 from tickets.selectors import (
     categories_visible_to,
     comments_visible_to,
+    conversation_of,
     events_visible_to,
-    opening_attachments,
     requester_other_tickets,
     ticket_page_for,
 )
@@ -342,12 +342,15 @@ def _render_staff_ticket_page(
     elif reply_form.is_bound:
         chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
     macros = list(macros_visible_to(request.user))
-    comments = list(comments_with_mail_source(comments_visible_to(request.user, ticket)))
+    conversation = conversation_of(
+        request.user, ticket, comments=comments_with_mail_source(comments_visible_to(request.user, ticket))
+    )
+    comments = conversation.comments
     if not reply_form.is_bound:
         reply_form.initial["seen_comment"] = max((comment.pk for comment in comments), default=0)
     context = {
         "ticket": ticket,
-        "opening_attachments": opening_attachments(ticket),
+        "opening_attachments": conversation.opening_files,
         "comments": comments,
         "arrived": arrived or [],
         "viewers": presence_touch(ticket_id=ticket.pk, user=request.user),
