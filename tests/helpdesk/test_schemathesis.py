@@ -353,7 +353,7 @@ def error_body_on_client_errors(ctx: CheckContext, response: Response, case: Cas
 
 @hostile_schema.parametrize()
 @hypothesis.settings(
-    max_examples=6,
+    max_examples=4,
     derandomize=True,
     deadline=None,
     database=None,
