@@ -132,8 +132,20 @@ class _Echo:
         return value
 
 
+# Lines are sent in pieces of about this many characters: one write to the client per piece, not per line.
+STREAM_PIECE_SIZE = 64 * 1024
+
+
 def csv_lines(rows: Iterator[list[str]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff"  # the byte order mark that makes Excel read the file as UTF-8
+    piece = ["\ufeff"]  # the byte order mark that makes Excel read the file as UTF-8
+    size = 0
     for row in rows:
-        yield writer.writerow(row)
+        line = writer.writerow(row)
+        piece.append(line)
+        size += len(line)
+        if size >= STREAM_PIECE_SIZE:
+            yield "".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece)

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role, User
 from accounts.services import api_token_issue, user_create
 from tests.support.browser import browser, chromium, live_server_for_browser  # noqa: F401  (headless Chromium)
+from tests.support.databases import sqlite_copy
 from tickets.models import Category, Team, Ticket
 from tickets.services import ticket_create
 
@@ -24,6 +25,28 @@ MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMem
 # schema-driven tests request the API while they are collected, outside any test's database access. The shared
 # database cache has its own tests (tests/helpdesk/test_shared_cache.py).
 django_settings.CACHES = MEMORY_CACHE
+
+
+def _on_sqlite() -> bool:
+    return django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On SQLite each test process starts from a copy of the one migrated database (tests/support/databases.py)
+    rather than migrating its own in memory; `django_db_keepdb` below tells Django to keep it as it is."""
+    if _on_sqlite():
+        copy = sqlite_copy(request.config, tmp_path_factory.mktemp("test-database"))
+        django_settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(copy)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getvalue("reuse_db")) or _on_sqlite()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -58,7 +58,7 @@ def test_a_reply_committed_by_a_web_request_is_mailed_by_the_worker(site, smtp, 
 
 def test_a_worker_killed_mid_load_and_restarted_loses_no_mail(site, smtp, environment, tmp_path):
     env = environment()
-    tickets = 30
+    tickets = 15
     opened: list[int] = []
     with celery_worker(env, tmp_path) as worker, gunicorn(env, tmp_path, workers=2) as web:
 

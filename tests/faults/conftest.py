@@ -1,4 +1,4 @@
-"""Databases for the fault tests, made once per test process: a migrated SQLite file each test copies, and a
+"""Databases for the fault tests, made once per test process: a seeded SQLite file each test copies, and a
 migrated PostgreSQL cluster of our own (the tests that stop it start it again before they end).
 
 Tests using the cluster are grouped (xdist_group) so that, under `make test` (`--dist loadgroup`), one process makes
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import OwnPostgres, app_environment, prepare_database
+from tests.support.databases import sqlite_copy
+from tests.support.servers import OwnPostgres, app_environment, prepare_database, seed_agent
 
 SQLITE_FILE = "helpdesk.sqlite3"
 
@@ -27,10 +28,10 @@ class PreparedDatabase:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def sqlite_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("sqlite-template")
-    env = app_environment(folder, DATABASE_URL=f"sqlite:///{folder / SQLITE_FILE}")
-    return folder / SQLITE_FILE, prepare_database(env, folder)
+    database = sqlite_copy(request.config, folder)
+    return database, seed_agent(app_environment(folder, DATABASE_URL=f"sqlite:///{database}"), folder)
 
 
 @pytest.fixture

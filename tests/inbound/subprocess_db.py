@@ -7,15 +7,6 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from tests.support.processes import run_manage
-
-
-def migrated_database(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    result = run_manage(["migrate", "--noinput"], process_env(folder), folder)
-    assert result.returncode == 0, result.stderr
-    return folder / "helpdesk.sqlite3"
-
 
 def copy_database(template: Path, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.inbound.messages import mail
-from tests.inbound.subprocess_db import copy_database, migrated_database, process_env, stored_rows
+from tests.inbound.subprocess_db import copy_database, process_env, stored_rows
+from tests.support.databases import migrated_sqlite_template
 from tests.support.processes import ROOT
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated_database(tmp_path_factory.mktemp("listener-template"))
+def template(request: pytest.FixtureRequest) -> Path:
+    return migrated_sqlite_template(request.config)
 
 
 def _start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen[str], int]:

@@ -15,8 +15,11 @@ from tickets.services import TicketChanges, ticket_create, ticket_update
 
 
 def rows_of(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff")
-    return list(csv.reader(io.StringIO(text)))
+    return rows_of_text(b"".join(response.streaming_content))
+
+
+def rows_of_text(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8").removeprefix("\ufeff"))))
 
 
 def test_the_export_has_the_managers_columns_and_every_ticket_of_the_view(bob, team, category, desk, client_for):
@@ -79,6 +82,7 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(alice, bob, clien
 def test_the_export_reads_the_tickets_chunk_by_chunk_as_it_streams(alice, bob, client_for, monkeypatch):
     """Memory stays flat: tickets are fetched (and their tags prefetched) ten at a time, as the stream is read."""
     monkeypatch.setattr("queues.export.EXPORT_CHUNK_SIZE", 10)
+    monkeypatch.setattr("queues.export.STREAM_PIECE_SIZE", 1)  # every line is sent as it is made
     for number in range(35):
         ticket_create(requester=alice, subject=f"Ticket {number}")
     stream = iter(client_for(bob).get(reverse("queue_export")).streaming_content)
@@ -93,13 +97,22 @@ def test_the_export_reads_the_tickets_chunk_by_chunk_as_it_streams(alice, bob, c
         return found
 
     with CaptureQueriesContext(connection) as queries:
-        next(stream)  # the byte order mark
-        next(stream)  # the header
+        next(stream)  # the byte order mark and the header
         next(stream)  # the first ticket
         assert tag_prefetches(queries.captured_queries) == [10]
         rest = list(stream)
         assert tag_prefetches(queries.captured_queries) == [10, 10, 10, 5]
     assert len(rest) == 34
+
+
+def test_lines_are_sent_in_pieces_not_one_write_per_line(alice, bob, client_for, monkeypatch):
+    monkeypatch.setattr("queues.export.STREAM_PIECE_SIZE", 400)
+    for number in range(20):
+        ticket_create(requester=alice, subject=f"Ticket {number}")
+    pieces = list(client_for(bob).get(reverse("queue_export")).streaming_content)
+    assert 1 < len(pieces) < 21
+    assert all(len(piece) >= 400 for piece in pieces[:-1])
+    assert len(rows_of_text(b"".join(pieces))) == 21
 
 
 def test_requesters_get_404_and_anonymous_visitors_the_login_page(alice, mallory, desk, client_for):

@@ -83,6 +83,11 @@ def prepare_database(env: dict[str, str], var_dir: Path) -> str:
     """Migrate, then make an agent with a token; returns the token's secret."""
     migrated = run_manage(["migrate", "--noinput"], env, var_dir)
     assert migrated.returncode == 0, migrated.stderr
+    return seed_agent(env, var_dir)
+
+
+def seed_agent(env: dict[str, str], var_dir: Path) -> str:
+    """Make an agent with a token and a category in a migrated database; returns the token's secret."""
     code = (
         "from accounts.models import Role\n"
         "from accounts.services import api_token_issue, user_create\n"
