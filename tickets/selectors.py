@@ -148,14 +148,28 @@ class Conversation:
     comments: list[Comment]
 
 
+# What includes/conversation.html (tickets.templatetags.conversation) shows of each comment and its author.
+CONVERSATION_COLUMNS = (
+    "ticket_id",
+    "author_id",
+    "body_html",
+    "internal",
+    "created_at",
+    "author__name",
+    "author__email",
+)
+
+
 def conversation_of(user: AnyUser, ticket: Ticket, comments: QuerySet[Comment] | None = None) -> Conversation:
     """The comments `user` may see (or `comments`, a narrower or annotated comments_visible_to) and every file shown
     with them and with the opening message: two queries, however long the conversation.
 
     Files are handed out as plain lists: a prefetch builds a queryset for each comment, which was a large part of
-    loading a ticket with a hundred comments.
+    loading a ticket with a hundred comments. Only the columns the conversation shows are read (CONVERSATION_COLUMNS):
+    not the Markdown source, nor the authors' passwords and settings.
     """
-    shown = list((comments_visible_to(user, ticket) if comments is None else comments).prefetch_related(None))
+    chosen = comments_visible_to(user, ticket) if comments is None else comments
+    shown = list(chosen.prefetch_related(None).only(*CONVERSATION_COLUMNS))
     files = ticket.attachments.filter(Q(comment__isnull=True) | Q(comment__in=[comment.pk for comment in shown]))
     opening: list[Attachment] = []
     by_comment: dict[int, list[Attachment]] = {}
