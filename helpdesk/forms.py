@@ -9,6 +9,9 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
 from django.forms.models import ModelChoiceIterator
+from django.forms.renderers import BaseRenderer
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from helpdesk.errors import DomainError
 
@@ -70,9 +73,9 @@ UNCHANGED = "unchanged"
 class ShownValueSelect(forms.Select):
     """A select whose option for the value the page shows is sent as UNCHANGED.
 
-    Its template writes each option out in the loop where Django's includes a template per option (and another
-    for its attributes, which for a select's option are only `selected`); the staff ticket page has five of these
-    selects, and those includes were a large part of its render. The markup is the same.
+    It writes its markup in Python (render) where Django's renders a template, which includes a template per
+    option; the staff ticket page has five of these selects, and their templates were a large part of its render.
+    The markup is the same, held by tests/helpdesk/test_shown_value_select.py.
 
     When a page is revisited (Back, a reload), browsers put back each select's earlier choice by option value, onto a
     page that may have been rendered from newer data, while hidden inputs (such as a version token) come back fresh.
@@ -81,8 +84,27 @@ class ShownValueSelect(forms.Select):
     sending the current value; only a select the agent actually changed sends a value.
     """
 
-    template_name = "helpdesk/widgets/shown_value_select.html"
     shown: str | None = None  # set by KeepsShownValue.show(); None: no option stands for "as shown"
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
+        """What django/forms/widgets/select.html (with its option and attrs templates) writes."""
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{conditional_escape(widget["name"])}"{_html_attributes(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                selected = " selected" if option["selected"] else ""
+                parts.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"{selected}>'
+                    f"{conditional_escape(option['label'])}</option>\n"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value is escaped above
 
     def format_value(self, value: Any) -> list[str]:
         values = super().format_value(value)
@@ -93,6 +115,17 @@ class ShownValueSelect(forms.Select):
         if self.shown is not None and str(value) == self.shown:
             option["value"] = UNCHANGED
         return option
+
+
+def _html_attributes(attrs: dict[str, Any]) -> str:
+    """What django/forms/widgets/attrs.html writes: True as a bare name, False left out, the rest as strings."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
 
 
 class KeepsShownValue:

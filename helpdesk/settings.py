@@ -178,8 +178,8 @@ TEMPLATES = [
     },
 ]
 
-# Widgets render with the engine above, so a widget can use a template from templates/ (helpdesk.forms'
-# ShownValueSelect does), cached like the pages' templates when DEBUG is off.
+# Widgets render with the engine above, so a widget can use a template from templates/, cached like the pages'
+# templates when DEBUG is off.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: SQLite under var/ by default, PostgreSQL (or anything dj-database-url parses) via DATABASE_URL.

@@ -130,6 +130,25 @@ def ticket_page_for(user: AnyUser) -> QuerySet[Ticket]:
     return ticket_list_for(user).select_related("submission__version")
 
 
+def staff_ticket_page_for(user: AnyUser) -> QuerySet[Ticket]:
+    """ticket_page_for, each ticket saying whether it has running SLA clocks and satisfaction surveys: most have none
+    of one or the other, and then staff_ticket_badges skips reading them."""
+    return ticket_page_for(user).annotate(
+        has_running_clocks=Exists(SlaClock.objects.running().filter(ticket=OuterRef("pk"))),
+        has_survey=Exists(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk"))),
+    )
+
+
+def staff_ticket_badges(ticket: Ticket) -> Ticket:
+    """For a ticket from staff_ticket_page_for: what its row says it lacks is set as read, so the SLA and rating
+    badges (sla_due, csat_badge) make no query for it."""
+    if getattr(ticket, "has_running_clocks", True) is False:
+        ticket.running_sla_clocks = []  # type: ignore[attr-defined]
+    if getattr(ticket, "has_survey", True) is False:
+        ticket.latest_surveys = []  # type: ignore[attr-defined]
+    return ticket
+
+
 def comments_visible_to(user: AnyUser, ticket: Ticket) -> QuerySet[Comment]:
     comments = ticket.comments.select_related("author").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
@@ -165,14 +184,28 @@ class Conversation:
     comments: list[Comment]
 
 
+# What includes/conversation.html (tickets.templatetags.conversation) shows of each comment and its author.
+CONVERSATION_COLUMNS = (
+    "ticket_id",
+    "author_id",
+    "body_html",
+    "internal",
+    "created_at",
+    "author__name",
+    "author__email",
+)
+
+
 def conversation_of(user: AnyUser, ticket: Ticket, comments: QuerySet[Comment] | None = None) -> Conversation:
     """The comments `user` may see (or `comments`, a narrower or annotated comments_visible_to) and every file shown
     with them and with the opening message: two queries, however long the conversation.
 
     Files are handed out as plain lists: a prefetch builds a queryset for each comment, which was a large part of
-    loading a ticket with a hundred comments.
+    loading a ticket with a hundred comments. Only the columns the conversation shows are read (CONVERSATION_COLUMNS):
+    not the Markdown source, nor the authors' passwords and settings.
     """
-    shown = list((comments_visible_to(user, ticket) if comments is None else comments).prefetch_related(None))
+    chosen = comments_visible_to(user, ticket) if comments is None else comments
+    shown = list(chosen.prefetch_related(None).only(*CONVERSATION_COLUMNS))
     files = ticket.attachments.filter(Q(comment__isnull=True) | Q(comment__in=[comment.pk for comment in shown]))
     opening: list[Attachment] = []
     by_comment: dict[int, list[Attachment]] = {}

@@ -1,4 +1,4 @@
-"""ShownValueSelect's own template writes the markup Django's select does, option for option."""
+"""ShownValueSelect writes the markup Django's select template does, option for option."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ CHOICES = [
 
 
 @pytest.mark.parametrize("value", [None, "", 1, "2", 4])
-@pytest.mark.parametrize("attrs", [None, {"id": "id_assignee", "aria-describedby": "id_assignee_helptext"}])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        None,
+        {"id": "id_assignee", "aria-describedby": "id_assignee_helptext"},
+        {"required": True, "disabled": False, "data-note": 'a "quoted" <value> & more', "data-count": 3},
+    ],
+)
 def test_shown_value_select_renders_what_django_select_renders(value, attrs) -> None:
     ours = ShownValueSelect(choices=CHOICES).render("assignee", value, attrs=attrs)
     django = forms.Select(choices=CHOICES).render("assignee", value, attrs=attrs)

@@ -70,3 +70,11 @@ def test_a_hostile_comment_reaches_the_page_sanitized(alice, bob, ticket, client
 
     assert body.count('<article class="comment') == 3  # the opening message and both comments
     assert unexpected_active_content(body, admin=False) == []
+
+
+def test_a_ticket_without_sla_clocks_or_surveys_reads_neither(bob, ticket, client_for):
+    # Its row says so (tickets.selectors.staff_ticket_page_for); tickets with them show them (tests/sla, tests/csat).
+    queries = page_queries(client_for(bob), ticket)
+
+    read = [sql for sql in queries if sql.startswith(('SELECT "sla_slaclock"', 'SELECT "csat_satisfactionsurvey"'))]
+    assert read == []

@@ -33,6 +33,8 @@ from tickets.selectors import (
     conversation_of,
     events_visible_to,
     requester_other_tickets,
+    staff_ticket_badges,
+    staff_ticket_page_for,
     ticket_page_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
@@ -47,7 +49,8 @@ staff_queue = queue
 @login_required
 @staff_required
 def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_staff_ticket_page(request, _staff_ticket(request, pk))
+    ticket = get_object_or_404(staff_ticket_page_for(request.user), pk=pk)
+    return _render_staff_ticket_page(request, staff_ticket_badges(ticket))
 
 
 @require_http_methods(["POST"])
