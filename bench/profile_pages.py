@@ -1,6 +1,6 @@
 """The bench's pages in-process against a prepared PostgreSQL bench database, each against the ceiling: ms per
-request (median of RUNS) and the ratio, with the settings the gunicorn bench runs with. A first look before (and
-between) `BENCH_DB=postgres make bench` runs, without a server or wrk.
+request (median of RUNS; wall and this process's CPU) and the ratio, with the settings the gunicorn bench runs
+with. A first look before (and between) `BENCH_DB=postgres make bench` runs, without a server or wrk.
 
     .venv/bin/python bench/profile_pages.py [SIZE]            # SIZE: 10000 (bench_10k, the default)
     PROFILE="staff queue, default" .venv/bin/python bench/profile_pages.py   # cProfile of that scenario too
@@ -74,7 +74,7 @@ def main() -> None:
     _, token = api_token_issue(user=agent, name="bench-profile")
     values = fixtures()
     ceiling_ms = None
-    print(f"{'scenario':42s} {'ms p50':>8s} {'queries':>7s} {'x ceiling':>9s}")
+    print(f"{'scenario':42s} {'ms p50':>8s} {'CPU p50':>8s} {'queries':>7s} {'x ceiling':>9s}")
     for scenario in SCENARIOS:
         if scenario.method != "GET" or (scenario.name != CEILING and ONLY not in scenario.name):
             continue
@@ -93,21 +93,22 @@ def main() -> None:
         with CaptureQueriesContext(connection) as captured:
             client.get(path, **headers)
         queries = len(captured)  # now: the next request clears the connection's log
-        timings = []
+        timings, cpu = [], []
         profiler = cProfile.Profile() if PROFILE and scenario.name == PROFILE else None
         for _ in range(RUNS):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
             client.get(path, **headers)
             if profiler:
                 profiler.disable()
             timings.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)  # steadier than wall time on a busy machine
         p50 = statistics.median(timings)
         if scenario.name == CEILING:
             ceiling_ms = p50
         ratio = f"{ceiling_ms / p50:.2f}x" if ceiling_ms else ""
-        print(f"{scenario.name:42s} {p50:8.2f} {queries:7d} {ratio:>9s}", flush=True)
+        print(f"{scenario.name:42s} {p50:8.2f} {statistics.median(cpu):8.2f} {queries:7d} {ratio:>9s}", flush=True)
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
