@@ -20,11 +20,12 @@ BATCH = 100_000
 
 def search_prepare() -> dict[str, Any]:
     from django.db import connection
+    from django.db.models import Exists, OuterRef
 
     from search.models import TicketDocument
     from tickets.models import Ticket
 
-    missing = Ticket.objects.exclude(pk__in=TicketDocument.objects.values("ticket_id"))
+    missing = Ticket.objects.filter(~Exists(TicketDocument.objects.filter(ticket_id=OuterRef("pk"))))
     if missing.exists():
         started = time.monotonic()
         with connection.cursor() as cursor:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from io import StringIO
 
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from search.models import TicketDocument
 from tests.search.helpers import found
@@ -49,3 +51,16 @@ def test_backfill_all_rewrites_stale_documents(api_client_for, alice, bob):
 
     assert found(api_client_for(bob), "plotter") == [ticket.pk]
     assert found(api_client_for(bob), "scanner") == []
+
+
+def test_missing_documents_are_found_with_an_anti_join_not_a_not_in(alice):
+    """`NOT IN (SELECT ...)` cannot become an anti-join on PostgreSQL: past work_mem it checks every ticket against
+    every document (it ran for minutes on a million tickets). NOT EXISTS is a merge or hash anti-join."""
+    ticket_create(requester=alice, subject="Scanner offline")
+
+    with CaptureQueriesContext(connection) as queries:
+        backfill()
+
+    reads = [query["sql"] for query in queries.captured_queries if "search_ticketdocument" in query["sql"]]
+    assert any("NOT EXISTS" in sql for sql in reads)
+    assert not any(" IN (SELECT" in sql for sql in reads)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Exists, OuterRef
 
 from search.models import TicketDocument
 from search.services import ticket_documents_rebuild
@@ -28,7 +29,9 @@ class Command(BaseCommand):
     ) -> None:
         tickets = Ticket.objects.order_by("pk")
         if not rebuild_all:
-            tickets = tickets.exclude(pk__in=TicketDocument.objects.values("ticket_id"))
+            # NOT EXISTS, an anti-join: `exclude(pk__in=...)` is a NOT IN, which PostgreSQL cannot turn into one and,
+            # once the ids outgrow work_mem, checks ticket by ticket against every document (hours at 1M).
+            tickets = tickets.filter(~Exists(TicketDocument.objects.filter(ticket_id=OuterRef("pk"))))
         last, total = after, 0
         while True:
             batch = list(tickets.filter(pk__gt=last).values_list("pk", flat=True)[: max(batch_size, 1)])
