@@ -5,6 +5,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +77,17 @@ def test_queue_filters_by_several_statuses(bob, queue, client_for):
     assert sorted(subjects(response)) == ["Refund please", "Screen flickers"]
     checked = re.findall(r'<input type="checkbox" name="status" value="(\w+)"[^>]* checked>', response.content.decode())
     assert checked == [Status.PENDING, Status.RESOLVED]
+
+
+def test_the_statuses_are_one_in_condition_that_the_status_index_answers(bob, queue, client_for):
+    """django-filter ORs one equality per chosen status; PostgreSQL reads such a filter row by row, and the open
+    queue's count walked 810,000 closed tickets at 1M. One IN is an index condition."""
+    with CaptureQueriesContext(connection) as queries:
+        client_for(bob).get(reverse("staff_queue"))  # the default: the open statuses
+
+    tickets_reads = [query["sql"] for query in queries.captured_queries if 'FROM "tickets_ticket"' in query["sql"]]
+    assert any('"status" IN (' in sql for sql in tickets_reads)
+    assert not any(re.search(r'"status" = \S+ OR', sql) for sql in tickets_reads)
 
 
 def test_queue_filters_tickets_assigned_to_me(bob, queue, client_for):
