@@ -102,6 +102,22 @@ FROM tickets_ticket t CROSS JOIN bench_ids b;
 """
 
 
+def fixed_points(agent: Any, busy: Any, write: Any) -> dict[str, Any]:
+    """The ids the scenarios' paths name (bench/scenarios.py): the busy and write tickets, an open ticket's team,
+    category and tag, the agent."""
+    from tickets.models import Ticket
+
+    ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
+    return {
+        "busy_ticket": busy.pk,
+        "write_ticket": write.pk,
+        "team": ticket.team_id,
+        "category": ticket.category_id,
+        "tag": ticket.tags.first().name,
+        "agent": agent.pk,
+    }
+
+
 def prepare(size: int) -> dict[str, Any]:
     from allauth.account.models import EmailAddress
     from django.core.management import call_command
@@ -172,15 +188,9 @@ def prepare(size: int) -> dict[str, Any]:
     client.force_login(agent, backend="accounts.backends.RoleBackend")
     export_client = Client()
     export_client.force_login(exporter, backend="accounts.backends.RoleBackend")
-    ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
     return {
         **search_data.search_prepare(),
-        "busy_ticket": busy.pk,
-        "write_ticket": write.pk,
-        "team": ticket.team_id,
-        "category": ticket.category_id,
-        "tag": ticket.tags.first().name,
-        "agent": agent.pk,
+        **fixed_points(agent, busy, write),
         "bulk_tickets": "&".join(f"ticket={pk}" for pk in bulk),
         "export_view": export_view,
         "export_rows": export_rows,

@@ -47,23 +47,17 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.services import api_token_issue  # noqa: E402
-from bench.pg_data import AGENT_EMAIL  # noqa: E402
+from bench.pg_data import AGENT_EMAIL, fixed_points  # noqa: E402
+from bench.search_data import COMMON_WORD, RARE_WORD  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 
 def fixtures() -> dict[str, object]:
-    agent = User.objects.get(email=AGENT_EMAIL)
     busy, write = Ticket.objects.order_by("-created_at", "-id")[:2]
-    ticket = Ticket.objects.filter(status="open").order_by("-created_at").first()
     return {
-        "busy_ticket": busy.pk,
-        "write_ticket": write.pk,
-        "team": ticket.team_id,
-        "category": ticket.category_id,
-        "tag": ticket.tags.first().name,
-        "agent": agent.pk,
-        "rare_word": "xylograph",
-        "common_word": "printer",
+        **fixed_points(User.objects.get(email=AGENT_EMAIL), busy, write),
+        "rare_word": RARE_WORD,
+        "common_word": COMMON_WORD,
     }
 
 
