@@ -54,3 +54,14 @@ def desk(alice, mallory, bob, carol, team, category) -> dict[str, Ticket]:
     ticket_change_status(ticket=tickets["closed_long_ago"], actor=bob, status=Status.CLOSED)
     Ticket.objects.filter(pk=tickets["closed_long_ago"].pk).update(updated_at=timezone.now() - timedelta(days=400))
     return tickets
+
+
+# What each built-in view lists of the `desk` fixture's tickets, newest first (the page and the API agree).
+DESK_VIEW_SUBJECTS = [
+    ("mine", ["Mine to answer"]),
+    ("unassigned", ["Nobody has it"]),
+    ("team", ["Mine to answer"]),
+    ("open", ["Waiting on customer", "Carol has it", "Nobody has it", "Mine to answer"]),
+    ("pending", ["Waiting on customer"]),
+    ("solved", ["Fixed yesterday"]),
+]

@@ -7,19 +7,12 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.queues.conftest import subjects
+from tests.queues.conftest import DESK_VIEW_SUBJECTS, subjects
 
 
 @pytest.mark.parametrize(
     ("view", "expected"),
-    [
-        ("mine", ["Mine to answer"]),
-        ("unassigned", ["Nobody has it"]),
-        ("team", ["Mine to answer"]),
-        ("open", ["Waiting on customer", "Carol has it", "Nobody has it", "Mine to answer"]),
-        ("pending", ["Waiting on customer"]),
-        ("solved", ["Fixed yesterday"]),
-    ],
+    DESK_VIEW_SUBJECTS,
 )
 def test_each_built_in_view_lists_its_tickets(bob, desk, client_for, view, expected):
     response = client_for(bob).get(reverse("staff_queue"), {"view": view})

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from queues.services import saved_view_create
 from search.services import ticket_documents_rebuild
+from tests.queues.conftest import DESK_VIEW_SUBJECTS
 from tests.support.api import assert_error_body
 from tickets.filters import VIEW_NOT_FOUND
 from tickets.models import Status, Ticket
@@ -45,15 +46,7 @@ def test_a_saved_view_lists_what_its_own_endpoint_lists_in_its_sort(bob, desk, a
 
 @pytest.mark.parametrize(
     ("key", "expected"),
-    [
-        ("mine", ["Mine to answer"]),
-        ("unassigned", ["Nobody has it"]),
-        ("team", ["Mine to answer"]),
-        ("open", ["Waiting on customer", "Carol has it", "Nobody has it", "Mine to answer"]),
-        ("pending", ["Waiting on customer"]),
-        ("solved", ["Fixed yesterday"]),
-        ("breached", []),
-    ],
+    [*DESK_VIEW_SUBJECTS, ("breached", [])],
 )
 def test_a_built_in_view_is_asked_for_by_its_key(bob, desk, api_client_for, key, expected):
     assert subjects_of(api_client_for(bob), {"view": key}) == expected
