@@ -49,20 +49,31 @@ def _input_family(context: Mapping[str, Any]) -> str:
     return _input(context["widget"]) + "\n"
 
 
+def _ungrouped_options(widget: Mapping[str, Any], template_name: str) -> list[dict[str, Any]] | None:
+    """The widget's options when none is in a group and each uses `template_name`; None otherwise (Django's
+    templates then render the widget)."""
+    options = []
+    for group_name, group_options, _ in widget["optgroups"]:
+        if group_name:
+            return None
+        for option in group_options:
+            if option["template_name"] != template_name:
+                return None
+            options.append(option)
+    return options
+
+
 def _select(context: Mapping[str, Any]) -> str | None:
     """django/forms/widgets/select.html with select_option.html; None (Django's templates) for option groups."""
     widget = context["widget"]
-    options = []
-    for group_name, group_choices, _ in widget["optgroups"]:
-        if group_name:
-            return None
-        for option in group_choices:
-            if option["template_name"] != "django/forms/widgets/select_option.html":
-                return None
-            options.append(
-                f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
-                f"{_text(option['label'])}</option>\n"
-            )
+    plain = _ungrouped_options(widget, "django/forms/widgets/select_option.html")
+    if plain is None:
+        return None
+    options = [
+        f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
+        f"{_text(option['label'])}</option>\n"
+        for option in plain
+    ]
     return f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>{"".join(options)}\n</select>\n'
 
 
@@ -72,19 +83,17 @@ def _checkbox_select(context: Mapping[str, Any]) -> str | None:
     element_id, css_class = widget["attrs"].get("id"), widget["attrs"].get("class")
     head = "<div" + (f' id="{_text(element_id)}"' if element_id else "")
     head += (f' class="{_text(css_class)}"' if css_class else "") + ">"
+    plain = _ungrouped_options(widget, "django/forms/widgets/checkbox_option.html")
+    if plain is None:
+        return None
     options = []
-    for group, group_options, _ in widget["optgroups"]:
-        if group:
-            return None
-        for option in group_options:
-            if option["template_name"] != "django/forms/widgets/checkbox_option.html":
-                return None
-            control = _input(option)
-            if option["wrap_label"]:
-                target = option["attrs"].get("id")
-                label_for = f' for="{_text(target)}"' if target else ""
-                control = f"<label{label_for}>{control} {_text(option['label'])}</label>"
-            options.append(f"<div>\n    {control}\n\n</div>")
+    for option in plain:
+        control = _input(option)
+        if option["wrap_label"]:
+            target = option["attrs"].get("id")
+            label_for = f' for="{_text(target)}"' if target else ""
+            control = f"<label{label_for}>{control} {_text(option['label'])}</label>"
+        options.append(f"<div>\n    {control}\n\n</div>")
     return f"{head}{''.join(options)}\n</div>\n\n"
 
 
