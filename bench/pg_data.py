@@ -31,6 +31,11 @@ WORDS = [
     *("slow", "access", "account", "license", "meeting", "phone", "wifi", "backup", "order", "delivery"),
     *("certificate", "keyboard", "monitor", "report"),
 ]
+# A long tail as real text has (product names, error codes): every description also names one of 13³ = 2,197
+# made-up device names. With only the 25 words above, PostgreSQL's text statistics hold every lexeme as "most
+# common" and guess any other word at its 0.5 % default, so a rare word's search walked the newest-first index over
+# all 1M tickets instead of reading the GIN index (bench/README.md, "Search scenarios").
+SYLLABLES = ["ka", "lo", "mi", "re", "tu", "sa", "ne", "po", "vi", "da", "ko", "ze", "bu"]
 
 # Realistic shapes: a subject of three words, a description of a paragraph, open work skewed to the newest,
 # a fifth unassigned, priorities mostly normal. Everything is derived from the ticket number g, so a load is
@@ -57,7 +62,8 @@ CREATE TEMP TABLE bench_ids AS SELECT
   (SELECT array_agg(id ORDER BY id) FROM tickets_team) AS teams,
   (SELECT array_agg(id ORDER BY id) FROM tickets_category) AS categories,
   (SELECT array_agg(id ORDER BY id) FROM tickets_tag) AS tags,
-  %(words)s::text[] AS words;
+  %(words)s::text[] AS words,
+  %(syllables)s::text[] AS syllables;
 
 INSERT INTO tickets_ticket (
   subject, description, description_html, status, priority, category_id, team_id, requester_id, assignee_id,
@@ -65,9 +71,11 @@ INSERT INTO tickets_ticket (
 SELECT
   initcap(w[1 + g %% 25]) || ' ' || w[1 + (g / 25) %% 25] || ' ' || w[1 + (g / 625) %% 25] || ' #' || g,
   'Since this morning my ' || w[1 + g %% 25] || ' shows an error when I try the ' || w[1 + (g / 7) %% 25]
-    || '. I restarted twice and asked a colleague, who sees the same. Could you have a look? Thanks.',
+    || '. I restarted twice and asked a colleague, who sees the same. Could you have a look? It is the '
+    || device.name || '. Thanks.',
   '<p>Since this morning my ' || w[1 + g %% 25] || ' shows an error when I try the ' || w[1 + (g / 7) %% 25]
-    || '. I restarted twice and asked a colleague, who sees the same. Could you have a look? Thanks.</p>',
+    || '. I restarted twice and asked a colleague, who sees the same. Could you have a look? It is the '
+    || device.name || '. Thanks.</p>',
   CASE WHEN g > %(size)s * 0.9 THEN (ARRAY['new','open','pending'])[1 + g %% 3]
        WHEN g %% 10 = 0 THEN 'resolved' ELSE 'closed' END,
   (ARRAY[20,20,20,10,30,20,40,20])[1 + g %% 8],
@@ -85,7 +93,9 @@ SELECT
 FROM generate_series(1, %(size)s) g
 CROSS JOIN bench_ids b
 CROSS JOIN LATERAL (SELECT now() - interval '3 years' * (1 - g::float / %(size)s) AS created) t
-CROSS JOIN LATERAL (SELECT b.words AS w) words;
+CROSS JOIN LATERAL (SELECT b.words AS w) words
+CROSS JOIN LATERAL (SELECT b.syllables[1 + (g * 7) %% 13] || b.syllables[1 + (g / 13) %% 13]
+  || b.syllables[1 + (g / 169) %% 13] AS name) device;
 
 INSERT INTO tickets_ticket_tags (ticket_id, tag_id)
 SELECT t.id, b.tags[1 + t.id %% %(tags)s] FROM tickets_ticket t CROSS JOIN bench_ids b
@@ -141,6 +151,7 @@ def prepare(size: int) -> dict[str, Any]:
                 "tags": TAGS,
                 "agent_email": AGENT_EMAIL,
                 "words": WORDS,
+                "syllables": SYLLABLES,
             }
             for statement in LOAD_SQL.split(";\n"):
                 if statement.strip():
