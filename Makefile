@@ -33,8 +33,10 @@ run: $(VENV)/.runtime-installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) WORKERS=$(WORKERS) LOG_FORMAT=$${LOG_FORMAT:-plain} \
 		$(BIN)/honcho --procfile Procfile.dev start
 
+# The suite starts some hundred Python processes (test workers, servers, commands): with bytecode caching on, as
+# Python has it by default, they don't each compile the project and rewrite the tests from source again.
 test: $(VENV)/.dev-installed
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -25,6 +25,10 @@ MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMem
 # schema-driven tests request the API while they are collected, outside any test's database access. The shared
 # database cache has its own tests (tests/helpdesk/test_shared_cache.py).
 django_settings.CACHES = MEMORY_CACHE
+# WhiteNoise indexes STATIC_ROOT each time a middleware chain is built, and the test client builds one per client:
+# after `make run` had collected ~700 files there, that was a third of the suite's time. Tests have no collected
+# files to serve (test_pages_form_render serves one through the finders).
+django_settings.STATIC_ROOT = None
 
 
 def _on_sqlite() -> bool:
