@@ -4,6 +4,7 @@ with. A first look before (and between) `BENCH_DB=postgres make bench` runs, wit
 
     .venv/bin/python bench/profile_pages.py [SIZE]            # SIZE: 10000 (bench_10k, the default)
     PROFILE="staff queue, default" .venv/bin/python bench/profile_pages.py   # cProfile of that scenario too
+    PROFILE_FILE=/tmp/queue.prof ...                          # and keep it, for pstats
 
 The database must have been prepared (`bench/bench_postgres.py prepare SIZE` after creating it, or one
 `BENCH_DB=postgres make bench` run). `BENCH_ONLY` picks scenarios as in the bench; RUNS (30) per scenario.
@@ -104,6 +105,8 @@ def main() -> None:
         ratio = f"{ceiling_ms / p50:.2f}x" if ceiling_ms else ""
         print(f"{scenario.name:42s} {p50:8.2f} {statistics.median(cpu):8.2f} {queries:7d} {ratio:>9s}", flush=True)
         if profiler:
+            if os.environ.get("PROFILE_FILE"):
+                profiler.dump_stats(os.environ["PROFILE_FILE"])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
