@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 # pytest-xdist processes, each with its own test database: one more than the CPUs, since the real-process tests
-# (servers, a worker, a mail server) spend much of their time waiting (make test: 3:53 with 2 on 2 cores, 3:21 with 3).
+# (servers, a worker, a mail server, a browser) spend much of their time waiting on them.
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
 .PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search bench-reports clean
