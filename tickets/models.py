@@ -153,6 +153,13 @@ class Ticket(models.Model):
             # Each default sort, with and without a status filter, read in index order (bench/README.md has the
             # EXPLAIN ANALYZE at 1M tickets): the id breaks ties, so it is in the index too.
             models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created_id"),
+            # Unassigned work (the queue's assignee=none, the "Unassigned" counts): without it, PostgreSQL ANDs the
+            # status index with every unassigned ticket's entry in the assignee index, 25 ms at 1M, before any LIMIT.
+            models.Index(
+                fields=["status", "-created_at", "-id"],
+                condition=models.Q(assignee__isnull=True),
+                name="ticket_unassigned_status",
+            ),
             models.Index(fields=["priority", "id"], name="ticket_priority"),  # the API's ?ordering=-priority
             models.Index(fields=["priority", "created_at", "id"], name="ticket_priority_created"),  # the queue's
             models.Index(fields=["created_at", "id"], name="ticket_created"),
