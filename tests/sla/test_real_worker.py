@@ -7,7 +7,6 @@ rule's episode lie years in the past, so whatever the wall clock says when this 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from automations.services import rule_save
 from events.models import Event, EventKind
 from sla.models import EscalationNotice, SlaPolicy, SlaTarget
 from tests.support.processes import ROOT
+from tests.support.servers import kill_worker
 from tests.support.threads import parallel_on_postgresql
 from tickets.models import Priority
 from tickets.services import ticket_create
@@ -59,16 +59,17 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes
     def start() -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--beat", "--pool=solo", "-l", "INFO"]
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # A session of its own: the embedded beat is a child process, and kill_worker() takes both.
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         process.log_path = Path(log.name)  # type: ignore[attr-defined]
         started.append(process)
         return process
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+        kill_worker(process)
 
 
 def _wait_for(condition: Callable[[], bool], what: str, worker: subprocess.Popen[bytes]) -> None:
@@ -104,8 +105,7 @@ def test_the_worker_records_a_breach_sends_its_notice_and_fires_a_time_rule_once
     _wait_for(lambda: TimeRuleFiring.objects.filter(rule=rule).exists(), "the time rule firing", worker)
     assert Event.objects.filter(kind=EventKind.SLA_BREACHED, ticket=ticket).count() == 1
 
-    worker.send_signal(signal.SIGKILL)  # no warm shutdown: as if the machine went away
-    worker.wait(timeout=30)
+    kill_worker(worker)
     restarted = start_worker()
     # The restarted worker runs the time rules twice more before we look.
     _wait_for(lambda: _runs_of("automations.time_rules", restarted) >= 2, "two time-rule runs after it", restarted)

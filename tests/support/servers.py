@@ -327,6 +327,14 @@ class CeleryWorker:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
 
+def kill_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to a worker started with `start_new_session=True` and to its embedded beat (no warm shutdown: as if
+    the machine went away). Killing the worker alone leaves its beat running, orphaned."""
+    with suppress(ProcessLookupError):  # the whole session is gone already
+        os.killpg(worker.pid, signal.SIGKILL)  # the session's id is the worker's pid (start_new_session)
+    worker.wait(timeout=30)
+
+
 @contextmanager
 def celery_worker(env: dict[str, str], folder: Path) -> Iterator[CeleryWorker]:
     worker = CeleryWorker(env, folder)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from django.db import connection
 from standardwebhooks.webhooks import Webhook
 
 from tests.support.processes import ROOT
+from tests.support.servers import kill_worker
 from tests.support.threads import parallel_on_postgresql
 from tickets.models import Status
 from tickets.services import ticket_change_status, ticket_create
@@ -57,16 +57,17 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes
     def start() -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--beat", "--pool=solo", "-l", "INFO"]
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # A session of its own: the embedded beat is a child process, and kill_worker() takes both.
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         process.log_path = Path(log.name)  # type: ignore[attr-defined]
         started.append(process)
         return process
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+        kill_worker(process)
 
 
 def _wait_for(condition: Callable[[], bool], what: str, worker: subprocess.Popen[bytes]) -> None:
@@ -101,8 +102,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(receiver, endpoint, alice, b
     receiver.respond = hang_on_the_first
     worker = start_worker()
     _wait_for(lambda: len(receiver.received) == 1, "the first delivery sent", worker)
-    worker.send_signal(signal.SIGKILL)  # no warm shutdown: as if the machine went away
-    worker.wait(timeout=30)
+    kill_worker(worker)
     hold_first.set()
     assert WebhookDelivery.objects.get(pk=expected[0].pk).state == DeliveryState.SENDING
 
