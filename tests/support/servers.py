@@ -306,8 +306,7 @@ class CeleryWorker:
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, as if the machine went away."""
         if self.process is not None:
-            self._signal_group(signal.SIGKILL)
-            self.process.wait(timeout=30)
+            kill_worker(self.process)
 
     def stop(self) -> None:
         if self.process is None:
@@ -317,11 +316,6 @@ class CeleryWorker:
             with suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
         self.kill()  # whatever is left of its session (the embedded beat)
-
-    def _signal_group(self, signum: int) -> None:
-        assert self.process is not None
-        with suppress(ProcessLookupError):  # the whole session is gone already
-            os.killpg(self.process.pid, signum)  # the session's id is the worker's pid (start_new_session)
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
