@@ -1,7 +1,8 @@
 """The whole thing as production runs it: gunicorn, a Celery worker with beat on real Redis, PostgreSQL, a real
 SMTP server, and (for storage) an S3-compatible server, all on 127.0.0.1 and started by the tests.
 
-- PostgreSQL: a cluster of our own (initdb), migrated once into a template; each test gets a fresh copy.
+- PostgreSQL: a cluster of our own (initdb), migrated once into a template (from the migrated dump the fault tests
+  share, tests/support/databases.py); each test gets a fresh copy.
 - Redis: `E2E_REDIS_URL` (a database number of its own, emptied before each test: CI and each developer set their
   own), else a redis-server of the test's own on a free port.
 """
@@ -20,8 +21,9 @@ import psycopg
 import pytest
 import redis
 
+from tests.support.databases import migrate_postgres
 from tests.support.mail_sink import SmtpSink
-from tests.support.processes import run_django, run_manage
+from tests.support.processes import run_django
 from tests.support.servers import OwnPostgres, OwnRedis, app_environment
 
 TEMPLATE = "helpdesk_template"
@@ -52,14 +54,15 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def e2e_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OwnPostgres, tuple[str, str]]]:
+def e2e_postgres(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[OwnPostgres, tuple[str, str]]]:
     folder = Path(tempfile.mkdtemp(prefix="helpdesk-e2e-pg-"))
     cluster = OwnPostgres(folder, database=TEMPLATE).create()
     try:
         var_dir = tmp_path_factory.mktemp("e2e-template")
         env = app_environment(var_dir, DATABASE_URL=cluster.url)
-        migrated = run_manage(["migrate", "--noinput"], env, var_dir)
-        assert migrated.returncode == 0, migrated.stderr
+        migrate_postgres(request.config, cluster, env, var_dir)
         seeded = run_django(SEED, env, var_dir)
         assert seeded.returncode == 0, seeded.stderr
         agent_token, requester_token = seeded.stdout.strip().splitlines()[-2:]

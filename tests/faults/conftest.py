@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import sqlite_copy
-from tests.support.servers import OwnPostgres, app_environment, prepare_database, seed_agent
+from tests.support.databases import migrate_postgres, sqlite_copy
+from tests.support.servers import OwnPostgres, app_environment, seed_agent
 
 SQLITE_FILE = "helpdesk.sqlite3"
 
@@ -43,13 +43,16 @@ def sqlite_database(sqlite_template: tuple[Path, str], tmp_path: Path) -> Prepar
 
 
 @pytest.fixture(scope="session")
-def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OwnPostgres, str]]:
+def own_postgres(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[OwnPostgres, str]]:
     folder = Path(tempfile.mkdtemp(prefix="helpdesk-faults-pg-"))
     cluster = OwnPostgres(folder).create()
     try:
         var_dir = tmp_path_factory.mktemp("postgres-var")
-        token = prepare_database(app_environment(var_dir, DATABASE_URL=cluster.url), var_dir)
-        yield cluster, token
+        env = app_environment(var_dir, DATABASE_URL=cluster.url)
+        migrate_postgres(request.config, cluster, env, var_dir)
+        yield cluster, seed_agent(env, var_dir)
     finally:
         cluster.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)

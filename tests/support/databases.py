@@ -1,9 +1,10 @@
-"""One migrated SQLite database per set of migrations, made once and copied by every test that needs one.
+"""One migrated database per set of migrations, made once and copied by every test that needs one.
 
 Migrating from nothing takes seconds (about 80 migrations); the suite used to do it a handful of times per run:
-the test database of each xdist process, the fault tests' template, the mail commands' templates. Now the first
-process that asks migrates into pytest's cache folder (under a lock, so the others wait for it) and every user
-copies the file. The file's name is a digest of every migration file of every installed app and the Django
+the test database of each xdist process, the fault tests' template, the mail commands' templates, and the e2e and
+fault tests' own PostgreSQL clusters. Now the first process that asks migrates, keeps the result in pytest's cache
+folder (under a lock, so the others wait for it), and every user copies it: the SQLite file, or a `pg_dump` of a
+migrated PostgreSQL database. The name is a digest of every migration file of every installed app and the Django
 version, so a changed, added or removed migration makes a new one; stale ones are removed.
 """
 
@@ -15,6 +16,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import django
@@ -22,6 +25,7 @@ import pytest
 from django.apps import apps
 
 from tests.support.processes import run_manage
+from tests.support.servers import OwnPostgres
 
 FILE_NAME = "helpdesk.sqlite3"
 
@@ -37,19 +41,50 @@ def migrations_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def _cache_folder(config: pytest.Config, name: str) -> Path:
+    cache = getattr(config, "cache", None)  # None under `-p no:cacheprovider`: then a folder of this run's own
+    return cache.mkdir(name) if cache else Path(tempfile.mkdtemp(prefix=f"{name}-"))
+
+
+@contextmanager
+def _only_one_process_at_a_time(folder: Path) -> Iterator[None]:
+    """The other xdist processes wait here while the first one migrates."""
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _remove_stale(folder: Path, current: Path) -> None:
+    for stale in folder.glob(f"*{current.suffix}"):
+        if stale != current:
+            stale.unlink()
+
+
 def migrated_sqlite_template(config: pytest.Config) -> Path:
     """The path of a migrated SQLite database for the current migrations; never write to it, copy it."""
-    cache = getattr(config, "cache", None)  # None under `-p no:cacheprovider`: then a folder of this run's own
-    folder = cache.mkdir("sqlite-template") if cache else Path(tempfile.mkdtemp(prefix="sqlite-template-"))
+    folder = _cache_folder(config, "sqlite-template")
     template = folder / f"{migrations_digest()}.sqlite3"
-    with open(folder / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other xdist processes wait here while the first one migrates
+    with _only_one_process_at_a_time(folder):
         if not template.exists():
             _migrate_into(template)
-            for stale in folder.glob("*.sqlite3"):
-                if stale != template:
-                    stale.unlink()
+            _remove_stale(folder, template)
     return template
+
+
+def migrate_postgres(config: pytest.Config, cluster: OwnPostgres, env: dict[str, str], var_dir: Path) -> None:
+    """Bring the cluster's empty database to the current migrations: load the dump of a migrated one if there is
+    one for them (and this PostgreSQL version), else migrate it and leave its dump for the next cluster."""
+    folder = _cache_folder(config, "postgres-template")
+    dump = folder / f"{migrations_digest()}-pg{cluster.version}.sql"
+    with _only_one_process_at_a_time(folder):
+        if dump.exists():
+            cluster.load(dump)
+            return
+        migrated = run_manage(["migrate", "--noinput"], env, var_dir)
+        assert migrated.returncode == 0, migrated.stderr
+        cluster.dump(folder / f"dumping-{os.getpid()}")
+        os.replace(folder / f"dumping-{os.getpid()}", dump)
+        _remove_stale(folder, dump)
 
 
 def _migrate_into(template: Path) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.processes import PRODUCTION_ENV, ROOT, run_django, run_manage
+from tests.support.processes import PRODUCTION_ENV, ROOT, run_django
 
 START_TIMEOUT_SECONDS = 60
 
@@ -77,13 +77,6 @@ def app_environment(var_dir: Path, **overrides: str) -> dict[str, str]:
         "RATE_LIMIT_WRITES": "100000/m",
         **overrides,
     }
-
-
-def prepare_database(env: dict[str, str], var_dir: Path) -> str:
-    """Migrate, then make an agent with a token; returns the token's secret."""
-    migrated = run_manage(["migrate", "--noinput"], env, var_dir)
-    assert migrated.returncode == 0, migrated.stderr
-    return seed_agent(env, var_dir)
 
 
 def seed_agent(env: dict[str, str], var_dir: Path) -> str:
@@ -236,6 +229,25 @@ class OwnPostgres:
 
     def is_running(self) -> bool:
         return self._pg_ctl("status", check=False).returncode == 0
+
+    @property
+    def version(self) -> str:
+        """The major version, as the data folder records it."""
+        return (self.data / "PG_VERSION").read_text().strip()
+
+    def _client(self, program: str, *options: str) -> None:
+        """A client program run as ourselves (not the cluster's owner), so it reads and writes our files."""
+        command = [binary(program), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, *options]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr + result.stdout
+
+    def dump(self, path: Path) -> None:
+        """The database, schema and rows, as plain SQL in `path`."""
+        self._client("pg_dump", "--no-owner", "-f", str(path), self.database)
+
+    def load(self, path: Path) -> None:
+        """Run a dump made by `dump` in the database, stopping at the first error."""
+        self._client("psql", "-d", self.database, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(path))
 
 
 # --- Redis ---------------------------------------------------------------------------------------------------------
