@@ -19,6 +19,7 @@ from tickets.models import Category, Team, Ticket
 from tickets.services import ticket_create
 
 PASSWORD = "correct-horse-battery-staple"
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Tests count in a memory cache of their own (each xdist worker is its own process), from collection on: the
@@ -63,7 +64,7 @@ def _tasks_run_in_process() -> None:
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings: object, tmp_path: Path) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     settings.MEDIA_ROOT = tmp_path / "attachments"
     settings.CACHES = MEMORY_CACHE
     settings.STORAGES = {
@@ -90,42 +91,66 @@ def _clear_cache(_fast_and_isolated: None) -> None:
     caches["default"].clear()
 
 
-@pytest.fixture
-def alice(db: None) -> User:
-    return user_create(email="alice@example.com", password=PASSWORD, name="Alice Requester")
+CAST = {
+    "alice": {"email": "alice@example.com", "name": "Alice Requester"},
+    "mallory": {"email": "mallory@example.com", "name": "Mallory Requester"},
+    "bob": {"email": "bob@example.com", "name": "Bob Agent", "role": Role.AGENT},
+    "carol": {"email": "carol@example.com", "name": "Carol Admin", "role": Role.ADMIN},
+}
 
 
-@pytest.fixture
-def mallory(db: None) -> User:
-    return user_create(email="mallory@example.com", password=PASSWORD, name="Mallory Requester")
+def cast_member(name: str) -> User:
+    return user_create(password=PASSWORD, **CAST[name])
 
 
-@pytest.fixture
-def bob(db: None) -> User:
-    return user_create(email="bob@example.com", password=PASSWORD, name="Bob Agent", role=Role.AGENT)
-
-
-@pytest.fixture
-def carol(db: None) -> User:
-    return user_create(email="carol@example.com", password=PASSWORD, name="Carol Admin", role=Role.ADMIN)
-
-
-@pytest.fixture
-def team(db: None, bob: User) -> Team:
+def support_team(bob: User) -> Team:
     team = Team.objects.create(name="Support")
     team.members.add(bob)
     return team
 
 
+def billing_category(team: Team) -> Category:
+    return Category.objects.create(name="Billing", slug="billing", default_team=team)
+
+
+def alices_ticket(alice: User, category: Category) -> Ticket:
+    return ticket_create(requester=alice, subject="Invoice is wrong", description="Charged twice.", category=category)
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return cast_member("alice")
+
+
+@pytest.fixture
+def mallory(db: None) -> User:
+    return cast_member("mallory")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return cast_member("bob")
+
+
+@pytest.fixture
+def carol(db: None) -> User:
+    return cast_member("carol")
+
+
+@pytest.fixture
+def team(db: None, bob: User) -> Team:
+    return support_team(bob)
+
+
 @pytest.fixture
 def category(db: None, team: Team) -> Category:
-    return Category.objects.create(name="Billing", slug="billing", default_team=team)
+    return billing_category(team)
 
 
 @pytest.fixture
 def ticket(alice: User, category: Category) -> Ticket:
     """Alice's ticket, status new, in the Billing category (and so the Support team)."""
-    return ticket_create(requester=alice, subject="Invoice is wrong", description="Charged twice.", category=category)
+    return alices_ticket(alice, category)
 
 
 @pytest.fixture

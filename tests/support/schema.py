@@ -24,7 +24,8 @@ class Operation:
 
 
 @cache
-def _schema() -> dict[str, Any]:
+def published_schema() -> dict[str, Any]:
+    """The OpenAPI document the app serves, read once per process: never change it, copy it."""
     response = Client().get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()
@@ -37,7 +38,7 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 
 def operations() -> list[Operation]:
-    schema = _schema()
+    schema = published_schema()
     found = []
     for path, item in schema["paths"].items():
         for method, operation in item.items():
