@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.apps import apps
+from django.db import connection
 from django.http import HttpResponse
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -161,7 +162,14 @@ WRITTEN_MODELS = (
 
 
 def row_counts() -> dict[str, int]:
-    return {name: apps.get_model(name).objects.count() for name in WRITTEN_MODELS}
+    """Each written table's row count, in one query: it runs around every request of the property tests."""
+    counts = ", ".join(
+        f"(SELECT COUNT(*) FROM {connection.ops.quote_name(apps.get_model(name)._meta.db_table)})"  # noqa: S608
+        for name in WRITTEN_MODELS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}")
+        return dict(zip(WRITTEN_MODELS, cursor.fetchone(), strict=True))
 
 
 def assert_refused_cleanly(response: HttpResponse, before: dict[str, int], *, api: bool) -> None:

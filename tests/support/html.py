@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "svg", "math", "style", "base", "form"}
@@ -39,7 +40,9 @@ class _Collector(HTMLParser):
             self.texts.append(data)
 
 
+@lru_cache(maxsize=16)
 def _parse(html: str) -> _Collector:
+    """Parsed once per page, however many questions are asked of it; callers only read the result."""
     collector = _Collector()
     collector.feed(html)
     collector.close()
@@ -105,6 +108,7 @@ def is_safe_url(value: str) -> bool:
     return url.startswith(SAFE_URL_SCHEMES) or not URL_WITH_SCHEME.match(url)
 
 
+@lru_cache(maxsize=16)
 def shown_text(html: str) -> str:
     """What the page shows as text or holds in attribute values (an input's value), references decoded."""
     collector = _parse(html)
