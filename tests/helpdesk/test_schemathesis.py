@@ -21,7 +21,7 @@ import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
@@ -45,6 +45,7 @@ from tests.conftest import FAST_PASSWORD_HASHERS, alices_ticket, billing_categor
 from tests.forms_builder.api.support import bug_report_form
 from tests.support.hostile import nested, query_value
 from tests.support.schema import published_schema
+from tests.support.shared_data import rows_for_the_module
 from tickets.models import Attachment, Category
 from tickets.services import comment_create, ticket_create
 from webhooks.services import webhook_endpoint_create
@@ -91,17 +92,14 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """Built once for the module's tests (in each test process), like Django's setUpTestData: in a transaction
-    rolled back when they are done, each test in a savepoint of its own inside it (pytest-django's `db`). Building it
-    for each of the module's ~450 tests was a third of their time."""
+    """Built once for the module's tests (tests/support/shared_data.py): building it for each of ~450 tests was a
+    third of their time."""
     media = tmp_path_factory.mktemp("world-media")
     with (
-        django_db_blocker.unblock(),
         override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_PASSWORD_HASHERS),
-        transaction.atomic(),
+        rows_for_the_module(django_db_blocker),
     ):
         yield build_world(media)
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

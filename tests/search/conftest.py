@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from types import SimpleNamespace
@@ -10,10 +10,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import user_create
 from forms_builder.services import submission_create
 from tests.forms_builder.examples import bug_report_form
-from tickets.models import Ticket
+from tickets.models import Category, Ticket
 from tickets.services import comment_create, ticket_create
 
 Worker = Callable[[], AbstractContextManager[object]]
@@ -25,13 +26,23 @@ def worker(django_capture_on_commit_callbacks) -> Worker:
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-@pytest.fixture
-def dana(db: None):
+def make_dana() -> User:
     return user_create(email="dana.okafor@northwind.test", name="Dana Okafor")
 
 
 @pytest.fixture
-def world(alice, mallory, bob, carol, dana, category, worker) -> Iterator[SimpleNamespace]:
+def dana(db: None) -> User:
+    return make_dana()
+
+
+@pytest.fixture
+def world(alice, mallory, bob, carol, dana, category, worker) -> SimpleNamespace:
+    return search_world(alice, mallory, bob, carol, dana, category, worker)
+
+
+def search_world(
+    alice: User, mallory: User, bob: User, carol: User, dana: User, category: Category, worker: Worker
+) -> SimpleNamespace:
     """Five tickets, oldest first; the newest is the last one made."""
     with worker():
         printer = ticket_create(

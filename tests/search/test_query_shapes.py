@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
 
+import pytest
+from django.test import TestCase, override_settings
+
+from tests.conftest import FAST_PASSWORD_HASHERS, billing_category, cast_member, support_team
+from tests.search.conftest import make_dana, search_world
 from tests.search.helpers import found
+from tests.support.shared_data import rows_for_the_module
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup: None, django_db_blocker: Any) -> Iterator[SimpleNamespace]:
+    """The search world, built once for this module's tests, which only read it (tests/support/shared_data.py)."""
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS), rows_for_the_module(django_db_blocker):
+        alice, mallory, bob, carol = (cast_member(name) for name in ("alice", "mallory", "bob", "carol"))
+        category = billing_category(support_team(bob))
+        world = search_world(
+            alice, mallory, bob, carol, make_dana(), category, lambda: TestCase.captureOnCommitCallbacks(execute=True)
+        )
+        yield SimpleNamespace(bob=bob, world=world)
 
 
 @pytest.mark.parametrize(
@@ -37,20 +57,20 @@ from tests.search.helpers import found
         ("* ^ :", []),
     ],
 )
-def test_staff_search_finds_tickets_by_every_kind_of_text(api_client_for, bob, world, query, expected):
-    assert found(api_client_for(bob), query) == [getattr(world, name).pk for name in expected]
+def test_staff_search_finds_tickets_by_every_kind_of_text(api_client_for, shared, query, expected):
+    assert found(api_client_for(shared.bob), query) == [getattr(shared.world, name).pk for name in expected]
 
 
-def test_hash_and_number_find_a_ticket_by_its_id(api_client_for, bob, world):
-    client = api_client_for(bob)
+def test_hash_and_number_find_a_ticket_by_its_id(api_client_for, shared):
+    client, world = api_client_for(shared.bob), shared.world
 
     assert found(client, f"#{world.laptop.pk}") == [world.laptop.pk]
     assert found(client, str(world.invoice.pk)) == [world.invoice.pk]
     assert found(client, "#999999") == []
 
 
-def test_results_come_newest_first_and_combine_with_the_other_filters(api_client_for, bob, world):
-    client = api_client_for(bob)
+def test_results_come_newest_first_and_combine_with_the_other_filters(api_client_for, shared):
+    client, world = api_client_for(shared.bob), shared.world
     alices_tickets = [world.crash.pk, world.invoice.pk, world.printer.pk]
 
     assert found(client, "alice@example.com") == alices_tickets
@@ -61,8 +81,8 @@ def test_results_come_newest_first_and_combine_with_the_other_filters(api_client
     assert found(client, "alice@example.com", ordering="created_at") == alices_tickets[::-1]
 
 
-def test_the_staff_queue_searches_with_its_filters(client_for, bob, world):
-    client = client_for(bob)
+def test_the_staff_queue_searches_with_its_filters(client_for, shared):
+    client = client_for(shared.bob)
 
     body = client.get("/staff/", {"q": "double-sided printer"}).content.decode()
     assert "Printer jams on the third floor" in body
