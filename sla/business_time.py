@@ -78,8 +78,27 @@ ALWAYS_OPEN = Schedule(time_zone=ZoneInfo("UTC"), weekly=(((0, MINUTES_PER_DAY),
 
 
 def _moment(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The UTC moment the wall clock of `zone` shows `minute` after the day's midnight. A time the clock skips
+    (02:30 on the night summer time begins) has passed once the clock jumps: it is the moment of the jump."""
     local = datetime.combine(day, time()) + timedelta(minutes=minute)
-    return local.replace(tzinfo=zone).astimezone(UTC)
+    moment = local.replace(tzinfo=zone).astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == local:
+        return moment
+    # In the gap: read with the offset after the change, it falls before the jump; with the one before, after it.
+    return _offset_change(local.replace(tzinfo=zone, fold=1).astimezone(UTC), moment, zone)
+
+
+def _offset_change(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:
+    """The first whole second from which `zone` has the offset it has at `after` (it has another at `before`)."""
+    offset = after.astimezone(zone).utcoffset()
+    low, high = int(before.timestamp()), int(after.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, UTC).astimezone(zone).utcoffset() == offset:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
 
 
 def open_intervals(

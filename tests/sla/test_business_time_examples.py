@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sla.business_time import ALWAYS_OPEN, Schedule, add_business_time, business_time_between, next_open_moment
+from sla.business_time import (
+    ALWAYS_OPEN,
+    Schedule,
+    add_business_time,
+    business_time_between,
+    next_open_moment,
+    open_intervals,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NINE_TO_FIVE = ((9 * 60, 17 * 60),)
@@ -63,6 +70,24 @@ def test_a_day_open_around_the_clock_lasts_23_hours_when_summer_time_begins():
     assert business_time_between(schedule, berlin(2026, 10, 25, 0, 0), berlin(2026, 10, 26, 0, 0)) == timedelta(
         hours=25
     )
+
+
+def test_hours_ending_in_the_skipped_hour_end_when_the_clocks_jump():
+    # 29 March 2026, Berlin: at 02:00 (01:00 UTC) the clocks jump to 03:00. Open 00:00-02:30 and 03:00-05:00 (Sunday).
+    schedule = Schedule(time_zone=BERLIN, weekly=((),) * 6 + (((0, 150), (180, 300)),))
+    midnight, jump = berlin(2026, 3, 29, 0, 0), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert list(open_intervals(schedule, midnight, berlin(2026, 3, 29, 6, 0))) == [
+        (midnight, jump),
+        (jump, berlin(2026, 3, 29, 5, 0)),
+    ]
+    # Two hours to the jump and two after it: the half hour the clock skipped is not open time, nor counted twice.
+    assert business_time_between(schedule, midnight, berlin(2026, 3, 30, 0, 0)) == timedelta(hours=4)
+
+
+def test_hours_inside_the_skipped_hour_are_no_open_time():
+    schedule = Schedule(time_zone=BERLIN, weekly=((),) * 6 + (((135, 165),),))  # Sundays 02:15-02:45
+    assert business_time_between(schedule, berlin(2026, 3, 29, 0, 0), berlin(2026, 3, 30, 0, 0)) == timedelta(0)
+    assert business_time_between(schedule, berlin(2026, 4, 5, 0, 0), berlin(2026, 4, 6, 0, 0)) == timedelta(minutes=30)
 
 
 def test_a_calendar_in_another_zone_opens_at_its_own_nine_oclock():
