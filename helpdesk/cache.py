@@ -47,6 +47,11 @@ PURGE_ONE_IN = 200
 INCR_ATTEMPTS = 5
 
 
+def _purge_due() -> bool:
+    """About one write in PURGE_ONE_IN also deletes the expired rows."""
+    return random.randrange(PURGE_ONE_IN) == 0  # noqa: S311 (not for security)
+
+
 class OncePerInterval(logging.Filter):
     """Lets a message through once per `seconds` (per logger and message), counting what it held back.
 
@@ -145,7 +150,7 @@ class SharedDatabaseCache(DatabaseCache):
                 [key, pickled, self._expiry(timeout, connection), now],
             )
             added = cursor.rowcount == 1
-            if added and random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 (not for security)
+            if added and _purge_due():
                 cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
         return added
 
@@ -163,7 +168,7 @@ class SharedDatabaseCache(DatabaseCache):
                 f"ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
                 [key, pickled, self._expiry(timeout, connection)],
             )
-            if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 (not for security)
+            if _purge_due():
                 now = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))
                 cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
 

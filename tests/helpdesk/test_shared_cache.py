@@ -104,7 +104,8 @@ def test_an_unreachable_database_is_not_waited_for_again_for_a_while(cache, monk
     assert len(calls) == 2
 
 
-def test_set_writes_in_one_statement_and_get_reads_it_back(cache, django_assert_num_queries):
+def test_set_writes_in_one_statement_and_get_reads_it_back(cache, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(shared_cache, "_purge_due", lambda: False)  # the purge of expired rows comes 1 write in 200
     with django_assert_num_queries(1):
         cache.set("presence", {"7": "Bob"}, 30)
     with django_assert_num_queries(1):
@@ -166,3 +167,18 @@ def test_a_counter_that_keeps_changing_is_incremented_under_a_lock(cache):
     with connection.execute_wrapper(_another_worker_writes_before_each_compare_and_set(cache, races)):
         assert cache.incr("hits") == races[-1] + 1
     assert cache.get("hits") == races[-1] + 1
+
+
+def test_now_and_then_a_write_also_deletes_the_expired_rows(cache, monkeypatch):
+    cache.set("old", 1, 60)
+    connection.cursor().execute(
+        "UPDATE helpdesk_cache SET expires = %s",
+        [connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(seconds=1))],
+    )
+    monkeypatch.setattr(shared_cache, "_purge_due", lambda: True)
+
+    cache.set("new", 2, 60)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM helpdesk_cache")
+        assert [key for (key,) in cursor.fetchall()] == [cache.make_key("new")]

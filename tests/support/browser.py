@@ -21,12 +21,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
+
+from tests.support.servers import wait_until
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -246,15 +251,45 @@ def live_server_for_browser(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("live_server")
 
 
+class RequestsInFlight:
+    """Requests Django has started and not yet finished, in any thread: the live server's included."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def started(self, **_: Any) -> None:
+        with self._lock:
+            self.count += 1
+
+    def finished(self, **_: Any) -> None:
+        with self._lock:
+            self.count -= 1
+
+    @contextmanager
+    def counting(self) -> Iterator[RequestsInFlight]:
+        request_started.connect(self.started, dispatch_uid="tests.browser.started")
+        request_finished.connect(self.finished, dispatch_uid="tests.browser.finished")
+        try:
+            yield self
+        finally:
+            request_started.disconnect(dispatch_uid="tests.browser.started")
+            request_finished.disconnect(dispatch_uid="tests.browser.finished")
+
+
 @pytest.fixture
 def browser(chromium: Any, live_server_for_browser: None, live_server: Any, tmp_path: Path) -> Iterator[Browser]:
     """A fresh-looking browser for one test: no cookies, a 1280x800 viewport, on the live server."""
     _forget_everything(chromium)
     session = Browser(driver=chromium, base_url=live_server.url, screenshots=tmp_path)
     session.resize(*WINDOW)
-    yield session
-    # Leave no page running scripts (a polling page) into the next test, nor its cookies.
-    chromium.get("about:blank")
+    with RequestsInFlight().counting() as in_flight:
+        yield session
+        # Leave no page running scripts (a polling page) into the next test, nor its cookies.
+        chromium.get("about:blank")
+        # A request the page sent just before (a presence poll) may still be running in a server thread: the test's
+        # flush of the database must wait for it (on PostgreSQL its TRUNCATE deadlocked with the request's reads).
+        wait_until(lambda: in_flight.count <= 0, timeout=10, what="the live server's last requests")
     _forget_everything(chromium)
 
 
