@@ -92,7 +92,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """Built once for the module's tests (tests/support/shared_data.py): building it for each of ~450 tests was a
+    """Built once for the module's tests (tests/support/shared_data.py): building it for each of ~260 tests was a
     third of their time."""
     media = tmp_path_factory.mktemp("world-media")
     with (
