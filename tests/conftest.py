@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -101,6 +102,19 @@ CAST = {
 
 def cast_member(name: str) -> User:
     return user_create(password=PASSWORD, **CAST[name])
+
+
+@dataclass(frozen=True)
+class Cast:
+    alice: User  # a requester
+    mallory: User  # another requester
+    bob: User  # an agent
+    carol: User  # an admin
+
+
+def make_cast() -> Cast:
+    """The four users at once, for rows built outside a test (tests/support/shared_data.py)."""
+    return Cast(**{name: cast_member(name) for name in CAST})
 
 
 def support_team(bob: User) -> Team:

@@ -41,7 +41,7 @@ from forms_builder.models import Form
 from macros.models import Macro
 from queues.services import saved_view_create
 from sla.models import SlaPolicy
-from tests.conftest import FAST_PASSWORD_HASHERS, alices_ticket, billing_category, cast_member, support_team
+from tests.conftest import Cast, alices_ticket, billing_category, make_cast, support_team
 from tests.forms_builder.api.support import bug_report_form
 from tests.support.hostile import nested, query_value
 from tests.support.schema import published_schema
@@ -72,14 +72,6 @@ def a_file(name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"attachment content", content_type="text/plain")
 
 
-@dataclass(frozen=True)
-class Cast:
-    alice: User  # a requester
-    mallory: User  # another requester
-    bob: User  # an agent
-    carol: User  # an admin
-
-
 @dataclass
 class World:
     """What the fuzzer aims at: objects alice may read, and objects she may not (mallory's, and internal notes)."""
@@ -96,7 +88,7 @@ def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
     third of their time."""
     media = tmp_path_factory.mktemp("world-media")
     with (
-        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_PASSWORD_HASHERS),
+        override_settings(MEDIA_ROOT=media),
         rows_for_the_module(django_db_blocker),
     ):
         yield build_world(media)
@@ -108,7 +100,7 @@ def world_attachments_are_found(_fast_and_isolated: None, settings: Any, world: 
 
 
 def build_world(media: Path) -> World:
-    cast = Cast(*(cast_member(name) for name in ("alice", "mallory", "bob", "carol")))
+    cast = make_cast()
     alice, mallory, bob, carol = cast.alice, cast.mallory, cast.bob, cast.carol
     team = support_team(bob)
     category = billing_category(team)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.test import TestCase, override_settings
+from django.test import TestCase
 
-from tests.conftest import FAST_PASSWORD_HASHERS, billing_category, cast_member, support_team
+from tests.conftest import billing_category, make_cast, support_team
 from tests.search.conftest import make_dana, search_world
 from tests.search.helpers import found
 from tests.support.shared_data import rows_for_the_module
@@ -18,13 +19,12 @@ from tests.support.shared_data import rows_for_the_module
 @pytest.fixture(scope="module")
 def shared(django_db_setup: None, django_db_blocker: Any) -> Iterator[SimpleNamespace]:
     """The search world, built once for this module's tests, which only read it (tests/support/shared_data.py)."""
-    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS), rows_for_the_module(django_db_blocker):
-        alice, mallory, bob, carol = (cast_member(name) for name in ("alice", "mallory", "bob", "carol"))
-        category = billing_category(support_team(bob))
-        world = search_world(
-            alice, mallory, bob, carol, make_dana(), category, lambda: TestCase.captureOnCommitCallbacks(execute=True)
-        )
-        yield SimpleNamespace(bob=bob, world=world)
+    with rows_for_the_module(django_db_blocker):
+        cast = make_cast()
+        category = billing_category(support_team(cast.bob))
+        in_worker = partial(TestCase.captureOnCommitCallbacks, execute=True)  # the `worker` fixture's way
+        world = search_world(cast.alice, cast.mallory, cast.bob, cast.carol, make_dana(), category, in_worker)
+        yield SimpleNamespace(bob=cast.bob, world=world)
 
 
 @pytest.mark.parametrize(

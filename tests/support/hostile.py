@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -161,14 +162,19 @@ WRITTEN_MODELS = (
 )
 
 
-def row_counts() -> dict[str, int]:
-    """Each written table's row count, in one query: it runs around every request of the property tests."""
+@cache
+def _row_counts_sql() -> str:
     counts = ", ".join(
         f"(SELECT COUNT(*) FROM {connection.ops.quote_name(apps.get_model(name)._meta.db_table)})"  # noqa: S608
         for name in WRITTEN_MODELS
     )
+    return f"SELECT {counts}"
+
+
+def row_counts() -> dict[str, int]:
+    """Each written table's row count, in one query: it runs around every request of the property tests."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {counts}")
+        cursor.execute(_row_counts_sql())
         return dict(zip(WRITTEN_MODELS, cursor.fetchone(), strict=True))
 
 

@@ -15,11 +15,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
+from django.test import override_settings
+
+from tests.conftest import FAST_PASSWORD_HASHERS
 
 
 @contextmanager
 def rows_for_the_module(django_db_blocker: Any) -> Iterator[None]:
-    """Build the rows inside this block and yield them from it: they live until the block ends, then vanish."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """Build the rows inside this block and yield them from it: they live until the block ends, then vanish.
+    Users are made with the tests' fast password hasher, as in a test."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS), transaction.atomic():
         yield
         transaction.set_rollback(True)
