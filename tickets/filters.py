@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -194,3 +195,19 @@ class TicketListFilter(TicketFilter):
     `view` is no condition itself: a view (or rule) storing another view could refer to itself."""
 
     view = ViewFilter(help_text="A built-in view's key or a saved view's id.")
+
+    def get_form_class(self) -> type[forms.Form]:
+        """django-filter builds the form class, every field and its label, for each request. Only `view`'s field
+        depends on the request (it knows the viewer); the others are built once per process."""
+        shared = _shared_form_class(type(self))
+        return type(shared.__name__, (shared,), {name: self.filters[name].field for name in PER_REQUEST_FIELDS})
+
+
+PER_REQUEST_FIELDS = ("view",)
+
+
+@functools.cache
+def _shared_form_class(filterset_class: type[TicketListFilter]) -> type[forms.Form]:
+    unbound = filterset_class(queryset=Ticket.objects.none())  # each filter given the model, as for a request
+    fields = {name: filter_.field for name, filter_ in unbound.filters.items() if name not in PER_REQUEST_FIELDS}
+    return type(f"{filterset_class.__name__}Form", (filterset_class._meta.form,), fields)

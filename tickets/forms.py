@@ -11,12 +11,14 @@ from django.db.models import Model, QuerySet
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue
+from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.forms import (
     MultipleFileField,
     PageForm,
     ShownChoiceField,
     ShownModelChoiceField,
     ShownTypedChoiceField,
+    model_choices,
     show_initial_values,
 )
 from tickets.etags import ticket_etag
@@ -53,6 +55,13 @@ class ReplyForm(PageForm):
     attachments = MultipleFileField()
 
 
+class StaffTicketPageForm(PageForm):
+    """The forms of the staff ticket page, which renders them on every view of a ticket: their widgets are written in
+    Python (helpdesk.form_renderer)."""
+
+    default_renderer = python_widget_renderer
+
+
 class ReplyMode(models.TextChoices):
     """What the staff reply box sends. An explicit value on every post: there is no default that could send a note
     to the requester, and a post without it (an old page's `internal` checkbox) is refused."""
@@ -66,6 +75,8 @@ THEN_STATUS_CHOICES = [("", "Keep the status"), (Status.PENDING, "Pending"), (St
 
 
 class StaffReplyForm(ReplyForm):
+    default_renderer = python_widget_renderer
+
     mode = forms.ChoiceField(
         choices=ReplyMode.choices,
         widget=forms.RadioSelect,
@@ -94,7 +105,11 @@ def _pk(value: Model | None) -> object:
     return value.pk if value is not None else None
 
 
-class TicketPropertiesForm(PageForm):
+# What each of the triage form's model selects shows of its rows: their labels (str()) read nothing else.
+SHOWN_COLUMNS = {"assignee": ("id", "name", "email"), "team": ("id", "name"), "category": ("id", "name")}
+
+
+class TicketPropertiesForm(StaffTicketPageForm):
     """The triage form. Its selects send `unchanged` for the values the page shows (helpdesk.forms.ShownValueSelect),
     so saving applies only what the agent changed, even on a page the browser restored from an older visit."""
 
@@ -124,6 +139,13 @@ class TicketPropertiesForm(PageForm):
         self.fields["assignee"].queryset = User.objects.staff() | User.objects.filter(pk=ticket.assignee_id)
         self.fields["category"].queryset = categories
         show_initial_values(self)
+
+    def read_choices(self) -> None:
+        """Read the model selects' options now, only the columns their labels show, rather than whole rows (and the
+        categories' teams) while the page renders. What is sent is still checked against each field's queryset."""
+        for name, columns in SHOWN_COLUMNS.items():
+            field = self.fields[name]
+            model_choices(field, field.queryset.select_related(None).only(*columns))
 
     @staticmethod
     def _tag_names(ticket: Ticket) -> list[str]:
@@ -221,7 +243,7 @@ class TicketNumberField(forms.CharField):
         return _ticket_number(super().clean(value))
 
 
-class TicketLinkForm(PageForm):
+class TicketLinkForm(StaffTicketPageForm):
     relation = forms.ChoiceField(label="This ticket is", choices=[])
     other = TicketNumberField(label="Ticket number")
 
@@ -230,7 +252,7 @@ class TicketLinkForm(PageForm):
         self.fields["relation"].choices = [(value, label.lower()) for value, label in LINK_LABELS.items()]
 
 
-class TicketMergeForm(PageForm):
+class TicketMergeForm(StaffTicketPageForm):
     into = TicketNumberField(label="Merge into ticket number")
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

@@ -9,11 +9,25 @@ from types import MappingProxyType
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from csat.models import SatisfactionSurvey
 from csat.selectors import surveys_prefetch
+from helpdesk.sql import compiled_once
 from sla.models import SlaClock
 from sla.selectors import running_clocks_prefetch
 from tickets.models import OPEN_STATUSES, Attachment, Category, Comment, Tag, Ticket, TicketEvent
@@ -65,14 +79,26 @@ def ticket_row_extras(*, with_clocks: bool) -> Mapping[str, Any]:
     running SLA clocks, so that ticket_list_extras fetches those only for rows that have them (most have neither);
     on PostgreSQL the tags too, as an array: a round trip fewer on every page. Elsewhere tags are a query of their own.
 
-    Built once per process: building the subqueries cost a list request more than its page query took to run, and
-    `annotate` copies an expression before resolving it, so one instance serves every request."""
-    extra: dict[str, Any] = {"has_survey": Exists(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk")))}
+    Compiled once per process (helpdesk.sql): compiling the three subqueries cost a list request more than its page
+    query took to run. The list's queries are never nested in another, as compiled_once requires."""
+    extra: dict[str, Any] = {"has_survey": compiled_once(Ticket, _has_survey, output_field=BooleanField())}
     if with_clocks:
-        extra["has_running_clocks"] = Exists(SlaClock.objects.running().filter(ticket=OuterRef("pk")))
+        extra["has_running_clocks"] = compiled_once(Ticket, _has_running_clocks, output_field=BooleanField())
     if connection.vendor == "postgresql":
-        extra["tag_names"] = ArraySubquery(Tag.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name"))
+        extra["tag_names"] = compiled_once(Ticket, _tag_names, output_field=ArrayField(CharField()))
     return MappingProxyType(extra)
+
+
+def _has_survey() -> Exists:
+    return Exists(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk")))
+
+
+def _has_running_clocks() -> Exists:
+    return Exists(SlaClock.objects.running().filter(ticket=OuterRef("pk")))
+
+
+def _tag_names() -> ArraySubquery:
+    return ArraySubquery(Tag.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name"))
 
 
 def searched_columns(tickets: QuerySet[Ticket]) -> list[str]:
@@ -131,11 +157,17 @@ def ticket_page_for(user: AnyUser) -> QuerySet[Ticket]:
 
 
 def staff_ticket_page_for(user: AnyUser) -> QuerySet[Ticket]:
-    """ticket_page_for, each ticket saying whether it has running SLA clocks and satisfaction surveys: most have none
-    of one or the other, and then staff_ticket_badges skips reading them."""
-    return ticket_page_for(user).annotate(
-        has_running_clocks=Exists(SlaClock.objects.running().filter(ticket=OuterRef("pk"))),
-        has_survey=Exists(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk"))),
+    """ticket_page_for without the assignee, team and category rows, which the staff page shows only by id (in its
+    selects, whose options are read on their own), each ticket saying whether it has running SLA clocks and
+    satisfaction surveys: most have none of one or the other, and then staff_ticket_badges skips reading them."""
+    return (
+        tickets_visible_to(user)
+        .select_related("requester", "submission__version")
+        .prefetch_related("tags")
+        .annotate(
+            has_running_clocks=compiled_once(Ticket, _has_running_clocks, output_field=BooleanField()),
+            has_survey=compiled_once(Ticket, _has_survey, output_field=BooleanField()),
+        )
     )
 
 
@@ -206,13 +238,18 @@ def conversation_of(user: AnyUser, ticket: Ticket, comments: QuerySet[Comment] |
     """
     chosen = comments_visible_to(user, ticket) if comments is None else comments
     shown = list(chosen.prefetch_related(None).only(*CONVERSATION_COLUMNS))
-    files = ticket.attachments.filter(Q(comment__isnull=True) | Q(comment__in=[comment.pk for comment in shown]))
+    # The ticket's files, kept below only for the opening message and the comments shown. Filtering by the comments'
+    # ids in SQL named each of them as a parameter: compiling that took longer than running it, a hundred comments on.
+    files = ticket.attachments.all()
+    if not can_see_internal(user):
+        files = files.filter(Q(comment__isnull=True) | Q(comment__internal=False))
+    shown_ids = {comment.pk for comment in shown}
     opening: list[Attachment] = []
     by_comment: dict[int, list[Attachment]] = {}
     for file in files.order_by("id"):
         if file.comment_id is None:
             opening.append(file)
-        else:
+        elif file.comment_id in shown_ids:
             by_comment.setdefault(file.comment_id, []).append(file)
     for comment in shown:
         comment.files = by_comment.get(comment.pk, [])  # type: ignore[attr-defined]
@@ -229,14 +266,17 @@ def categories_visible_to(user: AnyUser) -> QuerySet[Category]:
 REQUESTER_SIDEBAR_LIMIT = 10
 
 
+# Open tickets first. One instance serves every request: the compiler resolves a copy of it.
+_CLOSED_LAST = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
 def requester_other_tickets(user: AnyUser, ticket: Ticket) -> list[Ticket]:
     """The requester's other tickets for the staff sidebar: open ones first, then the newest."""
-    is_open = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
     others = (
         tickets_visible_to(user)
         .filter(requester_id=ticket.requester_id)
         .exclude(pk=ticket.pk)
-        .order_by(is_open, "-created_at", "-id")
+        .order_by(_CLOSED_LAST, "-created_at", "-id")
         .only("id", "subject", "status", "created_at")
     )
     return list(others[:REQUESTER_SIDEBAR_LIMIT])

@@ -6,12 +6,12 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
-from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from accounts.models import Role, User
 from accounts.services import user_create
 from helpdesk.form_renderer import python_widget_renderer
+from helpdesk.templatetags.page_fields import page_field
 from queues.forms import BulkForm, QueueFilter, SaveViewForm
 from tests.conftest import PASSWORD
 from tickets.models import Category, Team, Ticket
@@ -27,7 +27,7 @@ def renderings(form: forms.Form) -> list[str]:
             str(field),
             field.label_tag(),
             str(field.errors),
-            render_to_string("includes/field.html", {"field": field}),
+            page_field(field),
         ]
     return pieces
 

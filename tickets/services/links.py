@@ -56,9 +56,16 @@ def links_touching(ticket: Ticket) -> QuerySet[TicketLink]:
     )
 
 
+# What the staff page's linked tickets card shows of the other ticket of each link.
+LINKED_TICKET_COLUMNS = ("subject", "status")
+
+
 def ticket_links_of(ticket: Ticket) -> list[LinkView]:
+    """Each link of the ticket, read from its side; of the tickets at both ends only the columns the card shows
+    (all of both tickets' columns were compiled into the query and read before)."""
+    ends = [f"{end}__{column}" for end in ("from_ticket", "to_ticket") for column in LINKED_TICKET_COLUMNS]
     views = []
-    for link in links_touching(ticket):
+    for link in links_touching(ticket).only("kind", "from_ticket", "to_ticket", *ends):
         relation, other = relation_from(link, ticket)
         views.append(LinkView(link=link, relation=relation, other=other))
     return views

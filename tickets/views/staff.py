@@ -14,7 +14,7 @@ from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
 from inbound.selectors import comments_with_mail_source, ticket_page_mail
 from macros.models import Macro
-from macros.selectors import macros_visible_to
+from macros.selectors import macros_for_ticket_page, macros_visible_to
 from macros.services import macro_apply, macro_describe_actions, macro_render
 from queues.views import queue
 from tickets.forms import (
@@ -339,12 +339,13 @@ def _render_staff_ticket_page(
 ) -> HttpResponse:
     if properties_form is None:
         properties_form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(request.user))
+    properties_form.read_choices()
     chosen_macro = None
     if reply_form is None:
         reply_form, chosen_macro = _reply_form_from_macro(request, ticket)
     elif reply_form.is_bound:
         chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
-    macros = list(macros_visible_to(request.user))
+    macros = list(macros_for_ticket_page(request.user))
     conversation = conversation_of(
         request.user, ticket, comments=comments_with_mail_source(comments_visible_to(request.user, ticket))
     )

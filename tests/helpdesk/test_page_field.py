@@ -1,0 +1,71 @@
+"""`{% page_field %}` writes each field as the pages show it: label, help text (linked by aria-describedby), errors
+only when there are some, a checkbox before its label, choices in a fieldset; every text escaped."""
+
+from __future__ import annotations
+
+from django import forms
+from django.template import Context, Template
+
+from helpdesk.forms import PageForm
+from helpdesk.templatetags.page_fields import page_field
+
+HOSTILE = "<b>\"Tom\" & 'Jerry'</b>"
+ESCAPED = "&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;"
+
+
+class Shapes(PageForm):
+    plain = forms.CharField(label=HOSTILE, help_text=HOSTILE)
+    quiet = forms.CharField(required=False)
+    agree = forms.BooleanField(label="I agree")
+    mode = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect, help_text="Pick one")
+
+
+def compact(html: str) -> str:
+    return " ".join(html.split())
+
+
+def test_a_field_has_its_label_help_and_input_and_no_empty_error_list():
+    html = compact(page_field(Shapes()["quiet"]))
+
+    assert html.startswith('<div class="field"> <label for="id_quiet">Quiet</label>')
+    assert '<input type="text" name="quiet" id="id_quiet">' in html
+    assert "helptext" not in html and "errorlist" not in html
+
+
+def test_help_text_is_linked_to_the_input_and_every_text_is_escaped():
+    html = compact(page_field(Shapes()["plain"]))
+
+    assert f'<p class="helptext" id="id_plain_helptext">{ESCAPED}</p>' in html
+    assert f'<label for="id_plain">{ESCAPED}</label>' in html
+    assert 'aria-describedby="id_plain_helptext"' in html
+    assert HOSTILE not in html
+
+
+def test_errors_mark_the_field_and_are_listed():
+    html = compact(page_field(Shapes({})["plain"]))
+
+    assert html.startswith('<div class="field field-invalid">')
+    assert 'id="id_plain_error"' in html and "This field is required." in html
+
+
+def test_a_checkbox_comes_before_its_label():
+    html = compact(page_field(Shapes()["agree"]))
+
+    assert html.startswith('<div class="field field-checkbox"> <input type="checkbox" name="agree"')
+    assert html.index('type="checkbox"') < html.index('<label for="id_agree">I agree</label>')
+
+
+def test_choices_sit_in_a_fieldset_whose_legend_is_the_label():
+    html = compact(page_field(Shapes()["mode"]))
+
+    assert '<fieldset aria-describedby="id_mode_helptext"> <legend>Mode</legend>' in html
+    assert '<p class="helptext" id="id_mode_helptext">Pick one</p>' in html
+    assert html.count('type="radio"') == 2
+
+
+def test_the_tag_in_a_template_writes_the_same():
+    field = Shapes()["plain"]
+
+    rendered = Template("{% load page_fields %}{% page_field field %}").render(Context({"field": field}))
+
+    assert rendered == page_field(field)
