@@ -1,7 +1,9 @@
 """Report metrics for bench databases filled in SQL: one TicketMetrics row per ticket, from the ticket's own
 columns, in one statement (the per-ticket service would take hours on a million), then the daily rollups built
 by the service the worker uses. Wall-clock minutes stand in for business minutes; SLA and CSAT figures are
-derived from the id, so the page has something to show. Used by bench/pg_data.py and bench/bench_reports.py.
+derived from the id, so the page has something to show. The rollups (daily figures, duration distributions, open
+counts) come from `rollups_backfill`, the service `manage.py reports_backfill` uses. Used by bench/pg_data.py and
+bench/bench_reports.py.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def fill_report_metrics(log: Any = print) -> None:
     """Metrics for every ticket, then every day's rollups; nothing when the metrics are there already."""
     from django.db import connection
 
-    from reports.models import DailyRollup, TicketMetrics
+    from reports.models import AgentDailyRollup, DailyRollup, DurationRollup, OpenTicketCount, TicketMetrics
     from reports.services import rollups_backfill
 
     if not TicketMetrics.objects.exists():
@@ -42,10 +44,13 @@ def fill_report_metrics(log: Any = print) -> None:
             cursor.execute(METRICS_SQL, {})
             cursor.execute("ANALYZE reports_ticketmetrics")
         log(f"  report metrics of every ticket inserted in {time.perf_counter() - started:.0f} s")
-    if not DailyRollup.objects.exists():
+    # A database prepared before the duration rollups and open counts existed has none: rebuilt once, as the
+    # upgrade's `reports_backfill --rollups-only` would.
+    rolled_up = (model.objects.exists() for model in (DailyRollup, DurationRollup, OpenTicketCount))
+    if not all(rolled_up):
         started = time.perf_counter()
         rows = rollups_backfill()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE reports_dailyrollup")
-            cursor.execute("ANALYZE reports_agentdailyrollup")
+            for model in (DailyRollup, AgentDailyRollup, DurationRollup, OpenTicketCount):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
         log(f"  report rollups of every day rebuilt: {rows:,} rows in {time.perf_counter() - started:.0f} s")
