@@ -30,12 +30,12 @@ from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
 from queues.keyset import BadCursor, keyset_page
 from queues.models import SavedView
 from queues.query import QueueQuery, conditions_of, queue_query, sort_of
-from queues.selectors import capped_counts, count_text, queue_rows, saved_views_for
+from queues.selectors import capped_counts, count_text, queue_rows, saved_views_for, searched_count
 from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
 from tickets.conditions import tickets_matching
 from tickets.forms import SORT_ORDERINGS
 from tickets.models import Category, Team, Ticket
-from tickets.selectors import categories_visible_to, tickets_visible_to
+from tickets.selectors import categories_visible_to, searched_columns, tickets_visible_to
 
 QUEUE_PAGE_SIZE = 50
 
@@ -71,15 +71,16 @@ def encoded_query(filterset: QueueFilter) -> str:
 
 
 def sidebar(
-    user: User, tickets: QuerySet[Ticket], *, now: datetime, current: str | None
-) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """Every view with its live count, and the count of the page's `tickets`: each capped so no count reads a whole
-    large table, all counted in one query."""
+    user: User, tickets: QuerySet[Ticket] | None, *, now: datetime, current: str | None
+) -> tuple[dict[str, list[dict[str, Any]]], int | None]:
+    """Every view with its live count, and the count of the page's `tickets` (when given): each capped so no count
+    reads a whole large table, all counted in one query."""
     visible = tickets_visible_to(user)
     saved_views = saved_views_for(user)
     counted = [tickets_matching(view.conditions_at(now), visible, user=user) for view in BUILTIN_VIEWS]
     counted += [tickets_matching(view.conditions, visible, user=user) for view in saved_views]
-    *counts, total = capped_counts([*counted, tickets])
+    counts = capped_counts([*counted, tickets] if tickets is not None else counted)
+    total = counts.pop() if tickets is not None else None
     builtin = [
         {"key": view.key, "name": view.name, "count": count_text(count), "current": view.key == current}
         for view, count in zip(BUILTIN_VIEWS, counts, strict=False)
@@ -115,12 +116,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     except BadCursor:
         messages.error(request, "That page link is out of date; here is the first page.")
         page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
-    views, total = sidebar(request.user, tickets, now=now, current=query.view_key)
+    searched = bool(searched_columns(tickets))  # a text search's count is read off its page (searched_count)
+    views, total = sidebar(request.user, None if searched else tickets, now=now, current=query.view_key)
+    if total is None:
+        total = searched_count(page, size=QUEUE_PAGE_SIZE)
+        count = count_text(total, cap=QUEUE_PAGE_SIZE)
+    else:
+        count = count_text(total)
     context = {
         "filter": filterset,
         "page": page,
         "rows_html": lines_html(queue_lines(page.rows, now=now)),
-        "count": count_text(total),
+        "count": count,
         "count_value": total,
         "title": query.title,
         "query": query,

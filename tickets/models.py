@@ -164,6 +164,9 @@ class Ticket(models.Model):
             models.Index(fields=["priority", "created_at", "id"], name="ticket_priority_created"),  # the queue's
             models.Index(fields=["created_at", "id"], name="ticket_created"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+            # "Recently solved" (resolved or closed, updated in the last days) and any status sorted by update: without
+            # it the count walks every recently updated open ticket too (6,500 rows, 10 ms at 1M).
+            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated_id"),
         ]
 
     def __str__(self) -> str:
