@@ -2,8 +2,9 @@
 
 The bench loads tickets with SQL, not through the services, so no event ever asked the worker to index them: this
 builds every missing search document once (kept with the database), the way `manage.py search_backfill` would but
-in a few statements, with the vector expressions of `search.services`. Before that it puts a rare word into one
-ticket in RARE_EVERY, so the search scenarios have a rare word and a common one to look for.
+in a few statements, with the vector expressions of `search.services`. Before that it puts a rare word into
+RARE_TICKETS tickets spread over the table (one in 500 at 10k, one in 50,000 at 1M), so the search scenarios have a
+rare word and a common one to look for, and the rare word's page shows as many rows at every size.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from typing import Any
 
 RARE_WORD = "xylograph"
-RARE_EVERY = 50_000
+RARE_TICKETS = 20
 COMMON_WORD = "printer"  # one of bench/pg_data.py's WORDS: in the subject or description of about one ticket in 8
 BATCH = 100_000
 
@@ -25,15 +26,19 @@ def search_prepare() -> dict[str, Any]:
     from search.models import TicketDocument
     from tickets.models import Ticket
 
+    every = max(Ticket.objects.count() // RARE_TICKETS, 1)
+    with connection.cursor() as cursor:
+        # Tickets that should have the word and lack it get it, and their documents are built again below.
+        cursor.execute(
+            "WITH marked AS (UPDATE tickets_ticket SET description = description || ' ' || %s "
+            "WHERE id %% %s = 7 AND description NOT LIKE %s RETURNING id) "
+            "DELETE FROM search_ticketdocument WHERE ticket_id IN (SELECT id FROM marked)",
+            [RARE_WORD, every, f"%{RARE_WORD}%"],
+        )
     missing = Ticket.objects.filter(~Exists(TicketDocument.objects.filter(ticket_id=OuterRef("pk"))))
     if missing.exists():
         started = time.monotonic()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE tickets_ticket SET description = description || ' ' || %s "
-                "WHERE id %% %s = 7 AND description NOT LIKE %s",
-                [RARE_WORD, RARE_EVERY, f"%{RARE_WORD}%"],
-            )
             documents_build(cursor)
         print(f"  search documents built in {time.monotonic() - started:.0f} s", flush=True)
     return {"rare_word": RARE_WORD, "common_word": COMMON_WORD}
