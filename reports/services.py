@@ -227,9 +227,8 @@ Key = tuple[int | None, int | None, int | None]
 
 
 def _per_day(queryset: QuerySet, moment: str, keys: tuple[str, ...]) -> dict[tuple[date, ...], int]:
-    zone = reports_time_zone()
-    rows = queryset.annotate(day=TruncDate(moment, tzinfo=zone)).values("day", *keys).annotate(n=Count("pk"))
-    return {(row["day"], *(row[key] for key in keys)): row["n"] for row in rows.order_by()}
+    """Per day and key: how many rows."""
+    return {key: row["n"] for key, row in _per_day_counts(queryset, moment, keys, {}).items()}
 
 
 # What DailyRollup counts of the tickets created, and of those solved, each day (its fields of the same names).
