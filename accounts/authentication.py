@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from accounts.models import ApiToken, TokenScope, User
 from accounts.tokens import token_digest
 from accounts.verification import EMAIL_UNVERIFIED, how_to_confirm, proven_address_exists, remember_address_proven
-from helpdesk.sql import CompiledLookup
+from helpdesk.sql import CompiledQuery
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # last_used_at is written at most this often, so a busy integration does not write on every request.
@@ -25,7 +25,7 @@ def _token_by_digest(digest: str) -> QuerySet[ApiToken]:
 
 
 # Compiled once per process: compiling this query (its join and subquery) took longer than running it.
-_TOKEN_LOOKUP = CompiledLookup(_token_by_digest)
+_TOKEN_LOOKUP = CompiledQuery(_token_by_digest, text=True)
 
 
 class InsufficientScope(exceptions.PermissionDenied):

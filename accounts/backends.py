@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from accounts.models import Role, User
 from accounts.verification import proven_address_exists, remember_address_proven
+from helpdesk.sql import CompiledQuery
 
 # What an agent may do in the Django admin: work tickets, not configure the helpdesk.
 AGENT_ADMIN_PERMISSIONS = frozenset(
@@ -26,6 +29,14 @@ AGENT_ADMIN_PERMISSIONS = frozenset(
 )
 
 
+def _user_by_id(pk: int) -> QuerySet[User]:
+    return User._default_manager.annotate(address_proven=proven_address_exists()).filter(pk=pk).order_by()
+
+
+# Every signed-in request loads its user: compiled once per process, as the bearer token's lookup is.
+_USER_LOOKUP = CompiledQuery(_user_by_id)
+
+
 class RoleBackend(ModelBackend):
     """Email + password sign-in, with Django permissions granted by role instead of by stored groups.
 
@@ -34,7 +45,11 @@ class RoleBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         """The session's user, with whether its address is proven answered in the same query (every door asks)."""
-        user = User._default_manager.annotate(address_proven=proven_address_exists()).filter(pk=user_id).first()
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = _USER_LOOKUP.first(pk)
         if user is None or not self.user_can_authenticate(user):
             return None
         remember_address_proven(user, user.address_proven)

@@ -5,6 +5,7 @@ with. A first look before (and between) `BENCH_DB=postgres make bench` runs, wit
     .venv/bin/python bench/profile_pages.py [SIZE]            # SIZE: 10000 (bench_10k, the default)
     PROFILE="staff queue, default" .venv/bin/python bench/profile_pages.py   # cProfile of that scenario too
     PROFILE_FILE=/tmp/queue.prof ...                          # and keep it, for pstats
+    EXPLAIN=1 BENCH_ONLY="staff queue, default" ...           # EXPLAIN ANALYZE of each of its SELECTs too
 
 The database must have been prepared (`bench/bench_postgres.py prepare SIZE` after creating it, or one
 `BENCH_DB=postgres make bench` run). `BENCH_ONLY` picks scenarios as in the bench; RUNS (30) per scenario.
@@ -29,8 +30,8 @@ from bench.scenarios import CEILING, SCENARIOS  # noqa: E402
 
 SIZE = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 RUNS = int(os.environ.get("RUNS", "30"))
-ONLY = os.environ.get("BENCH_ONLY", "")
 PROFILE = os.environ.get("PROFILE", "")
+EXPLAIN = os.environ.get("EXPLAIN", "") == "1"
 
 os.environ.update(
     {**bench_postgres.app_environment(SIZE, tempfile.mkdtemp(prefix="helpdesk-bench-")), "LOG_LEVEL": "WARNING"}
@@ -69,9 +70,9 @@ def main() -> None:
     _, token = api_token_issue(user=agent, name="bench-profile")
     values = fixtures()
     ceiling_ms = None
-    print(f"{'scenario':42s} {'ms p50':>8s} {'CPU p50':>8s} {'queries':>7s} {'x ceiling':>9s}")
+    print(f"{'scenario':42s} {'ms p50':>8s} {'CPU p50':>8s} {'CPU min':>8s} {'queries':>7s} {'x ceiling':>9s}")
     for scenario in SCENARIOS:
-        if scenario.method != "GET" or (scenario.name != CEILING and ONLY not in scenario.name):
+        if scenario.method != "GET" or not bench_postgres.chosen(scenario.name):
             continue
         client = Client()
         headers = {}
@@ -88,6 +89,8 @@ def main() -> None:
         with CaptureQueriesContext(connection) as captured:
             client.get(path, **headers)
         queries = len(captured)  # now: the next request clears the connection's log
+        if EXPLAIN:
+            explain(captured.captured_queries)
         timings, cpu = [], []
         profiler = cProfile.Profile() if PROFILE and scenario.name == PROFILE else None
         for _ in range(RUNS):
@@ -103,12 +106,24 @@ def main() -> None:
         if scenario.name == CEILING:
             ceiling_ms = p50
         ratio = f"{ceiling_ms / p50:.2f}x" if ceiling_ms else ""
-        print(f"{scenario.name:42s} {p50:8.2f} {statistics.median(cpu):8.2f} {queries:7d} {ratio:>9s}", flush=True)
+        cpu_p50, cpu_min = statistics.median(cpu), min(cpu)
+        print(f"{scenario.name:42s} {p50:8.2f} {cpu_p50:8.2f} {cpu_min:8.2f} {queries:7d} {ratio:>9s}", flush=True)
         if profiler:
             if os.environ.get("PROFILE_FILE"):
                 profiler.dump_stats(os.environ["PROFILE_FILE"])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
+def explain(queries: list[dict[str, str]]) -> None:
+    """EXPLAIN ANALYZE of each SELECT as it ran (the SQL logged with its values; read-only, so safe to run again)."""
+    with connection.cursor() as cursor:
+        for query in queries:
+            if not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")  # our own logged queries
+            plan = "\n".join(f"    {line}" for (line,) in cursor.fetchall())
+            print(f"  {query['sql']}\n{plan}\n", flush=True)
 
 
 if __name__ == "__main__":

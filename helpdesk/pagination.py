@@ -6,21 +6,17 @@ parameter, never a silently unfiltered or resized page. The check lives here bec
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
-from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import DateTimeField, Model, QuerySet
 from django.utils import timezone
-from django_filters import Filter, FilterSet
-from django_filters.widgets import SuffixedMultiWidget
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+
+from helpdesk.filtersets import filterset_query_params
 
 
 class InvalidCursor(APIException):
@@ -87,26 +83,6 @@ def view_query_params(view: APIView | None, queryset: QuerySet[Model]) -> set[st
             if filterset_class is not None:
                 names |= filterset_query_params(filterset_class)
     return names
-
-
-@functools.cache
-def filterset_query_params(filterset_class: type[FilterSet]) -> frozenset[str]:
-    """Every query parameter a django-filter FilterSet reads (worked out once per class: it builds widgets)."""
-    names: set[str] = set()
-    for name, filter_ in filterset_class.base_filters.items():
-        names.update(_query_params_of(name, filter_))
-    return frozenset(names)
-
-
-def _query_params_of(name: str, filter_: Filter) -> list[str]:
-    """A filter reads its own name, or one parameter per part for range filters (`<name>_min`, `<name>_max`)."""
-    widget: Any = filter_.extra.get("widget") or filter_.field_class.widget
-    widget = widget() if isinstance(widget, type) else widget
-    if isinstance(widget, SuffixedMultiWidget):
-        return [widget.suffixed(name, suffix) for suffix in widget.suffixes]
-    if isinstance(widget, forms.MultiWidget):
-        return [f"{name}{suffix}" for suffix in widget.widgets_names]
-    return [name]
 
 
 class ById(StrictCursorPagination):

@@ -405,6 +405,9 @@ else:
     # django-ratelimit names only memcached and django-redis as supported (W001); see helpdesk/cache.py for why
     # this one is atomic.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+# The staff queue's counts (every view's, in its sidebar) are kept in the cache this long at most (queues/counts.py):
+# any ticket change outdates them at once; this bounds what changes with time alone (SLA clocks falling due).
+QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 30)
 RATELIMIT_FAIL_OPEN = True  # a cache outage must not refuse every request: the limits pause, the site keeps serving
 RATELIMIT_USE_CACHE = "default"
 # django-ratelimit's `ip` key and our own counting read the client address through one function.
@@ -497,6 +500,7 @@ WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS = env_int("WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "webhooks.sweep", "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30)}
 
 # --- Browser safety: sessions, CSRF, CORS, CSP and security headers ---------------------------------------
+SESSION_ENGINE = "accounts.session_store"  # Django's database sessions, their per-request read compiled once
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG

@@ -8,27 +8,25 @@ text follows the models:
   the first time, handed out as a `RawSQL`, which costs nothing to compile. Only for queries whose outermost table
   is the model's own (the ORM names the base table's alias after the table) and which are never nested inside
   another query (a nested query renames its aliases; RawSQL text cannot follow).
-- `CompiledLookup(build)`: a whole query that finds one row by one value, compiled once; `first(value)` runs it
-  and builds the instance (with its `select_related` rows and annotations) as the ORM's own iteration does.
+- `CompiledQuery(build)`: a whole query compiled once, run with new values (ids, or text) as parameters;
+  `rows(...)` gives a values_list query's tuples, `objects(...)` and `first(...)` build the instances (with their
+  `select_related` rows and annotations) as the ORM's own iteration does. Used for what every request of an API
+  client or a signed-in person reads (the bearer token, the session, its user, an agent's saved views) and for the
+  staff ticket page's queries (tickets/staff_page.py).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.query import get_related_populators
-
-M = TypeVar("M", bound=Model)
-
-# Stands in for the looked-up value while the query is compiled; its place among the parameters is then known.
-_PLACEHOLDER = "\x00compiled-lookup-value\x00"
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 
 def compiled_once(model: type[Model], build: Callable[[], Expression], *, output_field: Field) -> RawSQL:
@@ -49,62 +47,120 @@ def _compiled_expression(
     return sql, tuple(params)
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """A compiled query and what the ORM's iteration needs to turn its rows into instances."""
+# Stand in for the values a query is run with while it is compiled; their places among the parameters are then
+# known. Values no column holds: numbers for ids (a number column refuses text), text for text columns.
+NUMBER_PLACEHOLDERS = (-7_340_019_311, -7_340_019_312, -7_340_019_313)
+TEXT_PLACEHOLDERS = tuple(f"\x00compiled-query-value-{number}\x00" for number in range(3))
 
+
+@dataclass(frozen=True)
+class _Compiled:
     sql: str
     params: tuple[Any, ...]
-    select: list[Any]
-    klass_info: dict[str, Any]
+    value_at: dict[int, int]  # parameter position -> which value goes there
+    select: list[Any]  # the compiler's select, klass_info and annotation_col_map, to build instances as the ORM does
+    klass_info: dict[str, Any] | None
     annotation_col_map: dict[str, int]
 
 
-class CompiledLookup(Generic[M]):
-    """`build(value).first()`, with the SQL compiled once per process (and database vendor).
+class CompiledQuery:
+    """A query made on every request, its SQL compiled once per process, database vendor and `variant`.
 
-    `build` makes the queryset for a value; it must use the value once, as a plain parameter (`digest=value`), and
-    may `select_related` and `annotate`."""
+    `build(*values, variant=..., user=...)` makes the queryset (`variant` and `user` are passed only when given);
+    it must use each value as a plain parameter (`ticket_id=value`), numbers unless `text=True`. `rows` runs a
+    `values_list` queryset (plain columns, no annotations, whose columns values_list would reorder); `objects`,
+    `first` a model queryset, which may `select_related` and `annotate`. A `variant` names what changes the SQL
+    itself (whether internal notes are shown); `user` is handed to `build` when it compiles, so only for queries
+    whose SQL is the same for every user they are run for."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *, text: bool = False) -> None:
         self._build = build
+        self._placeholders = TEXT_PLACEHOLDERS if text else NUMBER_PLACEHOLDERS
+        self._compiled: dict[tuple[str, int, Hashable, bool], _Compiled] = {}
 
-    def first(self, value: Any) -> M | None:
+    def rows(self, *values: Any, variant: Hashable = None, user: Any = None) -> list[tuple[Any, ...]]:
+        return self._run(values, variant, user, first=False)[1]
+
+    def objects(self, *values: Any, variant: Hashable = None, user: Any = None) -> list[Any]:
+        return self._instances(*self._run(values, variant, user, first=False))
+
+    def first(self, *values: Any, variant: Hashable = None, user: Any = None) -> Any | None:
+        found = self._instances(*self._run(values, variant, user, first=True))
+        return found[0] if found else None
+
+    @staticmethod
+    def _instances(compiled: _Compiled, rows: list[tuple[Any, ...]]) -> list[Any]:
+        """Each row's model instance, its `select_related` instances and its annotations, as ModelIterable does."""
+        if compiled.klass_info is None:
+            raise ValueError("CompiledQuery.objects runs model querysets only.")
+        fields = compiled.klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        names = [column.target.attname for column, _sql, _alias in compiled.select[start:end]]
+        model = compiled.klass_info["model"]
+        populators = get_related_populators(compiled.klass_info, compiled.select, DEFAULT_DB_ALIAS)
+        found = []
+        for row in rows:
+            instance = model.from_db(DEFAULT_DB_ALIAS, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in compiled.annotation_col_map.items():
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
+
+    def _run(
+        self, values: tuple[Any, ...], variant: Hashable, user: Any, *, first: bool
+    ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
         connection = connections[DEFAULT_DB_ALIAS]
-        shape = self._shape(connection.vendor)
-        params = [value if param == _PLACEHOLDER else param for param in shape.params]
+        key = (connection.vendor, len(values), variant, first)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(len(values), variant, user, first=first)
+        params = list(compiled.params)
+        for position, which in compiled.value_at.items():
+            params[position] = values[which]
         with connection.cursor() as cursor:
-            cursor.execute(shape.sql, params)
-            row = cursor.fetchone()
-        return None if row is None else _instance(_converted(row, shape, connection), shape, connection.alias)
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return compiled, _converted(rows, compiled, connection)
 
-    @functools.cache  # noqa: B019 -- one per lookup, kept for the process's life on purpose
-    def _shape(self, vendor: str) -> _Shape:
-        queryset = self._build(_PLACEHOLDER)[:1]
-        compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+    def _compile(self, count: int, variant: Hashable, user: Any, *, first: bool) -> _Compiled:
+        placeholders = self._placeholders[:count]
+        extra = {name: value for name, value in (("variant", variant), ("user", user)) if value is not None}
+        queryset = self._build(*placeholders, **extra)
+        compiler = (queryset[:1] if first else queryset).query.get_compiler(using=DEFAULT_DB_ALIAS)
         sql, params = compiler.as_sql()
-        if list(params).count(_PLACEHOLDER) != 1:
-            raise ValueError("CompiledLookup's queryset must use its value exactly once, as a parameter.")
-        return _Shape(sql, tuple(params), compiler.select, compiler.klass_info, compiler.annotation_col_map)
+        kind = type(self._placeholders[0])
+        value_at = {
+            position: placeholders.index(param)
+            for position, param in enumerate(params)
+            if type(param) is kind and param in placeholders
+        }
+        values = queryset._iterable_class is ValuesListIterable
+        if set(value_at.values()) != set(range(count)) or (values and queryset.query.annotation_select):
+            raise ValueError("CompiledQuery's queryset must use each value as a parameter; values_list plain columns.")
+        if not values and queryset._iterable_class is not ModelIterable:
+            raise ValueError("CompiledQuery runs values_list querysets and model querysets only.")
+        klass_info = None if values else compiler.klass_info
+        return _Compiled(sql, tuple(params), value_at, compiler.select, klass_info, compiler.annotation_col_map)
 
 
-def _converted(row: tuple[Any, ...], shape: _Shape, connection: BaseDatabaseWrapper) -> tuple[Any, ...]:
-    """The row's values as the ORM reads them (SQLite keeps datetimes as text, for one)."""
-    values = list(row)
-    for position, (expression, _sql, _alias) in enumerate(shape.select):
-        for converter in connection.ops.get_db_converters(expression) + expression.get_db_converters(connection):
-            values[position] = converter(values[position], expression, connection)
-    return tuple(values)
-
-
-def _instance(row: tuple[Any, ...], shape: _Shape, db: str) -> Model:
-    """The model instance of one row, its `select_related` instances and its annotations, as ModelIterable does."""
-    fields = shape.klass_info["select_fields"]
-    start, end = fields[0], fields[-1] + 1
-    names = [column[0].target.attname for column in shape.select[start:end]]
-    instance = shape.klass_info["model"].from_db(db, names, row[start:end])
-    for populator in get_related_populators(shape.klass_info, shape.select, db):
-        populator.populate(row, instance)
-    for name, position in shape.annotation_col_map.items():
-        setattr(instance, name, row[position])
-    return instance
+def _converted(
+    rows: list[tuple[Any, ...]], compiled: _Compiled, connection: BaseDatabaseWrapper
+) -> list[tuple[Any, ...]]:
+    """The rows' values as the ORM reads them (SQLite keeps datetimes as text, for one)."""
+    converters = [
+        (position, functions, column)
+        for position, (column, _sql, _alias) in enumerate(compiled.select)
+        if (functions := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+    ]
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        values = list(row)
+        for position, functions, column in converters:
+            for convert in functions:
+                values[position] = convert(values[position], column, connection)
+        converted.append(tuple(values))
+    return converted

@@ -3,8 +3,10 @@ and the CSV export of what the queue shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,14 +25,15 @@ from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from helpdesk.forms import PageForm
 from queues import export
-from queues.builtin import BUILTIN_VIEWS
+from queues.builtin import BUILTIN_BY_KEY, BUILTIN_VIEWS
+from queues.counts import conditions_count_key, counts_of
 from queues.display import lines_html, queue_lines
 from queues.export import csv_lines, export_rows
 from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
 from queues.keyset import BadCursor, keyset_page
 from queues.models import SavedView
 from queues.query import QueueQuery, conditions_of, queue_query, sort_of
-from queues.selectors import capped_counts, count_text, queue_rows, saved_views_for, searched_count
+from queues.selectors import count_text, queue_rows, saved_views_for, searched_count
 from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
 from tickets.conditions import tickets_matching
 from tickets.forms import SORT_ORDERINGS
@@ -64,6 +67,15 @@ class PageOptions:
     def of(cls, user: User) -> PageOptions:
         return cls(agents=User.objects.staff(), teams=Team.objects.all(), categories=categories_visible_to(user))
 
+    @classmethod
+    def listed(cls, user: User) -> PageOptions:
+        """The rows for a page's selects only: the columns they show (a form that changes tickets reads `of`)."""
+        return cls(
+            agents=User.objects.staff().only("id", "name", "email"),
+            teams=Team.objects.only("id", "name"),
+            categories=categories_visible_to(user).select_related(None).only("id", "name"),
+        )
+
 
 def encoded_query(filterset: QueueFilter) -> str:
     """The page's filters as a query string, for the forms that act on "all tickets matching" them."""
@@ -71,32 +83,57 @@ def encoded_query(filterset: QueueFilter) -> str:
 
 
 def sidebar(
-    user: User, tickets: QuerySet[Ticket] | None, *, now: datetime, current: str | None
+    user: User, page: tuple[str, QuerySet[Ticket]] | None, *, now: datetime, current: str | None
 ) -> tuple[dict[str, list[dict[str, Any]]], int | None]:
-    """Every view with its live count, and the count of the page's `tickets` (when given): each capped so no count
-    reads a whole large table, all counted in one query."""
+    """Every view with its count, and the count of the page's tickets (when given, as its key and queryset): each
+    capped so no count reads a whole large table, kept a short while in the cache (queues/counts.py), and those not
+    kept counted in one query."""
     visible = tickets_visible_to(user)
     saved_views = saved_views_for(user)
-    counted = [tickets_matching(view.conditions_at(now), visible, user=user) for view in BUILTIN_VIEWS]
-    counted += [tickets_matching(view.conditions, visible, user=user) for view in saved_views]
-    counts = capped_counts([*counted, tickets] if tickets is not None else counted)
-    total = counts.pop() if tickets is not None else None
+    wanted: dict[str, Callable[[], QuerySet[Ticket]]] = {}
+    for builtin_view in BUILTIN_VIEWS:
+        # The built-in views' conditions are fixed but for "recently solved", a window moving with `now`: keyed by name.
+        wanted[f"view:{builtin_view.key}"] = partial(_matching, builtin_view.conditions_at(now), visible, user)
+    saved_keys = [conditions_count_key("conditions", view.conditions) for view in saved_views]
+    for view, key in zip(saved_views, saved_keys, strict=True):
+        wanted[key] = partial(_matching, view.conditions, visible, user)
+    if page is not None:
+        page_key, tickets = page
+        wanted[page_key] = lambda: tickets
+    counts = counts_of(user.pk, wanted)
     builtin = [
-        {"key": view.key, "name": view.name, "count": count_text(count), "current": view.key == current}
-        for view, count in zip(BUILTIN_VIEWS, counts, strict=False)
+        {
+            "key": view.key,
+            "name": view.name,
+            "count": count_text(counts[f"view:{view.key}"]),
+            "current": view.key == current,
+        }
+        for view in BUILTIN_VIEWS
     ]
     saved = [
         {
             "key": str(view.pk),
             "name": view.name,
-            "count": count_text(count),
+            "count": count_text(counts[key]),
             "current": str(view.pk) == current,
             "shared_by": None if view.owner_id == user.pk else view.owner.display_name,
             "team": view.team,
         }
-        for view, count in zip(saved_views, counts[len(BUILTIN_VIEWS) :], strict=True)
+        for view, key in zip(saved_views, saved_keys, strict=True)
     ]
-    return {"builtin": builtin, "saved": saved}, total
+    return {"builtin": builtin, "saved": saved}, counts[page[0]] if page is not None else None
+
+
+def _matching(conditions: Mapping[str, str], visible: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
+    return tickets_matching(conditions, visible, user=user)
+
+
+def page_count_key(query: QueueQuery, filterset: QueueFilter) -> str:
+    """The key the page's own count is kept under: a built-in view by its name (its conditions can move with the
+    time), anything else by its conditions (the status the page adds when none is chosen included)."""
+    if query.view_key in BUILTIN_BY_KEY and query.saved_view is None:
+        return f"page-view:{query.view_key}"
+    return conditions_count_key("page", conditions_of(filterset))
 
 
 @require_http_methods(["GET"])
@@ -107,7 +144,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     query = queue_query(request.GET, user=request.user, now=now)
     if query.unknown_view:
         messages.error(request, "That view does not exist or is not shared with you; here is the default one.")
-    options = PageOptions.of(request.user)
+    options = PageOptions.listed(request.user)
     filterset = queue_filter(request, query, options=options)
     tickets = filterset.qs
     ordering = SORT_ORDERINGS[sort_of(filterset)]
@@ -117,7 +154,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That page link is out of date; here is the first page.")
         page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
     searched = bool(searched_columns(tickets))  # a text search's count is read off its page (searched_count)
-    views, total = sidebar(request.user, None if searched else tickets, now=now, current=query.view_key)
+    page_count = None if searched else (page_count_key(query, filterset), tickets)
+    views, total = sidebar(request.user, page_count, now=now, current=query.view_key)
     if total is None:
         total = searched_count(page, size=QUEUE_PAGE_SIZE)
         count = count_text(total, cap=QUEUE_PAGE_SIZE)

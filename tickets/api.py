@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from csat.selectors import surveys_prefetch
 from helpdesk.conditional import if_match_etags, none_match
 from helpdesk.errors import InvalidValue, NotPermitted
+from helpdesk.filtersets import filterset_for_params, filterset_query_params
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import (
     BODY_ERRORS,
@@ -36,7 +37,7 @@ from helpdesk.openapi import (
     errors,
     path_id,
 )
-from helpdesk.pagination import ById, NewestFirst, OldestFirst, filterset_query_params
+from helpdesk.pagination import ById, NewestFirst, OldestFirst
 from queues.builtin import BUILTIN_VIEWS
 from queues.selectors import ViewFilters
 from sla.selectors import running_clocks_prefetch
@@ -81,8 +82,9 @@ class TicketOrdering(OrderingFilter):
 
 
 class TicketFilterBackend(DjangoFilterBackend):
-    """django-filter builds a filterset per request (a form, a deep copy of every filter); a list asked for no
-    filter at all is answered without one. The filterset stays on the view: the ordering reads `view`'s sort there."""
+    """django-filter builds a filterset per request (a form, a deep copy of every filter): here it holds only the
+    filters the request names (helpdesk/filtersets.py), and a list asked for no filter at all is answered without
+    one. The filterset stays on the view: the ordering reads `view`'s sort there."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Ticket], view: APIView) -> QuerySet[Ticket]:
         filterset_class = self.get_filterset_class(view, queryset)
@@ -91,7 +93,11 @@ class TicketFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request: Request, queryset: QuerySet[Ticket], view: APIView) -> FilterSet | None:
-        filterset = super().get_filterset(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        named = filterset_for_params(filterset_class, request.query_params)
+        filterset = named(**self.get_filterset_kwargs(request, queryset, view))
         view.ticket_filterset = filterset
         return filterset
 
@@ -217,8 +223,7 @@ class TicketViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The page's rows as plain values, shaped without a model instance per row (ticket_list_data)."""
         staff = permissions.is_staff_member(request.user)
-        tickets = self.filter_queryset(selectors.tickets_visible_to(request.user))
-        rows = self.paginate_queryset(selectors.ticket_list_rows(tickets, with_clocks=staff))
+        rows = self.paginate_queryset(self.filter_queryset(selectors.ticket_list_rows(request.user, with_clocks=staff)))
         extras = selectors.ticket_list_extras(rows)
         return self.get_paginated_response(ticket_list_data(rows, extras, show_sla=staff))
 

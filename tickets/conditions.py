@@ -9,7 +9,6 @@ ticket (which SLA policy applies, whether a trigger fires). Add a new condition 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Mapping
 from types import SimpleNamespace
 
@@ -19,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from accounts.models import User
+from helpdesk.filtersets import filterset_with_only
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
 
@@ -26,16 +26,6 @@ Conditions = Mapping[str, str]
 
 # Parameters that are not conditions on a ticket: paging and ordering of a list.
 NOT_CONDITIONS = frozenset({"cursor", "page_size", "ordering", "page", "sort"})
-
-
-@functools.cache
-def _filterset_class(names: frozenset[str]) -> type[TicketFilter]:
-    """TicketFilter with only the named filters. A filterset copies every filter and builds a form field for each
-    when it is made; for the two or three conditions of a view (the queue's sidebar makes one per view on every
-    page) that was most of its cost. A filter that is not named filters nothing, so the result is the same."""
-    subset = type("TicketConditionsFilter", (_ConditionsFilter,), {})
-    subset.base_filters = {name: spec for name, spec in TicketFilter.base_filters.items() if name in names}
-    return subset
 
 
 class _ConditionsFilter(TicketFilter):
@@ -55,7 +45,8 @@ def _filterset(conditions: Conditions, queryset: QuerySet[Ticket], user: User | 
         data[name] = value
     # `assignee=me` means whoever looks: the viewer of a view; nobody for a rule that runs on its own.
     request = SimpleNamespace(user=user) if user is not None else None
-    return _filterset_class(frozenset(conditions))(data, queryset=queryset, request=request)
+    # Only the filters the conditions name (helpdesk/filtersets.py): the queue's sidebar makes one per view.
+    return filterset_with_only(_ConditionsFilter, frozenset(conditions))(data, queryset=queryset, request=request)
 
 
 def conditions_problems(conditions: Conditions) -> dict[str, list[str]]:

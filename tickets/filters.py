@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -198,16 +197,21 @@ class TicketListFilter(TicketFilter):
 
     def get_form_class(self) -> type[forms.Form]:
         """django-filter builds the form class, every field and its label, for each request. Only `view`'s field
-        depends on the request (it knows the viewer); the others are built once per process."""
+        depends on the request (it knows the viewer); the others are built once per class (per set of filters a
+        request names: helpdesk/filtersets.py)."""
         shared = _shared_form_class(type(self))
-        return type(shared.__name__, (shared,), {name: self.filters[name].field for name in PER_REQUEST_FIELDS})
+        per_request = {name: self.filters[name].field for name in PER_REQUEST_FIELDS if name in self.filters}
+        return type(shared.__name__, (shared,), per_request) if per_request else shared
 
 
 PER_REQUEST_FIELDS = ("view",)
 
 
-@functools.cache
 def _shared_form_class(filterset_class: type[TicketListFilter]) -> type[forms.Form]:
-    unbound = filterset_class(queryset=Ticket.objects.none())  # each filter given the model, as for a request
-    fields = {name: filter_.field for name, filter_ in unbound.filters.items() if name not in PER_REQUEST_FIELDS}
-    return type(f"{filterset_class.__name__}Form", (filterset_class._meta.form,), fields)
+    """Kept on the class itself, so it goes when the class does."""
+    if "shared_form_class" not in filterset_class.__dict__:
+        unbound = filterset_class(queryset=Ticket.objects.none())  # each filter given the model, as for a request
+        fields = {name: spec.field for name, spec in unbound.filters.items() if name not in PER_REQUEST_FIELDS}
+        base = filterset_class._meta.form
+        filterset_class.shared_form_class = type(f"{filterset_class.__name__}Form", (base,), fields)
+    return filterset_class.shared_form_class

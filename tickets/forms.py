@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db import models
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.html import conditional_escape
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue
-from helpdesk.form_renderer import python_widget_renderer
+from helpdesk.form_renderer import PYTHON_TEMPLATES, PythonWidgetRenderer, python_widget_renderer
 from helpdesk.forms import (
     MultipleFileField,
     PageForm,
     ShownChoiceField,
     ShownModelChoiceField,
     ShownTypedChoiceField,
-    model_choices,
     show_initial_values,
 )
+from helpdesk.sql import CompiledQuery
 from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, TicketFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
@@ -74,8 +77,73 @@ class ReplyMode(models.TextChoices):
 THEN_STATUS_CHOICES = [("", "Keep the status"), (Status.PENDING, "Pending"), (Status.RESOLVED, "Resolved")]
 
 
+def _text(value: Any) -> str:
+    """`{{ value }}`: escaped unless already safe."""
+    return str(conditional_escape(value))
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """django/forms/widgets/attrs.html"""
+    return "".join(
+        f" {_text(name)}" if value is True else f' {_text(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/input.html"""
+    value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
+    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}{_attrs(widget["attrs"])}>\n'
+
+
+def _input_option(context: dict[str, Any]) -> str:
+    """django/forms/widgets/radio_option.html (input_option.html): one radio button, as `{{ radio.tag }}` writes it."""
+    option = context["widget"]
+    if not option["wrap_label"]:
+        return _input(option) + "\n"
+    target = option["attrs"].get("id")
+    label_for = f' for="{_text(target)}"' if target else ""
+    return f"<label{label_for}>{_input(option)} {_text(option['label'])}</label>\n"
+
+
+def _textarea(context: dict[str, Any]) -> str:
+    """django/forms/widgets/textarea.html"""
+    widget = context["widget"]
+    value = _text(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>\n'
+
+
+def _file(context: dict[str, Any]) -> str:
+    """django/forms/widgets/file.html: input.html and the file's own newline."""
+    return _input(context["widget"]) + "\n"
+
+
+# The reply box's widgets, which helpdesk.form_renderer hands to Django's templates: the two radio buttons (each
+# an include of input_option.html, input.html and attrs.html), the text and the file input were a fifth of the
+# staff ticket page's template time. tests/tickets/test_staff_reply_form_markup.py holds them equal to Django's.
+REPLY_BOX_TEMPLATES = {
+    **PYTHON_TEMPLATES,
+    "django/forms/widgets/radio_option.html": _input_option,
+    "django/forms/widgets/textarea.html": _textarea,
+    "django/forms/widgets/file.html": _file,
+}
+
+
+class ReplyBoxRenderer(PythonWidgetRenderer):
+    """helpdesk.form_renderer's renderer, with the reply box's widgets written in Python too."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> str:
+        write = REPLY_BOX_TEMPLATES.get(template_name)
+        written = write(context) if write is not None else None
+        return written.strip() if written is not None else super().render(template_name, context, request)
+
+
+reply_box_renderer = ReplyBoxRenderer()
+
+
 class StaffReplyForm(ReplyForm):
-    default_renderer = python_widget_renderer
+    default_renderer = reply_box_renderer
 
     mode = forms.ChoiceField(
         choices=ReplyMode.choices,
@@ -105,8 +173,33 @@ def _pk(value: Model | None) -> object:
     return value.pk if value is not None else None
 
 
-# What each of the triage form's model selects shows of its rows: their labels (str()) read nothing else.
-SHOWN_COLUMNS = {"assignee": ("id", "name", "email"), "team": ("id", "name"), "category": ("id", "name")}
+def assignee_choices(assignee_id: int | None) -> QuerySet[User]:
+    """Whom the triage form may assign: staff, and the current assignee even if deactivated, so that saving other
+    fields does not fail."""
+    staff = User.objects.staff()
+    return staff if assignee_id is None else staff | User.objects.filter(pk=assignee_id)
+
+
+def _assignee_rows(*assignee_id: int) -> QuerySet[User, tuple[Any, ...]]:
+    return assignee_choices(assignee_id[0] if assignee_id else None).values_list("id", "name", "email")
+
+
+def _team_rows() -> QuerySet[Team, tuple[Any, ...]]:
+    return Team.objects.values_list("id", "name")
+
+
+# The triage form's assignee and team options as plain rows (their labels read nothing else), compiled once: the same
+# queries on every view of a ticket. The categories depend on who looks (categories_visible_to), so are read per view.
+ASSIGNEE_ROWS = CompiledQuery(_assignee_rows)
+TEAM_ROWS = CompiledQuery(_team_rows)
+
+
+def _options(field: forms.ModelChoiceField, options: Iterable[tuple[int, str]]) -> None:
+    """Have the select list these (id, label) options, as the field would list its rows: the value an id, as
+    ModelChoiceField.prepare_value gives, the label as the row's str() (a User's display_name, a Team's or a
+    Category's name)."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = [*empty, *options]
 
 
 class TicketPropertiesForm(StaffTicketPageForm):
@@ -135,17 +228,20 @@ class TicketPropertiesForm(StaffTicketPageForm):
         super().__init__(*args, **kwargs)
         self.ticket = ticket
         self.fields["status"].choices = status_choices_from(ticket.status)
-        # The current assignee stays a choice even if deactivated, so saving other fields does not fail.
-        self.fields["assignee"].queryset = User.objects.staff() | User.objects.filter(pk=ticket.assignee_id)
+        self.fields["assignee"].queryset = assignee_choices(ticket.assignee_id)
         self.fields["category"].queryset = categories
         show_initial_values(self)
 
     def read_choices(self) -> None:
-        """Read the model selects' options now, only the columns their labels show, rather than whole rows (and the
-        categories' teams) while the page renders. What is sent is still checked against each field's queryset."""
-        for name, columns in SHOWN_COLUMNS.items():
-            field = self.fields[name]
-            model_choices(field, field.queryset.select_related(None).only(*columns))
+        """Read the model selects' options now, only the columns their labels show as plain rows, rather than whole
+        rows (and the categories' teams) while the page renders, or an instance per option. What is sent is still
+        checked against each field's queryset."""
+        assignee = [] if self.ticket.assignee_id is None else [self.ticket.assignee_id]
+        users = ASSIGNEE_ROWS.rows(*assignee)
+        _options(self.fields["assignee"], ((user_id, name or email) for user_id, name, email in users))
+        _options(self.fields["team"], TEAM_ROWS.rows())
+        categories = self.fields["category"].queryset.select_related(None).values_list("id", "name")
+        _options(self.fields["category"], categories)
 
     @staticmethod
     def _tag_names(ticket: Ticket) -> list[str]:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from django.utils.safestring import SafeString
 
-from queues.display import Moment, QueueLine, ago, lines_html, month_abbreviations
+from queues.display import Moment, QueueLine, ago, lines_html, month_abbreviations, ticket_url
 
 HOSTILE = '<script>alert("x")</script>'
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
@@ -102,3 +102,30 @@ def test_relative_times_are_compact():
         "2w",
     ]
     assert ago(None, NOW) == ""
+
+
+def test_every_other_value_is_escaped_too():
+    html = lines_html(
+        [
+            line(
+                url='/staff/tickets/7/?a="b"&c',
+                requester_email=HOSTILE,
+                assignee_name=HOSTILE,
+                status_label=HOSTILE,
+                due=SimpleNamespace(state='x" onclick="y', text=HOSTILE),
+                survey=SimpleNamespace(rating="bad", comment=HOSTILE),
+                rating_text=HOSTILE,
+            )
+        ]
+    )
+
+    assert "<script>" not in html
+    assert (
+        html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 10
+    )  # subject, tag, preview, requester and these six
+    assert 'href="/staff/tickets/7/?a=&quot;b&quot;&amp;c"' in html
+    assert 'class="sla sla-x&quot; onclick=&quot;y"' in html
+
+
+def test_a_row_links_to_its_ticket(db):
+    assert ticket_url()(123) == "/staff/tickets/123/"

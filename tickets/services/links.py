@@ -44,31 +44,22 @@ class LinkView:
 
 
 def relation_from(link: TicketLink, ticket: Ticket) -> tuple[str, Ticket]:
-    if link.from_ticket_id == ticket.pk:
-        return link.kind, link.to_ticket
+    relation = relation_of(kind=link.kind, from_ticket_id=link.from_ticket_id, ticket_id=ticket.pk)
+    return relation, link.to_ticket if link.from_ticket_id == ticket.pk else link.from_ticket
+
+
+def relation_of(*, kind: str, from_ticket_id: int, ticket_id: int) -> str:
+    """What the other ticket of a link of `kind` is to ticket `ticket_id` (a LINK_LABELS key)."""
+    if from_ticket_id == ticket_id:
+        return kind
     inverse = {TicketLinkKind.RELATED: "related", TicketLinkKind.DUPLICATE_OF: "duplicated_by"}
-    return inverse.get(link.kind, "parent_of"), link.from_ticket
+    return inverse.get(kind, "parent_of")
 
 
 def links_touching(ticket: Ticket) -> QuerySet[TicketLink]:
     return TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket)).select_related(
         "from_ticket", "to_ticket"
     )
-
-
-# What the staff page's linked tickets card shows of the other ticket of each link.
-LINKED_TICKET_COLUMNS = ("subject", "status")
-
-
-def ticket_links_of(ticket: Ticket) -> list[LinkView]:
-    """Each link of the ticket, read from its side; of the tickets at both ends only the columns the card shows
-    (all of both tickets' columns were compiled into the query and read before)."""
-    ends = [f"{end}__{column}" for end in ("from_ticket", "to_ticket") for column in LINKED_TICKET_COLUMNS]
-    views = []
-    for link in links_touching(ticket).only("kind", "from_ticket", "to_ticket", *ends):
-        relation, other = relation_from(link, ticket)
-        views.append(LinkView(link=link, relation=relation, other=other))
-    return views
 
 
 @transaction.atomic

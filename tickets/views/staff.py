@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
-from inbound.selectors import comments_with_mail_source, ticket_page_mail
+from inbound.selectors import ticket_page_mail
 from macros.models import Macro
 from macros.selectors import macros_for_ticket_page, macros_visible_to
 from macros.services import macro_apply, macro_describe_actions, macro_render
@@ -30,16 +30,20 @@ from tickets.presence import POLL_SECONDS, presence_touch
 from tickets.selectors import (
     categories_visible_to,
     comments_visible_to,
-    conversation_of,
-    events_visible_to,
-    requester_other_tickets,
-    staff_ticket_badges,
-    staff_ticket_page_for,
     ticket_page_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
-from tickets.services.links import links_touching, ticket_links_of
+from tickets.services.links import links_touching
 from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
+from tickets.staff_page import (
+    conversation_for,
+    conversation_html,
+    linked_tickets,
+    requester_others,
+    requester_tickets_html,
+    staff_page_ticket,
+    timeline_html,
+)
 
 # The queue, its views, bulk actions and export live in the queues app.
 staff_queue = queue
@@ -49,8 +53,7 @@ staff_queue = queue
 @login_required
 @staff_required
 def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(staff_ticket_page_for(request.user), pk=pk)
-    return _render_staff_ticket_page(request, staff_ticket_badges(ticket))
+    return _render_staff_ticket_page(request, staff_page_ticket(request.user, pk))
 
 
 @require_http_methods(["POST"])
@@ -346,26 +349,26 @@ def _render_staff_ticket_page(
     elif reply_form.is_bound:
         chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
     macros = list(macros_for_ticket_page(request.user))
-    conversation = conversation_of(
-        request.user, ticket, comments=comments_with_mail_source(comments_visible_to(request.user, ticket))
-    )
-    comments = conversation.comments
+    conversation = conversation_for(request.user, ticket)
     if not reply_form.is_bound:
-        reply_form.initial["seen_comment"] = max((comment.pk for comment in comments), default=0)
+        reply_form.initial["seen_comment"] = conversation.last_comment_id
+    ticket_mail = ticket_page_mail(ticket)
+    requester_tickets = requester_others(request.user, ticket)
+    opening_mail_id = ticket_mail.opening.pk if ticket_mail.opening else None
     context = {
         "ticket": ticket,
-        "opening_attachments": conversation.opening_files,
-        "comments": comments,
+        "conversation": conversation_html(ticket, conversation, opening_mail_id=opening_mail_id),
         "arrived": arrived or [],
         "viewers": presence_touch(ticket_id=ticket.pk, user=request.user),
         "presence_poll_seconds": POLL_SECONDS,
-        "events": events_visible_to(request.user, ticket),
-        "ticket_mail": ticket_page_mail(ticket),
+        "timeline": timeline_html(request.user, ticket),
+        "ticket_mail": ticket_mail,
         "reply_form": reply_form,
         "properties_form": properties_form,
         "macros": macros,
-        "links": ticket_links_of(ticket),
-        "requester_tickets": requester_other_tickets(request.user, ticket),
+        "links": linked_tickets(ticket),
+        "requester_tickets": requester_tickets,
+        "requester_tickets_html": requester_tickets_html(requester_tickets),
         "link_form": TicketLinkForm(),
         "merge_form": TicketMergeForm(),
         "chosen_macro": chosen_macro,

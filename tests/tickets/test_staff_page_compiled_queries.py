@@ -1,0 +1,127 @@
+"""The staff ticket page's queries compiled once (tickets.staff_page.CompiledQuery) read what the ORM reads: the
+ticket with its requester, intake answers, badges and tags; the requester's other tickets; the triage form's
+options. Users who do not see every ticket get the ORM's own queries, compiled for them."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Role, User
+from accounts.services import user_create
+from tests.conftest import PASSWORD
+from tickets.forms import TicketPropertiesForm
+from tickets.models import Category, Tag, Team, Ticket
+from tickets.selectors import (
+    categories_visible_to,
+    requester_other_tickets,
+    requester_other_tickets_of,
+    staff_ticket_badges,
+    staff_ticket_page_for,
+)
+from tickets.services import ticket_create
+from tickets.staff_page import requester_others, sees_every_ticket, staff_page_ticket
+
+HOSTILE = "<b>\"Tom\" & 'Jerry'</b>"
+
+
+def test_staff_see_every_ticket_and_requesters_do_not(alice, bob, carol):
+    assert sees_every_ticket(bob)
+    assert sees_every_ticket(carol)
+    assert not sees_every_ticket(alice)
+
+
+def test_the_ticket_is_read_as_the_orm_reads_it(bob, ticket):
+    ticket.tags.add(Tag.objects.create(name="vip"), Tag.objects.create(name="billing"))
+    expected = staff_ticket_badges(staff_ticket_page_for(bob).get(pk=ticket.pk))
+
+    for _ in range(2):  # compiled on the first call, reused on the second
+        found = staff_page_ticket(bob, ticket.pk)
+
+        fields = [field.attname for field in Ticket._meta.concrete_fields]
+        assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+        assert found.requester == expected.requester
+        assert found.requester.display_name == expected.requester.display_name
+        assert (found.has_running_clocks, found.has_survey) == (False, False)
+        assert found.running_sla_clocks == [] and found.latest_surveys == []
+        with CaptureQueriesContext(connection) as captured:
+            assert [tag.name for tag in found.tags.all()] == ["billing", "vip"]
+        assert len(captured) == 0, "the tags are read with the ticket"
+
+
+def test_a_missing_or_impossible_ticket_is_404(bob, db):
+    for pk in (424242, 2**63 - 1, 2**63, 10**30):
+        with pytest.raises(Http404):
+            staff_page_ticket(bob, pk)
+
+
+def test_the_page_of_an_impossible_ticket_number_is_404(bob, client_for, db):
+    assert client_for(bob).get(reverse("staff_ticket_detail", args=[10**30])).status_code == 404
+
+
+def test_who_does_not_see_every_ticket_is_read_through_the_orm(alice, mallory, category, ticket):
+    others = ticket_create(requester=mallory, subject="Not alice's", description="x", category=category)
+
+    assert staff_page_ticket(alice, ticket.pk) == ticket
+    with pytest.raises(Http404):
+        staff_page_ticket(alice, others.pk)
+    assert requester_others(alice, ticket) == requester_other_tickets(alice, ticket)
+
+
+def test_the_requesters_other_tickets_are_those_the_selector_gives(alice, bob, category, ticket):
+    for number in range(12):
+        ticket_create(requester=alice, subject=f"{HOSTILE} {number}", description="x", category=category)
+
+    shown = requester_others(bob, ticket)
+
+    assert [(t.pk, t.subject, t.status) for t in shown] == [
+        (t.pk, t.subject, t.status) for t in requester_other_tickets(bob, ticket)
+    ]
+    assert len(shown) == 10
+
+
+@pytest.fixture
+def gone_agent(db):
+    agent = user_create(email="gone@example.com", password=PASSWORD, name=HOSTILE, role=Role.AGENT)
+    agent.is_active = False
+    agent.save()
+    return agent
+
+
+@pytest.mark.parametrize("assigned", [False, True], ids=["unassigned", "assigned to a deactivated agent"])
+def test_the_triage_options_are_the_fields_own_rows(bob, carol, gone_agent, ticket, assigned):
+    Team.objects.create(name=HOSTILE)
+    Category.objects.create(name=HOSTILE, slug="hostile")
+    user_create(email="noname@example.com", password=PASSWORD, name="", role=Role.AGENT)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=gone_agent if assigned else None)
+    ticket.refresh_from_db()
+    form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(bob))
+
+    form.read_choices()
+
+    for name in ("assignee", "team", "category"):
+        field = form.fields[name]
+        expected = [("", field.empty_label), *((row.pk, str(row)) for row in field.queryset)]
+        assert list(field.widget.choices) == expected
+    assignees = [value for value, _label in form.fields["assignee"].widget.choices]
+    assert (gone_agent.pk in assignees) is assigned
+    assert User.objects.get(email="noname@example.com").pk in assignees
+    assert "<b>" not in str(form["team"])
+    assert "&lt;b&gt;&quot;Tom&quot;" in str(form["team"])
+
+
+def test_the_queries_compiled_once_are_the_same_sql_for_every_user_who_sees_every_ticket(bob, carol, db):
+    # What makes compiling them once for all of these users right: nothing in them depends on who asks.
+    other_agent = user_create(email="agent2@example.com", password=PASSWORD, role=Role.AGENT)
+    staff = [bob, carol, other_agent]
+    assert all(sees_every_ticket(user) for user in staff)
+
+    def sql(queryset) -> tuple[str, tuple]:
+        return queryset.query.get_compiler(using="default").as_sql()
+
+    assert len({sql(staff_ticket_page_for(user).filter(pk=1)) for user in staff}) == 1
+    others = {sql(requester_other_tickets_of(user, requester_id=2, ticket_id=1)) for user in staff}
+    assert len(others) == 1
