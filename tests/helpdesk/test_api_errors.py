@@ -71,10 +71,10 @@ def test_429_when_rate_limited(api_client_for, settings):
 def test_500_is_the_error_body_and_leaks_nothing(api_client_for, bob, monkeypatch):
     from tickets import selectors
 
-    def explode(user):
+    def explode(user, **options):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(selectors, "tickets_visible_to", explode)
+    monkeypatch.setattr(selectors, "ticket_list_rows", explode)
     client = api_client_for(bob)
     client.raise_request_exception = False
     response = client.get("/api/v1/tickets/")

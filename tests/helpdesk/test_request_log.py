@@ -43,7 +43,7 @@ def test_the_log_line_names_the_token_user(api_client_for, bob, caplog):
 def test_errors_carry_the_request_id(api_client_for, bob, monkeypatch, caplog):
     from tickets import selectors
 
-    monkeypatch.setattr(selectors, "tickets_visible_to", lambda user: 1 / 0)
+    monkeypatch.setattr(selectors, "ticket_list_rows", lambda user, **options: 1 / 0)
     client = api_client_for(bob)
     client.raise_request_exception = False
     caplog.handler.addFilter(RequestIdLogFilter())
