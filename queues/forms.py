@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import django_filters
@@ -143,9 +143,9 @@ class BulkForm(QueuePageForm):
     def __init__(
         self,
         *args: Any,
-        agents: QuerySet[User],
-        teams: QuerySet[Team],
-        categories: QuerySet[Category],
+        agents: Sequence[User] | QuerySet[User],
+        teams: Sequence[Team] | QuerySet[Team],
+        categories: Sequence[Category] | QuerySet[Category],
         tickets: QuerySet[Ticket],
         **kwargs: Any,
     ) -> None:

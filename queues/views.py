@@ -3,7 +3,7 @@ and the CSV export of what the queue shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -24,6 +24,7 @@ from accounts.models import User
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from helpdesk.forms import PageForm
+from helpdesk.sql import CompiledQuery
 from queues import export
 from queues.builtin import BUILTIN_BY_KEY, BUILTIN_VIEWS
 from queues.counts import conditions_count_key, counts_of
@@ -38,6 +39,7 @@ from queues.services import saved_view_create, saved_view_delete, saved_view_mov
 from tickets.conditions import tickets_matching
 from tickets.forms import SORT_ORDERINGS
 from tickets.models import Category, Team, Ticket
+from tickets.permissions import is_staff_member
 from tickets.selectors import categories_visible_to, searched_columns, tickets_visible_to
 
 QUEUE_PAGE_SIZE = 50
@@ -59,9 +61,9 @@ def queue_filter(request: HttpRequest, query: QueueQuery, *, options: PageOption
 class PageOptions:
     """The rows the queue's forms list as options, each read once for all the forms of a page."""
 
-    agents: QuerySet[User]
-    teams: QuerySet[Team]
-    categories: QuerySet[Category]
+    agents: Sequence[User] | QuerySet[User]
+    teams: Sequence[Team] | QuerySet[Team]
+    categories: Sequence[Category] | QuerySet[Category]
 
     @classmethod
     def of(cls, user: User) -> PageOptions:
@@ -69,12 +71,31 @@ class PageOptions:
 
     @classmethod
     def listed(cls, user: User) -> PageOptions:
-        """The rows for a page's selects only: the columns they show (a form that changes tickets reads `of`)."""
+        """The rows for a page's selects only: the columns they show, read by queries compiled once per process (a
+        form that changes tickets reads `of`)."""
         return cls(
-            agents=User.objects.staff().only("id", "name", "email"),
-            teams=Team.objects.only("id", "name"),
-            categories=categories_visible_to(user).select_related(None).only("id", "name"),
+            agents=_LISTED_AGENTS.objects(),
+            teams=_LISTED_TEAMS.objects(),
+            categories=_LISTED_CATEGORIES.objects(variant=is_staff_member(user), user=user),
         )
+
+
+def _listed_agents() -> QuerySet[User]:
+    return User.objects.staff().only("id", "name", "email")
+
+
+def _listed_teams() -> QuerySet[Team]:
+    return Team.objects.only("id", "name")
+
+
+def _listed_categories(*, variant: bool, user: User) -> QuerySet[Category]:
+    # The variant: whether `user` is staff, the one thing categories_visible_to asks of them.
+    return categories_visible_to(user).select_related(None).only("id", "name")
+
+
+_LISTED_AGENTS = CompiledQuery(_listed_agents)
+_LISTED_TEAMS = CompiledQuery(_listed_teams)
+_LISTED_CATEGORIES = CompiledQuery(_listed_categories)
 
 
 def encoded_query(filterset: QueueFilter) -> str:
