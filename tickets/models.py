@@ -187,7 +187,8 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_created")]
+        # A ticket's conversation in this order, and its last message read backwards (the queue's preview).
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="comment_ticket_created_id")]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on #{self.ticket_id}"

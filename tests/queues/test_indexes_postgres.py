@@ -41,3 +41,22 @@ def test_unassigned_open_work_is_read_in_order_from_its_own_index(alice, bob):
     page = unassigned.order_by("-created_at", "-id")[:25].explain()
 
     assert "Index Scan using ticket_unassigned_status" in page and "Sort" not in page
+
+
+def test_each_line_s_last_message_is_read_from_the_end_of_the_ticket_s_comments(alice, bob):
+    from queues.selectors import queue_rows
+    from tickets.models import Comment
+
+    desk_of_closed_work(alice, bob)
+    newest = list(Ticket.objects.order_by("-id").values_list("pk", flat=True)[:50])
+    Comment.objects.bulk_create(
+        Comment(ticket_id=pk, author=bob, body=f"Reply {n}", body_html="") for pk in newest for n in range(20)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_comment")
+
+    page = queue_rows(Ticket.objects.filter(status="open")).order_by("-created_at", "-id")[:50].explain()
+
+    # One index entry per line, read backwards, rather than every comment of the ticket sorted.
+    assert "Index Scan Backward using comment_ticket_created_id" in page
+    assert "Sort Key: u0.created_at DESC" not in page
