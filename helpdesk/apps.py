@@ -10,7 +10,7 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from helpdesk.metrics import register_collectors
-        from helpdesk.timestamps import use_c_timestamp_loader
+        from helpdesk.timestamp_loader import use_c_timestamp_loader
 
         register_collectors()
         use_c_timestamp_loader()

@@ -10,19 +10,18 @@ search/includes/snippet.html, sla/includes/due.html and csat/includes/rating_bad
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html import escape
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from csat.models import SatisfactionSurvey
+from helpdesk.html_rows import month_abbreviations, url_with_id
 from search.highlight import snippet_html
 from sla.display import Due, next_due
 from tickets.models import Priority, Status
@@ -59,11 +58,6 @@ class Moment:
         return cls(iso=local.isoformat(), text=text, ago=ago(moment, now))
 
 
-def month_abbreviations() -> list[str]:
-    """The `M` of Django's date formats by month number ("Jan" at 1), translated once for a whole page."""
-    return ["", *(MONTHS_3[month].title() for month in range(1, 13))]
-
-
 @dataclass(frozen=True)
 class QueueLine:
     id: int
@@ -88,24 +82,12 @@ class QueueLine:
     updated: Moment
 
 
-# An id no ticket has, to reverse the ticket page's address once for a whole page (ticket_url).
-URL_PLACEHOLDER = "9087654321012345"
-
-
-def ticket_url() -> Callable[[int], str]:
-    """The staff ticket page's address of an id: reversed once, then the id put in its place for every row."""
-    head, found, tail = reverse("staff_ticket_detail", args=[int(URL_PLACEHOLDER)]).partition(URL_PLACEHOLDER)
-    if not found or URL_PLACEHOLDER in tail:  # an address that repeats the id: reverse each one
-        return lambda pk: reverse("staff_ticket_detail", args=[pk])
-    return lambda pk: f"{head}{pk}{tail}"
-
-
 def queue_lines(rows: Iterable[dict[str, Any]], *, now: datetime) -> list[QueueLine]:
     """The lines of a page of `queues.selectors.queue_rows`: tags, SLA clocks and surveys in a query each at most."""
     rows = list(rows)
     extras = ticket_list_extras(rows)
     zone, months = timezone.get_current_timezone(), month_abbreviations()
-    url_of = ticket_url()
+    url_of = url_with_id("staff_ticket_detail")
     lines = []
     for row in rows:
         pk = row["id"]

@@ -18,7 +18,6 @@ zone and the month names per comment. Here:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -29,13 +28,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
-from django.urls import get_script_prefix, reverse
-from django.utils import timezone, translation
-from django.utils.dates import MONTHS_3
+from django.utils import timezone
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
+from helpdesk.html_rows import month_abbreviations, url_with_id
 from helpdesk.sql import CompiledQuery
+from helpdesk.templatetags.timestamps import timestamp_display
 from tickets.models import Attachment, Comment, Status, Tag, Ticket, TicketEvent, TicketEventKind, TicketLink
 from tickets.permissions import AnyUser, can_see_internal
 from tickets.selectors import (
@@ -225,40 +224,18 @@ def linked_tickets(ticket: Ticket) -> list[LinkView]:
 # --- HTML ----------------------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=64)
-def _url_pattern(name: str, script_prefix: str) -> tuple[str, str]:
-    """The URL named `name` for one id, split around the id: reversed once per process (and script prefix), not once
-    per comment."""
-    url = reverse(name, args=[987_654_321])
-    before, marker, after = url.rpartition("987654321")
-    if not marker:
-        raise ValueError(f"{name}'s URL does not show its id.")
-    return before, after
-
-
-def _url(name: str, pk: int) -> str:
-    before, after = _url_pattern(name, get_script_prefix())
-    return f"{before}{pk}{after}"
-
-
-@functools.lru_cache(maxsize=64)
-def _month_names(language: str | None) -> tuple[str, ...]:
-    # What `{% timestamp %}` shows (helpdesk.templatetags.timestamps), escaped, looked up once per language.
-    return ("", *(str(conditional_escape(MONTHS_3[month].title())) for month in range(1, 13)))
-
-
 class _Clock:
     """`{% timestamp moment "muted" %}` (or without the class: `plain`), with the time zone and the month names
     looked up once for a whole page."""
 
     def __init__(self) -> None:
         self.zone: tzinfo = timezone.get_current_timezone()
-        self.months = _month_names(translation.get_language())
+        self.months = tuple(str(conditional_escape(name)) for name in month_abbreviations())
 
     def time(self, moment: datetime, *, muted: bool = True) -> str:
         if timezone.is_aware(moment):
             moment = moment.astimezone(self.zone)
-        shown = f"{self.months[moment.month]} {moment.day}, {moment.year:04d}, {moment.hour:02d}:{moment.minute:02d}"
+        shown = timestamp_display(moment, self.months)
         # isoformat() writes only digits and "-:+.T", and the month's name is escaped: nothing else needs escaping.
         css = ' class="muted"' if muted else ""
         return f'<time{css} datetime="{moment.isoformat()}">{shown}</time>'
@@ -269,7 +246,7 @@ def _files_html(files: Sequence[ShownFile]) -> str:
     if not files:
         return "\n"
     items = "".join(
-        f'\n      <li><a href="{_url("attachment_download", file.id)}">{escape(file.filename)}</a> '
+        f'\n      <li><a href="{url_with_id("attachment_download")(file.id)}">{escape(file.filename)}</a> '
         f'<span class="muted">({conditional_escape(filesizeformat(file.size))})</span></li>\n    '
         for file in files
     )
@@ -279,7 +256,7 @@ def _files_html(files: Sequence[ShownFile]) -> str:
 def _mail_link(mail_id: int | None) -> str:
     if not mail_id:
         return ""
-    return f'<a class="muted" href="{_url("inbound_message_original", mail_id)}">full mail</a>'
+    return f'<a class="muted" href="{url_with_id("inbound_message_original")(mail_id)}">full mail</a>'
 
 
 def _opening_html(ticket: Ticket, opening_mail_id: int | None, files: Sequence[ShownFile], clock: _Clock) -> str:
@@ -384,10 +361,11 @@ def requester_tickets_html(tickets: Sequence[Ticket]) -> SafeString:
     """The requester card's list items: a link to each of the requester's other tickets and its status badge
     (includes/status_badge.html), subjects escaped."""
     items = []
+    url_of = url_with_id("staff_ticket_detail")
     for other in tickets:
         status = escape(other.status)
         items.append(
-            f'\n        <li><a href="{_url("staff_ticket_detail", other.pk)}">#{other.pk} {escape(other.subject)}</a>\n'
+            f'\n        <li><a href="{url_of(other.pk)}">#{other.pk} {escape(other.subject)}</a>\n'
             f'          <span class="badge badge-status badge-status-{status}"><span class="visually-hidden">Status: '
             f"</span>{escape(STATUS_LABELS.get(other.status, other.status))}</span>\n</li>\n      "
         )

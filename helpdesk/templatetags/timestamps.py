@@ -8,27 +8,23 @@ is held equal to the filter's by tests/helpdesk/test_timestamps.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 
 from django import template
-from django.utils import timezone, translation
-from django.utils.dates import MONTHS_3
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from helpdesk.html_rows import month_abbreviations
 
 register = template.Library()
 
 
-@lru_cache(maxsize=512)
-def _month_abbreviation(month: int, language: str | None) -> str:
-    # MONTHS_3's names are lazy: each use looks the translation up again, a hundred times on a long conversation.
-    return conditional_escape(MONTHS_3[month].title())
-
-
-def timestamp_display(moment: datetime) -> str:
-    """`moment|date:"M j, Y, H:i"` for a datetime already in the current time zone."""
-    month = _month_abbreviation(moment.month, translation.get_language())
+def timestamp_display(moment: datetime, months: Sequence[str] | None = None) -> str:
+    """`moment|date:"M j, Y, H:i"` (escaped) for a datetime already in the current time zone. `months`: the month
+    abbreviations by number, escaped, when a page has them at hand (helpdesk.html_rows.month_abbreviations)."""
+    month = months[moment.month] if months is not None else conditional_escape(month_abbreviations()[moment.month])
     return f"{month} {moment.day}, {moment.year:04d}, {moment.hour:02d}:{moment.minute:02d}"
 
 

@@ -1,52 +1,39 @@
-"""helpdesk/timestamps.py: PostgreSQL timestamps read by psycopg's C loader are the values Django's own loader gives."""
+"""`{% timestamp %}` writes exactly what the `date` filters it replaces wrote, in any time zone and language."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import zoneinfo
+from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from psycopg.pq import Format
+from django.template import Context, Template
+from django.utils import timezone, translation
 
-from helpdesk.timestamps import use_c_timestamp_loader
-from tickets.models import Ticket
-from tickets.services import ticket_create
-
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's timestamptz loader")
+SHOWN = """datetime="{{ moment|date:'c' }}">{{ moment|date:"M j, Y, H:i" }}</time>"""
+FILTERS = Template(f"<time {SHOWN}")
+FILTERS_MUTED = Template(f'<time class="muted" {SHOWN}')
+TAG = Template("{% load timestamps %}{% timestamp moment %}")
+TAG_MUTED = Template('{% load timestamps %}{% timestamp moment "muted" %}')
 
 MOMENTS = [
-    datetime(2026, 12, 1, 10, 11, 12, 123456, tzinfo=UTC),
-    datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
-    datetime(1, 1, 1, tzinfo=UTC),
-    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2024, 1, 5, 0, 0, tzinfo=UTC),
+    datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2025, 9, 30, 7, 3, 12, 123456, tzinfo=UTC),
+    datetime(999, 12, 31, 12, 30, tzinfo=UTC),
+    datetime(2024, 3, 31, 0, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata")),
+    datetime(2024, 6, 1, 8, 15),  # naive: shown as it is, as the filter does
 ]
 
 
-def _loader_in_use() -> type:
-    connection.ensure_connection()
-    oid = connection.connection.adapters.types["timestamptz"].oid
-    return connection.connection.adapters.get_loader(oid, Format.TEXT)
-
-
-def test_each_connection_reads_timestamps_with_the_c_loader(db):
-    assert use_c_timestamp_loader() is True
-    assert _loader_in_use().__name__ == "UtcTimestampLoader"
-
-
 @pytest.mark.parametrize("moment", MOMENTS, ids=str)
-def test_a_timestamp_reads_back_as_the_same_instant_in_utc(db, moment):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT %s::timestamptz", [moment])
-        (read,) = cursor.fetchone()
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/St_Johns", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("language", ["en-us", "de", "fr"])
+def test_timestamp_matches_the_date_filters(moment: datetime, zone: str, language: str) -> None:
+    with timezone.override(zoneinfo.ZoneInfo(zone)), translation.override(language):
+        context = Context({"moment": moment})
+        assert TAG.render(context) == FILTERS.render(context)
+        assert TAG_MUTED.render(context) == FILTERS_MUTED.render(context)
 
-    assert read == moment
-    assert read.tzinfo is UTC
 
-
-def test_the_orm_reads_a_ticket_s_times_as_aware_utc(alice):
-    ticket = ticket_create(requester=alice, subject="When")
-
-    created_at = Ticket.objects.values_list("created_at", flat=True).get(pk=ticket.pk)
-
-    assert created_at == ticket.created_at
-    assert created_at.tzinfo is UTC
+def test_timestamp_of_nothing_is_nothing() -> None:
+    assert TAG.render(Context({"moment": None})) == ""

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 from django.utils.safestring import SafeString
 
-from queues.display import Moment, QueueLine, ago, lines_html, month_abbreviations, ticket_url
+from helpdesk.html_rows import month_abbreviations, url_with_id
+from queues.display import Moment, QueueLine, ago, lines_html
 
 HOSTILE = '<script>alert("x")</script>'
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
@@ -128,4 +129,4 @@ def test_every_other_value_is_escaped_too():
 
 
 def test_a_row_links_to_its_ticket(db):
-    assert ticket_url()(123) == "/staff/tickets/123/"
+    assert url_with_id("staff_ticket_detail")(123) == "/staff/tickets/123/"
