@@ -110,11 +110,42 @@ def _errors(context: Mapping[str, Any]) -> str | None:
     return None if context["errors"] else "\n"
 
 
+def _input_option(context: Mapping[str, Any]) -> str:
+    """django/forms/widgets/radio_option.html (input_option.html): one radio button, as `{{ radio.tag }}` writes it."""
+    option = context["widget"]
+    if not option["wrap_label"]:
+        return _input(option) + "\n"
+    target = option["attrs"].get("id")
+    label_for = f' for="{_text(target)}"' if target else ""
+    return f"<label{label_for}>{_input(option)} {_text(option['label'])}</label>\n"
+
+
+def _textarea(context: Mapping[str, Any]) -> str:
+    """django/forms/widgets/textarea.html"""
+    widget = context["widget"]
+    value = _text(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>\n'
+
+
 PYTHON_TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
     **{
         f"django/forms/widgets/{name}.html": _input_family
-        for name in ("text", "number", "email", "url", "password", "hidden", "checkbox", "date", "datetime", "time")
+        for name in (
+            "text",
+            "number",
+            "email",
+            "url",
+            "password",
+            "hidden",
+            "checkbox",
+            "date",
+            "datetime",
+            "time",
+            "file",
+        )
     },
+    "django/forms/widgets/radio_option.html": _input_option,
+    "django/forms/widgets/textarea.html": _textarea,
     "django/forms/widgets/select.html": _select,
     "django/forms/widgets/checkbox_select.html": _checkbox_select,
     "django/forms/label.html": _label,

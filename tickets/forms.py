@@ -9,12 +9,10 @@ import django_filters
 from django import forms
 from django.db import models
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
-from django.utils.html import conditional_escape
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue
-from helpdesk.form_renderer import PYTHON_TEMPLATES, PythonWidgetRenderer, python_widget_renderer
+from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.forms import (
     MultipleFileField,
     PageForm,
@@ -77,73 +75,8 @@ class ReplyMode(models.TextChoices):
 THEN_STATUS_CHOICES = [("", "Keep the status"), (Status.PENDING, "Pending"), (Status.RESOLVED, "Resolved")]
 
 
-def _text(value: Any) -> str:
-    """`{{ value }}`: escaped unless already safe."""
-    return str(conditional_escape(value))
-
-
-def _attrs(attrs: dict[str, Any]) -> str:
-    """django/forms/widgets/attrs.html"""
-    return "".join(
-        f" {_text(name)}" if value is True else f' {_text(name)}="{conditional_escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-def _input(widget: dict[str, Any]) -> str:
-    """django/forms/widgets/input.html"""
-    value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
-    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}{_attrs(widget["attrs"])}>\n'
-
-
-def _input_option(context: dict[str, Any]) -> str:
-    """django/forms/widgets/radio_option.html (input_option.html): one radio button, as `{{ radio.tag }}` writes it."""
-    option = context["widget"]
-    if not option["wrap_label"]:
-        return _input(option) + "\n"
-    target = option["attrs"].get("id")
-    label_for = f' for="{_text(target)}"' if target else ""
-    return f"<label{label_for}>{_input(option)} {_text(option['label'])}</label>\n"
-
-
-def _textarea(context: dict[str, Any]) -> str:
-    """django/forms/widgets/textarea.html"""
-    widget = context["widget"]
-    value = _text(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>\n'
-
-
-def _file(context: dict[str, Any]) -> str:
-    """django/forms/widgets/file.html: input.html and the file's own newline."""
-    return _input(context["widget"]) + "\n"
-
-
-# The reply box's widgets, which helpdesk.form_renderer hands to Django's templates: the two radio buttons (each
-# an include of input_option.html, input.html and attrs.html), the text and the file input were a fifth of the
-# staff ticket page's template time. tests/tickets/test_staff_reply_form_markup.py holds them equal to Django's.
-REPLY_BOX_TEMPLATES = {
-    **PYTHON_TEMPLATES,
-    "django/forms/widgets/radio_option.html": _input_option,
-    "django/forms/widgets/textarea.html": _textarea,
-    "django/forms/widgets/file.html": _file,
-}
-
-
-class ReplyBoxRenderer(PythonWidgetRenderer):
-    """helpdesk.form_renderer's renderer, with the reply box's widgets written in Python too."""
-
-    def render(self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> str:
-        write = REPLY_BOX_TEMPLATES.get(template_name)
-        written = write(context) if write is not None else None
-        return written.strip() if written is not None else super().render(template_name, context, request)
-
-
-reply_box_renderer = ReplyBoxRenderer()
-
-
 class StaffReplyForm(ReplyForm):
-    default_renderer = reply_box_renderer
+    default_renderer = python_widget_renderer
 
     mode = forms.ChoiceField(
         choices=ReplyMode.choices,

@@ -1,4 +1,4 @@
-"""The staff reply box's widgets written in Python (tickets.forms.ReplyBoxRenderer) are what Django's templates
+"""The staff reply box's widgets written in Python (helpdesk.form_renderer) are what Django's templates
 write, byte for byte: the mode's radio buttons, the text (escaped) and the file input, shown fresh, filled in from a
 macro, and shown again with errors."""
 
@@ -8,8 +8,9 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 
+from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.templatetags.page_fields import page_field
-from tickets.forms import ReplyMode, StaffReplyForm, reply_box_renderer
+from tickets.forms import ReplyMode, StaffReplyForm
 
 HOSTILE = "<b>\"Tom\" & 'Jerry'</b>\n</textarea><script>alert(1)</script>"
 
@@ -38,7 +39,7 @@ def test_the_reply_box_is_written_as_djangos_templates_write_it(arguments):
     python_form = StaffReplyForm(**arguments)
     django_form = StaffReplyForm(**arguments, renderer=DjangoTemplates())
     assert python_form.errors == django_form.errors
-    assert python_form.renderer is reply_box_renderer
+    assert python_form.renderer is python_widget_renderer
     assert renderings(python_form) == renderings(django_form)
 
 
