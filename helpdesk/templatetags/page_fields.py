@@ -11,58 +11,18 @@ widgets themselves were written in Python (helpdesk.form_renderer).
 
 from __future__ import annotations
 
-from html import escape
-from typing import Any
-
-from django import forms, template
+from django import template
 from django.forms import BoundField
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from helpdesk.form_renderer import PythonWidgetRenderer
+from helpdesk.form_renderer import plain_select
 
 register = template.Library()
 
 
-def _attrs(attrs: dict[str, Any]) -> str:
-    """django/forms/widgets/attrs.html: True as a bare name, False left out, values through `stringformat:'s'`."""
-    return "".join(
-        f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-def _plain_select(field: BoundField) -> str | None:
-    """`str(field)` for a plain select (forms.Select itself, no option groups) of a form whose widgets are written
-    in Python (helpdesk.form_renderer): the same bytes, written straight from the choices. Django first builds a dict
-    of attributes for every option (ChoiceWidget.optgroups), which was most of the cost of the queue's selects of
-    agents, teams and categories. None for any other field: it renders as it always does."""
-    widget = field.field.widget
-    if type(widget) is not forms.Select or not isinstance(field.form.renderer, PythonWidgetRenderer):
-        return None
-    values = widget.format_value(field.value())
-    options, has_selected = [], False
-    for value, label in widget.choices:
-        if isinstance(label, list | tuple):
-            return None
-        value = "" if value is None else value
-        selected = not has_selected and str(value) in values
-        has_selected |= selected
-        options.append(
-            f'\n  <option value="{escape(str(value))}"{" selected" if selected else ""}>'
-            f"{conditional_escape(label)}</option>\n"
-        )
-    # BoundField.as_widget's attributes (required, aria-*, the id), then the widget's own.
-    attrs = field.build_widget_attrs({}, widget)
-    if field.auto_id and "id" not in widget.attrs:
-        attrs.setdefault("id", field.auto_id)
-    attrs = widget.build_attrs(widget.attrs, attrs)
-    return f'<select name="{conditional_escape(field.html_name)}"{_attrs(attrs)}>{"".join(options)}\n</select>'
-
-
 def _widget(field: BoundField) -> str:
-    written = _plain_select(field)
+    written = plain_select(field)
     return str(field) if written is None else written
 
 
