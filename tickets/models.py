@@ -263,7 +263,7 @@ class TicketEvent(models.Model):
 
 
 class TicketLinkKind(models.TextChoices):
-    """Stored from one side; `ticket_links_of` reads each kind from the other side too."""
+    """Stored from one side; `relation_of` (tickets/services/links.py) reads each kind from the other side too."""
 
     RELATED = "related", "Related to"
     DUPLICATE_OF = "duplicate_of", "Duplicate of"
