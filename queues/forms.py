@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -56,11 +55,6 @@ class QueueFilter(StaffQueueFilter):
         self.assignee_choices = choices + [(str(agent.pk), agent.display_name) for agent in agents]
         self.options = {name: rows for name, rows in (("team", teams), ("category", categories)) if rows is not None}
 
-    def get_form_class(self) -> type[forms.Form]:
-        """django-filter builds the form class, a field for every filter, for each filterset; none of them depends on
-        the request but for the options listed, set on each form's own copy of its fields (`form`)."""
-        return _queue_filter_form_class()
-
     @property
     def form(self) -> forms.Form:
         if not hasattr(self, "_form"):
@@ -69,13 +63,6 @@ class QueueFilter(StaffQueueFilter):
             for name, rows in self.options.items():
                 model_choices(form.fields[name], rows)
         return self._form
-
-
-@functools.cache
-def _queue_filter_form_class() -> type[forms.Form]:
-    filters = QueueFilter(queryset=Ticket.objects.none(), agents=[]).filters  # each filter given the model
-    fields = {name: filter_.field for name, filter_ in filters.items()}
-    return type("QueueFilterForm", (QueueFilter._meta.form,), fields)
 
 
 class SaveViewForm(QueuePageForm):

@@ -3,7 +3,7 @@ and the CSV export of what the queue shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -114,10 +114,12 @@ def sidebar(
     wanted: dict[str, Callable[[], QuerySet[Ticket]]] = {}
     for builtin_view in BUILTIN_VIEWS:
         # The built-in views' conditions are fixed but for "recently solved", a window moving with `now`: keyed by name.
-        wanted[f"view:{builtin_view.key}"] = partial(_matching, builtin_view.conditions_at(now), visible, user)
+        wanted[f"view:{builtin_view.key}"] = partial(
+            tickets_matching, builtin_view.conditions_at(now), visible, user=user
+        )
     saved_keys = [conditions_count_key("conditions", view.conditions) for view in saved_views]
     for view, key in zip(saved_views, saved_keys, strict=True):
-        wanted[key] = partial(_matching, view.conditions, visible, user)
+        wanted[key] = partial(tickets_matching, view.conditions, visible, user=user)
     if page is not None:
         page_key, tickets = page
         wanted[page_key] = lambda: tickets
@@ -143,10 +145,6 @@ def sidebar(
         for view, key in zip(saved_views, saved_keys, strict=True)
     ]
     return {"builtin": builtin, "saved": saved}, counts[page[0]] if page is not None else None
-
-
-def _matching(conditions: Mapping[str, str], visible: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
-    return tickets_matching(conditions, visible, user=user)
 
 
 def page_count_key(query: QueueQuery, filterset: QueueFilter) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from types import SimpleNamespace
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -28,17 +27,6 @@ Conditions = Mapping[str, str]
 NOT_CONDITIONS = frozenset({"cursor", "page_size", "ordering", "page", "sort"})
 
 
-class _ConditionsFilter(TicketFilter):
-    def get_form_class(self) -> type[forms.Form]:
-        """django-filter builds a form class (fields and all) for every filterset; TicketFilter's fields do not
-        depend on the request, so each set of conditions builds its class once. Every form still gets its own
-        copies of the fields."""
-        subset = type(self)
-        if "form_class" not in subset.__dict__:
-            subset.form_class = super().get_form_class()
-        return subset.form_class
-
-
 def _filterset(conditions: Conditions, queryset: QuerySet[Ticket], user: User | None) -> TicketFilter:
     data = QueryDict(mutable=True)
     for name, value in conditions.items():
@@ -46,7 +34,7 @@ def _filterset(conditions: Conditions, queryset: QuerySet[Ticket], user: User | 
     # `assignee=me` means whoever looks: the viewer of a view; nobody for a rule that runs on its own.
     request = SimpleNamespace(user=user) if user is not None else None
     # Only the filters the conditions name (helpdesk/filtersets.py): the queue's sidebar makes one per view.
-    return filterset_with_only(_ConditionsFilter, frozenset(conditions))(data, queryset=queryset, request=request)
+    return filterset_with_only(TicketFilter, frozenset(conditions))(data, queryset=queryset, request=request)
 
 
 def conditions_problems(conditions: Conditions) -> dict[str, list[str]]:

@@ -108,6 +108,22 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
+    # The filters whose form field depends on the request (it knows the viewer); the others' fields do not.
+    per_request_fields: tuple[str, ...] = ()
+
+    def get_form_class(self) -> type[forms.Form]:
+        """django-filter builds the form class, every field and its label, for each filterset: here each class
+        builds it once (each set of filters a request or a view names is a class of its own: helpdesk/filtersets.py),
+        and adds per_request_fields for each filterset. Every form still gets its own copies of the fields."""
+        filterset_class = type(self)
+        shared = filterset_class.__dict__.get("shared_form_class")
+        if shared is None:
+            fields = {name: spec.field for name, spec in self.filters.items() if name not in self.per_request_fields}
+            shared = type(f"{filterset_class.__name__}Form", (self._meta.form,), fields)
+            filterset_class.shared_form_class = shared  # on the class itself, so it goes when the class does
+        per_request = {name: self.filters[name].field for name in self.per_request_fields if name in self.filters}
+        return type(shared.__name__, (shared,), per_request) if per_request else shared
+
     def filter_priority(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return queryset.filter(priority=Priority.from_name(value))
 
@@ -195,23 +211,4 @@ class TicketListFilter(TicketFilter):
 
     view = ViewFilter(help_text="A built-in view's key or a saved view's id.")
 
-    def get_form_class(self) -> type[forms.Form]:
-        """django-filter builds the form class, every field and its label, for each request. Only `view`'s field
-        depends on the request (it knows the viewer); the others are built once per class (per set of filters a
-        request names: helpdesk/filtersets.py)."""
-        shared = _shared_form_class(type(self))
-        per_request = {name: self.filters[name].field for name in PER_REQUEST_FIELDS if name in self.filters}
-        return type(shared.__name__, (shared,), per_request) if per_request else shared
-
-
-PER_REQUEST_FIELDS = ("view",)
-
-
-def _shared_form_class(filterset_class: type[TicketListFilter]) -> type[forms.Form]:
-    """Kept on the class itself, so it goes when the class does."""
-    if "shared_form_class" not in filterset_class.__dict__:
-        unbound = filterset_class(queryset=Ticket.objects.none())  # each filter given the model, as for a request
-        fields = {name: spec.field for name, spec in unbound.filters.items() if name not in PER_REQUEST_FIELDS}
-        base = filterset_class._meta.form
-        filterset_class.shared_form_class = type(f"{filterset_class.__name__}Form", (base,), fields)
-    return filterset_class.shared_form_class
+    per_request_fields = ("view",)

@@ -35,6 +35,7 @@ from django.utils.safestring import SafeString, mark_safe
 from helpdesk.html_rows import month_abbreviations, url_with_id
 from helpdesk.sql import CompiledQuery
 from helpdesk.templatetags.timestamps import timestamp_display
+from tickets.filters import ID_MAX
 from tickets.models import Attachment, Comment, Status, Tag, Ticket, TicketEvent, TicketEventKind, TicketLink
 from tickets.permissions import AnyUser, can_see_internal
 from tickets.selectors import (
@@ -72,16 +73,13 @@ TICKET = CompiledQuery(_ticket)
 TAGS = CompiledQuery(_tags)
 REQUESTER_OTHERS = CompiledQuery(_requester_others)
 
-# The largest id a ticket can have (a BigAutoField): a larger one in the URL finds no ticket, as the ORM's lookup says.
-_LARGEST_ID = 2**63 - 1
-
 
 def staff_page_ticket(user: AnyUser, pk: int) -> Ticket:
     """staff_ticket_badges(get_object_or_404(staff_ticket_page_for(user), pk=pk)), with its two queries (the ticket,
     its tags) compiled once for users who see every ticket."""
     if not sees_every_ticket(user):
         return staff_ticket_badges(get_object_or_404(staff_ticket_page_for(user), pk=pk))
-    found = TICKET.objects(pk, user=user) if pk <= _LARGEST_ID else []
+    found = TICKET.objects(pk, user=user) if pk <= ID_MAX else []  # a larger id is no ticket's (and no bigint)
     if not found:
         raise Http404("No Ticket matches the given query.")
     ticket = found[0]
