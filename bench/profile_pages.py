@@ -1,6 +1,7 @@
 """The bench's pages in-process against a prepared PostgreSQL bench database, each against the ceiling: ms per
-request (median of RUNS; wall and this process's CPU) and the ratio, with the settings the gunicorn bench runs
-with. A first look before (and between) `BENCH_DB=postgres make bench` runs, without a server or wrk.
+request (median of RUNS; wall and this process's CPU), the database server's CPU per request (the PostgreSQL backend
+serving this process, read from /proc) and the ratio, with the settings the gunicorn bench runs with. A first look
+before (and between) `BENCH_DB=postgres make bench` runs, without a server or wrk.
 
     .venv/bin/python bench/profile_pages.py [SIZE]            # SIZE: 10000 (bench_10k, the default)
     PROFILE="staff queue, default" .venv/bin/python bench/profile_pages.py   # cProfile of that scenario too
@@ -70,7 +71,8 @@ def main() -> None:
     _, token = api_token_issue(user=agent, name="bench-profile")
     values = fixtures()
     ceiling_ms = None
-    print(f"{'scenario':42s} {'ms p50':>8s} {'CPU p50':>8s} {'CPU min':>8s} {'queries':>7s} {'x ceiling':>9s}")
+    columns = ("ms p50", "CPU p50", "CPU min", "DB CPU")
+    print(f"{'scenario':42s} {''.join(f'{name:>9s}' for name in columns)} {'queries':>7s} {'x ceiling':>9s}")
     for scenario in SCENARIOS:
         if scenario.method != "GET" or not bench_postgres.chosen(scenario.name):
             continue
@@ -92,6 +94,7 @@ def main() -> None:
         if EXPLAIN:
             explain(captured.captured_queries)
         timings, cpu = [], []
+        database_cpu_before = database_cpu_seconds()
         profiler = cProfile.Profile() if PROFILE and scenario.name == PROFILE else None
         for _ in range(RUNS):
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -102,17 +105,29 @@ def main() -> None:
                 profiler.disable()
             timings.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)  # steadier than wall time on a busy machine
+        database_cpu = (database_cpu_seconds() - database_cpu_before) * 1000 / RUNS
         p50 = statistics.median(timings)
         if scenario.name == CEILING:
             ceiling_ms = p50
         ratio = f"{ceiling_ms / p50:.2f}x" if ceiling_ms else ""
         cpu_p50, cpu_min = statistics.median(cpu), min(cpu)
-        print(f"{scenario.name:42s} {p50:8.2f} {cpu_p50:8.2f} {cpu_min:8.2f} {queries:7d} {ratio:>9s}", flush=True)
+        times = "".join(f"{value:9.2f}" for value in (p50, cpu_p50, cpu_min, database_cpu))
+        print(f"{scenario.name:42s} {times} {queries:7d} {ratio:>9s}", flush=True)
         if profiler:
             if os.environ.get("PROFILE_FILE"):
                 profiler.dump_stats(os.environ["PROFILE_FILE"])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
+def database_cpu_seconds() -> float:
+    """CPU time so far of the PostgreSQL backend serving this process's connection (the server runs on this machine;
+    /proc counts in clock ticks, so read it over many requests)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def explain(queries: list[dict[str, str]]) -> None:

@@ -12,7 +12,8 @@ text follows the models:
   `rows(...)` gives a values_list query's tuples, `objects(...)` and `first(...)` build the instances (with their
   `select_related` rows and annotations) as the ORM's own iteration does. Used for what every request of an API
   client or a signed-in person reads (the bearer token, the session, its user, an agent's saved views) and for the
-  staff ticket page's queries (tickets/staff_page.py).
+  staff ticket page's queries (tickets/staff_page.py). `prepared=True` (the bearer token, the session, its user:
+  lookups by a unique key) makes it a prepared statement on PostgreSQL: parsed and planned once per connection.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
@@ -61,6 +63,7 @@ class _Compiled:
     select: list[Any]  # the compiler's select, klass_info and annotation_col_map, to build instances as the ORM does
     klass_info: dict[str, Any] | None
     annotation_col_map: dict[str, int]
+    converters: list[tuple[int, list[Any], Any]]  # (position, the ORM's converters, column) where a column has any
 
 
 class CompiledQuery:
@@ -71,11 +74,18 @@ class CompiledQuery:
     `values_list` queryset (plain columns, no annotations, whose columns values_list would reorder); `objects`,
     `first` a model queryset, which may `select_related` and `annotate`. A `variant` names what changes the SQL
     itself (whether internal notes are shown); `user` is handed to `build` when it compiles, so only for queries
-    whose SQL is the same for every user they are run for."""
+    whose SQL is the same for every user they are run for.
 
-    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *, text: bool = False) -> None:
+    `prepared`: on PostgreSQL, the values are bound on the server, so psycopg prepares the query on the connection
+    once it has run there `prepare_threshold` times (settings.DATABASE_PREPARED_STATEMENTS); the database then
+    neither parses nor plans it again. Planning the bearer token's lookup took the database longer than running it.
+    Only for lookups by a unique key, whose plan is the same whatever the value: a prepared query may be given one
+    plan for every value."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *, text: bool = False, prepared: bool = False) -> None:
         self._build = build
         self._placeholders = TEXT_PLACEHOLDERS if text else NUMBER_PLACEHOLDERS
+        self._prepared = prepared
         self._compiled: dict[tuple[str, int, Hashable, bool], _Compiled] = {}
 
     def rows(self, *values: Any, variant: Hashable = None, user: Any = None) -> list[tuple[Any, ...]]:
@@ -115,16 +125,18 @@ class CompiledQuery:
         key = (connection.vendor, len(values), variant, first)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = self._compile(len(values), variant, user, first=first)
+            compiled = self._compiled[key] = self._compile(len(values), variant, user, connection, first=first)
         params = list(compiled.params)
         for position, which in compiled.value_at.items():
             params[position] = values[which]
-        with connection.cursor() as cursor:
+        with _cursor(connection, prepared=self._prepared) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        return compiled, _converted(rows, compiled, connection)
+        return compiled, _converted(rows, compiled.converters, connection)
 
-    def _compile(self, count: int, variant: Hashable, user: Any, *, first: bool) -> _Compiled:
+    def _compile(
+        self, count: int, variant: Hashable, user: Any, connection: BaseDatabaseWrapper, *, first: bool
+    ) -> _Compiled:
         placeholders = self._placeholders[:count]
         extra = {name: value for name, value in (("variant", variant), ("user", user)) if value is not None}
         queryset = self._build(*placeholders, **extra)
@@ -142,18 +154,33 @@ class CompiledQuery:
         if not values and queryset._iterable_class is not ModelIterable:
             raise ValueError("CompiledQuery runs values_list querysets and model querysets only.")
         klass_info = None if values else compiler.klass_info
-        return _Compiled(sql, tuple(params), value_at, compiler.select, klass_info, compiler.annotation_col_map)
+        converters = [
+            (position, functions, column)
+            for position, (column, _sql, _alias) in enumerate(compiler.select)
+            if (functions := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        ]
+        return _Compiled(
+            sql, tuple(params), value_at, compiler.select, klass_info, compiler.annotation_col_map, converters
+        )
+
+
+def _cursor(connection: BaseDatabaseWrapper, *, prepared: bool) -> CursorWrapper:
+    """Django's cursor (its connection checks and error wrapping); for a prepared query on PostgreSQL with its psycopg
+    cursor swapped for Django's own that binds values on the server (Django's default binds them in the SQL text,
+    which psycopg never prepares). Not while Django logs queries (DEBUG, a test counting them): psycopg keeps no text
+    of a prepared query for the log."""
+    cursor = connection.cursor()
+    if prepared and connection.vendor == "postgresql" and not connection.queries_logged:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        cursor.cursor = ServerBindingCursor(connection.connection)
+    return cursor
 
 
 def _converted(
-    rows: list[tuple[Any, ...]], compiled: _Compiled, connection: BaseDatabaseWrapper
+    rows: list[tuple[Any, ...]], converters: list[tuple[int, list[Any], Any]], connection: BaseDatabaseWrapper
 ) -> list[tuple[Any, ...]]:
     """The rows' values as the ORM reads them (SQLite keeps datetimes as text, for one)."""
-    converters = [
-        (position, functions, column)
-        for position, (column, _sql, _alias) in enumerate(compiled.select)
-        if (functions := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-    ]
     if not converters:
         return rows
     converted = []

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken
 from accounts.services import api_token_issue
 from helpdesk.sql import CompiledQuery, compiled_once
+from tests.support.processes import run_django
 from tickets.models import Comment, Ticket
 from tickets.services import comment_create, ticket_create
 
@@ -75,3 +78,48 @@ def test_an_annotation_compiled_once_answers_as_the_expression_does(alice, bob):
         rows = dict(Ticket.objects.annotate(has=compiled).values_list("pk", "has"))
         assert rows == dict(Ticket.objects.annotate(has=_has_comments()).values_list("pk", "has"))
         assert rows == {quiet.pk: False, busy.pk: True}
+
+
+PREPARED_TOKEN_LOOKUP = CompiledQuery(_token_with_user, text=True, prepared=True)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_prepared_lookup_is_prepared_on_the_connection_and_finds_what_the_orm_finds(alice, bob):
+    api_token_issue(user=bob, name="one")
+    api_token_issue(user=alice, name="two")
+    tokens = list(ApiToken.objects.order_by("name"))
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None  # settings.DATABASE_PREPARED_STATEMENTS is on by default
+
+    for _ in range(threshold + 1):
+        found = [PREPARED_TOKEN_LOOKUP.first(token.digest) for token in tokens]
+        assert [(token.pk, token.user) for token in found] == [(token.pk, token.user) for token in tokens]
+        assert found[0].created_at == tokens[0].created_at and found[0].created_at.tzinfo is not None
+    assert PREPARED_TOKEN_LOOKUP.first("no such digest") is None
+
+    assert any('"accounts_apitoken"."digest" = $1' in statement for statement in _prepared_statements())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_prepared_lookup_is_logged_with_its_values_while_queries_are_counted(bob):
+    api_token_issue(user=bob, name="one")
+    token = ApiToken.objects.get()
+
+    with CaptureQueriesContext(connection) as captured:
+        assert PREPARED_TOKEN_LOOKUP.first(token.digest) == token
+
+    assert len(captured) == 1 and token.digest in captured[0]["sql"]  # psycopg keeps no text of a prepared query
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them(tmp_path):
+    show = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    postgres = {"DATABASE_URL": "postgres://u@db:5432/hd"}  # settings only: no connection is made
+
+    assert run_django(show, postgres, tmp_path).stdout.split() == ["5"]
+    assert run_django(show, {**postgres, "DATABASE_PREPARED_STATEMENTS": "false"}, tmp_path).stdout.split() == ["None"]
