@@ -12,8 +12,8 @@ text follows the models:
   `rows(...)` gives a values_list query's tuples, `objects(...)` and `first(...)` build the instances (with their
   `select_related` rows and annotations) as the ORM's own iteration does. Used for what every request of an API
   client or a signed-in person reads (the bearer token, the session, its user, an agent's saved views) and for the
-  staff ticket page's queries (tickets/staff_page.py). `prepared=True` (the bearer token, the session, its user:
-  lookups by a unique key) makes it a prepared statement on PostgreSQL: parsed and planned once per connection.
+  staff ticket page's queries (tickets/staff_page.py). On PostgreSQL each is a prepared statement, parsed and planned
+  once per connection, unless its best plan depends on its values (`prepared=False`).
 """
 
 from __future__ import annotations
@@ -76,13 +76,14 @@ class CompiledQuery:
     itself (whether internal notes are shown); `user` is handed to `build` when it compiles, so only for queries
     whose SQL is the same for every user they are run for.
 
-    `prepared`: on PostgreSQL, the values are bound on the server, so psycopg prepares the query on the connection
-    once it has run there `prepare_threshold` times (settings.DATABASE_PREPARED_STATEMENTS); the database then
-    neither parses nor plans it again. Planning the bearer token's lookup took the database longer than running it.
-    Only for lookups by a unique key, whose plan is the same whatever the value: a prepared query may be given one
-    plan for every value."""
+    `prepared` (the default): on PostgreSQL the values are bound on the server, so psycopg prepares the query on the
+    connection once it has run there `prepare_threshold` times (settings.DATABASE_PREPARED_STATEMENTS); the database
+    then neither parses nor plans it again (planning the bearer token's lookup took it longer than running it). A
+    prepared query may be given one plan for every value: fine for a lookup by a unique key, the rows of one ticket
+    read through an index on the ticket, or a query without values; `prepared=False` where the best plan depends on
+    the value (a requester's tickets: a handful for most, thousands for a few)."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *, text: bool = False, prepared: bool = False) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *, text: bool = False, prepared: bool = True) -> None:
         self._build = build
         self._placeholders = TEXT_PLACEHOLDERS if text else NUMBER_PLACEHOLDERS
         self._prepared = prepared

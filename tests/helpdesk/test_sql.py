@@ -80,9 +80,6 @@ def test_an_annotation_compiled_once_answers_as_the_expression_does(alice, bob):
         assert rows == {quiet.pk: False, busy.pk: True}
 
 
-PREPARED_TOKEN_LOOKUP = CompiledQuery(_token_with_user, text=True, prepared=True)
-
-
 def _prepared_statements() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
@@ -90,7 +87,7 @@ def _prepared_statements() -> list[str]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
-def test_a_prepared_lookup_is_prepared_on_the_connection_and_finds_what_the_orm_finds(alice, bob):
+def test_a_lookup_is_prepared_on_the_connection_and_finds_what_the_orm_finds(alice, bob):
     api_token_issue(user=bob, name="one")
     api_token_issue(user=alice, name="two")
     tokens = list(ApiToken.objects.order_by("name"))
@@ -98,21 +95,32 @@ def test_a_prepared_lookup_is_prepared_on_the_connection_and_finds_what_the_orm_
     assert threshold is not None  # settings.DATABASE_PREPARED_STATEMENTS is on by default
 
     for _ in range(threshold + 1):
-        found = [PREPARED_TOKEN_LOOKUP.first(token.digest) for token in tokens]
+        found = [TOKEN_LOOKUP.first(token.digest) for token in tokens]
         assert [(token.pk, token.user) for token in found] == [(token.pk, token.user) for token in tokens]
         assert found[0].created_at == tokens[0].created_at and found[0].created_at.tzinfo is not None
-    assert PREPARED_TOKEN_LOOKUP.first("no such digest") is None
+    assert TOKEN_LOOKUP.first("no such digest") is None
 
     assert any('"accounts_apitoken"."digest" = $1' in statement for statement in _prepared_statements())
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
-def test_a_prepared_lookup_is_logged_with_its_values_while_queries_are_counted(bob):
+def test_a_query_whose_best_plan_depends_on_its_value_is_not_prepared(bob):
+    api_token_issue(user=bob, name="one")
+    by_owner = CompiledQuery(lambda pk: ApiToken.objects.filter(user_id=pk).order_by("-created_at"), prepared=False)
+
+    for _ in range(connection.connection.prepare_threshold + 1):
+        assert [token.name for token in by_owner.objects(bob.pk)] == ["one"]
+
+    assert not any('"accounts_apitoken"."user_id" =' in statement for statement in _prepared_statements())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_lookup_is_logged_with_its_values_while_queries_are_counted(bob):
     api_token_issue(user=bob, name="one")
     token = ApiToken.objects.get()
 
     with CaptureQueriesContext(connection) as captured:
-        assert PREPARED_TOKEN_LOOKUP.first(token.digest) == token
+        assert TOKEN_LOOKUP.first(token.digest) == token
 
     assert len(captured) == 1 and token.digest in captured[0]["sql"]  # psycopg keeps no text of a prepared query
 
