@@ -22,7 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -37,6 +37,9 @@ from bench.scenarios import CEILING, EXPORT, EXPORT_PATH, EXPORT_WARM_UP, SCENAR
 SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://root@127.0.0.1:5432").rstrip("/")
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,1000000").split(",")]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+# The ceiling is measured before the first scenario and again after each one, this long: each scenario's ratio is to
+# the ceiling measured around it, so a machine that speeds up or slows down during a run moves both alike.
+CEILING_SECONDS = int(os.environ.get("BENCH_CEILING_SECONDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MEMORY_REQUESTS = (1_000, 10_000)
@@ -376,11 +379,11 @@ class Measured:
     p99: float
     errors: int
     queries: int | None = None
+    ceiling_rps: float | None = None  # the ceiling's req/s around this scenario: its slots just before and after
 
 
-def load_with_wrk(server: Server, prepared: Prepared) -> Measured:
+def load_with_wrk(server: Server, prepared: Prepared, seconds: int) -> Measured:
     connections = prepared.connections
-    seconds = max(SECONDS, prepared.scenario.seconds)
     command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout=30s"]
     for name, value in prepared.headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -401,11 +404,11 @@ def load_with_wrk(server: Server, prepared: Prepared) -> Measured:
     )
 
 
-def load_with_python(server: Server, prepared: Prepared) -> Measured:
+def load_with_python(server: Server, prepared: Prepared, seconds: int) -> Measured:
     """The fallback when wrk is not installed: one thread per connection, one request at a time each."""
     timings: list[float] = []
     errors = sent = 0
-    deadline = time.monotonic() + max(SECONDS, prepared.scenario.seconds)
+    deadline = time.monotonic() + seconds
     lock = threading.Lock()
 
     def worker() -> None:
@@ -436,16 +439,17 @@ def load_with_python(server: Server, prepared: Prepared) -> Measured:
     )
 
 
-def load(server: Server, prepared: Prepared) -> Measured:
+def load(server: Server, prepared: Prepared, seconds: int | None = None) -> Measured:
     scenario = prepared.scenario
+    seconds = seconds or max(SECONDS, scenario.seconds)
     for number in range(WARM_UPS):  # warm the workers' caches and pools, and prove the path answers
         body = prepared.bodies[number % len(prepared.bodies)]
         status, answer = call(server.url, scenario.method, prepared.path, prepared.headers, body)
         assert status in (200, 201), (scenario.name, prepared.path, status, answer[:500])
         assert scenario.expect is None or scenario.expect.encode() in answer, (scenario.name, answer[-2000:])
     if shutil.which("wrk"):
-        return load_with_wrk(server, prepared)
-    return load_with_python(server, prepared)
+        return load_with_wrk(server, prepared, seconds)
+    return load_with_python(server, prepared, seconds)
 
 
 READ = ("GET", "token")
@@ -616,9 +620,7 @@ def measure_size(size: int, var_dir: str) -> SizeResults:
     try:
         server.start()
         resolved = [prepare_scenario(server, scenario, fixtures) for scenario in scenarios]
-        for prepared in resolved:
-            results[prepared.name] = load(server, prepared)
-            print(f"  {prepared.name:40s} {results[prepared.name].rps:8.1f} req/s", flush=True)
+        results = measure_beside_ceiling(server, resolved)
         if chosen(EXPORT):
             exported = measure_export(server, fixtures)
     finally:
@@ -639,6 +641,26 @@ def measure_size(size: int, var_dir: str) -> SizeResults:
         else:
             results[name].queries = count
     return SizeResults(results, exported)
+
+
+def measure_beside_ceiling(server: Server, resolved: list[Prepared]) -> dict[str, Measured]:
+    """Each scenario, with the ceiling measured before the first and after each one (CEILING_SECONDS): a scenario's
+    ratio is to the mean of the ceiling's slots on either side of it. The ceiling's own row is its median slot."""
+    ceiling = next(prepared for prepared in resolved if prepared.name == CEILING)
+    slots = [load(server, ceiling, CEILING_SECONDS)]
+    results: dict[str, Measured] = {}
+    for prepared in resolved:
+        if prepared is ceiling:
+            continue
+        measured = load(server, prepared)
+        slots.append(load(server, ceiling, CEILING_SECONDS))
+        measured.ceiling_rps = (slots[-2].rps + slots[-1].rps) / 2
+        results[prepared.name] = measured
+        print(f"  {prepared.name:40s} {measured.rps:8.1f} req/s, ceiling {measured.ceiling_rps:8.1f}", flush=True)
+    middle = sorted(slots, key=lambda slot: slot.rps)[len(slots) // 2]
+    results[CEILING] = replace(middle, ceiling_rps=middle.rps)
+    print(f"  {CEILING:40s} {middle.rps:8.1f} req/s (median of {len(slots)} slots)", flush=True)
+    return results
 
 
 def measure_memory(size: int, var_dir: str) -> list[str]:
@@ -663,14 +685,13 @@ def print_table(by_size: dict[int, SizeResults]) -> None:
             continue
         for size in sizes:
             result = by_size[size].scenarios[scenario.name]
-            ceiling = by_size[size].scenarios[CEILING]
             flat = ""
             if size == sizes[-1] and len(sizes) > 1:
                 flat = f"{result.p50 / by_size[sizes[0]].scenarios[scenario.name].p50:.2f}x"
             errors = f" ({result.errors} errors)" if result.errors else ""
             print(
                 f"| {scenario.name} | {database_name(size)[6:]} | {result.rps:.1f}{errors} | {result.p50:.1f} | "
-                f"{result.p99:.1f} | {result.queries} | {result.rps / ceiling.rps:.2f}x | {flat} |"
+                f"{result.p99:.1f} | {result.queries} | {result.rps / result.ceiling_rps:.2f}x | {flat} |"
             )
 
 

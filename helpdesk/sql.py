@@ -169,11 +169,18 @@ def _cursor(connection: BaseDatabaseWrapper, *, prepared: bool) -> CursorWrapper
     """Django's cursor (its connection checks and error wrapping); for a prepared query on PostgreSQL with its psycopg
     cursor swapped for Django's own that binds values on the server (Django's default binds them in the SQL text,
     which psycopg never prepares). Not while Django logs queries (DEBUG, a test counting them): psycopg keeps no text
-    of a prepared query for the log."""
+    of a prepared query for the log. Only on a connection in UTC, as every one of ours is: in another time zone
+    Django's own cursors carry a timestamp loader of their own."""
     cursor = connection.cursor()
-    if prepared and connection.vendor == "postgresql" and not connection.queries_logged:
+    if (
+        prepared
+        and connection.vendor == "postgresql"
+        and not connection.queries_logged
+        and connection.timezone_name == "UTC"
+    ):
         from django.db.backends.postgresql.base import ServerBindingCursor
 
+        cursor.cursor.close()
         cursor.cursor = ServerBindingCursor(connection.connection)
     return cursor
 
