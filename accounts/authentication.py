@@ -25,7 +25,7 @@ def _token_by_digest(digest: str) -> QuerySet[ApiToken]:
 
 
 # Compiled once per process: compiling this query (its join and subquery) took longer than running it.
-_TOKEN_LOOKUP = CompiledQuery(_token_by_digest, text=True, prepared=True)
+_TOKEN_LOOKUP = CompiledQuery(_token_by_digest, text=True)
 
 
 class InsufficientScope(exceptions.PermissionDenied):

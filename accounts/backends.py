@@ -34,7 +34,7 @@ def _user_by_id(pk: int) -> QuerySet[User]:
 
 
 # Every signed-in request loads its user: compiled once per process, as the bearer token's lookup is.
-_USER_LOOKUP = CompiledQuery(_user_by_id, prepared=True)
+_USER_LOOKUP = CompiledQuery(_user_by_id)
 
 
 class RoleBackend(ModelBackend):

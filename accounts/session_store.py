@@ -16,7 +16,7 @@ def _session_by_key(session_key: str) -> QuerySet[Session]:
     return Session.objects.filter(session_key=session_key).order_by()
 
 
-_SESSION_LOOKUP = CompiledQuery(_session_by_key, text=True, prepared=True)
+_SESSION_LOOKUP = CompiledQuery(_session_by_key, text=True)
 
 
 class SessionStore(DatabaseSessionStore):
