@@ -3,7 +3,9 @@
 DRF's renderer (the standard library's encoder) took longer to write a page of 25 tickets than the database took to
 read it. Values orjson does not write itself as DRF does (datetimes, which DRF cuts to milliseconds; dataclasses;
 Decimal, lazy text and the rest) go to DRF's own encoder, and DRF's escaping of U+2028 and U+2029 is kept. An
-indented response (`Accept: application/json; indent=4`) is left to DRF's renderer. Tests hold the two equal.
+indented response (`Accept: application/json; indent=4`) is left to DRF's renderer. Tests hold the two equal. One
+spelling differs: a float below 1e-4 is written `0.00001` where DRF writes `1e-05`, the same number to any JSON
+reader (no API field holds one today).
 """
 
 from __future__ import annotations

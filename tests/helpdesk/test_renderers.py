@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -51,6 +52,15 @@ def test_an_indented_response_is_left_to_drf():
 
     assert indented == JSONRenderer().render(data, "application/json; indent=4")
     assert b'\n    "id": 1' in indented
+
+
+def test_a_tiny_float_is_spelt_otherwise_but_reads_as_the_same_number():
+    data = {"rate": 1e-05, "share": 0.25}
+
+    fast, drf = FastJSONRenderer().render(data), JSONRenderer().render(data)
+
+    assert fast == b'{"rate":0.00001,"share":0.25}' and drf == b'{"rate":1e-05,"share":0.25}'
+    assert json.loads(fast) == json.loads(drf)
 
 
 def test_no_data_is_an_empty_body():
