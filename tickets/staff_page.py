@@ -71,7 +71,9 @@ def _requester_others(requester_id: int, ticket_id: int, *, user: AnyUser) -> Qu
 
 TICKET = CompiledQuery(_ticket)
 TAGS = CompiledQuery(_tags)
-REQUESTER_OTHERS = CompiledQuery(_requester_others)
+# Not prepared (helpdesk/sql.py): the index on the requester serves one with a handful of tickets, not one with
+# thousands, so the best plan depends on the requester.
+REQUESTER_OTHERS = CompiledQuery(_requester_others, prepared=False)
 
 
 def staff_page_ticket(user: AnyUser, pk: int) -> Ticket:
