@@ -202,7 +202,8 @@ if not re.fullmatch(r"[a-z_][a-z0-9_]*", SEARCH_LANGUAGE):
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)  # seconds to open a connection (PostgreSQL)
 DATABASE_POOL_TIMEOUT = env_int("DATABASE_POOL_TIMEOUT", 3)  # seconds a request waits for a pooled connection
 # The queries helpdesk/sql.py compiles once (bearer token, session and user lookups, the queue's options, the staff
-# ticket page's rows) as prepared statements on PostgreSQL. Off behind a pooler that shares server connections between
+# ticket page's rows) and the unfiltered pages of tickets (helpdesk.sql.prepared_statements) as prepared statements on
+# PostgreSQL. Off behind a pooler that shares server connections between
 # clients and cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or without
 # max_prepared_statements).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
@@ -212,7 +213,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _database_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     if DATABASE_PREPARED_STATEMENTS:
         # psycopg prepares a query after it has run this many times on a connection. Django's own queries bind their
-        # values in the SQL text and are never prepared: only helpdesk.sql's compiled queries are.
+        # values in the SQL text and are never prepared: only those helpdesk.sql binds on the server are.
         _database_options.setdefault("prepare_threshold", 5)
     if DATABASE_POOL:
         # psycopg_pool would wait 30 s for a connection. Django checks each pooled connection before handing it

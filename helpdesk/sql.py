@@ -14,12 +14,16 @@ text follows the models:
   client or a signed-in person reads (the bearer token, the session, its user, an agent's saved views) and for the
   staff ticket page's queries (tickets/staff_page.py). On PostgreSQL each is a prepared statement, parsed and planned
   once per connection, unless its best plan depends on its values (`prepared=False`).
+
+And `prepared_statements()`: the ORM's own queries in a block as prepared statements, for a page of tickets whose
+values are the same on every request (the API list unfiltered, the queue's views of fixed statuses).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,21 +172,50 @@ class CompiledQuery:
 def _cursor(connection: BaseDatabaseWrapper, *, prepared: bool) -> CursorWrapper:
     """Django's cursor (its connection checks and error wrapping); for a prepared query on PostgreSQL with its psycopg
     cursor swapped for Django's own that binds values on the server (Django's default binds them in the SQL text,
-    which psycopg never prepares). Not while Django logs queries (DEBUG, a test counting them): psycopg keeps no text
-    of a prepared query for the log. Only on a connection in UTC, as every one of ours is: in another time zone
+    which psycopg never prepares). Only on a connection in UTC, as every one of ours is: in another time zone
     Django's own cursors carry a timestamp loader of their own."""
     cursor = connection.cursor()
-    if (
-        prepared
-        and connection.vendor == "postgresql"
-        and not connection.queries_logged
-        and connection.timezone_name == "UTC"
-    ):
+    if prepared and _can_prepare(connection) and connection.timezone_name == "UTC":
         from django.db.backends.postgresql.base import ServerBindingCursor
 
         cursor.cursor.close()
         cursor.cursor = ServerBindingCursor(connection.connection)
     return cursor
+
+
+def _can_prepare(connection: BaseDatabaseWrapper) -> bool:
+    """PostgreSQL with preparing on (settings.DATABASE_PREPARED_STATEMENTS), while Django does not log queries (DEBUG,
+    a test counting them): psycopg keeps no text of a prepared query for the log. The connection must be open."""
+    return (
+        connection.vendor == "postgresql"
+        and not connection.queries_logged
+        and connection.connection.prepare_threshold is not None
+    )
+
+
+@contextmanager
+def prepared_statements(*, when: bool = True) -> Iterator[None]:
+    """In the block (`when` it is true), the ORM's queries bind their values on the server on PostgreSQL, so psycopg
+    prepares each as it prepares a CompiledQuery, and the database neither parses nor plans it again.
+
+    Only for a query run with the same values on every request (the statuses of a fixed view), or with values that
+    cannot change its best plan (a page's position in the index it is read in): a prepared query may be given one
+    plan for every value, which for a filter on a person or a team can be the wrong plan for most of them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if when:
+        connection.ensure_connection()
+    if not when or not _can_prepare(connection):
+        yield
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    psycopg_connection = connection.connection
+    usual = psycopg_connection.cursor_factory
+    psycopg_connection.cursor_factory = ServerBindingCursor  # Django's cursor() makes its cursors with this
+    try:
+        yield
+    finally:
+        psycopg_connection.cursor_factory = usual
 
 
 def _converted(

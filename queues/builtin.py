@@ -20,6 +20,9 @@ class BuiltinView:
     # The conditions as of `now`: "recently solved" is a moving window.
     conditions_at: Callable[[datetime], dict[str, str]]
     sort: str = Sort.NEWEST
+    # Conditions with the same values for every agent at every moment (statuses; no person, team or time): a page of
+    # them, in any sort, is read with a prepared statement (helpdesk.sql.prepared_statements).
+    same_values: bool = False
 
 
 def _fixed(**conditions: str) -> Callable[[datetime], dict[str, str]]:
@@ -28,10 +31,10 @@ def _fixed(**conditions: str) -> Callable[[datetime], dict[str, str]]:
 
 BUILTIN_VIEWS: tuple[BuiltinView, ...] = (
     BuiltinView("mine", "My open", _fixed(status=OPEN, assignee="me")),
-    BuiltinView("unassigned", "Unassigned", _fixed(status=OPEN, assignee="none")),
+    BuiltinView("unassigned", "Unassigned", _fixed(status=OPEN, assignee="none"), same_values=True),
     BuiltinView("team", "My team's", _fixed(status=OPEN, my_teams="true")),
-    BuiltinView("open", "All open", _fixed(status=OPEN)),
-    BuiltinView("pending", "Pending", _fixed(status=Status.PENDING)),
+    BuiltinView("open", "All open", _fixed(status=OPEN), same_values=True),
+    BuiltinView("pending", "Pending", _fixed(status=Status.PENDING), same_values=True),
     BuiltinView(
         "solved",
         "Recently solved",

@@ -72,10 +72,12 @@ class SaveViewForm(QueuePageForm):
     )
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
 
-    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[Team], listed: Iterable[Team] | None = None, **kwargs: Any) -> None:
+        """`listed`, when given, are the teams the page lists (rows it has read already); the team sent is checked
+        against `teams` all the same."""
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
-        model_choices(self.fields["team"], teams)
+        model_choices(self.fields["team"], teams if listed is None else listed)
 
 
 NO_CHANGE = ""

@@ -24,7 +24,7 @@ from accounts.models import User
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from helpdesk.forms import PageForm
-from helpdesk.sql import CompiledQuery
+from helpdesk.sql import CompiledQuery, prepared_statements
 from queues import export
 from queues.builtin import BUILTIN_BY_KEY, BUILTIN_VIEWS
 from queues.counts import conditions_count_key, counts_of
@@ -40,7 +40,7 @@ from tickets.conditions import tickets_matching
 from tickets.forms import SORT_ORDERINGS
 from tickets.models import Category, Team, Ticket
 from tickets.permissions import is_staff_member
-from tickets.selectors import categories_visible_to, searched_columns, tickets_visible_to
+from tickets.selectors import categories_visible_to, searched_columns, sees_every_ticket, tickets_visible_to
 
 QUEUE_PAGE_SIZE = 50
 
@@ -147,6 +147,14 @@ def sidebar(
     return {"builtin": builtin, "saved": saved}, counts[page[0]] if page is not None else None
 
 
+def _same_values(filterset: QueueFilter, user: User, now: datetime) -> bool:
+    """Whether the page's query holds the same values on every request but its position: the conditions of a
+    built-in view whose conditions are fixed (in any sort), for an agent who sees every ticket."""
+    conditions = conditions_of(filterset)
+    fixed = any(view.same_values and view.conditions_at(now) == conditions for view in BUILTIN_VIEWS)
+    return fixed and sees_every_ticket(user)
+
+
 def page_count_key(query: QueueQuery, filterset: QueueFilter) -> str:
     """The key the page's own count is kept under: a built-in view by its name (its conditions can move with the
     time), anything else by its conditions (the status the page adds when none is chosen included)."""
@@ -167,11 +175,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = queue_filter(request, query, options=options)
     tickets = filterset.qs
     ordering = SORT_ORDERINGS[sort_of(filterset)]
-    try:
-        page = keyset_page(queue_rows(tickets), ordering, cursor=request.GET.get("cursor"), size=QUEUE_PAGE_SIZE)
-    except BadCursor:
-        messages.error(request, "That page link is out of date; here is the first page.")
-        page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
+    with prepared_statements(when=_same_values(filterset, request.user, now)):
+        try:
+            page = keyset_page(queue_rows(tickets), ordering, cursor=request.GET.get("cursor"), size=QUEUE_PAGE_SIZE)
+        except BadCursor:
+            messages.error(request, "That page link is out of date; here is the first page.")
+            page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
     searched = bool(searched_columns(tickets))  # a text search's count is read off its page (searched_count)
     page_count = None if searched else (page_count_key(query, filterset), tickets)
     views, total = sidebar(request.user, page_count, now=now, current=query.view_key)
@@ -191,7 +200,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "views": views,
         "view_param": {"view": query.view_key} if query.view_key else {},
         "encoded_query": encoded_query(filterset),
-        "save_form": SaveViewForm(teams=_own_teams(request.user)),
+        "save_form": SaveViewForm(teams=_own_teams(request.user), listed=_listed_own_teams(request.user, options)),
         "bulk_form": bulk_form(request, options=options),
         "export_url": _export_url(query, filterset),
     }
@@ -276,6 +285,14 @@ def _own_view(request: HttpRequest, pk: int) -> SavedView:
 
 def _own_teams(user: User) -> QuerySet[Team]:
     return Team.objects.all() if user.is_superuser else Team.objects.filter(members=user)
+
+
+def _listed_own_teams(user: User, options: PageOptions) -> Sequence[Team] | QuerySet[Team]:
+    """The rows of `_own_teams` the page lists: every team (read already) for a superuser."""
+    return options.teams if user.is_superuser else _LISTED_OWN_TEAMS.objects(user.pk)
+
+
+_LISTED_OWN_TEAMS = CompiledQuery(lambda user_id: Team.objects.filter(members=user_id).only("id", "name"))
 
 
 def _errors_text(form: PageForm) -> str:

@@ -38,6 +38,7 @@ from helpdesk.openapi import (
     path_id,
 )
 from helpdesk.pagination import ById, NewestFirst, OldestFirst
+from helpdesk.sql import prepared_statements
 from queues.builtin import BUILTIN_VIEWS
 from queues.selectors import ViewFilters
 from sla.selectors import running_clocks_prefetch
@@ -88,7 +89,7 @@ class TicketFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Ticket], view: APIView) -> QuerySet[Ticket]:
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and filterset_query_params(filterset_class).isdisjoint(request.query_params):
+        if filterset_class is not None and not names_a_filter(request, filterset_class):
             return queryset
         return super().filter_queryset(request, queryset, view)
 
@@ -100,6 +101,11 @@ class TicketFilterBackend(DjangoFilterBackend):
         filterset = named(**self.get_filterset_kwargs(request, queryset, view))
         view.ticket_filterset = filterset
         return filterset
+
+
+def names_a_filter(request: Request, filterset_class: type[FilterSet]) -> bool:
+    """Whether the request's query string names one of the filters of `filterset_class`."""
+    return not filterset_query_params(filterset_class).isdisjoint(request.query_params)
 
 
 def requested_view(view: APIView) -> ViewFilters | None:
@@ -223,7 +229,11 @@ class TicketViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The page's rows as plain values, shaped without a model instance per row (ticket_list_data)."""
         staff = permissions.is_staff_member(request.user)
-        rows = self.paginate_queryset(self.filter_queryset(selectors.ticket_list_rows(request.user, with_clocks=staff)))
+        rows = self.filter_queryset(selectors.ticket_list_rows(request.user, with_clocks=staff))
+        # Unfiltered, for someone who sees every ticket, the page's only value is its position in the sort's index.
+        unfiltered = selectors.sees_every_ticket(request.user) and not names_a_filter(request, self.filterset_class)
+        with prepared_statements(when=unfiltered):
+            rows = self.paginate_queryset(rows)
         extras = selectors.ticket_list_extras(rows)
         return self.get_paginated_response(ticket_list_data(rows, extras, show_sla=staff))
 

@@ -48,6 +48,16 @@ def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
     return Ticket.objects.filter(requester=user)
 
 
+def sees_every_ticket(user: AnyUser) -> bool:
+    """Whether tickets_visible_to(user) filters nothing (staff, today). Queries built on it are then the same SQL for
+    every such user, with no value of theirs in it: the staff ticket page's are compiled once (tickets/staff_page.py)
+    and an unfiltered page of tickets is prepared (helpdesk.sql.prepared_statements). For anyone else they are
+    compiled and planned on each request, so a narrower visibility (by team, say) can never be served another user's
+    compiled query, nor a plan made for another user's values."""
+    visible = tickets_visible_to(user).query
+    return not visible.where and not visible.annotations and not visible.extra
+
+
 def ticket_list_for(user: AnyUser) -> QuerySet[Ticket]:
     """Tickets for list pages and the API: related rows joined, tags prefetched, in a bounded number of queries."""
     return tickets_visible_to(user).select_related("requester", "assignee", "team", "category").prefetch_related("tags")

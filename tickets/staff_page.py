@@ -41,19 +41,11 @@ from tickets.permissions import AnyUser, can_see_internal
 from tickets.selectors import (
     requester_other_tickets,
     requester_other_tickets_of,
+    sees_every_ticket,
     staff_ticket_badges,
     staff_ticket_page_for,
-    tickets_visible_to,
 )
 from tickets.services.links import LinkView, relation_of
-
-
-def sees_every_ticket(user: AnyUser) -> bool:
-    """Whether tickets_visible_to(user) filters nothing (staff, today). The page's queries built on it are then the
-    same SQL for every such user, and are compiled once; for anyone else they are compiled on each request, so a
-    narrower visibility (by team, say) can never be served another user's compiled query."""
-    visible = tickets_visible_to(user).query
-    return not visible.where and not visible.annotations and not visible.extra
 
 
 def _ticket(pk: int, *, user: AnyUser) -> QuerySet[Ticket]:

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken
 from accounts.services import api_token_issue
-from helpdesk.sql import CompiledQuery, compiled_once
+from helpdesk.sql import CompiledQuery, compiled_once, prepared_statements
 from tests.support.processes import run_django
 from tickets.models import Comment, Ticket
 from tickets.services import comment_create, ticket_create
@@ -131,3 +131,62 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_the
 
     assert run_django(show, postgres, tmp_path).stdout.split() == ["5"]
     assert run_django(show, {**postgres, "DATABASE_PREPARED_STATEMENTS": "false"}, tmp_path).stdout.split() == ["None"]
+
+
+def _open_ticket_ids() -> list[tuple[int, str]]:
+    return list(
+        Ticket.objects.filter(status__in=["new", "open"]).order_by("-created_at", "-id").values_list("pk", "subject")
+    )
+
+
+def test_the_orm_queries_of_a_prepared_block_find_what_they_find_unprepared(alice, bob):
+    for subject in ("one", "two", "three"):
+        ticket_create(requester=alice, actor=alice, subject=subject, description="d")
+    expected = _open_ticket_ids()
+    assert [subject for _pk, subject in expected] == ["three", "two", "one"]
+    rounds = (connection.connection.prepare_threshold or 0) + 1 if connection.vendor == "postgresql" else 1
+
+    with prepared_statements():
+        for _ in range(rounds):
+            assert _open_ticket_ids() == expected
+
+    if connection.vendor == "postgresql":
+        assert any('"tickets_ticket"."status" IN ($1, $2)' in statement for statement in _prepared_statements())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_block_not_wanted_or_whose_queries_are_counted_prepares_nothing(bob):
+    def by_subject(subject: str) -> list[int]:
+        return list(Ticket.objects.filter(subject=subject).values_list("pk", flat=True))
+
+    with prepared_statements(when=False):
+        for _ in range(connection.connection.prepare_threshold + 1):
+            assert by_subject("not wanted") == []
+    with CaptureQueriesContext(connection) as captured, prepared_statements():
+        assert by_subject("counted") == []
+
+    assert "counted" in captured[0]["sql"]
+    assert not any('"tickets_ticket"."subject" = $1' in statement for statement in _prepared_statements())
+
+
+def test_the_usual_cursors_come_back_after_the_block_even_after_an_error(db):
+    connection.ensure_connection()
+    usual = getattr(connection.connection, "cursor_factory", None)
+
+    with pytest.raises(ZeroDivisionError), prepared_statements():
+        Ticket.objects.count() / 0
+
+    assert getattr(connection.connection, "cursor_factory", None) is usual
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_block_binds_nothing_on_the_server_when_preparing_is_off(db):
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    usual, threshold = psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold
+    psycopg_connection.prepare_threshold = None  # what DATABASE_PREPARED_STATEMENTS=false leaves
+    try:
+        with prepared_statements():
+            assert psycopg_connection.cursor_factory is usual
+    finally:
+        psycopg_connection.prepare_threshold = threshold

@@ -10,6 +10,7 @@ from django.urls import reverse
 from queues.models import SavedView
 from queues.services import saved_view_create
 from tests.queues.conftest import subjects
+from tickets.models import Team
 
 
 def save_form_query(page) -> str:
@@ -133,3 +134,17 @@ def test_saved_view_pages_run_a_bounded_number_of_queries(bob, desk, client_for,
 
     with django_assert_max_num_queries(6):
         client.get(reverse("saved_views"))
+
+
+def _share_options(page) -> list[str]:
+    save_form = page.content.decode().split('class="queue-save-form"', 1)[1].split("</form>", 1)[0]
+    return re.findall(r"<option [^>]*>([^<]*)</option>", save_form)
+
+
+def test_the_share_select_lists_the_agents_own_teams_and_every_team_for_an_admin(bob, carol, erin, team, client_for):
+    Team.objects.create(name="Elsewhere")
+    for_bob = client_for(bob).get(reverse("staff_queue"))
+    assert _share_options(for_bob) == ["Only me", "Support"]
+    assert _share_options(client_for(erin).get(reverse("staff_queue"))) == ["Only me"]
+    assert carol.is_superuser
+    assert _share_options(client_for(carol).get(reverse("staff_queue"))) == ["Only me", "Elsewhere", "Support"]

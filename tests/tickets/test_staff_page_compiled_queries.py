@@ -19,11 +19,12 @@ from tickets.selectors import (
     categories_visible_to,
     requester_other_tickets,
     requester_other_tickets_of,
+    sees_every_ticket,
     staff_ticket_badges,
     staff_ticket_page_for,
 )
 from tickets.services import ticket_create
-from tickets.staff_page import requester_others, sees_every_ticket, staff_page_ticket
+from tickets.staff_page import requester_others, staff_page_ticket
 
 HOSTILE = "<b>\"Tom\" & 'Jerry'</b>"
 
