@@ -203,9 +203,8 @@ DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)  # seconds to 
 DATABASE_POOL_TIMEOUT = env_int("DATABASE_POOL_TIMEOUT", 3)  # seconds a request waits for a pooled connection
 # The queries helpdesk/sql.py compiles once (bearer token, session and user lookups, the queue's options, the staff
 # ticket page's rows) and the unfiltered pages of tickets (helpdesk.sql.prepared_statements) as prepared statements on
-# PostgreSQL. Off behind a pooler that shares server connections between
-# clients and cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or without
-# max_prepared_statements).
+# PostgreSQL. Off behind a pooler that shares server connections between clients and cannot keep prepared statements
+# (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 SQLITE_BUSY_TIMEOUT = env_int("SQLITE_BUSY_TIMEOUT", 10)  # seconds a write waits for SQLite's lock
 _database_options = DATABASES["default"].setdefault("OPTIONS", {})
