@@ -414,6 +414,18 @@ else:
     # django-ratelimit names only memcached and django-redis as supported (W001); see helpdesk/cache.py for why
     # this one is atomic.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+# Rendered page fragments that are the same for every request with the same inputs (the `{% cache %}` tag, which
+# uses this alias): kept in each process's memory, keyed by everything they show, so a fragment is never stale and a
+# restart (a deploy, new templates) starts afresh. The staff queue keeps its forms here. With DEBUG nothing is kept,
+# so an edited template shows at once.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+    if DEBUG
+    else "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 # The staff queue's counts (every view's, in its sidebar) are kept in the cache this long at most (queues/counts.py):
 # any ticket change outdates them at once; this bounds what changes with time alone (SLA clocks falling due).
 QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 30)

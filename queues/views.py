@@ -3,7 +3,7 @@ and the CSV export of what the queue shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict, Streaming
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
@@ -69,6 +70,14 @@ class PageOptions:
     def of(cls, user: User) -> PageOptions:
         return cls(agents=User.objects.staff(), teams=Team.objects.all(), categories=categories_visible_to(user))
 
+    def shown(self) -> tuple[tuple[tuple[int, str], ...], ...]:
+        """What the forms' selects show of these rows, each as (id, label): the key the forms' HTML is kept under."""
+        return (
+            tuple((agent.pk, agent.display_name) for agent in self.agents),
+            _shown(self.teams),
+            _shown(self.categories),
+        )
+
     @classmethod
     def listed(cls, user: User) -> PageOptions:
         """The rows for a page's selects only: the columns they show, read by queries compiled once per process (a
@@ -78,6 +87,10 @@ class PageOptions:
             teams=_LISTED_TEAMS.objects(),
             categories=_LISTED_CATEGORIES.objects(variant=is_staff_member(user), user=user),
         )
+
+
+def _shown(rows: Iterable[Team | Category]) -> tuple[tuple[int, str], ...]:
+    return tuple((row.pk, str(row)) for row in rows)
 
 
 def _listed_agents() -> QuerySet[User]:
@@ -155,6 +168,15 @@ def _same_values(filterset: QueueFilter, user: User, now: datetime) -> bool:
     return fixed and sees_every_ticket(user)
 
 
+def _filter_form_shown(filterset: QueueFilter, shown: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Everything the filter form's HTML shows: the options, its fields' values as sent and the errors they got (a
+    page's other parameters, such as its cursor, are not in it)."""
+    form = filterset.form
+    values = tuple((name, tuple(form.data.getlist(form.add_prefix(name)))) for name in form.fields)
+    errors = tuple((name, tuple(messages)) for name, messages in form.errors.items())
+    return (shown, values, errors)
+
+
 def page_count_key(query: QueueQuery, filterset: QueueFilter) -> str:
     """The key the page's own count is kept under: a built-in view by its name (its conditions can move with the
     time), anything else by its conditions (the status the page adds when none is chosen included)."""
@@ -189,6 +211,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         count = count_text(total, cap=QUEUE_PAGE_SIZE)
     else:
         count = count_text(total)
+    own_teams = _listed_own_teams(request.user, options)
+    shown = options.shown()
     context = {
         "filter": filterset,
         "page": page,
@@ -200,8 +224,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         "views": views,
         "view_param": {"view": query.view_key} if query.view_key else {},
         "encoded_query": encoded_query(filterset),
-        "save_form": SaveViewForm(teams=_own_teams(request.user), listed=_listed_own_teams(request.user, options)),
-        "bulk_form": bulk_form(request, options=options),
+        # The forms' fields are the same HTML for every page with the same options (and, for the filters, the same
+        # values and errors): the template keeps it ({% cache %}, in this process's memory) under those as its key, so
+        # the bulk-action and save-view forms are built only when it is not kept.
+        "save_form": SimpleLazyObject(lambda: SaveViewForm(teams=_own_teams(request.user), listed=own_teams)),
+        "save_shown": _shown(own_teams),
+        "bulk_form": SimpleLazyObject(lambda: bulk_form(request, options=options)),
+        "bulk_shown": shown,
+        "filter_shown": _filter_form_shown(filterset, shown),
         "export_url": _export_url(query, filterset),
     }
     return render(request, "staff/queue.html", context)

@@ -21,7 +21,11 @@ from tickets.services import ticket_create
 
 PASSWORD = "correct-horse-battery-staple"
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEMORY_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # As in production (settings.py keeps none with DEBUG): each process's memory.
+    "template_fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
+}
 
 # Tests count in a memory cache of their own (each xdist worker is its own process), from collection on: the
 # schema-driven tests request the API while they are collected, outside any test's database access. The shared
@@ -86,10 +90,11 @@ def _rate_limit_windows_stand_still(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache(_fast_and_isolated: None) -> None:
-    """Depends on the settings fixture so it clears the test's cache, never a developer's real Redis."""
+    """Depends on the settings fixture so it clears the test's caches, never a developer's real Redis."""
     from django.core.cache import caches
 
-    caches["default"].clear()
+    for alias in MEMORY_CACHE:
+        caches[alias].clear()
 
 
 CAST = {
