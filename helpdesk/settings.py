@@ -423,7 +423,6 @@ CACHES["template_fragments"] = {
     if DEBUG
     else "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "template-fragments",
-    "TIMEOUT": 3600,
     "OPTIONS": {"MAX_ENTRIES": 500},
 }
 # The staff queue's counts (every view's, in its sidebar) are kept in the cache this long at most (queues/counts.py):

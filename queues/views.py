@@ -72,11 +72,7 @@ class PageOptions:
 
     def shown(self) -> tuple[tuple[tuple[int, str], ...], ...]:
         """What the forms' selects show of these rows, each as (id, label): the key the forms' HTML is kept under."""
-        return (
-            tuple((agent.pk, agent.display_name) for agent in self.agents),
-            _shown(self.teams),
-            _shown(self.categories),
-        )
+        return (_shown(self.agents), _shown(self.teams), _shown(self.categories))
 
     @classmethod
     def listed(cls, user: User) -> PageOptions:
@@ -89,7 +85,8 @@ class PageOptions:
         )
 
 
-def _shown(rows: Iterable[Team | Category]) -> tuple[tuple[int, str], ...]:
+def _shown(rows: Iterable[User | Team | Category]) -> tuple[tuple[int, str], ...]:
+    """Each row as a select lists it: its id and its label (`str`, as a model choice field labels it)."""
     return tuple((row.pk, str(row)) for row in rows)
 
 
