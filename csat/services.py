@@ -14,6 +14,7 @@ from csat.models import Rating, SatisfactionSurvey
 from events.models import EventKind
 from events.services import event_record
 from helpdesk.errors import InvalidValue, NotPermitted
+from queues.kept import queue_outdated
 from tickets.models import Status, Ticket
 
 LINK_SALT = "csat.survey"
@@ -40,6 +41,7 @@ def survey_request(*, ticket_id: int) -> SatisfactionSurvey | None:
         return None  # reopened before the worker got here: nothing to ask about
     survey, created = SatisfactionSurvey.objects.get_or_create(ticket=ticket, resolved_at=ticket.resolved_at)
     if created:
+        queue_outdated()  # the queue's row shows the ticket's survey ("Not rated")
         notifications.mail_survey(survey=survey, token=survey_token(survey))
     return survey
 
@@ -65,6 +67,7 @@ def survey_rate(
     survey.comment = comment.strip()
     survey.rated_at = now
     survey.save(update_fields=["rating", "comment", "rated_at"])
+    queue_outdated()  # the queue's row shows the rating
     event_record(
         kind=EventKind.CSAT_RATED,
         ticket=survey.ticket,

@@ -425,8 +425,9 @@ CACHES["template_fragments"] = {
     "LOCATION": "template-fragments",
     "OPTIONS": {"MAX_ENTRIES": 500},
 }
-# The staff queue's counts (every view's, in its sidebar) are kept in the cache this long at most (queues/counts.py):
-# any ticket change outdates them at once; this bounds what changes with time alone (SLA clocks falling due).
+# The staff queue's counts (every view's, in its sidebar) and the pages agents load are kept in the cache this long at
+# most (queues/kept.py): any ticket change outdates them at once; this bounds what changes with time alone (SLA clocks
+# falling due, a row's "5m") or without a ticket change (team membership, a renamed person).
 QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 30)
 RATELIMIT_FAIL_OPEN = True  # a cache outage must not refuse every request: the limits pause, the site keeps serving
 RATELIMIT_USE_CACHE = "default"

@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from csat.models import SatisfactionSurvey
 from helpdesk.html_rows import month_abbreviations, url_with_id
+from queues.keyset import KeysetPage
 from search.highlight import snippet_html
 from sla.display import Due, next_due
 from tickets.models import Priority, Status
@@ -144,6 +145,33 @@ aria-label="Select ticket {id}"></td>
   <td class="col-time"><time datetime="{updated_iso}" title="Updated {updated_text}">{updated_ago}</time></td>
 </tr>
 """
+
+
+@dataclass(frozen=True)
+class ShownPage:
+    """A page of the queue as shown, plain values only (queues/kept.py keeps it in the cache): its rows' HTML, how
+    many rows, the cursors of the pages around it, and whether it is a text search's (its count is read off it)."""
+
+    rows_html: str
+    row_count: int
+    next_cursor: str | None
+    previous_cursor: str | None
+    searched: bool
+
+    @classmethod
+    def of(cls, page: KeysetPage, *, now: datetime, searched: bool) -> ShownPage:
+        return cls(
+            rows_html=str(lines_html(queue_lines(page.rows, now=now))),
+            row_count=len(page.rows),
+            next_cursor=page.next_cursor,
+            previous_cursor=page.previous_cursor,
+            searched=searched,
+        )
+
+    @property
+    def rows(self) -> SafeString:
+        """The rows' HTML: `lines_html`'s, every value in it escaped."""
+        return SafeString(self.rows_html)
 
 
 def lines_html(lines: Iterable[QueueLine]) -> SafeString:

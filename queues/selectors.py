@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import EmptyResultSet
@@ -17,12 +17,14 @@ from django.db.models.functions import Coalesce, Substr
 from accounts.models import User
 from helpdesk.sql import CompiledQuery, compiled_once
 from queues.builtin import BUILTIN_BY_KEY
-from queues.keyset import KeysetPage
 from queues.models import SavedView
 from queues.permissions import can_use_views
 from tickets.filters import ID_PATTERN
 from tickets.models import Comment, Team, Ticket
 from tickets.selectors import searched_columns, ticket_row_extras
+
+if TYPE_CHECKING:
+    from queues.display import ShownPage
 
 # Counts stop here: the page never counts a whole large table, it says "1,000+".
 COUNT_CAP = 1000
@@ -56,14 +58,14 @@ def count_text(count: int, *, cap: int = COUNT_CAP) -> str:
     return f"{intcomma(cap)}+" if count > cap else intcomma(count)
 
 
-def searched_count(page: KeysetPage, *, size: int) -> int:
+def searched_count(page: ShownPage, *, size: int) -> int:
     """A text search's count, read off its page rather than counted: the exact number when every match is on this
     page (no page before it or after it), otherwise one more than a page (shown as "50+" by count_text, `cap=size`).
 
     Counting a common word's matches, even up to a cap, walks the queue's tickets until it has found them, which
     grows with the table: at 1M tickets that took longer than the whole page at 10k (bench/README.md)."""
     if page.previous_cursor is None and page.next_cursor is None:
-        return len(page.rows)
+        return page.row_count
     return size + 1
 
 

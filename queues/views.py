@@ -28,10 +28,10 @@ from helpdesk.forms import PageForm
 from helpdesk.sql import CompiledQuery, prepared_statements
 from queues import export
 from queues.builtin import BUILTIN_BY_KEY, BUILTIN_VIEWS
-from queues.counts import conditions_count_key, counts_of
-from queues.display import lines_html, queue_lines
+from queues.display import ShownPage
 from queues.export import csv_lines, export_rows
 from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
+from queues.kept import Kept, conditions_count_key, counts_of, kept_for, page_keep, page_key
 from queues.keyset import BadCursor, keyset_page
 from queues.models import SavedView
 from queues.query import QueueQuery, conditions_of, queue_query, sort_of
@@ -114,11 +114,16 @@ def encoded_query(filterset: QueueFilter) -> str:
 
 
 def sidebar(
-    user: User, page: tuple[str, QuerySet[Ticket]] | None, *, now: datetime, current: str | None
+    user: User,
+    page: tuple[str, Callable[[], QuerySet[Ticket]]] | None,
+    *,
+    kept: Kept,
+    now: datetime,
+    current: str | None,
 ) -> tuple[dict[str, list[dict[str, Any]]], int | None]:
-    """Every view with its count, and the count of the page's tickets (when given, as its key and queryset): each
-    capped so no count reads a whole large table, kept a short while in the cache (queues/counts.py), and those not
-    kept counted in one query."""
+    """Every view with its count, and the count of the page's tickets (when given, as its key and a function building
+    its queryset): each capped so no count reads a whole large table, kept a short while in the cache
+    (queues/kept.py), and those not kept counted in one query."""
     visible = tickets_visible_to(user)
     saved_views = saved_views_for(user)
     wanted: dict[str, Callable[[], QuerySet[Ticket]]] = {}
@@ -132,8 +137,8 @@ def sidebar(
         wanted[key] = partial(tickets_matching, view.conditions, visible, user=user)
     if page is not None:
         page_key, tickets = page
-        wanted[page_key] = lambda: tickets
-    counts = counts_of(user.pk, wanted)
+        wanted[page_key] = tickets
+    counts = counts_of(kept, wanted, now=now.timestamp())
     builtin = [
         {
             "key": view.key,
@@ -165,12 +170,16 @@ def _same_values(filterset: QueueFilter, user: User, now: datetime) -> bool:
     return fixed and sees_every_ticket(user)
 
 
-def _filter_form_shown(filterset: QueueFilter, shown: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Everything the filter form's HTML shows: the options, its fields' values as sent and the errors they got (a
-    page's other parameters, such as its cursor, are not in it)."""
+def _filter_values(filterset: QueueFilter) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each of the filter form's fields with its values as sent (a page's other parameters, such as its cursor, are
+    not among them)."""
     form = filterset.form
-    values = tuple((name, tuple(form.data.getlist(form.add_prefix(name)))) for name in form.fields)
-    errors = tuple((name, tuple(messages)) for name, messages in form.errors.items())
+    return tuple((name, tuple(form.data.getlist(form.add_prefix(name)))) for name in form.fields)
+
+
+def _filter_form_shown(filterset: QueueFilter, shown: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Everything the filter form's HTML shows: the options, its fields' `values` and the errors they got."""
+    errors = tuple((name, tuple(messages)) for name, messages in filterset.form.errors.items())
     return (shown, values, errors)
 
 
@@ -192,28 +201,28 @@ def queue(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That view does not exist or is not shared with you; here is the default one.")
     options = PageOptions.listed(request.user)
     filterset = queue_filter(request, query, options=options)
-    tickets = filterset.qs
-    ordering = SORT_ORDERINGS[sort_of(filterset)]
-    with prepared_statements(when=_same_values(filterset, request.user, now)):
-        try:
-            page = keyset_page(queue_rows(tickets), ordering, cursor=request.GET.get("cursor"), size=QUEUE_PAGE_SIZE)
-        except BadCursor:
-            messages.error(request, "That page link is out of date; here is the first page.")
-            page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
-    searched = bool(searched_columns(tickets))  # a text search's count is read off its page (searched_count)
-    page_count = None if searched else (page_count_key(query, filterset), tickets)
-    views, total = sidebar(request.user, page_count, now=now, current=query.view_key)
-    if total is None:
+    shown = options.shown()
+    values = _filter_values(filterset)
+    cursor = request.GET.get("cursor")
+    # The page's rows are decided by the agent, the filters as sent, the cursor and the time zone they are shown in.
+    inputs = [values, cursor, timezone.get_current_timezone_name()]
+    kept = kept_for(request.user.pk, page_key=page_key(request.user.pk, inputs), now=now.timestamp())
+    page = kept.page
+    if page is None:
+        page, valid_cursor = _page(request, filterset, cursor, now=now)
+        if valid_cursor:
+            page_keep(kept, page, now=now.timestamp())
+    page_count = None if page.searched else (page_count_key(query, filterset), lambda: filterset.qs)
+    views, total = sidebar(request.user, page_count, kept=kept, now=now, current=query.view_key)
+    if total is None:  # a text search's count is read off its page
         total = searched_count(page, size=QUEUE_PAGE_SIZE)
         count = count_text(total, cap=QUEUE_PAGE_SIZE)
     else:
         count = count_text(total)
     own_teams = _listed_own_teams(request.user, options)
-    shown = options.shown()
     context = {
         "filter": filterset,
         "page": page,
-        "rows_html": lines_html(queue_lines(page.rows, now=now)),
         "count": count,
         "count_value": total,
         "title": query.title,
@@ -228,10 +237,26 @@ def queue(request: HttpRequest) -> HttpResponse:
         "save_shown": _shown(own_teams),
         "bulk_form": SimpleLazyObject(lambda: bulk_form(request, options=options)),
         "bulk_shown": shown,
-        "filter_shown": _filter_form_shown(filterset, shown),
+        "filter_shown": _filter_form_shown(filterset, shown, values),
         "export_url": _export_url(query, filterset),
     }
     return render(request, "staff/queue.html", context)
+
+
+def _page(request: HttpRequest, filterset: QueueFilter, cursor: str | None, *, now: datetime) -> tuple[ShownPage, bool]:
+    """The page of the filters' tickets at `cursor`, and whether the cursor was valid (one that is not shows the first
+    page, with a message saying so)."""
+    tickets = filterset.qs
+    ordering = SORT_ORDERINGS[sort_of(filterset)]
+    with prepared_statements(when=_same_values(filterset, request.user, now)):
+        try:
+            page = keyset_page(queue_rows(tickets), ordering, cursor=cursor, size=QUEUE_PAGE_SIZE)
+            valid_cursor = True
+        except BadCursor:
+            messages.error(request, "That page link is out of date; here is the first page.")
+            page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
+            valid_cursor = False
+    return ShownPage.of(page, now=now, searched=bool(searched_columns(tickets))), valid_cursor
 
 
 def _filters_from(encoded: str, request: HttpRequest) -> QueueFilter:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import STAFF_ROLES
 from events.models import EventKind
 from events.services import event_record
-from queues.counts import queue_counts_outdated
+from queues.kept import queue_outdated
 from sla import notifications
 from sla.business_time import NeverOpen, Schedule, add_business_time, business_time_between, next_open_moment
 from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaTarget
@@ -156,7 +156,7 @@ def sla_open_tickets_refresh(*, now: datetime | None = None) -> int:
                 if ticket is not None:
                     sla_clocks_update(ticket=ticket, now=now)
                     refreshed += 1
-        queue_counts_outdated()  # clocks changed without a ticket event: the queue's "SLA" counts are out of date
+        queue_outdated()  # clocks changed without a ticket event: the queue's SLA counts and columns are out of date
         if len(ids) < SWEEP_BATCH:
             return refreshed
         last_id = ids[-1]
@@ -219,7 +219,7 @@ def sla_sweep(*, now: datetime | None = None) -> int:
         if len(ids) < SWEEP_BATCH:
             break
     if checked:
-        queue_counts_outdated()  # breaches recorded: the queue's "SLA breached" counts
+        queue_outdated()  # breaches recorded: the queue's "SLA breached" counts and its SLA column
     sla_notices_send(now=now)
     return checked
 

@@ -51,7 +51,7 @@ def test_a_search_runs_no_count_of_its_own(bob, client_for, printers):
     client = client_for(bob)
 
     assert counted_querysets(client) == len(BUILTIN_VIEWS) + 1  # the views and the page
-    cache.clear()  # the views' counts, kept for QUEUE_COUNTS_SECONDS (queues/counts.py): count them again
+    cache.clear()  # the views' counts, kept for QUEUE_COUNTS_SECONDS (queues/kept.py): count them again
     assert counted_querysets(client, q="printer") == len(BUILTIN_VIEWS)
 
 

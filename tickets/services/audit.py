@@ -7,7 +7,7 @@ from django.db.models import Model
 from accounts.models import User
 from events.models import EventKind
 from events.services import current_cause, event_record
-from queues.counts import queue_counts_outdated
+from queues.kept import queue_outdated
 from tickets.models import Ticket, TicketEvent, TicketEventKind
 
 # Changes to these fields are staff-only events: requesters see status changes and the public conversation.
@@ -69,7 +69,7 @@ def record_event(
         internal=internal,
         payload=payload if payload is not None else {"old": _raw(old), "new": _raw(new)},
     )
-    queue_counts_outdated()  # every ticket change comes through here: the queue's kept counts are out of date
+    queue_outdated()  # every ticket change comes through here: the queue's kept counts and pages are out of date
     cause = current_cause()
     return TicketEvent.objects.create(
         ticket=ticket,
