@@ -1,11 +1,14 @@
 """Recording where and when each session was last seen, for the Sessions page, without a write per request.
 
 allauth's UserSessionsMiddleware updates the session's row on every authenticated request. This one does it at
-most once per SEEN_EVERY seconds per session, remembering the last write in the cache.
+most once per SEEN_EVERY seconds per session, remembering the last write in the shared cache; and each process
+remembers for SEEN_EVERY seconds that it found a session remembered there, so a busy session costs the cache one
+round trip a minute per process rather than one per request. A session is shown as seen within two minutes.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -17,10 +20,24 @@ from django.http import HttpRequest, HttpResponse
 from ua_parser import parse as parse_user_agent
 
 SEEN_EVERY = 60
+CHECKED_HERE_MAX = 10_000
+
+# Session key → until when this process need not ask the cache (time.monotonic()); emptied when it is full.
+_checked_here: dict[str, float] = {}
 
 
 def _seen_key(session_key: str) -> str:
     return f"usersession-seen:{session_key}"
+
+
+def _checked_lately(session_key: str, now: float) -> bool:
+    return _checked_here.get(session_key, 0.0) > now
+
+
+def _remember_checked(session_key: str, now: float) -> None:
+    if len(_checked_here) >= CHECKED_HERE_MAX:
+        _checked_here.clear()
+    _checked_here[session_key] = now + SEEN_EVERY
 
 
 class UserSessionsMiddleware:
@@ -29,12 +46,11 @@ class UserSessionsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session_key = request.session.session_key
-        if (
-            session_key
-            and request.user.is_authenticated
-            and cache.add(_seen_key(session_key), True, timeout=SEEN_EVERY)
-        ):
-            UserSession.objects.create_from_request(request)
+        now = time.monotonic()
+        if session_key and request.user.is_authenticated and not _checked_lately(session_key, now):
+            if cache.add(_seen_key(session_key), True, timeout=SEEN_EVERY):
+                UserSession.objects.create_from_request(request)
+            _remember_checked(session_key, now)
         return self.get_response(request)
 
 

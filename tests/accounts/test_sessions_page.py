@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from allauth.usersessions.models import UserSession
 from django.test import Client
@@ -228,3 +230,31 @@ def test_the_page_costs_the_same_queries_however_many_devices(alice, django_asse
         response = laptop.get(reverse("usersessions_list"))
 
     assert len(end_buttons(response.content.decode())) == 8
+
+
+def test_a_session_is_recorded_as_seen_at_most_once_a_minute_with_one_cache_check_per_process(alice, monkeypatch):
+    from accounts import sessions
+
+    browser = sign_in(alice, FIREFOX_ON_WINDOWS)
+    checks = []
+    shared = sessions.cache
+
+    def add(key: str, *args: object, **kwargs: object) -> bool:
+        checks.append(key)
+        return shared.add(key, *args, **kwargs)
+
+    monkeypatch.setattr(sessions, "cache", SimpleNamespace(add=add))
+    clock = [1_000.0]
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
+    seen = session_of(browser).last_seen_at
+
+    for _ in range(3):
+        assert is_signed_in(browser)
+    assert len(checks) == 1  # the sign-in marked it: asked once, then remembered here
+    assert session_of(browser).last_seen_at == seen
+
+    shared.delete(checks[0])  # the shared mark's minute is over
+    clock[0] += sessions.SEEN_EVERY + 1
+    assert is_signed_in(browser)
+    assert len(checks) == 2
+    assert session_of(browser).last_seen_at > seen
