@@ -13,7 +13,8 @@ text follows the models:
   `select_related` rows and annotations) as the ORM's own iteration does. Used for what every request of an API
   client or a signed-in person reads (the bearer token, the session, its user, an agent's saved views) and for the
   staff ticket page's queries (tickets/staff_page.py). On PostgreSQL each is a prepared statement, parsed and planned
-  once per connection, unless its best plan depends on its values (`prepared=False`).
+  once per connection, unless its best plan depends on its values (`prepared=False`). `objects_together` sends
+  several of them at once (PostgreSQL's pipeline mode): a page's small reads in one round trip.
 
 And `prepared_statements()`: the ORM's own queries in a block as prepared statements, for a page of tickets whose
 values are the same on every request (the API list unfiltered, the queue's views of fixed statuses).
@@ -99,6 +100,10 @@ class CompiledQuery:
     def objects(self, *values: Any, variant: Hashable = None, user: Any = None) -> list[Any]:
         return self._instances(*self._run(values, variant, user, first=False))
 
+    def call(self, *values: Any, variant: Hashable = None, user: Any = None) -> Call:
+        """This query with its values, for `objects_together`."""
+        return Call(self, values, variant, user)
+
     def first(self, *values: Any, variant: Hashable = None, user: Any = None) -> Any | None:
         found = self._instances(*self._run(values, variant, user, first=True))
         return found[0] if found else None
@@ -127,6 +132,16 @@ class CompiledQuery:
         self, values: tuple[Any, ...], variant: Hashable, user: Any, *, first: bool
     ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
         connection = connections[DEFAULT_DB_ALIAS]
+        compiled, params = self._bound(connection, values, variant, user, first=first)
+        with _cursor(connection, prepared=self._prepared) as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return compiled, _converted(rows, compiled.converters, connection)
+
+    def _bound(
+        self, connection: BaseDatabaseWrapper, values: tuple[Any, ...], variant: Hashable, user: Any, *, first: bool
+    ) -> tuple[_Compiled, list[Any]]:
+        """The compiled query (compiled now if this is its first run) and its parameters with `values` in place."""
         key = (connection.vendor, len(values), variant, first)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -134,10 +149,7 @@ class CompiledQuery:
         params = list(compiled.params)
         for position, which in compiled.value_at.items():
             params[position] = values[which]
-        with _cursor(connection, prepared=self._prepared) as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        return compiled, _converted(rows, compiled.converters, connection)
+        return compiled, params
 
     def _compile(
         self, count: int, variant: Hashable, user: Any, connection: BaseDatabaseWrapper, *, first: bool
@@ -167,6 +179,41 @@ class CompiledQuery:
         return _Compiled(
             sql, tuple(params), value_at, compiler.select, klass_info, compiler.annotation_col_map, converters
         )
+
+
+@dataclass(frozen=True)
+class Call:
+    """A CompiledQuery with the values to run it with (`CompiledQuery.call`)."""
+
+    query: CompiledQuery
+    values: tuple[Any, ...]
+    variant: Hashable = None
+    user: Any = None
+
+
+def objects_together(*calls: Call) -> list[list[Any]]:
+    """Each call's instances, as `CompiledQuery.objects` gives them, the queries sent together: on PostgreSQL in
+    psycopg's pipeline mode, every query sent before any answer is read, so a page's few small reads cost one round
+    trip rather than one each. Elsewhere (SQLite), or where a query is not prepared, one after another."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.ensure_connection()
+    if not _can_prepare(connection) or connection.timezone_name != "UTC" or not all(c.query._prepared for c in calls):
+        return [call.query.objects(*call.values, variant=call.variant, user=call.user) for call in calls]
+    bound = [call.query._bound(connection, call.values, call.variant, call.user, first=False) for call in calls]
+    cursors = [_cursor(connection, prepared=True) for _ in bound]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (compiled, params) in zip(cursors, bound, strict=True):
+                cursor.execute(compiled.sql, params)
+        with connection.wrap_database_errors:
+            answers = [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return [
+        CompiledQuery._instances(compiled, _converted(rows, compiled.converters, connection))
+        for (compiled, _params), rows in zip(bound, answers, strict=True)
+    ]
 
 
 def _cursor(connection: BaseDatabaseWrapper, *, prepared: bool) -> CursorWrapper:

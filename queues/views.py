@@ -25,7 +25,7 @@ from accounts.models import User
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from helpdesk.forms import PageForm
-from helpdesk.sql import CompiledQuery, prepared_statements
+from helpdesk.sql import CompiledQuery, objects_together, prepared_statements
 from queues import export
 from queues.builtin import BUILTIN_BY_KEY, BUILTIN_VIEWS
 from queues.display import ShownPage
@@ -75,14 +75,17 @@ class PageOptions:
         return (_shown(self.agents), _shown(self.teams), _shown(self.categories))
 
     @classmethod
-    def listed(cls, user: User) -> PageOptions:
-        """The rows for a page's selects only: the columns they show, read by queries compiled once per process (a
-        form that changes tickets reads `of`)."""
-        return cls(
-            agents=_LISTED_AGENTS.objects(),
-            teams=_LISTED_TEAMS.objects(),
-            categories=_LISTED_CATEGORIES.objects(variant=is_staff_member(user), user=user),
+    def listed(cls, user: User) -> tuple[PageOptions, Sequence[Team]]:
+        """The rows for a page's selects only, and the teams the agent may share a view with: the columns they show,
+        read by queries compiled once per process and sent together (a form that changes tickets reads `of`)."""
+        own_teams = () if user.is_superuser else (_LISTED_OWN_TEAMS.call(user.pk),)
+        agents, teams, categories, *own = objects_together(
+            _LISTED_AGENTS.call(),
+            _LISTED_TEAMS.call(),
+            _LISTED_CATEGORIES.call(variant=is_staff_member(user), user=user),
+            *own_teams,
         )
+        return cls(agents=agents, teams=teams, categories=categories), own[0] if own else teams
 
 
 def _shown(rows: Iterable[User | Team | Category]) -> tuple[tuple[int, str], ...]:
@@ -199,7 +202,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     query = queue_query(request.GET, user=request.user, now=now)
     if query.unknown_view:
         messages.error(request, "That view does not exist or is not shared with you; here is the default one.")
-    options = PageOptions.listed(request.user)
+    options, own_teams = PageOptions.listed(request.user)
     filterset = queue_filter(request, query, options=options)
     shown = options.shown()
     values = _filter_values(filterset)
@@ -219,7 +222,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         count = count_text(total, cap=QUEUE_PAGE_SIZE)
     else:
         count = count_text(total)
-    own_teams = _listed_own_teams(request.user, options)
     context = {
         "filter": filterset,
         "page": page,
@@ -339,11 +341,7 @@ def _own_teams(user: User) -> QuerySet[Team]:
     return Team.objects.all() if user.is_superuser else Team.objects.filter(members=user)
 
 
-def _listed_own_teams(user: User, options: PageOptions) -> Sequence[Team] | QuerySet[Team]:
-    """The rows of `_own_teams` the page lists: every team (read already) for a superuser."""
-    return options.teams if user.is_superuser else _LISTED_OWN_TEAMS.objects(user.pk)
-
-
+# The rows of `_own_teams` a page lists (for a superuser, every team: read for the page's other forms already).
 _LISTED_OWN_TEAMS = CompiledQuery(lambda user_id: Team.objects.filter(members=user_id).only("id", "name"))
 
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken
 from accounts.services import api_token_issue
-from helpdesk.sql import CompiledQuery, compiled_once, prepared_statements
+from helpdesk.sql import CompiledQuery, compiled_once, objects_together, prepared_statements
 from tests.support.processes import run_django
 from tickets.models import Comment, Ticket
 from tickets.services import comment_create, ticket_create
@@ -190,3 +190,55 @@ def test_a_block_binds_nothing_on_the_server_when_preparing_is_off(db):
             assert psycopg_connection.cursor_factory is usual
     finally:
         psycopg_connection.prepare_threshold = threshold
+
+
+def _tickets_of(requester_id: int) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(requester=requester_id).order_by("id")
+
+
+TICKETS_OF = CompiledQuery(_tickets_of)
+
+
+def test_queries_sent_together_find_what_each_finds_alone(alice, bob):
+    api_token_issue(user=bob, name="one")
+    token = ApiToken.objects.get(user=bob)
+    mine = [ticket_create(requester=alice, subject=f"Mine {number}") for number in range(2)]
+
+    for _ in range(3):  # on PostgreSQL: prepared from the second run (settings.DATABASE_PREPARED_STATEMENTS)
+        tokens, tickets, none = objects_together(
+            TOKEN_LOOKUP.call(token.digest), TICKETS_OF.call(alice.pk), TICKETS_OF.call(bob.pk)
+        )
+        assert [(found.pk, found.user) for found in tokens] == [(token.pk, bob)]
+        assert [(found.pk, found.subject) for found in tickets] == [(ticket.pk, ticket.subject) for ticket in mine]
+        assert tickets[0].created_at == mine[0].created_at and tickets[0].created_at.tzinfo is not None
+        assert none == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pipeline mode: PostgreSQL only")
+def test_queries_sent_together_go_in_one_pipeline_on_postgresql(alice, monkeypatch):
+    pipelines = []
+    opened = connection.connection.pipeline
+
+    def pipeline():
+        pipelines.append(True)
+        return opened()
+
+    monkeypatch.setattr(connection.connection, "pipeline", pipeline)
+    ticket_create(requester=alice, subject="Together")
+
+    tickets, more = objects_together(TICKETS_OF.call(alice.pk), TICKETS_OF.call(alice.pk))
+
+    assert len(pipelines) == 1
+    assert [ticket.subject for ticket in tickets] == [ticket.subject for ticket in more] == ["Together"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pipeline mode: PostgreSQL only")
+def test_an_error_in_queries_sent_together_is_the_orms_error_and_the_connection_goes_on(alice):
+    from django.db import DatabaseError, transaction
+
+    broken = CompiledQuery(lambda requester_id: Ticket.objects.filter(requester=requester_id).extra(where=["1/0 = 1"]))
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        objects_together(TICKETS_OF.call(alice.pk), broken.call(alice.pk))
+
+    assert objects_together(TICKETS_OF.call(alice.pk)) == [[]]
