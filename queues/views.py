@@ -186,6 +186,15 @@ def _filter_form_shown(filterset: QueueFilter, shown: tuple[Any, ...], values: t
     return (shown, values, errors)
 
 
+def _page_filters(query: QueueQuery, values: tuple[Any, ...]) -> str | tuple[Any, ...]:
+    """What decides a page's rows, with the agent, its cursor and the time zone: a built-in view by its name (its
+    conditions can move with the time, as "recently solved" does: its page is kept seconds only), anything else by its
+    filters' `values` as sent."""
+    if query.view_key in BUILTIN_BY_KEY and query.saved_view is None:
+        return f"view:{query.view_key}"
+    return values
+
+
 def page_count_key(query: QueueQuery, filterset: QueueFilter) -> str:
     """The key the page's own count is kept under: a built-in view by its name (its conditions can move with the
     time), anything else by its conditions (the status the page adds when none is chosen included)."""
@@ -207,8 +216,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     shown = options.shown()
     values = _filter_values(filterset)
     cursor = request.GET.get("cursor")
-    # The page's rows are decided by the agent, the filters as sent, the cursor and the time zone they are shown in.
-    inputs = [values, cursor, timezone.get_current_timezone_name()]
+    inputs = [_page_filters(query, values), cursor, timezone.get_current_timezone_name()]
     kept = kept_for(request.user.pk, page_key=page_key(request.user.pk, inputs), now=now.timestamp())
     page = kept.page
     if page is None:

@@ -241,3 +241,14 @@ def test_a_survey_and_its_rating_show_in_the_next_page(
     with django_capture_on_commit_callbacks(execute=True):
         survey_rate(survey=survey, rating=Rating.GOOD, actor=mallory_of(desk))
     assert "Rated good" in solved_row()
+
+
+def test_the_recently_solved_view_is_kept_though_its_window_moves(bob, desk, client_for):
+    client = client_for(bob)
+    assert subjects(client.get(reverse("staff_queue"), {"view": "solved"})) == ["Fixed yesterday"]
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("staff_queue"), {"view": "solved"})
+
+    assert not reads_tickets(captured)
+    assert subjects(response) == ["Fixed yesterday"]
