@@ -139,8 +139,8 @@ def sidebar(
     for view, key in zip(saved_views, saved_keys, strict=True):
         wanted[key] = partial(tickets_matching, view.conditions, visible, user=user)
     if page is not None:
-        page_key, tickets = page
-        wanted[page_key] = tickets
+        own_key, tickets = page
+        wanted[own_key] = tickets
     counts = counts_of(kept, wanted, now=now.timestamp())
     builtin = [
         {
