@@ -197,7 +197,7 @@ def objects_together(*calls: Call) -> list[list[Any]]:
     trip rather than one each. Elsewhere (SQLite), or where a query is not prepared, one after another."""
     connection = connections[DEFAULT_DB_ALIAS]
     connection.ensure_connection()
-    if not _can_prepare(connection) or connection.timezone_name != "UTC" or not all(c.query._prepared for c in calls):
+    if not _binds_on_server(connection) or not all(call.query._prepared for call in calls):
         return [call.query.objects(*call.values, variant=call.variant, user=call.user) for call in calls]
     bound = [call.query._bound(connection, call.values, call.variant, call.user, first=False) for call in calls]
     cursors = [_cursor(connection, prepared=True) for _ in bound]
@@ -222,12 +222,17 @@ def _cursor(connection: BaseDatabaseWrapper, *, prepared: bool) -> CursorWrapper
     which psycopg never prepares). Only on a connection in UTC, as every one of ours is: in another time zone
     Django's own cursors carry a timestamp loader of their own."""
     cursor = connection.cursor()
-    if prepared and _can_prepare(connection) and connection.timezone_name == "UTC":
+    if prepared and _binds_on_server(connection):
         from django.db.backends.postgresql.base import ServerBindingCursor
 
         cursor.cursor.close()
         cursor.cursor = ServerBindingCursor(connection.connection)
     return cursor
+
+
+def _binds_on_server(connection: BaseDatabaseWrapper) -> bool:
+    """Whether `_cursor` gives a prepared query a cursor that binds its values on the server (see there)."""
+    return _can_prepare(connection) and connection.timezone_name == "UTC"
 
 
 def _can_prepare(connection: BaseDatabaseWrapper) -> bool:

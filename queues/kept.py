@@ -118,14 +118,19 @@ def kept_for(user_id: int, *, page_key: str | None = None, now: float | None = N
     )
 
 
+def _of_generation(entry: Any, generation: int) -> bool:
+    """Whether a kept entry was kept under `generation` (anything kept before a change was, under an older one)."""
+    return isinstance(entry, dict) and entry.get("generation") == generation
+
+
 def _valid_counts(entry: Any, generation: int, now: float) -> dict[str, tuple[int, float]]:
-    if not isinstance(entry, dict) or entry.get("generation") != generation:
+    if not _of_generation(entry, generation):
         return {}
     return {name: (count, until) for name, (count, until) in entry["counts"].items() if until > now}
 
 
 def _valid_page(entry: Any, generation: int, now: float) -> ShownPage | None:
-    if not isinstance(entry, dict) or entry.get("generation") != generation or entry.get("until", 0) <= now:
+    if not _of_generation(entry, generation) or entry.get("until", 0) <= now:
         return None
     try:
         return ShownPage(**entry["page"])

@@ -186,21 +186,24 @@ def _filter_form_shown(filterset: QueueFilter, shown: tuple[Any, ...], values: t
     return (shown, values, errors)
 
 
+def _builtin_view(query: QueueQuery) -> str | None:
+    """The key of the built-in view the page shows, if it shows one: what its count and its page are kept under (its
+    conditions can move with the time, as "recently solved"'s window does; the page is kept seconds only)."""
+    return query.view_key if query.view_key in BUILTIN_BY_KEY and query.saved_view is None else None
+
+
 def _page_filters(query: QueueQuery, values: tuple[Any, ...]) -> str | tuple[Any, ...]:
-    """What decides a page's rows, with the agent, its cursor and the time zone: a built-in view by its name (its
-    conditions can move with the time, as "recently solved" does: its page is kept seconds only), anything else by its
-    filters' `values` as sent."""
-    if query.view_key in BUILTIN_BY_KEY and query.saved_view is None:
-        return f"view:{query.view_key}"
-    return values
+    """What decides a page's rows, with the agent, its cursor and the time zone: a built-in view by its name,
+    anything else by its filters' `values` as sent."""
+    view = _builtin_view(query)
+    return values if view is None else f"view:{view}"
 
 
 def page_count_key(query: QueueQuery, filterset: QueueFilter) -> str:
-    """The key the page's own count is kept under: a built-in view by its name (its conditions can move with the
-    time), anything else by its conditions (the status the page adds when none is chosen included)."""
-    if query.view_key in BUILTIN_BY_KEY and query.saved_view is None:
-        return f"page-view:{query.view_key}"
-    return conditions_count_key("page", conditions_of(filterset))
+    """The key the page's own count is kept under: a built-in view by its name, anything else by its conditions (the
+    status the page adds when none is chosen included)."""
+    view = _builtin_view(query)
+    return conditions_count_key("page", conditions_of(filterset)) if view is None else f"page-view:{view}"
 
 
 @require_http_methods(["GET"])
