@@ -121,10 +121,15 @@ def _team_rows() -> QuerySet[Team, tuple[Any, ...]]:
     return Team.objects.values_list("id", "name")
 
 
-# The triage form's assignee and team options as plain rows (their labels read nothing else), compiled once: the same
-# queries on every view of a ticket. The categories depend on who looks (categories_visible_to), so are read per view.
+def _category_rows() -> QuerySet[Category, tuple[Any, ...]]:
+    return Category.objects.values_list("id", "name")
+
+
+# The triage form's options as plain rows (their labels read nothing else), compiled once: the same queries on every
+# view of a ticket. The categories depend on who looks (categories_visible_to): compiled once when they are all.
 ASSIGNEE_ROWS = CompiledQuery(_assignee_rows)
 TEAM_ROWS = CompiledQuery(_team_rows)
+CATEGORY_ROWS = CompiledQuery(_category_rows)
 
 
 def _options(field: forms.ModelChoiceField, options: Iterable[tuple[int, str]]) -> None:
@@ -173,8 +178,11 @@ class TicketPropertiesForm(StaffTicketPageForm):
         users = ASSIGNEE_ROWS.rows(*assignee)
         _options(self.fields["assignee"], ((user_id, name or email) for user_id, name, email in users))
         _options(self.fields["team"], TEAM_ROWS.rows())
-        categories = self.fields["category"].queryset.select_related(None).values_list("id", "name")
-        _options(self.fields["category"], categories)
+        categories = self.fields["category"].queryset
+        if categories.query.where:  # not every category (staff see them all): the ORM's query of these
+            _options(self.fields["category"], categories.select_related(None).values_list("id", "name"))
+        else:
+            _options(self.fields["category"], CATEGORY_ROWS.rows())
 
     @staticmethod
     def _tag_names(ticket: Ticket) -> list[str]:

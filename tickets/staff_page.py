@@ -6,8 +6,10 @@ comment, event and sidebar row through template tags and includes that looked ev
 zone and the month names per comment. Here:
 
 - `helpdesk.sql.CompiledQuery` compiles each of the page's queries once per process (the ticket, its tags, the
-  comments, their files, the timeline, the links, the requester's other tickets); those that go through
-  tickets_visible_to only for users who see every ticket (`sees_every_ticket`), others get the ORM's own queries;
+  comments, their files, the timeline, the links, the requester's other tickets here; the triage form's options in
+  tickets/forms.py, the ticket's mail in inbound/selectors.py, the macros in macros/selectors.py), so that a view of
+  the page after the first compiles none; those that go through tickets_visible_to only for users who see every
+  ticket (`sees_every_ticket`), others get the ORM's own queries;
 - the comments, events and links are plain rows of the columns shown, not model instances;
 - the conversation (`conversation_html`), the timeline's rows (`timeline_html`) and the requester's other tickets
   (`requester_tickets_html`) are written as HTML in one pass each, every user-supplied value escaped, in exactly the

@@ -1,20 +1,30 @@
-"""The staff ticket page's queries compiled once (tickets.staff_page.CompiledQuery) read what the ORM reads: the
-ticket with its requester, intake answers, badges and tags; the requester's other tickets; the triage form's
-options. Users who do not see every ticket get the ORM's own queries, compiled for them."""
+"""The staff ticket page's queries compiled once (helpdesk.sql.CompiledQuery) read what the ORM reads: the ticket
+with its requester, intake answers, badges and tags; the requester's other tickets; the triage form's options; the
+ticket's mail; the macros. Users who do not see every ticket get the ORM's own queries, compiled for them. A view of
+the page after the first compiles no query at all."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from unittest.mock import patch
+
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.services import user_create
+from inbound.models import InboundStatus, Reason
+from inbound.selectors import ticket_page_mail
+from macros.models import Macro, MacroVisibility
+from macros.selectors import macros_for_ticket_page, macros_visible_to
 from tests.conftest import PASSWORD
+from tests.support.stored_mail import stored_mail
 from tickets.forms import TicketPropertiesForm
-from tickets.models import Category, Tag, Team, Ticket
+from tickets.models import Category, Comment, Tag, Team, Ticket
 from tickets.selectors import (
     categories_visible_to,
     requester_other_tickets,
@@ -126,3 +136,95 @@ def test_the_queries_compiled_once_are_the_same_sql_for_every_user_who_sees_ever
     assert len({sql(staff_ticket_page_for(user).filter(pk=1)) for user in staff}) == 1
     others = {sql(requester_other_tickets_of(user, requester_id=2, ticket_id=1)) for user in staff}
     assert len(others) == 1
+
+
+def orm_compilations(read: Callable[[], object]) -> list[str]:
+    """The SQL of each query the ORM compiles while `read` runs."""
+    compiled: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def spy(compiler: SQLCompiler, *args, **kwargs):
+        sql, params = as_sql(compiler, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    with patch.object(SQLCompiler, "as_sql", spy):
+        read()
+    return compiled
+
+
+def test_a_second_view_of_the_page_compiles_no_query(bob, ticket, client_for):
+    Macro.objects.create(name="Thanks", body="Thanks!", owner=bob, visibility=MacroVisibility.EVERYONE)
+    stored_mail(ticket, status=InboundStatus.QUARANTINED, reason=Reason.UNVERIFIED_SENDER)
+    client = client_for(bob)
+    page = reverse("staff_ticket_detail", args=[ticket.pk])
+    assert client.get(page).status_code == 200
+
+    compiled = orm_compilations(lambda: client.get(page))
+
+    assert compiled == []
+
+
+def test_the_tickets_mail_is_the_opening_mail_and_the_held_mail(bob, ticket):
+    opening = stored_mail(ticket, status=InboundStatus.PROCESSED)
+    reply = Comment.objects.create(ticket=ticket, author=ticket.requester, body="More")
+    stored_mail(ticket, reply, status=InboundStatus.PROCESSED)  # a reply's mail is linked from the reply instead
+    held = stored_mail(ticket, status=InboundStatus.QUARANTINED, reason=Reason.UNVERIFIED_SENDER)
+    stored_mail(ticket, status=InboundStatus.QUARANTINED, reason=Reason.FORGED_STAFF)  # not for an agent to accept
+    other_ticket = Ticket.objects.create(subject="Other", description="x", requester=ticket.requester)
+    stored_mail(other_ticket, status=InboundStatus.PROCESSED)
+
+    for _ in range(2):  # compiled on the first call, reused on the second
+        mail = ticket_page_mail(ticket)
+
+        assert mail.opening == opening
+        assert mail.held == [held]
+        assert mail.held[0].reason == Reason.UNVERIFIED_SENDER
+        assert mail.opening.get_deferred_fields() == {"raw"}  # the stored message itself is not read
+    assert orm_compilations(lambda: ticket_page_mail(ticket)) == []
+
+
+@pytest.fixture
+def dave(db) -> User:
+    return user_create(email="dave@example.com", password=PASSWORD, name="Dave Agent", role=Role.AGENT)
+
+
+def test_the_page_lists_the_macros_each_user_may_use(alice, bob, carol, dave, team):
+    made = {
+        "bob's own": Macro.objects.create(name="Bob's own", body="x", owner=bob),
+        "dave's own": Macro.objects.create(name="Dave's own", body="x", owner=dave),
+        "everyone's": Macro.objects.create(name="All", body="x", owner=dave, visibility=MacroVisibility.EVERYONE),
+        "the team's": Macro.objects.create(
+            name="Team", body="x", owner=carol, visibility=MacroVisibility.TEAM, shared_team=team, set_team=team
+        ),
+    }
+    expected = {
+        bob: {"bob's own", "everyone's", "the team's"},  # bob is in the team
+        dave: {"dave's own", "everyone's"},
+        carol: set(made),  # an admin uses every macro
+        alice: set(),
+    }
+
+    for user, names in expected.items():
+        for _ in range(2):  # compiled on the first call, reused on the second
+            shown = macros_for_ticket_page(user)
+
+            assert {macro.pk for macro in shown} == {made[name].pk for name in names}
+            assert {macro.pk for macro in shown} == set(macros_visible_to(user).values_list("pk", flat=True))
+        assert orm_compilations(lambda user=user: list(macros_for_ticket_page(user))) == []
+    team_macro = next(macro for macro in macros_for_ticket_page(bob) if macro.pk == made["the team's"].pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert (team_macro.name, team_macro.set_team.name, team_macro.set_assignee) == ("Team", team.name, None)
+    assert len(captured) == 0, "what the page shows of a macro is read with it"
+
+
+def test_the_triage_options_are_compiled_once_for_staff_and_read_by_the_orm_otherwise(bob, ticket):
+    Category.objects.create(name="Retired", slug="retired", is_active=False)
+    for categories in (categories_visible_to(bob), Category.objects.active()):
+        form = TicketPropertiesForm(ticket=ticket, categories=categories)
+        form.read_choices()
+
+        shown = [value for value, _label in form.fields["category"].widget.choices if value != ""]
+        assert shown == [category.pk for category in categories.order_by("name")]
+    staff_form = TicketPropertiesForm(ticket=ticket, categories=categories_visible_to(bob))
+    assert orm_compilations(staff_form.read_choices) == []

@@ -4,7 +4,6 @@ marked, files listed, mail linked."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -15,25 +14,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.templatetags.timestamps import timestamp
-from inbound.models import InboundMessage, InboundStatus, Source
 from inbound.selectors import comments_with_mail_source, ticket_page_mail
+from tests.support.stored_mail import stored_mail
 from tickets.models import Comment, Ticket
 from tickets.selectors import comments_visible_to, conversation_of
 from tickets.services import comment_create
 from tickets.staff_page import _Clock, conversation_for, conversation_html
-
-
-def stored_mail(ticket: Ticket, comment: Comment | None, status: str = InboundStatus.PROCESSED) -> InboundMessage:
-    raw = f"mail for {comment.pk if comment else 'the opening'}".encode()
-    return InboundMessage.objects.create(
-        source=Source.PIPE,
-        raw=raw,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        size=len(raw),
-        ticket=ticket,
-        comment=comment,
-        status=status,
-    )
 
 
 def include_html(user: User, ticket: Ticket) -> str:

@@ -348,7 +348,7 @@ def _render_staff_ticket_page(
         reply_form, chosen_macro = _reply_form_from_macro(request, ticket)
     elif reply_form.is_bound:
         chosen_macro = _chosen_macro(request, reply_form.data.get("macro"))
-    macros = list(macros_for_ticket_page(request.user))
+    macros = macros_for_ticket_page(request.user)
     conversation = conversation_for(request.user, ticket)
     if not reply_form.is_bound:
         reply_form.initial["seen_comment"] = conversation.last_comment_id
