@@ -7,10 +7,11 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
+from helpdesk.filtersets import CopiedPerRequest
 from helpdesk.forms import PageForm
 
 
-class PeopleFilter(django_filters.FilterSet):
+class PeopleFilter(CopiedPerRequest):
     q = django_filters.CharFilter(
         method="filter_text", label="Search", widget=forms.TextInput(attrs={"type": "search"})
     )

@@ -3,10 +3,11 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
+from helpdesk.filtersets import CopiedPerRequest
 from macros.models import Macro
 
 
-class MacroFilter(django_filters.FilterSet):
+class MacroFilter(CopiedPerRequest):
     q = django_filters.CharFilter(method="filter_words", max_length=100, help_text="Words in the macro's name.")
 
     class Meta:

@@ -15,6 +15,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from helpdesk.filtersets import CopiedPerRequest
 from helpdesk.sql import CompiledQuery
 from search.selectors import snippet_expression, ticket_ids_matching
 from sla.models import SlaClock
@@ -106,7 +107,7 @@ SLA_DUE_SOON = "due_soon"
 SLA_CHOICES = [(SLA_BREACHED, "Breached"), (SLA_DUE_SOON, "Due soon")]
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(CopiedPerRequest):
     status = ChoiceInFilter(choices=Status.choices, help_text="Comma-separated statuses.")
     priority = django_filters.ChoiceFilter(
         choices=[(p.label, p.label) for p in Priority], method="filter_priority", empty_label="Any priority"

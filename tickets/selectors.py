@@ -15,7 +15,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -25,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.lookups import IsNull
 
 from csat.models import SatisfactionSurvey
 from csat.selectors import surveys_prefetch
@@ -100,12 +100,21 @@ def ticket_row_extras(*, with_clocks: bool) -> Mapping[str, Any]:
     return MappingProxyType(extra)
 
 
-def _has_survey() -> Exists:
-    return Exists(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk")))
+def _has_survey() -> IsNull:
+    return _has_any(SatisfactionSurvey.objects.filter(ticket=OuterRef("pk")))
 
 
-def _has_running_clocks() -> Exists:
-    return Exists(SlaClock.objects.running().filter(ticket=OuterRef("pk")))
+def _has_running_clocks() -> IsNull:
+    return _has_any(SlaClock.objects.running().filter(ticket=OuterRef("pk")))
+
+
+def _has_any(rows: QuerySet[Any]) -> IsNull:
+    """Whether `rows` has one, as `(SELECT id ... LIMIT 1) IS NOT NULL` rather than EXISTS. PostgreSQL plans an EXISTS
+    in the select list both as a lookup per row and as a hash of the whole table, and picks by the rows it expects to
+    test before the page's LIMIT: for a filtered list it hashed the whole survey table on every page (every resolved
+    ticket has a survey; at 10k tickets, 9,000 rows: 1.8 ms, where the rest of the query took 0.4 ms). A scalar
+    subquery is planned one way only, as a lookup for each row it is evaluated for."""
+    return IsNull(Subquery(rows.order_by().values("pk")[:1]), False)
 
 
 def _tag_names() -> ArraySubquery:

@@ -116,8 +116,10 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
     instance or a serializer per row: on the API list that machinery cost more than the database did. A test holds
     the two outputs equal."""
     when = _datetime_representation()
-    clocks = {pk: SlaClockSerializer(found, many=True).data for pk, found in extras.running_clocks.items()}
-    surveys = {pk: SatisfactionSerializer(survey).data for pk, survey in extras.latest_surveys.items()}
+    clocks = _by_ticket(SlaClockSerializer, [clock for found in extras.running_clocks.values() for clock in found])
+    surveys = {
+        pk: found[0] for pk, found in _by_ticket(SatisfactionSerializer, [*extras.latest_surveys.values()]).items()
+    }
     return [
         {
             "id": row["id"],
@@ -143,6 +145,15 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
         }
         for row in rows
     ]
+
+
+def _by_ticket(serializer: type[serializers.Serializer], instances: list[Any]) -> dict[int, list[Any]]:
+    """Each instance's representation, in order, by its ticket's id, from one serializer for the whole page: a
+    ModelSerializer builds its fields each time it is made, which made a page of rated tickets 40% slower."""
+    by_ticket: dict[int, list[Any]] = {}
+    for instance, shown in zip(instances, serializer(instances, many=True).data, strict=True):
+        by_ticket.setdefault(instance.ticket_id, []).append(shown)
+    return by_ticket
 
 
 def _staff_users() -> Any:

@@ -6,7 +6,7 @@ import django_filters
 import pytest
 from django.http import QueryDict
 
-from helpdesk.filtersets import filterset_for_params, filterset_query_params
+from helpdesk.filtersets import FilterCopies, filterset_for_params, filterset_query_params, filterset_with_only
 from tickets.filters import TicketListFilter
 from tickets.models import Priority, Team, Ticket
 from tickets.services import ticket_create
@@ -69,3 +69,63 @@ def test_each_set_of_names_makes_its_class_once():
     assert filterset_for_params(TicketListFilter, ["status", "team"]) is filterset_for_params(
         TicketListFilter, ["team", "status", "cursor"]
     )
+
+
+# --- Each FilterSet's own filters (FilterCopies) ------------------------------------------------------------------
+
+
+def _filterset(query: str, user, filterset_class=TicketListFilter):
+    request = type("Request", (), {"user": user})()
+    return filterset_class(QueryDict(query), queryset=Ticket.objects.all(), request=request)
+
+
+@pytest.mark.parametrize(
+    "filterset_class", [TicketListFilter, filterset_with_only(TicketListFilter, frozenset({"assignee"}))]
+)
+def test_each_filterset_gets_filters_of_its_own_without_copying_what_they_only_read(bob, filterset_class):
+    first, second = _filterset("", bob, filterset_class), _filterset("", bob, filterset_class)
+    declared = filterset_class.base_filters["assignee"]
+    mine, theirs = first.filters["assignee"], second.filters["assignee"]
+
+    assert isinstance(filterset_class.base_filters, FilterCopies)
+    assert mine is not theirs and mine is not declared
+    assert mine.parent is first and theirs.parent is second
+    assert mine.extra is not theirs.extra and mine.extra is not declared.extra
+    # What a FilterSet only reads is shared: deep-copying it for every request was most of the copy's time.
+    assert mine.extra["validators"] is declared.extra["validators"]
+
+
+def test_a_filter_method_runs_on_its_own_filterset(alice, bob, carol):
+    mine = ticket_create(requester=alice, actor=bob, subject="Mine", description="x", assignee=bob)
+    ticket_create(requester=alice, actor=carol, subject="Carol's", description="x", assignee=carol)
+    bobs, carols = _filterset("assignee=me", bob), _filterset("assignee=me", carol)
+
+    assert list(bobs.qs.values_list("subject", flat=True)) == [mine.subject]
+    assert list(carols.qs.values_list("subject", flat=True)) == ["Carol's"]
+    assert not hasattr(TicketListFilter.base_filters["assignee"], "parent")
+
+
+def test_what_a_filterset_puts_in_its_filters_leaves_the_declared_ones_alone(bob):
+    team = Team.objects.create(name="Billing")
+    declared = TicketListFilter.base_filters["team"]
+    before = dict(declared.extra)
+    filterset = _filterset(f"team={team.pk}", bob)
+    filterset.filters["team"].extra["queryset"] = Team.objects.none()  # as ModelChoiceFilter does per request
+    filterset.filters["team"].field  # noqa: B018 - builds the filter's own form field
+
+    assert filterset.is_valid() and filterset.form.cleaned_data["team"] == team
+    assert declared.extra == before
+    assert "_field" not in vars(declared)
+
+
+def test_the_viewer_a_view_filter_keeps_stays_with_its_own_filterset(alice, bob, carol):
+    """ViewFilter puts the request's user in its filter's `extra`: shared between FilterSets, one agent's "mine"
+    would list another's tickets."""
+    ticket_create(requester=alice, actor=bob, subject="Bob's", description="x", assignee=bob)
+    ticket_create(requester=alice, actor=carol, subject="Carol's", description="x", assignee=carol)
+    bobs, carols = _filterset("view=mine", bob), _filterset("view=mine", carol)
+
+    assert bobs.is_valid() and carols.is_valid()
+    assert list(bobs.qs.values_list("subject", flat=True)) == ["Bob's"]
+    assert list(carols.qs.values_list("subject", flat=True)) == ["Carol's"]
+    assert "viewer" not in TicketListFilter.base_filters["view"].extra
