@@ -113,9 +113,8 @@ FROM tickets_ticket t CROSS JOIN bench_ids b;
 """
 
 # Every resolution asks its requester for a rating (csat.services.survey_request, on the worker), so every ticket
-# resolved once has a survey; a quarter rated, a fifth of those bad, as bench/report_data.py's metrics say. Without
-# them the survey table is empty, and PostgreSQL, counting a lookup in it as free, ran the lists' "has a survey"
-# subquery for every row matching a filter before sorting them instead of for the page's rows after.
+# resolved once has a survey; a quarter rated, a fifth of those bad, as bench/report_data.py's metrics say. An empty
+# survey table hid what the lists' survey flags and ratings cost (bench/README.md, tenth session).
 SURVEYS_SQL = """
 INSERT INTO csat_satisfactionsurvey (ticket_id, resolved_at, requested_at, rating, comment, rated_at)
 SELECT id, resolved_at, resolved_at,

@@ -117,9 +117,8 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
     the two outputs equal."""
     when = _datetime_representation()
     clocks = _by_ticket(SlaClockSerializer, [clock for found in extras.running_clocks.values() for clock in found])
-    surveys = {
-        pk: found[0] for pk, found in _by_ticket(SatisfactionSerializer, [*extras.latest_surveys.values()]).items()
-    }
+    latest = [*extras.latest_surveys.values()]
+    surveys = dict(zip(extras.latest_surveys, SatisfactionSerializer(latest, many=True).data, strict=True))
     return [
         {
             "id": row["id"],
@@ -148,8 +147,9 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
 
 
 def _by_ticket(serializer: type[serializers.Serializer], instances: list[Any]) -> dict[int, list[Any]]:
-    """Each instance's representation, in order, by its ticket's id, from one serializer for the whole page: a
-    ModelSerializer builds its fields each time it is made, which made a page of rated tickets 40% slower."""
+    """Each instance's representation, in order, by its ticket's id, from one serializer for the whole page (as the
+    surveys above): a ModelSerializer builds its fields each time it is made, which made a page of rated tickets 40%
+    slower."""
     by_ticket: dict[int, list[Any]] = {}
     for instance, shown in zip(instances, serializer(instances, many=True).data, strict=True):
         by_ticket.setdefault(instance.ticket_id, []).append(shown)
