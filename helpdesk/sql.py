@@ -23,7 +23,7 @@ values are the same on every request (the API list unfiltered, the queue's views
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -54,10 +54,23 @@ def _compiled_expression(
     return sql, tuple(params)
 
 
+# Ids a query of a page of rows takes at most (`id_batches`): the largest page the API serves.
+ID_BATCH_SIZES = (1, 5, 25, 100)
+
 # Stand in for the values a query is run with while it is compiled; their places among the parameters are then
 # known. Values no column holds: numbers for ids (a number column refuses text), text for text columns.
-NUMBER_PLACEHOLDERS = (-7_340_019_311, -7_340_019_312, -7_340_019_313)
+NUMBER_PLACEHOLDERS = tuple(-7_340_019_311 - number for number in range(ID_BATCH_SIZES[-1]))
 TEXT_PLACEHOLDERS = tuple(f"\x00compiled-query-value-{number}\x00" for number in range(3))
+
+
+def id_batches(ids: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    """`ids` (a page's rows' ids) for a CompiledQuery that takes them as an `__in` list: in batches of at most the
+    largest of ID_BATCH_SIZES, each padded with its last id up to one of those sizes, so the query is compiled (and
+    prepared) once per size rather than once per number of ids. The repeated id matches nothing more."""
+    for start in range(0, len(ids), ID_BATCH_SIZES[-1]):
+        batch = tuple(ids[start : start + ID_BATCH_SIZES[-1]])
+        size = next(size for size in ID_BATCH_SIZES if size >= len(batch))
+        yield batch + batch[-1:] * (size - len(batch))
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 
+from helpdesk.sql import CompiledQuery, id_batches
 from sla.business_time import ALWAYS_OPEN, Schedule, merged
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy, SlaTarget, TeamCalendar, minute_of
 from tickets.conditions import ticket_matches
@@ -76,7 +78,25 @@ def target_for(policy: SlaPolicy | None, priority: int) -> SlaTarget | None:
     return next((target for target in policy.targets.all() if target.priority == priority), None)
 
 
+def _running_clocks() -> QuerySet[SlaClock]:
+    return SlaClock.objects.running().select_related("calendar").order_by("started_at", "id")
+
+
 def running_clocks_prefetch(prefix: str = "") -> Prefetch:
     """Put each ticket's running clocks on `ticket.running_sla_clocks`, in one query for a whole page."""
-    clocks = SlaClock.objects.running().select_related("calendar").order_by("started_at", "id")
-    return Prefetch(f"{prefix}sla_clocks", queryset=clocks, to_attr="running_sla_clocks")
+    return Prefetch(f"{prefix}sla_clocks", queryset=_running_clocks(), to_attr="running_sla_clocks")
+
+
+# Looked up by ticket: a handful of rows for any ids, so one plan serves every page (it is prepared).
+_RUNNING_CLOCKS_OF = CompiledQuery(lambda *ticket_ids: _running_clocks().filter(ticket_id__in=ticket_ids))
+
+
+def running_clocks_by_ticket(ticket_ids: Sequence[int]) -> dict[int, list[SlaClock]]:
+    """The running clocks of a page's tickets (oldest first, with their calendars) by ticket id, as
+    running_clocks_prefetch reads them: one query per 100 tickets, its SQL compiled once per process (the ORM took
+    longer to compile it than the database to answer)."""
+    clocks: dict[int, list[SlaClock]] = {}
+    for batch in id_batches(ticket_ids):
+        for clock in _RUNNING_CLOCKS_OF.objects(*batch):
+            clocks.setdefault(clock.ticket_id, []).append(clock)
+    return clocks

@@ -30,7 +30,7 @@ from csat.models import SatisfactionSurvey
 from csat.selectors import surveys_prefetch
 from helpdesk.sql import compiled_once
 from sla.models import SlaClock
-from sla.selectors import running_clocks_prefetch
+from sla.selectors import running_clocks_by_ticket, running_clocks_prefetch
 from tickets.models import OPEN_STATUSES, Attachment, Category, Comment, Tag, Ticket, TicketEvent
 from tickets.permissions import (
     AnyUser,
@@ -170,13 +170,7 @@ def ticket_list_extras(rows: Sequence[dict[str, Any]]) -> TicketListExtras:
         through = Ticket.tags.through.objects.filter(ticket_id__in=list(tags))
         for ticket_id, name in through.order_by("tag__name").values_list("ticket_id", "tag__name"):
             tags[ticket_id].append(name)
-    clocks: dict[int, list[SlaClock]] = {}
-    with_clocks = [row["id"] for row in rows if row.get("has_running_clocks")]
-    if with_clocks:
-        running = SlaClock.objects.running().filter(ticket_id__in=with_clocks).select_related("calendar")
-        running = running.order_by("started_at", "id")
-        for clock in running:
-            clocks.setdefault(clock.ticket_id, []).append(clock)
+    clocks = running_clocks_by_ticket([row["id"] for row in rows if row.get("has_running_clocks")])
     surveys: dict[int, SatisfactionSurvey] = {}
     with_surveys = [row["id"] for row in rows if row["has_survey"]]
     if with_surveys:

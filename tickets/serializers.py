@@ -18,7 +18,7 @@ from accounts.permissions import is_staff_member
 from csat.selectors import latest_survey
 from csat.serializers import SatisfactionSerializer
 from search.serializers import SearchSnippetField, snippet_value
-from sla.serializers import SlaClockSerializer
+from sla.serializers import SlaClockSerializer, clock_data
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketLink
 from tickets.selectors import TicketListExtras
 from tickets.services.links import LINK_LABELS, relation_from
@@ -103,7 +103,9 @@ def _datetime_representation() -> Callable[[datetime | None], str | None]:
     zone = timezone.get_current_timezone()
 
     def when(value: datetime | None) -> str | None:
-        if not value or value.tzinfo is None:
+        if value is None:
+            return None  # what the field gives for no time, without the call: most of a page's times are unset
+        if value.tzinfo is None:
             return field.to_representation(value)
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
@@ -116,7 +118,7 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
     instance or a serializer per row: on the API list that machinery cost more than the database did. A test holds
     the two outputs equal."""
     when = _datetime_representation()
-    clocks = _by_ticket(SlaClockSerializer, [clock for found in extras.running_clocks.values() for clock in found])
+    clocks = {ticket: [clock_data(clock, when) for clock in found] for ticket, found in extras.running_clocks.items()}
     latest = [*extras.latest_surveys.values()]
     surveys = dict(zip(extras.latest_surveys, SatisfactionSerializer(latest, many=True).data, strict=True))
     return [
@@ -144,16 +146,6 @@ def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, sh
         }
         for row in rows
     ]
-
-
-def _by_ticket(serializer: type[serializers.Serializer], instances: list[Any]) -> dict[int, list[Any]]:
-    """Each instance's representation, in order, by its ticket's id, from one serializer for the whole page (as the
-    surveys above): a ModelSerializer builds its fields each time it is made, which made a page of rated tickets 40%
-    slower."""
-    by_ticket: dict[int, list[Any]] = {}
-    for instance, shown in zip(instances, serializer(instances, many=True).data, strict=True):
-        by_ticket.setdefault(instance.ticket_id, []).append(shown)
-    return by_ticket
 
 
 def _staff_users() -> Any:

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken
 from accounts.services import api_token_issue
-from helpdesk.sql import CompiledQuery, compiled_once, objects_together, prepared_statements
+from helpdesk.sql import ID_BATCH_SIZES, CompiledQuery, compiled_once, id_batches, objects_together, prepared_statements
 from tests.support.processes import run_django
 from tickets.models import Comment, Ticket
 from tickets.services import comment_create, ticket_create
@@ -66,6 +66,26 @@ def test_a_lookup_may_use_its_value_twice_and_find_every_row(alice, bob):
         assert all(token.user == bob for token in found)
     assert by_user.objects(-1) == []
     assert by_user.first(alice.pk).name == "other"
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5, 6, 25, 26, 99, 100, 101, 250])
+def test_ids_come_in_batches_of_a_few_sizes_each_holding_only_given_ids(count):
+    ids = list(range(1000, 1000 + count))
+
+    batches = list(id_batches(ids))
+
+    assert all(len(batch) in ID_BATCH_SIZES for batch in batches)
+    assert [key for batch in batches for key in dict.fromkeys(batch)] == ids  # in order, each once but the padding
+
+
+def test_a_lookup_of_a_list_of_ids_finds_every_row_of_each_batch_size(alice):
+    tickets = [ticket_create(requester=alice, subject=f"T{number}") for number in range(30)]
+    of_tickets = CompiledQuery(lambda *pks: Ticket.objects.filter(pk__in=pks).order_by("id"))
+
+    for wanted in (tickets[:1], tickets[:3], tickets[:7], tickets):
+        batches = id_batches([ticket.pk for ticket in wanted])
+        found = [ticket for batch in batches for ticket in of_tickets.objects(*batch)]
+        assert found == wanted
 
 
 def test_an_annotation_compiled_once_answers_as_the_expression_does(alice, bob):
