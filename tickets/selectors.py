@@ -209,9 +209,12 @@ def staff_ticket_page_for(user: AnyUser) -> QuerySet[Ticket]:
 
 def staff_ticket_badges(ticket: Ticket) -> Ticket:
     """For a ticket from staff_ticket_page_for: what its row says it lacks is set as read, so the SLA and rating
-    badges (sla_due, csat_badge) make no query for it."""
-    if getattr(ticket, "has_running_clocks", True) is False:
-        ticket.running_sla_clocks = []  # type: ignore[attr-defined]
+    badges (sla_due, csat_badge) make no query for it, and its running clocks, when it has any, are read with a query
+    compiled once (sla_due would have the ORM compile one on every view)."""
+    has_clocks = getattr(ticket, "has_running_clocks", None)
+    if has_clocks is not None:
+        clocks = running_clocks_by_ticket([ticket.pk]) if has_clocks else {}
+        ticket.running_sla_clocks = clocks.get(ticket.pk, [])  # type: ignore[attr-defined]
     if getattr(ticket, "has_survey", True) is False:
         ticket.latest_surveys = []  # type: ignore[attr-defined]
     return ticket

@@ -6,6 +6,7 @@ the page after the first compiles no query at all."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
@@ -14,6 +15,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import user_create
@@ -21,6 +23,7 @@ from inbound.models import InboundStatus, Reason
 from inbound.selectors import ticket_page_mail
 from macros.models import Macro, MacroVisibility
 from macros.selectors import macros_for_ticket_page, macros_visible_to
+from sla.models import Metric, SlaClock
 from tests.conftest import PASSWORD
 from tests.support.stored_mail import stored_mail
 from tickets.forms import TicketPropertiesForm
@@ -153,16 +156,46 @@ def orm_compilations(read: Callable[[], object]) -> list[str]:
     return compiled
 
 
-def test_a_second_view_of_the_page_compiles_no_query(bob, ticket, client_for):
+@pytest.mark.parametrize("with_clocks", [False, True], ids=["no SLA clocks", "running SLA clocks"])
+def test_a_second_view_of_the_page_compiles_no_query(bob, ticket, client_for, with_clocks):
     Macro.objects.create(name="Thanks", body="Thanks!", owner=bob, visibility=MacroVisibility.EVERYONE)
     stored_mail(ticket, status=InboundStatus.QUARANTINED, reason=Reason.UNVERIFIED_SENDER)
+    if with_clocks:
+        now = timezone.now()
+        SlaClock.objects.create(
+            ticket=ticket,
+            metric=Metric.RESOLUTION,
+            target_minutes=60,
+            started_at=now,
+            counted_until=now,
+            due_at=now + timedelta(minutes=60),
+        )
     client = client_for(bob)
     page = reverse("staff_ticket_detail", args=[ticket.pk])
-    assert client.get(page).status_code == 200
+    first = client.get(page)
+    assert first.status_code == 200
+    assert ("Resolution due in" in first.content.decode()) == with_clocks
 
     compiled = orm_compilations(lambda: client.get(page))
 
     assert compiled == []
+
+
+def test_the_running_clocks_are_read_as_the_orm_reads_them(bob, ticket):
+    now = timezone.now()
+    for metric, minutes in ((Metric.RESOLUTION, 5), (Metric.FIRST_RESPONSE, 10)):
+        SlaClock.objects.create(
+            ticket=ticket, metric=metric, started_at=now - timedelta(minutes=minutes), counted_until=now
+        )
+    SlaClock.objects.create(
+        ticket=ticket, metric=Metric.NEXT_RESPONSE, started_at=now, counted_until=now, stopped_at=now
+    )
+
+    found = staff_page_ticket(bob, ticket.pk)
+
+    assert found.has_running_clocks
+    assert found.running_sla_clocks == list(ticket.sla_clocks.running().order_by("started_at", "id"))
+    assert [clock.metric for clock in found.running_sla_clocks] == ["first_response", "resolution"]
 
 
 def test_the_tickets_mail_is_the_opening_mail_and_the_held_mail(bob, ticket):
