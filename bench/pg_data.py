@@ -180,19 +180,18 @@ CLOCKS_SQL = """
 INSERT INTO sla_slaclock (ticket_id, metric, policy_id, calendar_id, target_minutes, started_at, elapsed,
                           counted_until, paused, due_at, warn_at, warned_at, breached_at, met_at, stopped_at,
                           next_check_at)
-SELECT t.id, m.metric, %(policy)s, %(calendar)s, m.target, t.created_at, interval '0', t.created_at,
-       m.done IS NULL AND t.status = 'pending',
-       t.created_at + make_interval(mins => m.target), t.created_at + make_interval(mins => m.target * 3 / 4),
-       CASE WHEN t.created_at + make_interval(mins => m.target * 3 / 4) < COALESCE(m.done, now())
-            THEN t.created_at + make_interval(mins => m.target * 3 / 4) END,
-       CASE WHEN t.created_at + make_interval(mins => m.target) < COALESCE(m.done, now())
-            THEN t.created_at + make_interval(mins => m.target) END,
+SELECT t.id, m.metric, %(policy)s, %(calendar)s, m.target, t.created_at, interval '0', t.created_at, c.paused,
+       CASE WHEN NOT c.paused THEN c.due END, CASE WHEN NOT c.paused THEN c.warn END,  -- none while paused
+       CASE WHEN c.warn < COALESCE(m.done, now()) THEN c.warn END,
+       CASE WHEN c.due < COALESCE(m.done, now()) THEN c.due END,
        m.done, m.done,
-       CASE WHEN m.done IS NULL AND t.created_at + make_interval(mins => m.target) >= now()
-            THEN t.created_at + make_interval(mins => m.target * 3 / 4) END
+       CASE WHEN m.done IS NULL AND NOT c.paused AND c.due >= now() THEN c.warn END
 FROM tickets_ticket t
 CROSS JOIN LATERAL (VALUES ('first_response', 240, t.first_response_at), ('resolution', 2880, t.resolved_at))
     AS m(metric, target, done)
+CROSS JOIN LATERAL (SELECT m.done IS NULL AND t.status = 'pending' AS paused,
+                           t.created_at + make_interval(mins => m.target) AS due,
+                           t.created_at + make_interval(mins => m.target * 3 / 4) AS warn) c
 """
 
 
