@@ -25,8 +25,9 @@ from helpdesk.html_rows import month_abbreviations, url_with_id
 from queues.keyset import KeysetPage
 from search.highlight import snippet_html
 from sla.display import Due, next_due
+from sla.selectors import running_clocks_by_ticket
 from tickets.models import Priority, Status
-from tickets.selectors import ticket_list_extras
+from tickets.selectors import ticket_list_extras, with_running_clocks
 
 STATUS_LABELS = dict(Status.choices)
 PRIORITY_NAMES = {priority.value: priority.label for priority in Priority}
@@ -87,6 +88,7 @@ def queue_lines(rows: Iterable[dict[str, Any]], *, now: datetime) -> list[QueueL
     """The lines of a page of `queues.selectors.queue_rows`: tags, SLA clocks and surveys in a query each at most."""
     rows = list(rows)
     extras = ticket_list_extras(rows)
+    clocks = running_clocks_by_ticket(with_running_clocks(rows))
     zone, months = timezone.get_current_timezone(), month_abbreviations()
     url_of = url_with_id("staff_ticket_detail")
     lines = []
@@ -110,7 +112,7 @@ def queue_lines(rows: Iterable[dict[str, Any]], *, now: datetime) -> list[QueueL
                 priority_name=PRIORITY_NAMES[row["priority"]],
                 priority_label=PRIORITY_NAMES[row["priority"]].capitalize(),
                 assignee_name=(row["assignee__name"] or row["assignee__email"]) if row["assignee_id"] else None,
-                due=next_due(extras.running_clocks.get(pk, []), now),
+                due=next_due(clocks.get(pk, []), now),
                 survey=survey,
                 rating_text=survey.get_rating_display().lower() if survey and survey.rating else "",
                 created=Moment.of(row["created_at"], now, zone=zone, months=months),

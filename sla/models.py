@@ -7,7 +7,7 @@ instead of computing it. `sla.services.sla_clocks_update` is the one place clock
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 import holidays
@@ -272,7 +272,12 @@ class SlaClock(models.Model):
 
     @property
     def is_breached(self) -> bool:
-        return self.breached_at is not None or (self.due_at is not None and self.due_at <= timezone.now())
+        return is_breached(self.breached_at, self.due_at, timezone.now())
+
+
+def is_breached(breached_at: datetime | None, due_at: datetime | None, now: datetime) -> bool:
+    """Whether a clock has missed its target: marked by the sweep, or past its due time (before the sweep saw it)."""
+    return breached_at is not None or (due_at is not None and due_at <= now)
 
 
 class EscalationKind(models.TextChoices):

@@ -41,7 +41,7 @@ from helpdesk.pagination import ById, NewestFirst, OldestFirst
 from helpdesk.sql import prepared_statements
 from queues.builtin import BUILTIN_VIEWS
 from queues.selectors import ViewFilters
-from sla.selectors import running_clocks_prefetch
+from sla.selectors import running_clock_values_by_ticket, running_clocks_prefetch
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
@@ -234,8 +234,8 @@ class TicketViewSet(
         unfiltered = selectors.sees_every_ticket(request.user) and not names_a_filter(request, self.filterset_class)
         with prepared_statements(when=unfiltered):
             rows = self.paginate_queryset(rows)
-        extras = selectors.ticket_list_extras(rows)
-        return self.get_paginated_response(ticket_list_data(rows, extras, show_sla=staff))
+        clocks = running_clock_values_by_ticket(selectors.with_running_clocks(rows)) if staff else None
+        return self.get_paginated_response(ticket_list_data(rows, selectors.ticket_list_extras(rows), clocks))
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

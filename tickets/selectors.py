@@ -87,7 +87,7 @@ TICKET_LIST_COLUMNS = (
 @functools.cache
 def ticket_row_extras(*, with_clocks: bool) -> Mapping[str, Any]:
     """Annotations for a page of ticket rows read as dicts: whether each has a satisfaction survey and (when shown)
-    running SLA clocks, so that ticket_list_extras fetches those only for rows that have them (most have neither);
+    running SLA clocks, so that only the rows that have them are looked up (most have neither; with_running_clocks);
     on PostgreSQL the tags too, as an array: a round trip fewer on every page. Elsewhere tags are a query of their own.
 
     Compiled once per process (helpdesk.sql): compiling the three subqueries cost a list request more than its page
@@ -156,13 +156,13 @@ class TicketListExtras:
     """What a page of ticket rows shows beside its own columns, by ticket id."""
 
     tags: dict[int, list[str]]
-    running_clocks: dict[int, list[SlaClock]]
     latest_surveys: dict[int, SatisfactionSurvey]
 
 
 def ticket_list_extras(rows: Sequence[dict[str, Any]]) -> TicketListExtras:
-    """For rows from ticket_list_rows: tags (by name), running SLA clocks (oldest first) and the latest survey of
-    each ticket, one query each at most (none for tags on PostgreSQL), whatever the page size."""
+    """For rows from ticket_list_rows: tags (by name) and the latest survey of each ticket, one query each at most
+    (none for tags on PostgreSQL), whatever the page size. Their running SLA clocks are read by the page, as it shows
+    them (with_running_clocks)."""
     if all("tag_names" in row for row in rows):
         tags = {row["id"]: row["tag_names"] for row in rows}
     else:
@@ -170,13 +170,17 @@ def ticket_list_extras(rows: Sequence[dict[str, Any]]) -> TicketListExtras:
         through = Ticket.tags.through.objects.filter(ticket_id__in=list(tags))
         for ticket_id, name in through.order_by("tag__name").values_list("ticket_id", "tag__name"):
             tags[ticket_id].append(name)
-    clocks = running_clocks_by_ticket([row["id"] for row in rows if row.get("has_running_clocks")])
     surveys: dict[int, SatisfactionSurvey] = {}
     with_surveys = [row["id"] for row in rows if row["has_survey"]]
     if with_surveys:
         for survey in SatisfactionSurvey.objects.filter(ticket_id__in=with_surveys).order_by("-resolved_at", "-id"):
             surveys.setdefault(survey.ticket_id, survey)
-    return TicketListExtras(tags=tags, running_clocks=clocks, latest_surveys=surveys)
+    return TicketListExtras(tags=tags, latest_surveys=surveys)
+
+
+def with_running_clocks(rows: Sequence[dict[str, Any]]) -> list[int]:
+    """The ids of the rows (from ticket_list_rows with clocks) that have running SLA clocks to read: most have none."""
+    return [row["id"] for row in rows if row.get("has_running_clocks")]
 
 
 def ticket_queue_for(user: AnyUser) -> QuerySet[Ticket]:

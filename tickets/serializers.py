@@ -113,12 +113,18 @@ def _datetime_representation() -> Callable[[datetime | None], str | None]:
     return when
 
 
-def ticket_list_data(rows: list[dict[str, Any]], extras: TicketListExtras, *, show_sla: bool) -> list[dict[str, Any]]:
+def ticket_list_data(
+    rows: list[dict[str, Any]], extras: TicketListExtras, running_clocks: dict[int, list[dict[str, Any]]] | None
+) -> list[dict[str, Any]]:
     """TicketSerializer's output for a page of rows from selectors.ticket_list_rows, built without a model
     instance or a serializer per row: on the API list that machinery cost more than the database did. A test holds
-    the two outputs equal."""
-    when = _datetime_representation()
-    clocks = {ticket: [clock_data(clock, when) for clock in found] for ticket, found in extras.running_clocks.items()}
+    the two outputs equal. `running_clocks` as sla.selectors.running_clock_values_by_ticket reads them, or None
+    where the reader is not shown SLA clocks."""
+    when, now = _datetime_representation(), timezone.now()
+    show_sla = running_clocks is not None
+    clocks = {
+        ticket: [clock_data(clock, when, now) for clock in found] for ticket, found in (running_clocks or {}).items()
+    }
     latest = [*extras.latest_surveys.values()]
     surveys = dict(zip(extras.latest_surveys, SatisfactionSerializer(latest, many=True).data, strict=True))
     return [

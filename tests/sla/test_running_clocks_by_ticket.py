@@ -1,5 +1,5 @@
-"""sla.selectors.running_clocks_by_ticket: a page's running clocks as the prefetch reads them, for any number of
-tickets."""
+"""sla.selectors.running_clocks_by_ticket and running_clock_values_by_ticket: a page's running clocks as the prefetch
+reads them, for any number of tickets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ import pytest
 from django.utils import timezone
 
 from sla.models import BusinessCalendar, Metric, SlaClock
-from sla.selectors import running_clocks_by_ticket, running_clocks_prefetch
+from sla.selectors import (
+    CLOCK_API_COLUMNS,
+    running_clock_values_by_ticket,
+    running_clocks_by_ticket,
+    running_clocks_prefetch,
+)
 from tickets.models import Ticket
 
 
@@ -41,7 +46,14 @@ def test_the_running_clocks_of_any_number_of_tickets_are_the_prefetchs(alice, co
     read_calendars = {clock.calendar for running in found.values() for clock in running}
     assert read_calendars == ({None, calendar} if count > 1 else {None})
 
+    values = running_clock_values_by_ticket(ids)  # the API list's reading: the same clocks, as values
+    assert values == {
+        ticket: [{name: getattr(clock, name) for name in CLOCK_API_COLUMNS} for clock in running]
+        for ticket, running in expected.items()
+    }
+
 
 def test_no_tickets_read_nothing(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert running_clocks_by_ticket([]) == {}
+        assert running_clock_values_by_ticket([]) == {}

@@ -102,7 +102,9 @@ def test_each_row_of_the_list_is_what_the_ticket_serializer_gives(who, request, 
 def test_a_page_builds_one_serializer_for_its_surveys_and_none_for_its_clocks(bob, alice, api_client_for):
     """A serializer per row built its fields again for each: with every resolved ticket rated, most of a page's
     time (bench/README.md, tenth session). The clocks are written without one (sla.serializers.clock_data): with
-    two running clocks on each open ticket, the serializer alone took longer than the page's query (twelfth)."""
+    two running clocks on each open ticket, the serializer alone took longer than the page's query (twelfth). They
+    are read as values, without an instance either: the instances with their calendars cost more than the query
+    (thirteenth)."""
     from unittest import mock
 
     from csat.serializers import SatisfactionSerializer
@@ -119,20 +121,39 @@ def test_a_page_builds_one_serializer_for_its_surveys_and_none_for_its_clocks(bo
             serializer, "get_fields", autospec=True, side_effect=serializer.get_fields
         )
 
-    with built[SatisfactionSerializer] as surveys, built[SlaClockSerializer] as clocks:
+    clock_instances = mock.patch.object(SlaClock, "from_db", side_effect=SlaClock.from_db)
+
+    with built[SatisfactionSerializer] as surveys, built[SlaClockSerializer] as clocks, clock_instances as instances:
         rows = api_client_for(bob).get(URL).json()["results"]
 
     assert [row["satisfaction"]["rating"] for row in rows] == ["good"] * 5
     assert all(len(row["sla"]) == 1 for row in rows)
-    assert (surveys.call_count, clocks.call_count) == (1, 0)
+    assert (surveys.call_count, clocks.call_count, instances.call_count) == (1, 0, 0)
 
 
-def test_clock_data_writes_every_field_of_the_clock_serializer(bob, ticket):
-    """clock_data and SlaClockSerializer must not drift apart: the same keys, the same values."""
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"target_minutes": 30, "due_at": -5},  # past due, before the sweep marked it breached
+        {"target_minutes": 30, "due_at": -5, "breached_at": -5},
+        {"target_minutes": 480, "due_at": 60, "warn_at": 45},
+        {"target_minutes": 480, "paused": True, "elapsed": timedelta(minutes=30)},
+    ],
+)
+def test_clock_data_writes_every_field_of_the_clock_serializer(bob, ticket, fields):
+    """clock_data of a clock read as values and SlaClockSerializer of its instance must not drift apart: the same
+    keys, the same values."""
+    from sla.selectors import running_clock_values_by_ticket
     from sla.serializers import SlaClockSerializer, clock_data
     from tickets.serializers import _datetime_representation
 
+    now = timezone.now()
+    times = {name: now + timedelta(minutes=value) for name, value in fields.items() if name.endswith("_at")}
+    policy = SlaPolicy.objects.create(name="Standard") if fields else None
     clock = SlaClock.objects.create(
-        ticket=ticket, metric=Metric.RESOLUTION, started_at=timezone.now(), counted_until=timezone.now()
+        ticket=ticket, metric=Metric.RESOLUTION, policy=policy, started_at=now, counted_until=now, **{**fields, **times}
     )
-    assert clock_data(clock, _datetime_representation()) == SlaClockSerializer(clock).data
+
+    [values] = running_clock_values_by_ticket([ticket.pk])[ticket.pk]
+    assert clock_data(values, _datetime_representation(), timezone.now()) == SlaClockSerializer(clock).data
