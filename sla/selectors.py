@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from helpdesk.sql import CompiledQuery, id_batches
 from sla.business_time import ALWAYS_OPEN, Schedule, merged
@@ -36,10 +36,13 @@ def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
 
 
 class Schedules:
-    """Schedules by calendar id, each built once: a sweep over many clocks reads each calendar once."""
+    """Schedules by calendar id, each built once: a sweep over many clocks reads each calendar once. `known`: a
+    calendar already read with its hours (calendar_for's), so that it is not read again."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: BusinessCalendar | None = None) -> None:
         self._built: dict[int | None, Schedule] = {None: ALWAYS_OPEN}
+        if known is not None:
+            self._built[known.pk] = schedule_of(known)
 
     def of(self, calendar_id: int | None) -> Schedule:
         if calendar_id not in self._built:
@@ -53,12 +56,16 @@ def calendars_with_hours() -> QuerySet[BusinessCalendar]:
 
 
 def calendar_for(ticket: Ticket) -> BusinessCalendar | None:
-    """The ticket's team's calendar, else the default one; None (around the clock) when there is neither."""
-    if ticket.team_id is not None:
-        link = TeamCalendar.objects.filter(team_id=ticket.team_id).select_related("calendar").first()
-        if link is not None:
-            return link.calendar
-    return BusinessCalendar.objects.filter(is_default=True).first()
+    """The ticket's team's calendar, else the default one; None (around the clock) when there is neither. With its
+    opening hours and special days (for schedule_of): one query for the calendar, one for each of those."""
+    team_link = TeamCalendar.objects.filter(calendar=OuterRef("pk"), team_id=ticket.team_id)
+    return (
+        calendars_with_hours()
+        .alias(of_team=Exists(team_link))
+        .filter(Q(of_team=True) | Q(is_default=True))
+        .order_by("-of_team")
+        .first()
+    )
 
 
 def active_policies() -> QuerySet[SlaPolicy]:

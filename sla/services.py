@@ -1,12 +1,12 @@
 """Every write of the SLA app. Where does an SLA clock start? Here: `sla_clocks_update`.
 
 Every ticket service that can change a promise calls `sla_clocks_update` last, inside its own transaction
-(ticket_create, ticket_change_status, ticket_update, comment_create, and submission_create once the form's answers
-are stored). It looks at the ticket as it is now and brings its clocks in line: it starts the ones now owed,
-counts the time used so far, pauses them while the ticket is pending, stops the ones met, and sets each due time
-from the policy that applies now. So a new policy or priority keeps the time already used, and calling it twice
-changes nothing. The periodic `sla_sweep` records warnings and breaches (the `sla.warning` and `sla.breached`
-events) and sends the escalation notices whose calendar is open.
+(ticket_create, ticket_change_status, ticket_update, comment_create for a public reply, and submission_create once the
+form's answers are stored; an internal note changes nothing a clock measures). It looks at the ticket as it is now and
+brings its clocks in line: it starts the ones now owed, counts the time used so far, pauses them while the ticket is
+pending, stops the ones met, and sets each due time from the policy that applies now. So a new policy or priority
+keeps the time already used, and calling it twice changes nothing. The periodic `sla_sweep` records warnings and
+breaches (the `sla.warning` and `sla.breached` events) and sends the escalation notices whose calendar is open.
 """
 
 from __future__ import annotations
@@ -62,13 +62,14 @@ class Owed:
     met_at: datetime | None
 
 
-def _owed(metric: str, ticket: Ticket, conversation: Conversation) -> Owed:
+def _owed(metric: str, ticket: Ticket) -> Owed:
     is_open = ticket.status in OPEN_STATUSES
     if metric == Metric.FIRST_RESPONSE:
         return Owed(is_open and ticket.first_response_at is None, ticket.created_at, ticket.first_response_at)
     if metric == Metric.NEXT_RESPONSE:
         # Only once the first response is given: a reply before it must not replace the first response's clock
         # (Zammad #5177). Further replies while one is unanswered do not move the due time later.
+        conversation = _conversation(ticket)  # read only here: the one metric that depends on the replies
         waiting = ticket.first_response_at is not None and conversation.unanswered_since is not None
         return Owed(is_open and waiting, conversation.unanswered_since, conversation.last_answer_at)
     return Owed(is_open, ticket.created_at, ticket.resolved_at or ticket.closed_at)
@@ -78,29 +79,31 @@ def _target_minutes(target: SlaTarget | None, metric: str) -> int | None:
     return getattr(target, f"{metric}_minutes") if target is not None else None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
-    """Bring the ticket's clocks in line with the ticket as stored now. Call it with the ticket's row locked."""
+    """Bring the ticket's clocks in line with the ticket as stored now. Call it with the ticket's row locked, in the
+    transaction of the write it follows: it sets no savepoint of its own, so a failure here undoes that write too."""
     now = now or timezone.now()
-    schedules = Schedules()
     policy = policy_for(ticket)
     target = target_for(policy, ticket.priority)
     running = {clock.metric: clock for clock in SlaClock.objects.select_for_update().filter(ticket=ticket).running()}
     if target is None and not running:
         return  # no promise made, none running: the cheap path of an install without policies
     calendar = calendar_for(ticket) if target is None or target.business_hours else None
-    conversation = _conversation(ticket)
+    schedules = Schedules(calendar)
 
     for metric in Metric.values:
         clock = running.get(metric)
-        owed = _owed(metric, ticket, conversation)
         minutes = _target_minutes(target, metric)
+        if clock is None and minutes is None:
+            continue  # nothing running and nothing promised: what the ticket owes does not matter
+        owed = _owed(metric, ticket)
         if clock is not None:
             _count(clock, now, schedules.of(clock.calendar_id))
             if not owed.running:
                 _stop(clock, now, owed.met_at)
                 continue
-        elif owed.running and minutes is not None:
+        elif owed.running:
             clock = _start(ticket, metric, owed.since or now, now, schedules.of(calendar.pk if calendar else None))
         else:
             continue

@@ -2,8 +2,9 @@
 
 Where does a ticket change status? `status.py`, checked against `tickets.workflow`. Opening a ticket:
 `creation.py`; triage edits: `triage.py`; replies and notes: `comments.py`; every audit entry and domain event:
-`audit.py`. Where does an SLA clock start, pause or stop? Each of these services ends by calling
-`sla.services.sla_clocks_update`, which brings the ticket's clocks in line with the ticket as saved.
+`audit.py`. Where does an SLA clock start, pause or stop? Each of these services that changes what a clock measures
+ends by calling `sla.services.sla_clocks_update`, which brings the ticket's clocks in line with the ticket as saved
+(an internal note, or an edit of the subject and description, does not).
 """
 
 from __future__ import annotations

@@ -71,7 +71,8 @@ def comment_create(
         ticket = ticket_change_status(ticket=ticket, actor=author, status=status)
     elif answers_requester and ticket.status == Status.NEW:
         ticket = ticket_change_status(ticket=ticket, actor=author, status=Status.OPEN)
-    sla_clocks_update(ticket=ticket)
+    if not internal:  # a note is nothing a promise is measured by; a status it sets brought the clocks in line
+        sla_clocks_update(ticket=ticket)
     return comment
 
 
