@@ -8,7 +8,7 @@ WORKERS ?= 2
 # (servers, a worker, a mail server, a browser) spend much of their time waiting on them.
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
-.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search bench-reports clean
+.PHONY: run test lint format migrations-check schema-check bench bench-sla bench-search bench-reports bench-django-helpdesk clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.x)")'
@@ -63,6 +63,11 @@ bench: $(VENV)/.dev-installed
 # The SLA sweep over TICKETS tickets (1,000,000 by default); BENCH_DATABASE_URL=postgres://... for PostgreSQL.
 bench-sla: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_sla.py
+
+# Ours against django-helpdesk 2.6.1 on the same 10k tickets, each under gunicorn on PostgreSQL (its own virtualenv
+# under var/; bench/README.md).
+bench-django-helpdesk: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_django_helpdesk.py
 
 # Ticket search on PostgreSQL at 10k and 1M tickets (databases bench_search_SIZE, kept); BENCH_SEARCH_DATABASE_URL.
 bench-search: $(VENV)/.dev-installed

@@ -158,17 +158,13 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "helpdesk.wsgi",
-            f"--bind=127.0.0.1:{self.port}",
-            f"--workers={WORKERS}",
-            "--worker-class=sync",
-            "--timeout=60",
-        ]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=app_environment(self.size, self.var_dir), stdout=log, stderr=subprocess.STDOUT
+                self.command(),
+                cwd=self.working_directory(),
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -182,6 +178,18 @@ class Server:
         while len(self.worker_pids()) < WORKERS:
             time.sleep(0.2)
         return self
+
+    def command(self) -> list[str]:
+        return [str(Path(sys.executable).with_name("gunicorn")), "helpdesk.wsgi", *self.gunicorn_options()]
+
+    def gunicorn_options(self) -> list[str]:
+        return [f"--bind=127.0.0.1:{self.port}", f"--workers={WORKERS}", "--worker-class=sync", "--timeout=60"]
+
+    def environment(self) -> dict[str, str]:
+        return app_environment(self.size, self.var_dir)
+
+    def working_directory(self) -> Path:
+        return ROOT
 
     def worker_pids(self) -> list[int]:
         assert self.process is not None
