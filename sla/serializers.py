@@ -34,12 +34,13 @@ class SlaClockSerializer(serializers.ModelSerializer):
 
 
 def clock_data(
-    clock: Mapping[str, Any], when: Callable[[datetime | None], str | None], now: datetime
+    clock: Mapping[str, Any], when: Callable[[datetime | None], datetime | str | None], now: datetime
 ) -> dict[str, Any]:
     """SlaClockSerializer's output for one clock read as values (sla.selectors.running_clock_values_by_ticket),
     without the serializer: on a page of tickets with their running clocks, serializing them took longer than the
     database took to find them (bench/README.md, twelfth session). `when` writes a time as the serializer's
-    DateTimeField does; `now` decides `breached`. A test holds the two outputs equal."""
+    DateTimeField does, or leaves it for the renderer to (tickets.serializers._datetime_representation); `now`
+    decides `breached`. A test holds the two outputs equal."""
     return {
         "metric": clock["metric"],
         "target_minutes": clock["target_minutes"],

@@ -38,6 +38,7 @@ from helpdesk.openapi import (
     path_id,
 )
 from helpdesk.pagination import ById, NewestFirst, OldestFirst
+from helpdesk.renderers import times_as_fields
 from helpdesk.sql import prepared_statements
 from queues.builtin import BUILTIN_VIEWS
 from queues.selectors import ViewFilters
@@ -235,7 +236,8 @@ class TicketViewSet(
         with prepared_statements(when=unfiltered):
             rows = self.paginate_queryset(rows)
         clocks = running_clock_values_by_ticket(selectors.with_running_clocks(rows)) if staff else None
-        return self.get_paginated_response(ticket_list_data(rows, selectors.ticket_list_extras(rows), clocks))
+        data = ticket_list_data(rows, selectors.ticket_list_extras(rows), clocks)
+        return times_as_fields(self.get_paginated_response(data))
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

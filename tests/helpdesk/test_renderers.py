@@ -8,9 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.utils.translation import gettext_lazy
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
-from helpdesk.renderers import FastJSONRenderer
+from helpdesk.renderers import FastJSONRenderer, times_as_fields
+from tickets.models import Ticket
 
 UTC = datetime.UTC
 NOT_UTC = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
@@ -68,9 +71,49 @@ def test_no_data_is_an_empty_body():
 
 
 def test_the_api_answers_with_it(api_client_for, bob, ticket):
-    response = api_client_for(bob).get("/api/v1/tickets/")
+    response = api_client_for(bob).get(f"/api/v1/tickets/{ticket.pk}/")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.content == JSONRenderer().render(response.data, "application/json")
     assert isinstance(response.accepted_renderer, FastJSONRenderer)
+
+
+FIELD = serializers.DateTimeField()
+UTC_TIMES = [
+    datetime.datetime(2026, 12, 2, 17, 8, 17, 192390, tzinfo=UTC),
+    datetime.datetime(2026, 12, 2, 17, 8, 17, tzinfo=UTC),
+    datetime.datetime(2026, 12, 2, 17, 8, 17, 1000, tzinfo=UTC),
+    datetime.datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+    datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+]
+
+
+def field_times(*, indent: bool = False) -> tuple[str, dict[str, Response]]:
+    media_type = "application/json; indent=4" if indent else "application/json"
+    return media_type, {"response": times_as_fields(Response())}
+
+
+@pytest.mark.parametrize("indent", [False, True], ids=["compact", "indented"])
+def test_times_as_fields_are_the_datetime_fields_text(indent):
+    def page(when):
+        rows = [{"id": 1, "created_at": when(moment), "sla": [{"due_at": when(moment)}]} for moment in UTC_TIMES]
+        return {"results": rows}
+
+    data, as_text = page(lambda moment: moment), page(FIELD.to_representation)
+
+    written = FastJSONRenderer().render(data, *field_times(indent=indent))
+
+    assert written == JSONRenderer().render(as_text, *field_times(indent=indent))
+
+
+def test_the_ticket_list_is_written_with_its_times_as_fields(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+
+    compact = client.get("/api/v1/tickets/")
+    indented = client.get("/api/v1/tickets/", HTTP_ACCEPT="application/json; indent=4")
+
+    [row] = compact.json()["results"]
+    assert row["created_at"] == FIELD.to_representation(Ticket.objects.get(pk=ticket.pk).created_at)
+    assert indented.json() == compact.json()
+    assert b'\n    "results"' in indented.content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpResponse
@@ -17,3 +18,12 @@ def assert_error_body(response: HttpResponse, status: int, code: str) -> dict[st
     assert body["error"]["code"] == code
     assert body["error"]["message"]
     return body["error"]
+
+
+def as_the_list_writes(data: Any) -> Any:
+    """`data` as the client reads it from a response marked `times_as_fields`, as the API list's pages are."""
+    from rest_framework.response import Response
+
+    from helpdesk.renderers import FastJSONRenderer, times_as_fields
+
+    return json.loads(FastJSONRenderer().render(data, "application/json", {"response": times_as_fields(Response())}))
