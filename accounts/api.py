@@ -35,6 +35,7 @@ from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ErrorBodySerializer, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
 from helpdesk.ratelimits import CredentialsRateThrottle
+from helpdesk.viewsets import PatchOnlyUpdateMixin
 
 
 class UserPermission(BasePermission):
@@ -77,7 +78,7 @@ class UserViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
+    PatchOnlyUpdateMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = UserSerializer
@@ -104,11 +105,6 @@ class UserViewSet(
             raise PermissionDenied("You cannot change your own role.")
         user = services.user_update(user=user, actor=request.user, **serializer.validated_data)
         return Response(UserSerializer(user).data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return self.partial_update(request, *args, **kwargs)
 
 
 # A read-only token on a write, and a password where a second factor is due: the shared 403 sentence is about roles.

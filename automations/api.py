@@ -19,8 +19,9 @@ from automations.models import Rule, RuleRun
 from automations.serializers import RuleRunSerializer, RuleSerializer
 from automations.services import rule_save
 from helpdesk.errors import InvalidValue
-from helpdesk.openapi import BODY_ERRORS, errors, path_id
+from helpdesk.openapi import collection_schema, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
+from helpdesk.viewsets import ManagedCollection
 
 
 class IsAdmin(BasePermission):
@@ -40,49 +41,25 @@ def _saved(rule: Rule) -> Rule:
 RULE_ID = path_id("id", "The rule's id.")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List automation rules", tags=["automations"], responses={200: RuleSerializer, **errors(400, 403, 404)}
-    ),
-    retrieve=extend_schema(
-        summary="Read an automation rule",
-        tags=["automations"],
-        parameters=[RULE_ID],
-        responses={200: RuleSerializer, **errors(400, 403, 404)},
-    ),
-    create=extend_schema(
-        summary="Create an automation rule",
-        description="Admins only. `conditions` are the ticket list's filters; time rules need `after_minutes` and "
+@collection_schema(
+    tag="automations",
+    item=RuleSerializer,
+    item_id=RULE_ID,
+    list={"summary": "List automation rules"},
+    retrieve={"summary": "Read an automation rule"},
+    create={
+        "summary": "Create an automation rule",
+        "description": "Admins only. `conditions` are the ticket list's filters; time rules need `after_minutes` and "
         "`time_base`.",
-        tags=["automations"],
-        responses={201: RuleSerializer, **errors(*BODY_ERRORS, 403)},
-    ),
-    partial_update=extend_schema(
-        summary="Change an automation rule",
-        tags=["automations"],
-        parameters=[RULE_ID],
-        responses={200: RuleSerializer, **errors(*BODY_ERRORS, 403, 404)},
-    ),
-    destroy=extend_schema(
-        summary="Delete an automation rule",
-        tags=["automations"],
-        parameters=[RULE_ID],
-        responses={204: None, **errors(400, 403, 404)},
-    ),
+    },
+    partial_update={"summary": "Change an automation rule"},
+    destroy={"summary": "Delete an automation rule"},
 )
-class RuleViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class RuleViewSet(ManagedCollection):
     serializer_class = RuleSerializer
     pagination_class = ById
     permission_classes = [IsAdmin]
     queryset = Rule.objects.all()
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -97,11 +74,6 @@ class RuleViewSet(
         for name, value in serializer.validated_data.items():
             setattr(rule, name, value)
         return Response(self.get_serializer(_saved(rule)).data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return self.partial_update(request, *args, **kwargs)
 
 
 @extend_schema_view(

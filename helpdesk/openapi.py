@@ -6,6 +6,7 @@ body, authentication, rate limits) is described here once, so a new endpoint can
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.extensions import (
@@ -15,7 +16,7 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -139,6 +140,26 @@ def path_id(name: str, description: str) -> OpenApiParameter:
 
 
 TICKET_ID = path_id("ticket_id", "The ticket's id.")
+
+
+def collection_schema(
+    *, tag: str, item: type[serializers.Serializer], item_id: OpenApiParameter, **operations: dict[str, Any]
+) -> Callable[[type], type]:
+    """The schema of a collection's viewset (helpdesk.viewsets.ManagedCollection): each operation named in
+    `operations` with its own words (`summary`, `description`) and anything it answers differently (`request`,
+    `responses`); what every such collection has in common (its tag, the item's id in the path, the item in the
+    answer and the errors each operation can give) is filled in here."""
+    answer_errors = errors(400, 403, 404)
+    common: dict[str, dict[str, Any]] = {
+        "list": {"responses": {200: item, **answer_errors}},
+        "retrieve": {"parameters": [item_id], "responses": {200: item, **answer_errors}},
+        "create": {"responses": {201: item, **errors(*BODY_ERRORS, 403)}},
+        "partial_update": {"parameters": [item_id], "responses": {200: item, **errors(*BODY_ERRORS, 403, 404)}},
+        "destroy": {"parameters": [item_id], "responses": {204: None, **answer_errors}},
+    }
+    return extend_schema_view(
+        **{name: extend_schema(tags=[tag], **{**common.get(name, {}), **own}) for name, own in operations.items()}
+    )
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -8,13 +8,14 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.errors import InvalidValue
-from helpdesk.openapi import BODY_ERRORS, TICKET_ID, errors, path_id
+from helpdesk.openapi import BODY_ERRORS, TICKET_ID, collection_schema, errors, path_id
 from helpdesk.pagination import ById
+from helpdesk.viewsets import ManagedCollection
 from macros import selectors, services
 from macros.filters import MacroFilter
 from macros.models import Macro
@@ -25,54 +26,28 @@ from tickets.selectors import tickets_visible_to
 MACRO_ID = path_id("id", "The macro's id.")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List the macros you may use",
-        description="Agents and admins: your own macros, those shared with everyone and those shared with a team "
+@collection_schema(
+    tag="macros",
+    item=MacroSerializer,
+    item_id=MACRO_ID,
+    list={
+        "summary": "List the macros you may use",
+        "description": "Agents and admins: your own macros, those shared with everyone and those shared with a team "
         "of yours (admins see all). `q` matches words in the name.",
-        tags=["macros"],
-        responses={200: MacroSerializer, **errors(400, 403, 404)},
-    ),
-    retrieve=extend_schema(
-        summary="Read a macro",
-        tags=["macros"],
-        parameters=[MACRO_ID],
-        responses={200: MacroSerializer, **errors(400, 403, 404)},
-    ),
-    create=extend_schema(
-        summary="Create a macro",
-        description="Agents and admins. You own it. `body` may use the placeholders {{ requester.name }}, "
+    },
+    retrieve={"summary": "Read a macro"},
+    create={
+        "summary": "Create a macro",
+        "description": "Agents and admins. You own it. `body` may use the placeholders {{ requester.name }}, "
         "{{ ticket.id }}, {{ agent.name }} and the others listed in the docs; an unknown one is refused.",
-        tags=["macros"],
-        responses={201: MacroSerializer, **errors(*BODY_ERRORS, 403)},
-    ),
-    partial_update=extend_schema(
-        summary="Change a macro",
-        description="Its owner or an admin.",
-        tags=["macros"],
-        parameters=[MACRO_ID],
-        responses={200: MacroSerializer, **errors(*BODY_ERRORS, 403, 404)},
-    ),
-    destroy=extend_schema(
-        summary="Delete a macro",
-        description="Its owner or an admin.",
-        tags=["macros"],
-        parameters=[MACRO_ID],
-        responses={204: None, **errors(400, 403, 404)},
-    ),
+    },
+    partial_update={"summary": "Change a macro", "description": "Its owner or an admin."},
+    destroy={"summary": "Delete a macro", "description": "Its owner or an admin."},
 )
-class MacroViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class MacroViewSet(ManagedCollection):
     serializer_class = MacroSerializer
     pagination_class = ById
     permission_classes = [IsStaffMember]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     filter_backends = [DjangoFilterBackend]
     filterset_class = MacroFilter
@@ -92,11 +67,6 @@ class MacroViewSet(
         serializer.is_valid(raise_exception=True)
         macro = services.macro_update(macro=macro, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(macro).data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return self.partial_update(request, *args, **kwargs)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.macro_delete(macro=self.get_object(), actor=request.user)

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 
 from csat.selectors import surveys_prefetch
 from helpdesk.errors import NotPermitted
-from helpdesk.openapi import BODY_ERRORS, errors, path_id
+from helpdesk.openapi import collection_schema, errors, path_id
 from helpdesk.pagination import ById, StrictCursorPagination
+from helpdesk.viewsets import ManagedCollection
 from queues import services
 from queues.models import SavedView
 from queues.permissions import can_change_view
@@ -31,54 +32,31 @@ from tickets.serializers import TicketSerializer
 VIEW_ID = path_id("id", "The view's id.")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your views",
-        description="Agents and admins only: your own views, then the ones shared with a team you are a member of.",
-        tags=["views"],
-        responses={200: SavedViewSerializer, **errors(400, 403, 404)},
-    ),
-    retrieve=extend_schema(
-        summary="Read a view",
-        tags=["views"],
-        parameters=[VIEW_ID],
-        responses={200: SavedViewSerializer, **errors(400, 403, 404)},
-    ),
-    create=extend_schema(
-        summary="Save a view",
-        description="`conditions` are the ticket list's filters (`GET /api/v1/tickets/`'s query parameters); "
+@collection_schema(
+    tag="views",
+    item=SavedViewSerializer,
+    item_id=VIEW_ID,
+    list={
+        "summary": "List your views",
+        "description": "Agents and admins only: your own views, then the ones shared with a team you are a member of.",
+    },
+    retrieve={"summary": "Read a view"},
+    create={
+        "summary": "Save a view",
+        "description": "`conditions` are the ticket list's filters (`GET /api/v1/tickets/`'s query parameters); "
         "`team` shares the view with a team you are a member of.",
-        tags=["views"],
-        responses={201: SavedViewSerializer, **errors(*BODY_ERRORS, 403)},
-    ),
-    partial_update=extend_schema(
-        summary="Change a view",
-        description="Only its owner may change a view; team members who see a shared view get 403.",
-        tags=["views"],
-        parameters=[VIEW_ID],
-        responses={200: SavedViewSerializer, **errors(*BODY_ERRORS, 403, 404)},
-    ),
-    destroy=extend_schema(
-        summary="Delete a view",
-        description="Only its owner may delete a view.",
-        tags=["views"],
-        parameters=[VIEW_ID],
-        responses={204: None, **errors(400, 403, 404)},
-    ),
+    },
+    partial_update={
+        "summary": "Change a view",
+        "description": "Only its owner may change a view; team members who see a shared view get 403.",
+    },
+    destroy={"summary": "Delete a view", "description": "Only its owner may delete a view."},
 )
-class SavedViewViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class SavedViewViewSet(ManagedCollection):
     queryset = SavedView.objects.none()  # the schema's model; get_queryset answers requests
     serializer_class = SavedViewSerializer
     pagination_class = ById
     permission_classes = [IsStaffMember]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[SavedView]:
         return saved_views_visible_to(self.request.user).order_by("id")
@@ -95,11 +73,6 @@ class SavedViewViewSet(
         serializer.is_valid(raise_exception=True)
         view = services.saved_view_update(view=view, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(view).data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return self.partial_update(request, *args, **kwargs)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.saved_view_delete(view=self._own_object(), actor=request.user)

@@ -40,6 +40,7 @@ from helpdesk.openapi import (
 from helpdesk.pagination import ById, NewestFirst, OldestFirst
 from helpdesk.renderers import times_as_fields
 from helpdesk.sql import prepared_statements
+from helpdesk.viewsets import PatchOnlyUpdateMixin
 from queues.builtin import BUILTIN_VIEWS
 from queues.selectors import ViewFilters
 from sla.selectors import running_clock_values_by_ticket, running_clocks_prefetch
@@ -212,7 +213,7 @@ class TicketViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
+    PatchOnlyUpdateMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = TicketSerializer
@@ -284,11 +285,6 @@ class TicketViewSet(
         )
         fresh = self._fresh(ticket)
         return Response(self.get_serializer(fresh).data, headers={"ETag": ticket_etag(fresh)})
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(
         summary="Merge a ticket into another",

@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import can_manage_users
-from helpdesk.openapi import BODY_ERRORS, errors, path_id
+from helpdesk.openapi import BODY_ERRORS, collection_schema, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
+from helpdesk.viewsets import ManagedCollection
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.serializers import (
@@ -38,66 +39,41 @@ WEBHOOK_ID = path_id("id", "The webhook endpoint's id.")
 TAGS = ["webhooks"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List webhook endpoints",
-        tags=TAGS,
-        responses={200: WebhookEndpointSerializer, **errors(400, 403, 404)},
-    ),
-    retrieve=extend_schema(
-        summary="Read a webhook endpoint",
-        tags=TAGS,
-        parameters=[WEBHOOK_ID],
-        responses={200: WebhookEndpointSerializer, **errors(400, 403, 404)},
-    ),
-    create=extend_schema(
-        summary="Register a webhook endpoint",
-        description="Admins only. The URL must resolve to public addresses (or be listed in the server's "
+@collection_schema(
+    tag="webhooks",
+    item=WebhookEndpointSerializer,
+    item_id=WEBHOOK_ID,
+    list={"summary": "List webhook endpoints"},
+    retrieve={"summary": "Read a webhook endpoint"},
+    create={
+        "summary": "Register a webhook endpoint",
+        "description": "Admins only. The URL must resolve to public addresses (or be listed in the server's "
         "`WEBHOOK_ALLOWED_HOSTS`). The answer holds the signing `secret`: it is shown only this once.",
-        tags=TAGS,
-        request=WebhookEndpointSerializer,
-        responses={201: WebhookEndpointWithSecretSerializer, **errors(*BODY_ERRORS, 403)},
-    ),
-    partial_update=extend_schema(
-        summary="Change a webhook endpoint",
-        description="Only the fields sent change. Setting `is_active` to true again sends the deliveries that "
+        "request": WebhookEndpointSerializer,
+        "responses": {201: WebhookEndpointWithSecretSerializer, **errors(*BODY_ERRORS, 403)},
+    },
+    partial_update={
+        "summary": "Change a webhook endpoint",
+        "description": "Only the fields sent change. Setting `is_active` to true again sends the deliveries that "
         "were waiting, in order.",
-        tags=TAGS,
-        parameters=[WEBHOOK_ID],
-        request=WebhookEndpointSerializer,
-        responses={200: WebhookEndpointSerializer, **errors(*BODY_ERRORS, 403, 404)},
-    ),
-    destroy=extend_schema(
-        summary="Delete a webhook endpoint",
-        description="Its delivery log goes with it.",
-        tags=TAGS,
-        parameters=[WEBHOOK_ID],
-        responses={204: None, **errors(400, 403, 404)},
-    ),
-    rotate_secret=extend_schema(
-        summary="Rotate a webhook endpoint's signing secret",
-        description="A new secret, shown only in this answer. For `WEBHOOK_SECRET_OVERLAP_HOURS` (24 by default) "
+        "request": WebhookEndpointSerializer,
+    },
+    destroy={"summary": "Delete a webhook endpoint", "description": "Its delivery log goes with it."},
+    rotate_secret={
+        "summary": "Rotate a webhook endpoint's signing secret",
+        "description": "A new secret, shown only in this answer. For `WEBHOOK_SECRET_OVERLAP_HOURS` (24 by default) "
         "deliveries carry signatures by both the new and the previous secret, so the receiver can switch.",
-        tags=TAGS,
-        parameters=[WEBHOOK_ID],
-        request=None,
-        responses={200: WebhookEndpointWithSecretSerializer, **errors(400, 403, 404)},
-    ),
+        "parameters": [WEBHOOK_ID],
+        "request": None,
+        "responses": {200: WebhookEndpointWithSecretSerializer, **errors(400, 403, 404)},
+    },
 )
-class WebhookEndpointViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class WebhookEndpointViewSet(ManagedCollection):
     serializer_class = WebhookEndpointSerializer
     pagination_class = ById
     permission_classes = [IsAdmin]
     queryset = WebhookEndpoint.objects.all()
     lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -111,11 +87,6 @@ class WebhookEndpointViewSet(
         serializer.is_valid(raise_exception=True)
         endpoint = services.webhook_endpoint_update(endpoint=endpoint, **serializer.validated_data)
         return Response(self.get_serializer(endpoint).data)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return self.partial_update(request, *args, **kwargs)
 
     def perform_destroy(self, instance: WebhookEndpoint) -> None:
         services.webhook_endpoint_delete(endpoint=instance)
