@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 from django.http import HttpResponse
+from rest_framework.response import Response
+
+from helpdesk.renderers import FastJSONRenderer, times_as_fields
 
 
 def assert_error_body(response: HttpResponse, status: int, code: str) -> dict[str, Any]:
@@ -22,8 +25,4 @@ def assert_error_body(response: HttpResponse, status: int, code: str) -> dict[st
 
 def as_the_list_writes(data: Any) -> Any:
     """`data` as the client reads it from a response marked `times_as_fields`, as the API list's pages are."""
-    from rest_framework.response import Response
-
-    from helpdesk.renderers import FastJSONRenderer, times_as_fields
-
     return json.loads(FastJSONRenderer().render(data, "application/json", {"response": times_as_fields(Response())}))
