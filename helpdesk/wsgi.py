@@ -12,7 +12,7 @@ application = get_wsgi_application()
 
 
 def freeze_what_loading_made() -> None:
-    """Loading Django and the app makes about 180,000 objects that live as long as the process, and each of the
+    """Loading Django and the app makes over 150,000 objects that live as long as the process, and each of the
     garbage collector's full passes walked them all: a pause of 80 ms or more in whichever request set it off. Load
     every view module (the URLconf) now rather than in the first request, collect what loading left behind, and move
     the rest out of the collector's sight (`gc.freeze`, as Python's documentation advises for a long-running
