@@ -27,6 +27,7 @@ import requests
 from tests.support.processes import PRODUCTION_ENV, ROOT, run_django
 
 START_TIMEOUT_SECONDS = 60
+WORK_TIMEOUT_SECONDS = 180  # generous: CI runs the worker beside the rest of the suite on two cores
 
 
 def free_port() -> int:
@@ -35,13 +36,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.05) -> float:
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.05,
+    details: Callable[[], str] | None = None,
+) -> float:
     """Poll `condition` until it holds; returns the seconds it took (this is a real process: it has to be waited
-    for). Fails the test, naming `what`, after `timeout`."""
+    for). Fails the test after `timeout`, naming `what` and adding what `details()` says (a process's log)."""
     started = time.monotonic()
     while not condition():
         if time.monotonic() - started > timeout:
-            pytest.fail(f"{what}: not within {timeout} s")
+            pytest.fail(f"{what}: not within {timeout} s" + (details() if details else ""))
         time.sleep(interval)
     return time.monotonic() - started
 
@@ -332,6 +340,14 @@ class CeleryWorker:
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
+    def wait_for(self, condition: Callable[[], bool], *, what: str, timeout: float = WORK_TIMEOUT_SECONDS) -> None:
+        """Poll `condition` while the worker works; if it never holds, fail with the worker's exit code and log."""
+        wait_until(condition, timeout=timeout, what=what, interval=0.2, details=self._state)
+
+    def _state(self) -> str:
+        code = self.process.poll() if self.process is not None else None
+        return f"; the worker's exit code {code}, its log ends:\n{self.tail()}"
+
 
 def kill_worker(worker: subprocess.Popen[bytes]) -> None:
     """SIGKILL to a worker started with `start_new_session=True` and to its embedded beat (no warm shutdown: as if
@@ -339,6 +355,26 @@ def kill_worker(worker: subprocess.Popen[bytes]) -> None:
     with suppress(ProcessLookupError):  # the whole session is gone already
         os.killpg(worker.pid, signal.SIGKILL)  # the session's id is the worker's pid (start_new_session)
     worker.wait(timeout=30)
+
+
+@contextmanager
+def worker_on_the_test_database(folder: Path, env: dict[str, str]) -> Iterator[CeleryWorker]:
+    """A worker with beat that shares the test's own database, for the test to start, kill and start again (it is
+    not started yet). PostgreSQL only: SQLite's test database lives in the test process. Mail stays in its memory."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    database_url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    own = {
+        "VAR_DIR": str(folder),
+        "DATABASE_URL": database_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    worker = CeleryWorker({**own, **env}, folder)
+    try:
+        yield worker
+    finally:
+        worker.stop()
 
 
 @contextmanager
