@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.urls import reverse
+from django_filters.rest_framework import FilterSet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
@@ -31,6 +32,7 @@ from accounts.serializers import (
 )
 from accounts.tokens import token_expiry
 from accounts.verification import address_proven
+from helpdesk.filtersets import TrueOrFalseFilter
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ErrorBodySerializer, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
@@ -45,6 +47,14 @@ class UserPermission(BasePermission):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return permissions.can_list_users(request.user)
         return permissions.can_manage_users(request.user)
+
+
+class UserFilter(FilterSet):
+    is_active = TrueOrFalseFilter()
+
+    class Meta:
+        model = User
+        fields = ["role", "is_active"]
 
 
 @extend_schema_view(
@@ -85,7 +95,7 @@ class UserViewSet(
     permission_classes = [UserPermission]
     pagination_class = ById
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filterset_fields = ["role", "is_active"]
+    filterset_class = UserFilter
 
     def get_queryset(self) -> QuerySet[User]:
         return User.objects.all()

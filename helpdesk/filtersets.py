@@ -8,6 +8,8 @@ gives the same rows and the same errors.
 A FilterSet also deep-copies its filters' widgets, choices, querysets and lazy labels, which none of them changes:
 `CopiedPerRequest` copies only what each FilterSet makes its own (for the staff queue's fifteen filters, 0.07 ms
 on every page instead of 0.25 ms).
+
+And `TrueOrFalseFilter`, a yes/no filter that refuses any other word rather than filtering nothing.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
-from django_filters import Filter, FilterSet
+from django_filters import BooleanFilter, Filter, FilterSet
 from django_filters.widgets import SuffixedMultiWidget
 
 F = TypeVar("F", bound=type[FilterSet])
@@ -71,6 +73,28 @@ def own_copy(filter_: Filter) -> Filter:
     copied.__dict__.pop("_field", None)
     copied.method = filter_.method  # binds a new FilterMethod to the copy: the original's points at the original
     return copied
+
+
+class TrueOrFalseField(forms.NullBooleanField):
+    """`true` or `false` (in any case), or nothing for no filter. django-filter's boolean leaves a filter out for
+    any other word, so `my_teams=yes` was silently every team's tickets; here it is an error (a 400 in the API)."""
+
+    widget = forms.TextInput
+    WORDS: ClassVar[dict[str, bool]] = {"true": True, "false": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        if value in self.empty_values:
+            return None
+        found = self.WORDS.get(str(value).lower())
+        if found is None:
+            raise forms.ValidationError("Use true or false.", code="invalid_boolean")
+        return found
+
+
+class TrueOrFalseFilter(BooleanFilter):
+    field_class = TrueOrFalseField
 
 
 class CopiedPerRequest(FilterSet):

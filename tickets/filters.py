@@ -15,7 +15,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from helpdesk.filtersets import CopiedPerRequest
+from helpdesk.filtersets import CopiedPerRequest, TrueOrFalseFilter
 from helpdesk.sql import CompiledQuery
 from search.selectors import snippet_expression, ticket_ids_matching
 from sla.models import SlaClock
@@ -118,8 +118,10 @@ class TicketFilter(CopiedPerRequest):
         help_text="A user id, “me” or “none”.",
     )
     team = KeyChoiceFilter(queryset=Team.objects.all(), empty_label="Any team")
-    my_teams = django_filters.BooleanFilter(
-        method="filter_my_teams", label="My teams", help_text="`true`: tickets of the teams you are a member of."
+    my_teams = TrueOrFalseFilter(
+        method="filter_my_teams",
+        label="My teams",
+        help_text="`true`: tickets of the teams you are a member of; `false`: the others.",
     )
     category = KeyChoiceFilter(queryset=Category.objects.all(), empty_label="Any category")
     requester = IdFilter(field_name="requester_id")
@@ -167,10 +169,8 @@ class TicketFilter(CopiedPerRequest):
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
 
-    def filter_my_teams(self, queryset: QuerySet[Ticket], name: str, value: bool | None) -> QuerySet[Ticket]:
+    def filter_my_teams(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
         user = self.request.user if self.request else None
-        if value is None:
-            return queryset
         # A rule that runs on its own has no viewer, so no teams: `my_teams=true` matches nothing there.
         teams = Team.objects.filter(members=user) if user is not None and user.is_authenticated else Team.objects.none()
         condition = Q(team__in=teams.values("pk"))

@@ -15,6 +15,19 @@ def test_agent_filters_users_by_role(api_client_for, bob, alice, carol):
     assert [row["email"] for row in rows] == ["bob@example.com"]
 
 
+def test_agent_filters_users_by_whether_they_are_active_and_a_word_other_than_true_or_false_is_400(
+    api_client_for, bob, alice, carol
+):
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    client = api_client_for(bob)
+    inactive = client.get("/api/v1/users/?is_active=False").json()["results"]
+    assert [row["email"] for row in inactive] == ["alice@example.com"]
+    assert len(client.get("/api/v1/users/?is_active=true").json()["results"]) == 2
+    response = client.get("/api/v1/users/?is_active=maybe")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"is_active": ["Use true or false."]}
+
+
 def test_requester_may_not_list_users(api_client_for, alice):
     assert api_client_for(alice).get("/api/v1/users/").status_code == 403
 

@@ -153,3 +153,26 @@ def test_query_count_does_not_grow_with_page_size(api_client_for, bob, alice, pa
     # token, count-free cursor page, tags, running SLA clocks, satisfaction ratings
     with django_assert_max_num_queries(6):
         assert len(ids(client.get(f"{URL}?page_size={page_size}"))) == page_size
+
+
+@pytest.mark.parametrize("ordering", ["-priorty", "id", "priority,bogus", "subject"])
+def test_an_ordering_the_list_cannot_sort_by_is_400_naming_the_choices(api_client_for, bob, ticket, ordering):
+    response = api_client_for(bob).get(f"{URL}?ordering={ordering}")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {
+        "ordering": ["Order by created_at, updated_at or priority; a leading - reverses the order."]
+    }
+
+
+def test_my_teams_takes_true_or_false_in_any_case_and_refuses_other_words(api_client_for, bob, alice, team):
+    team.members.add(bob)
+    mine = ticket_create(requester=alice, actor=bob, subject="Ours", team=team)
+    other = ticket_create(requester=alice, subject="Nobody's")
+    client = api_client_for(bob)
+    assert ids(client.get(f"{URL}?my_teams=true")) == [mine.pk]
+    assert ids(client.get(f"{URL}?my_teams=FALSE")) == [other.pk]
+    assert set(ids(client.get(f"{URL}?my_teams="))) == {mine.pk, other.pk}
+    for word in ("yes", "maybe", "1"):
+        response = client.get(f"{URL}?my_teams={word}")
+        assert response.status_code == 400
+        assert response.json()["error"]["details"] == {"my_teams": ["Use true or false."]}
