@@ -5,6 +5,8 @@ from typing import Any
 
 from allauth.account.decorators import secure_admin_login
 from allauth.socialaccount.models import SocialApp
+from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -201,3 +203,12 @@ class SocialAppAdmin(admin.ModelAdmin):
         secret = form.cleaned_data["client_secret"] or obj.secret
         if secret:
             social_app_secret_set(app=obj, secret=secret)
+
+
+# allauth's session admin searches `user__username`, which our users have not: every search there was a 500.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(AllauthUserSessionAdmin):
+    search_fields = ["user__email", "user__name", "ip"]
