@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Iterable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django_filters import BooleanFilter, Filter, FilterSet
@@ -80,17 +80,16 @@ class TrueOrFalseField(forms.NullBooleanField):
     any other word, so `my_teams=yes` was silently every team's tickets; here it is an error (a 400 in the API)."""
 
     widget = forms.TextInput
-    WORDS: ClassVar[dict[str, bool]] = {"true": True, "false": False}
 
     def to_python(self, value: Any) -> bool | None:
         if isinstance(value, bool):
             return value
         if value in self.empty_values:
             return None
-        found = self.WORDS.get(str(value).lower())
-        if found is None:
+        word = str(value).lower()
+        if word not in ("true", "false"):
             raise forms.ValidationError("Use true or false.", code="invalid_boolean")
-        return found
+        return word == "true"
 
 
 class TrueOrFalseFilter(BooleanFilter):

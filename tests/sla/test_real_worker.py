@@ -17,7 +17,7 @@ from automations.models import Outcome, Rule, RuleRun, TimeBase, TimeRuleFiring,
 from automations.services import rule_save
 from events.models import Event, EventKind
 from sla.models import EscalationNotice, SlaPolicy, SlaTarget
-from tests.support.servers import CeleryWorker, worker_on_the_test_database
+from tests.support.servers import CeleryWorker, celery_worker, sharing_the_test_database
 from tests.support.threads import parallel_on_postgresql
 from tickets.models import Priority
 from tickets.services import ticket_create
@@ -29,7 +29,7 @@ pytestmark = parallel_on_postgresql("a worker process sharing the test database"
 def worker(tmp_path: Path) -> Iterator[CeleryWorker]:
     """Not yet started; its beat runs both sweeps every second."""
     env = {"SLA_SWEEP_SECONDS": "1", "AUTOMATION_TIME_RULES_SECONDS": "1"}
-    with worker_on_the_test_database(tmp_path, env) as worker:
+    with celery_worker({**sharing_the_test_database(tmp_path), **env}, tmp_path, start=False) as worker:
         yield worker
 
 

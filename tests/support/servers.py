@@ -357,30 +357,24 @@ def kill_worker(worker: subprocess.Popen[bytes]) -> None:
     worker.wait(timeout=30)
 
 
-@contextmanager
-def worker_on_the_test_database(folder: Path, env: dict[str, str]) -> Iterator[CeleryWorker]:
-    """A worker with beat that shares the test's own database, for the test to start, kill and start again (it is
-    not started yet). PostgreSQL only: SQLite's test database lives in the test process. Mail stays in its memory."""
+def sharing_the_test_database(folder: Path) -> dict[str, str]:
+    """A worker's settings to share the test's own database (PostgreSQL only: SQLite's test database lives in the
+    test process), with its files in `folder` and its mail kept in its memory."""
     from django.db import connection
 
     settings = connection.settings_dict
-    database_url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-    own = {
+    return {
         "VAR_DIR": str(folder),
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
-    worker = CeleryWorker({**own, **env}, folder)
-    try:
-        yield worker
-    finally:
-        worker.stop()
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], folder: Path) -> Iterator[CeleryWorker]:
+def celery_worker(env: dict[str, str], folder: Path, *, start: bool = True) -> Iterator[CeleryWorker]:
+    """A worker with beat, stopped at the end; started now, or by the test (`start=False`: to kill and start again)."""
     worker = CeleryWorker(env, folder)
     try:
-        yield worker.start()
+        yield worker.start() if start else worker
     finally:
         worker.stop()

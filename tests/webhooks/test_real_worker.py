@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.support.servers import CeleryWorker, worker_on_the_test_database
+from tests.support.servers import CeleryWorker, celery_worker, sharing_the_test_database
 from tests.support.threads import parallel_on_postgresql
 from tickets.models import Status
 from tickets.services import ticket_change_status, ticket_create
@@ -30,7 +30,7 @@ def worker(tmp_path: Path) -> Iterator[CeleryWorker]:
         "WEBHOOK_TIMEOUT_SECONDS": "2",
         "CELERY_TASK_TIME_LIMIT": "3",  # a delivery held longer than 3 + 2 s belongs to a dead worker
     }
-    with worker_on_the_test_database(tmp_path, env) as worker:
+    with celery_worker({**sharing_the_test_database(tmp_path), **env}, tmp_path, start=False) as worker:
         yield worker
 
 
