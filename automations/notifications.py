@@ -16,7 +16,8 @@ def _recipients(rule: Rule, ticket: Ticket) -> list[User]:
     if rule.notify == NotifyWho.REQUESTER:
         return [ticket.requester]
     if rule.notify == NotifyWho.ASSIGNEE and ticket.assignee is not None:
-        return [ticket.assignee]
+        # An assignee since demoted to requester is told nothing meant for staff.
+        return [ticket.assignee] if ticket.assignee.is_agent_or_admin else []
     if ticket.team is None:
         return []
     return list(User.objects.staff().filter(teams=ticket.team).order_by("pk"))

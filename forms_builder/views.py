@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -137,8 +138,8 @@ def form_private_ticket(request: HttpRequest, token: str) -> HttpResponse:
     if submission is None:
         raise Http404("No such ticket.")
     ticket = submission.ticket
-    # The link's holder sees what the ticket's requester sees.
-    conversation = conversation_of(ticket.requester, ticket)
+    # The link's holder sees what a requester sees, never more: not even when the address on the ticket is staff's.
+    conversation = conversation_of(AnonymousUser(), ticket)
     context = {
         "ticket": ticket,
         "comments": conversation.comments,

@@ -164,7 +164,13 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
                     queue(NotificationKind.PUBLIC_REPLY, recipient, comment=comment)
     elif event.kind == EventKind.REQUESTER_REPLIED:
         comment = Comment.objects.select_related("author").filter(pk=payload.get("comment_id")).first()
-        if comment is not None and not comment.internal:
+        # Only staff hear of a requester's reply: an assignee who is no longer an agent is no one to tell.
+        if (
+            comment is not None
+            and not comment.internal
+            and ticket.assignee is not None
+            and ticket.assignee.is_agent_or_admin
+        ):
             queue(NotificationKind.REQUESTER_REPLIED, ticket.assignee, comment=comment)
     elif event.kind == EventKind.STATUS_CHANGED:
         if payload.get("new") == Status.RESOLVED and ticket.status == Status.RESOLVED:

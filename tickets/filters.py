@@ -15,6 +15,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from helpdesk.errors import InvalidValue
 from helpdesk.filtersets import CopiedPerRequest, TrueOrFalseFilter
 from helpdesk.sql import CompiledQuery
 from search.selectors import snippet_expression, ticket_ids_matching
@@ -164,7 +165,8 @@ class TicketFilter(CopiedPerRequest):
 
     def filter_assignee(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         if value == ASSIGNEE_ME:
-            return queryset.filter(assignee=self.request.user if self.request else None)
+            # A rule or SLA policy that runs on its own has no viewer: "me" is nobody, not the unassigned tickets.
+            return queryset.filter(assignee=self.request.user) if self.request else queryset.none()
         if value == ASSIGNEE_NONE:
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
@@ -177,6 +179,9 @@ class TicketFilter(CopiedPerRequest):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_sla(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        # Requesters never see a ticket's SLA clocks (`sla` is null for them): nor may they ask which ones ran late.
+        if self.request is not None and not can_see_internal(self.request.user):
+            raise InvalidValue("Only agents and admins may filter by SLA.", details={name: ["Agents and admins only."]})
         clocks = SlaClock.objects.breached() if value == SLA_BREACHED else SlaClock.objects.due_soon()
         return queryset.filter(Exists(clocks.filter(ticket=OuterRef("pk"))))
 

@@ -11,10 +11,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Role
+from accounts.services import user_update
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
 from tickets.models import Ticket
-from tickets.services import comment_create
+from tickets.services import comment_create, ticket_merge
 
 MARK = "Sender not verified"
 
@@ -93,3 +95,34 @@ def test_only_staff_may_revoke_a_private_link(public_form, alice, mallory, clien
     for user in (alice, mallory):
         assert client_for(user).post(reverse("staff_private_link_reissue", args=[ticket.pk])).status_code == 404
     assert Client().get(path).status_code == 200
+
+
+def test_a_private_link_never_shows_internal_notes_even_when_the_address_belongs_to_staff(
+    public_form, mallory, bob, carol
+):
+    """A guest typed Mallory's address; Mallory is later made an agent. The guest's link still shows only what a
+    requester sees."""
+    guest_ticket, path = file_as_guest(public_form, mallory.email)
+    user_update(user=mallory, actor=carol, role=Role.AGENT)
+    comment_create(ticket=guest_ticket, author=bob, body="Internal: suspected refund fraud", internal=True)
+
+    page = Client().get(path)
+
+    assert page.status_code == 200
+    assert "suspected refund fraud" not in page.content.decode()
+
+
+def test_merging_a_requesters_ticket_into_a_guests_ticket_filed_under_their_address_keeps_it_from_the_guest(
+    public_form, alice, bob, ticket
+):
+    """A stranger typed Alice's address into a public form and holds that ticket's private link. An agent merges
+    Alice's own ticket into it ("same requester"): the stranger must not read Alice's own conversation."""
+    comment_create(ticket=ticket, author=bob, body="Your refund went to the account ending 9911.")
+    guest_ticket, path = file_as_guest(public_form, alice.email)
+    assert guest_ticket.requester == alice and guest_ticket.sender_verified is False
+
+    ticket_merge(source=ticket, target=guest_ticket, actor=bob)
+
+    page = Client().get(path).content.decode()
+    assert "ending 9911" not in page
+    assert "Charged twice." not in page

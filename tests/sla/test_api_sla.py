@@ -56,3 +56,19 @@ def test_a_tickets_clock_history_and_the_policies_are_for_staff_only(api_client_
     }
     assert api_client_for(alice).get(f"{TICKETS}{ticket.pk}/sla/").status_code == 403
     assert api_client_for(alice).get("/api/v1/sla/policies/").status_code == 403
+
+
+def test_a_requester_cannot_read_sla_state_through_the_list_filter(api_client_for, alice, bob, policy, clock):
+    """`sla` is null for requesters on every ticket; the `sla` filter must not answer the same question."""
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket_create(requester=alice, actor=bob, subject="Late", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 14, 30))  # the first response was due at 13:00
+    sla_sweep()
+    client = api_client_for(alice)
+
+    breached = client.get(f"{TICKETS}?sla=breached")
+    due_soon = client.get(f"{TICKETS}?sla=due_soon")
+
+    # Whatever the answer (a 400, or the filter ignored), it must not depend on the ticket's SLA clocks.
+    answers = [(response.status_code, response.json().get("results")) for response in (breached, due_soon)]
+    assert answers[0] == answers[1]

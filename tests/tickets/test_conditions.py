@@ -26,6 +26,7 @@ def test_a_ticket_matches_exactly_when_the_list_would_show_it(ticket, alice, bob
 
 
 def test_me_means_the_viewer_and_nobody_for_a_rule(ticket, bob):
+    assert not ticket_matches({"assignee": "me"}, ticket)  # unassigned: "me" is nobody, not "no one assigned"
     ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob))
     assert ticket_matches({"assignee": "me"}, ticket, user=bob)
     assert not ticket_matches({"assignee": "me"}, ticket)

@@ -123,3 +123,16 @@ def test_after_a_merge_search_finds_the_moved_words_on_the_target(
 
     matching = set(ticket_ids_matching("zanzibar", include_internal=True).values_list("pk", flat=True))
     assert ticket.pk in matching
+
+
+def test_a_merge_across_requesters_does_not_tell_one_requester_the_others_subject(
+    alice, mallory, bob, ticket, category, api_client_for
+):
+    """Mallory's ticket merged into Alice's: the notice on Mallory's ticket must not quote Alice's subject."""
+    mallorys = ticket_create(requester=mallory, subject="Mine too", description="Mallory's words", category=category)
+
+    ticket_merge(source=mallorys, target=ticket, actor=bob)
+
+    response = api_client_for(mallory).get(f"/api/v1/tickets/{mallorys.pk}/comments/")
+    assert response.status_code == 200
+    assert ticket.subject not in response.content.decode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from accounts.models import Role
+from accounts.services import user_update
 from notifications import services as notification_services
 from notifications.models import Notification, NotificationStatus
 from tickets.models import Comment, Status
@@ -75,3 +77,17 @@ def test_followers_get_the_public_replies_but_never_internal_notes(
 
     assert sorted(mail.to[0] for mail in mailoutbox) == ["alice@example.com", mallory.email]
     assert all("Refund issued" in mail.body and "psst" not in mail.body for mail in mailoutbox)
+
+
+def test_an_agent_demoted_to_requester_no_longer_gets_other_requesters_replies_by_mail(
+    alice, bob, carol, ticket, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=bob))
+    user_update(user=bob, actor=carol, role=Role.REQUESTER)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=alice, body="My card ends in 4242.")
+
+    assert [message.subject for message in mailoutbox if message.to == ["bob@example.com"]] == []

@@ -3,7 +3,8 @@ pointer, both timelines record it, and the merged ticket's requester is told in 
 
 Across requesters, nothing one requester wrote may reach the other: the moved messages become internal notes on
 the target (staff keep the whole story) and the merged ticket's requester follows the target, so they receive its
-public replies from then on.
+public replies from then on. So it goes too when one ticket came from a public form's guest: whoever holds its
+private link only typed the requester's address.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from tickets.services.audit import record_event
 from tickets.services.comments import comment_create
 
 
-def merge_notice(target: Ticket) -> str:
+def merge_notice(target: Ticket, *, same_requester: bool) -> str:
+    # The target's subject is its requester's words: only they may read it.
+    named = f"request #{target.pk} “{target.subject}”" if same_requester else f"request #{target.pk}"
     return (
-        f"This request has been merged into request #{target.pk} “{target.subject}”, which covers the same "
-        "question. We will continue there; you will receive its replies."
+        f"This request has been merged into {named}, which covers the same question. We will continue there; "
+        "you will receive its replies."
     )
 
 
@@ -53,7 +56,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
             details={"into": ["That ticket is closed."]},
         )
 
-    same_requester = source.requester_id == target.requester_id
+    same_requester = source.requester_id == target.requester_id and not _open_to_a_guest(source, target)
     carried = _carry_opening_message(source=source, target=target, internal=not same_requester)
     moved = Comment.objects.filter(ticket=source)
     moved_count = moved.count()
@@ -96,12 +99,20 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     comment_create(
         ticket=source,
         author=actor,
-        body=merge_notice(target),
+        body=merge_notice(target, same_requester=same_requester),
         status=Status.CLOSED if source.status != Status.CLOSED else None,
     )
     target.refresh_from_db()
     sla_clocks_update(ticket=target)
     return target
+
+
+def _open_to_a_guest(*tickets: Ticket) -> bool:
+    """Whether one of `tickets` came from a public form's guest and can be read through its private link: whoever
+    holds that link only typed the requester's address, so the two tickets are not one person's."""
+    return Ticket.objects.filter(
+        pk__in=[ticket.pk for ticket in tickets], sender_verified=False, submission__access_token_digest__gt=""
+    ).exists()
 
 
 def _carry_opening_message(*, source: Ticket, target: Ticket, internal: bool) -> Comment:
