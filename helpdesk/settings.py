@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -682,7 +683,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links
 # The domain of our Message-IDs, and the address replies go to: notifications carry a signed, per-ticket
 # plus-address of it (support+t42.<signature>@example.com) in Reply-To, so a reply by mail finds its ticket.
 MAIL_DOMAIN = env_str("MAIL_DOMAIN", urlsplit(SITE_URL).hostname or "localhost")
-REPLY_ADDRESS = env_str("REPLY_ADDRESS", DEFAULT_FROM_EMAIL)
+# Either may be written with a display name ("Example Helpdesk <help@example.com>"): replies go to the address.
+REPLY_ADDRESS = parseaddr(env_str("REPLY_ADDRESS", DEFAULT_FROM_EMAIL))[1]
+if "@" not in REPLY_ADDRESS:
+    raise ImproperlyConfigured("REPLY_ADDRESS (or DEFAULT_FROM_EMAIL) must hold an address: support@example.com")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

@@ -44,6 +44,7 @@ CHARSET_ALIASES = {
 }
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_MULTIBYTE_RUN = re.compile(rb"[\x80-\xff]{2}")
 
 
 def codec_for(label: str | None) -> str | None:
@@ -72,6 +73,8 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
         return storable(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    if not _MULTIBYTE_RUN.search(data):  # only isolated 8-bit bytes: Western single-byte text, never CJK
+        return storable(data.decode("cp1252", errors="replace"))
     best = from_bytes(data).best()
     if best is not None:
         return storable(str(best))
@@ -84,11 +87,11 @@ def storable(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
 
 
-def repair_header(text: str) -> str:
+def repair_header(text: str, hint: str | None = None) -> str:
     """Headers with raw 8-bit bytes come out of the parser as surrogate escapes: decode those bytes properly."""
     if not re.search("[\udc80-\udcff]", text):
         return storable(text)
     try:
-        return decode_text(text.encode("utf-8", errors="surrogateescape"))
+        return decode_text(text.encode("utf-8", errors="surrogateescape"), hint)
     except UnicodeEncodeError:
         return storable(text)

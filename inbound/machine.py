@@ -19,7 +19,7 @@ _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 # Subjects of out-of-office and other automatic answers, as the common clients write them.
 _AUTO_SUBJECT = re.compile(
     r"^\s*("
-    r"out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response)|autoreply|auto:|"
+    r"out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response)|autoreply|auto|"
     r"abwesenheitsnotiz|automatische antwort|"
     r"réponse automatique|absence du bureau|"
     r"respuesta automática|fuera de la oficina|"
@@ -30,7 +30,7 @@ _AUTO_SUBJECT = re.compile(
     r"automatická odpověď|odpowiedź automatyczna|"
     r"автоответ|автоматический ответ|"
     r"自動応答|自動返信|自动回复|自動回覆|자동 응답"
-    r")",
+    r")(\s+auto[- ]?reply)?\s*[:\uff1a]",  # a colon, or the full-width one of CJK subjects
     re.IGNORECASE,
 )
 _ANGLE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")

@@ -176,10 +176,16 @@ def _poll_pop3(mailbox: Mailbox) -> PollResult:
     connection = _pop3_connect(mailbox)
     try:
         _, listing, _ = connection.uidl()
-        for line in listing[: FETCH_BATCH * 10]:
+        # The whole listing: mail is never deleted here, so the oldest messages would otherwise fill any window.
+        known = set(
+            InboundMessage.objects.filter(source=Source.POP3, source_id__startswith=f"{mailbox.pk}:").values_list(
+                "source_id", flat=True
+            )
+        )
+        for line in listing:
             number, _, uidl = line.decode("ascii", errors="replace").partition(" ")
             source_id = f"{mailbox.pk}:{uidl.strip()}"
-            if InboundMessage.objects.filter(source=Source.POP3, source_id=source_id).exists():
+            if source_id in known:
                 continue
             if result.fetched >= FETCH_BATCH:
                 break

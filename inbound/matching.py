@@ -1,11 +1,12 @@
 """Which ticket a mail belongs to, in an order that cannot be hijacked.
 
 (1) A Message-ID we already stored is a duplicate (decided by the caller, before this). Then:
-(2) one of our signed Message-IDs in In-Reply-To/References;
+(2) the nearest In-Reply-To/References entry we know: one of our signed Message-IDs, or a Message-ID stored for a
+    ticket (mail we received or sent about it). Nearest first: a thread that moved to a follow-up ticket stays there;
 (3) our signed plus-address among the recipients;
-(4) a Message-ID stored for a ticket (mail we received or sent about it) in In-Reply-To/References;
-(5) a `[#123]` subject tag, only when the sender is the ticket's requester, a follower or staff.
-Otherwise the mail opens a new ticket. (2) and (3) are signed: only someone who received our mail can quote them.
+(4) a `[#123]` subject tag, only when the sender is the ticket's requester, a follower or staff.
+Otherwise the mail opens a new ticket. Our Message-IDs and the plus-address are signed: only someone who received
+our mail can quote them. A ticket merged into another answers for the one it was merged into.
 """
 
 from __future__ import annotations
@@ -48,17 +49,17 @@ class ThreadMatch:
 
 
 def ticket_for_mail(mail: ParsedMail) -> ThreadMatch | None:
-    for message_id in mail.referenced_ids:
+    for message_id in mail.referenced_ids:  # the nearest parent first, whichever way we know it
         ticket = _ticket(ticket_id_from_message_id(message_id))
         if ticket is not None:
             return ThreadMatch(ticket, MatchRule.OUR_MESSAGE_ID)
+        ticket = _ticket(ticket_id_for_stored_message_ids([message_id]))
+        if ticket is not None:
+            return ThreadMatch(ticket, MatchRule.STORED_MESSAGE_ID)
     for address in mail.recipients:
         ticket = _ticket(ticket_id_from_address(address))
         if ticket is not None:
             return ThreadMatch(ticket, MatchRule.REPLY_ADDRESS)
-    ticket = _ticket(ticket_id_for_stored_message_ids(mail.referenced_ids))
-    if ticket is not None:
-        return ThreadMatch(ticket, MatchRule.STORED_MESSAGE_ID)
     ticket = _ticket(ticket_id_from_subject(mail.subject))
     if ticket is not None and participant_role(ticket, user_for_address(mail.from_address)) is not None:
         return ThreadMatch(ticket, MatchRule.SUBJECT_TAG)
@@ -85,4 +86,7 @@ def participant_role(ticket: Ticket, user: User | None) -> Participant | None:
 
 
 def _ticket(ticket_id: int | None) -> Ticket | None:
-    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id is not None else None
+    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id is not None else None
+    while ticket is not None and ticket.merged_into_id is not None:  # its conversation goes on there
+        ticket = ticket.merged_into
+    return ticket

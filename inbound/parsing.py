@@ -80,22 +80,29 @@ def header_values(message: Message, name: str) -> list[str]:
     return [_decode_header_value(value) for key, value in message.raw_items() if key.lower() == wanted]
 
 
-def _decode_header_value(value: str) -> str:
+def _decode_header_value(value: str, hint: str | None = None) -> str:
     value = re.sub(r"\r?\n[ \t]*", " ", str(value)).strip()
     try:
-        decoded = str(make_header(decode_header(value)))
+        parts = [
+            (decode_text(part, charset), "utf-8") if isinstance(part, bytes) and charset else (part, charset)
+            for part, charset in decode_header(value)
+        ]
+        decoded = str(make_header(parts))
     except (LookupError, UnicodeError, ValueError, AssertionError):
         decoded = value
-    return repair_header(decoded)
+    return repair_header(decoded, hint)
 
 
 def addresses(message: Message, name: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs of an address header; malformed entries are left out."""
     found = []
-    for display, address in getaddresses(header_values(message, name)):
-        address = address.strip().strip("<>").lower()
+    wanted = name.lower()
+    # Split into addresses before decoding encoded-words: a decoded display name must not become an address.
+    raw = [re.sub(r"\r?\n[ \t]*", " ", str(value)) for key, value in message.raw_items() if key.lower() == wanted]
+    for display, address in getaddresses(raw):
+        address = repair_header(address).strip().strip("<>").lower()
         if _ADDRESS.fullmatch(address) and len(address) <= 320:
-            found.append((display.strip(), address))
+            found.append((_decode_header_value(display).strip(), address))
     return found
 
 
@@ -113,7 +120,7 @@ def read_mail(raw: bytes) -> ParsedMail:
     own_ids = message_ids(message, "Message-ID")
     mail = ParsedMail(
         message=message,
-        subject=" ".join(header_text(message, "Subject").split()),
+        subject=" ".join(_subject(message).split()),
         message_id=own_ids[0] if own_ids else "",
         from_name=from_name,
         from_address=from_address,
@@ -130,6 +137,13 @@ def read_mail(raw: bytes) -> ParsedMail:
     )
     _read_parts(message, mail)
     return mail
+
+
+def _subject(message: Message) -> str:
+    """Raw 8-bit bytes in the Subject are read in the charset the message declares for its text, if valid in it."""
+    raw = next((str(value) for key, value in message.raw_items() if key.lower() == "subject"), "")
+    hint = next((charset for charset in message.get_charsets() if charset), None)
+    return _decode_header_value(raw, hint) if raw else ""
 
 
 def _date(value: str) -> datetime | None:

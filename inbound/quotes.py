@@ -21,7 +21,7 @@ _LANGUAGES = [language for language in MAIL_LANGUAGES if len(language) == 2]
 # that name an address and a time; and a separator line ("-----Original Message-----", "---- Oprindelig besked
 # ----", Outlook's underscores) followed by a "From:" block, or naming an address itself.
 _HEADER_LINES = 3
-_ADDRESS_AND_TIME = re.compile(r"(?=.*@)(?=.*\b\d{1,2}[:.]\d{2}\b)")
+_ADDRESS_AND_TIME = re.compile(r"(?=.*@)(?=.*\b\d{1,2}[:.]\d{2}\b)(?=.*(?:\b\d{4}\b|<[^<>@\s]+@[^<>\s]+>))")
 _SEPARATOR = re.compile(r"^[ \t]*(?:_{8,}|-{8,}|-{2,}[^\n]{1,60}?-{2,})[ \t]*$")
 _FIELD = re.compile(r"^[ \t]*\*?[^\W\d_][\w ]{1,20}\*?[ \t]?:\*?(?:[ \t]|\S)")
 _FIELD_BLOCK = 3  # "From:", "Sent:", "To:"... with an address among them
@@ -50,7 +50,11 @@ def _is_field_block(lines: list[str]) -> bool:
     """Header fields of a quoted mail: at least three "Label: value" lines (one value may wrap onto the next
     line), one of them with an address."""
     fields = sum(1 for line in lines if _FIELD.match(line))
-    return fields >= _FIELD_BLOCK and "@" in "".join(lines) and all(line.strip() for line in lines[:_FIELD_BLOCK])
+    return (
+        fields >= _FIELD_BLOCK
+        and bool(_ADDRESS_AND_TIME.match(" ".join(lines)))  # From: ... Sent/Date: ... a quoted mail's header
+        and all(line.strip() for line in lines[:_FIELD_BLOCK])
+    )
 
 
 def _cut_at_quote_header(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
@@ -36,7 +37,7 @@ def our_addresses() -> set[str]:
     """Addresses mail to us arrives at: mail *from* one of them is our own mail coming back."""
     configured = {settings.REPLY_ADDRESS, settings.DEFAULT_FROM_EMAIL}
     configured.update(Mailbox.objects.values_list("address", flat=True))
-    return {address.strip().lower() for address in configured if address}
+    return {parseaddr(address)[1].strip().lower() for address in configured if address}
 
 
 def our_domains() -> set[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from events.services import send_to_worker
 from inbound import mailboxes, services
@@ -23,6 +24,10 @@ def inbound_process_message(message_id: int) -> None:
         return
     try:
         services.inbound_process(message_id=message_id)
+    except (OperationalError, InterfaceError):
+        # The database went away or chose this transaction as a deadlock's victim: not the mail's fault. It stays
+        # received, and the sweep queues it again (up to INBOUND_MAX_ATTEMPTS).
+        raise
     except Exception as error:  # SoftTimeLimitExceeded included: quarantined with its reason, the others go on
         services.inbound_fail(message_id=message_id, error=error)
 

@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 SIGNATURE_CHARS = 16  # 80 bits of base32
 _MESSAGE_ID = re.compile(r"^<?t(\d{1,18})\.([a-z0-9]{1,64})\.([a-z2-7]{16})@([^<>@\s]+)>?$")
-_REPLY_TAG = re.compile(r"^t(\d{1,18})\.([a-z2-7]{16})$")
+_REPLY_TAG = re.compile(r"^(t\d{1,18}(?:\.u\d{1,18})?)\.([a-z2-7]{16})$")
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,18})\]")
 
 
@@ -56,24 +56,37 @@ def ticket_id_from_message_id(value: str) -> int | None:
     return int(ticket_id)
 
 
-def reply_address(*, ticket_id: int, base: str | None = None) -> str:
-    """The signed plus-address replies about this ticket go to: support+t42.<signature>@example.com."""
+def reply_address(*, ticket_id: int, recipient_id: int | None = None, base: str | None = None) -> str:
+    """The signed plus-address replies about this ticket go to: support+t42.<signature>@example.com, or
+    support+t42.u7.<signature>@example.com when it names the one person it was sent to."""
     local, _, domain = (base or settings.REPLY_ADDRESS).rpartition("@")
-    value = f"t{ticket_id}"
+    value = f"t{ticket_id}" + (f".u{recipient_id}" if recipient_id is not None else "")
     return f"{local}+{value}.{_signature(value, purpose='reply-to')}@{domain}"
 
 
 def ticket_id_from_address(address: str) -> int | None:
     """The ticket a signed plus-address names, or None for any other address (or a forged tag)."""
+    named = _reply_tag(address)
+    return named[0] if named else None
+
+
+def recipient_id_from_address(address: str) -> int | None:
+    """The person a signed plus-address was sent to, if it names one."""
+    named = _reply_tag(address)
+    return named[1] if named else None
+
+
+def _reply_tag(address: str) -> tuple[int, int | None] | None:
     local = address.strip().lower().rpartition("@")[0]
-    _, plus, tag = local.partition("+")
+    _, plus, tag = local.rpartition("+")  # the last one: REPLY_ADDRESS may have a plus of its own
     match = _REPLY_TAG.match(tag) if plus else None
     if match is None:
         return None
-    ticket_id, signature = match.groups()
-    if not _verifies(f"t{ticket_id}", signature, purpose="reply-to"):
+    value, signature = match.groups()
+    if not _verifies(value, signature, purpose="reply-to"):
         return None
-    return int(ticket_id)
+    ticket_id, _, recipient = value[1:].partition(".u")
+    return int(ticket_id), int(recipient) if recipient else None
 
 
 def subject_tag(ticket_id: int) -> str:

@@ -36,6 +36,7 @@ SWEEP_BATCH = 500
 ERROR_MAX_CHARS = 4000
 REFERENCES_MAX = 20  # the newest earlier mails of the thread a References header names
 PENDING = (NotificationStatus.QUEUED, NotificationStatus.SENDING)
+WRITTEN_BY_A_PERSON = frozenset({NotificationKind.PUBLIC_REPLY})
 
 
 def ticket_url(ticket: Ticket, *, staff: bool) -> str:
@@ -203,11 +204,11 @@ def notification_claim(*, notification_id: int, now: datetime | None = None) -> 
 
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
     """The mail as it goes out: threaded with the earlier mails of its ticket to the same address."""
-    headers = {
-        "Message-ID": notification.message_id,
-        "Auto-Submitted": "auto-generated",  # RFC 3834: no out-of-office answers to us
-        "X-Auto-Response-Suppress": "All",  # the same, for Exchange
-    }
+    headers = {"Message-ID": notification.message_id}
+    if notification.kind not in WRITTEN_BY_A_PERSON:
+        # RFC 3834: no out-of-office answers to us (X-Auto-Response-Suppress: the same, for Exchange). Not on a reply
+        # an agent wrote: a helpdesk at the requester's end (this one, too) would drop it as an automatic answer.
+        headers |= {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
     reply_to: list[str] = []
     if notification.ticket_id is not None:
         earlier = list(
@@ -220,7 +221,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
         if earlier:
             headers["In-Reply-To"] = earlier[0]
             headers["References"] = " ".join(reversed(earlier))
-        reply_to = [mail_ids.reply_address(ticket_id=notification.ticket_id)]
+        reply_to = [mail_ids.reply_address(ticket_id=notification.ticket_id, recipient_id=notification.recipient_id)]
     email = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,

@@ -24,7 +24,8 @@ from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
 from inbound.parsing import ParsedMail, read_mail
 from inbound.selectors import mails_from_sender_since, our_addresses, sender_window_start
 from inbound.services.tickets import mail_open_ticket, mail_reply
-from notifications.mail_ids import ticket_id_from_address, ticket_id_from_message_id
+from notifications.mail_ids import recipient_id_from_address, ticket_id_from_address, ticket_id_from_message_id
+from notifications.models import Notification
 from tickets.models import Ticket, TicketEventKind
 from tickets.services.audit import record_event
 
@@ -124,7 +125,9 @@ def _decide(message: InboundMessage) -> None:
 
 def _thread_into(message: InboundMessage, mail: ParsedMail, match: ThreadMatch, sender: User | None) -> None:
     role = participant_role(match.ticket, sender)
-    trusted = role is not None and (match.signed or role != Participant.STAFF)
+    # Staff speak for the helpdesk: only on a signed route that was sent to them (the requester and followers get
+    # the ticket's signed Message-IDs too).
+    trusted = role is not None and (role != Participant.STAFF or (match.signed and _sent_to(sender, mail)))
     if not trusted:
         # A stranger, or a staff address on an unsigned route (From can be forged): never a public reply, never a
         # reopen. It waits on the ticket page for an agent to accept or reject.
@@ -144,6 +147,12 @@ def _thread_into(message: InboundMessage, mail: ParsedMail, match: ThreadMatch, 
         "",
         f"Reply from {role.label} ({sender.email}); matched by {match.rule.label}.",
     )
+
+
+def _sent_to(user: User, mail: ParsedMail) -> bool:
+    if any(recipient_id_from_address(address) == user.pk for address in mail.recipients):
+        return True
+    return Notification.objects.filter(recipient=user, message_id__in=mail.referenced_ids).exists()
 
 
 def _opened(message: InboundMessage, ticket: Ticket, detail: str = "New ticket.") -> None:

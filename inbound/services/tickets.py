@@ -45,7 +45,7 @@ def mail_open_ticket(*, message: InboundMessage, mail: ParsedMail, follow_up_of:
         requester=requester,
         subject=mail.subject[:SUBJECT_MAX_CHARS].strip() or "(no subject)",
         description=_with_notes(text, notes),
-        category=mailbox.category if mailbox else None,
+        category=mailbox.category if mailbox and mailbox.category and mailbox.category.is_active else None,
         intake_team=mailbox.team if mailbox else None,
         followers=_followers_from_cc(mail, requester),
         files=files,

@@ -76,3 +76,22 @@ def test_yes_no_words_are_read_both_ways(tmp_path):
     code = "from django.conf import settings as s; print(s.MFA_REQUIRED_FOR_STAFF, s.ACCOUNT_SIGNUP_OPEN)"
     result = run_django(code, {"MFA_REQUIRED_FOR_STAFF": " Yes ", "ACCOUNT_SIGNUP_OPEN": "off"}, tmp_path)
     assert result.stdout.split() == ["True", "False"], result.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DEFAULT_FROM_EMAIL": "Example Helpdesk <help@example.com>"},
+        {"REPLY_ADDRESS": '"Example Helpdesk" <help@example.com>'},
+    ],
+)
+def test_replies_go_to_the_address_of_a_sender_written_with_a_display_name(env, tmp_path):
+    code = "from django.conf import settings as s; print(s.REPLY_ADDRESS)"
+    result = run_django(code, env, tmp_path)
+    assert result.stdout.strip() == "help@example.com", result.stderr
+
+
+def test_a_reply_address_that_is_no_address_refuses_to_start(tmp_path):
+    result = run_django("", {"REPLY_ADDRESS": "Example Helpdesk"}, tmp_path)
+    assert result.returncode != 0
+    assert "REPLY_ADDRESS" in result.stderr

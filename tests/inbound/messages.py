@@ -49,3 +49,8 @@ def mail(
         if html is not None:
             message.add_alternative(html, subtype="html")
     return message.as_bytes()
+
+
+def raw_mail(headers: str, body: str = "Hello.") -> bytes:
+    """A message written out by hand, headers exactly as given (encoded words and all), with CRLF line ends."""
+    return (headers.strip("\n") + "\n\n" + body + "\n").replace("\n", "\r\n").encode()

@@ -9,6 +9,8 @@ from email.header import Header
 import pytest
 
 from inbound.parsing import read_mail
+from notifications.mail_ids import message_id
+from tests.inbound.messages import raw_mail
 from tickets.models import Ticket
 
 
@@ -89,3 +91,62 @@ def test_a_shift_jis_mail_becomes_a_readable_ticket(ingest):
 
     ticket = Ticket.objects.get()
     assert (ticket.subject, ticket.description) == ("請求書", text)
+
+
+def test_windows_quotes_in_an_iso_8859_1_subject_are_read_as_windows_1252(ingest):
+    raw = raw_mail(
+        """
+From: Dana <dana@example.org>
+To: support@example.com
+Subject: =?iso-8859-1?Q?I_can=92t_log_in?=
+Message-ID: <cp1252-subject@mail.example.net>
+"""
+    )
+
+    stored = ingest(raw)
+
+    assert stored.ticket.subject == "I can\u2019t log in"
+
+
+def test_a_subject_with_a_wrong_charset_label_is_not_shown_as_an_encoded_word(ingest):
+    raw = raw_mail(
+        """
+From: Dana <dana@example.org>
+To: support@example.com
+Subject: =?utf-8?Q?Caf=E9_machine_broken?=
+Message-ID: <bad-label-subject@mail.example.net>
+"""
+    )
+
+    stored = ingest(raw)
+
+    assert "=?" not in stored.ticket.subject and stored.ticket.subject.endswith("machine broken")
+
+
+def test_a_raw_8_bit_latin_1_subject_is_not_read_as_chinese(ingest):
+    # Older mailers put 8-bit Latin-1 straight into the Subject and declare the charset only on the body.
+    raw = (
+        b"From: Dana <dana@example.org>\r\nTo: support@example.com\r\n"
+        b"Subject: Rechnung f\xfcr M\xe4rz\r\nMessage-ID: <raw-latin-1@mail.example.net>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        b"Die Rechnung f\xfcr M\xe4rz ist doppelt.\r\n"
+    )
+
+    stored = ingest(raw)
+
+    assert stored.ticket.description == "Die Rechnung für März ist doppelt."
+    assert stored.ticket.subject == "Rechnung für März"
+
+
+@pytest.mark.parametrize("charset", ["us-ascii", None])
+def test_a_short_latin_1_reply_with_no_useful_charset_label_is_not_read_as_chinese(ingest, ticket, alice, charset):
+    content_type = f"text/plain; charset={charset}" if charset else "text/plain"
+    raw = (
+        f"From: {alice.email}\r\nTo: support@example.com\r\nSubject: Re: Invoice\r\n"
+        f"In-Reply-To: {message_id(ticket_id=ticket.pk)}\r\nMessage-ID: <short-latin-1-{charset}@mail.example.net>\r\n"
+        f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    ).encode() + "Merci, ça marche très bien.\r\n".encode("latin-1")
+
+    stored = ingest(raw)
+
+    assert stored.comment.body == "Merci, ça marche très bien."

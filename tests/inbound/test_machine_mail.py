@@ -187,3 +187,24 @@ def test_the_loop_breaker_forgets_mail_older_than_the_window(ingest, settings):
     second = ingest(mail(sender="robot@example.org", subject="new"))
 
     assert second.status == InboundStatus.PROCESSED
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Out of office message will not turn off", "Automatic reply not working since the update"],
+)
+def test_a_person_asking_about_their_out_of_office_gets_a_ticket(ingest, subject):
+    stored = ingest(mail(sender="dana@example.org", subject=subject, body="Can someone help? I am at my desk."))
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.subject == subject
+
+
+def test_our_own_mail_is_recognised_when_the_sender_setting_has_a_display_name(ingest, settings):
+    # Django's documented form for DEFAULT_FROM_EMAIL; REPLY_ADDRESS defaults to it.
+    settings.DEFAULT_FROM_EMAIL = settings.REPLY_ADDRESS = "Example Helpdesk <helpdesk@example.com>"
+
+    stored = ingest(mail(sender="Example Helpdesk <helpdesk@example.com>", subject="Confirm your email address"))
+
+    assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.OWN_MAIL)
+    assert not Ticket.objects.exists()

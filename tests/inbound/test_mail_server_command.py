@@ -108,3 +108,12 @@ def test_mail_past_twice_the_size_limit_is_refused_with_552(listener):
 
     assert refused.value.smtp_code == 552
     assert stored_rows(database) == []
+
+
+def test_the_mail_listener_accepts_our_domain_when_the_sender_setting_has_a_display_name(db, settings):
+    from inbound.selectors import our_domains
+
+    settings.DEFAULT_FROM_EMAIL = settings.REPLY_ADDRESS = "Example Helpdesk <helpdesk@example.com>"
+    settings.MAIL_DOMAIN = "help.example.org"
+
+    assert "example.com" in our_domains()

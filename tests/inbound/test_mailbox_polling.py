@@ -151,3 +151,21 @@ def test_a_due_mailbox_is_claimed_once(make_mailbox):
     assert mailboxes_due(now=now) == []
     mailbox.refresh_from_db()
     assert (mailbox.next_poll_at - now).total_seconds() == 60
+
+
+def test_pop3_keeps_fetching_once_the_server_holds_more_than_its_listing_window(
+    dovecot, make_mailbox, poll, monkeypatch
+):
+    from inbound import mailboxes
+
+    # The listing window is FETCH_BATCH * 10 (2,000 messages); POP3 mail is never deleted, so a busy mailbox
+    # passes it. Scaled down: a batch of 1, a window of 10, and an 11th message.
+    monkeypatch.setattr(mailboxes, "FETCH_BATCH", 1)
+    mailbox, account = make_mailbox(protocol=Protocol.POP3)
+    for number in range(11):
+        dovecot.append(account, mail(sender=f"sender{number}@example.org", subject=f"Message {number}"))
+
+    for _ in range(12):
+        poll(mailbox)
+
+    assert InboundMessage.objects.count() == 11

@@ -34,6 +34,30 @@ def test_a_failing_message_is_quarantined_and_the_next_one_is_processed(ingest, 
     assert healthy.status == InboundStatus.PROCESSED and Ticket.objects.get().subject == "Fine"
 
 
+def test_mail_whose_processing_lost_the_database_is_processed_again_not_quarantined(ingest, monkeypatch):
+    from django.db import OperationalError
+
+    from inbound.services import process
+
+    real_read_mail = process.read_mail
+    outage = iter([True])
+
+    def read_mail_during_an_outage(raw: bytes):
+        if next(outage, False):
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_read_mail(raw)
+
+    monkeypatch.setattr(process, "read_mail", read_mail_during_an_outage)
+
+    stored = ingest(mail(sender="dana@example.org", subject="During the outage"))  # the task fails, and says so
+
+    assert (stored.status, stored.attempts) == (InboundStatus.RECEIVED, 1)
+    InboundMessage.objects.filter(pk=stored.pk).update(received_at=timezone.now() - timedelta(minutes=10))
+    tasks.inbound_sweep()  # the sweep's next round, with the database back
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.PROCESSED and Ticket.objects.get().subject == "During the outage"
+
+
 def test_the_sweep_processes_mail_whose_task_was_lost(db):
     stored = inbound_store(raw=mail(sender="dana@example.org"), source="pipe").message  # no after-commit here
     InboundMessage.objects.filter(pk=stored.pk).update(received_at=timezone.now() - timedelta(minutes=10))

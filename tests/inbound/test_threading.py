@@ -119,7 +119,11 @@ def test_a_later_unknown_sender_in_cc_does_not_become_a_follower(ingest, ticket,
 
 
 def test_an_agent_replying_to_the_signed_address_answers_in_public(ingest, ticket, bob, mailoutbox):
-    stored = ingest(mail(sender=bob.email, to=reply_address(ticket_id=ticket.pk), subject="Re", body="Refunded."))
+    stored = ingest(
+        mail(
+            sender=bob.email, to=reply_address(ticket_id=ticket.pk, recipient_id=bob.pk), subject="Re", body="Refunded."
+        )
+    )
 
     assert (stored.comment.author, stored.comment.internal) == (bob, False)
     assert any(message.to == ["alice@example.com"] for message in mailoutbox)
@@ -152,3 +156,42 @@ def test_a_reply_to_a_notification_we_sent_lands_on_its_ticket_even_after_a_key_
 
     assert stored.ticket == ticket and stored.comment.body == "Got it."
     assert "a Message-ID of the ticket" in stored.detail
+
+
+def test_a_second_mail_in_a_follow_up_thread_lands_on_the_follow_up(ingest, ticket, bob):
+    from tickets.services import ticket_change_status
+
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+    ours = message_id(ticket_id=ticket.pk)
+    first = ingest(
+        mail(sender="alice@example.com", subject="Re: Invoice", body="Again", in_reply_to=ours,
+             references=[ours], message_id="<again-1@mail.example.net>")
+    )  # fmt: skip
+    follow_up = first.ticket
+    assert follow_up != ticket
+
+    # Alice adds to what she just wrote: her client quotes her own mail, and the thread's older references.
+    second = ingest(
+        mail(sender="alice@example.com", subject="Re: Invoice", body="Screenshot attached.",
+             in_reply_to="<again-1@mail.example.net>", references=[ours, "<again-1@mail.example.net>"])
+    )  # fmt: skip
+
+    assert second.ticket == follow_up and second.comment is not None
+    assert Ticket.objects.count() == 2
+
+
+def test_a_reply_to_the_merge_notice_lands_on_the_ticket_it_was_merged_into(ingest, ticket, alice, bob, category):
+    from tickets.services import ticket_create, ticket_merge
+
+    duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)
+    ticket_merge(source=duplicate, target=ticket, actor=bob)
+
+    # "We will continue there": Alice answers the notice, which came from the merged ticket.
+    stored = ingest(
+        mail(sender=alice.email, subject="Re: Invoice, again", body="Thanks, one more detail.",
+             in_reply_to=message_id(ticket_id=duplicate.pk))
+    )  # fmt: skip
+
+    assert stored.ticket == ticket and stored.comment is not None
+    assert Ticket.objects.count() == 2

@@ -3,12 +3,15 @@ never a reopen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.urls import reverse
 
 from inbound.models import InboundStatus, Reason
 from notifications.mail_ids import message_id, reply_address
-from tests.inbound.messages import mail
+from tests.inbound.messages import mail, raw_mail
 from tickets.models import Comment, Status
+from tickets.services import comment_create
 
 
 def _spoofed_reply(ticket, sender="mallory@example.com"):
@@ -87,3 +90,42 @@ def test_a_known_requester_on_the_signed_address_is_not_held(ingest, ticket, ali
     stored = ingest(mail(sender=alice.email, to=reply_address(ticket_id=ticket.pk), body="ok"))
 
     assert stored.status == InboundStatus.PROCESSED
+
+
+def test_an_encoded_display_name_holding_an_address_does_not_pass_for_that_address(ingest, ticket, alice):
+    # The display name is the encoded-word "alice@example.com"; the address is mallory's. An upstream DMARC check
+    # passes it (the address's domain is the sender's own), so only the helpdesk can tell.
+    raw = raw_mail(
+        f"""
+From: =?utf-8?q?alice=40example=2Ecom?= <mallory@evil.example>
+To: support@example.com
+Subject: Re: [#{ticket.pk}] Invoice
+Message-ID: <forged-1@evil.example>
+Date: Tue, 01 Dec 2026 10:00:00 +0000
+""",
+        "Please send the refund to my new account.",
+    )
+
+    stored = ingest(raw)
+
+    assert stored.from_address == "mallory@evil.example"
+    assert not Comment.objects.filter(ticket=ticket, author=alice).exists()
+
+
+def test_a_follower_quoting_the_message_id_of_their_own_copy_cannot_post_as_the_agent(
+    ingest, bob, mailoutbox, django_capture_on_commit_callbacks: Callable
+):
+    opened = ingest(mail(sender="dana@example.org", cc=["erin@example.org"], subject="Invoice"))
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=opened.ticket, author=bob, body="We will look into it.")
+    (erins_copy,) = [message for message in mailoutbox if message.to == ["erin@example.org"]]
+    mailoutbox.clear()
+
+    # Erin, Cc'd on the first mail, answers her copy with the agent's address in From.
+    forged = ingest(
+        mail(sender=bob.email, subject="Re: Invoice", body="Approved. Please pay to IBAN XX00 1234 instead.",
+             in_reply_to=erins_copy.extra_headers["Message-ID"])
+    )  # fmt: skip
+
+    assert forged.comment is None
+    assert not [message for message in mailoutbox if message.to == ["dana@example.org"]]

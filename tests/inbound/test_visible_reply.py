@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from inbound.quotes import visible_reply
+from notifications.mail_ids import message_id
 from tests.inbound.corpus import corpus_folder
+from tests.inbound.messages import mail
 
 CORPUS = (corpus_folder() or Path("/nonexistent")) / "reply-bodies"
 KNOWN_MISSES = {
@@ -84,3 +86,32 @@ def test_a_bottom_line_that_merely_mentions_a_time_and_an_address_is_not_a_heade
     text = "Please call me at 10:30, or write to ops@example.org.\n\nThanks"
 
     assert visible_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (
+            "Here are the details you asked for:\n"
+            "Order number: 12345\n"
+            "Email: alice@example.com\n"
+            "Phone: +1 555 0100\n\n"
+            "Thanks,\nAlice",
+            "Order number: 12345",
+        ),
+        (
+            "Hi,\n\n"
+            "Since 09:30 every scan sent to scans@example.com fails with this error:\n\n"
+            "Error 0x80070005: access denied\n\n"
+            "Thanks,\nAlice",
+            "Error 0x80070005",
+        ),
+    ],
+)
+def test_a_reply_with_its_own_labelled_lines_keeps_its_text(ingest, ticket, alice, text, kept):
+    stored = ingest(
+        mail(sender=alice.email, subject="Re: Invoice", body=text, in_reply_to=message_id(ticket_id=ticket.pk))
+    )
+
+    assert kept in stored.comment.body
+    assert kept in visible_reply(text)

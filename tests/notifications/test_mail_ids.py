@@ -6,6 +6,7 @@ import pytest
 
 from notifications.mail_ids import (
     message_id,
+    recipient_id_from_address,
     reply_address,
     subject_tag,
     ticket_id_from_address,
@@ -46,6 +47,21 @@ def test_a_reply_address_round_trips_and_resists_forgery():
     assert ticket_id_from_address(address.replace("+t7.", "+t8.")) is None
     assert ticket_id_from_address("support@example.com") is None
     assert ticket_id_from_address("support+t7.aaaaaaaaaaaaaaaa@example.com") is None
+
+
+def test_a_reply_address_naming_its_recipient_round_trips_and_resists_forgery():
+    address = reply_address(ticket_id=7, recipient_id=3)
+    assert address.startswith("support+t7.u3.")
+    assert (ticket_id_from_address(address), recipient_id_from_address(address)) == (7, 3)
+    assert ticket_id_from_address(address.replace(".u3.", ".u4.")) is None  # another person's: forged
+    assert recipient_id_from_address(reply_address(ticket_id=7)) is None
+
+
+def test_a_reply_address_is_read_back_when_the_configured_address_has_a_plus_of_its_own(settings):
+    settings.REPLY_ADDRESS = "help+desk@example.com"
+    address = reply_address(ticket_id=7, recipient_id=3)
+    assert address.startswith("help+desk+t7.u3.")
+    assert (ticket_id_from_address(address), recipient_id_from_address(address)) == (7, 3)
 
 
 def test_a_rotated_secret_key_still_verifies_old_mail(settings):
