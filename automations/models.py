@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.template import Template, TemplateSyntaxError
 from django.utils import timezone
 
 from tickets.models import Category, Priority, Status, Team, Ticket
@@ -99,10 +100,17 @@ class Rule(models.Model):
             problems["conditions"] = error.messages
         if self.trigger == Trigger.TIME and (self.after_minutes is None or not self.time_base):
             problems["after_minutes"] = ["A time-based rule needs a duration and what it counts from."]
-        if self.assign == AssignMode.AGENT and self.assign_to is None:
-            problems["assign_to"] = ["Choose the agent."]
-        if self.notify and not self.notification_body.strip():
-            problems["notification_body"] = ["Write the message to send."]
+        if self.assign == AssignMode.AGENT:
+            if self.assign_to is None:
+                problems["assign_to"] = ["Choose the agent."]
+            elif not self.assign_to.is_agent_or_admin:
+                # As ticket_update and macros refuse it; stored, the rule would fail on every ticket it matches.
+                problems["assign_to"] = ["Tickets can only be assigned to agents."]
+        if self.notify:
+            if not self.notification_body.strip():
+                problems["notification_body"] = ["Write the message to send."]
+            elif problem := _template_syntax_problem(self.notification_body):
+                problems["notification_body"] = [problem]
         if problems:
             raise ValidationError(problems)
 
@@ -116,6 +124,15 @@ class Rule(models.Model):
             or self.add_tags.strip()
             or self.assign
         )
+
+
+def _template_syntax_problem(text: str) -> str | None:
+    """Why the message template cannot be compiled, checked when the rule is saved rather than when it runs."""
+    try:
+        Template(text)
+    except TemplateSyntaxError as error:
+        return f"The template has an error: {error}"
+    return None
 
 
 class Outcome(models.TextChoices):

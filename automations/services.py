@@ -17,8 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -47,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 AUTOMATION_ACTOR_EMAIL = "automation@helpdesk.invalid"
 TIME_RULE_BATCH = 500
+BROKEN_TEMPLATE = (TemplateSyntaxError, TemplateDoesNotExist, NoReverseMatch)
 
 TRIGGER_OF_EVENT = {
     EventKind.TICKET_CREATED: Trigger.TICKET_CREATED,
@@ -101,7 +104,8 @@ def _plan(rule: Rule, ticket: Ticket) -> Plan:
     added = set(normalize_tag_names(rule.add_tags.split(","))) - current_tags
     if added:
         plan.changes["tags"] = sorted(current_tags | added)
-    if rule.assign == AssignMode.AGENT and rule.assign_to_id != ticket.assignee_id:
+    # No agent left to assign to (their user was deleted): leave the assignee, never unassign.
+    if rule.assign == AssignMode.AGENT and rule.assign_to_id is not None and rule.assign_to_id != ticket.assignee_id:
         plan.changes["assignee"] = rule.assign_to
     elif rule.assign in (AssignMode.ROUND_ROBIN, AssignMode.LEAST_OPEN) and ticket.assignee_id is None:
         plan.assign_mode = rule.assign
@@ -135,8 +139,8 @@ def rules_run_for_event(*, event: Event) -> None:
 @transaction.atomic
 def _rule_run(*, rule: Rule, ticket_id: int, cause: dict[str, Any], event: Event) -> None:
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-    if ticket is None or RuleRun.objects.filter(rule=rule, event=event, outcome=Outcome.FIRED).exists():
-        return  # gone, or this event was delivered twice and the rule already fired for it
+    if ticket is None or _already_fired(rule, ticket, event, cause.get("edit")):
+        return  # gone, or the rule already fired for this event (delivered twice) or for this edit's other fields
     if rule.pk in cause.get("rules", ()):
         _log(rule, ticket, Outcome.LOOP, "This event came from the rule's own actions.", event)
         return
@@ -149,6 +153,15 @@ def _rule_run(*, rule: Rule, ticket_id: int, cause: dict[str, Any], event: Event
         _log(rule, ticket, Outcome.NOT_MATCHED, f"Condition not met: {unmet}.", event)
         return
     _rule_apply(rule=rule, ticket=ticket, chain=[*cause.get("rules", ()), rule.pk], event=event)
+
+
+def _already_fired(rule: Rule, ticket: Ticket, event: Event, edit: str | None) -> bool:
+    """Whether the rule fired for this event, or for another event of the same edit: an edit of priority and
+    assignee records two events, and "Ticket updated" means the edit, not each field."""
+    same = Q(event=event)
+    if edit:
+        same |= Q(ticket=ticket, event__payload__cause__edit=edit)
+    return RuleRun.objects.filter(same, rule=rule, outcome=Outcome.FIRED).exists()
 
 
 def _rule_apply(*, rule: Rule, ticket: Ticket, chain: list[int], event: Event | None = None) -> bool:
@@ -182,6 +195,11 @@ def _rule_apply(*, rule: Rule, ticket: Ticket, chain: list[int], event: Event | 
     except DomainError as error:
         _log(rule, ticket, Outcome.FAILED, error.message, event)
         return False
+    except BROKEN_TEMPLATE as error:
+        # A template stored before it was checked, or one that fails only when rendered ({% url %}): this rule
+        # fails, with the reason in its log, and the rules after it still run.
+        _log(rule, ticket, Outcome.FAILED, f"The message template could not be rendered: {error}", event)
+        return False
     _log(rule, ticket, Outcome.FIRED, "; ".join(plan.described), event)
     return True
 
@@ -206,19 +224,39 @@ def time_rules_run(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     fired = 0
     for rule in Rule.objects.filter(is_active=True, trigger=Trigger.TIME).order_by("position", "id"):
-        after = timedelta(minutes=rule.after_minutes or 0)
-        candidates = _with_episode_start(tickets_matching(rule.conditions, Ticket.objects.all()), rule.time_base)
-        already = TimeRuleFiring.objects.filter(
-            rule=rule, ticket=OuterRef("pk"), episode_start=OuterRef("episode_start")
-        )
-        due = (
-            candidates.filter(episode_start__lte=now - after)
-            .exclude(Exists(already))
-            .order_by("episode_start", "id")
-            .values_list("pk", "episode_start")[:TIME_RULE_BATCH]
-        )
-        for ticket_id, episode_start in list(due):
+        fired += _time_rule_run(rule=rule, now=now)
+    return fired
+
+
+def _time_rule_tickets(rule: Rule) -> QuerySet[Ticket]:
+    # A closed or resolved ticket is done with: "unassigned for 30 minutes" does not mean a closed duplicate.
+    # A rule that names a status (a survey after resolution, say) chooses its tickets itself.
+    tickets = Ticket.objects.all() if "status" in rule.conditions else Ticket.objects.open()
+    return tickets_matching(rule.conditions, tickets)
+
+
+def _time_rule_run(*, rule: Rule, now: datetime) -> int:
+    after = timedelta(minutes=rule.after_minutes or 0)
+    candidates = _with_episode_start(_time_rule_tickets(rule), rule.time_base)
+    already = TimeRuleFiring.objects.filter(rule=rule, ticket=OuterRef("pk"), episode_start=OuterRef("episode_start"))
+    due = (
+        candidates.filter(episode_start__lte=now - after)
+        .exclude(Exists(already))
+        .order_by("episode_start", "id")
+        .values_list("pk", "episode_start")
+    )
+    fired = 0
+    batch = list(due[:TIME_RULE_BATCH])
+    while batch:
+        for ticket_id, episode_start in batch:
             fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
+        if len(batch) < TIME_RULE_BATCH:
+            break
+        # On past the last one read: with business hours, tickets not yet due are not recorded, and would fill
+        # every batch from the start if it were read again.
+        last_id, last_start = batch[-1]
+        after_last = Q(episode_start__gt=last_start) | Q(episode_start=last_start, pk__gt=last_id)
+        batch = list(due.filter(after_last)[:TIME_RULE_BATCH])
     return fired
 
 

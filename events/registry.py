@@ -27,6 +27,10 @@ def handlers_for(kind: str) -> list[Task]:
     return list(_handlers.get(kind, ()))
 
 
+def handler_names() -> set[str]:
+    return {handler.name for handlers in _handlers.values() for handler in handlers}
+
+
 def handler_named(name: str) -> Task | None:
     for handlers in _handlers.values():
         for handler in handlers:

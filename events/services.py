@@ -51,6 +51,19 @@ def current_cause() -> dict[str, Any] | None:
     return _cause.get()
 
 
+@contextmanager
+def one_edit() -> Iterator[None]:
+    """The events recorded inside are one edit, however many fields it changes: they share `cause["edit"]`, so a
+    reaction to "the ticket was updated" can run once per edit rather than once per field. An edit already under
+    way (a service calling another) keeps its own."""
+    cause = current_cause() or {}
+    if "edit" in cause:
+        yield
+        return
+    with events_caused_by({**cause, "edit": secrets.token_hex(8)}):
+        yield
+
+
 def event_record(
     *,
     kind: EventKind,
@@ -115,9 +128,18 @@ def handler_run_start(*, event_id: int, handler: str) -> HandlerRun | None:
     A run still marked running is claimed again: its worker died (or its message was re-sent), and handlers are
     idempotent, so running it once more is the safe side.
     """
-    claimed = HandlerRun.objects.filter(
+    unfinished = HandlerRun.objects.filter(
         event_id=event_id, handler=handler, state__in=[RunState.PENDING, RunState.RUNNING]
-    ).update(state=RunState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+    )
+    # Every allowed attempt was claimed and none recorded an outcome: each one's worker died (out of memory, a crash,
+    # the hard time limit). Given up, as a handler that raises is, rather than re-sent for ever.
+    if unfinished.filter(attempts__gte=settings.EVENT_HANDLER_MAX_ATTEMPTS).update(
+        state=RunState.FAILED,
+        finished_at=timezone.now(),
+        last_error="Its worker died (killed, out of memory or past the time limit) on every attempt.",
+    ):
+        return None
+    claimed = unfinished.update(state=RunState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
     if not claimed:
         return None
     return HandlerRun.objects.select_related("event__ticket", "event__actor").get(event_id=event_id, handler=handler)
@@ -191,7 +213,9 @@ def events_sweep(*, now: datetime | None = None) -> SweepResult:
     lost = Q(state=RunState.PENDING, next_attempt_at__lt=overdue) | Q(
         state=RunState.RUNNING, started_at__lt=stuck_since
     )
-    runs = list(HandlerRun.objects.filter(lost).order_by("next_attempt_at")[:SWEEP_BATCH])
+    # Only runs of handlers this deploy has: runs of a renamed or removed one would otherwise fill every batch.
+    known = HandlerRun.objects.filter(lost, handler__in=registry.handler_names())
+    runs = list(known.order_by("next_attempt_at")[:SWEEP_BATCH])
     for run in runs:
         handler = registry.handler_named(run.handler)
         if handler is None:

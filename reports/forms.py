@@ -15,6 +15,12 @@ EARLIEST = date(2000, 1, 1)  # and LATEST: far enough from date.min/max that the
 LATEST = date(2100, 12, 31)
 
 
+def _default_start(end: date) -> date:
+    """29 days before the end; never before date.min, which an end in year 1's first days would reach (the
+    range check then refuses that end rather than the arithmetic failing)."""
+    return end - timedelta(days=29) if end - date.min >= timedelta(days=29) else date.min
+
+
 class ReportFilterForm(forms.Form):
     start = forms.DateField(required=False, help_text="First day (YYYY-MM-DD). Default: 29 days before the end.")
     end = forms.DateField(required=False, help_text="Last day, included (YYYY-MM-DD). Default: today.")
@@ -36,7 +42,7 @@ class ReportFilterForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean()
         end = data.get("end") or self.today
-        start = data.get("start") or end - timedelta(days=29)
+        start = data.get("start") or _default_start(end)
         for name, day in (("start", start), ("end", end)):
             if not EARLIEST <= day <= LATEST:
                 self.add_error(name, f"Choose a day between {EARLIEST} and {LATEST}.")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from events.services import send_to_worker
@@ -33,6 +34,11 @@ class RefreshOpenTicketsMixin:
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)  # type: ignore[misc]
+        transaction.on_commit(partial(send_to_worker, sla_refresh_open_tickets))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # "Delete selected" in the list bypasses delete_model.
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
         transaction.on_commit(partial(send_to_worker, sla_refresh_open_tickets))
 
 

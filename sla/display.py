@@ -52,7 +52,9 @@ def next_due(clocks: list[SlaClock], now: datetime | None = None) -> Due | None:
         left = max(clock.target - clock.elapsed, timedelta(0))
         return Due(clock, f"{name} paused, {short_duration(left)} left", "paused", None)
     if clock.is_breached:
-        return Due(clock, f"{name} overdue by {short_duration(now - clock.due_at)}", "breached", due_local)
+        # When it was missed, not the due time now: a relaxed target moves due_at later than the breach.
+        missed_at = clock.breached_at or clock.due_at
+        return Due(clock, f"{name} overdue by {short_duration(now - missed_at)}", "breached", due_local)
     soon = clock.warn_at is not None and clock.warn_at <= now
     return Due(
         clock, f"{name} due in {short_duration(clock.due_at - now)}", "due-soon" if soon else "on-track", due_local

@@ -117,15 +117,31 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
 
 def _start(ticket: Ticket, metric: str, since: datetime, now: datetime, schedule: Schedule) -> SlaClock:
     """A new clock. A reopened ticket's first response and resolution go on from the time already used."""
-    carried = None
-    if metric != Metric.NEXT_RESPONSE:
-        previous = SlaClock.objects.filter(ticket=ticket, metric=metric).order_by("-started_at", "-id").first()
-        if previous is not None and (metric == Metric.RESOLUTION or previous.met_at is None):
-            carried = previous.elapsed
-    if carried is None:
+    previous = _clock_to_go_on_from(ticket, metric)
+    if previous is None:
         elapsed = business_time_between(schedule, since, now) if ticket.status != Status.PENDING else timedelta(0)
         return SlaClock(ticket=ticket, metric=metric, started_at=since, elapsed=elapsed, counted_until=now)
-    return SlaClock(ticket=ticket, metric=metric, started_at=now, elapsed=carried, counted_until=now)
+    # The same promise goes on: a warning or breach already recorded is not news again, and keeps its time.
+    return SlaClock(
+        ticket=ticket,
+        metric=metric,
+        started_at=now,
+        elapsed=previous.elapsed,
+        counted_until=now,
+        warned_at=previous.warned_at,
+        breached_at=previous.breached_at,
+    )
+
+
+def _clock_to_go_on_from(ticket: Ticket, metric: str) -> SlaClock | None:
+    """The stopped clock of the same promise, if a new one continues it: always for resolution, for the first
+    response only if it was never given. Each reply owes its own next response."""
+    if metric == Metric.NEXT_RESPONSE:
+        return None
+    previous = SlaClock.objects.filter(ticket=ticket, metric=metric).order_by("-started_at", "-id").first()
+    if previous is None or (metric == Metric.FIRST_RESPONSE and previous.met_at is not None):
+        return None
+    return previous
 
 
 def _count(clock: SlaClock, now: datetime, schedule: Schedule) -> None:

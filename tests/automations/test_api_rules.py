@@ -40,3 +40,28 @@ def test_agents_and_requesters_cannot_manage_rules(api_client_for, bob, mallory)
     for user in (bob, mallory):
         assert api_client_for(user).get(RULES).status_code == 403
         assert api_client_for(user).post(RULES, {"name": "x"}, format="json").status_code == 403
+
+
+def test_the_api_refuses_a_message_template_that_cannot_be_rendered(api_client_for, carol):
+    response = api_client_for(carol).post(
+        RULES,
+        {
+            "name": "Greet",
+            "trigger": "ticket_created",
+            "notify": "requester",
+            "notification_body": "{% if ticket.subject %}Hello, we got {{ ticket.subject }}.",
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.json()
+
+
+def test_the_api_refuses_a_rule_that_assigns_to_a_deactivated_agent(api_client_for, carol, dave):
+    dave.is_active = False
+    dave.save()
+    response = api_client_for(carol).post(
+        RULES,
+        {"name": "To Dave", "trigger": "ticket_created", "assign": "agent", "assign_to": dave.pk, "add_tags": "x"},
+        format="json",
+    )
+    assert response.status_code == 400, response.json()  # stored, it would fail on every ticket, tags and all

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from automations.models import AssignMode, Availability, Trigger
-from tickets.services import ticket_create
+from tickets.models import Priority
+from tickets.services import TicketChanges, ticket_create, ticket_update
 
 
 def _open_tickets(alice, category, count, capture):
@@ -50,3 +51,21 @@ def test_nobody_available_leaves_the_ticket_unassigned_and_says_so(
 def test_the_away_page_is_for_staff_only(mallory, client_for):
     assert client_for(mallory).post(reverse("agent_away"), {"away": "yes"}).status_code in (403, 404)
     assert not Availability.objects.exists()
+
+
+def test_a_rule_assigning_to_an_agent_who_was_deleted_does_not_unassign_tickets(
+    alice, bob, dave, category, make_rule, django_capture_on_commit_callbacks
+):
+    make_rule(
+        name="High to Dave",
+        trigger=Trigger.TICKET_UPDATED,
+        conditions={"priority": "high"},
+        assign=AssignMode.AGENT,
+        assign_to=dave,
+    )
+    dave.delete()  # Dave left; the rule stays (assign_to is SET_NULL)
+    ticket = ticket_create(requester=alice, actor=bob, subject="Invoice", category=category, assignee=bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH))
+    ticket.refresh_from_db()
+    assert ticket.assignee == bob  # not silently unassigned ("assignee → None")

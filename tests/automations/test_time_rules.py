@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, time
 
+import pytest
 import time_machine
 from django.core import mail
 
-from automations.models import Outcome, RuleRun, TimeBase, TimeRuleFiring, Trigger
+from automations.models import Outcome, Rule, RuleRun, TimeBase, TimeRuleFiring, Trigger
 from automations.services import time_rules_run
+from sla.models import BusinessCalendar, OpeningHours, TeamCalendar
 from tests.sla.conftest import berlin
-from tickets.models import Status
+from tickets.models import Priority, Status, Team
 from tickets.services import comment_create, ticket_change_status, ticket_create
+
+
+@pytest.fixture
+def unassigned_after_30_minutes(make_rule) -> Callable[..., Rule]:
+    """A time rule on tickets still unassigned 30 minutes after they were opened, leaving a note; `conditions` adds
+    to "unassigned"."""
+
+    def make(conditions: dict[str, str], note: str, **fields: object) -> Rule:
+        return make_rule(
+            trigger=Trigger.TIME,
+            conditions={"assignee": "none", **conditions},
+            time_base=TimeBase.CREATED,
+            after_minutes=30,
+            internal_note=note,
+            **fields,
+        )
+
+    return make
 
 
 def test_a_time_rule_fires_without_any_change_to_the_ticket_freescout_971(
@@ -36,14 +57,8 @@ def test_a_time_rule_fires_without_any_change_to_the_ticket_freescout_971(
     assert ticket.status == Status.CLOSED
 
 
-def test_a_time_rule_fires_exactly_once_after_a_worker_restart(alice, bob, category, make_rule):
-    rule = make_rule(
-        trigger=Trigger.TIME,
-        conditions={"assignee": "none", "status": "new"},
-        time_base=TimeBase.CREATED,
-        after_minutes=30,
-        internal_note="Unassigned for 30 minutes.",
-    )
+def test_a_time_rule_fires_exactly_once_after_a_worker_restart(alice, bob, category, unassigned_after_30_minutes):
+    rule = unassigned_after_30_minutes({"status": "new"}, "Unassigned for 30 minutes.")
     with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
         ticket = ticket_create(requester=alice, subject="Invoice", category=category)
         traveller.move_to(datetime(2026, 5, 1, 12, 31, tzinfo=UTC))
@@ -83,3 +98,51 @@ def test_each_new_episode_fires_again(alice, bob, category, make_rule, office, d
         with django_capture_on_commit_callbacks(execute=True):
             assert time_rules_run() == 1
     assert RuleRun.objects.filter(outcome=Outcome.FIRED).count() == 2
+
+
+def test_a_time_rule_without_a_status_condition_leaves_closed_tickets_alone(
+    alice, bob, category, unassigned_after_30_minutes
+):
+    # The model's own example of a time rule: "unassigned and urgent for 30 minutes since opened".
+    rule = unassigned_after_30_minutes(
+        {"priority": "urgent"}, "Urgent and still unassigned after 30 minutes.", name="Unassigned urgent"
+    )
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        ticket = ticket_create(requester=alice, actor=bob, subject="Down", category=category, priority=Priority.URGENT)
+        traveller.move_to(datetime(2026, 5, 1, 12, 5, tzinfo=UTC))
+        ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)  # a duplicate, closed at once
+        traveller.move_to(datetime(2026, 5, 2, 12, 0, tzinfo=UTC))
+        assert time_rules_run() == 0
+    assert not ticket.comments.exists()
+    assert not RuleRun.objects.filter(rule=rule).exists()
+
+
+def test_tickets_not_yet_due_in_opening_hours_do_not_hold_back_those_that_are(
+    alice, bob, category, make_rule, office, monkeypatch
+):
+    # A team working Mondays only, with its own calendar; Support works the office's Monday to Friday.
+    part_time = Team.objects.create(name="Mondays")
+    mondays = BusinessCalendar.objects.create(name="Mondays only", time_zone="Europe/Berlin")
+    OpeningHours.objects.create(calendar=mondays, weekday=0, opens=time(9), closes=time(17))
+    TeamCalendar.objects.create(team=part_time, calendar=mondays)
+    rule = make_rule(
+        name="Chase",
+        trigger=Trigger.TIME,
+        conditions={"status": "pending"},
+        time_base=TimeBase.STATUS,
+        after_minutes=8 * 60,  # one business day
+        business_hours=True,
+        internal_note="Pending for a business day.",
+    )
+    # The worker reads TIME_RULE_BATCH (500) candidates a run; one here, so that two tickets show it.
+    monkeypatch.setattr("automations.services.TIME_RULE_BATCH", 1)
+    with time_machine.travel(berlin(2026, 3, 2, 9, 0), tick=False) as traveller:
+        mondays_ticket = ticket_create(requester=alice, actor=bob, subject="Part time", team=part_time)
+        support_ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+        traveller.move_to(berlin(2026, 3, 2, 16, 0))
+        ticket_change_status(ticket=mondays_ticket, actor=bob, status=Status.PENDING)  # 1 h of its Monday left
+        traveller.move_to(berlin(2026, 3, 3, 9, 0))
+        ticket_change_status(ticket=support_ticket, actor=bob, status=Status.PENDING)
+        traveller.move_to(berlin(2026, 3, 4, 10, 0))  # Support: 9 business hours pending; Mondays: 1
+        assert time_rules_run() == 1
+    assert RuleRun.objects.get(rule=rule).ticket == support_ticket

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core import mail
 
-from automations.models import Outcome, RuleRun, Trigger
+from automations.models import Outcome, Rule, RuleRun, Trigger
 from tickets.models import Priority, TicketEvent
 from tickets.services import TicketChanges, comment_create, ticket_create, ticket_update
 
@@ -102,3 +102,44 @@ def test_a_notification_rule_mails_from_its_template(
     mine = [m for m in mail.outbox if m.subject == f"[#{ticket.pk}] We answered"]  # every mail names its ticket
     assert len(mine) == 1 and mine[0].to == [alice.email]
     assert f"Hello Alice Requester, ticket {ticket.pk} has an answer." in mine[0].body
+
+
+def test_one_edit_of_two_fields_fires_a_ticket_updated_rule_once(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    rule = make_rule(
+        name="Tell the requester",
+        trigger=Trigger.TICKET_UPDATED,
+        notify="requester",
+        notification_subject="Your ticket was updated",
+        notification_body="Ticket {{ ticket.pk }} was updated.",
+        internal_note="Requester told of the update.",
+    )
+    ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    with django_capture_on_commit_callbacks(execute=True):
+        # One save on the ticket page: priority and assignee changed together.
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH, assignee=bob))
+
+    mails = [m for m in mail.outbox if m.subject == f"[#{ticket.pk}] Your ticket was updated"]
+    assert len(mails) == 1, [m.subject for m in mail.outbox]
+    assert ticket.comments.filter(internal=True).count() == 1
+    assert RuleRun.objects.filter(rule=rule, outcome=Outcome.FIRED).count() == 1
+
+
+def test_a_rule_with_a_broken_message_template_does_not_stop_the_rules_after_it(
+    alice, category, make_rule, django_capture_on_commit_callbacks
+):
+    broken = Rule.objects.create(  # straight to the table, past the check the API and the admin make on saving
+        name="Greet",
+        position=1,
+        trigger=Trigger.TICKET_CREATED,
+        notify="requester",
+        notification_body="{% if ticket.subject %}Hello, we got {{ ticket.subject }}.",  # no endif
+    )
+    tagger = make_rule(name="Tag", position=2, trigger=Trigger.TICKET_CREATED, add_tags="triaged")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+
+    assert RuleRun.objects.filter(rule=tagger, outcome=Outcome.FIRED).exists()
+    assert list(ticket.tags.values_list("name", flat=True)) == ["triaged"]
+    assert RuleRun.objects.filter(rule=broken, outcome=Outcome.FAILED).exists()  # the admin sees why in the log

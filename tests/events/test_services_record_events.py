@@ -38,11 +38,12 @@ def test_triage_changes_carry_ids_and_raw_values(ticket, bob, team):
     payloads = dict(
         Event.objects.filter(ticket=ticket).exclude(kind=EventKind.TICKET_CREATED).values_list("kind", "payload")
     )
+    edit = {"edit": payloads[EventKind.STATUS_CHANGED]["cause"]["edit"]}  # one edit: the same token on each event
     assert payloads == {
-        EventKind.STATUS_CHANGED: {"old": "new", "new": "open"},
-        EventKind.PRIORITY_CHANGED: {"old": "normal", "new": "high"},
-        EventKind.ASSIGNEE_CHANGED: {"old": None, "new": bob.pk},
-        EventKind.TAGS_CHANGED: {"old": [], "new": ["billing", "vip"]},
+        EventKind.STATUS_CHANGED: {"old": "new", "new": "open", "cause": edit},
+        EventKind.PRIORITY_CHANGED: {"old": "normal", "new": "high", "cause": edit},
+        EventKind.ASSIGNEE_CHANGED: {"old": None, "new": bob.pk, "cause": edit},
+        EventKind.TAGS_CHANGED: {"old": [], "new": ["billing", "vip"], "cause": edit},
     }
     assert Event.objects.get(kind=EventKind.ASSIGNEE_CHANGED).internal is True
 

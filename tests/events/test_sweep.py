@@ -77,3 +77,57 @@ def test_the_sweep_leaves_finished_runs_alone(alice, django_capture_on_commit_ca
     handlers.seen.clear()
     assert events_sweep(now=timezone.now() + timedelta(days=1)) == services.SweepResult(events=0, runs=0)
     assert handlers.seen == []
+
+
+def test_a_handler_whose_worker_dies_every_time_ends_failed_after_the_allowed_attempts(
+    alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A handler that kills its worker (out of memory, a crash in C code, the hard time limit) never raises in
+    Python, so handler_run_failed never sees it: the sweep must count those attempts, or it would re-send the run
+    for ever and it would never show as failed."""
+    settings.EVENT_HANDLER_MAX_ATTEMPTS = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, subject="Printer on fire")
+    run = HandlerRun.objects.get(event__ticket=ticket, handler=handlers.record_event.name)
+    HandlerRun.objects.filter(pk=run.pk).update(state=RunState.PENDING, attempts=0)
+
+    resent: list[tuple[object, ...]] = []
+    monkeypatch.setattr(services, "send_to_worker", lambda task, *args: resent.append(args) or True)
+    now = timezone.now()
+    for _ in range(10):
+        # A worker takes the message, claims the run, and dies before it can record anything.
+        services.handler_run_start(event_id=run.event_id, handler=run.handler)
+        now += timedelta(seconds=settings.EVENT_REDELIVER_AFTER_SECONDS + settings.CELERY_TASK_TIME_LIMIT + 1)
+        events_sweep(now=now)
+
+    run.refresh_from_db()
+    assert run.state == RunState.FAILED, f"{run.state} after {run.attempts} attempts, re-sent {len(resent)} times"
+
+
+def test_runs_of_a_handler_removed_in_a_deploy_do_not_stop_the_sweep_resending_lost_runs(
+    alice, django_capture_on_commit_callbacks
+):
+    """The sweep takes the 500 oldest overdue runs at a time. Runs whose handler is gone (a renamed task, with a
+    backlog at deploy time) must not take up that batch for ever: were they skipped and left as they are, once 500
+    of them existed no lost run would ever be re-sent again."""
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, subject="Printer on fire")
+    run = HandlerRun.objects.get(event__ticket=ticket, handler=handlers.record_event.name)
+    HandlerRun.objects.filter(pk=run.pk).update(state=RunState.PENDING, next_attempt_at=timezone.now())
+
+    long_ago = timezone.now() - timedelta(days=1)
+    events = Event.objects.bulk_create(
+        [
+            Event(kind=EventKind.TICKET_CREATED, ticket=ticket, dispatched_at=long_ago)
+            for _ in range(services.SWEEP_BATCH)
+        ]
+    )
+    HandlerRun.objects.bulk_create(
+        [HandlerRun(event=event, handler="tickets.tasks.renamed_since", next_attempt_at=long_ago) for event in events]
+    )
+    handlers.seen.clear()
+
+    events_sweep(now=timezone.now() + timedelta(minutes=10))
+
+    run.refresh_from_db()
+    assert run.state == RunState.SUCCEEDED and handlers.seen == [run.event_id], run.state

@@ -3,7 +3,10 @@ never a 5xx. The schema-driven tests in tests/helpdesk ask as an agent, whom the
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 from hypothesis import given
 
@@ -17,6 +20,7 @@ from tests.support.hostile import (
 )
 
 NAMES = ["start", "end", "team", "category", "agent"]
+EARLY_END = {"end": "0001-01-05"}  # no start: the default start, 29 days before, is before the first date Python knows
 
 
 @pytest.mark.django_db
@@ -33,3 +37,19 @@ def test_odd_filters_are_refused_cleanly(api_client_for, client_for, carol, tick
         assert_refused_cleanly(client.get(url, with_nul), before, api=api)
 
     check()
+
+
+def test_the_api_refuses_an_end_in_the_first_days_of_year_one_with_a_400(api_client_for, carol) -> None:
+    client = api_client_for(carol)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/reports/dashboard", EARLY_END)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("url", [reverse("reports_dashboard"), reverse("reports_csv", args=["summary"])])
+def test_the_page_and_the_csv_show_the_default_period_for_an_end_in_year_one(client_for, carol, url) -> None:
+    client = client_for(carol)
+    client.raise_request_exception = False
+    with time_machine.travel(datetime(2026, 3, 30, 12, tzinfo=UTC), tick=False):
+        response = client.get(url, EARLY_END)
+    assert response.status_code == 200

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from events.models import Event, EventKind
 from sla.models import BusinessCalendar, Metric, SlaClock, SlaPolicy
+from sla.services import sla_sweep
 from tests.sla.conftest import berlin
 from tickets.models import Priority
 from tickets.services import ticket_create
@@ -91,3 +93,23 @@ def test_changing_a_target_in_the_admin_moves_the_due_time_of_open_tickets(
     assert response.status_code == 302
     first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
     assert first.target_minutes == 120 and first.due_at == berlin(2026, 3, 2, 11, 0)
+
+
+def test_deleting_a_policy_from_the_admin_list_takes_its_due_times_off_open_tickets(
+    carol, alice, bob, client_for, policy, clock, django_capture_on_commit_callbacks
+):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    assert SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE).due_at == berlin(2026, 3, 2, 13, 0)
+    clock.to(berlin(2026, 3, 2, 10, 0))
+    form = {"action": "delete_selected", "_selected_action": [str(policy.pk)], "post": "yes"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(carol).post(reverse("admin:sla_slapolicy_changelist"), form)
+    assert response.status_code == 302 and not SlaPolicy.objects.exists()
+
+    # As deleting it from its own page does (RefreshOpenTicketsMixin.delete_model): no promise, no due time.
+    first = SlaClock.objects.running().get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert first.target_minutes is None and first.due_at is None
+    clock.to(berlin(2026, 3, 2, 13, 5))
+    sla_sweep()
+    assert not Event.objects.filter(ticket=ticket, kind=EventKind.SLA_BREACHED).exists()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sla.display import next_due
 from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
+from sla.services import sla_sweep
 from tests.sla.conftest import berlin
 from tickets.models import Priority, Status
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
@@ -88,3 +90,20 @@ def test_resolving_meets_the_resolution_and_reopening_goes_on_from_the_time_used
     assert SlaClock.objects.running().get(ticket=ticket, metric=Metric.NEXT_RESPONSE).due_at == berlin(
         2026, 3, 3, 11, 0
     )
+
+
+def test_a_missed_first_response_whose_priority_was_lowered_never_reads_overdue_by_a_negative_time(
+    alice, bob, policy, clock
+):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 13, 5))
+    sla_sweep()  # the 4 h first response was missed at 13:00
+    clock.to(berlin(2026, 3, 2, 14, 0))
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.NORMAL))  # 8 h: due 17:00
+
+    clocks = list(SlaClock.objects.running().filter(ticket=ticket).select_related("calendar"))
+    due = next_due(clocks)
+    assert due is not None and due.clock.metric == Metric.FIRST_RESPONSE
+    assert due.state == "breached"
+    assert "-" not in due.text, due.text  # not "First response overdue by -1d 21h"

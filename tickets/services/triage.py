@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from events.models import EventKind
-from events.services import event_record
+from events.services import event_record, one_edit
 from helpdesk.errors import InvalidValue, NotPermitted, PreconditionFailed
 from sla.services import sla_clocks_update
 from tickets import permissions
@@ -38,6 +38,7 @@ class TicketChanges:
 
 
 @transaction.atomic
+@one_edit()
 def ticket_update(
     *, ticket: Ticket, actor: User, changes: TicketChanges, expected_etags: Collection[str] | None = None
 ) -> Ticket:
