@@ -22,7 +22,8 @@ def mail_admins_endpoint_disabled(*, endpoint_id: int) -> None:
         "url": settings.SITE_URL + reverse("webhook_detail", args=[endpoint.pk]),
     }
     send_mail(
-        subject=f"Webhook endpoint disabled: {endpoint}",
+        # A header cannot hold a line break (BadHeaderError), and a description may have one.
+        subject=" ".join(f"Webhook endpoint disabled: {endpoint}".split()),
         message=render_to_string("emails/webhook_disabled.txt", context),
         from_email=None,
         recipient_list=recipients,

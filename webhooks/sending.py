@@ -9,9 +9,12 @@ followed, proxies from the environment are not used, and only the head of the re
 from __future__ import annotations
 
 import email.utils
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import certifi
 import urllib3
@@ -72,17 +75,57 @@ def _pool(target: Target, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPoo
     )
 
 
+class _Deadline:
+    """Shuts the attempt's connection down once `seconds` have passed.
+
+    urllib3's timeouts, `Timeout(total=...)` included, bound each read, not the whole answer (its docs: a server
+    streaming one byte every fifteen seconds never trips a 20 s timeout), and it has no overall deadline; without
+    this a receiver trickling its answer holds a worker for as long as it likes. Shutting the socket down from the
+    timer's thread ends the worker's blocked read at once.
+    """
+
+    def __init__(self, pool: urllib3.HTTPConnectionPool, seconds: float) -> None:
+        self.passed = False
+        self._connections: list[Any] = []
+        open_connection = pool.ConnectionCls
+
+        # The pool opens the connection inside urlopen; this is the one way to get hold of it before the answer.
+        def remembered(**kwargs: Any) -> Any:
+            connection = open_connection(**kwargs)
+            self._connections.append(connection)
+            return connection
+
+        pool.ConnectionCls = remembered
+        self._timer = threading.Timer(seconds, self._cut_off)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut_off(self) -> None:
+        self.passed = True
+        for connection in self._connections:
+            try:
+                if connection.sock is not None:
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # closed in the meantime: nothing left to cut
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
 def _head(response: urllib3.BaseHTTPResponse, body_start: bytes) -> str:
     lines = [f"HTTP {response.status} {response.reason or ''}".rstrip()]
     lines += [f"{name}: {value}" for name, value in response.headers.items()]
     text = "\n".join(lines) + "\n\n" + body_start.decode("utf-8", errors="replace")
-    return text[:HEAD_MAX_CHARS]
+    # PostgreSQL text cannot hold NUL ("cannot contain NUL (0x00) bytes"): the attempt could not be stored at all.
+    return text.replace("\x00", "\ufffd")[:HEAD_MAX_CHARS]
 
 
 def post(*, target: Target, headers: dict[str, str], body: bytes, now: datetime | None = None) -> Outcome:
     """POST the body; every failure (refused, timed out, reset, TLS) is an Outcome with an error, never raised."""
     now = now or timezone.now()
     timeout = urllib3.Timeout(connect=settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, read=settings.WEBHOOK_TIMEOUT_SECONDS)
+    deadline_seconds = settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS + settings.WEBHOOK_TIMEOUT_SECONDS
     all_headers = {
         "Host": target.host_header,
         "Content-Type": "application/json",
@@ -91,6 +134,7 @@ def post(*, target: Target, headers: dict[str, str], body: bytes, now: datetime 
     }
     started = time.monotonic()
     pool = _pool(target, timeout)
+    deadline = _Deadline(pool, deadline_seconds)
     try:
         response = pool.urlopen(
             "POST",
@@ -107,11 +151,18 @@ def post(*, target: Target, headers: dict[str, str], body: bytes, now: datetime 
         finally:
             response.release_conn()
     except (urllib3.exceptions.HTTPError, OSError) as error:
-        duration = int((time.monotonic() - started) * 1000)
-        return Outcome(error=f"{type(error).__name__}: {error}"[:500], duration_ms=duration)
+        failure = f"{type(error).__name__}: {error}"
+    else:
+        failure = ""
     finally:
+        deadline.cancel()
         pool.close()
     duration = int((time.monotonic() - started) * 1000)
+    # Checked even when the answer looked complete: a cut-off head can parse as a short, valid answer.
+    if deadline.passed:
+        failure = f"Cut off: no complete answer within {deadline_seconds:g} seconds."
+    if failure:
+        return Outcome(error=failure[:500], duration_ms=duration)
     return Outcome(
         status=response.status,
         head=_head(response, body_start),

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -96,13 +97,25 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> Web
         url=new_url if new_url is not None and new_url != endpoint.url else None,
         event_kinds=changes.get("event_kinds", endpoint.event_kinds),
     )
+    # The stored row: a form has already changed the object in memory.
+    was_active = WebhookEndpoint.objects.filter(pk=endpoint.pk).values_list("is_active", flat=True).get()
     for name, value in changes.items():
         setattr(endpoint, name, value)
     if changes.get("is_active"):
         endpoint.disabled_reason = ""
     endpoint.updated_at = timezone.now()
     endpoint.save()
+    if endpoint.is_active and not was_active:
+        _retry_window_renew(endpoint, endpoint.updated_at)
     return endpoint
+
+
+def _retry_window_renew(endpoint: WebhookEndpoint, now: datetime) -> None:
+    """Deliveries that waited while the endpoint was disabled get a full window again; their old one may have run
+    out meanwhile, and the first failure would fail them and disable the endpoint again."""
+    endpoint.deliveries.filter(state=DeliveryState.PENDING).update(
+        give_up_at=now + timedelta(seconds=settings.WEBHOOK_RETRY_WINDOW_SECONDS)
+    )
 
 
 @transaction.atomic
@@ -238,12 +251,29 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     ids = list(claimable.values_list("pk", flat=True))
     if not ids:
         return None
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    if not delivery.endpoint.subscribes_to(delivery.kind, internal=delivery.event.internal):
+        _fail_unsubscribed(delivery)
+        return None
     claimed = WebhookDelivery.objects.filter(pk=delivery_id, state=DeliveryState.PENDING).update(
         state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return None
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+
+
+def _fail_unsubscribed(delivery: WebhookDelivery) -> None:
+    """An admin narrowed the endpoint's event kinds or turned internal events off since the delivery was prepared:
+    what it no longer subscribes to is never sent, retries included."""
+    failed = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(
+        state=DeliveryState.FAILED,
+        claimed_at=None,
+        last_error="Not sent: the endpoint no longer subscribes to this event (its event kinds or internal events "
+        "changed).",
+    )
+    if failed:
+        _queue_next_of_ticket(delivery)
 
 
 def signed_headers(*, endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime) -> dict[str, str]:
@@ -276,15 +306,23 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
+    try:
+        outcome = _send(delivery, now)
+    except SoftTimeLimitExceeded:
+        # Counted like any failed attempt, so the retry window still ends; escaping, it left the delivery `sending`
+        # and the sweep sent it again for ever.
+        outcome = sending.Outcome(error="Cut off by the worker's time limit.")
+    return _record(delivery, outcome, now)
+
+
+def _send(delivery: WebhookDelivery, now: datetime) -> sending.Outcome:
     endpoint = delivery.endpoint
     try:
         target = ssrf.target_for(endpoint.url)
     except ssrf.UnsafeUrl as error:
-        outcome = sending.Outcome(error=f"Not sent: {error}"[:500])
-    else:
-        headers = signed_headers(endpoint=endpoint, delivery=delivery, now=now)
-        outcome = sending.post(target=target, headers=headers, body=delivery.body.encode(), now=now)
-    return _record(delivery, outcome, now)
+        return sending.Outcome(error=f"Not sent: {error}"[:500])
+    headers = signed_headers(endpoint=endpoint, delivery=delivery, now=now)
+    return sending.post(target=target, headers=headers, body=delivery.body.encode(), now=now)
 
 
 def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) -> WebhookAttempt:
@@ -311,18 +349,27 @@ def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) 
         delay = retry_delay(delivery.attempts, outcome.retry_after)
         next_attempt_at = now + timedelta(seconds=delay)
         if next_attempt_at > delivery.give_up_at:
-            rows.update(state=DeliveryState.FAILED, **common)
-            webhook_endpoint_disable(
-                endpoint=delivery.endpoint,
-                reason=f"Delivery {delivery.pk} failed {delivery.attempts} attempts in a row, retried for "
-                f"{_hours(now - delivery.created_at)}; the last: {error}",
-            )
-            _queue_next_of_ticket(delivery)
+            _give_up(delivery, error=error, now=now, last_status=outcome.status)
         else:
             rows.update(state=DeliveryState.PENDING, next_attempt_at=next_attempt_at, **common)
             if delay <= settings.WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS:
                 queue_delivery(delivery.pk, countdown=delay)  # longer waits are left to the sweep
     return attempt
+
+
+def _give_up(delivery: WebhookDelivery, *, error: str, now: datetime, last_status: int | None = None) -> None:
+    """Its retry window is over: the delivery fails, and so the endpoint is disabled; the ticket's next goes."""
+    failed = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
+        state=DeliveryState.FAILED, last_status=last_status, last_error=error[:500], claimed_at=None
+    )
+    if not failed:  # the sweep's guess was wrong: the worker finished it meanwhile
+        return
+    webhook_endpoint_disable(
+        endpoint=delivery.endpoint,
+        reason=f"Delivery {delivery.pk} failed {delivery.attempts} attempts in a row, retried for "
+        f"{_hours(now - delivery.created_at)}; the last: {error}",
+    )
+    _queue_next_of_ticket(delivery)
 
 
 def _hours(span: timedelta) -> str:
@@ -388,9 +435,12 @@ def webhooks_sweep(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + settings.WEBHOOK_TIMEOUT_SECONDS)
-    WebhookDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stuck_before).update(
-        state=DeliveryState.PENDING, claimed_at=None, next_attempt_at=now
-    )
+    stuck = WebhookDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stuck_before)
+    # Past its window a delivery whose worker died is given up, as after any last failed attempt: pending again
+    # it would be retried as long as the worker keeps dying (a receiver that always outlasts the time limit).
+    for delivery in stuck.filter(give_up_at__lt=now).select_related("endpoint")[:SWEEP_BATCH]:
+        _give_up(delivery, error="The worker stopped during the last attempt (killed, or its time limit).", now=now)
+    stuck.filter(give_up_at__gte=now).update(state=DeliveryState.PENDING, claimed_at=None, next_attempt_at=now)
     due = list(
         WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__is_active=True)
         .exclude(_earlier_unfinished())

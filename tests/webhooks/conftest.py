@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from webhooks.models import WebhookEndpoint
-from webhooks.services import webhook_endpoint_create
+from events.models import Event, EventKind
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import deliveries_prepare, webhook_endpoint_create
 
 
 @dataclass
@@ -120,3 +121,15 @@ def clock():
 
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         yield traveller
+
+
+def prepared_delivery(endpoint: WebhookEndpoint, ticket, kind: str = EventKind.TICKET_CREATED) -> WebhookDelivery:
+    """The endpoint's delivery of the ticket's latest event of this kind, prepared but never queued (the test never
+    commits), so that the test makes each attempt itself."""
+    event = Event.objects.filter(ticket=ticket, kind=kind).latest("pk")
+    if event.created_at < endpoint.created_at:  # the ticket fixture may be older than the endpoint
+        event.created_at = endpoint.created_at
+        event.save()
+    deliveries = [delivery for delivery in deliveries_prepare(event=event) if delivery.endpoint_id == endpoint.pk]
+    (delivery,) = [delivery for delivery in deliveries if delivery.event_id == event.pk]
+    return delivery

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from events.models import EventKind
+from tests.webhooks.conftest import Receiver, prepared_delivery
 from tickets.models import Status
 from tickets.services import ticket_change_status
-from webhooks.models import DeliveryState, WebhookDelivery
+from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from webhooks.services import delivery_attempt, webhook_endpoint_update
 
 
 def test_410_gone_disables_the_endpoint_and_mails_the_admins(
@@ -34,3 +39,48 @@ def test_a_disabled_endpoint_is_sent_nothing_more(receiver, endpoint, ticket, bo
         ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
     assert len(receiver.received) == sent
     assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 2  # nothing prepared while disabled
+
+
+def test_admins_are_mailed_when_an_endpoint_whose_description_has_two_lines_is_disabled(
+    api_client_for, receiver: Receiver, carol, ticket, bob, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    response = api_client_for(carol).post(
+        "/api/v1/webhooks/",
+        {"url": receiver.url, "description": "CRM sync\nOwner: sales ops"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    endpoint = WebhookEndpoint.objects.get(pk=response.json()["id"])
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.OPEN)
+    delivery = prepared_delivery(endpoint, ticket, EventKind.STATUS_CHANGED)
+
+    receiver.answer_with(410)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    assert [mail.to for mail in mailoutbox] == [[carol.email]]
+
+
+def test_deliveries_that_waited_while_disabled_are_still_retried_after_the_endpoint_is_enabled(
+    clock, receiver: Receiver, endpoint, ticket, bob, queued
+):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.OPEN)
+    first = prepared_delivery(endpoint, ticket)
+    waiting = prepared_delivery(endpoint, ticket, EventKind.STATUS_CHANGED)
+    receiver.answer_with(410)  # the receiver is being moved: the endpoint is disabled, `waiting` waits for it
+    delivery_attempt(delivery_id=first.pk)
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+
+    clock.shift(timedelta(days=3))  # the receiver is back; an admin enables the endpoint (API, page or admin)
+    webhook_endpoint_update(endpoint=endpoint, is_active=True)
+    receiver.answer_with(503)  # one hiccup on the first try
+    delivery_attempt(delivery_id=waiting.pk)
+
+    waiting.refresh_from_db()
+    endpoint.refresh_from_db()
+    assert (waiting.state, endpoint.is_active) == (DeliveryState.PENDING, True), (
+        f"after one 503: {waiting.state}, endpoint disabled again: {endpoint.disabled_reason!r}"
+    )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+from events.models import EventKind
+from tests.webhooks.conftest import Receiver, prepared_delivery
 from tickets.services import comment_create
-from webhooks.services import webhook_endpoint_create
+from webhooks.models import DeliveryState
+from webhooks.services import delivery_attempt, webhook_endpoint_create, webhook_endpoint_update
 
 
 def bodies(receiver) -> list[dict]:
@@ -46,3 +49,26 @@ def test_only_the_subscribed_kinds_are_sent(receiver, carol, ticket, bob, on_com
     with on_commit():
         comment_create(ticket=ticket, author=bob, body="We refunded you.")  # a staff reply, not the requester's
     assert receiver.received == []
+
+
+def test_internal_notes_waiting_for_a_retry_are_not_sent_once_internal_events_are_switched_off(
+    receiver: Receiver, carol, ticket, bob, queued
+):
+    endpoint = webhook_endpoint_create(
+        url=receiver.url, actor=carol, include_internal=True, event_kinds=["comment.added"]
+    )
+    comment_create(ticket=ticket, author=bob, body="Customer is on the naughty list", internal=True)
+    delivery = prepared_delivery(endpoint, ticket, EventKind.COMMENT_ADDED)
+
+    receiver.answer_with(503)  # the receiver is down for a moment: the note waits for its retry
+    delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PENDING
+
+    # The admin realises this receiver must not get staff-only notes (README: "without it these are never sent").
+    webhook_endpoint_update(endpoint=endpoint, include_internal=False)
+    receiver.received.clear()
+    receiver.answer_with(200)
+    delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+
+    assert all(b"naughty" not in request.body for request in receiver.received), "the internal note was still sent"

@@ -3,16 +3,29 @@ delivery fails, the endpoint is disabled and the admins are told. Time is inject
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from events.models import Event, EventKind
-from tests.webhooks.conftest import Receiver
+from tests.webhooks.conftest import Receiver, prepared_delivery
+from webhooks import sending
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
-from webhooks.services import deliveries_prepare, delivery_attempt, retry_delay
+from webhooks.services import (
+    deliveries_prepare,
+    delivery_attempt,
+    retry_delay,
+    webhook_endpoint_create,
+    webhooks_sweep,
+)
 
 pytestmark = pytest.mark.usefixtures("queued")
 
@@ -130,3 +143,91 @@ def test_a_disabled_endpoint_gets_no_attempt(receiver: Receiver, endpoint, deliv
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
     assert delivery_attempt(delivery_id=delivery.pk, now=timezone.now() + timedelta(days=1)) is None
     assert receiver.received == []
+
+
+@pytest.fixture
+def trickler(settings) -> Iterator[int]:
+    """A receiver that answers one byte every 0.05 s: each read returns well within the read timeout."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(5)
+        try:
+            connection, _ = server.accept()
+        except OSError:
+            return
+        with connection:
+            connection.recv(65536)
+            answer = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40 + b"\r\nContent-Length: 2\r\n\r\nok"
+            for byte in answer:
+                if stop.is_set():
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=10)
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_near_the_configured_timeouts(trickler, carol, ticket, settings):
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    endpoint = webhook_endpoint_create(url=f"http://127.0.0.1:{trickler}/hooks", actor=carol)
+    delivery = prepared_delivery(endpoint, ticket)
+
+    started = time.monotonic()
+    from webhooks import ssrf
+
+    outcome = sending.post(target=ssrf.target_for(endpoint.url), headers={}, body=delivery.body.encode())
+    took = time.monotonic() - started
+
+    # Connect and read timeouts add up to 1 s, while the receiver's trickle lasts ~4.5 s.
+    assert took < 3, f"the POST took {took:.1f} s (status {outcome.status}, error {outcome.error!r})"
+
+
+def test_attempts_cut_off_by_the_task_time_limit_still_give_up_after_the_retry_window(
+    clock, receiver, delivery, endpoint, monkeypatch
+):
+    def cut_off_by_the_soft_time_limit(**kwargs: object) -> sending.Outcome:
+        # What Celery raises inside the task at CELERY_TASK_SOFT_TIME_LIMIT (e.g. a trickling receiver, above).
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(sending, "post", cut_off_by_the_soft_time_limit)
+    for _hour in range(72):
+        with contextlib.suppress(SoftTimeLimitExceeded):  # the worker logs the task as failed and acknowledges it
+            delivery_attempt(delivery_id=delivery.pk)
+        clock.shift(timedelta(hours=1))
+        webhooks_sweep()
+        delivery.refresh_from_db()
+        if delivery.state == DeliveryState.FAILED:
+            break
+
+    endpoint.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED, (
+        f"after 3 days: {delivery.state}, {delivery.attempts} attempts, "
+        f"{delivery.attempt_log.count()} in the log, endpoint active={endpoint.is_active}"
+    )
+    assert not endpoint.is_active
+
+
+def test_a_response_with_a_nul_byte_is_logged_in_a_form_every_database_can_store(receiver: Receiver, delivery):
+    """PostgreSQL refuses NUL in text columns ("cannot contain NUL (0x00) bytes"): the attempt could not be
+    recorded there, the delivery would stay `sending` and the sweep would re-send it for ever. SQLite stores it, so
+    check the value."""
+    receiver.answer_with(500, {"Content-Type": "application/octet-stream"}, b"\x00\x01\x02 binary error page")
+    attempt = delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+    assert attempt is not None and attempt.status_code == 500
+    assert "\x00" not in attempt.response_head

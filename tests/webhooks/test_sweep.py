@@ -54,3 +54,21 @@ def test_the_sweep_queues_only_the_first_waiting_delivery_of_a_ticket(endpoint, 
 
 def test_the_sweep_is_in_the_beat_schedule(settings):
     assert settings.CELERY_BEAT_SCHEDULE["webhooks-sweep"]["task"] == "webhooks.sweep"
+
+
+def test_a_delivery_whose_worker_died_past_its_retry_window_is_given_up_by_the_sweep(
+    clock, endpoint, ticket, queued, settings
+):
+    """A hard time limit kills the worker mid-send: nothing is recorded, and the sweep finds it `sending`."""
+    delivery = prepared(endpoint, ticket)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.SENDING, claimed_at=delivery.give_up_at - timedelta(minutes=1), attempts=9
+    )
+    clock.shift(timedelta(seconds=settings.WEBHOOK_RETRY_WINDOW_SECONDS + settings.CELERY_TASK_TIME_LIMIT * 2))
+
+    webhooks_sweep()
+
+    delivery.refresh_from_db()
+    endpoint.refresh_from_db()
+    assert (delivery.state, endpoint.is_active) == (DeliveryState.FAILED, False)
+    assert "worker stopped" in delivery.last_error
