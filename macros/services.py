@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from events.services import one_edit
 from helpdesk.errors import InvalidValue, NotPermitted
 from macros import permissions
 from macros.models import Macro, MacroVisibility
@@ -125,6 +126,7 @@ def macro_describe_actions(macro: Macro) -> list[str]:
 
 
 @transaction.atomic
+@one_edit()  # the reply, the status and the other actions are one change of the ticket, as rules see it
 def macro_apply(
     *,
     macro: Macro,

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from events.services import one_edit
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
 from helpdesk.errors import DomainError
 from helpdesk.forms import ShownTypedChoiceField, show_initial_values
@@ -253,6 +254,7 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             channel=Channel.STAFF,
         )
 
+    @one_edit()  # the text and the triage fields saved together are one change, as rules see it
     def _save_change(self, request: HttpRequest, ticket: Ticket, form: TicketAdminForm) -> None:
         versions = _versions(form)
         if versions:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core import mail
 
 from automations.models import Outcome, Rule, RuleRun, Trigger
+from macros.services import macro_apply, macro_create
+from tests.tickets.admin_forms import change_url, form_data
 from tickets.models import Priority, TicketEvent
 from tickets.services import TicketChanges, comment_create, ticket_create, ticket_update
 
@@ -123,6 +125,31 @@ def test_one_edit_of_two_fields_fires_a_ticket_updated_rule_once(
     mails = [m for m in mail.outbox if m.subject == f"[#{ticket.pk}] Your ticket was updated"]
     assert len(mails) == 1, [m.subject for m in mail.outbox]
     assert ticket.comments.filter(internal=True).count() == 1
+    assert RuleRun.objects.filter(rule=rule, outcome=Outcome.FIRED).count() == 1
+
+
+def test_a_macro_setting_status_and_tags_is_one_edit_for_a_ticket_updated_rule(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    rule = make_rule(name="Note it", trigger=Trigger.TICKET_UPDATED, internal_note="Updated.")
+    ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    macro = macro_create(actor=bob, name="Wait for them", set_status="pending", add_tags="waiting")
+    with django_capture_on_commit_callbacks(execute=True):
+        macro_apply(macro=macro, ticket=ticket, actor=bob)  # the status, then the tags: two ticket_update calls
+
+    assert RuleRun.objects.filter(rule=rule, outcome=Outcome.FIRED).count() == 1
+
+
+def test_an_admin_save_of_the_subject_and_the_priority_is_one_edit_for_a_ticket_updated_rule(
+    alice, carol, category, client_for, make_rule, django_capture_on_commit_callbacks
+):
+    rule = make_rule(name="Note it", trigger=Trigger.TICKET_UPDATED, internal_note="Updated.")
+    ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+    client = client_for(carol)
+    data = form_data(client.get(change_url(ticket)), subject="Invoice twice", priority=Priority.HIGH)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(change_url(ticket), data).status_code == 302
+
     assert RuleRun.objects.filter(rule=rule, outcome=Outcome.FIRED).count() == 1
 
 
