@@ -680,8 +680,9 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links in emails
-# The domain of our Message-IDs, and the address replies go to: notifications carry a signed, per-ticket
-# plus-address of it (support+t42.<signature>@example.com) in Reply-To, so a reply by mail finds its ticket.
+# The domain of our Message-IDs, and the address replies go to: notifications carry a signed plus-address of it
+# naming the ticket and the recipient (support+t42.u7.<signature>@example.com) in Reply-To, so a reply by mail finds
+# its ticket and who may answer as staff.
 MAIL_DOMAIN = env_str("MAIL_DOMAIN", urlsplit(SITE_URL).hostname or "localhost")
 # Either may be written with a display name ("Example Helpdesk <help@example.com>"): replies go to the address.
 REPLY_ADDRESS = parseaddr(env_str("REPLY_ADDRESS", DEFAULT_FROM_EMAIL))[1]

@@ -80,8 +80,12 @@ def header_values(message: Message, name: str) -> list[str]:
     return [_decode_header_value(value) for key, value in message.raw_items() if key.lower() == wanted]
 
 
+def _unfolded(value: object) -> str:
+    return re.sub(r"\r?\n[ \t]*", " ", str(value))
+
+
 def _decode_header_value(value: str, hint: str | None = None) -> str:
-    value = re.sub(r"\r?\n[ \t]*", " ", str(value)).strip()
+    value = _unfolded(value).strip()
     try:
         parts = [
             (decode_text(part, charset), "utf-8") if isinstance(part, bytes) and charset else (part, charset)
@@ -98,7 +102,7 @@ def addresses(message: Message, name: str) -> list[tuple[str, str]]:
     found = []
     wanted = name.lower()
     # Split into addresses before decoding encoded-words: a decoded display name must not become an address.
-    raw = [re.sub(r"\r?\n[ \t]*", " ", str(value)) for key, value in message.raw_items() if key.lower() == wanted]
+    raw = [_unfolded(value) for key, value in message.raw_items() if key.lower() == wanted]
     for display, address in getaddresses(raw):
         address = repair_header(address).strip().strip("<>").lower()
         if _ADDRESS.fullmatch(address) and len(address) <= 320:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from events.models import Event, EventKind
 from tests.webhooks.conftest import Receiver, prepared_delivery
-from webhooks import sending
+from webhooks import sending, ssrf
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
     deliveries_prepare,
@@ -189,13 +189,12 @@ def test_a_receiver_trickling_its_answer_is_cut_off_near_the_configured_timeouts
     delivery = prepared_delivery(endpoint, ticket)
 
     started = time.monotonic()
-    from webhooks import ssrf
-
     outcome = sending.post(target=ssrf.target_for(endpoint.url), headers={}, body=delivery.body.encode())
     took = time.monotonic() - started
 
     # Connect and read timeouts add up to 1 s, while the receiver's trickle lasts ~4.5 s.
     assert took < 3, f"the POST took {took:.1f} s (status {outcome.status}, error {outcome.error!r})"
+    assert outcome.error == "Cut off: no complete answer within 1 seconds."
 
 
 def test_attempts_cut_off_by_the_task_time_limit_still_give_up_after_the_retry_window(
