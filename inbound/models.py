@@ -120,7 +120,14 @@ class InboundMessage(models.Model):
     raw = models.BinaryField(editable=False)
     sha256 = models.CharField(max_length=64, editable=False)
     size = models.PositiveBigIntegerField(editable=False)
-    message_id = models.CharField("Message-ID", max_length=998, blank=True, editable=False)
+    message_id = models.CharField("Message-ID", max_length=998, blank=True, editable=False)  # lower-cased, to match
+    message_id_as_sent = models.CharField(
+        "Message-ID as sent",
+        max_length=998,
+        blank=True,
+        editable=False,
+        help_text="In its own case: our answers name it in In-Reply-To, which mail clients match exactly.",
+    )
     from_address = models.CharField(max_length=320, blank=True, editable=False, db_index=True)
     subject = models.CharField(max_length=255, blank=True, editable=False)
     envelope_recipient = models.CharField(max_length=320, blank=True, editable=False)

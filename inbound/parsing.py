@@ -111,9 +111,15 @@ def addresses(message: Message, name: str) -> list[tuple[str, str]]:
 
 
 def message_ids(message: Message, name: str) -> list[str]:
+    """The Message-IDs a header names, lower-cased: the form we store and match them in."""
+    return [message_id.lower() for message_id in message_ids_as_sent(message, name)]
+
+
+def message_ids_as_sent(message: Message, name: str) -> list[str]:
+    """The Message-IDs a header names, in their own case: the form a mail client matches our In-Reply-To against."""
     ids = []
     for value in header_values(message, name):
-        ids.extend(match.lower() for match in _MESSAGE_ID.findall(value))
+        ids.extend(_MESSAGE_ID.findall(value))
     return ids
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from events.models import Event, EventKind
 from events.services import retry_delay, send_to_worker
+from inbound.models import InboundMessage, InboundStatus
 from notifications import mail_ids
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.preferences import wants
@@ -202,6 +203,32 @@ def notification_claim(*, notification_id: int, now: datetime | None = None) -> 
     return Notification.objects.get(pk=notification_id)
 
 
+def _thread_so_far(notification: Notification) -> list[str]:
+    """The Message-IDs of the ticket's earlier mails between us and this address, newest first: ours to them and
+    theirs to us, so the first answer to a ticket opened by mail goes under the mail that opened it."""
+    ours = (
+        Notification.objects.filter(
+            ticket_id=notification.ticket_id, address__iexact=notification.address, pk__lt=notification.pk
+        )
+        .order_by("-pk")
+        .values_list("created_at", "message_id")[:REFERENCES_MAX]
+    )
+    theirs = (
+        InboundMessage.objects.filter(
+            ticket_id=notification.ticket_id,
+            from_address=notification.address.lower(),
+            status=InboundStatus.PROCESSED,
+            received_at__lte=notification.created_at,
+        )
+        .exclude(message_id="")
+        .order_by("-received_at", "-id")
+        .values_list("received_at", "message_id_as_sent", "message_id")[:REFERENCES_MAX]
+    )
+    # Mail stored before its Message-ID was kept as sent has only the lower-cased one.
+    thread = [*ours, *((received_at, as_sent or stored) for received_at, as_sent, stored in theirs)]
+    return [message_id for _, message_id in sorted(thread, reverse=True)[:REFERENCES_MAX]]
+
+
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
     """The mail as it goes out: threaded with the earlier mails of its ticket to the same address."""
     headers = {"Message-ID": notification.message_id}
@@ -211,13 +238,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
         headers |= {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
     reply_to: list[str] = []
     if notification.ticket_id is not None:
-        earlier = list(
-            Notification.objects.filter(
-                ticket_id=notification.ticket_id, address__iexact=notification.address, pk__lt=notification.pk
-            )
-            .order_by("-pk")
-            .values_list("message_id", flat=True)[:REFERENCES_MAX]
-        )
+        earlier = _thread_so_far(notification)
         if earlier:
             headers["In-Reply-To"] = earlier[0]
             headers["References"] = " ".join(reversed(earlier))

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from events.services import send_to_worker
 from inbound.models import InboundMessage, Mailbox
-from inbound.parsing import addresses, header_text, message_ids, parse_headers
+from inbound.parsing import addresses, header_text, message_ids_as_sent, parse_headers
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,9 @@ def inbound_store(
     and on Message-ID + SHA-256, so a message fetched or delivered twice is stored, and processed, once."""
     digest = hashlib.sha256(raw).hexdigest()
     headers = parse_headers(raw)
-    own_ids = message_ids(headers, "Message-ID")
-    message_id = own_ids[0][:998] if own_ids else ""
+    own_ids = message_ids_as_sent(headers, "Message-ID")
+    message_id_as_sent = own_ids[0][:998] if own_ids else ""
+    message_id = message_id_as_sent.lower()
     existing = _already_stored(source=source, source_id=source_id, message_id=message_id, sha256=digest)
     if existing is not None:
         return Stored(existing, created=False)
@@ -44,6 +45,7 @@ def inbound_store(
                 sha256=digest,
                 size=len(raw),
                 message_id=message_id,
+                message_id_as_sent=message_id_as_sent,
                 from_address=senders[0][1] if senders else "",
                 subject=header_text(headers, "Subject")[:255],
                 envelope_recipient=envelope_recipient[:320].lower(),

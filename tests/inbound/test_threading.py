@@ -6,6 +6,7 @@ from inbound.models import InboundStatus, Reason
 from notifications.mail_ids import message_id, reply_address
 from tests.inbound.messages import mail
 from tickets.models import Channel, Comment, Status, Ticket
+from tickets.services import comment_create, ticket_change_status, ticket_create, ticket_merge
 
 
 def test_a_new_mail_opens_a_ticket_by_email_for_a_new_unconfirmed_requester(ingest):
@@ -72,8 +73,6 @@ def test_a_stranger_with_the_ticket_number_in_the_subject_gets_a_ticket_of_their
 
 
 def test_a_reply_reopens_a_resolved_ticket_through_the_reply_rules(ingest, ticket, alice, bob):
-    from tickets.services import ticket_change_status
-
     ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
 
     ingest(mail(sender=alice.email, subject="Re", body="Not fixed", in_reply_to=message_id(ticket_id=ticket.pk)))
@@ -84,8 +83,6 @@ def test_a_reply_reopens_a_resolved_ticket_through_the_reply_rules(ingest, ticke
 
 
 def test_a_reply_to_a_closed_ticket_opens_a_follow_up(ingest, ticket, alice, bob):
-    from tickets.services import ticket_change_status
-
     ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
     ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
 
@@ -159,8 +156,6 @@ def test_a_reply_to_a_notification_we_sent_lands_on_its_ticket_even_after_a_key_
 
 
 def test_a_second_mail_in_a_follow_up_thread_lands_on_the_follow_up(ingest, ticket, bob):
-    from tickets.services import ticket_change_status
-
     ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
     ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
     ours = message_id(ticket_id=ticket.pk)
@@ -182,16 +177,33 @@ def test_a_second_mail_in_a_follow_up_thread_lands_on_the_follow_up(ingest, tick
 
 
 def test_a_reply_to_the_merge_notice_lands_on_the_ticket_it_was_merged_into(ingest, ticket, alice, bob, category):
-    from tickets.services import ticket_create, ticket_merge
-
     duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)
     ticket_merge(source=duplicate, target=ticket, actor=bob)
 
     # "We will continue there": Alice answers the notice, which came from the merged ticket.
-    stored = ingest(
-        mail(sender=alice.email, subject="Re: Invoice, again", body="Thanks, one more detail.",
-             in_reply_to=message_id(ticket_id=duplicate.pk))
-    )  # fmt: skip
+    answer = mail(
+        sender=alice.email,
+        subject="Re: Invoice, again",
+        body="Thanks, one more detail.",
+        in_reply_to=message_id(ticket_id=duplicate.pk),
+    )
+    stored = ingest(answer)
 
     assert stored.ticket == ticket and stored.comment is not None
     assert Ticket.objects.count() == 2
+
+
+def test_the_first_answer_to_a_mailed_in_ticket_goes_under_the_requesters_mail_as_they_wrote_its_id(
+    ingest, bob, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Mail clients match In-Reply-To exactly: Outlook's and Gmail's Message-IDs are mixed case."""
+    opening = "<CAFx9-VPN1@Mail.Example.NET>"
+    stored = ingest(mail(sender="dana@example.org", subject="VPN down", message_id=opening))
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=stored.ticket, author=bob, body="We are on it.")
+
+    (answer,) = [message for message in mailoutbox if message.to == ["dana@example.org"]]
+    assert answer.extra_headers["In-Reply-To"] == opening
+    assert answer.extra_headers["References"] == opening
