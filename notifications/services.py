@@ -230,7 +230,7 @@ def _thread_so_far(notification: Notification) -> list[str]:
 
 
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
-    """The mail as it goes out: threaded with the earlier mails of its ticket to the same address."""
+    """The mail as it goes out: threaded with the ticket's earlier mails between us and the same address."""
     headers = {"Message-ID": notification.message_id}
     if notification.kind not in WRITTEN_BY_A_PERSON:
         # RFC 3834: no out-of-office answers to us (X-Auto-Response-Suppress: the same, for Exchange). Not on a reply
