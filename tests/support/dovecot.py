@@ -27,18 +27,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.support.servers import free_ports
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 ACCOUNTS = 500  # per test session (per xdist worker)
 
 
 def dovecot_available() -> bool:
     return Path(DOVECOT).exists()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -141,7 +137,7 @@ def start_dovecot() -> Dovecot:
     os.chown(folder / "mail", uid, gid)
     accounts = [Account(f"u{secrets.token_hex(6)}", secrets.token_urlsafe(12)) for _ in range(ACCOUNTS)]
     (folder / "passwd").write_text("".join(f"{a.username}:{{PLAIN}}{a.password}::::::\n" for a in accounts))
-    ports = {name: free_port() for name in ("imap", "imaps", "pop3", "pop3s")}
+    ports = dict(zip(("imap", "imaps", "pop3", "pop3s"), free_ports(4), strict=True))
     config = folder / "dovecot.conf"
     config.write_text(
         f"""
