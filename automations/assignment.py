@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.db.models import Count
 
 from accounts.models import User
-from automations.models import AssignMode, TeamRotation
+from automations.models import AssignMode, Availability, TeamRotation
 from tickets.models import Team, Ticket
 
 
 def available_agents(team: Team) -> list[User]:
     """The team's active agents and admins, less those marked away, in a fixed order (by id)."""
     return list(User.objects.staff().filter(teams=team).exclude(availability__is_away=True).order_by("id"))
+
+
+def is_away(user: User) -> bool:
+    return Availability.objects.filter(user=user, is_away=True).exists()
 
 
 def assignee_pick(*, team: Team | None, mode: str) -> User | None:

@@ -4,19 +4,23 @@ notifications/; `sla.services` decides when (not at 3 a.m. on a Sunday: when the
 from __future__ import annotations
 
 from accounts.models import User
+from automations.assignment import available_agents, is_away
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from sla.models import EscalationKind, EscalationNotice
 
 
 def escalation_recipients(notice: EscalationNotice) -> list[User]:
-    """The assignee; the team's agents when nobody is assigned; nobody when there is neither."""
+    """Who can still keep the promise: the assignee, unless they are away. Otherwise the team's agents who are not
+    away (every agent of the team when all are); an away assignee without a team is still told; nobody when there is
+    neither assignee nor team."""
     ticket = notice.clock.ticket
-    if ticket.assignee is not None and ticket.assignee.is_agent_or_admin:
-        return [ticket.assignee]
+    assignee = ticket.assignee if ticket.assignee is not None and ticket.assignee.is_agent_or_admin else None
+    if assignee is not None and not is_away(assignee):
+        return [assignee]
     if ticket.team is not None:
-        return list(User.objects.staff().filter(teams=ticket.team).order_by("pk"))
-    return []
+        return available_agents(ticket.team) or list(User.objects.staff().filter(teams=ticket.team).order_by("pk"))
+    return [assignee] if assignee is not None else []
 
 
 def mail_escalation(*, notice: EscalationNotice) -> None:

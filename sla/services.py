@@ -5,7 +5,8 @@ Every ticket service that can change a promise calls `sla_clocks_update` last, i
 form's answers are stored; an internal note changes nothing a clock measures). It looks at the ticket as it is now and
 brings its clocks in line: it starts the ones now owed, counts the time used so far, pauses them while the ticket is
 pending, stops the ones met, and sets each due time from the policy that applies now. So a new policy or priority
-keeps the time already used, and calling it twice changes nothing. The periodic `sla_sweep` records warnings and
+keeps the time already used, a clock that starts late counts as if it had run all along (pending time left out, from
+the audit trail), and calling it twice changes nothing. The periodic `sla_sweep` records warnings and
 breaches (the `sla.warning` and `sla.breached` events) and sends the escalation notices whose calendar is open.
 """
 
@@ -27,7 +28,7 @@ from sla import notifications
 from sla.business_time import NeverOpen, Schedule, add_business_time, business_time_between, next_open_moment
 from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaTarget
 from sla.selectors import Schedules, calendar_for, policy_for, target_for
-from tickets.models import OPEN_STATUSES, Comment, Status, Ticket
+from tickets.models import OPEN_STATUSES, Comment, Status, Ticket, TicketEvent, TicketEventKind
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
         return  # no promise made, none running: the cheap path of an install without policies
     calendar = calendar_for(ticket) if target is None or target.business_hours else None
     schedules = Schedules(calendar)
+    pending: list[tuple[datetime, datetime]] | None = None  # read when a clock first starts
 
     for metric in Metric.values:
         clock = running.get(metric)
@@ -104,7 +106,9 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
                 _stop(clock, now, owed.met_at)
                 continue
         elif owed.running:
-            clock = _start(ticket, metric, owed.since or now, now, schedules.of(calendar.pk if calendar else None))
+            pending = _pending_spans(ticket, now) if pending is None else pending
+            schedule = schedules.of(calendar.pk if calendar else None)
+            clock = _start(ticket, metric, owed.since or now, now, schedule, pending)
         else:
             continue
         clock.policy = policy
@@ -115,11 +119,18 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
         clock.save()
 
 
-def _start(ticket: Ticket, metric: str, since: datetime, now: datetime, schedule: Schedule) -> SlaClock:
+def _start(
+    ticket: Ticket,
+    metric: str,
+    since: datetime,
+    now: datetime,
+    schedule: Schedule,
+    pending: list[tuple[datetime, datetime]],
+) -> SlaClock:
     """A new clock. A reopened ticket's first response and resolution go on from the time already used."""
     previous = _clock_to_go_on_from(ticket, metric)
     if previous is None:
-        elapsed = business_time_between(schedule, since, now) if ticket.status != Status.PENDING else timedelta(0)
+        elapsed = _time_used(since, now, schedule, pending)
         return SlaClock(ticket=ticket, metric=metric, started_at=since, elapsed=elapsed, counted_until=now)
     # The same promise goes on: a warning or breach already recorded is not news again, and keeps its time.
     return SlaClock(
@@ -131,6 +142,34 @@ def _start(ticket: Ticket, metric: str, since: datetime, now: datetime, schedule
         warned_at=previous.warned_at,
         breached_at=previous.breached_at,
     )
+
+
+def _time_used(
+    since: datetime, now: datetime, schedule: Schedule, pending: list[tuple[datetime, datetime]]
+) -> timedelta:
+    """The time a clock running from `since` would have counted by `now`: open time, less the spans the ticket was
+    `pending`. A clock starts late when a policy is added, or a priority gets a target, after the ticket was pending:
+    it counts as one running all along would have."""
+    used = business_time_between(schedule, since, now)
+    for began, ended in pending:
+        used -= business_time_between(schedule, max(began, since), min(ended, now))
+    return used
+
+
+def _pending_spans(ticket: Ticket, now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the ticket was pending, read from its status changes in the audit trail (a ticket is never created
+    pending); a span still open ends `now`."""
+    changes = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.STATUS, field="status")
+    spans, began = [], None
+    for at, old, new in changes.order_by("created_at", "id").values_list("created_at", "old_value", "new_value"):
+        if old == Status.PENDING and began is not None:
+            spans.append((began, at))
+            began = None
+        if new == Status.PENDING:
+            began = at
+    if began is not None:
+        spans.append((began, now))
+    return spans
 
 
 def _clock_to_go_on_from(ticket: Ticket, metric: str) -> SlaClock | None:

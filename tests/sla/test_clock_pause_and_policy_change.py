@@ -1,4 +1,5 @@
-"""Pending pauses every clock and resuming keeps the time used; a new policy or priority keeps it too."""
+"""Pending pauses every clock and resuming keeps the time used; a new policy or priority keeps it too, and a policy
+that comes later leaves out the time the ticket was pending."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sla.display import next_due
 from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
 from sla.services import sla_sweep
 from tests.sla.conftest import berlin
-from tickets.models import Priority, Status
+from tickets.models import Priority, Status, Ticket
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
 
@@ -33,14 +34,26 @@ def test_pending_pauses_the_clock_and_open_resumes_it_with_the_time_already_used
     assert resumed.due_at == berlin(2026, 3, 6, 12, 0)
 
 
-def test_pause_time_is_kept_across_a_policy_change_glpi_6902(alice, bob, policy, clock):
+def _pending_a_day(alice, bob, clock) -> Ticket:
+    """An urgent ticket opened Monday 9:00, pending from 11:00; the clock moved to Tuesday 11:00."""
     clock.to(berlin(2026, 3, 2, 9, 0))
     ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
     clock.to(berlin(2026, 3, 2, 11, 0))
     ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
-    clock.to(berlin(2026, 3, 3, 11, 0))  # a day pending
+    clock.to(berlin(2026, 3, 3, 11, 0))
+    return ticket
+
+
+def _vip_policy(*, resolution_hours: int) -> SlaPolicy:
+    """A policy for tickets tagged vip, before every other."""
     vip = SlaPolicy.objects.create(name="VIP", position=1, conditions={"tag": "vip"})
-    SlaTarget.objects.create(policy=vip, priority=Priority.URGENT, resolution_minutes=8 * 60)
+    SlaTarget.objects.create(policy=vip, priority=Priority.URGENT, resolution_minutes=resolution_hours * 60)
+    return vip
+
+
+def test_pause_time_is_kept_across_a_policy_change_glpi_6902(alice, bob, policy, clock):
+    ticket = _pending_a_day(alice, bob, clock)
+    vip = _vip_policy(resolution_hours=8)
     ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))
     still_paused = _resolution(ticket)
     assert still_paused.policy == vip and still_paused.paused and still_paused.elapsed == timedelta(hours=2)
@@ -107,3 +120,25 @@ def test_a_missed_first_response_whose_priority_was_lowered_never_reads_overdue_
     assert due is not None and due.clock.metric == Metric.FIRST_RESPONSE
     assert due.state == "breached"
     assert "-" not in due.text, due.text  # not "First response overdue by -1d 21h"
+
+
+def test_a_policy_that_comes_later_does_not_count_the_time_the_ticket_was_pending(alice, bob, office, clock):
+    ticket = _pending_a_day(alice, bob, clock)
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.OPEN)
+    clock.to(berlin(2026, 3, 3, 12, 0))
+    _vip_policy(resolution_hours=16)
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))
+
+    started = _resolution(ticket)
+    # Monday 9-11 and Tuesday 11-12 count; the day pending does not: 13 of 16 hours left.
+    assert started.started_at == ticket.created_at and started.elapsed == timedelta(hours=3)
+    assert started.due_at == berlin(2026, 3, 4, 17, 0)
+
+
+def test_a_policy_that_comes_while_the_ticket_is_pending_counts_the_time_before_it_paused(alice, bob, office, clock):
+    ticket = _pending_a_day(alice, bob, clock)
+    _vip_policy(resolution_hours=16)
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))
+
+    paused = _resolution(ticket)
+    assert paused.paused and paused.elapsed == timedelta(hours=2) and paused.due_at is None
