@@ -19,6 +19,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import idna
 from django.conf import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -101,6 +102,18 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+def _ascii_host(host: str) -> str:
+    """An international name in the ASCII form DNS, the Host header and TLS know (bücher.example is
+    xn--bcher-kva.example). Converted before any other check: UTS 46 maps full-width digits and dots to ASCII, so a
+    disguised address comes out as the number it is."""
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as error:
+        raise UnsafeUrl(f"“{host}” is not a valid international domain name: {error}.") from error
+
+
 def _check_name(host: str) -> None:
     labels = host.rstrip(".").split(".")
     if not all(HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit() or labels[-1].startswith("0x"):
@@ -145,7 +158,7 @@ def target_for(url: str) -> Target:
         raise UnsafeUrl("Use an http:// or https:// URL.")
     if parts.username is not None or parts.password is not None:
         raise UnsafeUrl("Leave credentials out of the URL; the signature proves who is calling.")
-    host = (parts.hostname or "").lower()
+    host = _ascii_host((parts.hostname or "").lower())
     if not host:
         raise UnsafeUrl("The URL has no host.")
     port = port or (443 if parts.scheme == "https" else 80)

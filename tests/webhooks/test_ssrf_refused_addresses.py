@@ -136,3 +136,29 @@ def test_an_unresolvable_name_is_refused_with_a_clear_reason(settings, monkeypat
     monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
     with pytest.raises(ssrf.UnsafeUrl, match="could not be resolved"):
         ssrf.target_for("https://hooks.example.invalid/")
+
+
+def test_an_international_name_is_checked_resolved_and_spoken_to_in_its_ascii_form(settings, monkeypatch):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    asked = []
+
+    def public(host, port):
+        asked.append(host)
+        return [ssrf.ipaddress.ip_address("93.184.216.34")]
+
+    monkeypatch.setattr(ssrf, "resolve", public)
+    target = ssrf.target_for("https://Bücher.example/hooks")
+    assert asked == ["xn--bcher-kva.example"]
+    assert target.host_header == "xn--bcher-kva.example"
+
+
+def test_an_address_in_full_width_digits_is_the_address_it_spells(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    with pytest.raises(ssrf.UnsafeUrl, match="loopback"):
+        ssrf.target_for("http://１２７.０.０.１/")
+
+
+def test_a_name_no_dns_can_hold_is_refused_with_a_clear_reason(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    with pytest.raises(ssrf.UnsafeUrl, match="not a valid international domain name"):
+        ssrf.target_for("https://a\u200db.example/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import assert_error_body
+from webhooks import ssrf
 from webhooks.models import WebhookEndpoint
 
 WEBHOOKS = "/api/v1/webhooks/"
@@ -36,6 +37,14 @@ def test_an_unsafe_url_is_refused_with_a_reason(api_client_for, carol, settings)
     error = assert_error_body(response, 400, "invalid")
     assert "cloud metadata" in error["details"]["url"][0]
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_endpoint_on_an_international_name_is_registered_as_written(api_client_for, carol, settings, monkeypatch):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [ssrf.ipaddress.ip_address("93.184.216.34")])
+    response = register(api_client_for(carol), "https://bücher.example/hooks")
+    assert response.status_code == 201, response.content
+    assert response.json()["url"] == "https://bücher.example/hooks"
 
 
 def test_an_unknown_event_kind_is_refused(api_client_for, carol, receiver):
