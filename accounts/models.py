@@ -15,6 +15,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.AGENT})
+# The agent automation rules act as (automations.services.automation_actor): no password, an address taking no mail.
+AUTOMATION_ACTOR_EMAIL = "automation@helpdesk.invalid"
 
 
 def normalize_email_address(email: str) -> str:
@@ -41,7 +43,9 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
     def staff(self) -> models.QuerySet[User]:
-        return self.filter(role__in=STAFF_ROLES, is_active=True)
+        """The people who work tickets: active agents and admins, without the automation rules' actor, whom nobody
+        may assign a ticket to or pick from a list of agents."""
+        return self.filter(role__in=STAFF_ROLES, is_active=True).exclude(email=AUTOMATION_ACTOR_EMAIL)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

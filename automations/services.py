@@ -23,7 +23,7 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import AUTOMATION_ACTOR_EMAIL, Role, User
 from automations import notifications
 from automations.assignment import assignee_pick
 from automations.models import (
@@ -47,7 +47,6 @@ from tickets.services import TicketChanges, comment_create, normalize_tag_names,
 
 logger = logging.getLogger(__name__)
 
-AUTOMATION_ACTOR_EMAIL = "automation@helpdesk.invalid"
 TIME_RULE_BATCH = 500
 BROKEN_TEMPLATE = (TemplateSyntaxError, TemplateDoesNotExist, NoReverseMatch)
 

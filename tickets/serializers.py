@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from accounts.models import STAFF_ROLES, User
+from accounts.models import User
 from accounts.permissions import is_staff_member
 from csat.selectors import latest_survey
 from csat.serializers import SatisfactionSerializer
@@ -166,10 +166,6 @@ def ticket_list_data(
     ]
 
 
-def _staff_users() -> Any:
-    return User.objects.filter(role__in=STAFF_ROLES, is_active=True)
-
-
 class TagListField(serializers.ListField):
     child = serializers.CharField(max_length=50)
     max_length = 20
@@ -191,7 +187,7 @@ class TicketCreateSerializer(serializers.Serializer):
         required=False, max_length=150, allow_blank=True, help_text="The name for a new `requester_email` account."
     )
     priority = PriorityField(required=False, default=Priority.NORMAL)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.staff(), allow_null=True, required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
     tags = TagListField(required=False, default=list)
 
@@ -206,7 +202,7 @@ class TicketUpdateSerializer(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = PriorityField(required=False)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), allow_null=True, required=False)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.staff(), allow_null=True, required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     tags = TagListField(required=False)
