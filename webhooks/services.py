@@ -248,10 +248,9 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     claimable = WebhookDelivery.objects.filter(
         pk=delivery_id, state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
     ).exclude(_earlier_unfinished())
-    ids = list(claimable.values_list("pk", flat=True))
-    if not ids:
+    delivery = claimable.select_related("endpoint", "event").first()
+    if delivery is None:
         return None
-    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     if not delivery.endpoint.subscribes_to(delivery.kind, internal=delivery.event.internal):
         _fail_unsubscribed(delivery)
         return None
