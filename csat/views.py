@@ -15,6 +15,7 @@ from csat.services import survey_from_token, survey_rate
 from helpdesk.errors import DomainError
 from helpdesk.forms import form_add_domain_error
 from tickets.selectors import tickets_visible_to
+from tickets.views.requester import render_ticket_page
 
 
 def _survey(token: str) -> SatisfactionSurvey:
@@ -59,7 +60,9 @@ def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
     if survey is None:
         messages.error(request, "This ticket has not been resolved, so there is nothing to rate yet.")
     elif not form.is_valid():
-        messages.error(request, "Choose good or bad.")
+        # Shown again as sent, so the comment they wrote waits next to the choice still to make.
+        messages.error(request, "Your rating was not sent. Please correct the errors below.")
+        return render_ticket_page(request, ticket, rating_form=form, status=400)
     else:
         try:
             survey_rate(

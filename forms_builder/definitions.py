@@ -87,7 +87,10 @@ def decimal_text(value: Decimal | None) -> str | None:
     """A decimal as its shortest plain string ("10", "2.5"), never exponent notation."""
     if value is None:
         return None
-    text = format(value.normalize(), "f")
+    # Trailing zeros are cut from the text, not by Decimal.normalize(), which rounds to the context's 28 digits.
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "+0") else text
 
 

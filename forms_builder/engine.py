@@ -185,22 +185,32 @@ def _clean_text(spec: Mapping[str, Any], raw: Any, form_data: bool) -> str:
         raise _Refused(f"Enter at least {rules['min_length']} characters.")
     if rules.get("max_length") is not None and len(text) > rules["max_length"]:
         raise _Refused(f"Enter at most {rules['max_length']} characters.")
-    if spec["type"] == FieldType.EMAIL and not compile_safe(EMAIL_PATTERN).fullmatch(text):
-        raise _Refused("Enter an email address, like name@example.com.")
-    if spec["type"] == FieldType.URL and not compile_safe(URL_PATTERN).fullmatch(text):
-        raise _Refused("Enter a web address starting with http:// or https://.")
-    if rules.get("pattern"):
+    for pattern, refusal in _formats(spec):
         # The length cap bounds the linear-time matcher; see forms_builder/safe_regex.py.
         if len(text) > MAX_MATCH_LENGTH:
             raise _Refused(f"Enter at most {MAX_MATCH_LENGTH} characters.")
-        if not compile_safe(rules["pattern"]).fullmatch(text):
-            raise _Refused("This answer is not in the expected format.")
+        if not compile_safe(pattern).fullmatch(text):
+            raise _Refused(refusal)
     return text
+
+
+TYPE_FORMATS = {
+    FieldType.EMAIL: (EMAIL_PATTERN, "Enter an email address, like name@example.com."),
+    FieldType.URL: (URL_PATTERN, "Enter a web address starting with http:// or https://."),
+}
+
+
+def _formats(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The patterns a text answer must match, each with its refusal: its type's (email, web address), the field's."""
+    formats = [TYPE_FORMATS[spec["type"]]] if spec["type"] in TYPE_FORMATS else []
+    if spec["rules"].get("pattern"):
+        formats.append((spec["rules"]["pattern"], "This answer is not in the expected format."))
+    return formats
 
 
 def _clean_integer(raw: Any, form_data: bool) -> int:
     if isinstance(raw, str) and form_data and INTEGER_RE.fullmatch(raw.strip()):
-        return int(raw.strip())
+        return _int_from_text(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal):
         raise _Refused("Enter a whole number.")
     if isinstance(raw, float | Decimal) and not math.isfinite(raw):
@@ -208,6 +218,13 @@ def _clean_integer(raw: Any, form_data: bool) -> int:
     if raw != int(raw):
         raise _Refused("Enter a whole number.")
     return int(raw)
+
+
+def _int_from_text(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as error:  # more digits than Python converts from text (sys.get_int_max_str_digits)
+        raise _Refused("Enter a whole number.") from error
 
 
 def _clean_decimal(raw: Any, form_data: bool) -> Decimal:

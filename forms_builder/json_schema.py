@@ -120,9 +120,9 @@ def _value(spec: Mapping[str, Any]) -> dict[str, Any]:
         if rules.get("max_length") is not None:
             parts.append({"maxLength": rules["max_length"]})
         if kind == FieldType.EMAIL:
-            parts.append({"format": "email", **_anchored(EMAIL_PATTERN)})
+            parts.append({"format": "email", "maxLength": MAX_MATCH_LENGTH, **_anchored(EMAIL_PATTERN)})
         if kind == FieldType.URL:
-            parts.append(_anchored(URL_PATTERN))
+            parts.append({"maxLength": MAX_MATCH_LENGTH, **_anchored(URL_PATTERN)})
         if rules.get("pattern"):
             parts.append({"maxLength": MAX_MATCH_LENGTH, **_anchored(rules["pattern"])})
         return {"allOf": parts}

@@ -18,8 +18,9 @@ def csat_badge(ticket: Ticket) -> dict[str, Any]:
 
 
 @register.inclusion_tag("csat/includes/requester_rating.html")
-def csat_requester_form(ticket: Ticket) -> dict[str, Any]:
-    """The requester: rate (or change the rating of) the latest resolution while that is still possible."""
+def csat_requester_form(ticket: Ticket, posted: RatingForm | None = None) -> dict[str, Any]:
+    """The requester: rate (or change the rating of) the latest resolution while that is still possible. `posted`:
+    their rating sent back with errors, shown as they sent it."""
     survey = latest_survey(ticket)
-    form = RatingForm(initial={"rating": survey.rating, "comment": survey.comment}) if survey else None
+    form = posted or (RatingForm(initial={"rating": survey.rating, "comment": survey.comment}) if survey else None)
     return {"survey": survey, "ticket": ticket, "form": form}

@@ -85,3 +85,15 @@ def test_mallory_cannot_rate_alices_ticket_nor_forge_a_link(
     assert client.get(reverse("csat_confirm", args=["1:forged", "bad"])).status_code == 404
     assert client.post(reverse("csat_submit", args=["1:forged"]), {"rating": "bad"}).status_code == 404
     assert SatisfactionSurvey.objects.get().rating == ""
+
+
+def test_a_rating_sent_without_a_choice_comes_back_with_the_comment_typed(
+    ticket, alice, bob, client_for, django_capture_on_commit_callbacks
+):
+    _resolve(ticket, bob, django_capture_on_commit_callbacks)
+    comment = "The agent was quick, but the fix broke my printer settings."
+
+    response = client_for(alice).post(reverse("ticket_rate", args=[ticket.pk]), {"comment": comment})
+
+    assert response.status_code == 400 and comment in response.content.decode()
+    assert SatisfactionSurvey.objects.get().rating == ""

@@ -8,14 +8,16 @@ from typing import Any
 from django.urls import reverse
 
 from accounts.models import User
-from forms_builder.models import Field, Form
+from forms_builder.models import Field, FieldType, Form
 from forms_builder.services import form_publish
 from tickets.models import Category
 
 
-def simple_form(*, category: Category, admin: User, slug: str, name: str, public: bool = False) -> Form:
+def simple_form(
+    *, category: Category, admin: User, slug: str, name: str, public: bool = False, kind: str = FieldType.TEXT
+) -> Form:
     form = Form.objects.create(name=name, slug=slug, category=category, is_public=public, subject_template="{question}")
-    Field.objects.create(form=form, key="question", label="Question", position=10, required=True)
+    Field.objects.create(form=form, key="question", label="Question", type=kind, position=10, required=True)
     form_publish(form=form, actor=admin)
     return form
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -76,7 +77,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if permissions.is_staff_member(request.user):
         return redirect("staff_ticket_detail", pk=pk)
-    return _render_ticket_page(request, _visible_ticket(request, pk), ReplyForm())
+    return render_ticket_page(request, _visible_ticket(request, pk))
 
 
 @require_http_methods(["POST"])
@@ -100,7 +101,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("ticket_detail", pk=ticket.pk)
     else:
         messages.error(request, "Your reply was not sent. Please correct the errors below.")
-    return _render_ticket_page(request, ticket, form)
+    return render_ticket_page(request, ticket, reply_form=form)
 
 
 def _redirect_to_forms(request: HttpRequest) -> HttpResponse:
@@ -117,14 +118,24 @@ def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
     return get_object_or_404(ticket_page_for(request.user), pk=pk)
 
 
-def _render_ticket_page(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm) -> HttpResponse:
+def render_ticket_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    rating_form: Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The requester's ticket page. A form sent back with errors (the reply, or the rating: csat.views) is shown
+    as it was posted, so what the requester typed is still there."""
     conversation = conversation_of(request.user, ticket)
     context = {
         "ticket": ticket,
         "opening_attachments": conversation.opening_files,
         "comments": conversation.comments,
         "events": events_visible_to(request.user, ticket),
-        "reply_form": reply_form,
+        "reply_form": reply_form if reply_form is not None else ReplyForm(),
+        "rating_form": rating_form,
         "is_closed": ticket.status == Status.CLOSED,
     }
-    return render(request, "tickets/detail.html", context)
+    return render(request, "tickets/detail.html", context, status=status)
