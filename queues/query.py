@@ -50,6 +50,13 @@ def _with_open_statuses(data: QueryDict) -> QueryDict:
     return data
 
 
+def shown_conditions(conditions: Conditions) -> dict[str, str]:
+    """Stored conditions as the queue page applies them (its count in the sidebar too): with the open statuses when
+    they choose none, as a view saved through the API may."""
+    statuses = [part for part in str(conditions.get("status", "")).split(",") if part]
+    return {**conditions, "status": ",".join(statuses or OPEN_STATUSES)}
+
+
 def queue_query(params: QueryDict, *, user: User, now: datetime) -> QueueQuery:
     key = params.get("view", "")
     if key in BUILTIN_BY_KEY:
@@ -77,14 +84,15 @@ def _default(now: datetime) -> QueueQuery:
 
 
 def conditions_of(filterset: TicketFilter) -> dict[str, str]:
-    """The valid conditions of a bound filter form, as a view stores them: `{"status": "new,open", ...}`."""
+    """The conditions of a bound filter form, as a view stores them: `{"status": "new,open", ...}`. An invalid one is
+    kept as sent, so the forms acting on the page's tickets (all matching, export) match what it shows: none."""
     form = filterset.form
     form.is_valid()
     conditions = {}
     for name in TicketFilter.base_filters:
-        if name in NOT_CONDITIONS or name not in form.cleaned_data:
+        if name in NOT_CONDITIONS:
             continue
-        if form.cleaned_data[name] in (None, "", [], ()):
+        if name in form.cleaned_data and form.cleaned_data[name] in (None, "", [], ()):
             continue
         values = [value for value in filterset.data.getlist(name) if value != ""]
         if values:

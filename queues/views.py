@@ -34,7 +34,7 @@ from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
 from queues.kept import Kept, conditions_count_key, counts_of, kept_for, page_keep, page_key
 from queues.keyset import BadCursor, keyset_page
 from queues.models import SavedView
-from queues.query import QueueQuery, conditions_of, queue_query, sort_of
+from queues.query import QueueQuery, conditions_of, queue_query, shown_conditions, sort_of
 from queues.selectors import count_text, queue_rows, saved_views_for, searched_count
 from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
 from tickets.conditions import tickets_matching
@@ -135,9 +135,10 @@ def sidebar(
         wanted[f"view:{builtin_view.key}"] = partial(
             tickets_matching, builtin_view.conditions_at(now), visible, user=user
         )
-    saved_keys = [conditions_count_key("conditions", view.conditions) for view in saved_views]
-    for view, key in zip(saved_views, saved_keys, strict=True):
-        wanted[key] = partial(tickets_matching, view.conditions, visible, user=user)
+    saved_conditions = [shown_conditions(view.conditions) for view in saved_views]
+    saved_keys = [conditions_count_key("conditions", conditions) for conditions in saved_conditions]
+    for conditions, key in zip(saved_conditions, saved_keys, strict=True):
+        wanted[key] = partial(tickets_matching, conditions, visible, user=user)
     if page is not None:
         own_key, tickets = page
         wanted[own_key] = tickets

@@ -160,6 +160,14 @@ class TicketFilter(CopiedPerRequest):
         per_request = {name: self.filters[name].field for name in self.per_request_fields if name in self.filters}
         return type(shared.__name__, (shared,), per_request) if per_request else shared
 
+    def filter_queryset(self, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        """No ticket when a condition is not valid: django-filter leaves an invalid one out, which widens the list to
+        every ticket, and stored conditions (a view's, a rule's) go invalid when the team they name is deleted. (A
+        list's other parameters, such as the queue's sort, are not conditions.)"""
+        if any(name in TicketFilter.base_filters for name in self.form.errors):
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
     def filter_priority(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return queryset.filter(priority=Priority.from_name(value))
 

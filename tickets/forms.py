@@ -78,6 +78,13 @@ THEN_STATUS_CHOICES = [("", "Keep the status"), (Status.PENDING, "Pending"), (St
 class StaffReplyForm(ReplyForm):
     default_renderer = python_widget_renderer
 
+    # Not required by itself: a macro may be actions only, applied without a message (see clean).
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown is supported.",
+        required=False,
+    )
     mode = forms.ChoiceField(
         choices=ReplyMode.choices,
         widget=forms.RadioSelect,
@@ -89,6 +96,12 @@ class StaffReplyForm(ReplyForm):
     macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
     # The newest message the agent had on screen: a reply sent after someone else wrote is held for a second look.
     seen_comment = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("body") and data.get("macro") is None:
+            self.add_error("body", forms.ValidationError(self.fields["body"].error_messages["required"], "required"))
+        return data
 
     @property
     def is_note(self) -> bool:

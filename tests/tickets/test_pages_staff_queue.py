@@ -199,11 +199,12 @@ def test_the_count_is_capped_rather_than_counting_the_whole_table(alice, bob, cl
     assert "5+ tickets" in page
 
 
-def test_queue_ignores_an_unknown_team_instead_of_failing(bob, queue, client_for):
+def test_queue_shows_no_ticket_of_an_unknown_team_instead_of_failing(bob, queue, client_for):
     response = client_for(bob).get(reverse("staff_queue"), {"team": "999999"})
 
     assert response.status_code == 200
-    assert len(subjects(response)) == 3
+    assert subjects(response) == []
+    assert "Select a valid choice" in response.content.decode()
 
 
 @pytest.mark.parametrize("ticket_count", [3, 60])

@@ -26,6 +26,12 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str, sys
     old = ticket.status
     if old == status:
         return ticket
+    if ticket.merged_into_id is not None and status != Status.CLOSED:
+        # Its conversation moved there (tickets.services.merge): reopened, it would be an empty shell in the queue.
+        raise InvalidTransition(
+            f"#{ticket.pk} was merged into #{ticket.merged_into_id}: the conversation continues there.",
+            details={"status": [f"Work on #{ticket.merged_into_id} instead."]},
+        )
     if not is_allowed_transition(old, status):
         raise InvalidTransition(
             f"A ticket cannot move from {old} to {status}.",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -63,6 +66,9 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = StaffReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        if _sent_already(request, ticket, form.cleaned_data):
+            messages.info(request, "This message was already sent; it was not sent again.")
+            return redirect("staff_ticket_detail", pk=ticket.pk)
         arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
         if arrived:
             return _hold_reply(request, ticket, form, arrived)
@@ -71,7 +77,7 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         macro = _chosen_macro(request, form.cleaned_data["macro"])
         try:
             if macro is not None:
-                macro_apply(
+                comment = macro_apply(
                     macro=macro,
                     ticket=ticket,
                     actor=request.user,
@@ -81,7 +87,7 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                     files=form.cleaned_data["attachments"],
                 )
             else:
-                comment_create(
+                comment = comment_create(
                     ticket=ticket,
                     author=request.user,
                     body=form.cleaned_data["body"],
@@ -93,12 +99,12 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_domain_error(form, error)
             messages.error(request, f"Nothing was sent. {error.message}")
         else:
-            sent = "Internal note added." if internal else "Reply sent to the requester."
+            sent = [_sent_text(comment)] if comment is not None else []
             if then_status:
-                sent = f"{sent} Status set to {Status(then_status).label.lower()}."
+                sent.append(f"Status set to {Status(then_status).label.lower()}.")
             if macro is not None:
-                sent = f"{sent} Macro “{macro.name}” applied."
-            messages.success(request, sent)
+                sent.append(f"Macro “{macro.name}” applied.")
+            messages.success(request, " ".join(sent))
             return redirect("staff_ticket_detail", pk=ticket.pk)
     else:
         messages.error(request, "Nothing was sent. Please correct the errors below.")
@@ -256,6 +262,20 @@ def _arrived_since(request: HttpRequest, ticket: Ticket, seen_comment: int | Non
     return list(comments_visible_to(request.user, ticket).filter(pk__gt=seen_comment).exclude(author=request.user))
 
 
+def _sent_text(comment: Comment) -> str:
+    return "Internal note added." if comment.internal else "Reply sent to the requester."
+
+
+def _sent_already(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> bool:
+    """Whether the agent already posted this very message from the same page (a double click, a resend after a slow
+    answer): their own comment since the page's mark, with the same text and mode. A page loaded after it has a
+    newer mark, so the same text sent again on purpose goes out."""
+    if data["seen_comment"] is None:
+        return False
+    mine = comments_visible_to(request.user, ticket).filter(author=request.user, pk__gt=data["seen_comment"])
+    return mine.filter(body=data["body"], internal=data["mode"] == ReplyMode.NOTE).exists()
+
+
 def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arrived: list[Comment]) -> HttpResponse:
     """Send nothing; show the page again with the new messages and the agent's text as it was, marked as seen now,
     so sending again confirms."""
@@ -263,6 +283,7 @@ def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arri
     data["seen_comment"] = str(max(comment.pk for comment in arrived))
     held = StaffReplyForm(data)
     held.is_valid()
+    _ask_for_files_again(held, form.cleaned_data["attachments"])
     count = len(arrived)
     messages.warning(
         request,
@@ -270,6 +291,14 @@ def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arri
         "your reply, which is kept as you wrote it. Send again to confirm.",
     )
     return _render_staff_ticket_page(request, ticket, reply_form=held, arrived=arrived)
+
+
+def _ask_for_files_again(held: StaffReplyForm, files: list[UploadedFile]) -> None:
+    """A page cannot send files back to the browser: say which ones to attach again, or the confirmed reply would
+    go without them."""
+    if files:
+        names = ", ".join(file.name for file in files)
+        held.add_error("attachments", f"Attach {names} again: files are not kept while a reply is held.")
 
 
 @require_http_methods(["POST"])

@@ -1,0 +1,86 @@
+"""Sending from the staff ticket page: a form sent twice reaches the requester once, a macro may be actions only,
+and a reply held because a message arrived asks for its files again (a page cannot send files back)."""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from macros.models import Macro
+from tickets.models import Comment, Priority
+from tickets.services import comment_create
+
+
+def seen_comment(client, ticket) -> str:
+    """The newest message the page shows, as its reply form carries it."""
+    body = client.get(reverse("staff_ticket_detail", args=[ticket.pk])).content.decode()
+    return re.search(r'name="seen_comment" value="(\d+)"', body).group(1)
+
+
+def test_a_reply_sent_twice_from_the_same_page_is_posted_once(bob, ticket, client_for):
+    client = client_for(bob)
+    form = {"mode": "reply", "body": "We refunded the second charge.", "seen_comment": seen_comment(client, ticket)}
+
+    client.post(reverse("staff_ticket_reply", args=[ticket.pk]), form)
+    second = client.post(reverse("staff_ticket_reply", args=[ticket.pk]), form)
+
+    assert second.status_code == 302
+    assert Comment.objects.filter(ticket=ticket, body="We refunded the second charge.").count() == 1
+    assert len([m for m in mail.outbox if "refunded" in m.body]) <= 1
+
+
+def test_a_different_reply_from_the_same_page_is_still_sent(bob, ticket, client_for):
+    client = client_for(bob)
+    seen = seen_comment(client, ticket)
+    url = reverse("staff_ticket_reply", args=[ticket.pk])
+
+    client.post(url, {"mode": "reply", "body": "First answer.", "seen_comment": seen})
+    client.post(url, {"mode": "note", "body": "A note for the team.", "seen_comment": seen})
+
+    assert Comment.objects.filter(ticket=ticket, author=bob).count() == 2
+
+
+def test_an_actions_only_macro_is_applied_from_the_ticket_page(bob, ticket, client_for):
+    macro = Macro.objects.create(name="Escalate", body="", owner=bob, set_priority=Priority.URGENT, add_tags="vip")
+
+    response = client_for(bob).post(
+        reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "reply", "body": "", "macro": macro.pk}, follow=True
+    )
+
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.URGENT
+    assert list(ticket.tags.values_list("name", flat=True)) == ["vip"]
+    assert not Comment.objects.filter(ticket=ticket).exists()
+    body = response.content.decode()
+    assert "Macro “Escalate” applied." in body
+    assert "Reply sent" not in body
+
+
+def test_an_empty_reply_without_a_macro_is_still_refused(bob, ticket, client_for):
+    response = client_for(bob).post(reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "reply", "body": "  "})
+
+    assert "This field is required." in response.content.decode()
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_held_reply_with_files_asks_for_them_again(alice, bob, ticket, client_for):
+    client = client_for(bob)
+    seen = seen_comment(client, ticket)
+    comment_create(ticket=ticket, author=alice, body="Here is more detail")
+
+    response = client.post(
+        reverse("staff_ticket_reply", args=[ticket.pk]),
+        {
+            "body": "See the corrected invoice",
+            "mode": "reply",
+            "seen_comment": seen,
+            "attachments": SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 corrected"),
+        },
+    )
+
+    body = response.content.decode()
+    assert "Not sent yet" in body
+    assert re.search(r"Attach[^<]*invoice\.pdf[^<]*again", body)
