@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
@@ -56,6 +56,8 @@ urlpatterns = [
     re_path(r"^auth/token/?$", accounts_api.token_issue, name="api-auth-token"),
     re_path(r"^auth/me/?$", accounts_api.me, name="api-auth-me"),
     re_path(r"^reports/dashboard/?$", reports_api.reports_dashboard, name="api-reports-dashboard"),
-    path("attachments/<int:pk>/download", tickets_api.attachment_download, name="api-attachment-download"),
+    re_path(
+        r"^attachments/(?P<pk>[0-9]+)/download/?$", tickets_api.attachment_download, name="api-attachment-download"
+    ),
     *router.urls,
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +47,8 @@ from helpdesk.models import IdempotencyRecord, IdempotencyState
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# Printable ASCII (what HTTP allows in a header, and any database stores), not only spaces. The schema shows it too.
+KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
 # An expired key can be taken over by two retries at once; the loser tries again rather than failing at once.
 CLAIM_ATTEMPTS = 3
 # The longest Retry-After on a 409 in progress: the first request usually finishes long before its lease lapses.
@@ -94,8 +97,7 @@ def run_idempotently(request: Request, run: Callable[[], Response]) -> Response:
 
 
 def _validate_key(key: str) -> None:
-    printable = all(" " <= char <= "~" for char in key)  # what HTTP allows in a header, and any database stores
-    if not key.strip() or len(key) > MAX_KEY_LENGTH or not printable:
+    if len(key) > MAX_KEY_LENGTH or not re.fullmatch(KEY_PATTERN, key):
         raise exceptions.ValidationError(
             {HEADER: [f"Send a key of 1 to {MAX_KEY_LENGTH} printable ASCII characters, such as a UUID."]}
         )

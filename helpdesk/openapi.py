@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from helpdesk.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from helpdesk.pagination import ById
 from tickets.models import Priority
 
@@ -89,12 +90,12 @@ BODY_ERRORS = (400, 413, 415)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
-    type={"type": "string", "minLength": 1, "maxLength": 255},
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     location=OpenApiParameter.HEADER,
     required=False,
-    description="Any unique string you choose (a UUID is ideal), at most 255 characters. Retrying a create with "
-    "the same key and body replays the first response instead of creating a second object; the same key with a "
-    "different body is refused with 422, and a retry while the first request is still running with 409.",
+    description="Any unique string you choose (a UUID is ideal), at most 255 printable ASCII characters. Retrying "
+    "a create with the same key and body replays the first response instead of creating a second object; the same "
+    "key with a different body is refused with 422, and a retry while the first request is still running with 409.",
 )
 
 IDEMPOTENT_REPLAYED = OpenApiParameter(

@@ -1,7 +1,8 @@
 """Cursor pagination for every API list: stable under inserts, and no COUNT(*) on each page.
 
-Every list is strict about its query string: a misspelt filter or a page size out of range is a 400 naming the
-parameter, never a silently unfiltered or resized page. The check lives here because every list paginates.
+Every list is strict about its query string: a misspelt filter, a parameter given twice or a page size out of range
+is a 400 naming the parameter, never a silently unfiltered, half-filtered or resized page. The check lives here
+because every list paginates.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class StrictCursorPagination(CursorPagination):
     ) -> list[Model] | None:
         allowed = {self.cursor_query_param, self.page_size_query_param, *view_query_params(view, queryset)}
         refuse_unknown_query_params(request, allowed)
+        refuse_repeated_query_params(request)
         self.model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
@@ -70,6 +72,14 @@ def refuse_unknown_query_params(request: Request, allowed: set[str]) -> None:
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+
+
+def refuse_repeated_query_params(request: Request) -> None:
+    """A filter reads one value of its parameter, the last: `status=new&status=open` would silently be `open` alone."""
+    repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        message = "Send this parameter once; a filter taking several values takes them comma-separated."
+        raise ValidationError({name: [message] for name in repeated})
 
 
 def view_query_params(view: APIView | None, queryset: QuerySet[Model]) -> set[str]:

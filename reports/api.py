@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from helpdesk.errors import InvalidValue, NotPermitted
 from helpdesk.openapi import errors
-from helpdesk.pagination import refuse_unknown_query_params
+from helpdesk.pagination import refuse_repeated_query_params, refuse_unknown_query_params
 from reports.forms import ReportFilterForm
 from reports.permissions import can_view_reports
 from reports.selectors import dashboard
@@ -43,6 +43,7 @@ def reports_dashboard(request: Request) -> Response:
     if not can_view_reports(request.user):
         raise NotPermitted("Only admins may read the reports (and agents, where the server allows it).")
     refuse_unknown_query_params(request, set(QUERY))
+    refuse_repeated_query_params(request)
     form = ReportFilterForm(request.query_params, today=timezone.localdate(timezone=reports_time_zone()))
     if not form.is_valid():
         raise InvalidValue("The filters are not valid.", details=_messages(form))

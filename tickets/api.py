@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -21,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from csat.selectors import surveys_prefetch
 from helpdesk.conditional import if_match_etags, none_match
 from helpdesk.errors import InvalidValue, NotPermitted
@@ -141,6 +143,16 @@ def refuse_staff_only_fields(request: Request, fields: tuple[str, ...]) -> None:
         )
 
 
+def ticket_requester(request: Request, data: Mapping[str, Any]) -> User:
+    """Who a new ticket is for: `requester`, the account of `requester_email` (created if new), or the caller."""
+    if "requester_email" in data:
+        requester, _ = requester_find_or_create(
+            actor=request.user, email=data["requester_email"], name=data.get("requester_name", "")
+        )
+        return requester
+    return data.get("requester") or request.user
+
+
 class IsStaffMember(BasePermission):
     message = "Only agents and admins may do this."
 
@@ -257,23 +269,19 @@ class TicketViewSet(
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        requester = data.get("requester") or request.user
-        if "requester_email" in data:
-            requester, _ = requester_find_or_create(
-                actor=request.user, email=data["requester_email"], name=data.get("requester_name", "")
+        with transaction.atomic():  # a ticket refused by the service leaves no new requester account behind
+            ticket = services.ticket_create(
+                requester=ticket_requester(request, data),
+                actor=request.user,
+                subject=data["subject"],
+                description=data["description"],
+                category=data.get("category"),
+                priority=data["priority"],
+                assignee=data.get("assignee"),
+                team=data.get("team"),
+                tags=data["tags"],
+                channel=Channel.API,
             )
-        ticket = services.ticket_create(
-            requester=requester,
-            actor=request.user,
-            subject=data["subject"],
-            description=data["description"],
-            category=data.get("category"),
-            priority=data["priority"],
-            assignee=data.get("assignee"),
-            team=data.get("team"),
-            tags=data["tags"],
-            channel=Channel.API,
-        )
         return Response(self.get_serializer(self._fresh(ticket)).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -516,6 +524,6 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."), **errors(400, 404)},
 )
 @api_view(["GET"])
-def attachment_download(request: Request, pk: int) -> FileResponse:
+def attachment_download(request: Request, pk: str) -> FileResponse:
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
     return attachment_response(attachment)

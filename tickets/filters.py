@@ -60,6 +60,7 @@ ID_MAX = 2**63 - 1
 ID_PATTERN = r"\d{1,18}"
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})  # a NumberFilter reads as any number
 class IdFilter(django_filters.NumberFilter):
     """A whole-number id: `1.5` or a number no database stores is a 400, not a silent truncation or a crash."""
 

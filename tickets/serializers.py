@@ -166,9 +166,15 @@ def ticket_list_data(
     ]
 
 
+MAX_TAGS = 20
+
+
 class TagListField(serializers.ListField):
-    child = serializers.CharField(max_length=50)
-    max_length = 20
+    """At most MAX_TAGS names. ListField reads its limits from keyword arguments only: a class attribute
+    `max_length` is overwritten with None by its __init__, so the limit goes in here."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.CharField(max_length=50), max_length=MAX_TAGS, **kwargs)
 
 
 class TicketCreateSerializer(serializers.Serializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from events.models import EventKind
@@ -9,8 +11,12 @@ from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class EventKindsField(serializers.ListField):
-    child = serializers.ChoiceField(choices=EventKind.choices)
-    max_length = len(EventKind.choices)
+    """At most one entry per kind. ListField takes its limits as arguments only (a class attribute is overwritten)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            child=serializers.ChoiceField(choices=EventKind.choices), max_length=len(EventKind.choices), **kwargs
+        )
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):

@@ -170,7 +170,7 @@ def test_priority_is_spoken_as_a_name(schema):
 
 @pytest.mark.django_db
 def test_attachment_download_is_a_file_of_any_type(schema):
-    ok = schema["paths"]["/api/v1/attachments/{id}/download"]["get"]["responses"]["200"]
+    ok = schema["paths"]["/api/v1/attachments/{id}/download/"]["get"]["responses"]["200"]
     assert ok["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 
 
@@ -209,3 +209,21 @@ def test_docs_init_script_is_a_file_pointing_at_the_schema(client):
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert SCHEMA_URL in script.content.decode()
+
+
+def _list_parameters(schema: dict[str, Any], path: str, method: str) -> dict[str, dict[str, Any]]:
+    return {parameter["name"]: parameter["schema"] for parameter in schema["paths"][path][method]["parameters"]}
+
+
+def test_the_schema_bounds_what_the_api_bounds(schema):
+    """Id filters are whole numbers from 1, tags at most 20, an Idempotency-Key printable ASCII, not only spaces."""
+    assert _list_parameters(schema, "/api/v1/tickets/", "get")["form"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 2**63 - 1,
+    }
+    for name in ("TicketCreateRequest", "PatchedTicketUpdateRequest"):
+        assert schema["components"]["schemas"][name]["properties"]["tags"]["maxItems"] == 20
+    key = _list_parameters(schema, "/api/v1/tickets/", "post")["Idempotency-Key"]
+    assert re.search(key["pattern"], "0b5f3c1e-6a0e-4a52-9d8e-2f0c8f1f1f6d")
+    assert not any(re.search(key["pattern"], refused) for refused in ("   ", "clé-1", "tab\tkey"))

@@ -77,3 +77,9 @@ def test_files_sent_with_a_new_ticket_are_downloadable_by_its_requester_only(api
     assert attachment.comment is None and not ticket.comments.exists()
     assert download(api_client_for(alice), attachment).status_code == 200
     assert download(api_client_for(mallory), attachment).status_code == 404
+
+
+def test_the_download_path_works_with_a_trailing_slash_too(api_client_for, alice, mallory, public_png):
+    path = f"/api/v1/attachments/{public_png.pk}/download/"
+    assert api_client_for(alice).get(path).status_code == 200
+    assert api_client_for(mallory).get(path).status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from accounts.models import User
+from tests.support.api import assert_error_body
 from tickets.models import Priority, Ticket, TicketEventKind
 
 URL = "/api/v1/tickets/"
@@ -78,3 +80,21 @@ def test_inactive_category_is_refused_for_requesters(api_client_for, alice, cate
     response = api_client_for(alice).post(URL, {"subject": "x", "category": category.pk}, format="json")
     assert response.status_code == 400
     assert "category" in response.json()["error"]["details"]
+
+
+def test_a_refused_ticket_for_a_new_address_creates_no_account(api_client_for, bob):
+    body = {"subject": "Printer", "requester_email": "newcomer@example.com", "tags": ["not a tag!"]}
+
+    response = api_client_for(bob).post("/api/v1/tickets/", body, format="json")
+
+    assert_error_body(response, 400, "invalid")
+    assert not Ticket.objects.exists()
+    assert not User.objects.filter(email="newcomer@example.com").exists()
+
+
+def test_more_than_twenty_tags_are_a_field_error(api_client_for, bob, alice):
+    body = {"subject": "Many tags", "requester": alice.pk, "tags": [f"tag-{number}" for number in range(21)]}
+
+    response = api_client_for(bob).post("/api/v1/tickets/", body, format="json")
+
+    assert list(assert_error_body(response, 400, "invalid")["details"]) == ["tags"]

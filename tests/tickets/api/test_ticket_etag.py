@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 
-from tickets.models import Status, Team, TicketEvent
-from tickets.services import comment_create
+from csat.services import survey_rate, survey_request
+from sla.models import SlaClock, SlaPolicy, SlaTarget
+from sla.services import sla_open_tickets_refresh, sla_sweep
+from tickets.models import Priority, Status, Team, TicketEvent
+from tickets.services import comment_create, ticket_change_status, ticket_create
 
 
 def url(ticket) -> str:
@@ -114,3 +118,54 @@ def test_mallory_gets_404_with_conditional_headers(api_client_for, bob, mallory,
     client = api_client_for(mallory)
     assert client.get(url(ticket), HTTP_IF_NONE_MATCH=etag).status_code == 404
     assert client.patch(url(ticket), {"status": "open"}, format="json", HTTP_IF_MATCH=etag).status_code == 404
+
+
+def test_rating_the_resolution_gives_the_ticket_a_new_etag(api_client_for, alice, bob, ticket):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    survey = survey_request(ticket_id=ticket.pk)
+    client = api_client_for(alice)
+    before = client.get(url(ticket))
+    assert before.json()["satisfaction"]["rating"] == ""
+
+    survey_rate(survey=survey, rating="good", actor=alice)
+
+    after = client.get(url(ticket), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after.json()["satisfaction"]["rating"] == "good"
+
+
+@pytest.fixture
+def first_response_in_an_hour(db) -> SlaTarget:
+    policy = SlaPolicy.objects.create(name="Everyone", position=1)
+    return SlaTarget.objects.create(
+        policy=policy, priority=Priority.NORMAL, first_response_minutes=60, resolution_minutes=600, business_hours=False
+    )
+
+
+def test_clocks_re_timed_by_a_policy_change_give_the_ticket_a_new_etag(
+    api_client_for, alice, bob, first_response_in_an_hour
+):
+    ticket = ticket_create(requester=alice, subject="Printer", description="On fire.")
+    client = api_client_for(bob)
+    before = client.get(url(ticket))
+
+    SlaTarget.objects.filter(pk=first_response_in_an_hour.pk).update(first_response_minutes=120)
+    sla_open_tickets_refresh()
+
+    after = client.get(url(ticket), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after.json()["sla"] != before.json()["sla"]
+
+
+def test_a_clock_running_out_does_not_make_an_agents_edit_conflict(
+    api_client_for, alice, bob, first_response_in_an_hour
+):
+    with time_machine.travel("2026-03-02 09:00Z", tick=False) as traveller:
+        ticket = ticket_create(requester=alice, subject="Printer", description="On fire.")
+        client = api_client_for(bob)
+        etag = etag_of(client, ticket)
+        traveller.move_to("2026-03-02 11:00Z")
+        sla_sweep()  # records the missed first response
+        assert SlaClock.objects.filter(ticket=ticket, breached_at__isnull=False).exists()
+
+        response = client.patch(url(ticket), {"priority": "high"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 200

@@ -67,3 +67,13 @@ def test_invalid_values_are_field_errors(api_client_for, bob, ticket, alice):
     )
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]) == {"status", "priority", "assignee"}
+
+
+def test_at_most_twenty_tags_and_more_change_nothing(api_client_for, bob, ticket):
+    client = api_client_for(bob)
+    too_many = client.patch(url(ticket), {"tags": [f"tag-{number}" for number in range(21)]}, format="json")
+    assert too_many.status_code == 400 and list(too_many.json()["error"]["details"]) == ["tags"]
+    assert not ticket.tags.exists()
+
+    twenty = client.patch(url(ticket), {"tags": [f"tag-{number}" for number in range(20)]}, format="json")
+    assert twenty.status_code == 200 and len(twenty.json()["tags"]) == 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from events.models import EventKind
 from tests.support.api import assert_error_body
 from webhooks import ssrf
 from webhooks.models import WebhookEndpoint
@@ -50,6 +51,12 @@ def test_an_endpoint_on_an_international_name_is_registered_as_written(api_clien
 def test_an_unknown_event_kind_is_refused(api_client_for, carol, receiver):
     response = register(api_client_for(carol), receiver.url, event_kinds=["ticket.exploded"])
     assert_error_body(response, 400, "invalid")
+
+
+def test_more_event_kinds_than_there_are_is_refused(api_client_for, carol, receiver):
+    response = register(api_client_for(carol), receiver.url, event_kinds=["ticket.created"] * (len(EventKind) + 1))
+    assert "event_kinds" in assert_error_body(response, 400, "invalid")["details"]
+    assert not WebhookEndpoint.objects.exists()
 
 
 def test_an_admin_changes_and_deletes_an_endpoint(api_client_for, carol, endpoint, settings):
