@@ -28,8 +28,9 @@ USER helpdesk
 VOLUME ["/app/var"]
 EXPOSE 8000
 
+# The probe names a host the site serves (the first of ALLOWED_HOSTS): Django answers 400 to any other Host.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/healthz', timeout=2)"
+    CMD python -c "import os, urllib.request; host = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.').replace('*', '') or 'localhost'; urllib.request.urlopen(urllib.request.Request(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/healthz', headers={'Host': host}), timeout=2)"
 
 # Migrations run as a separate step in production (`docker run ... python manage.py migrate`).
 # The same image runs the background work; override the command (and the HEALTHCHECK, which probes the web port):
