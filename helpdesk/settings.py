@@ -665,6 +665,7 @@ ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
 
 # --- API behaviour: idempotent creates, conditional updates, request size limits -------------------------
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)  # how long a retried create is replayed
+CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {"task": "helpdesk.purge_idempotency_keys", "schedule": 24 * 3600}
 # How long a request's claim on its key lasts: longer than any request may run (gunicorn's --timeout, 30 s by
 # default), so only a request that died leaves a claim that lapses; a retry then takes it over.
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 60)

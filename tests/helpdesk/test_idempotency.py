@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from helpdesk.models import IdempotencyRecord, IdempotencyState
+from helpdesk.tasks import purge_idempotency_keys
 from tickets.models import Attachment, Comment, Ticket
 
 URL = "/api/v1/tickets/"
@@ -187,3 +188,14 @@ def test_creating_a_user_is_idempotent_too(api_client_for, carol):
     assert (first.status_code, second.status_code) == (201, 201)
     assert second.content == first.content and second["Idempotent-Replayed"] == "true"
     assert User.objects.filter(email="new.agent@example.com").count() == 1
+
+
+def test_beat_purges_expired_keys_daily(api_client_for, alice, settings):
+    post_ticket(api_client_for(alice), "old")
+    hours = settings.IDEMPOTENCY_KEY_TTL_HOURS + 1
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=hours))
+    entry = settings.CELERY_BEAT_SCHEDULE["idempotency-keys-purge"]
+
+    assert entry == {"task": purge_idempotency_keys.name, "schedule": 24 * 3600}
+    assert purge_idempotency_keys() == 1
+    assert not IdempotencyRecord.objects.exists()
