@@ -60,7 +60,7 @@ def user_update(
     password: str | None = None,
 ) -> User:
     # Compare with the stored row, not with `user`: a form (the admin's) may already have put new values on it.
-    stored_role, stored_email = User.objects.filter(pk=user.pk).values_list("role", "email").get()
+    stored_role, stored_email, stored_name = User.objects.filter(pk=user.pk).values_list("role", "email", "name").get()
     if email is not None:
         user.email = normalize_email_address(email)
     if name is not None:
@@ -84,6 +84,9 @@ def user_update(
         # An admin who changes a user's address vouches for the new one, as when creating the user.
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if (user.email, user.name) != (stored_email, stored_name):
+        # Their tickets' search documents hold the requester's name and address (search/handlers.py).
+        event_record(kind=EventKind.USER_EDITED, actor=actor, internal=True, payload={"user_id": user.pk})
     return user
 
 

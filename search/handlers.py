@@ -7,7 +7,7 @@ from events.registry import on
 from search import tasks
 
 # Every event that changes text a search reads: subject and description, replies and notes, form answers, tags,
-# a merge.
+# a merge, the requester's name or address.
 on(EventKind.TICKET_CREATED, tasks.index_ticket)
 on(EventKind.TICKET_EDITED, tasks.index_ticket)
 on(EventKind.COMMENT_ADDED, tasks.index_ticket)
@@ -15,3 +15,4 @@ on(EventKind.REQUESTER_REPLIED, tasks.index_ticket)
 on(EventKind.FORM_SUBMITTED, tasks.index_ticket)
 on(EventKind.TAGS_CHANGED, tasks.index_ticket)
 on(EventKind.TICKET_MERGED, tasks.index_ticket)  # recorded on both tickets: the conversation moved between them
+on(EventKind.USER_EDITED, tasks.index_requester_tickets)

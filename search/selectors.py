@@ -1,12 +1,13 @@
 """Which tickets a search matches, and the snippet that shows why; PostgreSQL full text or SQLite FTS5.
 
 What a query means, on both databases:
-- words in any order, each must match (stemmed: "crashes" finds "crash"); `"two words"` is a phrase, `-word` leaves
-  out tickets with the word, `a or b` takes either (PostgreSQL's `websearch_to_tsquery` rules);
+- words in any order, each must match (stemmed: "crashes" finds "crash"); `"two words"` is a phrase, `-word` (or
+  `-"two words"`) leaves out tickets with the word, alone it finds every other ticket, `a or b` takes either
+  (PostgreSQL's `websearch_to_tsquery` rules);
 - `#123` is ticket 123 only; a bare `123` is ticket 123 or the number in the text;
 - a requester's address, its local part (`alice@`) or its domain (`example.com`) are words of the document; one
-  word of three characters or more without `@` also matches inside the requester's name or address (`ali`,
-  `northw`), through trigram indexes on PostgreSQL;
+  word of three characters or more (not starting or ending with `@`) also matches inside the requester's name or
+  address (`ali`, `northw`, `alice@exam`), through trigram indexes on PostgreSQL;
 - text: subject, requester name and address, description, public replies, form answers and tags; internal notes only
   with `include_internal` (staff). A requester's search reads the public vector or column only, so an internal note
   can never make one of their tickets match.
@@ -18,6 +19,7 @@ count of results never includes anyone else's tickets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
@@ -27,12 +29,13 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from search.models import TicketDocument
-from search.services import FTS_TABLE, MARK_END, MARK_START
+from search.services import FTS_TABLE, MARK_END, MARK_START, NUMBER_HYPHEN, NUMBER_HYPHEN_READ_AS
 from tickets.models import Ticket
 
 _TICKET_NUMBER = re.compile(r"(#?)(\d{1,18})")
-# A quoted phrase (its closing quote may be missing) or a run of anything but spaces and quotes.
-_TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
+# An optional minus (leave it out), then a quoted phrase (its closing quote may be missing) or a run of anything but
+# spaces and quotes.
+_TERM = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 _WORD_CHARACTER = re.compile(r"\w")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 SUBSTRING_MIN_CHARS = 3  # trigram indexes cannot help with less
@@ -55,11 +58,19 @@ def ticket_ids_matching(query: str, *, include_internal: bool) -> QuerySet:
         return TicketDocument.objects.none().values("ticket_id")
     if number:
         condition |= Q(ticket_id=int(number.group(2)))
-    if " " not in query and "@" not in query and len(query) >= SUBSTRING_MIN_CHARS:
-        # A fragment ("ali", "northw"). An address or its parts ("alice@", "@example.com") are whole words of the
-        # document already; a trigram scan for them would only be slower (every address shares "@" and domains).
+    if _is_requester_fragment(query):
         condition |= Q(requester_email__icontains=query) | Q(requester_name__icontains=query)
     return TicketDocument.objects.filter(condition).values("ticket_id")
+
+
+def _is_requester_fragment(query: str) -> bool:
+    """One word that may be part of a requester's name or address: "ali", "northw", "alice@exam".
+
+    Not a local part or a domain on its own ("alice@", "@example.com"): those are whole words of the document
+    already, and a trigram scan for a domain would only be slower (every address of it shares the trigrams)."""
+    return (
+        " " not in query and len(query) >= SUBSTRING_MIN_CHARS and not query.startswith("@") and not query.endswith("@")
+    )
 
 
 def _text_condition(query: str, *, include_internal: bool) -> Q | None:
@@ -69,37 +80,49 @@ def _text_condition(query: str, *, include_internal: bool) -> Q | None:
         vector = "staff_vector" if include_internal else "public_vector"
         return Q(**{vector: _search_query(query)})
     expression = fts_expression(query)
-    if expression is None:
+    if expression is not None:
+        return Q(ticket_id__in=_fts_matches(expression, include_internal=include_internal))
+    left_out = fts_left_out_only(query)
+    if left_out is None:
         return None
+    # FTS5 has no query for "every row but": the documents that do not match what is left out.
+    return ~Q(ticket_id__in=_fts_matches(left_out, include_internal=include_internal))
+
+
+def _fts_matches(expression: str, *, include_internal: bool) -> RawSQL:
     if not include_internal:
         expression = f"{{{FTS_PUBLIC_COLUMNS}}} : ({expression})"
     # The user's words travel as a parameter; only constants are formatted into the SQL.
-    matches = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])  # noqa: S608, S611
-    return Q(ticket_id__in=matches)
+    return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])  # noqa: S608, S611
 
 
 def _search_query(query: str) -> SearchQuery:
+    query = re.sub(NUMBER_HYPHEN, NUMBER_HYPHEN_READ_AS, query)  # as the documents were indexed (search/services.py)
     return SearchQuery(query, search_type="websearch", config=settings.SEARCH_LANGUAGE)
 
 
-def fts_expression(query: str) -> str | None:
-    """An FTS5 query with the meaning of `websearch_to_tsquery`; every term quoted, so no input is FTS5 syntax."""
-    expression = ""
-    deferred_exclusions: list[str] = []
+def _fts_terms(query: str) -> Iterator[tuple[str, bool, bool]]:
+    """Each term of the query quoted for FTS5, with whether it is left out (`-word`) and whether `or` came before it."""
     either = False
     for match in _TERM.finditer(query):
-        phrase, bare = match.group(1), match.group(2)
-        excluded = False
-        if bare is not None:
-            if bare.lower() == "or":
-                either = bool(expression)
-                continue
-            if bare.startswith("-") and len(bare) > 1:
-                excluded, bare = True, bare[1:]
+        excluded, phrase, bare = bool(match.group(1)), match.group(2), match.group(3)
+        if not excluded and bare is not None and bare.lower() == "or":
+            either = True
+            continue
         text = phrase if phrase is not None else bare
         if not _WORD_CHARACTER.search(text):
             continue
-        term = '"' + text.replace('"', '""') + '"'
+        yield '"' + text.replace('"', '""') + '"', excluded, either
+        either = False
+
+
+def fts_expression(query: str) -> str | None:
+    """An FTS5 query with the meaning of `websearch_to_tsquery`; every term quoted, so no input is FTS5 syntax.
+
+    None when no term is wanted (FTS5 cannot start with NOT): see `fts_left_out_only` for a query of exclusions."""
+    expression = ""
+    deferred_exclusions: list[str] = []
+    for term, excluded, either in _fts_terms(query):
         if excluded:
             if expression:
                 expression += f" NOT {term}"
@@ -109,8 +132,16 @@ def fts_expression(query: str) -> str | None:
             expression = term + "".join(f" NOT {excluded_term}" for excluded_term in deferred_exclusions)
         else:
             expression += f" {'OR' if either else 'AND'} {term}"
-        either = False
     return expression or None
+
+
+def fts_left_out_only(query: str) -> str | None:
+    """For a query that only leaves terms out (`-spam -"out of office"`), the FTS5 query of the documents it leaves
+    out; None for any other query."""
+    terms = list(_fts_terms(query))
+    if not terms or not all(excluded for _, excluded, _ in terms):
+        return None
+    return " OR ".join(term for term, _, _ in terms)
 
 
 def snippet_expression(query: str, *, include_internal: bool) -> Expression:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import F, Prefetch, TextField, Value
+from django.db.models import F, Func, Prefetch, TextField, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
@@ -24,10 +24,17 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 _UNINDEXED_CHARACTERS = str.maketrans({MARK_START: " ", MARK_END: " ", "\x00": " "})
 
+# PostgreSQL's parser reads "ORD-12345" as "ord" and the signed number "-12345", so "12345" alone would not find it.
+# A hyphen between a word character and a digit becomes NUMBER_HYPHEN_READ_AS, in the indexed text and in the query
+# alike: an underscore separates the words and still keeps them one phrase ("-ORD-12345" leaves out "ord 12345").
+NUMBER_HYPHEN = r"(?<=\w)-(?=\d)"
+NUMBER_HYPHEN_READ_AS = "_"
+
 # PostgreSQL refuses a tsvector over 1 MB; text past this many characters of one kind is not searchable.
 TEXT_MAX_CHARS = 200_000
 
 FTS_TABLE = "search_ticket_fts"
+REBUILD_BATCH_SIZE = 500  # tickets per transaction when many are rebuilt at once
 
 
 def _clean(text: str) -> str:
@@ -55,19 +62,30 @@ def _document_for(ticket: Ticket) -> TicketDocument:
     )
 
 
+def _numbers_apart(field: str) -> Func:
+    return Func(
+        F(field),
+        Value(NUMBER_HYPHEN),
+        Value(NUMBER_HYPHEN_READ_AS),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+
+
 def _public_vector() -> SearchVector:
     language = settings.SEARCH_LANGUAGE
     # The address as a whole ("alice@example.com") and in parts ("alice", "example.com"), so either finds it.
     address_parts = Replace(F("requester_email"), Value("@"), Value(" "), output_field=TextField())
     return (
-        SearchVector("subject", weight="A", config=language)
+        SearchVector(_numbers_apart("subject"), weight="A", config=language)
         + SearchVector("requester_name", "requester_email", address_parts, weight="B", config=language)
-        + SearchVector("public_text", weight="C", config=language)
+        + SearchVector(_numbers_apart("public_text"), weight="C", config=language)
     )
 
 
 def _staff_vector() -> SearchVector:
-    return _public_vector() + SearchVector("internal_text", weight="C", config=settings.SEARCH_LANGUAGE)
+    return _public_vector() + SearchVector(_numbers_apart("internal_text"), weight="C", config=settings.SEARCH_LANGUAGE)
 
 
 @transaction.atomic
@@ -125,3 +143,13 @@ def _fts_write(ids: list[int], documents: list[TicketDocument]) -> None:
 
 def ticket_document_rebuild(*, ticket_id: int) -> None:
     ticket_documents_rebuild(ticket_ids=[ticket_id])
+
+
+def requester_documents_rebuild(*, requester_id: int) -> int:
+    """Rebuild the documents of every ticket of this requester, a batch per transaction; returns how many."""
+    tickets = Ticket.objects.filter(requester_id=requester_id).order_by("pk")
+    total, last = 0, 0
+    while batch := list(tickets.filter(pk__gt=last).values_list("pk", flat=True)[:REBUILD_BATCH_SIZE]):
+        total += ticket_documents_rebuild(ticket_ids=batch)
+        last = batch[-1]
+    return total

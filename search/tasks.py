@@ -12,3 +12,9 @@ def index_ticket(event: Event) -> None:
     """Rebuild the ticket's document from its data: idempotent, and right whatever order events arrive in."""
     if event.ticket_id is not None:
         services.ticket_document_rebuild(ticket_id=event.ticket_id)
+
+
+@event_handler
+def index_requester_tickets(event: Event) -> None:
+    """Rebuild the documents of every ticket of a requester whose name or address changed."""
+    services.requester_documents_rebuild(requester_id=event.payload["user_id"])
