@@ -158,6 +158,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.form_action.ProviderFormActionMiddleware",  # account pages: form-action allows the sign-in providers
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -592,6 +593,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
+        # The account pages add the sign-in providers' origins (accounts/form_action.py).
         "form-action": [SELF],
     }
 }

@@ -43,10 +43,12 @@ def test_the_provider_button_on_the_login_page_is_a_post_form_that_starts_the_si
     github_app, gitlab_app, fake_github, provider_id
 ):
     browser = Client(enforce_csrf_checks=True)
-    page = browser.get(reverse("account_login")).content.decode()
+    shown = browser.get(reverse("account_login"))
     login_url = reverse(f"{provider_id}_login")
     [(form, fields)] = [
-        (attrs, fields) for attrs, fields in _forms(page) if urlsplit(attrs.get("action") or "").path == login_url
+        (attrs, fields)
+        for attrs, fields in _forms(shown.content.decode())
+        if urlsplit(attrs.get("action") or "").path == login_url
     ]
     assert (form.get("method") or "").lower() == "post"
 
@@ -54,6 +56,35 @@ def test_the_provider_button_on_the_login_page_is_a_post_form_that_starts_the_si
 
     assert response.status_code == 302
     assert response.url.startswith(fake_github.base_url)
+    # Chromium holds the redirect after a form post to the page's CSP form-action: the provider must be allowed.
+    assert _origin(response.url) in _form_action(shown)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _form_action(response) -> list[str]:
+    """The sources of the page's CSP form-action."""
+    for directive in response["Content-Security-Policy"].split(";"):
+        name, *sources = directive.split()
+        if name == "form-action":
+            return sources
+    return []
+
+
+@pytest.mark.parametrize("page", ["account_signup", "socialaccount_connections", "github_login"])
+def test_every_page_with_a_provider_button_lets_its_post_go_on_to_the_provider(
+    github_app, fake_github, client_for, alice, page
+):
+    browser = client_for(alice) if page == "socialaccount_connections" else Client()
+
+    assert _origin(fake_github.base_url) in _form_action(browser.get(reverse(page)))
+
+
+def test_pages_without_a_provider_button_post_to_this_site_alone(github_app, client_for, alice):
+    assert _form_action(client_for(alice).get(reverse("ticket_list"))) == ["'self'"]
 
 
 def test_signing_in_from_the_login_page_button_completes(github_app, fake_github):
