@@ -37,7 +37,8 @@ class ProviderFormActionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        is_page = response.get("Content-Type", "").startswith("text/html")
+        # A page shown, not a redirect or an error: only a shown page has a provider button to press.
+        is_page = response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
         if is_page and request.path.startswith(reverse("account_login").removesuffix("login/")):
             origins = provider_origins(request)
             if origins:

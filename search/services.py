@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import F, Func, Prefetch, TextField, Value
+from django.db.models import Expression, F, Func, Prefetch, TextField, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
@@ -62,9 +62,10 @@ def _document_for(ticket: Ticket) -> TicketDocument:
     )
 
 
-def _numbers_apart(field: str) -> Func:
+def _numbers_apart(text: str | Expression) -> Func:
+    """`text` (a column's name, or an expression) with NUMBER_HYPHEN read as NUMBER_HYPHEN_READ_AS, as queries are."""
     return Func(
-        F(field),
+        F(text) if isinstance(text, str) else text,
         Value(NUMBER_HYPHEN),
         Value(NUMBER_HYPHEN_READ_AS),
         Value("g"),
@@ -79,7 +80,13 @@ def _public_vector() -> SearchVector:
     address_parts = Replace(F("requester_email"), Value("@"), Value(" "), output_field=TextField())
     return (
         SearchVector(_numbers_apart("subject"), weight="A", config=language)
-        + SearchVector("requester_name", "requester_email", address_parts, weight="B", config=language)
+        + SearchVector(
+            _numbers_apart("requester_name"),
+            _numbers_apart("requester_email"),
+            _numbers_apart(address_parts),
+            weight="B",
+            config=language,
+        )
         + SearchVector(_numbers_apart("public_text"), weight="C", config=language)
     )
 

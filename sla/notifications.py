@@ -8,19 +8,24 @@ from automations.assignment import available_agents, is_away
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from sla.models import EscalationKind, EscalationNotice
+from tickets.models import Team
 
 
 def escalation_recipients(notice: EscalationNotice) -> list[User]:
     """Who can still keep the promise: the assignee, unless they are away. Otherwise the team's agents who are not
-    away (every agent of the team when all are); an away assignee without a team is still told; nobody when there is
-    neither assignee nor team."""
+    away (every agent of the team when all are); an away assignee whose team has no agent is still told; nobody when
+    there is neither assignee nor agent."""
     ticket = notice.clock.ticket
     assignee = ticket.assignee if ticket.assignee is not None and ticket.assignee.is_agent_or_admin else None
     if assignee is not None and not is_away(assignee):
         return [assignee]
-    if ticket.team is not None:
-        return available_agents(ticket.team) or list(User.objects.staff().filter(teams=ticket.team).order_by("pk"))
-    return [assignee] if assignee is not None else []
+    team = _team_agents(ticket.team) if ticket.team is not None else []
+    return team or ([assignee] if assignee is not None else [])
+
+
+def _team_agents(team: Team) -> list[User]:
+    """The team's agents who are not away, or every agent of the team when all are."""
+    return available_agents(team) or list(User.objects.staff().filter(teams=team).order_by("pk"))
 
 
 def mail_escalation(*, notice: EscalationNotice) -> None:

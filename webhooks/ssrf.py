@@ -129,7 +129,7 @@ def _allowed_entries() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress
         try:
             networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
         except ValueError:
-            names.add(entry.lower().rstrip("."))
+            names.add(_ascii_host(entry.lower()).rstrip("."))  # compared with URLs' hosts in the same form
     return names, networks
 
 

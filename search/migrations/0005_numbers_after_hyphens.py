@@ -22,6 +22,8 @@ def rebuild_vectors(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False  # each batch commits on its own: one transaction would hold every document's row lock to the end
+
     dependencies = [
         ("search", "0004_vector_statistics"),
     ]

@@ -58,3 +58,11 @@ def test_when_the_whole_team_is_away_it_is_told_all_the_same(
 def test_an_away_assignee_without_a_team_is_still_told(alice, bob, policy, clock, django_capture_on_commit_callbacks):
     agent_set_away(user=bob, away=True)
     assert _warned(alice, bob, clock, django_capture_on_commit_callbacks, team=None, assignee=bob) == [bob.email]
+
+
+def test_an_away_assignee_whose_team_has_no_agent_is_still_told(
+    alice, bob, policy, clock, django_capture_on_commit_callbacks
+):
+    agent_set_away(user=bob, away=True)
+    empty = Team.objects.create(name="Night shift")
+    assert _warned(alice, bob, clock, django_capture_on_commit_callbacks, team=empty, assignee=bob) == [bob.email]

@@ -7,10 +7,13 @@ whole file and cannot show this, so these tests run only when DATABASE_URL point
 from __future__ import annotations
 
 import random
+import re
+
+from django.urls import reverse
 
 from helpdesk.errors import InvalidTransition
 from tests.support.threads import parallel_on_postgresql, run_together
-from tickets.models import Priority, Status, Ticket, TicketEvent, TicketEventKind
+from tickets.models import Comment, Priority, Status, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, ticket_change_status, ticket_update
 from tickets.workflow import is_allowed_transition
 
@@ -70,3 +73,16 @@ def test_two_agents_patching_from_the_same_read_one_wins_and_the_other_gets_412(
         assert sorted(statuses) == [200, 412]
         winner = "bob" if statuses[0] == 200 else "carol"
         assert list(Ticket.objects.get(pk=ticket.pk).tags.values_list("name", flat=True)) == [f"{winner}-{attempt}"]
+
+
+def test_a_reply_form_posted_twice_at_once_is_sent_once(client_for, bob, ticket):
+    """A double click: both posts arrive together, the second looks only once the first has committed."""
+    url = reverse("staff_ticket_reply", args=[ticket.pk])
+    page = client_for(bob).get(reverse("staff_ticket_detail", args=[ticket.pk])).content.decode()
+    seen = re.search(r'name="seen_comment" value="(\d+)"', page).group(1)
+    form = {"mode": "reply", "body": "We refunded the second charge.", "seen_comment": seen}
+    browsers = [client_for(bob), client_for(bob)]
+
+    run_together([lambda browser=browser: browser.post(url, form) for browser in browsers])
+
+    assert Comment.objects.filter(ticket=ticket, body="We refunded the second charge.").count() == 1

@@ -162,3 +162,9 @@ def test_a_name_no_dns_can_hold_is_refused_with_a_clear_reason(settings):
     settings.WEBHOOK_ALLOWED_HOSTS = []
     with pytest.raises(ssrf.UnsafeUrl, match="not a valid international domain name"):
         ssrf.target_for("https://a\u200db.example/")
+
+
+def test_an_international_name_allowed_as_written_lets_its_receiver_through(settings, monkeypatch):
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [ssrf.ipaddress.ip_address("10.1.2.3")])
+    settings.WEBHOOK_ALLOWED_HOSTS = ["crm.bücher.internal"]
+    assert str(ssrf.target_for("http://crm.bücher.internal/hook").address) == "10.1.2.3"

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -36,6 +37,7 @@ from tickets.selectors import (
     ticket_page_for,
 )
 from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
+from tickets.services.common import lock_ticket
 from tickets.services.links import links_touching
 from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
 from tickets.staff_page import (
@@ -66,49 +68,60 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _staff_ticket(request, pk)
     form = StaffReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        if _sent_already(request, ticket, form.cleaned_data):
-            messages.info(request, "This message was already sent; it was not sent again.")
-            return redirect("staff_ticket_detail", pk=ticket.pk)
-        arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
-        if arrived:
-            return _hold_reply(request, ticket, form, arrived)
-        internal = form.cleaned_data["mode"] == ReplyMode.NOTE
-        then_status = form.cleaned_data["then_status"] or None
-        macro = _chosen_macro(request, form.cleaned_data["macro"])
-        try:
-            if macro is not None:
-                comment = macro_apply(
-                    macro=macro,
-                    ticket=ticket,
-                    actor=request.user,
-                    body=form.cleaned_data["body"],
-                    internal=internal,
-                    status=then_status,
-                    files=form.cleaned_data["attachments"],
-                )
-            else:
-                comment = comment_create(
-                    ticket=ticket,
-                    author=request.user,
-                    body=form.cleaned_data["body"],
-                    internal=internal,
-                    files=form.cleaned_data["attachments"],
-                    status=then_status,
-                )
-        except DomainError as error:
-            form_add_domain_error(form, error)
-            messages.error(request, f"Nothing was sent. {error.message}")
-        else:
-            sent = [_sent_text(comment)] if comment is not None else []
-            if then_status:
-                sent.append(f"Status set to {Status(then_status).label.lower()}.")
-            if macro is not None:
-                sent.append(f"Macro “{macro.name}” applied.")
-            messages.success(request, " ".join(sent))
-            return redirect("staff_ticket_detail", pk=ticket.pk)
+        posted = _post_reply(request, ticket, form)
+        if posted is not None:
+            return posted
     else:
         messages.error(request, "Nothing was sent. Please correct the errors below.")
     return _render_staff_ticket_page(request, ticket, reply_form=form)
+
+
+@transaction.atomic
+def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> HttpResponse | None:
+    """Send the reply or note (with the macro chosen), hold it if a message arrived meanwhile, or skip it if this very
+    form was sent already; None when it was refused, with the reason on the form. Under the ticket's row lock, so the
+    same form posted twice at once (a double click) is looked at one post after the other."""
+    lock_ticket(ticket)
+    if _sent_already(request, ticket, form.cleaned_data):
+        messages.info(request, "This message was already sent; it was not sent again.")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
+    arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
+    if arrived:
+        return _hold_reply(request, ticket, form, arrived)
+    internal = form.cleaned_data["mode"] == ReplyMode.NOTE
+    then_status = form.cleaned_data["then_status"] or None
+    macro = _chosen_macro(request, form.cleaned_data["macro"])
+    try:
+        if macro is not None:
+            comment = macro_apply(
+                macro=macro,
+                ticket=ticket,
+                actor=request.user,
+                body=form.cleaned_data["body"] or None,  # an empty box sends the macro's own text
+                internal=internal,
+                status=then_status,
+                files=form.cleaned_data["attachments"],
+            )
+        else:
+            comment = comment_create(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                internal=internal,
+                files=form.cleaned_data["attachments"],
+                status=then_status,
+            )
+    except DomainError as error:
+        form_add_domain_error(form, error)
+        messages.error(request, f"Nothing was sent. {error.message}")
+        return None
+    sent = [_sent_text(comment)] if comment is not None else []
+    if then_status:
+        sent.append(f"Status set to {Status(then_status).label.lower()}.")
+    if macro is not None:
+        sent.append(f"Macro “{macro.name}” applied.")
+    messages.success(request, " ".join(sent))
+    return redirect("staff_ticket_detail", pk=ticket.pk)
 
 
 @require_http_methods(["POST"])
