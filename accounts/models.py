@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
+
+if TYPE_CHECKING:
+    from tickets.models import Team
 
 
 class Role(models.TextChoices):
@@ -46,6 +51,10 @@ class UserManager(BaseUserManager["User"]):
         """The people who work tickets: active agents and admins, without the automation rules' actor, whom nobody
         may assign a ticket to or pick from a list of agents."""
         return self.filter(role__in=STAFF_ROLES, is_active=True).exclude(email=AUTOMATION_ACTOR_EMAIL)
+
+    def staff_of(self, team: Team) -> models.QuerySet[User]:
+        """A team's people who work tickets (staff()), by id."""
+        return self.staff().filter(teams=team).order_by("pk")
 
 
 class User(AbstractBaseUser, PermissionsMixin):

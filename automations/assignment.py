@@ -11,7 +11,7 @@ from tickets.models import Team, Ticket
 
 def available_agents(team: Team) -> list[User]:
     """The team's active agents and admins, less those marked away, in a fixed order (by id)."""
-    return list(User.objects.staff().filter(teams=team).exclude(availability__is_away=True).order_by("id"))
+    return list(User.objects.staff_of(team).exclude(availability__is_away=True))
 
 
 def is_away(user: User) -> bool:

@@ -20,7 +20,7 @@ def _recipients(rule: Rule, ticket: Ticket) -> list[User]:
         return [ticket.assignee] if ticket.assignee.is_agent_or_admin else []
     if ticket.team is None:
         return []
-    return list(User.objects.staff().filter(teams=ticket.team).order_by("pk"))
+    return list(User.objects.staff_of(ticket.team))
 
 
 def mail_rule_notification(*, rule: Rule, ticket: Ticket, key: str, event_id: int | None = None) -> None:

@@ -155,7 +155,7 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
         if ticket.assignee is not None:  # filed straight to an agent: their assignment mail
             queue(NotificationKind.ASSIGNED, ticket.assignee, actor=event.actor)
         elif ticket.team is not None:
-            for member in User.objects.staff().filter(teams=ticket.team).order_by("pk"):
+            for member in User.objects.staff_of(ticket.team):
                 queue(NotificationKind.TEAM_NEW_TICKET, member)
     elif event.kind == EventKind.COMMENT_ADDED:
         if payload.get("answers_requester") and not payload.get("internal") and not event.internal:

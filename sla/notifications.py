@@ -25,7 +25,7 @@ def escalation_recipients(notice: EscalationNotice) -> list[User]:
 
 def _team_agents(team: Team) -> list[User]:
     """The team's agents who are not away, or every agent of the team when all are."""
-    return available_agents(team) or list(User.objects.staff().filter(teams=team).order_by("pk"))
+    return available_agents(team) or list(User.objects.staff_of(team))
 
 
 def mail_escalation(*, notice: EscalationNotice) -> None:
