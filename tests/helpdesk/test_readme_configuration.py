@@ -88,3 +88,17 @@ def test_migrations_run_once_before_web_worker_and_beat():
     assert services["migrate"]["restart"] == "no"
     for name in ("web1", "web2", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
+
+
+def test_compose_web_metrics_count_every_worker_and_beat_keeps_its_schedule():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+
+    for name in ("web1", "web2"):
+        folder = services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+        assert services[name]["environment"]["DATABASE_URL"] == compose["x-app"]["environment"]["DATABASE_URL"]
+        # Emptied before gunicorn starts: prometheus_client's files of a previous run would count again.
+        assert 'rm -rf "$$PROMETHEUS_MULTIPROC_DIR"' in services[name]["command"][-1] and folder.startswith("/")
+    schedule = services["beat"]["command"][services["beat"]["command"].index("--schedule") + 1]
+    volume, mounted_at = services["beat"]["volumes"][0].split(":")
+    assert schedule.startswith(mounted_at + "/") and volume in compose["volumes"]
