@@ -1,4 +1,5 @@
-"""How allauth fits this helpdesk: who may sign up, what a new user is, where client secrets come from."""
+"""How allauth fits this helpdesk: who may sign up, what a new user is, where client secrets come from, and what
+follows a change of address."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import unstash_login
 from allauth.account.models import EmailAddress
+from allauth.account.signals import email_changed
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -86,3 +88,13 @@ class MFAAdapter(DefaultMFAAdapter):
         if authenticator.type == Authenticator.Type.TOTP and second_factor_required(authenticator.user):
             return False
         return super().can_delete_authenticator(authenticator)
+
+
+def primary_email_changed(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    """allauth's `email_changed`: sent once the new primary address is User.email (a confirmed change on the Email
+    page, or another address marked primary there). allauth has no adapter hook for it."""
+    services.user_primary_email_changed(user=user)
+
+
+def connect_signals() -> None:
+    email_changed.connect(primary_email_changed, dispatch_uid="accounts.adapters.primary_email_changed")

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import sessions
+        from accounts import adapters, sessions
 
         sessions.connect_signals()
+        adapters.connect_signals()

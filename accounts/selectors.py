@@ -13,7 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, User, normalize_email_address
+
+REQUESTER_DEACTIVATED = "The account with this address is deactivated."
 
 
 def _session_signed_in_as(data: dict, user: User) -> bool:
@@ -50,3 +52,15 @@ def api_tokens_of(user: User | AnonymousUser) -> QuerySet[ApiToken]:
     if not user.is_authenticated:
         return ApiToken.objects.none()
     return ApiToken.objects.usable().filter(user=user)
+
+
+def requester_address_refusal(email: str) -> str | None:
+    """Why nothing new may be filed under this address as a requester's, or None when it may (an active account, or
+    no account yet). The one rule for every door that finds a requester by address: a guest's public form, inbound
+    mail (a new ticket, a reply, a Cc'd follower) and staff opening a ticket on someone's behalf, on the page and
+    through the API.
+
+    An account an admin deactivated takes no new tickets or mail until it is reactivated: it cannot sign in to see
+    them, and it is never mailed (notifications skip inactive recipients)."""
+    address = normalize_email_address(email)
+    return REQUESTER_DEACTIVATED if User.objects.filter(email__iexact=address, is_active=False).exists() else None

@@ -85,9 +85,20 @@ def user_update(
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     if (user.email, user.name) != (stored_email, stored_name):
-        # Their tickets' search documents hold the requester's name and address (search/handlers.py).
-        event_record(kind=EventKind.USER_EDITED, actor=actor, internal=True, payload={"user_id": user.pk})
+        _user_edited_record(user=user, actor=actor)
     return user
+
+
+@transaction.atomic
+def user_primary_email_changed(*, user: User) -> None:
+    """allauth made another of the user's addresses their primary one (they confirmed a new address on their Email
+    page) and has already written it to User.email; what else holds the old address catches up."""
+    _user_edited_record(user=user, actor=user)
+
+
+def _user_edited_record(*, user: User, actor: User | None) -> None:
+    # Their tickets' search documents hold the requester's name and address (search/handlers.py).
+    event_record(kind=EventKind.USER_EDITED, actor=actor, internal=True, payload={"user_id": user.pk})
 
 
 @transaction.atomic

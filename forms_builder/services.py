@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User, normalize_email_address
+from accounts.selectors import requester_address_refusal
 from accounts.services import EmailTaken, user_create
 from events.models import EventKind
 from events.services import event_record
@@ -222,12 +223,16 @@ def answers_text(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> s
 
 @transaction.atomic
 def public_requester_for(*, email: str) -> User:
-    """The requester account for this address: existing, or created without a password. Staff addresses are refused."""
+    """The requester account for this address: existing, or created without a password. Staff addresses are refused,
+    and so are deactivated accounts' (accounts.selectors.requester_address_refusal)."""
     address = normalize_email_address(email)
     try:
         validate_email(address)
     except ValidationError as error:
         raise InvalidValue("Invalid email address.", details={"email": ["Enter a valid email address."]}) from error
+    refusal = requester_address_refusal(address)
+    if refusal:
+        raise InvalidValue(refusal, details={"email": [refusal]})
     existing = User.objects.filter(email__iexact=address).first()
     if existing is not None and existing.is_staff:
         # Anyone can type any address; a ticket opened, unsigned, in an agent's or admin's name would carry their

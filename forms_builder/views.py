@@ -6,16 +6,13 @@ messages next to the inputs they are about.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from itertools import groupby
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -78,29 +75,41 @@ def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
         return _render_fill_page(request, form, answers_form, email_form, TOO_MANY_SUBMISSIONS, status=429)
     if email_form is not None and not email_form.is_valid():
         return _render_fill_page(request, form, answers_form, email_form, NOT_SENT)
-    email = email_form.cleaned_data["email"] if email_form is not None else ""
     try:
-        submission, token = _submit(request, form, answers_form.raw_answers(), answers_form.raw_files(), email)
-    except DomainError as error:
-        answers_form.add_domain_error(error)
+        submission, token = _submit(request, form, answers_form, email_form)
+    except DomainError:
         return _render_fill_page(request, form, answers_form, email_form, NOT_SENT)
     return _after_submission(request, submission, token)
 
 
 @transaction.atomic
 def _submit(
-    request: HttpRequest,
-    form: Form,
-    answers: Mapping[str, Any],
-    files: Mapping[str, Sequence[UploadedFile]],
-    email: str,
+    request: HttpRequest, form: Form, answers_form: AnswersForm, email_form: RequesterEmailForm | None
 ) -> tuple[Submission, str | None]:
-    # One transaction: answers that fail the engine leave no passwordless account behind.
-    signed_in = request.user.is_authenticated
-    requester = request.user if signed_in else public_requester_for(email=email)
-    return submission_create(
-        form=form, answers=answers, files=files, requester=requester, actor=requester, sender_verified=signed_in
-    )
+    """Open the ticket, or put each refusal's messages next to the input it is about and raise it on.
+
+    One transaction: answers that fail the engine leave no passwordless account behind. A refused address is told
+    apart from the answers by where it is refused, not by its key: an admin may name a question "email"."""
+    if email_form is None:
+        requester = request.user
+    else:
+        try:
+            requester = public_requester_for(email=email_form.cleaned_data["email"])
+        except DomainError as error:
+            email_form.add_error("email", error.details.get("email") or error.message)
+            raise
+    try:
+        return submission_create(
+            form=form,
+            answers=answers_form.raw_answers(),
+            files=answers_form.raw_files(),
+            requester=requester,
+            actor=requester,
+            sender_verified=request.user.is_authenticated,
+        )
+    except DomainError as error:
+        answers_form.add_domain_error(error)
+        raise
 
 
 def _after_submission(request: HttpRequest, submission: Submission, token: str | None) -> HttpResponse:

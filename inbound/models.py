@@ -106,6 +106,7 @@ class Reason(models.TextChoices):
     UNVERIFIED_SENDER = "unverified_sender", "Unverified sender on a ticket"
     FORGED_STAFF = "forged_staff", "Staff address without a signed reply address"
     NO_SENDER = "no_sender", "No usable sender address"
+    DEACTIVATED_SENDER = "deactivated_sender", "The sender's account is deactivated"
     FAILED = "failed", "Processing failed"
 
 

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import requester_address_refusal
 from inbound.machine import auto_reply_reason, is_bounce, read_bounce
 from inbound.matching import Participant, ThreadMatch, participant_role, ticket_for_mail, user_for_address
 from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
@@ -109,6 +110,11 @@ def _decide(message: InboundMessage) -> None:
             f"{recent} mails from {mail.from_address} within {settings.INBOUND_SENDER_WINDOW_SECONDS} s "
             f"(the limit is {settings.INBOUND_SENDER_LIMIT}).",
         )
+    refusal = requester_address_refusal(mail.from_address)
+    if refusal:
+        # Neither a new ticket nor a reply (nor one held for an agent to accept as theirs): an admin reactivates
+        # the account, then reprocesses the mail, or discards it.
+        return _quarantine(message, Reason.DEACTIVATED_SENDER, f"{mail.from_address}: {refusal}")
     sender = user_for_address(mail.from_address)
     match = ticket_for_mail(mail)
     if match is not None:

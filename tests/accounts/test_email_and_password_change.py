@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 
+from events.models import Event, EventKind
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"
@@ -35,6 +36,22 @@ def test_a_new_address_replaces_the_old_one_only_once_confirmed(alice, mailoutbo
     assert list(EmailAddress.objects.filter(user=alice).values_list("email", "verified", "primary")) == [
         ("alice@new.example", True, True)
     ]
+
+
+def confirm_new_address(client, mailoutbox, address: str) -> None:
+    client.post(reverse("account_email"), {"action_add": "", "email": address})
+    [confirmation] = [message for message in mailoutbox if message.to == [address]]
+    client.post(re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", confirmation.body).group(1))
+
+
+def test_a_confirmed_new_address_records_that_the_user_was_edited(alice, mailoutbox):
+    client = signed_in(alice)
+
+    confirm_new_address(client, mailoutbox, "alice@new.example")
+
+    # The event their tickets' search documents are rebuilt on (search/handlers.py), as when an admin edits them.
+    edited = Event.objects.filter(kind=EventKind.USER_EDITED)
+    assert [(event.actor, event.payload["user_id"]) for event in edited] == [(alice, alice.pk)]
 
 
 def test_an_address_of_another_account_is_not_taken(alice, mallory, mailoutbox):

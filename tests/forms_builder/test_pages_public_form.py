@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.services import user_update
 from forms_builder.models import Submission
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
@@ -123,3 +124,17 @@ def test_refused_answers_leave_no_account_behind(public_bug_report, client):
     assert response.status_code == 200
     assert 'id="id_answer-version_error"' in response.content.decode()
     assert not User.objects.filter(email="visitor@example.com").exists()
+
+
+def test_a_deactivated_accounts_address_is_refused_next_to_the_email_input_keeping_what_was_typed(
+    public_bug_report, client, alice, carol
+):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    response = submit_anonymously(client, public_bug_report, email="Alice@Example.com", summary="Button is grey")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_requester-email_error"' in body and "deactivated" in body
+    assert "Button is grey" in body and 'value="Alice@Example.com"' in body
+    assert not Ticket.objects.exists() and not Submission.objects.exists()

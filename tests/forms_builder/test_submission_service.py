@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role, User
+from accounts.services import user_update
 from forms_builder.models import Submission
 from forms_builder.services import form_publish, public_requester_for, submission_create, submission_for_token
 from helpdesk.errors import InvalidValue
@@ -135,3 +136,11 @@ def test_a_public_submission_may_not_use_a_staff_address(bob):
     with pytest.raises(InvalidValue) as refused:
         public_requester_for(email="BOB@example.com")
     assert "email" in refused.value.details
+
+
+def test_a_public_submission_may_not_use_a_deactivated_accounts_address(alice, carol):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    with pytest.raises(InvalidValue) as refused:
+        public_requester_for(email="ALICE@example.com")
+    assert list(refused.value.details) == ["email"]

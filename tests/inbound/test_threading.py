@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts.services import user_update
 from inbound.models import InboundStatus, Reason
 from notifications.mail_ids import message_id, reply_address
 from tests.inbound.messages import mail
@@ -95,6 +96,14 @@ def test_a_reply_to_a_closed_ticket_opens_a_follow_up(ingest, ticket, alice, bob
 
 def test_cc_on_the_first_mail_become_followers(ingest):
     stored = ingest(mail(sender="dana@example.org", cc=["Erin <erin@example.org>", "support@example.com"]))
+
+    assert list(stored.ticket.followers.values_list("email", flat=True)) == ["erin@example.org"]
+
+
+def test_a_deactivated_account_in_cc_does_not_become_a_follower(ingest, alice, carol):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    stored = ingest(mail(sender="dana@example.org", cc=[alice.email, "erin@example.org"]))
 
     assert list(stored.ticket.followers.values_list("email", flat=True)) == ["erin@example.org"]
 

@@ -1,5 +1,5 @@
 """Mail that matches a ticket but comes from someone it does not know waits for an agent: never a public reply,
-never a reopen."""
+never a reopen. Mail from an account an admin deactivated is quarantined: it opens and answers nothing."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from django.urls import reverse
 
+from accounts.services import user_update
 from inbound.models import InboundStatus, Reason
 from notifications.mail_ids import message_id, reply_address
 from tests.inbound.messages import mail, raw_mail
-from tickets.models import Comment, Status
+from tickets.models import Comment, Status, Ticket
 from tickets.services import comment_create
 
 
@@ -129,3 +130,22 @@ def test_a_follower_quoting_the_message_id_of_their_own_copy_cannot_post_as_the_
 
     assert forged.comment is None
     assert not [message for message in mailoutbox if message.to == ["dana@example.org"]]
+
+
+def test_mail_from_a_deactivated_account_opens_no_ticket_and_is_quarantined(ingest, alice, carol):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    stored = ingest(mail(sender="Alice <ALICE@example.com>", subject="Still here"))
+
+    assert not Ticket.objects.exists()
+    assert (stored.status, stored.reason, stored.ticket) == (InboundStatus.QUARANTINED, "deactivated_sender", None)
+    assert "alice@example.com" in stored.detail and "deactivated" in stored.detail
+
+
+def test_a_reply_from_a_deactivated_requester_is_quarantined_not_held_on_the_ticket(ingest, ticket, alice, carol):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    stored = ingest(mail(sender=alice.email, to=reply_address(ticket_id=ticket.pk), body="One more thing"))
+
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, "deactivated_sender")
+    assert not Comment.objects.filter(ticket=ticket).exists()

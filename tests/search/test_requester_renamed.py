@@ -1,8 +1,10 @@
-"""A requester's new name or address finds their tickets once an admin changes it, and the old one no longer does."""
+"""A requester's new name or address finds their tickets once an admin changes it, or they change their address
+themselves, and the old one no longer does."""
 
 from __future__ import annotations
 
 from accounts.services import user_update
+from tests.accounts.test_email_and_password_change import confirm_new_address, signed_in
 from tests.search.helpers import found
 
 
@@ -25,3 +27,16 @@ def test_a_requester_with_a_new_address_is_found_by_it(api_client_for, carol, bo
     assert found(client, "a.nakamura@contoso.test") == alices_tickets
     assert found(client, "contoso") == alices_tickets
     assert found(client, "alice@example.com") == []
+
+
+def test_a_requester_who_changes_their_own_address_is_found_by_it(
+    api_client_for, bob, alice, world, worker, mailoutbox
+):
+    client = signed_in(alice)
+    with worker():
+        confirm_new_address(client, mailoutbox, "a.nakamura@contoso.test")  # the account's Email page
+    alices_tickets = [world.crash.pk, world.invoice.pk, world.printer.pk]
+    staff = api_client_for(bob)
+
+    assert found(staff, "a.nakamura@contoso.test") == alices_tickets
+    assert found(staff, "alice@example.com") == []

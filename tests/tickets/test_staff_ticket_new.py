@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.services import user_update
+from tests.support.api import assert_error_body
 from tickets.models import Channel, Ticket
 
 
@@ -48,6 +50,18 @@ def test_an_invalid_address_is_shown_on_the_form(bob, client_for, email, db):
     assert not Ticket.objects.exists()
 
 
+def test_a_deactivated_accounts_address_is_refused_on_the_form_keeping_what_was_typed(alice, bob, carol, client_for):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    response = open_ticket(client_for(bob), requester_email="ALICE@example.com", subject="Phoned in from home")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_requester_email_error"' in body and "deactivated" in body
+    assert 'value="Phoned in from home"' in body
+    assert not Ticket.objects.exists()
+
+
 @pytest.mark.parametrize("who", ["alice", "mallory"])
 def test_requesters_get_404_on_the_page(request, client_for, who):
     client = client_for(request.getfixturevalue(who))
@@ -83,3 +97,15 @@ def test_api_refuses_a_requester_opening_for_someone_else_by_email(mallory, api_
 
     assert response.status_code == 403
     assert not User.objects.filter(email="victim@example.org").exists()
+
+
+def test_api_refuses_a_deactivated_accounts_address_naming_requester_email(alice, bob, carol, api_client_for):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    response = api_client_for(bob).post(
+        "/api/v1/tickets/", {"subject": "Phoned in", "requester_email": "ALICE@example.com"}, format="json"
+    )
+
+    error = assert_error_body(response, 400, "invalid")
+    assert list(error["details"]) == ["requester_email"] and "deactivated" in error["details"]["requester_email"][0]
+    assert not Ticket.objects.exists()

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, normalize_email_address
+from accounts.selectors import requester_address_refusal
 from accounts.services import EmailTaken, user_create
 from helpdesk.errors import InvalidValue, NotPermitted
 from tickets import permissions
@@ -20,7 +21,7 @@ from tickets.services.creation import ticket_create
 @transaction.atomic
 def requester_find_or_create(*, actor: User, email: str, name: str = "") -> tuple[User, bool]:
     """The account with this address, or a new requester account (no password, address not yet confirmed: the
-    agent typed it). Returns (user, created)."""
+    agent typed it). Returns (user, created). A deactivated account's address is refused."""
     if not permissions.can_triage_ticket(actor):
         raise NotPermitted("Only agents and admins may open tickets for others.")
     address = normalize_email_address(email)
@@ -30,12 +31,11 @@ def requester_find_or_create(*, actor: User, email: str, name: str = "") -> tupl
         raise InvalidValue(
             "Invalid email address.", details={"requester_email": ["Enter a valid email address."]}
         ) from error
+    refusal = requester_address_refusal(address)
+    if refusal:
+        raise InvalidValue(refusal, details={"requester_email": [refusal]})
     existing = User.objects.filter(email__iexact=address).first()
     if existing is not None:
-        if not existing.is_active:
-            raise InvalidValue(
-                "That account is deactivated.", details={"requester_email": ["This account is deactivated."]}
-            )
         return existing, False
     try:
         with transaction.atomic():
