@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -44,6 +45,19 @@ class PageForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class SubmitTokenField(forms.CharField):
+    """A form's one-time token, new on every load of its page and sent back in a hidden input: the same post sent
+    again (a double click, the browser resending it) carries the same token (helpdesk.idempotency.page_post_once).
+    Never an error on the form: a missing or odd token only means the post is not guarded."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", lambda: secrets.token_urlsafe(16))  # a callable: a new token for each form
+        super().__init__(**kwargs)
 
 
 def model_choices(field: forms.ModelChoiceField, objects: Iterable[Model]) -> None:

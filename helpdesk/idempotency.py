@@ -18,6 +18,9 @@ Put `@idempotent` on a create: a viewset's `create` method, or an `@api_view` fu
   transaction was rolled back, so nothing is created twice. Should a request outlive its lease after all, it finds
   its claim taken and rolls back its create rather than store a second answer.
 - Expired keys are ignored and taken over; `manage.py purge_idempotency_keys` deletes them.
+
+Page forms get the same from a one-time token in a hidden field (`helpdesk.forms.SubmitTokenField`): see
+`page_post_once`.
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -53,6 +57,8 @@ KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
 CLAIM_ATTEMPTS = 3
 # The longest Retry-After on a 409 in progress: the first request usually finishes long before its lease lapses.
 IN_PROGRESS_RETRY_MAX_SECONDS = 5
+# What a page form's token looks like (SubmitTokenField makes 22 such characters); anything else is no token.
+PAGE_TOKEN_PATTERN = r"[A-Za-z0-9_-]{16,64}"  # noqa: S105 (a pattern, not a secret)
 
 Handler = Callable[..., Response]
 
@@ -109,7 +115,11 @@ def request_fingerprint(request: Request) -> str:
     The parsed body, not the bytes: JSON key order and whitespace, and a multipart boundary, do not make a
     different request. Files count by name, size and a hash of their content.
     """
-    canonical = [request.method, request.path, _canonical_body(request.data)]
+    return _fingerprint(request.method, request.path, request.data)
+
+
+def _fingerprint(method: str | None, path: str, data: Any) -> str:
+    canonical = [method, path, _canonical_body(data)]
     encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -233,6 +243,45 @@ def _answer_for_existing(record: IdempotencyRecord, fingerprint: str) -> Respons
     # json.loads keeps the key order, so the replay renders to the same bytes as the first response.
     body = json.loads(record.response_body) if record.response_body else None
     return Response(body, status=record.response_status, headers={REPLAYED_HEADER: "true"})
+
+
+def page_post_once(
+    request: HttpRequest, *, token: str, post: Callable[[], HttpResponse | None], sent_already: str
+) -> HttpResponse | None:
+    """Run a page form's `post` once for its one-time token: the same form sent again (a double click, the browser
+    resending it) is redirected where the first post was, with the message `sent_already`, and runs nothing.
+
+    The token's record is written in the post's own transaction, so two posts at once take turns on its unique key:
+    the second waits until the first commits, then finds it (or, if the first rolled back, runs). A post that does
+    not redirect (refused: `post` returns the page with the errors, or None) keeps no record, so the corrected form
+    can be sent with the same token. The body is part of the key: the form changed and sent again with its token
+    (Back, other details typed in) is a new post. Without a token (a page loaded before there was one) `post`
+    simply runs. Records are purged with the API's keys, after IDEMPOTENCY_KEY_TTL_HOURS.
+    """
+    if not re.fullmatch(PAGE_TOKEN_PATTERN, token) or not request.user.is_authenticated:
+        return post()
+    body = request.POST.copy()
+    body.update(request.FILES)
+    fingerprint = _fingerprint(request.method, request.path, body)
+    fields = {"user": request.user, "key": f"page:{token}:{fingerprint}"}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    **fields, method=request.method, path=request.path, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            earlier = IdempotencyRecord.objects.get(**fields)
+            messages.info(request, sent_already)
+            return HttpResponseRedirect(earlier.response_body)
+        response = post()
+        if not isinstance(response, HttpResponseRedirect):
+            transaction.set_rollback(True)  # nothing was done: nor is the token kept
+            return response
+        record.state, record.response_status = IdempotencyState.COMPLETED, response.status_code
+        record.response_body = response.url  # for a page, the first post's answer is where it redirected
+        record.save(update_fields=["state", "response_status", "response_body"])
+    return response
 
 
 def idempotency_keys_purge(*, now: datetime | None = None) -> int:

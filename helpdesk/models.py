@@ -13,7 +13,8 @@ class IdempotencyState(models.TextChoices):
 
 
 class IdempotencyRecord(models.Model):
-    """One client's `Idempotency-Key`: claimed before a create runs, then holding its response for replay."""
+    """One client's `Idempotency-Key`: claimed before a create runs, then holding its response for replay. A page
+    form's one-time token is kept here too (`page:<token>:<fingerprint>`), with the address its post redirected to."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)

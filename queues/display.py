@@ -10,7 +10,7 @@ search/includes/snippet.html, sla/includes/due.html and csat/includes/rating_bad
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html import escape
@@ -132,7 +132,7 @@ UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')
 NOT_RATED = mark_safe(' <span class="muted">Not rated</span>')
 
 ROW = """<tr data-ticket-row data-ticket-id="{id}">
-  <td class="col-select"><input type="checkbox" name="ticket" value="{id}" form="bulk" \
+  <td class="col-select"><input type="checkbox" name="ticket" value="{id}" form="bulk"{checked} \
 aria-label="Select ticket {id}"></td>
   <td class="col-id">{id}</td>
   <td class="col-subject"><a class="ticket-link" href="{url}">{subject}</a>{tags}{preview}{snippet}</td>
@@ -161,9 +161,10 @@ class ShownPage:
     searched: bool
 
     @classmethod
-    def of(cls, page: KeysetPage, *, now: datetime, searched: bool) -> ShownPage:
+    def of(cls, page: KeysetPage, *, now: datetime, searched: bool, ticked: Collection[int] = ()) -> ShownPage:
+        """`ticked`: the rows whose checkbox shows ticked (a refused bulk form's, sent back)."""
         return cls(
-            rows_html=str(lines_html(queue_lines(page.rows, now=now))),
+            rows_html=str(lines_html(queue_lines(page.rows, now=now), ticked=ticked)),
             row_count=len(page.rows),
             next_cursor=page.next_cursor,
             previous_cursor=page.previous_cursor,
@@ -176,12 +177,12 @@ class ShownPage:
         return SafeString(self.rows_html)
 
 
-def lines_html(lines: Iterable[QueueLine]) -> SafeString:
-    """The table rows of `lines`."""
-    return SafeString("".join(_line_html(line) for line in lines))
+def lines_html(lines: Iterable[QueueLine], *, ticked: Collection[int] = ()) -> SafeString:
+    """The table rows of `lines`, those in `ticked` with their checkbox ticked."""
+    return SafeString("".join(_line_html(line, ticked=line.id in ticked) for line in lines))
 
 
-def _line_html(line: QueueLine) -> str:
+def _line_html(line: QueueLine, *, ticked: bool = False) -> str:
     """One row. Every value is escaped with `escape` (html.escape, what Django's escape does, without the lazy-string
     wrapper around it, which was most of the cost of some 1,800 escapes a page); the snippet is already HTML."""
     tags = "".join([f' <span class="tag">{escape(tag)}</span>' for tag in line.tags])
@@ -203,6 +204,7 @@ def _line_html(line: QueueLine) -> str:
     sla = f'<span class="sla sla-{escape(line.due.state)}">{escape(line.due.text)}</span>' if line.due else NO_SLA
     return ROW.format(
         id=int(line.id),
+        checked=" checked" if ticked else "",
         url=escape(line.url),
         subject=escape(line.subject),
         tags=tags,

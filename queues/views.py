@@ -3,13 +3,15 @@ and the CSV export of what the queue shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -38,12 +40,16 @@ from queues.query import QueueQuery, conditions_of, queue_query, shown_condition
 from queues.selectors import count_text, queue_rows, saved_views_for, searched_count
 from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
 from tickets.conditions import tickets_matching
+from tickets.filters import ID_PATTERN
 from tickets.forms import SORT_ORDERINGS
 from tickets.models import Category, Team, Ticket
 from tickets.permissions import is_staff_member
 from tickets.selectors import categories_visible_to, searched_columns, sees_every_ticket, tickets_visible_to
 
 QUEUE_PAGE_SIZE = 50
+# A refused bulk form as it was sent, kept for the queue page the agent is sent back to, which shows it (its ticks and
+# values) once, to be corrected and sent again.
+BULK_REFUSED_SESSION_KEY = "queue_bulk_refused"
 
 
 def queue_filter(request: HttpRequest, query: QueueQuery, *, options: PageOptions | None = None) -> QueueFilter:
@@ -174,16 +180,15 @@ def _same_values(filterset: QueueFilter, user: User, now: datetime) -> bool:
     return fixed and sees_every_ticket(user)
 
 
-def _filter_values(filterset: QueueFilter) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each of the filter form's fields with its values as sent (a page's other parameters, such as its cursor, are
+def _form_values(form: forms.BaseForm) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each of a bound form's fields with its values as sent (a page's other parameters, such as its cursor, are
     not among them)."""
-    form = filterset.form
     return tuple((name, tuple(form.data.getlist(form.add_prefix(name)))) for name in form.fields)
 
 
-def _filter_form_shown(filterset: QueueFilter, shown: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Everything the filter form's HTML shows: the options, its fields' `values` and the errors they got."""
-    errors = tuple((name, tuple(messages)) for name, messages in filterset.form.errors.items())
+def _form_shown(form: forms.BaseForm, shown: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Everything a bound form's HTML shows: the options, its fields' `values` and the errors they got."""
+    errors = tuple((name, tuple(messages)) for name, messages in form.errors.items())
     return (shown, values, errors)
 
 
@@ -218,14 +223,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     options, own_teams = PageOptions.listed(request.user)
     filterset = queue_filter(request, query, options=options)
     shown = options.shown()
-    values = _filter_values(filterset)
+    values = _form_values(filterset.form)
     cursor = request.GET.get("cursor")
+    refused = _refused_bulk_form(request, options)
+    ticked = _ticked(refused)
     inputs = [_page_filters(query, values), cursor, timezone.get_current_timezone_name()]
     kept = kept_for(request.user.pk, page_key=page_key(request.user.pk, inputs), now=now.timestamp())
-    page = kept.page
+    page = None if ticked else kept.page  # the kept page is every visit's: none of its rows is ticked
     if page is None:
-        page, valid_cursor = _page(request, filterset, cursor, now=now)
-        if valid_cursor:
+        page, valid_cursor = _page(request, filterset, cursor, now=now, ticked=ticked)
+        if valid_cursor and not ticked:
             page_keep(kept, page, now=now.timestamp())
     page_count = None if page.searched else (page_count_key(query, filterset), lambda: filterset.qs)
     views, total = sidebar(request.user, page_count, kept=kept, now=now, current=query.view_key)
@@ -249,17 +256,21 @@ def queue(request: HttpRequest) -> HttpResponse:
         # the bulk-action and save-view forms are built only when it is not kept.
         "save_form": SimpleLazyObject(lambda: SaveViewForm(teams=_own_teams(request.user), listed=own_teams)),
         "save_shown": _shown(own_teams),
-        "bulk_form": SimpleLazyObject(lambda: bulk_form(request, options=options)),
-        "bulk_shown": shown,
-        "filter_shown": _filter_form_shown(filterset, shown, values),
+        "bulk_form": SimpleLazyObject(lambda: bulk_form(request, options=options)) if refused is None else refused,
+        "bulk_shown": shown if refused is None else _form_shown(refused, shown, _form_values(refused)),
+        "bulk_refused": refused is not None,
+        "cursor": cursor,
+        "filter_shown": _form_shown(filterset.form, shown, values),
         "export_url": _export_url(query, filterset),
     }
     return render(request, "staff/queue.html", context)
 
 
-def _page(request: HttpRequest, filterset: QueueFilter, cursor: str | None, *, now: datetime) -> tuple[ShownPage, bool]:
-    """The page of the filters' tickets at `cursor`, and whether the cursor was valid (one that is not shows the first
-    page, with a message saying so)."""
+def _page(
+    request: HttpRequest, filterset: QueueFilter, cursor: str | None, *, now: datetime, ticked: Collection[int] = ()
+) -> tuple[ShownPage, bool]:
+    """The page of the filters' tickets at `cursor` (the rows in `ticked` ticked), and whether the cursor was valid
+    (one that is not shows the first page, with a message saying so)."""
     tickets = filterset.qs
     ordering = SORT_ORDERINGS[sort_of(filterset)]
     with prepared_statements(when=_same_values(filterset, request.user, now)):
@@ -270,7 +281,7 @@ def _page(request: HttpRequest, filterset: QueueFilter, cursor: str | None, *, n
             messages.error(request, "That page link is out of date; here is the first page.")
             page = keyset_page(queue_rows(tickets), ordering, cursor=None, size=QUEUE_PAGE_SIZE)
             valid_cursor = False
-    return ShownPage.of(page, now=now, searched=bool(searched_columns(tickets))), valid_cursor
+    return ShownPage.of(page, now=now, searched=bool(searched_columns(tickets)), ticked=ticked), valid_cursor
 
 
 def _filters_from(encoded: str, request: HttpRequest) -> QueueFilter:
@@ -339,9 +350,13 @@ def _export_url(query: QueueQuery, filterset: QueueFilter) -> str:
     return f"{reverse('queue_export')}?{urlencode(params)}"
 
 
-def _queue_url(encoded: str) -> str:
-    """Back to the queue with the filters a form sent, re-encoded: nothing sent reaches a header as it was."""
-    return f"{reverse('staff_queue')}?{QueryDict(encoded[:4000]).urlencode()}"
+def _queue_url(encoded: str, *, cursor: str = "") -> str:
+    """Back to the queue with the filters a form sent (and its page's cursor), re-encoded: nothing sent reaches a
+    header as it was."""
+    params = QueryDict(encoded[:4000], mutable=True)
+    if cursor:
+        params["cursor"] = cursor[:1000]
+    return f"{reverse('staff_queue')}?{params.urlencode()}"
 
 
 def _own_view(request: HttpRequest, pk: int) -> SavedView:
@@ -380,17 +395,17 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     back = _queue_url(request.POST.get("query", ""))
     if not form.is_valid():
         messages.error(request, "Nothing was changed: " + _errors_text(form))
-        return redirect(back)
+        return _bulk_refused(request)
     changes = form.changes(request.user)
     if changes.is_empty():
         messages.info(request, "Nothing was changed: choose what to change first.")
-        return redirect(back)
+        return _bulk_refused(request)
     if form.cleaned_data["all_matching"]:
         tickets = _filters_from(form.cleaned_data["query"], request).qs
         ids = list(tickets.order_by("id").values_list("pk", flat=True)[: BULK_LIMIT + 1])
         if len(ids) > BULK_LIMIT:
             messages.error(request, f"Nothing was changed: more than {BULK_LIMIT:,} tickets match. Narrow the filters.")
-            return redirect(back)
+            return _bulk_refused(request)
     else:
         selected = form.cleaned_data["ticket"]
         ids = list(tickets_visible_to(request.user).filter(pk__in=selected).order_by("id").values_list("pk", flat=True))
@@ -417,3 +432,29 @@ def queue_export(request: HttpRequest) -> StreamingHttpResponse:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}-{now:%Y-%m-%d}.csv"'},
     )
+
+
+def _bulk_refused(request: HttpRequest) -> HttpResponse:
+    """Back to the queue page the bulk form was sent from, which shows the form again as it was sent."""
+    request.session[BULK_REFUSED_SESSION_KEY] = {name: request.POST.getlist(name) for name in BulkForm.base_fields}
+    return redirect(_queue_url(request.POST.get("query", ""), cursor=request.POST.get("cursor", "")))
+
+
+def _refused_bulk_form(request: HttpRequest, options: PageOptions) -> BulkForm | None:
+    """The bulk form refused just before, bound to what was sent, with its errors; None on any other visit."""
+    sent = request.session.pop(BULK_REFUSED_SESSION_KEY, None)
+    if not isinstance(sent, dict):
+        return None
+    data = QueryDict(mutable=True)
+    for name, values in sent.items():
+        data.setlist(name, values)
+    form = bulk_form(request, data, options=options)
+    form.is_valid()
+    return form
+
+
+def _ticked(form: BulkForm | None) -> frozenset[int]:
+    """The rows the refused form had ticked: the ids among what was sent (an odd value may be what was refused)."""
+    if form is None:
+        return frozenset()
+    return frozenset(int(value) for value in form.data.getlist("ticket") if re.fullmatch(ID_PATTERN, value))

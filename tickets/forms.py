@@ -19,6 +19,7 @@ from helpdesk.forms import (
     ShownChoiceField,
     ShownModelChoiceField,
     ShownTypedChoiceField,
+    SubmitTokenField,
     show_initial_values,
 )
 from helpdesk.sql import CompiledQuery
@@ -326,6 +327,7 @@ class StaffTicketNewForm(PageForm):
     )
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
     attachments = MultipleFileField()
+    submit_token = SubmitTokenField()
 
     def __init__(self, *args: Any, categories: QuerySet[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,16 @@ from tickets.services import TicketChanges, ticket_update
 def bulk(client, tickets, **fields):
     data = {"ticket": [ticket.pk for ticket in tickets], "query": "", **fields}
     return client.post(reverse("queue_bulk"), data)
+
+
+def ticked(page: str) -> set[int]:
+    """The ids of the queue's rows whose checkbox is ticked."""
+    boxes = re.findall(r'<input type="checkbox" name="ticket"[^>]*>', page)
+    return {int(re.search(r'value="(\d+)"', box).group(1)) for box in boxes if " checked" in box}
+
+
+def bulk_form_html(page: str) -> str:
+    return re.search(r'<form[^>]*id="bulk".*?</form>', page, flags=re.DOTALL).group(0)
 
 
 def test_an_agent_assigns_selected_tickets_to_themselves_with_a_priority(bob, desk, client_for):
@@ -179,3 +190,38 @@ def test_merge_goes_on_its_own_and_into_a_ticket_that_exists(bob, desk, client_f
     missing = bulk(client, [desk["unassigned"]], merge_into="999999")
     assert "There is no ticket #999999" in client.get(missing.url).content.decode()
     assert Ticket.objects.get(pk=desk["unassigned"].pk).merged_into_id is None
+
+
+def test_a_refused_bulk_form_comes_back_once_with_its_ticks_its_values_and_the_reason(bob, desk, client_for):
+    client = client_for(bob)
+    chosen = [desk["unassigned"], desk["carols"]]
+    form = {"ticket": [ticket.pk for ticket in chosen], "query": "", "priority": "10", "merge_into": desk["mine"].pk}
+
+    response = client.post(reverse("queue_bulk"), form, follow=True)
+
+    page = response.content.decode()
+    assert "Merge on its own" in page
+    assert ticked(page) == {ticket.pk for ticket in chosen}
+    shown = bulk_form_html(page)
+    assert '<details class="queue-bulk" open>' in shown
+    assert '<option value="10" selected>Low</option>' in shown
+    assert f'name="merge_into" value="{desk["mine"].pk}"' in shown
+    assert not Ticket.objects.filter(priority=Priority.LOW).exists()
+    later = client.get(reverse("staff_queue")).content.decode()  # shown once: the next visit is the usual queue
+    assert ticked(later) == set()
+    assert '<details class="queue-bulk">' in bulk_form_html(later)
+
+
+def test_a_refusal_returns_to_the_page_of_the_queue_the_rows_were_ticked_on(bob, desk, client_for, monkeypatch):
+    monkeypatch.setattr("queues.views.QUEUE_PAGE_SIZE", 2)
+    client = client_for(bob)
+    first = client.get(reverse("staff_queue")).content.decode()
+    cursor = unquote(re.search(r'href="\?cursor=([^"&]+)" rel="next"', first).group(1))
+    second = bulk_form_html(client.get(reverse("staff_queue"), {"cursor": cursor}).content.decode())
+    sent = {name: html.unescape(value) for name, value in re.findall(r'name="(query|cursor)" value="([^"]*)"', second)}
+
+    response = client.post(reverse("queue_bulk"), {**sent, "ticket": [desk["unassigned"].pk]}, follow=True)
+
+    page = response.content.decode()
+    assert "choose what to change first" in page
+    assert ticked(page) == {desk["unassigned"].pk}

@@ -86,3 +86,17 @@ def test_a_reply_form_posted_twice_at_once_is_sent_once(client_for, bob, ticket)
     run_together([lambda browser=browser: browser.post(url, form) for browser in browsers])
 
     assert Comment.objects.filter(ticket=ticket, body="We refunded the second charge.").count() == 1
+
+
+def test_a_new_ticket_form_posted_twice_at_once_opens_one_ticket(client_for, alice, bob):
+    """A double click on "Open ticket": the second post waits for the first and is taken to its ticket."""
+    url = reverse("staff_ticket_new")
+    page = client_for(bob).get(url).content.decode()
+    token = re.search(r'name="submit_token" value="([^"]+)"', page).group(1)
+    form = {"requester_email": alice.email, "subject": "Phoned in", "priority": 20, "submit_token": token}
+    browsers = [client_for(bob), client_for(bob)]
+
+    responses = run_together([lambda browser=browser: browser.post(url, form) for browser in browsers])
+
+    ticket = Ticket.objects.get(subject="Phoned in")
+    assert [response.url for response in responses] == [reverse("staff_ticket_detail", args=[ticket.pk])] * 2

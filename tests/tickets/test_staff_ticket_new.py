@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -14,6 +16,12 @@ from tickets.models import Channel, Ticket
 def open_ticket(client, **overrides):
     data = {"requester_email": "alice@example.com", "subject": "Phoned in", "description": "Printer", "priority": 20}
     return client.post(reverse("staff_ticket_new"), {**data, **overrides}, follow=True)
+
+
+def form_token(client) -> str:
+    """The one-time token of a freshly loaded form page."""
+    page = client.get(reverse("staff_ticket_new")).content.decode()
+    return re.search(r'<input type="hidden" name="submit_token" value="([^"]+)"', page).group(1)
 
 
 def test_agent_opens_a_ticket_for_an_existing_requester(alice, bob, client_for):
@@ -60,6 +68,53 @@ def test_a_deactivated_accounts_address_is_refused_on_the_form_keeping_what_was_
     assert 'id="id_requester_email_error"' in body and "deactivated" in body
     assert 'value="Phoned in from home"' in body
     assert not Ticket.objects.exists()
+
+
+def test_the_same_form_sent_twice_opens_one_ticket_and_shows_it_again(alice, bob, client_for):
+    """A double click, or the browser sending the post again: the second post is taken to the first one's ticket."""
+    client = client_for(bob)
+    token = form_token(client)
+
+    open_ticket(client, submit_token=token)
+    again = open_ticket(client, submit_token=token)
+
+    ticket = Ticket.objects.get()
+    assert again.redirect_chain[-1][0] == reverse("staff_ticket_detail", args=[ticket.pk])
+    assert "This ticket was already opened; it was not opened again." in again.content.decode()
+
+
+def test_each_load_of_the_page_gives_the_form_a_new_token(bob, client_for, db):
+    client = client_for(bob)
+
+    assert form_token(client) != form_token(client)
+
+
+def test_a_form_changed_and_sent_again_with_its_token_opens_another_ticket(alice, bob, client_for):
+    """Back to the form, another caller's details typed in, sent: that is a new ticket, not the same post again."""
+    client = client_for(bob)
+    token = form_token(client)
+
+    open_ticket(client, submit_token=token)
+    open_ticket(client, submit_token=token)
+    open_ticket(client, submit_token=token, subject="Second caller")
+
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Phoned in", "Second caller"]
+
+
+def test_a_refused_post_keeps_nothing_so_the_same_form_opens_the_ticket_once_accepted(alice, bob, client_for):
+    client = client_for(bob)
+    token = form_token(client)
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+
+    refused = open_ticket(client, submit_token=token)
+    User.objects.filter(pk=alice.pk).update(is_active=True)
+    opened = open_ticket(client, submit_token=token)
+    again = open_ticket(client, submit_token=token)
+
+    assert "The account with this address is deactivated." in refused.content.decode()
+    ticket = Ticket.objects.get()
+    assert f"Ticket #{ticket.pk} opened for Alice Requester." in opened.content.decode()
+    assert "already opened" in again.content.decode()
 
 
 @pytest.mark.parametrize("who", ["alice", "mallory"])

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
+from helpdesk.idempotency import page_post_once
 from inbound.selectors import ticket_page_mail
 from macros.models import Macro
 from macros.selectors import macros_for_ticket_page, macros_visible_to
@@ -239,33 +240,46 @@ def staff_ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @staff_required
 def staff_ticket_new(request: HttpRequest) -> HttpResponse:
-    """Open a ticket on behalf of a requester; `?requester=<email>` prefills the address (the sidebar's link)."""
+    """Open a ticket on behalf of a requester; `?requester=<email>` prefills the address (the sidebar's link). The
+    form's one-time token makes the same form sent twice (a double click) open one ticket."""
     categories = categories_visible_to(request.user)
     initial = {"requester_email": request.GET.get("requester", "")[:254], "assignee": request.user.pk}
     form = StaffTicketNewForm(request.POST or None, request.FILES or None, categories=categories, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            requester, created = requester_find_or_create(
-                actor=request.user, email=data["requester_email"], name=data["requester_name"]
-            )
-            ticket = ticket_open_on_behalf(
-                actor=request.user,
-                requester=requester,
-                subject=data["subject"],
-                description=data["description"],
-                category=data["category"],
-                priority=data["priority"],
-                assignee=data["assignee"],
-                files=data["attachments"],
-            )
-        except DomainError as error:
-            form_add_domain_error(form, error)
-        else:
-            who = f"a new requester, {requester.email}" if created else requester.display_name
-            messages.success(request, f"Ticket #{ticket.pk} opened for {who}.")
-            return redirect("staff_ticket_detail", pk=ticket.pk)
+        opened = page_post_once(
+            request,
+            token=form.cleaned_data["submit_token"],
+            post=lambda: _open_ticket(request, form),
+            sent_already="This ticket was already opened; it was not opened again.",
+        )
+        if opened is not None:
+            return opened
     return render(request, "staff/ticket/new.html", {"form": form})
+
+
+def _open_ticket(request: HttpRequest, form: StaffTicketNewForm) -> HttpResponse | None:
+    """Open the ticket and go to it; None when a service refused it, with the reason on the form."""
+    data = form.cleaned_data
+    try:
+        requester, created = requester_find_or_create(
+            actor=request.user, email=data["requester_email"], name=data["requester_name"]
+        )
+        ticket = ticket_open_on_behalf(
+            actor=request.user,
+            requester=requester,
+            subject=data["subject"],
+            description=data["description"],
+            category=data["category"],
+            priority=data["priority"],
+            assignee=data["assignee"],
+            files=data["attachments"],
+        )
+    except DomainError as error:
+        form_add_domain_error(form, error)
+        return None
+    who = f"a new requester, {requester.email}" if created else requester.display_name
+    messages.success(request, f"Ticket #{ticket.pk} opened for {who}.")
+    return redirect("staff_ticket_detail", pk=ticket.pk)
 
 
 def _arrived_since(request: HttpRequest, ticket: Ticket, seen_comment: int | None) -> list[Comment]:
