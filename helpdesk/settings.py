@@ -96,7 +96,7 @@ def check_production_settings() -> None:
 
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "helpdesk.admin_site.HelpdeskAdminConfig",  # django.contrib.admin, its site answering odd ids and lookups
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
