@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.models import User
 from events.services import one_edit
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
 from helpdesk.errors import DomainError
@@ -23,6 +24,7 @@ from tickets.etags import ticket_etag
 from tickets.models import Attachment, Category, Channel, Comment, Status, Tag, Team, Ticket, TicketEvent
 from tickets.permissions import TRIAGE_FIELDS
 from tickets.services import (
+    REQUESTER_INACTIVE,
     TicketChanges,
     comment_create,
     ticket_change_status,
@@ -125,6 +127,12 @@ class TicketAdminForm(forms.ModelForm):
                 if name in self.fields:
                     self.fields[name] = _keeping_shown_value(self.fields[name])
             show_initial_values(self)
+
+    def clean_requester(self) -> User | None:
+        requester = self.cleaned_data.get("requester")
+        if not self.instance.pk and requester is not None and not requester.is_active:
+            raise forms.ValidationError(REQUESTER_INACTIVE)  # ticket_create's rule, next to the field
+        return requester
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from helpdesk.errors import InvalidValue
 from tests.tickets.admin_forms import change_url, form_data
 from tickets.models import Priority, Status, Tag, Ticket, TicketEventKind
-from tickets.services import ticket_change_status
+from tickets.services import ticket_change_status, ticket_create
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,31 @@ def test_admin_adding_a_ticket_records_a_created_event(client_for, carol, alice,
         category.default_team,
     )
     assert list(ticket.events.values_list("kind", "actor")) == [(TicketEventKind.CREATED, carol.pk)]
+
+
+def test_admin_adding_a_ticket_for_a_deactivated_account_is_refused_on_the_field(client_for, carol, alice, category):
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    client = client_for(carol)
+    page = client.get(reverse("admin:tickets_ticket_add"))
+    data = form_data(page, requester=alice.pk, subject="Printer on fire", category=category.pk)
+
+    response = client.post(reverse("admin:tickets_ticket_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"requester": ["This account is deactivated."]}
+    assert "Printer on fire" in response.content.decode() and not Ticket.objects.exists()
+
+
+def test_no_door_opens_a_ticket_for_a_deactivated_account(alice, bob):
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+
+    with pytest.raises(InvalidValue) as refused:
+        ticket_create(requester=alice, actor=bob, subject="Phoned in")
+
+    assert refused.value.details == {"requester": ["This account is deactivated."]}
+    assert not Ticket.objects.exists()
 
 
 def test_admin_change_records_one_event_per_changed_field_by_the_admin(client_for, carol, bob, ticket):

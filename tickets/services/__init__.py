@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tickets.services.attachments import display_filename
 from tickets.services.comments import comment_create
-from tickets.services.creation import ticket_create
+from tickets.services.creation import REQUESTER_INACTIVE, ticket_create
 from tickets.services.links import ticket_link, ticket_unlink
 from tickets.services.merge import ticket_merge
 from tickets.services.status import ticket_change_status
@@ -19,6 +19,7 @@ from tickets.services.tags import normalize_tag_names
 from tickets.services.triage import UNSET, TicketChanges, ticket_edit_content, ticket_lock_unchanged, ticket_update
 
 __all__ = [
+    "REQUESTER_INACTIVE",
     "UNSET",
     "TicketChanges",
     "comment_create",

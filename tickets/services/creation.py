@@ -18,6 +18,8 @@ from tickets.services.audit import record_event
 from tickets.services.common import staff_only, validate_assignee
 from tickets.services.tags import normalize_tag_names, tags_from_names
 
+REQUESTER_INACTIVE = "This account is deactivated."
+
 
 @transaction.atomic
 def ticket_create(
@@ -54,6 +56,10 @@ def ticket_create(
             raise NotPermitted("Only staff may set these fields.", details=staff_only(staff_fields))
         if requester.pk != actor.pk:
             raise NotPermitted("You can only open tickets for yourself.", details=staff_only({"requester": 1}))
+    if not requester.is_active:
+        # Each door that finds a requester by address refuses a deactivated one first, naming its own field
+        # (accounts.selectors.requester_address_refusal); this holds for a requester chosen as an account too.
+        raise InvalidValue(REQUESTER_INACTIVE, details={"requester": [REQUESTER_INACTIVE]})
     if category is not None and not category.is_active and not permissions.is_staff_member(actor):
         raise InvalidValue("Invalid category.", details={"category": ["This category is not available."]})
     validate_assignee(assignee)
