@@ -2,8 +2,14 @@
 
 What a query means, on both databases:
 - words in any order, each must match (stemmed: "crashes" finds "crash"); `"two words"` is a phrase, `-word` (or
-  `-"two words"`) leaves out tickets with the word, alone it finds every other ticket, `a or b` takes either
-  (PostgreSQL's `websearch_to_tsquery` rules);
+  `-"two words"`) leaves out tickets with the word, alone it finds every other ticket, `a or b` takes either, and
+  `a or -b` tickets with a or without b (PostgreSQL's `websearch_to_tsquery` rules);
+- English stop words ("a", "the", a possessive's "s") are not searched for, as PostgreSQL's english configuration
+  drops them: `a printer` is `printer`, and a query of stop words only finds nothing;
+- a hyphenated word is its parts as a phrase: `vpn-drops` finds "vpn-drops" and "VPN drops" (search/services.py
+  `WORD_HYPHEN`);
+- a minus not right before a word or a quote leaves nothing out and is ignored (`- printer` is `printer`, `--tray` is
+  `-tray`); a query of nothing else is no search at all, like an empty box;
 - `#123` is ticket 123 only; a bare `123` is ticket 123 or the number in the text;
 - a requester's address, its local part (`alice@`) or its domain (`example.com`) are words of the document; one
   word of three characters or more (not starting or ending with `@`) also matches inside the requester's name or
@@ -18,8 +24,10 @@ count of results never includes anyone else's tickets.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
+from functools import reduce
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
@@ -29,7 +37,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from search.models import TicketDocument
-from search.services import FTS_TABLE, MARK_END, MARK_START, NUMBER_HYPHEN, NUMBER_HYPHEN_READ_AS
+from search.services import FTS_TABLE, MARK_END, MARK_START, WORD_HYPHEN, WORD_HYPHEN_READ_AS
 from tickets.models import Ticket
 
 _TICKET_NUMBER = re.compile(r"(#?)(\d{1,18})")
@@ -37,19 +45,38 @@ _TICKET_NUMBER = re.compile(r"(#?)(\d{1,18})")
 # spaces and quotes.
 _TERM = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 _WORD_CHARACTER = re.compile(r"\w")
+# A run of letters and digits: a word as FTS5's unicode61 tokenizer keeps it (an underscore separates words there).
+_WORD = re.compile(r"[^\W_]+")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# A minus that starts a term but is not right before a word or a quote ("-", "- printer", "-)", the first of "--tray").
+# websearch_to_tsquery would carry it to the next word ("- printer" leaving printer out, "--tray" wanting tray).
+_IDLE_MINUS = re.compile(r'(?<!\S)-+(?![\w"])')
+# PostgreSQL's english stop words (its tsearch_data/english.stop, from Snowball's English stop list), which the
+# english configuration leaves out of documents and queries. FTS5 keeps every word, so SQLite leaves them out of the
+# query: "a printer" would otherwise need an "a" in the ticket.
+_ENGLISH_STOP_LIST = """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+    it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+    been being have has had having do does did doing a an the and but if or because as until while of at by for with
+    about against between into through during before after above below to from up down in out on off over under
+    again further then once here there when where why how all any both each few more most other some such no nor not
+    only own same so than too very s t can will just don should now
+"""
+ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP_LIST.split())
 SUBSTRING_MIN_CHARS = 3  # trigram indexes cannot help with less
 SNIPPET_WORDS = 16
 FTS_PUBLIC_COLUMNS = "subject requester public"  # all but `internal`
 
 
-def _cleaned(query: str) -> str:
-    return " ".join(_CONTROL_CHARACTERS.sub(" ", query).split())
+def query_cleaned(query: str) -> str:
+    """The query as searched: no control characters, no minus that leaves nothing out, single spaces. When it is empty
+    there is nothing to search for: no search at all, as an empty box."""
+    return " ".join(_IDLE_MINUS.sub(" ", _CONTROL_CHARACTERS.sub(" ", query)).split())
 
 
 def ticket_ids_matching(query: str, *, include_internal: bool) -> QuerySet:
     """The ids (a one-column queryset, for `pk__in=`) of the tickets whose document matches `query`."""
-    query = _cleaned(query)
+    query = query_cleaned(query)
     number = _TICKET_NUMBER.fullmatch(query)
     if number and number.group(1):
         return Ticket.objects.filter(pk=int(number.group(2))).values("pk")
@@ -79,14 +106,19 @@ def _text_condition(query: str, *, include_internal: bool) -> Q | None:
     if connection.vendor == "postgresql":
         vector = "staff_vector" if include_internal else "public_vector"
         return Q(**{vector: _search_query(query)})
-    expression = fts_expression(query)
-    if expression is not None:
-        return Q(ticket_id__in=_fts_matches(expression, include_internal=include_internal))
-    left_out = fts_left_out_only(query)
-    if left_out is None:
+    alternatives = fts_alternatives(query)
+    if not alternatives:
         return None
-    # FTS5 has no query for "every row but": the documents that do not match what is left out.
-    return ~Q(ticket_id__in=_fts_matches(left_out, include_internal=include_internal))
+    conditions = []
+    expression = _fts_wanted(alternatives)
+    if expression is not None:
+        conditions.append(Q(ticket_id__in=_fts_matches(expression, include_internal=include_internal)))
+    for wanted, left_out in alternatives:
+        if not wanted:
+            # FTS5 has no query for "every row but": the documents that do not match what is left out.
+            left_out_matches = _fts_matches(" OR ".join(left_out), include_internal=include_internal)
+            conditions.append(~Q(ticket_id__in=left_out_matches))
+    return reduce(operator.or_, conditions)
 
 
 def _fts_matches(expression: str, *, include_internal: bool) -> RawSQL:
@@ -97,51 +129,68 @@ def _fts_matches(expression: str, *, include_internal: bool) -> RawSQL:
 
 
 def _search_query(query: str) -> SearchQuery:
-    query = re.sub(NUMBER_HYPHEN, NUMBER_HYPHEN_READ_AS, query)  # as the documents were indexed (search/services.py)
+    query = re.sub(WORD_HYPHEN, WORD_HYPHEN_READ_AS, query)  # as the documents were indexed (search/services.py)
     return SearchQuery(query, search_type="websearch", config=settings.SEARCH_LANGUAGE)
 
 
+def _without_outer_stop_words(text: str) -> str | None:
+    """`text` from its first word that is not a stop word to its last ("printer's" is "printer", "the third floor"
+    "third floor"); None when every word is one.
+
+    Stop words between two others stay: FTS5 matches the phrase as written, as PostgreSQL's phrase counts the words
+    it left out. An address is one word to PostgreSQL, never cut ("me@example.com")."""
+    if "@" in text:
+        return text if _WORD.search(text) else None
+    kept = [word for word in _WORD.finditer(text) if word.group().lower() not in ENGLISH_STOP_WORDS]
+    if not kept:
+        return None
+    return text[kept[0].start() : kept[-1].end()]
+
+
 def _fts_terms(query: str) -> Iterator[tuple[str, bool, bool]]:
-    """Each term of the query quoted for FTS5, with whether it is left out (`-word`) and whether `or` came before it."""
+    """Each term of the query quoted for FTS5, with whether it is left out (`-word`) and whether `or` came before it.
+
+    A term with nothing to search for (punctuation, stop words) is skipped; an `or` before it applies to the next."""
     either = False
     for match in _TERM.finditer(query):
         excluded, phrase, bare = bool(match.group(1)), match.group(2), match.group(3)
         if not excluded and bare is not None and bare.lower() == "or":
             either = True
             continue
-        text = phrase if phrase is not None else bare
-        if not _WORD_CHARACTER.search(text):
+        text = _without_outer_stop_words(phrase if phrase is not None else bare)
+        if text is None:
             continue
         yield '"' + text.replace('"', '""') + '"', excluded, either
         either = False
 
 
-def fts_expression(query: str) -> str | None:
-    """An FTS5 query with the meaning of `websearch_to_tsquery`; every term quoted, so no input is FTS5 syntax.
-
-    None when no term is wanted (FTS5 cannot start with NOT): see `fts_left_out_only` for a query of exclusions."""
-    expression = ""
-    deferred_exclusions: list[str] = []
+def fts_alternatives(query: str) -> list[tuple[list[str], list[str]]]:
+    """The query as websearch_to_tsquery reads it: alternatives (`or` between them), each a list of wanted terms and
+    a list of terms left out, quoted for FTS5. `a b or -c d` is a and b, or d without c."""
+    alternatives: list[tuple[list[str], list[str]]] = []
     for term, excluded, either in _fts_terms(query):
-        if excluded:
-            if expression:
-                expression += f" NOT {term}"
-            else:
-                deferred_exclusions.append(term)
-        elif not expression:
-            expression = term + "".join(f" NOT {excluded_term}" for excluded_term in deferred_exclusions)
-        else:
-            expression += f" {'OR' if either else 'AND'} {term}"
-    return expression or None
+        if either or not alternatives:
+            alternatives.append(([], []))
+        alternatives[-1][1 if excluded else 0].append(term)
+    return alternatives
 
 
-def fts_left_out_only(query: str) -> str | None:
-    """For a query that only leaves terms out (`-spam -"out of office"`), the FTS5 query of the documents it leaves
-    out; None for any other query."""
-    terms = list(_fts_terms(query))
-    if not terms or not all(excluded for _, excluded, _ in terms):
-        return None
-    return " OR ".join(term for term, _, _ in terms)
+def fts_expression(query: str) -> str | None:
+    """An FTS5 query for the alternatives of `query` that want a term; every term quoted, so no input is FTS5 syntax.
+
+    None when none does. FTS5 cannot start with NOT: an alternative that only leaves terms out (`-spam`, `a or -b`)
+    is the documents that do not match them (`_text_condition`)."""
+    return _fts_wanted(fts_alternatives(query))
+
+
+def _fts_wanted(alternatives: list[tuple[list[str], list[str]]]) -> str | None:
+    # NOT binds tighter than AND, and AND than OR, in FTS5 as in a tsquery: no parentheses needed.
+    expressions = [
+        " AND ".join(wanted) + "".join(f" NOT {term}" for term in left_out)
+        for wanted, left_out in alternatives
+        if wanted
+    ]
+    return " OR ".join(expressions) or None
 
 
 def snippet_expression(query: str, *, include_internal: bool) -> Expression:
@@ -149,7 +198,7 @@ def snippet_expression(query: str, *, include_internal: bool) -> Expression:
 
     Raw text: render it with `search.highlight.snippet_html`, which escapes it. An annotation, so the database
     computes it only for the rows of the page it returns."""
-    query = _cleaned(query)
+    query = query_cleaned(query)
     if connection.vendor == "postgresql":
         # From the ticket's text, not its subject or requester: the row shows those already.
         text = (

@@ -24,11 +24,13 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 _UNINDEXED_CHARACTERS = str.maketrans({MARK_START: " ", MARK_END: " ", "\x00": " "})
 
-# PostgreSQL's parser reads "ORD-12345" as "ord" and the signed number "-12345", so "12345" alone would not find it.
-# A hyphen between a word character and a digit becomes NUMBER_HYPHEN_READ_AS, in the indexed text and in the query
-# alike: an underscore separates the words and still keeps them one phrase ("-ORD-12345" leaves out "ord 12345").
-NUMBER_HYPHEN = r"(?<=\w)-(?=\d)"
-NUMBER_HYPHEN_READ_AS = "_"
+# PostgreSQL's parser reads "ORD-12345" as "ord" and the signed number "-12345", so "12345" alone would not find it;
+# and it reads "vpn-drops" as the word "vpn-drops" before its parts, so the query `vpn-drops` would not find "VPN drops"
+# (SQLite's FTS5 splits both into their parts). A hyphen between two word characters becomes WORD_HYPHEN_READ_AS, in
+# the indexed text and in the query alike: an underscore separates the words and still keeps them one phrase
+# (`vpn-drops` is `"vpn drops"`, `-ORD-12345` leaves out "ord 12345"), and an address stays one address.
+WORD_HYPHEN = r"(?<=\w)-(?=\w)"
+WORD_HYPHEN_READ_AS = "_"
 
 # PostgreSQL refuses a tsvector over 1 MB; text past this many characters of one kind is not searchable.
 TEXT_MAX_CHARS = 200_000
@@ -62,12 +64,12 @@ def _document_for(ticket: Ticket) -> TicketDocument:
     )
 
 
-def _numbers_apart(text: str | Expression) -> Func:
-    """`text` (a column's name, or an expression) with NUMBER_HYPHEN read as NUMBER_HYPHEN_READ_AS, as queries are."""
+def _hyphens_apart(text: str | Expression) -> Func:
+    """`text` (a column's name, or an expression) with WORD_HYPHEN read as WORD_HYPHEN_READ_AS, as queries are."""
     return Func(
         F(text) if isinstance(text, str) else text,
-        Value(NUMBER_HYPHEN),
-        Value(NUMBER_HYPHEN_READ_AS),
+        Value(WORD_HYPHEN),
+        Value(WORD_HYPHEN_READ_AS),
         Value("g"),
         function="regexp_replace",
         output_field=TextField(),
@@ -79,20 +81,20 @@ def _public_vector() -> SearchVector:
     # The address as a whole ("alice@example.com") and in parts ("alice", "example.com"), so either finds it.
     address_parts = Replace(F("requester_email"), Value("@"), Value(" "), output_field=TextField())
     return (
-        SearchVector(_numbers_apart("subject"), weight="A", config=language)
+        SearchVector(_hyphens_apart("subject"), weight="A", config=language)
         + SearchVector(
-            _numbers_apart("requester_name"),
-            _numbers_apart("requester_email"),
-            _numbers_apart(address_parts),
+            _hyphens_apart("requester_name"),
+            _hyphens_apart("requester_email"),
+            _hyphens_apart(address_parts),
             weight="B",
             config=language,
         )
-        + SearchVector(_numbers_apart("public_text"), weight="C", config=language)
+        + SearchVector(_hyphens_apart("public_text"), weight="C", config=language)
     )
 
 
 def _staff_vector() -> SearchVector:
-    return _public_vector() + SearchVector(_numbers_apart("internal_text"), weight="C", config=settings.SEARCH_LANGUAGE)
+    return _public_vector() + SearchVector(_hyphens_apart("internal_text"), weight="C", config=settings.SEARCH_LANGUAGE)
 
 
 @transaction.atomic

@@ -178,8 +178,9 @@ TICKET_LIST_PARAMETERS = [
         type=str,
         description="Search: every word, in any order, in the subject, description, public replies, form answers, "
         "requester's name or address (also part of it: `alice@`, `example.com`), tags, and for agents and admins "
-        'internal notes; `"a phrase"`, `-word` to leave out, `a or b`; `#123` is ticket 123. Each result then '
-        "has a `snippet`.",
+        'internal notes; `"a phrase"`, `-word` to leave out, `a or b` (`a or -b`: a, or anything without b); '
+        "`#123` is ticket 123. English stop words (`a`, `the`) are not searched for; `vpn-drops` is the phrase "
+        '"vpn drops"; a minus not before a word or quote is ignored. Each result then has a `snippet`.',
     ),
     OpenApiParameter(
         name="ordering",

@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from helpdesk.errors import InvalidValue
 from helpdesk.filtersets import CopiedPerRequest, TrueOrFalseFilter
 from helpdesk.sql import CompiledQuery
-from search.selectors import snippet_expression, ticket_ids_matching
+from search.selectors import query_cleaned, snippet_expression, ticket_ids_matching
 from sla.models import SlaClock
 from tickets.models import Category, Channel, Priority, Status, Team, Ticket
 from tickets.permissions import can_see_internal
@@ -196,7 +196,8 @@ class TicketFilter(CopiedPerRequest):
 
     def filter_text(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         """Full-text search (search/selectors.py); each result carries `search_snippet`, its best passage."""
-        if not value.strip():
+        value = query_cleaned(value)
+        if not value:  # nothing to search for ("", "-"): no search, as an empty box
             return queryset
         # Staff text (internal notes) only for someone who may read it; a rule running on its own gets public text.
         include_internal = self.request is not None and can_see_internal(self.request.user)

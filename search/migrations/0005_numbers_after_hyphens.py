@@ -1,6 +1,7 @@
 """PostgreSQL: rebuild the search vectors, which now read a hyphen between a word and a digit ("ORD-12345") as a
-separator, as queries do (search/services.py `NUMBER_HYPHEN`). Without it, a query written as in the text would no
-longer find the documents indexed before. Every document, in batches; SQLite's FTS5 splits such words already.
+separator, as queries do (search/services.py `NUMBER_HYPHEN`, since widened to `WORD_HYPHEN`). Without it, a query
+written as in the text would no longer find the documents indexed before. Every document, in batches; SQLite's FTS5
+splits such words already.
 """
 
 from django.db import migrations

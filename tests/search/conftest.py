@@ -54,7 +54,9 @@ def search_world(
         comment_create(ticket=printer, author=bob, body="Supplier wants procurement approval first.", internal=True)
         invoice = ticket_create(requester=alice, subject="Invoice shows the wrong address", description="Street typo.")
         laptop = ticket_create(
-            requester=mallory, subject="Laptop battery swelling", description="The case bulges near the trackpad."
+            requester=mallory,
+            subject="Laptop battery swelling",
+            description="The case bulges near the trackpad; the dock reports vpn-drops.",
         )
         vpn = ticket_create(requester=dana, subject="VPN drops every hour", description="Reconnects after a minute.")
         form = bug_report_form(category=category, admin=carol)

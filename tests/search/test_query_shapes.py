@@ -49,6 +49,25 @@ def shared(django_db_setup: None, django_db_blocker: Any) -> Iterator[SimpleName
         ("laptop or vpn", ["vpn", "laptop"]),  # either word
         ("procurement", ["printer"]),  # an internal note, for staff
         ("printer procurement", ["printer"]),  # one word public, the other in a note
+        ("a printer", ["printer"]),  # stop words are not searched for: "a" is in no ticket
+        ("printer's tray", ["printer"]),  # nor is a possessive's "s"
+        ('"the printer jams"', ["printer"]),  # a phrase's outer stop words are dropped too
+        ("the", []),  # only stop words: nothing to search for
+        ("laptop or the vpn", ["vpn", "laptop"]),  # a stop word in an alternative drops out of it
+        ("laptop or -vpn", ["crash", "laptop", "invoice", "printer"]),  # laptop, or anything without vpn
+        ("-laptop or printer", ["crash", "vpn", "invoice", "printer"]),
+        ("- printer", ["printer"]),  # a minus with no word right after it is ignored
+        ("printer - jams", ["printer"]),
+        ("printer -) jams", ["printer"]),
+        ("printer -", ["printer"]),
+        ("printer --tray", []),  # minus signs before a word leave it out once, not twice
+        ("-", ["crash", "vpn", "laptop", "invoice", "printer"]),  # nothing left: no search, as an empty box
+        ("--", ["crash", "vpn", "laptop", "invoice", "printer"]),
+        ("vpn-drops", ["vpn", "laptop"]),  # a hyphenated word is its parts as a phrase: "VPN drops", "vpn-drops"
+        ('"vpn drops"', ["vpn", "laptop"]),
+        ("vpn drops", ["vpn", "laptop"]),
+        ("drops-vpn", []),  # in that order
+        ("-vpn-drops", ["crash", "invoice", "printer"]),
         ("zebra", []),
         ('"', []),
         ("#", []),
@@ -59,6 +78,46 @@ def shared(django_db_setup: None, django_db_blocker: Any) -> Iterator[SimpleName
 )
 def test_staff_search_finds_tickets_by_every_kind_of_text(api_client_for, shared, query, expected):
     assert found(api_client_for(shared.bob), query) == [getattr(shared.world, name).pk for name in expected]
+
+
+ODD_QUERIES = [
+    "-",
+    "--",
+    '""',
+    '"',
+    "or",
+    "a or",
+    "or b",
+    '-"x"',
+    "#",
+    "#-1",
+    "#99999999999999999999",
+    "99999999999999999999",
+    "*",
+    "^",
+    "NEAR(a b)",
+    "a:b",
+    "(",
+    "{subject}: x",
+    "x AND OR NOT y",
+    "-- - -",
+    "a or -",
+    "printer or -",
+    "Ünïcødé ünd 日本語 🖨️ -ß",
+    "\u202eprinter\ufeff",
+    "x" * 500,
+    "printer " * 70,
+    '"' + "-x " * 160,
+]
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES)
+def test_no_query_text_is_an_error_in_the_api_or_the_queue(api_client_for, client_for, shared, query):
+    api = api_client_for(shared.bob).get("/api/v1/tickets/", {"q": query})
+    page = client_for(shared.bob).get("/staff/", {"q": query})
+
+    assert api.status_code == 200, api.content
+    assert page.status_code == 200
 
 
 def test_hash_and_number_find_a_ticket_by_its_id(api_client_for, shared):
