@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.template import Template, TemplateSyntaxError
 from django.utils import timezone
@@ -23,6 +24,11 @@ class Trigger(models.TextChoices):
     SLA_WARNING = "sla_warning", "SLA target due soon"
     SLA_BREACHED = "sla_breached", "SLA target missed"
     TIME = "time", "Time-based: checked by the worker every few minutes"
+
+
+# Time rules look back this far from now at most: a longer wait is no rule, and one reaching back past year 1 (two
+# billion minutes, which the column holds) stopped every time rule of the worker's run with an OverflowError.
+AFTER_MINUTES_MAX = 10 * 366 * 24 * 60
 
 
 class TimeBase(models.TextChoices):
@@ -53,7 +59,12 @@ class Rule(models.Model):
         help_text='The ticket filters of the API list, for example {"priority": "urgent", "assignee": "none"}.',
     )
     # Time-based rules: "pending for 5 business days", "unassigned and urgent for 30 minutes since opened".
-    after_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Time rules: after this long…")
+    after_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(AFTER_MINUTES_MAX, "At most %(limit_value)s minutes (ten years).")],
+        help_text="Time rules: after this long…",
+    )
     time_base = models.CharField(max_length=10, choices=TimeBase.choices, blank=True, help_text="…counted from.")
     business_hours = models.BooleanField(
         default=False, help_text="Time rules: count only the opening hours of the ticket's calendar."

@@ -235,11 +235,14 @@ def _time_rule_tickets(rule: Rule) -> QuerySet[Ticket]:
 
 
 def _time_rule_run(*, rule: Rule, now: datetime) -> int:
-    after = timedelta(minutes=rule.after_minutes or 0)
+    try:
+        due_since = now - timedelta(minutes=rule.after_minutes or 0)
+    except OverflowError:
+        return 0  # a wait reaching back before the year 1 (a rule stored before AFTER_MINUTES_MAX): no ticket is due
     candidates = _with_episode_start(_time_rule_tickets(rule), rule.time_base)
     already = TimeRuleFiring.objects.filter(rule=rule, ticket=OuterRef("pk"), episode_start=OuterRef("episode_start"))
     due = (
-        candidates.filter(episode_start__lte=now - after)
+        candidates.filter(episode_start__lte=due_since)
         .exclude(Exists(already))
         .order_by("episode_start", "id")
         .values_list("pk", "episode_start")
@@ -261,7 +264,12 @@ def _time_rule_run(*, rule: Rule, now: datetime) -> int:
 
 @transaction.atomic
 def _time_rule_fire(*, rule: Rule, ticket_id: int, episode_start: datetime, now: datetime) -> int:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    # Asked again under the lock: the batch was read a while ago, and the ticket may have been answered, reopened or
+    # deleted since; a rule acting on what it read then would close a ticket its requester has just replied to.
+    still_due = _with_episode_start(_time_rule_tickets(rule).filter(pk=ticket_id), rule.time_base)
+    if ticket is None or not still_due.filter(episode_start=episode_start).exists():
+        return 0
     if rule.business_hours:
         used = business_time_between(schedule_of(calendar_for(ticket)), episode_start, now)
         if used < timedelta(minutes=rule.after_minutes or 0):

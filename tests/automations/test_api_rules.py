@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from automations.models import Outcome, Rule
+from datetime import UTC, datetime
+
+import time_machine
+
+from automations.models import Outcome, Rule, TimeBase, Trigger
+from automations.services import time_rules_run
 from tests.support.api import assert_error_body
 from tickets.services import ticket_create
 
@@ -36,6 +41,28 @@ def test_invalid_conditions_or_an_incomplete_time_rule_are_refused_with_details(
     assert not Rule.objects.exists()
 
 
+def test_a_time_rule_longer_than_ten_years_is_refused_and_the_other_time_rules_keep_running(
+    api_client_for, carol, alice, category, make_rule
+):
+    response = api_client_for(carol).post(
+        RULES,
+        {"name": "Forever", "trigger": "time", "after_minutes": 2_000_000_000, "time_base": "created", "add_tags": "x"},
+        format="json",
+    )
+    body = assert_error_body(response, 400, "invalid")
+    assert set(body["details"]) == {"after_minutes"}
+    assert_other_time_rules_run(alice, category, make_rule)
+
+
+def test_a_time_rule_stored_with_a_wait_past_the_year_1_fires_nothing_and_the_others_still_run(
+    alice, category, make_rule
+):
+    # Stored before the limit was checked; the worker's run stopped at it with an OverflowError, every rule with it.
+    make_rule(name="Forever", trigger=Trigger.TIME, time_base=TimeBase.CREATED, after_minutes=0, add_tags="never")
+    Rule.objects.filter(name="Forever").update(after_minutes=2_000_000_000)
+    assert_other_time_rules_run(alice, category, make_rule)
+
+
 def test_agents_and_requesters_cannot_manage_rules(api_client_for, bob, mallory):
     for user in (bob, mallory):
         assert api_client_for(user).get(RULES).status_code == 403
@@ -65,3 +92,13 @@ def test_the_api_refuses_a_rule_that_assigns_to_a_deactivated_agent(api_client_f
         format="json",
     )
     assert response.status_code == 400, response.json()  # stored, it would fail on every ticket, tags and all
+
+
+def assert_other_time_rules_run(alice, category, make_rule) -> None:
+    """A rule tagging tickets 30 minutes old tags one, and only it fires."""
+    make_rule(name="Nudge", trigger=Trigger.TIME, time_base=TimeBase.CREATED, after_minutes=30, add_tags="nudged")
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+        traveller.move_to(datetime(2026, 5, 1, 13, 0, tzinfo=UTC))
+        assert time_rules_run() == 1
+    assert list(ticket.tags.values_list("name", flat=True)) == ["nudged"]

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+import automations.services
 from automations.models import Outcome, Rule, RuleRun, TimeBase, TimeRuleFiring, Trigger
 from automations.services import time_rules_run
 from sla.models import BusinessCalendar, OpeningHours, TeamCalendar
@@ -146,3 +147,32 @@ def test_tickets_not_yet_due_in_opening_hours_do_not_hold_back_those_that_are(
         traveller.move_to(berlin(2026, 3, 4, 10, 0))  # Support: 9 business hours pending; Mondays: 1
         assert time_rules_run() == 1
     assert RuleRun.objects.get(rule=rule).ticket == support_ticket
+
+
+def test_a_ticket_that_changes_after_the_rule_read_its_batch_is_checked_again_under_its_lock(
+    alice, bob, category, make_rule, monkeypatch
+):
+    make_rule(
+        name="Close unanswered",
+        trigger=Trigger.TIME,
+        conditions={"status": "pending"},
+        time_base=TimeBase.STATUS,
+        after_minutes=7 * 24 * 60,
+        set_status=Status.CLOSED,
+    )
+    fire = automations.services._time_rule_fire
+
+    def requester_answers_meanwhile(**kwargs: object) -> int:
+        # The worker has read its batch of due tickets; before it reaches this one, the requester answers.
+        comment_create(ticket=ticket, author=alice, body="Sorry, here is the invoice number.")
+        return fire(**kwargs)
+
+    monkeypatch.setattr("automations.services._time_rule_fire", requester_answers_meanwhile)
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+        ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
+        traveller.move_to(datetime(2026, 5, 8, 12, 0, tzinfo=UTC))
+        assert time_rules_run() == 0
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN  # the answer reopened it; the rule does not close it on stale facts
+    assert not TimeRuleFiring.objects.exists()
