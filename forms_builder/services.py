@@ -222,9 +222,9 @@ def answers_text(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> s
 
 
 @transaction.atomic
-def public_requester_for(*, email: str) -> User:
-    """The requester account for this address: existing, or created without a password. Staff addresses are refused,
-    and so are deactivated accounts' (accounts.selectors.requester_address_refusal)."""
+def public_requester_for(*, email: str, name: str = "") -> User:
+    """The requester account for this address: existing, or created without a password (named `name`). Staff
+    addresses are refused, and so are deactivated accounts' (accounts.selectors.requester_address_refusal)."""
     address = normalize_email_address(email)
     try:
         validate_email(address)
@@ -246,7 +246,7 @@ def public_requester_for(*, email: str) -> User:
         # A savepoint, so a concurrent first submission from the same address falls back to the winner's account.
         with transaction.atomic():
             # Anyone may type any address here: it stays unconfirmed until its owner signs up or resets the password.
-            return user_create(email=address, password=None, email_verified=False)
+            return user_create(email=address, password=None, name=name, email_verified=False)
     except (EmailTaken, IntegrityError):
         return User.objects.get(email__iexact=address)
 

@@ -686,7 +686,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # for links
 # The domain of our Message-IDs, and the address replies go to: notifications carry a signed plus-address of it
 # naming the ticket and the recipient (support+t42.u7.<signature>@example.com) in Reply-To, so a reply by mail finds
 # its ticket and who may answer as staff.
-MAIL_DOMAIN = env_str("MAIL_DOMAIN", urlsplit(SITE_URL).hostname or "localhost")
+MAIL_DOMAIN = env_str("MAIL_DOMAIN", urlsplit(SITE_URL).hostname or "localhost").lower()  # as bounces are matched
 # Either may be written with a display name ("Example Helpdesk <help@example.com>"): replies go to the address.
 REPLY_ADDRESS = parseaddr(env_str("REPLY_ADDRESS", DEFAULT_FROM_EMAIL))[1]
 if "@" not in REPLY_ADDRESS:

@@ -33,7 +33,9 @@ _AUTO_SUBJECT = re.compile(
     r")(\s+auto[- ]?reply)?\s*[:\uff1a]",  # a colon, or the full-width one of CJK subjects
     re.IGNORECASE,
 )
-_ANGLE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
+# The Message-ID header of the returned mail as an MTA copies it into its text: only that one, not the earlier mails
+# its In-Reply-To/References name, which were delivered.
+_COPIED_MESSAGE_ID = re.compile(r"^[ \t]*message-id:[ \t]*(<[^<>\s@]+@[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 
 
@@ -90,7 +92,7 @@ def read_bounce(mail: ParsedMail) -> BounceReport:
     # A report that quotes nothing may still name our mail in its own threading headers, or in its text (Exim
     # copies the returned message into the body). Only our signed Message-IDs will match a ticket.
     report.original_message_ids.extend(mail.referenced_ids)
-    report.original_message_ids.extend(match.lower() for match in _ANGLE_ID.findall(mail.text))
+    report.original_message_ids.extend(match.lower() for match in _COPIED_MESSAGE_ID.findall(mail.text))
     return report
 
 

@@ -10,7 +10,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
+from email import errors, policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
@@ -62,7 +62,21 @@ class ParsedMail:
 
 
 def parse_message(raw: bytes) -> Message:
-    return BytesParser(policy=policy.default).parsebytes(raw)
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    if _lost_parts(message):
+        # policy.default cuts an unquoted boundary at its first "=" (Outlook Express writes
+        # `boundary=----=_NextPart_...`), so no part is found and the text is lost. compat32 reads parameters as
+        # mail clients do: its reading is kept when it finds every part.
+        legacy = BytesParser(policy=policy.compat32).parsebytes(raw)
+        if not _lost_parts(legacy):
+            return legacy
+    return message
+
+
+def _lost_parts(message: Message) -> bool:
+    return any(
+        isinstance(defect, errors.StartBoundaryNotFoundDefect) for part in message.walk() for defect in part.defects
+    )
 
 
 def parse_headers(raw: bytes) -> Message:

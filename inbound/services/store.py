@@ -13,6 +13,8 @@ from events.services import send_to_worker
 from inbound.models import InboundMessage, Mailbox
 from inbound.parsing import addresses, header_text, message_ids_as_sent, parse_headers
 
+MESSAGE_ID_MAX_BYTES = 998  # RFC 5322's line limit, as the columns hold
+
 
 @dataclass(frozen=True)
 class Stored:
@@ -29,8 +31,8 @@ def inbound_store(
     digest = hashlib.sha256(raw).hexdigest()
     headers = parse_headers(raw)
     own_ids = message_ids_as_sent(headers, "Message-ID")
-    message_id_as_sent = own_ids[0][:998] if own_ids else ""
-    message_id = message_id_as_sent.lower()
+    message_id_as_sent = _bounded(own_ids[0]) if own_ids else ""
+    message_id = _bounded(message_id_as_sent.lower())
     existing = _already_stored(source=source, source_id=source_id, message_id=message_id, sha256=digest)
     if existing is not None:
         return Stored(existing, created=False)
@@ -48,7 +50,7 @@ def inbound_store(
                 message_id_as_sent=message_id_as_sent,
                 from_address=senders[0][1] if senders else "",
                 subject=header_text(headers, "Subject")[:255],
-                envelope_recipient=envelope_recipient[:320].lower(),
+                envelope_recipient=envelope_recipient.lower()[:320],
             )
     except IntegrityError:
         existing = _already_stored(source=source, source_id=source_id, message_id=message_id, sha256=digest)
@@ -57,6 +59,12 @@ def inbound_store(
         return Stored(existing, created=False)
     transaction.on_commit(partial(queue_processing, message.pk))
     return Stored(message, created=True)
+
+
+def _bounded(message_id: str) -> str:
+    """At most MESSAGE_ID_MAX_BYTES in UTF-8: a non-ASCII Message-ID (RFC 6532) counted in characters overflows
+    PostgreSQL's index (2704 bytes), and lower-casing can lengthen it ("İ" is two characters lower-cased)."""
+    return message_id.encode()[:MESSAGE_ID_MAX_BYTES].decode(errors="ignore")
 
 
 def _already_stored(*, source: str, source_id: str, message_id: str, sha256: str) -> InboundMessage | None:

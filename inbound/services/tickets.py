@@ -35,7 +35,7 @@ def mail_open_ticket(*, message: InboundMessage, mail: ParsedMail, follow_up_of:
     """A new ticket from the sender, who becomes a requester with an unconfirmed address if we did not know them.
 
     The people Cc'd on this first mail become followers: they receive the public replies."""
-    requester = mail_participant(mail.from_address)
+    requester = mail_participant(mail.from_address, name=mail.from_name)
     files, notes = mail_files(mail)
     text = mail.text
     if follow_up_of is not None:
@@ -64,10 +64,17 @@ def mail_reply(*, message: InboundMessage, mail: ParsedMail, ticket: Ticket, aut
     return ReplyResult(ticket, comment_create(ticket=ticket, author=author, body=body, files=files))
 
 
-def mail_participant(address: str) -> User:
+def mail_participant(address: str, *, name: str = "") -> User:
     """The account for an address: the existing one (staff included), else a new requester whose address stays
-    unconfirmed until its owner proves it (the same rule as public forms)."""
-    return user_for_address(address) or public_requester_for(email=address)
+    unconfirmed until its owner proves it (the same rule as public forms), named as the mail's From names them."""
+    return user_for_address(address) or public_requester_for(email=address, name=_display_name(name))
+
+
+def _display_name(name: str) -> str:
+    """A From display name fit to show staff. One holding an address is left out: staff would read it as the
+    sender's address ("bob@example.com" <eve@example.net>)."""
+    name = " ".join(name.split())
+    return "" if "@" in name else name[: User._meta.get_field("name").max_length]
 
 
 def mail_files(mail: ParsedMail) -> tuple[list[ContentFile], list[str]]:

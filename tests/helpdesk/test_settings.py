@@ -95,3 +95,10 @@ def test_a_reply_address_that_is_no_address_refuses_to_start(tmp_path):
     result = run_django("", {"REPLY_ADDRESS": "Example Helpdesk"}, tmp_path)
     assert result.returncode != 0
     assert "REPLY_ADDRESS" in result.stderr
+
+
+def test_the_mail_domain_is_read_in_lower_case(tmp_path):
+    # Bounces and replies are matched to our Message-IDs lower-cased: an upper-case domain in them never matched.
+    code = "from django.conf import settings as s; print(s.MAIL_DOMAIN)"
+    result = run_django(code, {"MAIL_DOMAIN": "Mail.Example.COM"}, tmp_path)
+    assert result.stdout.strip() == "mail.example.com", result.stderr

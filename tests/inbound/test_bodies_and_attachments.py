@@ -206,3 +206,39 @@ def test_a_malformed_mime_tree_still_makes_a_ticket(ingest):
 
     assert stored.status == InboundStatus.PROCESSED
     assert stored.ticket.subject == "broken"
+
+
+OUTLOOK_EXPRESS_UNQUOTED_BOUNDARY = b"""\
+From: Dana <dana@example.org>\r
+To: support@example.com\r
+Subject: Printer\r
+Message-ID: <oe-unquoted@example.org>\r
+MIME-Version: 1.0\r
+Content-Type: multipart/alternative; boundary=----=_NextPart_000_0093_01C81419.EB75E850\r
+X-Mailer: Microsoft Outlook Express 6.00.2900.3138\r
+\r
+This is a multi-part message in MIME format.\r
+\r
+------=_NextPart_000_0093_01C81419.EB75E850\r
+Content-Type: text/plain; charset=iso-8859-1\r
+Content-Transfer-Encoding: quoted-printable\r
+\r
+The printer on floor 3 is jammed =96 again.\r
+\r
+------=_NextPart_000_0093_01C81419.EB75E850\r
+Content-Type: text/html; charset=iso-8859-1\r
+Content-Transfer-Encoding: quoted-printable\r
+\r
+<p>The printer on floor 3 is jammed =96 again.</p>\r
+\r
+------=_NextPart_000_0093_01C81419.EB75E850--\r
+"""
+
+
+def test_an_unquoted_outlook_express_boundary_still_gives_the_mail_its_text(ingest):
+    # boundary=----=_NextPart_... is not quoted although it holds "=": mail clients read it whole.
+    ingest(OUTLOOK_EXPRESS_UNQUOTED_BOUNDARY)
+
+    ticket = Ticket.objects.get()
+    assert ticket.description == "The printer on floor 3 is jammed – again."
+    assert not ticket.attachments.exists()

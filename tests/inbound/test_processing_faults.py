@@ -10,7 +10,7 @@ from django.utils import timezone
 from inbound import tasks
 from inbound.models import InboundMessage, InboundStatus, Reason
 from inbound.services import inbound_stale_ids, inbound_store
-from tests.inbound.messages import mail
+from tests.inbound.messages import mail, raw_mail
 from tickets.models import Ticket
 
 
@@ -102,3 +102,17 @@ def test_the_same_source_id_is_stored_once_even_if_the_bytes_differ(ingest):
     second = ingest(mail(sender="dana@example.org", body="b"), source="imap", source_id="1:7:42")
 
     assert first.pk == second.pk
+
+
+def test_a_message_with_a_huge_non_ascii_message_id_is_stored_and_processed_twice_once(ingest):
+    # "İ" lower-cases to two characters, and CJK takes three bytes each: neither may overflow the column or
+    # PostgreSQL's index (2704 bytes), or no door can store the message and it is lost.
+    for message_id in ("İ" * 990, "漢字" * 495):
+        raw = raw_mail(f"From: dana@example.org\nTo: support@example.com\nMessage-ID: <{message_id}@example.org>")
+
+        stored = ingest(raw)
+        again = ingest(raw, source="smtp")
+
+        assert (stored.status, again.pk) == (InboundStatus.PROCESSED, stored.pk)
+        assert len(stored.message_id.encode()) <= 998 and len(stored.message_id_as_sent.encode()) <= 998
+    assert Ticket.objects.count() == 2

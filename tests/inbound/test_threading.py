@@ -22,6 +22,16 @@ def test_a_new_mail_opens_a_ticket_by_email_for_a_new_unconfirmed_requester(inge
     assert EmailAddress.objects.get(user=ticket.requester).verified is False
 
 
+def test_a_new_requester_from_mail_is_named_as_in_the_from_header(ingest, alice):
+    ingest(mail(sender="=?utf-8?q?Dana_J=C3=B6rgensen?= <dana@example.org>", subject="VPN", body="Down."))
+    ingest(mail(sender="Someone Else <alice@example.com>", subject="Printer", body="Jammed."))
+    ingest(mail(sender='"bob@example.com" <eve@example.org>', subject="Hi", body="It is me, Bob."))
+
+    named = dict(Ticket.objects.values_list("requester__email", "requester__name"))
+    # A known account keeps its name; a display name holding an address is not a name to show staff.
+    assert named == {"dana@example.org": "Dana Jörgensen", "alice@example.com": alice.name, "eve@example.org": ""}
+
+
 def test_a_reply_quoting_our_signed_message_id_lands_on_its_ticket(ingest, ticket, alice):
     raw = mail(
         sender=alice.email, subject="Re: whatever", body="Still broken.", in_reply_to=message_id(ticket_id=ticket.pk)

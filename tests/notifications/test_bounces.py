@@ -41,3 +41,23 @@ def test_a_bounce_through_inbound_mail_marks_the_notification(worker, ticket, bo
 
     sent.refresh_from_db()
     assert sent.status == NotificationStatus.BOUNCED
+
+
+def test_an_exim_bounce_marks_only_the_returned_mail_not_the_earlier_ones_it_references(worker, ticket, bob, ingest):
+    from tests.inbound.test_machine_mail import _exim_bounce
+
+    worker(lambda: comment_create(ticket=ticket, author=bob, body="One"))
+    worker(lambda: comment_create(ticket=ticket, author=bob, body="Two"))
+    first, second = Notification.objects.order_by("pk")
+    returned = mail.outbox[-1].message()  # Exim copies the returned mail, threading headers and all, into its text
+    assert returned["References"] == first.message_id
+
+    ingest(
+        _exim_bounce(original_message_id=second.message_id, failed="alice@example.com").replace(
+            b"Subject: [#1] Invoice", f"In-Reply-To: {first.message_id}\r\nReferences: {first.message_id}".encode()
+        )
+    )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (NotificationStatus.SENT, NotificationStatus.BOUNCED)
