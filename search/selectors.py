@@ -5,7 +5,8 @@ What a query means, on both databases:
   `-"two words"`) leaves out tickets with the word, alone it finds every other ticket, `a or b` takes either, and
   `a or -b` tickets with a or without b (PostgreSQL's `websearch_to_tsquery` rules);
 - English stop words ("a", "the", a possessive's "s") are not searched for, as PostgreSQL's english configuration
-  drops them: `a printer` is `printer`, and a query of stop words only finds nothing;
+  drops them: `a printer` is `printer`, and a query of stop words only matches no text (a requester's name or
+  address still: `will` finds Will Turner's tickets);
 - a hyphenated word is its parts as a phrase: `vpn-drops` finds "vpn-drops" and "VPN drops" (search/services.py
   `WORD_HYPHEN`);
 - a minus not right before a word or a quote leaves nothing out and is ignored (`- printer` is `printer`, `--tray` is
@@ -108,7 +109,7 @@ def _text_condition(query: str, *, include_internal: bool) -> Q | None:
         return Q(**{vector: _search_query(query)})
     alternatives = fts_alternatives(query)
     if not alternatives:
-        return None
+        return Q(pk__in=[])  # stop words only: no text matches, as PostgreSQL's empty query; names still may
     conditions = []
     expression = _fts_wanted(alternatives)
     if expression is not None:
