@@ -1,5 +1,5 @@
-"""Documents indexed before numbers after hyphens were split are rebuilt by the migration, so a query written as in
-the text ("ORD-88231") and the number alone ("88231") both find them after the upgrade."""
+"""Documents indexed before hyphens were split are rebuilt by the migration (0006), so a query written as in the text
+("ORD-88231") and the number alone ("88231") both find them after the upgrade."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_documents_indexed_the_old_way_are_found_by_a_hyphenated_number_after_th
     client = api_client_for(bob)
     assert found(client, "88231") == []
 
-    migration = importlib.import_module("search.migrations.0005_numbers_after_hyphens")
+    migration = importlib.import_module("search.migrations.0006_hyphens_between_words")
     with connection.schema_editor() as schema_editor:
         migration.rebuild_vectors(apps, schema_editor)
 
