@@ -524,7 +524,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     ],
     responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."), **errors(400, 404)},
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])  # as the page's download view: a client may ask for the size and type first
 def attachment_download(request: Request, pk: str) -> FileResponse:
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
     return attachment_response(attachment)

@@ -68,3 +68,10 @@ def test_anonymous_visitor_is_sent_to_login_for_an_attachment(alice, ticket, cli
 
 def test_missing_attachment_is_404(bob, client_for, db):
     assert client_for(bob).get(reverse("attachment_download", args=[424242])).status_code == 404
+
+
+def test_a_file_gone_from_storage_is_a_404_not_a_server_error(alice, ticket, client_for):
+    attachment = attach(ticket, alice, "screen.png", PNG)
+    attachment.file.storage.delete(attachment.file.name)
+
+    assert download(client_for(alice), attachment).status_code == 404

@@ -83,3 +83,20 @@ def test_the_download_path_works_with_a_trailing_slash_too(api_client_for, alice
     path = f"/api/v1/attachments/{public_png.pk}/download/"
     assert api_client_for(alice).get(path).status_code == 200
     assert api_client_for(mallory).get(path).status_code == 404
+
+
+def test_a_file_gone_from_storage_is_a_404_not_a_server_error(api_client_for, alice, public_png):
+    public_png.file.storage.delete(public_png.file.name)
+    response = download(api_client_for(alice), public_png)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_head_answers_the_headers_of_a_download(api_client_for, alice, mallory, public_png):
+    path = f"/api/v1/attachments/{public_png.pk}/download"
+    response = api_client_for(alice).head(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Length"] == str(public_png.size)
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert api_client_for(mallory).head(path).status_code == 404
