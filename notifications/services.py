@@ -153,7 +153,8 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
         if ticket.sender_verified:
             queue(NotificationKind.TICKET_CREATED, ticket.requester)
         if ticket.assignee is not None:  # filed straight to an agent: their assignment mail
-            queue(NotificationKind.ASSIGNED, ticket.assignee, actor=event.actor)
+            if _still_staff(ticket.assignee):
+                queue(NotificationKind.ASSIGNED, ticket.assignee, actor=event.actor)
         elif ticket.team is not None:
             for member in User.objects.staff_of(ticket.team):
                 queue(NotificationKind.TEAM_NEW_TICKET, member)
@@ -179,9 +180,15 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
             queue(NotificationKind.RESOLVED, ticket.requester)
     elif event.kind == EventKind.ASSIGNEE_CHANGED:
         assignee = User.objects.filter(pk=payload.get("new")).first() if payload.get("new") else None
-        if assignee is not None:
+        if _still_staff(assignee):
             queue(NotificationKind.ASSIGNED, assignee, actor=event.actor)
     return [notification for notification in queued if notification is not None]
+
+
+def _still_staff(assignee: User | None) -> bool:
+    """Whether an assignee is still told of the assignment. The mail is decided after the change committed (seconds,
+    or hours when the worker was down): an agent made a requester meanwhile must not be sent someone else's ticket."""
+    return assignee is not None and assignee.is_agent_or_admin
 
 
 # --- The worker's part: send, retry, give up, sweep ---------------------------------------------------------------

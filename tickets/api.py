@@ -254,13 +254,13 @@ class TicketViewSet(
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The page's rows as plain values, shaped without a model instance per row (ticket_list_data)."""
-        staff = permissions.is_staff_member(request.user)
-        rows = self.filter_queryset(selectors.ticket_list_rows(request.user, with_clocks=staff))
+        with_clocks = permissions.can_see_sla_clocks(request.user)
+        rows = self.filter_queryset(selectors.ticket_list_rows(request.user, with_clocks=with_clocks))
         # Unfiltered, for someone who sees every ticket, the page's only value is its position in the sort's index.
         unfiltered = selectors.sees_every_ticket(request.user) and not names_a_filter(request, self.filterset_class)
         with prepared_statements(when=unfiltered):
             rows = self.paginate_queryset(rows)
-        clocks = running_clock_values_by_ticket(selectors.with_running_clocks(rows)) if staff else None
+        clocks = running_clock_values_by_ticket(selectors.with_running_clocks(rows)) if with_clocks else None
         data = ticket_list_data(rows, selectors.ticket_list_extras(rows), clocks)
         return times_as_fields(self.get_paginated_response(data))
 
@@ -287,7 +287,7 @@ class TicketViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
-        etag = ticket_etag(ticket)
+        etag = ticket_etag(ticket, with_sla_clocks=permissions.can_see_sla_clocks(request.user))
         if none_match(request, etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(self.get_serializer(ticket).data, headers={"ETag": etag})

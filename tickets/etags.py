@@ -9,9 +9,12 @@ from sla.serializers import SlaClockSerializer
 from tickets.models import Ticket
 
 
-def ticket_etag(ticket: Ticket) -> str:
+def ticket_etag(ticket: Ticket, *, with_sla_clocks: bool = True) -> str:
     """Hash every stored column, the tag names, the running SLA clocks and the latest satisfaction survey: the API
     representation is built from nothing else.
+
+    `with_sla_clocks=False` for a reader who is not shown the clocks (a requester's `sla` is null): their tag must not
+    change when only the clocks did, or a 200 with the same body tells them staff's clocks moved.
 
     updated_at alone would miss changes no service makes, such as a team deleted under the ticket (SET_NULL), a
     rating (saved on the survey) or clocks re-timed after an admin changed a policy: the ticket's row stays as it was.
@@ -19,7 +22,8 @@ def ticket_etag(ticket: Ticket) -> str:
     """
     columns = [(field.attname, getattr(ticket, field.attname)) for field in Ticket._meta.concrete_fields]
     tags = sorted(tag.name for tag in ticket.tags.all())
-    return strong_etag([columns, tags, _running_clock_columns(ticket), _survey_columns(ticket)])
+    clocks = _running_clock_columns(ticket) if with_sla_clocks else None
+    return strong_etag([columns, tags, clocks, _survey_columns(ticket)])
 
 
 # What the representation shows of each running clock that a person changes (a policy, a priority, a reply), not

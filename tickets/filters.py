@@ -21,7 +21,7 @@ from helpdesk.sql import CompiledQuery
 from search.selectors import query_cleaned, snippet_expression, ticket_ids_matching
 from sla.models import SlaClock
 from tickets.models import Category, Channel, Priority, Status, Team, Ticket
-from tickets.permissions import can_see_internal
+from tickets.permissions import can_see_internal, can_see_sla_clocks
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -189,7 +189,7 @@ class TicketFilter(CopiedPerRequest):
 
     def filter_sla(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         # Requesters never see a ticket's SLA clocks (`sla` is null for them): nor may they ask which ones ran late.
-        if self.request is not None and not can_see_internal(self.request.user):
+        if self.request is not None and not can_see_sla_clocks(self.request.user):
             raise InvalidValue("Only agents and admins may filter by SLA.", details={name: ["Agents and admins only."]})
         clocks = SlaClock.objects.breached() if value == SLA_BREACHED else SlaClock.objects.due_soon()
         return queryset.filter(Exists(clocks.filter(ticket=OuterRef("pk"))))

@@ -53,6 +53,11 @@ def can_see_internal(user: AnyUser) -> bool:
     return is_staff_member(user)
 
 
+def can_see_sla_clocks(user: AnyUser) -> bool:
+    """A ticket's SLA clocks: its `sla` in the API, and so its ETag, and the `sla` filter."""
+    return is_staff_member(user)
+
+
 def can_view_comment(user: AnyUser, comment: Comment) -> bool:
     if comment.internal and not can_see_internal(user):
         return False

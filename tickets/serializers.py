@@ -14,12 +14,12 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from accounts.models import User
-from accounts.permissions import is_staff_member
 from csat.selectors import latest_survey
 from csat.serializers import SatisfactionSerializer
 from search.serializers import SearchSnippetField, snippet_value
 from sla.serializers import SlaClockSerializer, clock_data
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketLink
+from tickets.permissions import can_see_sla_clocks
 from tickets.selectors import TicketListExtras
 from tickets.services.links import LINK_LABELS, relation_from
 
@@ -78,7 +78,7 @@ class TicketSerializer(serializers.ModelSerializer):
     @extend_schema_field(SlaClockSerializer(many=True, allow_null=True))
     def get_sla(self, ticket: Ticket) -> list[dict[str, Any]] | None:
         request = self.context.get("request")
-        if request is None or not is_staff_member(request.user):
+        if request is None or not can_see_sla_clocks(request.user):
             return None
         clocks = getattr(ticket, "running_sla_clocks", None)
         if clocks is None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.core import mail
 
+from accounts.models import Role
+from accounts.services import user_update
 from notifications.models import Notification
 from tickets.models import Status
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
@@ -37,6 +39,19 @@ def test_a_ticket_filed_already_assigned_does_not_go_to_the_team(worker, alice, 
 
     assert not any("new in" in message.subject for message in mail.outbox)
     assert any(message.to == ["bob@example.com"] and "assigned to you" in message.subject for message in mail.outbox)
+
+
+def test_an_agent_made_a_requester_before_the_assignment_mail_goes_out_is_not_sent_it(worker, ticket, bob, carol):
+    """The handler runs after the change committed (seconds, or hours if the worker was down): by then Bob may no
+    longer be staff, and the mail would hand a requester another requester's subject, name and staff link."""
+
+    def assign_then_demote() -> None:
+        ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=bob))
+        user_update(user=bob, actor=carol, role=Role.REQUESTER)
+
+    worker(assign_then_demote)
+
+    assert not any(message.to == ["bob@example.com"] for message in mail.outbox)
 
 
 def test_an_unverified_sender_gets_no_confirmation(worker, alice, category):

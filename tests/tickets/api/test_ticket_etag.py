@@ -169,3 +169,18 @@ def test_a_clock_running_out_does_not_make_an_agents_edit_conflict(
         response = client.patch(url(ticket), {"priority": "high"}, format="json", HTTP_IF_MATCH=etag)
 
     assert response.status_code == 200
+
+
+def test_a_requesters_etag_does_not_change_with_the_sla_clocks_she_is_not_shown(
+    api_client_for, alice, first_response_in_an_hour
+):
+    ticket = ticket_create(requester=alice, subject="Printer", description="On fire.")
+    client = api_client_for(alice)
+    before = client.get(url(ticket))
+    assert before.json()["sla"] is None
+
+    SlaTarget.objects.filter(pk=first_response_in_an_hour.pk).update(first_response_minutes=120)
+    sla_open_tickets_refresh()
+
+    after = client.get(url(ticket), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 304 and after["ETag"] == before["ETag"]
