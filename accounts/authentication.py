@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from accounts.mfa import second_factor_missing
 from accounts.models import ApiToken, TokenScope, User
 from accounts.tokens import token_digest
 from accounts.verification import EMAIL_UNVERIFIED, how_to_confirm, proven_address_exists, remember_address_proven
@@ -31,6 +32,11 @@ _TOKEN_LOOKUP = CompiledQuery(_token_by_digest, text=True)
 class InsufficientScope(exceptions.PermissionDenied):
     default_detail = "This token is read-only: create one that allows changes (write) to do this."
     default_code = "insufficient_scope"
+
+
+class SecondFactorMissing(exceptions.PermissionDenied):
+    default_detail = "Set up two-factor authentication before using the API."
+    default_code = "mfa_required"
 
 
 class EmailUnverified(exceptions.PermissionDenied):
@@ -71,6 +77,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         remember_address_proven(token.user, token.address_proven)
         if not token.address_proven:
             raise EmailUnverified()
+        # The token endpoint issues no token to staff without a second factor, but a requester's token outlives her
+        # promotion (and a token outlives MFA_REQUIRED_FOR_STAFF being turned on): it waits for the second factor too.
+        if second_factor_missing(token.user):
+            raise SecondFactorMissing()
         self._touch(token)
         if request.method not in SAFE_METHODS and not token.has_scope(TokenScope.WRITE):
             raise InsufficientScope()

@@ -72,7 +72,7 @@ class StaffSecondFactorMiddleware:
     """Goes after allauth's AccountMiddleware (and so after the session user is known).
 
     Works in process_view, where the resolved view's name is known, so the allowed pages are named, not matched
-    by path. Bearer-token API calls are left to the token endpoint, which does not issue tokens to such users.
+    by path. Bearer-token API calls are left to BearerTokenAuthentication, which asks the same question.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -143,6 +143,10 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside every middleware that may answer by itself (a CORS preflight, a redirect to the slashed URL, the 503
+    # while the database is down), so that every answer but a static file carries the framing and content policies.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,8 +160,6 @@ MIDDLEWARE = [
     "helpdesk.ratelimits.RateLimitHeadersMiddleware",
     "helpdesk.input_checks.InputCheckMiddleware",  # NUL and unpaired surrogates: a 400 before any door reads them
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "accounts.form_action.ProviderFormActionMiddleware",  # account pages: form-action allows the sign-in providers
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

@@ -7,6 +7,8 @@ from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 from accounts.middleware import SETUP_MESSAGE
+from accounts.models import Role
+from accounts.services import user_update
 from tests.support.mfa import code_for, confirm_password, with_totp
 
 
@@ -59,8 +61,27 @@ def test_session_api_call_without_totp_is_refused(bob, client_for):
     assert response.json()["error"]["code"] == "mfa_required"
 
 
-def test_bearer_token_api_call_is_not_refused_here(bob, api_client_for):
+def test_a_requesters_token_gives_no_staff_access_after_promotion_until_totp_is_set_up(alice, carol, api_client_for):
+    client = api_client_for(alice)  # made while she was a requester, who may use the API without a second factor
+    user_update(user=alice, actor=carol, role=Role.AGENT)
+
+    refused = client.get("/api/v1/users/")
+    with_totp(alice)
+    allowed = client.get("/api/v1/users/")
+
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "mfa_required"
+    assert allowed.status_code == 200
+
+
+def test_bearer_token_of_an_agent_with_totp_is_not_refused(bob, api_client_for):
+    with_totp(bob)
+
     assert api_client_for(bob).get("/api/v1/users/").status_code == 200
+
+
+def test_a_requesters_token_is_not_held_to_the_staff_rule(alice, api_client_for):
+    assert api_client_for(alice).get("/api/v1/auth/me").status_code == 200
 
 
 def test_agent_can_still_sign_out(bob, client_for):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 
+from accounts.backends import RoleBackend
 from tests.support.processes import PRODUCTION_ENV, run_django
 
 PAGES = [
@@ -86,6 +88,21 @@ def test_every_response_gets_a_fresh_nonce(client):
 )
 def test_responses_forbid_framing_sniffing_and_leaking_referrers(client, db, path, header, value):
     assert client.get(path)[header] == value
+
+
+@pytest.mark.parametrize("path", ["/accounts/tokens/", "/api/v1/tickets/"])
+def test_the_database_unavailable_answer_is_locked_down_like_every_other(client_for, alice, monkeypatch, path):
+    client = client_for(alice)
+
+    def database_down(self: RoleBackend, user_id: object) -> None:
+        raise OperationalError("the database is not answering")
+
+    monkeypatch.setattr(RoleBackend, "get_user", database_down)
+    response = client.get(path)
+
+    assert response.status_code == 503
+    assert csp_directives(response["Content-Security-Policy"])["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
 
 
 PRINT_HTTPS_POSTURE = """
