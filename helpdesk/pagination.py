@@ -7,6 +7,8 @@ because every list paginates.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import DateTimeField, Model, QuerySet
 from django.utils import timezone
@@ -56,8 +58,13 @@ class StrictCursorPagination(CursorPagination):
             value = field.clean(position, None)
         except DjangoValidationError as error:
             raise InvalidCursor() from error
-        if isinstance(field, DateTimeField) and timezone.is_naive(value):
-            raise InvalidCursor()
+        if isinstance(field, DateTimeField):
+            if timezone.is_naive(value):
+                raise InvalidCursor()
+            try:  # SQLite's adapter converts to UTC, and overflows on the calendar's first and last days
+                value.astimezone(UTC)
+            except OverflowError as error:
+                raise InvalidCursor() from error
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

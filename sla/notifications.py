@@ -30,7 +30,10 @@ def _team_agents(team: Team) -> list[User]:
 
 def mail_escalation(*, notice: EscalationNotice) -> None:
     clock = notice.clock
-    context = {"clock": clock, "breached": notice.kind == EscalationKind.BREACHED}
+    breached = notice.kind == EscalationKind.BREACHED
+    # A breach is told with when it was missed: a target relaxed since moves due_at later, even past the mail.
+    at = (clock.breached_at or clock.due_at) if breached else clock.due_at
+    context = {"clock": clock, "breached": breached, "at": at}
     for recipient in escalation_recipients(notice):
         notification_queue(
             kind=NotificationKind.SLA_ESCALATION,

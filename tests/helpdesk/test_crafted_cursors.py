@@ -45,6 +45,13 @@ def test_a_bare_year_is_no_position_in_a_list_ordered_by_date(api_client_for, bo
     assert_error_body(api_client_for(bob).get("/api/v1/tickets/", {"cursor": "cD0yMDI0"}), 400, "invalid_cursor")
 
 
+# SQLite's adapter overflows converting the calendar's first and last days to UTC (a `+` in a cursor is `%2B`).
+@pytest.mark.parametrize("position", ["0001-01-01T00:00:00%2B05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_position_at_the_edge_of_the_calendar_is_refused(api_client_for, bob, ticket, position):
+    response = api_client_for(bob).get("/api/v1/tickets/", {"cursor": encoded(f"p={position}")})
+    assert_error_body(response, 400, "invalid_cursor")
+
+
 @pytest.mark.parametrize("operation", cursor_paginated_lists(), ids=lambda operation: operation.path)
 def test_a_bare_number_is_a_position_only_in_lists_ordered_by_number(api_client_for, carol, path_values, operation):
     response = api_client_for(carol).get(operation.url(**path_values), {"cursor": "cD0yMDI0"})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 
 from events.models import Event, EventKind
 from sla.models import EscalationNotice, OpeningHours
 from sla.services import sla_sweep
 from tests.sla.conftest import berlin
-from tickets.models import Priority
+from tickets.models import Priority, Status
 from tickets.services import TicketChanges, comment_create, ticket_create, ticket_update
 
 
@@ -105,3 +106,58 @@ def test_a_24x7_calendar_escalates_at_any_hour(alice, bob, policy, office, clock
         ("breached", berlin(2026, 3, 8, 3, 0)),
     }
     assert len(mail.outbox) == 2
+
+
+def _mail_held_over_the_weekend(clock, capture, *, created_at, ticket_create_kwargs, changes):
+    """A ticket opened on Friday at `created_at`, swept after closing (its notices held for Monday's opening),
+    changed on Saturday, and swept as the office opens on Monday: the mails of that sweep."""
+    clock.to(created_at)
+    with capture(execute=True):
+        ticket = ticket_create(subject="Down", priority=Priority.URGENT, **ticket_create_kwargs)
+    clock.to(berlin(2026, 3, 6, 22, 0))
+    with capture(execute=True):
+        sla_sweep()
+    clock.to(berlin(2026, 3, 7, 10, 0))
+    ticket_update(ticket=ticket, actor=ticket.assignee, changes=changes)
+    mail.outbox.clear()
+    clock.to(berlin(2026, 3, 9, 9, 0, 30))
+    with capture(execute=True):
+        sla_sweep()
+    return list(mail.outbox)
+
+
+@pytest.mark.parametrize(
+    ("opened_at_hour", "saturday_change", "subject", "says"),
+    [
+        # Missed at 17:00 on Friday; lowered to normal on Saturday (8 h: now due at 13:00 on Monday). The mail says
+        # when the target was missed, not a time still to come.
+        (13, TicketChanges(priority=Priority.NORMAL), "target missed", "was missed at Fri 6 Mar 2026, 16:00 UTC."),
+        # 3 of 4 hours used at Friday's closing time, the warning's share; waiting on the requester from Saturday,
+        # so the clock has no due time: not "is due at .".
+        (
+            14,
+            TicketChanges(status=Status.PENDING),
+            "due soon",
+            "is nearly due; its clock is paused while the ticket is pending.",
+        ),
+    ],
+    ids=["breach after the target was relaxed", "warning for a clock paused since"],
+)
+def test_a_notice_held_over_the_weekend_tells_the_clock_as_it_is_when_mailed(
+    alice, bob, policy, clock, django_capture_on_commit_callbacks, opened_at_hour, saturday_change, subject, says
+):
+    clock.to(berlin(2026, 3, 6, opened_at_hour, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT, assignee=bob)
+    clock.to(berlin(2026, 3, 6, 22, 0))  # found after closing: held for Monday's opening
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+    clock.to(berlin(2026, 3, 7, 10, 0))
+    ticket_update(ticket=ticket, actor=bob, changes=saturday_change)
+    mail.outbox.clear()
+    clock.to(berlin(2026, 3, 9, 9, 0, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+
+    [notice] = [m for m in mail.outbox if subject in m.subject]
+    assert says in notice.body
