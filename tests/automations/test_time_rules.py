@@ -36,17 +36,22 @@ def unassigned_after_30_minutes(make_rule) -> Callable[..., Rule]:
     return make
 
 
-def test_a_time_rule_fires_without_any_change_to_the_ticket_freescout_971(
-    alice, bob, category, make_rule, django_capture_on_commit_callbacks
-):
-    make_rule(
-        name="Close resolved",
+def close_after_a_week_in(make_rule, status: str, *, name: str) -> Rule:
+    """A time rule closing tickets that have been in `status` for seven days."""
+    return make_rule(
+        name=name,
         trigger=Trigger.TIME,
-        conditions={"status": "resolved"},
+        conditions={"status": status},
         time_base=TimeBase.STATUS,
         after_minutes=7 * 24 * 60,
         set_status=Status.CLOSED,
     )
+
+
+def test_a_time_rule_fires_without_any_change_to_the_ticket_freescout_971(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    close_after_a_week_in(make_rule, "resolved", name="Close resolved")
     with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
         ticket = ticket_create(requester=alice, subject="Invoice", category=category)
         ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
@@ -152,14 +157,7 @@ def test_tickets_not_yet_due_in_opening_hours_do_not_hold_back_those_that_are(
 def test_a_ticket_that_changes_after_the_rule_read_its_batch_is_checked_again_under_its_lock(
     alice, bob, category, make_rule, monkeypatch
 ):
-    make_rule(
-        name="Close unanswered",
-        trigger=Trigger.TIME,
-        conditions={"status": "pending"},
-        time_base=TimeBase.STATUS,
-        after_minutes=7 * 24 * 60,
-        set_status=Status.CLOSED,
-    )
+    close_after_a_week_in(make_rule, "pending", name="Close unanswered")
     fire = automations.services._time_rule_fire
 
     def requester_answers_meanwhile(**kwargs: object) -> int:
