@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import IO
+
+from botocore.exceptions import ClientError
 from django.http import FileResponse, Http404
+from storages.backends.s3 import S3File
 
 from tickets.models import Attachment
 
@@ -13,10 +17,9 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     """Plain raster images may show inline; everything else is a download. The browser never sniffs."""
     inline = attachment.content_type in INLINE_IMAGE_TYPES
     try:
-        stored = attachment.file.open("rb")
+        stored, size = stored_content(attachment)
     except FileNotFoundError:
         # Gone from the disk or the bucket (a restore without it, a lost volume): nothing to serve, not our crash.
-        # Both storages say so alike: S3Storage turns the store's 404 into FileNotFoundError.
         raise Http404("The file is no longer stored.") from None
     response = FileResponse(
         stored,
@@ -24,7 +27,29 @@ def attachment_response(attachment: Attachment) -> FileResponse:
         filename=attachment.filename,
         content_type=attachment.content_type,
     )
+    if size is not None:
+        response["Content-Length"] = size
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def stored_content(attachment: Attachment) -> tuple[IO[bytes], int | None]:
+    """The attachment's bytes as they are sent, and their length when the file alone does not tell it.
+
+    A file on disk is read in blocks. An object in a bucket is read as the store's answer streams in: django-storages'
+    S3File would first copy the whole object into memory (or a temporary file), before the first byte went out.
+    Both storages say a missing file alike: FileNotFoundError (S3Storage turns the store's 404 into it on opening).
+    """
+    stored = attachment.file.open("rb")
+    if not isinstance(stored.file, S3File):
+        return stored, None
+    remote = stored.file.obj  # the object's metadata, read when S3Storage opened it
+    try:
+        body = remote.get()["Body"]
+    except ClientError as error:  # deleted between opening and reading
+        if error.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+            raise FileNotFoundError(stored.name) from error
+        raise
+    return body, remote.content_length

@@ -3,6 +3,8 @@ file goes to the bucket, not the disk, stays private there, and only the permiss
 
 from __future__ import annotations
 
+import os
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,3 +63,33 @@ def test_the_object_is_private_in_the_bucket(on_s3, alice, ticket):
     assert all("AllUsers" not in str(grant["Grantee"]) for grant in acl["Grants"])
     anonymous = requests.get(f"{on_s3.url}/{on_s3.bucket}/attachments/{attachment.file.name}", timeout=10)
     assert anonymous.status_code == 403 or anonymous.content != CONTENT
+
+
+def test_a_download_streams_from_the_bucket_without_holding_the_whole_file(on_s3, alice, ticket, client_for):
+    content = os.urandom(4 * 1024 * 1024)
+    upload = SimpleUploadedFile("scan.pdf", content, content_type="application/pdf")
+    attachment = comment_create(ticket=ticket, author=alice, body="Here", files=[upload]).attachments.get()
+    client = client_for(alice)
+
+    tracemalloc.start()
+    try:
+        response = client.get(reverse("attachment_download", args=[attachment.pk]))
+        chunks = iter(response.streaming_content)
+        first = next(chunks)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < len(content) / 4  # the first bytes went out before the rest of the object was read
+    assert response["Content-Length"] == str(len(content))
+    assert first + b"".join(chunks) == content
+
+
+def test_an_object_gone_from_the_bucket_is_a_404(on_s3, alice, ticket, client_for):
+    upload = SimpleUploadedFile("invoice.pdf", CONTENT)
+    attachment = comment_create(ticket=ticket, author=alice, body="Here", files=[upload]).attachments.get()
+    on_s3.client().delete_object(Bucket=on_s3.bucket, Key=f"attachments/{attachment.file.name}")
+
+    response = client_for(alice).get(reverse("attachment_download", args=[attachment.pk]))
+
+    assert response.status_code == 404
