@@ -27,7 +27,7 @@ from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, 
 from helpdesk.pagination import ByPosition
 from tickets.api import refuse_staff_only_fields
 from tickets.selectors import ticket_list_for
-from tickets.serializers import TicketSerializer
+from tickets.serializers import TicketDetailSerializer
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 JSON = "application/json"
@@ -135,7 +135,7 @@ class FormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "field key. Answers to fields the conditions hide are dropped.",
         parameters=[FORM_SLUG, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         request={JSON: SubmissionCreateSerializer, "multipart/form-data": SUBMISSION_MULTIPART_SCHEMA},
-        responses={201: TicketSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 422)},
+        responses={201: TicketDetailSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 422)},
     )
     @action(detail=True, methods=["post"], url_path="submissions")
     @idempotent
@@ -154,7 +154,7 @@ class FormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         # The private link's token is for public forms filled in without signing in; this caller is signed in.
         ticket = ticket_list_for(request.user).get(pk=submission.ticket_id)
-        body = TicketSerializer(ticket, context=self.get_serializer_context()).data
+        body = TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -59,6 +59,7 @@ from tickets.serializers import (
     CommentSerializer,
     TeamSerializer,
     TicketCreateSerializer,
+    TicketDetailSerializer,
     TicketEventSerializer,
     TicketLinkCreateSerializer,
     TicketLinkSerializer,
@@ -214,7 +215,7 @@ TICKET_LIST_PARAMETERS = [
     retrieve=extend_schema(
         summary="Read a ticket",
         parameters=[path_id("id", "The ticket's id."), IF_NONE_MATCH, ETAG],
-        responses={200: TicketSerializer, 304: NOT_MODIFIED, **errors(400, 404)},
+        responses={200: TicketDetailSerializer, 304: NOT_MODIFIED, **errors(400, 404)},
     ),
     create=extend_schema(
         summary="Open a ticket",
@@ -222,7 +223,7 @@ TICKET_LIST_PARAMETERS = [
         "agents and admins, and a requester sending them is refused with 403.",
         parameters=[IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         request={"application/json": TicketCreateSerializer},
-        responses={201: TicketSerializer, **errors(*BODY_ERRORS, 403, 409, 422)},
+        responses={201: TicketDetailSerializer, **errors(*BODY_ERRORS, 403, 409, 422)},
     ),
     partial_update=extend_schema(
         summary="Triage a ticket",
@@ -230,7 +231,7 @@ TICKET_LIST_PARAMETERS = [
         "allow is refused with 409 `invalid_transition`.",
         parameters=[path_id("id", "The ticket's id."), IF_MATCH, ETAG],
         request={"application/json": TicketUpdateSerializer},
-        responses={200: TicketSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 412)},
+        responses={200: TicketDetailSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 412)},
     ),
 )
 class TicketViewSet(
@@ -240,7 +241,7 @@ class TicketViewSet(
     PatchOnlyUpdateMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = TicketSerializer
+    serializer_class = TicketDetailSerializer  # the list shapes its rows itself, as TicketSerializer would
     pagination_class = NewestFirst
     # Filters first: the ordering of `?view=` without `ordering` is the view's sort, known once the filters ran.
     filter_backends = [TicketFilterBackend, TicketOrdering]
@@ -249,7 +250,7 @@ class TicketViewSet(
 
     def get_queryset(self) -> QuerySet[Ticket]:
         return selectors.tickets_visible_to(self.request.user).prefetch_related(
-            "tags", running_clocks_prefetch(), surveys_prefetch()
+            "tags", running_clocks_prefetch(), surveys_prefetch(), selectors.opening_files_prefetch()
         )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -313,7 +314,7 @@ class TicketViewSet(
         "the moved messages become internal notes. Answers with the ticket merged into.",
         parameters=[path_id("id", "The ticket to merge (it will be closed).")],
         request={"application/json": TicketMergeSerializer},
-        responses={200: TicketSerializer, **errors(*BODY_ERRORS, 403, 404, 409)},
+        responses={200: TicketDetailSerializer, **errors(*BODY_ERRORS, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path="merge", filter_backends=[], pagination_class=None)
     def merge(self, request: Request, pk: str | None = None) -> Response:

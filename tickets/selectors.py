@@ -250,6 +250,20 @@ def attachments_visible_to(user: AnyUser) -> QuerySet[Attachment]:
     return attachments.filter(public, ticket__requester=user)
 
 
+OPENING_FILES = "opening_files"
+
+
+def opening_files_prefetch() -> Prefetch:
+    """The files sent with a ticket's opening message (not with a reply or note), as `ticket.opening_files`."""
+    return Prefetch("attachments", queryset=Attachment.objects.filter(comment__isnull=True), to_attr=OPENING_FILES)
+
+
+def opening_files_of(ticket: Ticket) -> list[Attachment]:
+    """`ticket`'s opening files: prefetched with opening_files_prefetch, or read now."""
+    prefetched = getattr(ticket, OPENING_FILES, None)
+    return prefetched if prefetched is not None else list(ticket.attachments.filter(comment__isnull=True))
+
+
 @dataclass(frozen=True)
 class Conversation:
     """What a ticket page shows of the conversation: the files sent with the opening message, and the comments,

@@ -20,7 +20,7 @@ from search.serializers import SearchSnippetField, snippet_value
 from sla.serializers import SlaClockSerializer, clock_data
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketLink
 from tickets.permissions import can_see_sla_clocks
-from tickets.selectors import TicketListExtras
+from tickets.selectors import TicketListExtras, opening_files_of
 from tickets.services.links import LINK_LABELS, relation_from
 
 
@@ -226,6 +226,24 @@ class AttachmentSerializer(serializers.ModelSerializer):
         path = reverse("api-attachment-download", kwargs={"pk": attachment.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket as read, opened or changed: what the list shows of it, and the files sent with its opening message
+    (each reply's and note's files are on that comment)."""
+
+    attachments = serializers.SerializerMethodField(
+        help_text="The files sent with the opening message (by the form, by mail); each reply's and note's files "
+        "are on that comment."
+    )
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "attachments"]
+        read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, ticket: Ticket) -> list[dict[str, Any]]:
+        return AttachmentSerializer(opening_files_of(ticket), many=True, context=self.context).data
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -20,7 +20,7 @@ from accounts.models import Role, User
 from accounts.serializers import UserSerializer
 from events.models import Event
 from tickets.models import Comment, Ticket
-from tickets.serializers import CommentSerializer, TicketSerializer
+from tickets.serializers import CommentSerializer, TicketDetailSerializer
 
 
 class _AdminsView:
@@ -47,7 +47,7 @@ def delivery_body(event: Event) -> str:
     }
     if event.ticket_id is not None:
         ticket = Ticket.objects.filter(pk=event.ticket_id).prefetch_related("tags").first()
-        data["ticket"] = TicketSerializer(ticket, context=context).data if ticket is not None else None
+        data["ticket"] = TicketDetailSerializer(ticket, context=context).data if ticket is not None else None
     comment_id = payload.get("comment_id")
     if isinstance(comment_id, int):
         comment = Comment.objects.filter(pk=comment_id).prefetch_related("attachments").first()

@@ -135,7 +135,7 @@ def test_every_response_documents_the_rate_limit_headers(schema):
 @pytest.mark.django_db
 def test_creates_take_their_own_input_and_answer_with_the_resource(schema):
     expected = {
-        "/api/v1/tickets/": ("TicketCreateRequest", "Ticket"),
+        "/api/v1/tickets/": ("TicketCreateRequest", "TicketDetail"),
         "/api/v1/tickets/{ticket_id}/comments/": ("CommentCreateRequest", "Comment"),
         "/api/v1/users/": ("UserCreateRequest", "User"),
         "/api/v1/auth/token/": ("CredentialsRequest", "IssuedToken"),

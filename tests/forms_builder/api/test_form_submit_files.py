@@ -19,6 +19,7 @@ def test_a_file_answer_becomes_an_attachment_on_the_ticket(api_client_for, alice
     assert response.status_code == 201, response.content
     ticket = Ticket.objects.get(pk=response.json()["id"])
     assert [attachment.filename for attachment in ticket.attachments.all()] == ["screen.png"]
+    assert [listed["filename"] for listed in response.json()["attachments"]] == ["screen.png"]
 
 
 def test_a_file_of_a_kind_the_field_refuses_is_a_field_error(api_client_for, alice, bug_report):
