@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from tickets.models import Priority, Status, Team
@@ -14,6 +16,13 @@ class MacroVisibility(models.TextChoices):
     PERSONAL = "personal", "Only me"
     TEAM = "team", "A team"
     EVERYONE = "everyone", "All staff"
+
+
+def SET_PERSONAL(collector: Collector, field: models.Field, sub_objs: QuerySet[Macro], using: str) -> None:
+    """on_delete of a macro's shared team: the macro stays its owner's, personal, as a view shared with a deleted team
+    does (its text and actions are its owner's work, not the team's)."""
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(field.model._meta.get_field("visibility"), MacroVisibility.PERSONAL, sub_objs)
 
 
 class Macro(models.Model):
@@ -33,7 +42,7 @@ class Macro(models.Model):
         Team,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=SET_PERSONAL,
         related_name="macros",
         help_text="With “A team”: the team whose members may use it.",
     )

@@ -51,9 +51,21 @@ class QueueFilter(StaffQueueFilter):
         """`teams` and `categories`, when given, are the options the page lists (rows it reads once for every form
         on it); the choices sent are checked against the filters' own querysets all the same."""
         super().__init__(*args, **kwargs)
+        listed = [(str(agent.pk), agent.display_name) for agent in agents]
+        self.former_assignee = self._former_assignee({pk for pk, _ in listed})
         choices = [(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Unassigned")]
-        self.assignee_choices = choices + [(str(agent.pk), agent.display_name) for agent in agents]
+        self.assignee_choices = choices + listed + list(self.former_assignee)
         self.options = {name: rows for name, rows in (("team", teams), ("category", categories)) if rows is not None}
+
+    def _former_assignee(self, listed: set[str]) -> tuple[tuple[str, str], ...]:
+        """The assignee asked for when the agents listed no longer include them (deactivated, or made a requester),
+        as a choice: the tickets still assigned to them are theirs until reassigned, and a view of them lists them,
+        as its count in the sidebar and the API do. Nothing for an id that is no one's."""
+        value = self.data.get("assignee", "")
+        if not isinstance(value, str) or not re.fullmatch(ID_PATTERN, value) or value in listed:
+            return ()
+        former = User.objects.filter(pk=int(value)).first()
+        return () if former is None else ((value, f"{former.display_name} (no longer an agent)"),)
 
     @property
     def form(self) -> forms.Form:

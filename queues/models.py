@@ -29,7 +29,8 @@ class SavedView(models.Model):
         Team,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        # The team's going takes nothing of its owner's: the view stays theirs, personal.
+        on_delete=models.SET_NULL,
         related_name="shared_views",
         help_text="Shared with this team's members; empty for a personal view.",
     )

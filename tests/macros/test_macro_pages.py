@@ -81,6 +81,17 @@ def test_owner_edits_and_deletes_a_macro(bob, macro, client_for):
     assert not Macro.objects.exists()
 
 
+def test_a_macro_shared_with_a_deleted_team_stays_its_owners_personal_macro(bob, dave, team, client_for):
+    macro = Macro.objects.create(name="For Support", body="x", owner=dave, visibility="team", shared_team=team)
+
+    team.delete()
+
+    macro.refresh_from_db()
+    assert (macro.visibility, macro.shared_team) == ("personal", None)
+    assert "For Support" in client_for(dave).get(reverse("macro_list")).content.decode()
+    assert "For Support" not in client_for(bob).get(reverse("macro_list")).content.decode()
+
+
 def test_another_agent_may_use_a_shared_macro_but_not_change_it(dave, macro, client_for):
     client = client_for(dave)
 

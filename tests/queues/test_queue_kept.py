@@ -21,7 +21,7 @@ from sla.services import sla_open_tickets_refresh, sla_sweep
 from tests.queues.conftest import DESK_VIEW_SUBJECTS, subjects
 from tests.support.html import shown_text
 from tickets.models import Status
-from tickets.services import ticket_change_status, ticket_create
+from tickets.services import ticket_change_status, ticket_create, ticket_edit_content
 
 REDIS_DOWN = {
     "default": {
@@ -92,6 +92,18 @@ def test_a_ticket_change_shows_in_the_next_page(bob, alice, desk, client_for, dj
     text = queue(client)[0]
     assert open_count(text) == 4
     assert "One more" in text
+
+
+def test_a_corrected_subject_shows_in_the_next_page(bob, desk, client_for, django_capture_on_commit_callbacks):
+    client = client_for(bob)
+    assert "Nobody has it" in queue(client)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_edit_content(ticket=desk["unassigned"], actor=bob, subject="Printer jams on tray 2", description="")
+    text = queue(client)[0]
+
+    assert "Printer jams on tray 2" in text
+    assert "Nobody has it" not in text
 
 
 def test_a_change_rolled_back_leaves_the_counts_kept(bob, desk, client_for, django_capture_on_commit_callbacks):

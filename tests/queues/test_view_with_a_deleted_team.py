@@ -1,4 +1,5 @@
-"""A view whose condition names something since deleted (its team) matches no ticket, never every ticket."""
+"""A view whose condition names something since deleted (its team) matches no ticket, never every ticket; a view
+shared with a team that is deleted stays its owner's."""
 
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ def test_bulk_all_matching_on_the_view_of_a_deleted_team_changes_nothing(bob, ti
 
     ticket.refresh_from_db()
     assert ticket.priority != 40
+
+
+def test_a_view_shared_with_a_deleted_team_stays_its_owners_personal_view(bob, team, client_for):
+    view = saved_view_create(owner=bob, name="Support's urgent", conditions={"priority": "urgent"}, team=team)
+
+    team.delete()
+
+    view.refresh_from_db()
+    assert view.team is None
+    body = client_for(bob).get(reverse("staff_queue"), {"view": view.pk}).content.decode()
+    assert "Support&#x27;s urgent" in body
 
 
 def test_stored_conditions_naming_a_deleted_team_match_no_ticket(bob, ticket):

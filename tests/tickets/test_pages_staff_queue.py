@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from queues.services import saved_view_create
 from search.services import ticket_documents_rebuild
 from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, ticket_change_status, ticket_create, ticket_update
@@ -94,6 +95,19 @@ def test_queue_filters_tickets_assigned_to_me(bob, queue, client_for):
     response = client_for(bob).get(reverse("staff_queue"), {"assignee": "me"})
 
     assert subjects(response) == ["Invoice is wrong"]
+
+
+def test_a_view_of_a_deactivated_agents_tickets_lists_them_as_its_count_says(bob, carol, queue, client_for):
+    view = saved_view_create(owner=bob, name="Carol's tickets", conditions={"assignee": str(carol.pk)})
+    carol.is_active = False
+    carol.save()
+
+    response = client_for(bob).get(reverse("staff_queue"), {"view": view.pk})
+
+    assert subjects(response) == ["Laptop is slow"]
+    page = response.content.decode()
+    assert 'Carol&#x27;s tickets</span> <span class="queue-view-count">1</span>' in page
+    assert f'<option value="{carol.pk}" selected>Carol Admin (no longer an agent)</option>' in page
 
 
 def test_queue_filters_unassigned_tickets(bob, queue, client_for):

@@ -67,6 +67,18 @@ def test_a_macro_with_text_sent_with_an_empty_box_posts_the_macros_text(bob, tic
     assert list(Comment.objects.filter(ticket=ticket).values_list("body", flat=True)) == ["Thanks for waiting."]
 
 
+def test_a_macro_sent_twice_with_an_empty_box_from_the_same_page_is_posted_once(bob, ticket, client_for):
+    macro = Macro.objects.create(name="Thanks", body="Thanks, {{ requester.first_name }}.", owner=bob)
+    client = client_for(bob)
+    form = {"mode": "reply", "body": "", "macro": macro.pk, "seen_comment": seen_comment(client, ticket)}
+
+    client.post(reverse("staff_ticket_reply", args=[ticket.pk]), form)
+    second = client.post(reverse("staff_ticket_reply", args=[ticket.pk]), form, follow=True)
+
+    assert list(Comment.objects.filter(ticket=ticket).values_list("body", flat=True)) == ["Thanks, Alice."]
+    assert "This message was already sent; it was not sent again." in second.content.decode()
+
+
 def test_an_empty_reply_without_a_macro_is_still_refused(bob, ticket, client_for):
     response = client_for(bob).post(reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "reply", "body": "  "})
 

@@ -12,6 +12,7 @@ from accounts.models import User
 from events.models import EventKind
 from events.services import event_record, one_edit
 from helpdesk.errors import InvalidValue, NotPermitted, PreconditionFailed
+from queues.kept import queue_outdated
 from sla.services import sla_clocks_update
 from tickets import permissions
 from tickets.etags import ticket_etag
@@ -116,4 +117,5 @@ def ticket_edit_content(*, ticket: Ticket, actor: User, subject: str, descriptio
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["subject", "description", "description_html", "updated_at"])
     event_record(kind=EventKind.TICKET_EDITED, ticket=ticket, actor=actor, internal=True)
+    queue_outdated()  # no audit entry (record_event) outdates the queue here: its rows show the subject and description
     return ticket

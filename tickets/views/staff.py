@@ -83,7 +83,8 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
     form was sent already; None when it was refused, with the reason on the form. Under the ticket's row lock, so the
     same form posted twice at once (a double click) is looked at one post after the other."""
     lock_ticket(ticket)
-    if _sent_already(request, ticket, form.cleaned_data):
+    macro = _chosen_macro(request, form.cleaned_data["macro"])
+    if _sent_already(request, ticket, form.cleaned_data, text=_text_to_send(request, ticket, form, macro)):
         messages.info(request, "This message was already sent; it was not sent again.")
         return redirect("staff_ticket_detail", pk=ticket.pk)
     arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
@@ -91,7 +92,6 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
         return _hold_reply(request, ticket, form, arrived)
     internal = form.cleaned_data["mode"] == ReplyMode.NOTE
     then_status = form.cleaned_data["then_status"] or None
-    macro = _chosen_macro(request, form.cleaned_data["macro"])
     try:
         if macro is not None:
             comment = macro_apply(
@@ -293,14 +293,23 @@ def _sent_text(comment: Comment) -> str:
     return "Internal note added." if comment.internal else "Reply sent to the requester."
 
 
-def _sent_already(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> bool:
+def _text_to_send(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, macro: Macro | None) -> str:
+    """The text the reply posts: the box's, or the chosen macro's own when the box is empty (as macro_apply fills
+    it in)."""
+    body = form.cleaned_data["body"]
+    if body or macro is None:
+        return body
+    return macro_render(macro=macro, ticket=ticket, agent=request.user)
+
+
+def _sent_already(request: HttpRequest, ticket: Ticket, data: dict[str, Any], *, text: str) -> bool:
     """Whether the agent already posted this very message from the same page (a double click, a resend after a slow
-    answer): their own comment since the page's mark, with the same text and mode. A page loaded after it has a
+    answer): their own comment since the page's mark, with the same `text` and mode. A page loaded after it has a
     newer mark, so the same text sent again on purpose goes out."""
     if data["seen_comment"] is None:
         return False
     mine = comments_visible_to(request.user, ticket).filter(author=request.user, pk__gt=data["seen_comment"])
-    return mine.filter(body=data["body"], internal=data["mode"] == ReplyMode.NOTE).exists()
+    return mine.filter(body=text, internal=data["mode"] == ReplyMode.NOTE).exists()
 
 
 def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arrived: list[Comment]) -> HttpResponse:
