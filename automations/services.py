@@ -39,8 +39,8 @@ from automations.models import (
 from events.models import Event, EventKind
 from events.services import events_caused_by
 from helpdesk.errors import DomainError
-from sla.business_time import business_time_between
-from sla.selectors import calendar_for, schedule_of
+from sla.business_time import Schedule, business_time_between
+from sla.selectors import TeamSchedules, calendar_for, schedule_of
 from tickets.conditions import ticket_matches, tickets_matching
 from tickets.models import Priority, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, normalize_tag_names, ticket_update
@@ -245,21 +245,31 @@ def _time_rule_run(*, rule: Rule, now: datetime) -> int:
         candidates.filter(episode_start__lte=due_since)
         .exclude(Exists(already))
         .order_by("episode_start", "id")
-        .values_list("pk", "episode_start")
+        .values_list("pk", "episode_start", "team_id")
     )
+    schedules = TeamSchedules() if rule.business_hours else None
     fired = 0
     batch = list(due[:TIME_RULE_BATCH])
     while batch:
-        for ticket_id, episode_start in batch:
+        for ticket_id, episode_start, team_id in batch:
+            # Long enough by the clock on the wall, not yet in opening hours: skipped before its lock is taken, or
+            # every run until it is due would lock it again only to find that out.
+            if schedules is not None and not _business_time_passed(rule, schedules.of(team_id), episode_start, now):
+                continue
             fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
         if len(batch) < TIME_RULE_BATCH:
             break
         # On past the last one read: with business hours, tickets not yet due are not recorded, and would fill
         # every batch from the start if it were read again.
-        last_id, last_start = batch[-1]
+        last_id, last_start, _ = batch[-1]
         after_last = Q(episode_start__gt=last_start) | Q(episode_start=last_start, pk__gt=last_id)
         batch = list(due.filter(after_last)[:TIME_RULE_BATCH])
     return fired
+
+
+def _business_time_passed(rule: Rule, schedule: Schedule, episode_start: datetime, now: datetime) -> bool:
+    """Whether the rule's wait has passed in the opening hours of `schedule` since the episode began."""
+    return business_time_between(schedule, episode_start, now) >= timedelta(minutes=rule.after_minutes or 0)
 
 
 @transaction.atomic
@@ -270,10 +280,8 @@ def _time_rule_fire(*, rule: Rule, ticket_id: int, episode_start: datetime, now:
     still_due = _with_episode_start(_time_rule_tickets(rule).filter(pk=ticket_id), rule.time_base)
     if ticket is None or not still_due.filter(episode_start=episode_start).exists():
         return 0
-    if rule.business_hours:
-        used = business_time_between(schedule_of(calendar_for(ticket)), episode_start, now)
-        if used < timedelta(minutes=rule.after_minutes or 0):
-            return 0  # long enough by the clock on the wall, not yet in opening hours
+    if rule.business_hours and not _business_time_passed(rule, schedule_of(calendar_for(ticket)), episode_start, now):
+        return 0  # asked again under the lock too: its team, and so its opening hours, may have changed since
     try:
         with transaction.atomic():
             TimeRuleFiring.objects.create(rule=rule, ticket=ticket, episode_start=episode_start, fired_at=now)

@@ -6,7 +6,8 @@ from events.models import EventKind
 from events.registry import on
 from reports import tasks
 
-# Everything that changes a figure of TicketMetrics: its dimensions, its times, its replies, SLA and CSAT.
+# Everything that changes a figure of TicketMetrics: its dimensions, its times, its replies, SLA and CSAT. A merge
+# moves the merged ticket's replies onto the other one (as internal notes across requesters): it is recorded on both.
 METRIC_EVENTS = (
     EventKind.TICKET_CREATED,
     EventKind.STATUS_CHANGED,
@@ -15,6 +16,7 @@ METRIC_EVENTS = (
     EventKind.TEAM_CHANGED,
     EventKind.CATEGORY_CHANGED,
     EventKind.COMMENT_ADDED,
+    EventKind.TICKET_MERGED,
     EventKind.SLA_BREACHED,
     EventKind.CSAT_RATED,
 )

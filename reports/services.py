@@ -32,8 +32,8 @@ from reports.models import (
     TicketMetrics,
 )
 from sla.business_time import Schedule, business_time_between
-from sla.models import BusinessCalendar, SlaClock, TeamCalendar
-from sla.selectors import calendars_with_hours, schedule_of
+from sla.models import SlaClock
+from sla.selectors import TeamSchedules
 from tickets.models import OPEN_STATUSES, Channel, Comment, Status, Ticket, TicketEvent, TicketEventKind
 
 SOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
@@ -48,23 +48,6 @@ def reports_time_zone() -> ZoneInfo:
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time()).replace(tzinfo=reports_time_zone())
-
-
-class TeamSchedules:
-    """Each team's opening hours (its own calendar, else the default one), each calendar read once."""
-
-    def __init__(self) -> None:
-        self._by_team: dict[int | None, Schedule] = {}
-        self._default: BusinessCalendar | None = calendars_with_hours().filter(is_default=True).first()
-
-    def of(self, team_id: int | None) -> Schedule:
-        if team_id not in self._by_team:
-            link = None
-            if team_id is not None:
-                link = TeamCalendar.objects.filter(team_id=team_id).first()
-            calendar = calendars_with_hours().get(pk=link.calendar_id) if link else self._default
-            self._by_team[team_id] = schedule_of(calendar)
-        return self._by_team[team_id]
 
 
 def _business_minutes(schedule: Schedule, start: datetime, end: datetime | None) -> int | None:

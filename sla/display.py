@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -38,6 +38,12 @@ class Due:
         return f"{moment:%a} {moment.day} {moment:%b, %H:%M %Z}" if moment else ""
 
 
+def clock_time_zone(clock: SlaClock) -> tzinfo:
+    """The zone a clock's times are told in: its calendar's, whose opening hours it counts; the site's (TIME_ZONE)
+    for a clock counting around the clock."""
+    return ZoneInfo(clock.calendar.time_zone) if clock.calendar else timezone.get_current_timezone()
+
+
 def next_due(clocks: list[SlaClock], now: datetime | None = None) -> Due | None:
     """The promise to watch: a missed one first, then the soonest due, then a paused one."""
     now = now or timezone.now()
@@ -46,8 +52,7 @@ def next_due(clocks: list[SlaClock], now: datetime | None = None) -> Due | None:
         return None
     clock = min(with_target, key=lambda c: (not c.is_breached, c.due_at is None, c.due_at or now, c.pk or 0))
     name = clock.get_metric_display()
-    zone = ZoneInfo(clock.calendar.time_zone) if clock.calendar else timezone.get_current_timezone()
-    due_local = timezone.localtime(clock.due_at, zone) if clock.due_at else None
+    due_local = timezone.localtime(clock.due_at, clock_time_zone(clock)) if clock.due_at else None
     if clock.due_at is None:
         left = max(clock.target - clock.elapsed, timedelta(0))
         return Due(clock, f"{name} paused, {short_duration(left)} left", "paused", None)

@@ -7,6 +7,7 @@ from accounts.models import User
 from automations.assignment import available_agents, is_away
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
+from sla.display import clock_time_zone
 from sla.models import EscalationKind, EscalationNotice
 from tickets.models import Team
 
@@ -33,7 +34,8 @@ def mail_escalation(*, notice: EscalationNotice) -> None:
     breached = notice.kind == EscalationKind.BREACHED
     # A breach is told with when it was missed: a target relaxed since moves due_at later, even past the mail.
     at = (clock.breached_at or clock.due_at) if breached else clock.due_at
-    context = {"clock": clock, "breached": breached, "at": at}
+    # Told in the calendar's zone, named: the same moment as the ticket page's, whichever zone the worker runs in.
+    context = {"clock": clock, "breached": breached, "at": at, "time_zone": str(clock_time_zone(clock))}
     for recipient in escalation_recipients(notice):
         notification_queue(
             kind=NotificationKind.SLA_ESCALATION,

@@ -55,6 +55,24 @@ def calendars_with_hours() -> QuerySet[BusinessCalendar]:
     return BusinessCalendar.objects.prefetch_related("opening_hours", "special_days")
 
 
+class TeamSchedules:
+    """Each team's opening hours (its own calendar, else the default one, as calendar_for chooses), each calendar
+    read once: for work over many tickets (the reports' metrics, the time rules' sweep)."""
+
+    def __init__(self) -> None:
+        self._by_team: dict[int | None, Schedule] = {}
+        self._default: BusinessCalendar | None = calendars_with_hours().filter(is_default=True).first()
+
+    def of(self, team_id: int | None) -> Schedule:
+        if team_id not in self._by_team:
+            link = None
+            if team_id is not None:
+                link = TeamCalendar.objects.filter(team_id=team_id).first()
+            calendar = calendars_with_hours().get(pk=link.calendar_id) if link else self._default
+            self._by_team[team_id] = schedule_of(calendar)
+        return self._by_team[team_id]
+
+
 def calendar_for(ticket: Ticket) -> BusinessCalendar | None:
     """The ticket's team's calendar, else the default one; None (around the clock) when there is neither. With its
     opening hours and special days (for schedule_of): one query for the calendar, one for each of those."""

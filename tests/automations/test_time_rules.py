@@ -8,6 +8,8 @@ from datetime import UTC, datetime, time
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 import automations.services
 from automations.models import Outcome, Rule, RuleRun, TimeBase, TimeRuleFiring, Trigger
@@ -45,6 +47,19 @@ def close_after_a_week_in(make_rule, status: str, *, name: str) -> Rule:
         time_base=TimeBase.STATUS,
         after_minutes=7 * 24 * 60,
         set_status=Status.CLOSED,
+    )
+
+
+def chase_after_a_business_day_pending(make_rule) -> Rule:
+    """A time rule noting tickets pending for one business day (eight opening hours)."""
+    return make_rule(
+        name="Chase",
+        trigger=Trigger.TIME,
+        conditions={"status": "pending"},
+        time_base=TimeBase.STATUS,
+        after_minutes=8 * 60,
+        business_hours=True,
+        internal_note="Pending for a business day.",
     )
 
 
@@ -131,15 +146,7 @@ def test_tickets_not_yet_due_in_opening_hours_do_not_hold_back_those_that_are(
     mondays = BusinessCalendar.objects.create(name="Mondays only", time_zone="Europe/Berlin")
     OpeningHours.objects.create(calendar=mondays, weekday=0, opens=time(9), closes=time(17))
     TeamCalendar.objects.create(team=part_time, calendar=mondays)
-    rule = make_rule(
-        name="Chase",
-        trigger=Trigger.TIME,
-        conditions={"status": "pending"},
-        time_base=TimeBase.STATUS,
-        after_minutes=8 * 60,  # one business day
-        business_hours=True,
-        internal_note="Pending for a business day.",
-    )
+    rule = chase_after_a_business_day_pending(make_rule)
     # The worker reads TIME_RULE_BATCH (500) candidates a run; one here, so that two tickets show it.
     monkeypatch.setattr("automations.services.TIME_RULE_BATCH", 1)
     with time_machine.travel(berlin(2026, 3, 2, 9, 0), tick=False) as traveller:
@@ -152,6 +159,37 @@ def test_tickets_not_yet_due_in_opening_hours_do_not_hold_back_those_that_are(
         traveller.move_to(berlin(2026, 3, 4, 10, 0))  # Support: 9 business hours pending; Mondays: 1
         assert time_rules_run() == 1
     assert RuleRun.objects.get(rule=rule).ticket == support_ticket
+
+
+def test_a_ticket_not_yet_due_in_opening_hours_is_not_locked_and_fires_when_it_is(
+    alice, bob, category, make_rule, office
+):
+    rule = chase_after_a_business_day_pending(make_rule)
+
+    def run_counting_queries() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert time_rules_run() == 0
+        return [query["sql"] for query in queries.captured_queries]
+
+    with time_machine.travel(berlin(2026, 3, 6, 16, 0), tick=False) as traveller:  # Friday, an hour before closing
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+        ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
+        traveller.move_to(berlin(2026, 3, 7, 10, 0))  # Saturday: 18 hours on the wall clock, one business hour
+        one_waiting = run_counting_queries()
+        for subject in ("Refund", "Login"):
+            other = ticket_create(requester=alice, subject=subject, category=category)
+            ticket_change_status(ticket=other, actor=bob, status=Status.PENDING)
+        traveller.move_to(berlin(2026, 3, 9, 15, 59))  # Monday: 7 h 59 min of opening hours for the first one
+        three_waiting = run_counting_queries()
+
+        # Neither run locked a ticket (PostgreSQL: no SELECT ... FOR UPDATE), nor read one more for each waiting.
+        assert [sql for sql in one_waiting + three_waiting if "FOR UPDATE" in sql] == []
+        assert len(three_waiting) == len(one_waiting)
+
+        traveller.move_to(berlin(2026, 3, 9, 16, 0))  # eight business hours pending
+        assert time_rules_run() == 1
+    assert RuleRun.objects.get(rule=rule, outcome=Outcome.FIRED).ticket == ticket
+    assert ticket.comments.get(internal=True).body == "Pending for a business day."
 
 
 def test_a_ticket_that_changes_after_the_rule_read_its_batch_is_checked_again_under_its_lock(

@@ -15,7 +15,14 @@ from reports.selectors import dashboard
 from reports.services import rollups_refresh, ticket_metrics_update
 from tests.reports.conftest import PERIOD
 from tickets.models import Status
-from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
+from tickets.services import (
+    TicketChanges,
+    comment_create,
+    ticket_change_status,
+    ticket_create,
+    ticket_merge,
+    ticket_update,
+)
 
 
 def _rows(model) -> list[dict]:
@@ -62,6 +69,26 @@ def test_each_event_recomputes_the_tickets_metrics(
             None,
             None,
         )
+
+
+def test_a_merge_recomputes_the_metrics_of_the_ticket_the_replies_moved_to(
+    alice, bob, category, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        target = ticket_create(requester=alice, subject="Invoice wrong", category=category)
+        source = ticket_create(requester=alice, subject="Invoice wrong again", category=category)
+        comment_create(ticket=source, author=bob, body="Looking into it.")
+        comment_create(ticket=source, author=bob, body="Fixed, I think.")
+    assert TicketMetrics.objects.get(ticket=target).replies == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_merge(source=source, target=target, actor=bob)
+
+    # The two replies are in the target's conversation now; its first response is still its own (none yet), as the
+    # SLA clock reads it.
+    metrics = TicketMetrics.objects.get(ticket=target)
+    assert (metrics.replies, metrics.first_response_at) == (2, None)
+    assert TicketMetrics.objects.get(ticket=source).replies == 1  # only the notice that it was merged
 
 
 def test_a_tickets_metrics_in_the_known_month(month) -> None:

@@ -14,7 +14,7 @@ from tickets.services import TicketChanges, comment_create, ticket_create, ticke
 
 
 def _late_urgent_ticket(alice, bob, clock, django_capture_on_commit_callbacks):
-    clock.to(berlin(2026, 3, 6, 15, 0))  # Friday: due 10:00 on Monday
+    clock.to(berlin(2026, 3, 6, 15, 0))  # Friday: due 11:00 on Monday
     with django_capture_on_commit_callbacks(execute=True):
         ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
         ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob))
@@ -44,6 +44,20 @@ def test_no_escalation_mail_outside_business_hours_zammad_4432(
         sla_sweep()
     assert [m.to for m in mail.outbox] == [[bob.email]]
     assert "due soon" in mail.outbox[0].subject
+
+
+def test_the_mail_tells_the_due_time_in_the_calendars_zone_and_names_it(
+    alice, bob, policy, clock, django_capture_on_commit_callbacks
+):
+    _late_urgent_ticket(alice, bob, clock, django_capture_on_commit_callbacks)
+    clock.to(berlin(2026, 3, 9, 10, 0))  # 3 of 4 hours used: the warning
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+
+    [warning] = mail.outbox
+    says = "is due at Mon 9 Mar 2026, 11:00 Europe/Berlin."
+    assert says in warning.body
+    assert says in warning.alternatives[0].content
 
 
 def test_a_warning_found_after_closing_time_is_mailed_when_the_office_opens(
@@ -131,7 +145,12 @@ def _mail_held_over_the_weekend(clock, capture, *, created_at, ticket_create_kwa
     [
         # Missed at 17:00 on Friday; lowered to normal on Saturday (8 h: now due at 13:00 on Monday). The mail says
         # when the target was missed, not a time still to come.
-        (13, TicketChanges(priority=Priority.NORMAL), "target missed", "was missed at Fri 6 Mar 2026, 16:00 UTC."),
+        (
+            13,
+            TicketChanges(priority=Priority.NORMAL),
+            "target missed",
+            "was missed at Fri 6 Mar 2026, 17:00 Europe/Berlin.",
+        ),
         # 3 of 4 hours used at Friday's closing time, the warning's share; waiting on the requester from Saturday,
         # so the clock has no due time: not "is due at .".
         (

@@ -113,7 +113,7 @@ def test_done_means_urgent_friday_ticket_due_monday_round_robin_warning_no_weeke
         assert [(m.to, m.subject) for m in mail.outbox] == [
             ([bob.email], f"[#{ticket.pk}] First response due soon: Checkout is down")
         ]
-        assert "Mon 30 Mar 2026, 10:30 UTC" in mail.outbox[0].body  # 12:30 in Berlin
+        assert "Mon 30 Mar 2026, 12:30 Europe/Berlin" in mail.outbox[0].body  # the moment the page shows
         mail.outbox.clear()
 
         # Bob answers in time and resolves it; Alice is asked, and rates it from the mail.
