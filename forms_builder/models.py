@@ -195,6 +195,9 @@ class Submission(models.Model):
     access_token_digest = models.CharField(
         max_length=64, blank=True, db_index=True, help_text="SHA-256 of the private link's token (public forms)."
     )
+    # The address the link was given to (typed into the form, or mailed to on a reissue): the link opens the ticket
+    # only while that is still the address of the ticket's active requester (forms_builder.services).
+    access_address = models.EmailField(blank=True, editable=False)
     # Set when staff revoke the private link; the worker mails a new link for this event, then clears it.
     link_reissue_event = models.ForeignKey(
         "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False

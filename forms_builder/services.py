@@ -155,6 +155,7 @@ def submission_create(
         answers=stored,
         answers_text=answers_text(definition, stored),
         access_token_digest=token_digest(token) if token else "",
+        access_address=requester.email if token else "",
     )
     sla_clocks_update(ticket=ticket)  # again, now that the form's answers can match a policy
     event_record(
@@ -283,16 +284,35 @@ def private_link_send(*, submission_id: int, event_id: int) -> None:
     token = secrets.token_urlsafe(32)
     mail_private_link(ticket=submission.ticket, token=token, event_id=event_id)
     Submission.objects.filter(pk=submission.pk, link_reissue_event_id=event_id).update(
-        access_token_digest=token_digest(token), link_reissue_event=None
+        access_token_digest=token_digest(token),
+        access_address=submission.ticket.requester.email,
+        link_reissue_event=None,
     )
 
 
 def submission_for_token(*, token: str) -> Submission | None:
-    """The submission a private link's token opens, or None."""
+    """The submission a private link's token opens, or None: unknown, revoked, or no longer addressed to the
+    ticket's requester (`private_link_addresses_requester`)."""
     if not token:
         return None
-    return (
-        Submission.objects.select_related("ticket", "version", "version__form")
+    submission = (
+        Submission.objects.select_related("ticket__requester", "version__form")
         .filter(access_token_digest=token_digest(token))
         .first()
+    )
+    if submission is None or not private_link_addresses_requester(submission):
+        return None
+    return submission
+
+
+def private_link_addresses_requester(submission: Submission) -> bool:
+    """Whether the private link still goes to the ticket's requester: the account is active and its address is
+    still the one the link was given to. A deactivated account's links stop working (as it cannot sign in or be
+    mailed), and so do the links given to an address before it changed on the account or the ticket went to
+    another requester; staff reissue one to the address on the ticket now (`private_link_reissue`)."""
+    requester = submission.ticket.requester
+    return (
+        requester.is_active
+        and bool(submission.access_address)
+        and normalize_email_address(requester.email) == normalize_email_address(submission.access_address)
     )

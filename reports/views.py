@@ -35,6 +35,12 @@ def reports_dashboard(request: HttpRequest) -> HttpResponse:
     form, figures = _figures(request)
     if form.is_bound and not form.is_valid():
         messages.error(request, "Those filters are not valid, so the last 30 days are shown. See the form below.")
+    return _dashboard_page(request, form, figures)
+
+
+def _dashboard_page(
+    request: HttpRequest, form: ReportFilterForm, figures: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
     days = [row["day"] for row in figures["daily"]]
     tables = []
     for name, (title, columns) in TABLES.items():
@@ -62,7 +68,7 @@ def reports_dashboard(request: HttpRequest) -> HttpResponse:
         "team_chart": charts.bar_chart([(row["team"], row["count"]) for row in figures["open_by_team"]]),
         "channel_chart": charts.bar_chart([(row["label"], row["count"]) for row in figures["by_channel"]]),
     }
-    return render(request, "reports/dashboard.html", context)
+    return render(request, "reports/dashboard.html", context, status=status)
 
 
 @require_http_methods(["GET"])
@@ -72,6 +78,12 @@ def reports_csv(request: HttpRequest, table: str) -> HttpResponse:
     if table not in TABLES:
         raise Http404
     form, figures = _figures(request)
+    if form.is_bound and not form.is_valid():
+        # A file of another period than the one asked for would pass for the right one: the page says why instead.
+        messages.error(
+            request, "Those filters are not valid, so no CSV was made; the last 30 days are shown. See the form below."
+        )
+        return _dashboard_page(request, form, figures, status=400)
     filters = form.filters()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}-{filters.start}-{filters.end}.csv"'

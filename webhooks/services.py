@@ -131,8 +131,13 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime |
     return endpoint
 
 
+@transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
-    """The endpoint and its delivery log; deliveries still waiting are dropped with it."""
+    """The endpoint and its delivery log; deliveries still waiting are dropped with it.
+
+    Its deliveries are locked first, as the worker locks one to record an attempt (`_attempt_create`): an attempt
+    recorded just before is then deleted with them, and one after finds its delivery gone."""
+    list(WebhookDelivery.objects.select_for_update().filter(endpoint=endpoint).values_list("pk", flat=True))
     endpoint.delete()
 
 
@@ -259,7 +264,7 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     )
     if not claimed:
         return None
-    return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    return WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()  # None: deleted since
 
 
 def _fail_unsubscribed(delivery: WebhookDelivery) -> None:
@@ -311,7 +316,16 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
         # Counted like any failed attempt, so the retry window still ends; escaping, it left the delivery `sending`
         # and the sweep sent it again for ever.
         outcome = sending.Outcome(error="Cut off by the worker's time limit.")
-    return _record(delivery, outcome, now)
+    attempt = _attempt_create(delivery, outcome, now)
+    if attempt is None:
+        logger.info(
+            "webhook delivery %s not recorded: its endpoint %s was deleted while it was sent",
+            delivery.pk,
+            delivery.endpoint_id,
+        )
+        return None
+    _record(delivery, outcome, now)
+    return attempt
 
 
 def _send(delivery: WebhookDelivery, now: datetime) -> sending.Outcome:
@@ -324,8 +338,13 @@ def _send(delivery: WebhookDelivery, now: datetime) -> sending.Outcome:
     return sending.post(target=target, headers=headers, body=delivery.body.encode(), now=now)
 
 
-def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) -> WebhookAttempt:
-    attempt = WebhookAttempt.objects.create(
+@transaction.atomic
+def _attempt_create(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) -> WebhookAttempt | None:
+    """The attempt in the delivery's log, or None when the delivery is gone: its endpoint was deleted (and the
+    delivery with it) while it was being sent. Under the delivery's row lock, so it cannot go in the meantime."""
+    if not WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+        return None
+    return WebhookAttempt.objects.create(
         delivery=delivery,
         number=delivery.attempts,
         started_at=now,
@@ -335,6 +354,10 @@ def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) 
         error=outcome.error,
         succeeded=outcome.succeeded,
     )
+
+
+def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) -> None:
+    """What comes after the attempt: the delivery succeeded, failed for good, or waits for its retry."""
     rows = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING)
     error = outcome.error or (f"HTTP {outcome.status}" if not outcome.succeeded else "")
     common = {"last_status": outcome.status, "last_error": error[:500], "claimed_at": None}
@@ -353,7 +376,6 @@ def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) 
             rows.update(state=DeliveryState.PENDING, next_attempt_at=next_attempt_at, **common)
             if delay <= settings.WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS:
                 queue_delivery(delivery.pk, countdown=delay)  # longer waits are left to the sweep
-    return attempt
 
 
 def _give_up(delivery: WebhookDelivery, *, error: str, now: datetime, last_status: int | None = None) -> None:

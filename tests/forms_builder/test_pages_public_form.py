@@ -3,10 +3,12 @@ ticket (and nothing else) read-only."""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.urls import reverse
 
 from accounts.models import User
@@ -16,6 +18,8 @@ from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
 from tickets.models import Ticket
 from tickets.services import comment_create
+
+upgrade = importlib.import_module("forms_builder.migrations.0003_submission_access_address")
 
 
 @pytest.fixture
@@ -95,6 +99,67 @@ def test_a_private_link_opens_its_own_ticket_and_no_other(public_bug_report, cli
 
     assert first != second
     assert "First problem" in body and "Second" not in body
+
+
+def assert_opens_nothing(client, path: str) -> None:
+    """The link is refused with the very page an unknown or revoked link gets."""
+    refused = client.get(path)
+    unknown = client.get(reverse("form_private_ticket", args=["not-the-token"]))
+    assert refused.status_code == unknown.status_code == 404
+    assert [template.name for template in refused.templates] == [template.name for template in unknown.templates]
+    assert "Page not found" in refused.content.decode()
+
+
+def test_a_deactivated_requesters_link_opens_nothing_until_the_account_is_reactivated(public_bug_report, client, carol):
+    path = private_path(submit_anonymously(client, public_bug_report))
+    visitor = User.objects.get(email="visitor@example.com")
+
+    user_update(user=visitor, actor=carol, is_active=False)
+    assert_opens_nothing(client, path)
+
+    user_update(user=visitor, actor=carol, is_active=True)
+    assert client.get(path).status_code == 200
+
+
+def test_a_link_stops_working_when_the_requesters_address_changes_and_staff_mail_a_new_one(
+    public_bug_report, client, carol, bob, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    path = private_path(submit_anonymously(client, public_bug_report))
+    visitor = User.objects.get(email="visitor@example.com")
+    ticket = Ticket.objects.get()
+
+    user_update(user=visitor, actor=carol, email="Visitor.New@example.com")
+    assert_opens_nothing(client, path)
+
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker mails the new link
+        client_for(bob).post(reverse("staff_private_link_reissue", args=[ticket.pk]))
+    [message] = mailoutbox
+    assert message.to == ["visitor.new@example.com"]
+    new_path = re.search(r"http://[^/\s]+(/forms/ticket/[^/\s]+/)", message.body).group(1)
+    assert "Button is grey" in client.get(new_path).content.decode()
+    assert_opens_nothing(client, path)
+
+
+def test_a_link_stops_working_when_the_ticket_goes_to_another_requester(public_bug_report, client, alice):
+    path = private_path(submit_anonymously(client, public_bug_report))
+
+    Ticket.objects.update(requester=alice)  # a correction made in the database: no page or service moves a ticket
+
+    assert_opens_nothing(client, path)
+
+
+def test_links_given_before_the_upgrade_keep_opening_their_ticket_until_the_address_changes(
+    public_bug_report, client, carol
+):
+    path = private_path(submit_anonymously(client, public_bug_report))
+    Submission.objects.update(access_address="")  # as an install had it before forms_builder migration 0003
+
+    upgrade.address_links_to_their_requesters(apps, None)
+
+    assert client.get(path).status_code == 200
+    user_update(user=User.objects.get(email="visitor@example.com"), actor=carol, email="elsewhere@example.com")
+    assert_opens_nothing(client, path)
 
 
 def test_the_ticket_id_page_still_requires_signing_in(public_bug_report, client):

@@ -53,6 +53,29 @@ def test_names_a_spreadsheet_would_run_are_defused(month, client_for, carol) -> 
     assert ["'=HYPERLINK(1)", "1"] in rows
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"start": "2026-03-32"}, "start", "Enter a valid date."),
+        ({"start": "2026-03-30", "end": "2026-03-01"}, "start", "The first day must not be after the last."),
+        ({**MARCH, "team": "99999999"}, "team", "Select a valid choice."),
+        ({**MARCH, "agent": "nobody"}, "agent", "Select a valid choice."),
+    ],
+    ids=["bad-date", "end-before-start", "unknown-team", "unknown-agent"],
+)
+def test_filters_that_are_not_valid_give_no_csv_but_the_page_saying_why(
+    month, client_for, carol, query, field, message
+) -> None:
+    response = client_for(carol).get(reverse("reports_csv", args=["daily"]), query)
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/html; charset=utf-8" and "Content-Disposition" not in response
+    assert "Those filters are not valid, so no CSV was made" in body
+    assert message in response.context["form"].errors[field][0]
+    assert f'id="id_{field}_error"' in body
+
+
 @pytest.mark.parametrize("who", ["mallory", "bob"])
 def test_people_who_may_not_read_reports_get_no_csv(client_for, request, who) -> None:
     response = client_for(request.getfixturevalue(who)).get(reverse("reports_csv", args=["daily"]))
