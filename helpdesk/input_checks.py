@@ -113,15 +113,10 @@ def parse_json(text: str | bytes) -> Any:
     return data
 
 
-class InputCheckMiddleware:
-    """Refuses a request whose path, query string or form body holds an unstorable character. (A number no column
-    holds, in an admin list's lookups, is the admin's to answer: helpdesk/admin_site.py.)
-
-    The API's bodies are left to its parsers: reading `request.POST` here would read the body before them and
-    bypass their size limits. So are the bodies of views exempt from CSRF (inbound mail webhooks), which read and
-    verify their raw body themselves. Pages, the admin and public forms are form posts, read here for all of them.
-    Works in process_view, where the view is known.
-    """
+class PageViewMiddleware:
+    """A middleware that looks at requests in process_view, where the view is known. `page_body` tells whether the
+    view's body is a page's form (pages, the admin, public forms): not the API's, which its parsers read under their
+    own size limits, nor a CSRF-exempt view's (inbound mail webhooks), which reads and verifies its raw body itself."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         from helpdesk.api_errors import API_PREFIX  # imports DRF's views, whose settings name this module's peers
@@ -132,15 +127,27 @@ class InputCheckMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
+    def is_api(self, request: HttpRequest) -> bool:
+        return request.path.startswith(self.api_prefix)
+
+    def page_body(self, request: HttpRequest, view_func: Callable[..., Any]) -> bool:
+        return not self.is_api(request) and not getattr(view_func, "csrf_exempt", False)
+
+
+class InputCheckMiddleware(PageViewMiddleware):
+    """Refuses a request whose path, query string or form body holds an unstorable character. (A number no column
+    holds, in an admin list's lookups, is the admin's to answer: helpdesk/admin_site.py.) Only a page's body is read
+    here (`page_body`): reading `request.POST` for the API would read the body before its parsers and bypass their
+    size limits.
+    """
+
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        is_api = request.path.startswith(self.api_prefix)
-        read_body = not is_api and not getattr(view_func, "csrf_exempt", False)
-        problems = self._problems(request, read_body=read_body)
+        problems = self._problems(request, read_body=self.page_body(request, view_func))
         if not problems:
             return None
-        if is_api:
+        if self.is_api(request):
             body = {"error": {"code": "invalid", "message": "The request is not valid.", "details": problems}}
             return JsonResponse(body, status=400)
         return render(request, "input_refused.html", {"names": sorted(problems)}, status=400)

@@ -1,20 +1,27 @@
-"""Request body size limits for the API, enforced where DRF reads the body.
+"""Request body size limits, enforced where the body is read: by the API's parsers, and for pages by a middleware.
 
 DRF's parsers read the request stream themselves, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE never sees a JSON body.
 Each parser here refuses a body over its limit with 413 `request_too_large`: up front by the declared
 Content-Length, and again while reading, for a client (or server in between) whose Content-Length is missing or wrong.
+
+Pages (public intake forms, replies, the staff forms, the admin) get the API's multipart limit from
+`PageBodyLimitMiddleware`, by the declared Content-Length. Django caps only a form's fields
+(DATA_UPLOAD_MAX_MEMORY_SIZE): without it, files of any size would be spooled to disk before a view could look at
+ATTACHMENT_MAX_BYTES.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.conf import settings
-from django.http import QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
 from rest_framework import exceptions, parsers, status
 
-from helpdesk.input_checks import parse_json, query_dict_problems
+from helpdesk.input_checks import PageViewMiddleware, parse_json, query_dict_problems
 
 READ_CHUNK_BYTES = 64 * 1024
 
@@ -37,8 +44,12 @@ def multipart_limit() -> int:
 
 def _declared_length(parser_context: dict[str, Any] | None) -> int | None:
     request = (parser_context or {}).get("request")
+    return declared_length(request) if request is not None else None
+
+
+def declared_length(request: HttpRequest) -> int | None:
     try:
-        return int(request.META["CONTENT_LENGTH"]) if request is not None else None
+        return int(request.META["CONTENT_LENGTH"])
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -105,3 +116,27 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
         parsed = super().parse(CappedStream(stream, limit), media_type, parser_context)
         refuse_unstorable(parsed.data)
         return parsed
+
+
+class PageBodyLimitMiddleware(PageViewMiddleware):
+    """Refuses a page's post (`page_body`) that declares more than `multipart_limit()` with a 413 page, before any of
+    it is read (listed before CsrfViewMiddleware, whose process_view reads the form). Under WSGI, which is how the app
+    is served, Django reads a body only up to its declared Content-Length (and nothing of one without it), so the
+    declared length is what bounds what lands on disk. The API's multipart parser has the same limit (above)."""
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        declared = declared_length(request)
+        if self.page_body(request, view_func) and declared is not None and declared > multipart_limit():
+            return request_too_large_page(request, multipart_limit())
+        return None
+
+
+def request_too_large_page(request: HttpRequest, limit: int) -> HttpResponse:
+    context = {
+        "limit": limit,
+        "file_limit": settings.ATTACHMENT_MAX_BYTES,
+        "max_files": settings.ATTACHMENT_MAX_FILES,
+    }
+    return render(request, "request_too_large.html", context, status=413)

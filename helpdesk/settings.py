@@ -140,6 +140,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "helpdesk.observability.RequestLogMiddleware",
+    "helpdesk.stored_files.StoredFilesSweepMiddleware",  # files of a post rolled back are deleted afterwards
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -150,6 +151,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "helpdesk.limits.PageBodyLimitMiddleware",  # a page's post over the multipart limit: 413, before CSRF reads it
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "helpdesk.availability.DatabaseUnavailableMiddleware",  # database down or locked: 503 with Retry-After
@@ -674,7 +676,8 @@ CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {"task": "helpdesk.purge_idempo
 # default), so only a request that died leaves a claim that lapses; a retry then takes it over.
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 60)
 # DRF's parsers read JSON and form bodies themselves, past DATA_UPLOAD_MAX_MEMORY_SIZE: they get their own limit.
-# Multipart bodies are limited to ATTACHMENT_MAX_BYTES x ATTACHMENT_MAX_FILES + DATA_UPLOAD_MAX_MEMORY_SIZE.
+# Multipart bodies, the API's and every page's, are limited to ATTACHMENT_MAX_BYTES x ATTACHMENT_MAX_FILES +
+# DATA_UPLOAD_MAX_MEMORY_SIZE (helpdesk.limits.multipart_limit).
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 # --- Observability: structured logs, request ids, metrics ------------------------------------------------

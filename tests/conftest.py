@@ -187,6 +187,39 @@ def api_client_for(db: None) -> Callable[[User | None], APIClient]:
 
 
 @pytest.fixture
+def two_files_of_1000_bytes(settings: object) -> None:
+    """The multipart allowance (helpdesk.limits.multipart_limit): 2 files x 1000 bytes, plus 1000 bytes for the
+    fields and framing."""
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    settings.ATTACHMENT_MAX_FILES = 2
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+
+@pytest.fixture
+def one_file_of_1_mb(settings: object) -> None:
+    """A multipart allowance of 3.5 MB: one file of 1 MB, plus DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)."""
+    settings.ATTACHMENT_MAX_BYTES = 1024 * 1024
+    settings.ATTACHMENT_MAX_FILES = 1
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+
+@pytest.fixture
+def upload_temp_dir(settings: object, tmp_path: Path) -> Path:
+    """Where Django spools uploaded files while it reads a post: every file goes there, however small."""
+    path = tmp_path / "uploads"
+    path.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = path
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    return path
+
+
+@pytest.fixture
+def stored_files(settings: object) -> Callable[[], list[Path]]:
+    """The files now in attachment storage (MEDIA_ROOT, a directory of the test's own)."""
+    return lambda: sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
+
+
+@pytest.fixture
 def client_for(db: None) -> Callable[[User | None], object]:
     """A Django test client signed in as `user` (anonymous for None), for the HTML pages."""
     from django.test import Client

@@ -9,6 +9,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
@@ -16,6 +17,7 @@ from accounts.services import user_update
 from forms_builder.models import Submission
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
+from tests.support.html import shows_as_text
 from tickets.models import Ticket
 from tickets.services import comment_create
 
@@ -203,3 +205,18 @@ def test_a_deactivated_accounts_address_is_refused_next_to_the_email_input_keepi
     assert 'id="id_requester-email_error"' in body and "deactivated" in body
     assert "Button is grey" in body and 'value="Alice@Example.com"' in body
     assert not Ticket.objects.exists() and not Submission.objects.exists()
+
+
+def _answers_with_files(count: int, size: int) -> dict[str, object]:
+    files = [SimpleUploadedFile(f"log{i}.txt", b"x" * size) for i in range(count)]
+    return {**answers(product="web", summary="Huge"), "requester-email": "visitor@example.com", "answer-logs": files}
+
+
+@pytest.mark.usefixtures("one_file_of_1_mb")
+def test_a_post_declaring_more_than_the_upload_limit_is_refused_unread(public_bug_report, client, upload_temp_dir):
+    response = client.post(fill_url(public_bug_report), _answers_with_files(4, 1024 * 1024))
+
+    assert response.status_code == 413
+    assert shows_as_text(response.content.decode(), "larger than the 3.5 MB we accept")
+    assert not Ticket.objects.exists() and not User.objects.filter(email="visitor@example.com").exists()
+    assert not any(upload_temp_dir.iterdir())

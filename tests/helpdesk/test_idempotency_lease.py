@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from helpdesk import idempotency
 from helpdesk.idempotency import IN_PROGRESS_RETRY_MAX_SECONDS
 from helpdesk.models import IdempotencyRecord, IdempotencyState
 from tests.support.api import assert_error_body
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket
 
 URL = "/api/v1/tickets/"
 BODY = {"subject": "Printer on fire"}
@@ -69,18 +70,40 @@ def test_a_completed_response_is_replayed_long_after_the_lease(client, settings)
     assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
 
 
-def test_a_request_that_outlives_its_lease_rolls_its_create_back(client, monkeypatch):
+@pytest.fixture
+def lease_lost_while_running(monkeypatch) -> None:
+    """While each request runs, its lease lapses and a retry takes the key over (a claim of its own)."""
     claim = idempotency._claim
 
     def claim_then_lose_it(**kwargs):
         record, claimed = claim(**kwargs)
-        # While this request runs, its lease lapses and a retry takes the key over (a claim of its own).
         IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() + timedelta(seconds=1))
         return record, claimed
 
     monkeypatch.setattr(idempotency, "_claim", claim_then_lose_it)
+
+
+@pytest.mark.usefixtures("lease_lost_while_running")
+def test_a_request_that_outlives_its_lease_rolls_its_create_back(client):
     response = client.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
 
     assert_error_body(response, 409, "idempotency_key_in_progress")
     assert not Ticket.objects.exists()
     assert IdempotencyRecord.objects.get().state == IdempotencyState.IN_FLIGHT  # the retry's claim is left alone
+
+
+@pytest.mark.usefixtures("lease_lost_while_running")
+def test_a_request_that_outlives_its_lease_leaves_no_file_in_storage(client, ticket, stored_files):
+    before = stored_files()
+    upload = SimpleUploadedFile("log.txt", b"stack trace", content_type="text/plain")
+
+    response = client.post(
+        f"/api/v1/tickets/{ticket.pk}/comments/",
+        {"body": "Logs", "files": [upload]},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="key-1",
+    )
+
+    assert_error_body(response, 409, "idempotency_key_in_progress")
+    assert not Attachment.objects.exists()
+    assert stored_files() == before

@@ -46,14 +46,6 @@ def test_a_body_longer_than_its_content_length_claims_is_cut_off_at_the_limit(se
         LimitedJSONParser().parse(stream, parser_context={"request": request})
 
 
-@pytest.fixture
-def two_files_of_1000_bytes(settings) -> None:
-    """The multipart allowance: 2 files x 1000 bytes, plus 1000 bytes for the fields and framing."""
-    settings.ATTACHMENT_MAX_BYTES = 1000
-    settings.ATTACHMENT_MAX_FILES = 2
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-
-
 @pytest.mark.usefixtures("two_files_of_1000_bytes")
 def test_a_multipart_body_over_the_attachment_allowance_is_413(api_client_for, alice, ticket):
     files = [SimpleUploadedFile(f"{i}.txt", b"x" * 1000) for i in range(3)]

@@ -4,6 +4,7 @@ keeps killing its worker is given up on, not retried for ever."""
 from __future__ import annotations
 
 from datetime import timedelta
+from email import message_from_bytes, policy
 
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ from inbound import tasks
 from inbound.models import InboundMessage, InboundStatus, Reason
 from inbound.services import inbound_stale_ids, inbound_store
 from tests.inbound.messages import mail, raw_mail
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket
 
 
 def test_a_failing_message_is_quarantined_and_the_next_one_is_processed(ingest, monkeypatch):
@@ -32,6 +33,23 @@ def test_a_failing_message_is_quarantined_and_the_next_one_is_processed(ingest, 
     assert (poisoned.status, poisoned.reason) == (InboundStatus.QUARANTINED, Reason.FAILED)
     assert "RecursionError" in poisoned.detail and poisoned.ticket is None
     assert healthy.status == InboundStatus.PROCESSED and Ticket.objects.get().subject == "Fine"
+
+
+def test_a_message_failing_after_its_attachments_were_stored_leaves_no_file(ingest, monkeypatch, stored_files):
+    from inbound.services import process
+
+    def opened_then_failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("failed after the ticket and its files were written")
+
+    monkeypatch.setattr(process, "_opened", opened_then_failing)
+    message = message_from_bytes(mail(sender="dana@example.org"), policy=policy.SMTP)
+    message.add_attachment(b"stack trace", maintype="text", subtype="plain", filename="log.txt")
+
+    stored = ingest(message.as_bytes())
+
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.FAILED)
+    assert not Attachment.objects.exists()
+    assert stored_files() == []
 
 
 def test_mail_whose_processing_lost_the_database_is_processed_again_not_quarantined(ingest, monkeypatch):

@@ -8,6 +8,7 @@ import hmac
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -58,6 +59,22 @@ def test_mailgun_with_a_wrong_signature_is_refused_and_stores_nothing(db, django
     response = _post(reverse("inbound_mailgun"), fields, django_capture_on_commit_callbacks, **_basic())
 
     assert response.status_code == 400 and not InboundMessage.objects.exists()
+
+
+@pytest.mark.usefixtures("two_files_of_1000_bytes")
+def test_mailgun_mail_larger_than_the_page_upload_limit_still_arrives(db, django_capture_on_commit_callbacks):
+    """Mail keeps its own limits (INBOUND_MAX_BYTES: stored, then quarantined); a page post's limit is not one."""
+    fields = _mailgun_fields(b"")
+    del fields["body-mime"]
+    headers = [["From", "dana@example.org"], ["To", "support@example.com"], ["Subject", "Big logs"]]
+    logs = SimpleUploadedFile("logs.txt", b"x" * 5000, content_type="text/plain")
+    fields.update({"message-headers": json.dumps(headers), "body-plain": "Logs attached.", "attachment-count": "1",
+                   "attachment-1": logs})  # fmt: skip
+
+    response = _post(reverse("inbound_mailgun"), fields, django_capture_on_commit_callbacks, **_basic())
+
+    assert response.status_code == 200
+    assert Ticket.objects.get().subject == "Big logs"
 
 
 def test_postmark_raw_email_with_basic_auth(db, django_capture_on_commit_callbacks):

@@ -178,6 +178,19 @@ def test_too_large_attachment_is_refused_next_to_the_field(alice, ticket, client
     assert not ticket.comments.exists()
 
 
+@pytest.mark.usefixtures("one_file_of_1_mb")
+def test_a_reply_declaring_more_than_the_upload_limit_is_refused_unread(alice, ticket, client_for, upload_temp_dir):
+    uploads = [SimpleUploadedFile(f"big{i}.pdf", b"x" * 1024 * 1024) for i in range(4)]
+
+    response = client_for(alice).post(
+        reverse("ticket_reply", args=[ticket.pk]), {"body": "See file", "attachments": uploads}
+    )
+
+    assert response.status_code == 413
+    assert not ticket.comments.exists()
+    assert not any(upload_temp_dir.iterdir())
+
+
 def test_closed_ticket_says_so_and_offers_no_reply_form(alice, bob, ticket, client_for):
     ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
 

@@ -1,15 +1,18 @@
 """Sending from the staff ticket page: a form sent twice reaches the requester once, a macro may be actions only,
-and a reply held because a message arrived asks for its files again (a page cannot send files back)."""
+a reply held because a message arrived asks for its files again (a page cannot send files back), and a reply
+over the upload limit is refused before its files are spooled to disk."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from macros.models import Macro
-from tickets.models import Comment, Priority
+from tests.support.html import shows_as_text
+from tickets.models import Attachment, Comment, Priority
 from tickets.services import comment_create
 
 
@@ -104,3 +107,18 @@ def test_a_held_reply_with_files_asks_for_them_again(alice, bob, ticket, client_
     body = response.content.decode()
     assert "Not sent yet" in body
     assert re.search(r"Attach[^<]*invoice\.pdf[^<]*again", body)
+
+
+def _reply_with_files(count: int, size: int) -> dict[str, object]:
+    files = [SimpleUploadedFile(f"log{i}.txt", b"x" * size) for i in range(count)]
+    return {"mode": "reply", "body": "Logs attached.", "attachments": files}
+
+
+@pytest.mark.usefixtures("one_file_of_1_mb")
+def test_a_reply_declaring_more_than_the_upload_limit_is_refused_unread(bob, ticket, client_for, upload_temp_dir):
+    response = client_for(bob).post(reverse("staff_ticket_reply", args=[ticket.pk]), _reply_with_files(4, 1024 * 1024))
+
+    assert response.status_code == 413
+    assert shows_as_text(response.content.decode(), "larger than the 3.5 MB we accept")
+    assert not ticket.comments.exists() and not Attachment.objects.exists()
+    assert not any(upload_temp_dir.iterdir())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tickets.models import Comment, Status
@@ -83,6 +84,20 @@ def test_send_and_set_a_status_the_workflow_refuses_sends_nothing(bob, ticket, c
     assert response.status_code == 200
     assert "Nothing was sent." in response.content.decode()
     assert not Comment.objects.exists()
+
+
+def test_send_and_set_a_status_the_workflow_refuses_leaves_no_file_in_storage(bob, ticket, client_for, stored_files):
+    ticket.status = Status.CLOSED
+    ticket.save()
+    before = stored_files()
+    upload = SimpleUploadedFile("log.txt", b"stack trace")
+
+    response = client_for(bob).post(
+        reply_url(ticket), {"body": "Done", "mode": "reply", "then_status": "pending", "attachments": [upload]}
+    )
+
+    assert "Nothing was sent." in response.content.decode()
+    assert stored_files() == before
 
 
 def test_send_and_set_an_unknown_status_is_refused(bob, ticket, client_for):

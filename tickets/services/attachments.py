@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import User
 from helpdesk.errors import FileTooLarge, InvalidValue
+from helpdesk.stored_files import stored_file_written
 from tickets.models import Attachment, Comment, Ticket, TicketEventKind
 from tickets.services.audit import record_event
 
@@ -66,7 +67,8 @@ def _safe_content_type(filename: str) -> str:
 def attachments_save(
     *, ticket: Ticket, comment: Comment | None, actor: User, files: Sequence[UploadedFile]
 ) -> list[Attachment]:
-    """Store the files of a comment, or of the ticket itself when `comment` is None (its opening message)."""
+    """Store the files of a comment, or of the ticket itself when `comment` is None (its opening message). A file
+    whose row is rolled back afterwards is deleted when the request or task ends (helpdesk.stored_files)."""
     saved = []
     internal = bool(comment and comment.internal)
     for upload in files:
@@ -79,6 +81,7 @@ def attachments_save(
             content_type=_safe_content_type(filename),
         )
         attachment.file.save(filename, upload, save=False)
+        _note_written(attachment)
         attachment.save()
         saved.append(attachment)
         record_event(
@@ -91,3 +94,14 @@ def attachments_save(
             payload={"attachment_id": attachment.pk, "comment_id": comment.pk if comment else None},
         )
     return saved
+
+
+def _note_written(attachment: Attachment) -> None:
+    """Noted before its row is saved, so a save that fails leaves no file either. Looked up by id (the file's name
+    has no index), and by name too, as SQLite may give a rolled-back row's id to the next one."""
+    name = attachment.file.name
+
+    def is_recorded() -> bool:
+        return attachment.pk is not None and Attachment.objects.filter(pk=attachment.pk, file=name).exists()
+
+    stored_file_written(storage=attachment.file.storage, name=name, is_recorded=is_recorded)

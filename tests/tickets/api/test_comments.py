@@ -110,6 +110,20 @@ def test_attachment_over_the_size_limit_is_413_and_nothing_is_saved(api_client_f
     assert not Comment.objects.exists() and not Attachment.objects.exists()
 
 
+def test_a_comment_refused_for_its_status_leaves_no_file_in_storage(api_client_for, bob, ticket, stored_files):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+    before = stored_files()
+    upload = SimpleUploadedFile("log.txt", b"stack trace", content_type="text/plain")
+
+    response = api_client_for(bob).post(
+        url(ticket), {"body": "Done", "status": "pending", "files": [upload]}, format="multipart"
+    )
+
+    assert response.status_code == 409, response.content
+    assert not Attachment.objects.exists()
+    assert stored_files() == before
+
+
 def test_comment_list_query_count_is_bounded(api_client_for, bob, alice, ticket, django_assert_max_num_queries):
     for i in range(30):
         comment_create(
