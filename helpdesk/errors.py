@@ -23,6 +23,13 @@ class TicketClosed(DomainError):
     code = "ticket_closed"
 
 
+class TicketMerged(DomainError):
+    """The ticket was merged into another, where its conversation continues: it takes no more messages."""
+
+    status_code = 409
+    code = "ticket_merged"
+
+
 class NotPermitted(DomainError):
     status_code = 403
     code = "permission_denied"

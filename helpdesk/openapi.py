@@ -33,7 +33,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable, machine-readable: `invalid`, `parse_error`, `not_authenticated`, `authentication_failed`, "
         "`permission_denied`, `not_found`, `method_not_allowed`, `invalid_transition`, `ticket_closed`, "
-        "`precondition_failed`, `request_too_large`, `file_too_large`, `unsupported_media_type`, "
+        "`ticket_merged`, `precondition_failed`, `request_too_large`, `file_too_large`, `unsupported_media_type`, "
         "`idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, `mfa_required`, "
         "`email_unverified`, `invalid_cursor`, `throttled`, `service_unavailable`, `server_error`."
     )

@@ -19,7 +19,7 @@ from helpdesk.viewsets import ManagedCollection
 from queues import services
 from queues.models import SavedView
 from queues.permissions import can_change_view
-from queues.selectors import saved_views_visible_to
+from queues.selectors import saved_views_visible_to, shown_conditions
 from queues.serializers import SavedViewSerializer
 from sla.selectors import running_clocks_prefetch
 from tickets.api import IsStaffMember
@@ -97,7 +97,8 @@ class InViewOrder(StrictCursorPagination):
 @extend_schema_view(
     list=extend_schema(
         summary="List a view's tickets",
-        description="Agents and admins only: the tickets that meet the view's conditions now, in the view's sort. "
+        description="Agents and admins only: the tickets that meet the view's conditions now, in the view's sort, as "
+        "the queue page lists them: a view with no `status` condition lists new, open and pending tickets. "
         "`assignee=me` and `my_teams` mean you, whoever saved the view.",
         tags=["views"],
         parameters=[path_id("view_id", "The view's id.")],
@@ -115,4 +116,4 @@ class SavedViewTicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         tickets = tickets_visible_to(self.request.user).prefetch_related(
             "tags", running_clocks_prefetch(), surveys_prefetch()
         )
-        return tickets_matching(self.saved_view.conditions, tickets, user=self.request.user)
+        return tickets_matching(shown_conditions(self.saved_view.conditions), tickets, user=self.request.user)

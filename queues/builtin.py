@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from queues.models import Sort
 from tickets.models import OPEN_STATUSES, Status
 
 OPEN = ",".join(OPEN_STATUSES)
-RECENTLY = timedelta(days=7)
+RECENTLY_DAYS = 7
 
 
 @dataclass(frozen=True)
 class BuiltinView:
     key: str
     name: str
-    # The conditions as of `now`: "recently solved" is a moving window.
+    # The conditions as of `now`. "Recently solved" is a moving window, but in words that move by themselves
+    # (`updated_within`, counted back when the tickets are read), so a view saved from it keeps moving.
     conditions_at: Callable[[datetime], dict[str, str]]
     sort: str = Sort.NEWEST
     # Conditions with the same values for every agent at every moment (statuses; no person, team or time): a page of
@@ -38,7 +39,7 @@ BUILTIN_VIEWS: tuple[BuiltinView, ...] = (
     BuiltinView(
         "solved",
         "Recently solved",
-        lambda now: {"status": f"{Status.RESOLVED},{Status.CLOSED}", "updated_after": (now - RECENTLY).isoformat()},
+        _fixed(status=f"{Status.RESOLVED},{Status.CLOSED}", updated_within=str(RECENTLY_DAYS)),
         Sort.UPDATED,
     ),
     BuiltinView("breached", "SLA breached", _fixed(status=OPEN, sla="breached")),

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from helpdesk.errors import InvalidValue
+from helpdesk.filtersets import TrueOrFalseFilter
 from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.forms import PageForm, model_choices
 from queues.services import BulkChanges
@@ -34,10 +35,11 @@ class QueueFilter(StaffQueueFilter):
         form = QueuePageForm
 
     assignee = django_filters.ChoiceFilter(choices=[], empty_label="Anyone", method="filter_assignee")
-    my_teams = django_filters.BooleanFilter(
+    # As the API's: a word other than true or false is an error by the field, and the page lists no ticket.
+    my_teams = TrueOrFalseFilter(
         method="filter_my_teams",
         label="Teams",
-        widget=forms.Select(choices=[("", "Any team"), ("true", "Only my teams")]),
+        widget=forms.Select(choices=[("", "Any team"), ("true", "Only my teams"), ("false", "Not my teams")]),
     )
 
     def __init__(

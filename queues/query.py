@@ -50,13 +50,6 @@ def _with_open_statuses(data: QueryDict) -> QueryDict:
     return data
 
 
-def shown_conditions(conditions: Conditions) -> dict[str, str]:
-    """Stored conditions as the queue page applies them (its count in the sidebar too): with the open statuses when
-    they choose none, as a view saved through the API may."""
-    statuses = [part for part in str(conditions.get("status", "")).split(",") if part]
-    return {**conditions, "status": ",".join(statuses or OPEN_STATUSES)}
-
-
 def queue_query(params: QueryDict, *, user: User, now: datetime) -> QueueQuery:
     key = params.get("view", "")
     if key in BUILTIN_BY_KEY:

@@ -20,7 +20,7 @@ from queues.builtin import BUILTIN_BY_KEY
 from queues.models import SavedView
 from queues.permissions import can_use_views
 from tickets.filters import ID_PATTERN
-from tickets.models import Comment, Team, Ticket
+from tickets.models import OPEN_STATUSES, Comment, Team, Ticket
 from tickets.selectors import searched_columns, ticket_row_extras
 
 if TYPE_CHECKING:
@@ -143,6 +143,14 @@ def saved_view_visible_to(user: User, key: str) -> SavedView | None:
     return saved_views_visible_to(user).filter(pk=int(key)).first()
 
 
+def shown_conditions(conditions: Mapping[str, str]) -> dict[str, str]:
+    """A saved view's conditions as every list of it applies them (its page, its count in the sidebar, its tickets in
+    the API): with the open statuses when they choose none, as a view saved through the API may, and as a queue
+    page with no status chosen shows."""
+    statuses = [part for part in str(conditions.get("status", "")).split(",") if part]
+    return {**conditions, "status": ",".join(statuses or OPEN_STATUSES)}
+
+
 @dataclass(frozen=True)
 class ViewFilters:
     """A view as a ticket list applies it: its conditions (the ticket list's filters) and its sort."""
@@ -162,4 +170,4 @@ def view_filters_for(user: User, key: str, *, now: datetime) -> ViewFilters | No
         builtin = BUILTIN_BY_KEY[key]
         return ViewFilters(builtin.conditions_at(now), builtin.sort)
     saved = saved_view_visible_to(user, key)
-    return ViewFilters(saved.conditions, saved.sort) if saved is not None else None
+    return ViewFilters(shown_conditions(saved.conditions), saved.sort) if saved is not None else None

@@ -36,8 +36,8 @@ from queues.forms import BULK_LIMIT, BulkForm, QueueFilter, SaveViewForm
 from queues.kept import Kept, conditions_count_key, counts_of, kept_for, page_keep, page_key
 from queues.keyset import BadCursor, keyset_page
 from queues.models import SavedView
-from queues.query import QueueQuery, conditions_of, queue_query, shown_conditions, sort_of
-from queues.selectors import count_text, queue_rows, saved_views_for, searched_count
+from queues.query import QueueQuery, conditions_of, queue_query, sort_of
+from queues.selectors import count_text, queue_rows, saved_views_for, searched_count, shown_conditions
 from queues.services import saved_view_create, saved_view_delete, saved_view_move, tickets_bulk_update
 from tickets.conditions import tickets_matching
 from tickets.filters import ID_PATTERN

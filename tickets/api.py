@@ -50,7 +50,14 @@ from sla.selectors import running_clock_values_by_ticket, running_clocks_prefetc
 from tickets import permissions, selectors, services
 from tickets.downloads import attachment_response
 from tickets.etags import ticket_etag
-from tickets.filters import ASSIGNEE_PATTERN, ID_MAX, ID_PATTERN, TicketListFilter
+from tickets.filters import (
+    ASSIGNEE_PATTERN,
+    ID_MAX,
+    ID_PATTERN,
+    UPDATED_WITHIN_HELP,
+    WITHIN_DAYS_MAX,
+    TicketListFilter,
+)
 from tickets.forms import SORT_ORDERINGS
 from tickets.models import Category, Channel, Comment, Team, Ticket, TicketEvent, TicketLink
 from tickets.serializers import (
@@ -175,6 +182,11 @@ TICKET_LIST_PARAMETERS = [
         description="The requester's user id.",
     ),
     OpenApiParameter(
+        name="updated_within",
+        type={"type": "integer", "minimum": 1, "maximum": WITHIN_DAYS_MAX},
+        description=UPDATED_WITHIN_HELP,
+    ),
+    OpenApiParameter(
         name="q",
         type=str,
         description="Search: every word, in any order, in the subject, description, public replies, form answers, "
@@ -197,7 +209,8 @@ TICKET_LIST_PARAMETERS = [
         description="Agents and admins: the tickets of a view — a built-in one by its key "
         f"({', '.join(f'`{view.key}`' for view in BUILTIN_VIEWS)}) or a saved view by its id (`GET /api/v1/views/`: "
         "your own, or one shared with a team you are a member of). Its conditions apply together with any other "
-        "filter given (both must match), as `GET /api/v1/views/{id}/tickets/` finds them; `assignee=me` and "
+        "filter given (both must match), as `GET /api/v1/views/{id}/tickets/` finds them (a saved view with no "
+        "`status` condition: new, open and pending, as on the queue page); `assignee=me` and "
         "`my_teams` in the view mean you. Without `ordering`, in the view's sort. An unknown view, one not shared "
         "with you, or any view asked for by a requester is a 400 naming `view`.",
     ),
@@ -350,8 +363,9 @@ def _visible_ticket(request: Request, ticket_pk: int) -> Ticket:
     create=extend_schema(
         summary="Comment on a ticket",
         description="JSON, or `multipart/form-data` to attach `files`. Only agents and admins may write internal "
-        "notes (403). A closed ticket takes no comments (409 `ticket_closed`); a file over the size limit is "
-        "413 `file_too_large`.",
+        "notes (403). A closed ticket takes no comments from its requester (409 `ticket_closed`); a ticket merged "
+        "into another takes none from agents and admins either (409 `ticket_merged`, its message naming that ticket: "
+        "post there); a file over the size limit is 413 `file_too_large`.",
         tags=["comments"],
         parameters=[TICKET_ID, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         request={"application/json": CommentCreateSerializer, "multipart/form-data": CommentCreateSerializer},

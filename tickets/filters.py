@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import django_filters
@@ -100,6 +100,30 @@ def _row_by_id(model: type[Model]) -> CompiledQuery:
     return CompiledQuery(lambda key: model._default_manager.filter(pk=key))
 
 
+WITHIN_DAYS_MAX = 3650
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": WITHIN_DAYS_MAX})
+class WithinDaysFilter(django_filters.NumberFilter):
+    """`?updated_within=7`: in the last so many whole days, counted back from when the tickets are read. A view, rule
+    or SLA policy storing it keeps a moving window, where a stored `updated_after` is a fixed moment."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, min_value=1, max_value=WITHIN_DAYS_MAX, lookup_expr="gte", **kwargs)
+
+    def filter(self, queryset: QuerySet[Ticket], value: int | None) -> QuerySet[Ticket]:
+        if value is None:
+            return queryset
+        return super().filter(queryset, timezone.now() - timedelta(days=value))
+
+
+UPDATED_WITHIN_HELP = (
+    f"Updated in the last this many days (1 to {WITHIN_DAYS_MAX}), counted back from when the list is read: stored in "
+    "a view, an automation rule or an SLA policy it keeps moving, where `updated_after` is a fixed moment."
+)
+
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
 ASSIGNEE_PATTERN = rf"^({ASSIGNEE_ME}|{ASSIGNEE_NONE}|{ID_PATTERN})$"
@@ -139,6 +163,7 @@ class TicketFilter(CopiedPerRequest):
     )
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_within = WithinDaysFilter(field_name="updated_at", help_text=UPDATED_WITHIN_HELP)
     q = django_filters.CharFilter(method="filter_text", label="Search")
 
     class Meta:

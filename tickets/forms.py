@@ -24,7 +24,7 @@ from helpdesk.forms import (
 )
 from helpdesk.sql import CompiledQuery
 from tickets.etags import ticket_etag
-from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, TicketFilter
+from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_MAX, TicketFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, normalize_tag_names
 from tickets.services.links import LINK_LABELS
@@ -301,6 +301,13 @@ class TicketLinkForm(StaffTicketPageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["relation"].choices = [(value, label.lower()) for value, label in LINK_LABELS.items()]
+
+
+class AssignMeForm(StaffTicketPageForm):
+    """The "Assign to me" button. It carries whom the page showed as the assignee (empty: nobody), so a ticket
+    someone else took since the page was loaded is not taken from them (tickets.services.ticket_take)."""
+
+    shown_assignee = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
 
 
 class TicketMergeForm(StaffTicketPageForm):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from queues.models import SavedView
 from queues.services import saved_view_create
@@ -39,6 +42,20 @@ def test_a_view_saved_from_the_default_page_keeps_the_open_statuses(bob, desk, c
     client.post(reverse("saved_view_create"), {"name": "Up for grabs", "query": save_form_query(page)})
 
     assert SavedView.objects.get().conditions == {"status": "new,open,pending", "assignee": "none"}
+
+
+def test_a_view_saved_from_recently_solved_keeps_its_moving_window(bob, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"view": "solved"})
+
+    client.post(reverse("saved_view_create"), {"name": "Solved lately", "query": save_form_query(page)})
+
+    view = SavedView.objects.get()
+    assert subjects(client.get(reverse("staff_queue"), {"view": view.pk})) == ["Fixed yesterday"]
+    # Eight days on, "Fixed yesterday" has left the saved view's window, as it has left the built-in view's.
+    with time_machine.travel(timezone.now() + timedelta(days=8), tick=False):
+        assert subjects(client.get(reverse("staff_queue"), {"view": view.pk})) == []
+        assert subjects(client.get(reverse("staff_queue"), {"view": "solved"})) == []
 
 
 def test_a_view_shared_with_a_team_shows_in_members_sidebars_only(bob, dave, erin, team, desk, client_for):

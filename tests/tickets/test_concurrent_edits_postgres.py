@@ -100,3 +100,20 @@ def test_a_new_ticket_form_posted_twice_at_once_opens_one_ticket(client_for, ali
 
     ticket = Ticket.objects.get(subject="Phoned in")
     assert [response.url for response in responses] == [reverse("staff_ticket_detail", args=[ticket.pk])] * 2
+
+
+def test_two_agents_taking_the_same_ticket_at_once_the_second_is_told_who_has_it(client_for, bob, carol, ticket):
+    url = reverse("staff_ticket_assign_me", args=[ticket.pk])
+    browsers = {"Bob Agent": client_for(bob), "Carol Admin": client_for(carol)}
+
+    run_together([lambda browser=browser: browser.post(url, {"shown_assignee": ""}) for browser in browsers.values()])
+
+    taken_by = Ticket.objects.get(pk=ticket.pk).assignee.display_name
+    told = {
+        name: browser.get(reverse("staff_ticket_detail", args=[ticket.pk])).content.decode()
+        for name, browser in browsers.items()
+    }
+    loser = next(name for name in browsers if name != taken_by)
+    assert "Assigned to you." in told[taken_by]
+    assert f"{taken_by} took this ticket meanwhile." in told[loser]
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNEE).count() == 1

@@ -221,6 +221,26 @@ def test_queue_shows_no_ticket_of_an_unknown_team_instead_of_failing(bob, queue,
     assert "Select a valid choice" in response.content.decode()
 
 
+def test_queue_filters_by_my_teams_or_the_other_teams_as_the_api_does(bob, queue, client_for):
+    client = client_for(bob)
+
+    mine = client.get(reverse("staff_queue"), {"my_teams": "true"})
+    others = client.get(reverse("staff_queue"), {"my_teams": "false"})
+
+    assert sorted(subjects(mine)) == ["Invoice is wrong", "Refund please"]
+    assert subjects(others) == ["Laptop is slow"]
+    assert '<option value="false" selected>Not my teams</option>' in others.content.decode()
+
+
+def test_queue_shows_no_ticket_for_a_my_teams_value_that_is_neither_true_nor_false(bob, queue, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"my_teams": "yes"})
+
+    assert response.status_code == 200
+    assert subjects(response) == []
+    assert 'id="id_my_teams_error"' in response.content.decode()
+    assert "Use true or false." in response.content.decode()
+
+
 @pytest.mark.parametrize("ticket_count", [3, 60])
 def test_queue_runs_the_same_queries_however_many_tickets(
     alice, bob, category, client_for, django_assert_max_num_queries, ticket_count

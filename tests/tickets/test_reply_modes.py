@@ -8,7 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.support.browser_forms import form_controls, submitted
 from tickets.models import Comment, Status
+from tickets.services import TicketChanges, ticket_update
 
 
 def reply_url(ticket) -> str:
@@ -118,6 +120,36 @@ def test_assign_to_me_button_takes_the_ticket(bob, ticket, client_for):
     assert ticket.assignee == bob
     assert "Assigned to you." in response.content.decode()
     assert "data-assign-me" not in response.content.decode()
+
+
+def test_assign_to_me_from_a_page_loaded_before_someone_else_took_the_ticket_changes_nothing(
+    bob, carol, ticket, client_for
+):
+    client = client_for(bob)
+    action = reverse("staff_ticket_assign_me", args=[ticket.pk])
+    stale = form_controls(client.get(reverse("staff_ticket_detail", args=[ticket.pk])).content.decode(), action)
+    client_for(carol).post(action)
+
+    response = client.post(action, submitted(stale), follow=True)
+
+    body = response.content.decode()
+    assert "Carol Admin took this ticket meanwhile" in body
+    assert "Assigned to you." not in body
+    ticket.refresh_from_db()
+    assert ticket.assignee == carol
+
+
+def test_assign_to_me_takes_a_ticket_from_the_agent_the_page_showed(bob, carol, ticket, client_for):
+    ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=carol))
+    client = client_for(bob)
+    action = reverse("staff_ticket_assign_me", args=[ticket.pk])
+    shown = form_controls(client.get(reverse("staff_ticket_detail", args=[ticket.pk])).content.decode(), action)
+
+    response = client.post(action, submitted(shown), follow=True)
+
+    assert "Assigned to you." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee == bob
 
 
 @pytest.mark.parametrize("who", ["alice", "mallory"])

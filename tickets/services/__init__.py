@@ -16,7 +16,14 @@ from tickets.services.links import ticket_link, ticket_unlink
 from tickets.services.merge import ticket_merge
 from tickets.services.status import ticket_change_status
 from tickets.services.tags import normalize_tag_names
-from tickets.services.triage import UNSET, TicketChanges, ticket_edit_content, ticket_lock_unchanged, ticket_update
+from tickets.services.triage import (
+    UNSET,
+    TicketChanges,
+    ticket_edit_content,
+    ticket_lock_unchanged,
+    ticket_take,
+    ticket_update,
+)
 
 __all__ = [
     "REQUESTER_INACTIVE",
@@ -31,6 +38,7 @@ __all__ = [
     "ticket_link",
     "ticket_lock_unchanged",
     "ticket_merge",
+    "ticket_take",
     "ticket_unlink",
     "ticket_update",
 ]

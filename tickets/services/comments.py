@@ -10,7 +10,7 @@ from django.db import transaction
 from accounts.models import User
 from events.models import EventKind
 from events.services import event_record
-from helpdesk.errors import InvalidValue, NotPermitted, TicketClosed
+from helpdesk.errors import InvalidValue, NotPermitted, TicketClosed, TicketMerged
 from sla.services import sla_clocks_update
 from tickets import permissions
 from tickets.markdown import render_markdown
@@ -46,6 +46,8 @@ def comment_create(
     validate_files(files)
     ticket = lock_ticket(ticket)
     is_staff_author = permissions.is_staff_member(author)
+    if is_staff_author:  # a requester's merged ticket is closed to them, as any closed ticket
+        comment_refuse_if_merged(ticket)
     if ticket.status == Status.CLOSED and not is_staff_author:
         raise TicketClosed("This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]})
 
@@ -74,6 +76,18 @@ def comment_create(
     if not internal:  # a note is nothing a promise is measured by; a status it sets brought the clocks in line
         sla_clocks_update(ticket=ticket)
     return comment
+
+
+def comment_refuse_if_merged(ticket: Ticket) -> None:
+    """Staff may still write on a closed ticket, but not on a merged one (a page loaded before the merge): its
+    conversation, followers and requester moved to the ticket it was merged into, so a message here would reach
+    nobody who works it, and a public reply would mail the requester from a ticket that no longer runs."""
+    if ticket.merged_into_id is not None:
+        target = ticket.merged_into_id
+        raise TicketMerged(
+            f"#{ticket.pk} was merged into #{target}: the conversation continues there.",
+            details={"body": [f"Post it on #{target}."]},
+        )
 
 
 def _comment_save(*, ticket: Ticket, author: User, body: str, internal: bool, answers_requester: bool) -> Comment:

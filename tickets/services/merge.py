@@ -73,9 +73,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     if followers:
         target.followers.add(*followers)
 
-    now = timezone.now()
-    Ticket.objects.filter(pk=source.pk).update(merged_into=target, updated_at=now)
-    Ticket.objects.filter(pk=target.pk).update(updated_at=now)
+    Ticket.objects.filter(pk=target.pk).update(updated_at=timezone.now())
     payload = {"source_id": source.pk, "target_id": target.pk, "comments_moved": moved_count}
     record_event(
         ticket=source,
@@ -95,13 +93,15 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
         internal=not same_requester,
         payload=payload,
     )
-    # The requester is told on the merged ticket, in public (and so by mail), and it is closed in the same step.
+    # The requester is told on the merged ticket, in public (and so by mail), and it is closed in the same step;
+    # only then does it point at the target, for a merged ticket takes no more messages (comment_create).
     comment_create(
         ticket=source,
         author=actor,
         body=merge_notice(target, same_requester=same_requester),
         status=Status.CLOSED if source.status != Status.CLOSED else None,
     )
+    Ticket.objects.filter(pk=source.pk).update(merged_into=target, updated_at=timezone.now())
     target.refresh_from_db()
     sla_clocks_update(ticket=target)
     return target

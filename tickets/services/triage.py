@@ -84,6 +84,20 @@ def ticket_update(
 
 
 @transaction.atomic
+def ticket_take(*, ticket: Ticket, actor: User, shown_assignee_id: int | None) -> Ticket:
+    """Assign the ticket to `actor` ("Assign to me"), taking it from the assignee their page showed (`None`: nobody),
+    but never from someone who took it since: then nothing changes and the refusal names them. Checked under the
+    row lock, so of two agents taking the same ticket at once the second is told the first has it."""
+    locked = lock_ticket(ticket)
+    if locked.assignee_id not in (None, shown_assignee_id, actor.pk):
+        taken_by = locked.assignee.display_name
+        raise PreconditionFailed(
+            f"{taken_by} took this ticket meanwhile.", details={"assignee": [f"Assigned to {taken_by} now."]}
+        )
+    return ticket_update(ticket=locked, actor=actor, changes=TicketChanges(assignee=actor))
+
+
+@transaction.atomic
 def ticket_lock_unchanged(*, ticket: Ticket, expected_etags: Collection[str]) -> Ticket:
     """Lock the ticket for the rest of the caller's transaction, refusing if it changed since the client read it.
 

@@ -23,6 +23,7 @@ from macros.selectors import macros_for_ticket_page, macros_visible_to
 from macros.services import macro_apply, macro_describe_actions, macro_render
 from queues.views import queue
 from tickets.forms import (
+    AssignMeForm,
     ReplyMode,
     StaffReplyForm,
     StaffTicketNewForm,
@@ -37,7 +38,16 @@ from tickets.selectors import (
     comments_visible_to,
     ticket_page_for,
 )
-from tickets.services import TicketChanges, comment_create, ticket_link, ticket_merge, ticket_unlink, ticket_update
+from tickets.services import (
+    TicketChanges,
+    comment_create,
+    ticket_link,
+    ticket_merge,
+    ticket_take,
+    ticket_unlink,
+    ticket_update,
+)
+from tickets.services.comments import comment_refuse_if_merged
 from tickets.services.common import lock_ticket
 from tickets.services.links import links_touching
 from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
@@ -81,12 +91,17 @@ def staff_ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> HttpResponse | None:
     """Send the reply or note (with the macro chosen), hold it if a message arrived meanwhile, or skip it if this very
     form was sent already; None when it was refused, with the reason on the form. Under the ticket's row lock, so the
-    same form posted twice at once (a double click) is looked at one post after the other."""
-    lock_ticket(ticket)
+    same form posted twice at once (a double click) is looked at one post after the other. A ticket merged since the
+    page was loaded refuses it before anything is held, naming the ticket to send it on (the page links there)."""
+    locked = lock_ticket(ticket)
     macro = _chosen_macro(request, form.cleaned_data["macro"])
     if _sent_already(request, ticket, form.cleaned_data, text=_text_to_send(request, ticket, form, macro)):
         messages.info(request, "This message was already sent; it was not sent again.")
         return redirect("staff_ticket_detail", pk=ticket.pk)
+    try:
+        comment_refuse_if_merged(locked)
+    except DomainError as error:
+        return _not_sent(request, form, error)
     arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
     if arrived:
         return _hold_reply(request, ticket, form, arrived)
@@ -113,9 +128,7 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
                 status=then_status,
             )
     except DomainError as error:
-        form_add_domain_error(form, error)
-        messages.error(request, f"Nothing was sent. {error.message}")
-        return None
+        return _not_sent(request, form, error)
     sent = [_sent_text(comment)] if comment is not None else []
     if then_status:
         sent.append(f"Status set to {Status(then_status).label.lower()}.")
@@ -123,6 +136,12 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
         sent.append(f"Macro “{macro.name}” applied.")
     messages.success(request, " ".join(sent))
     return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+def _not_sent(request: HttpRequest, form: StaffReplyForm, error: DomainError) -> None:
+    """The reply was refused: the reason on the form and the page, the agent's text kept in the form."""
+    form_add_domain_error(form, error)
+    messages.error(request, f"Nothing was sent. {error.message}")
 
 
 @require_http_methods(["POST"])
@@ -162,13 +181,17 @@ def staff_ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @staff_required
 def staff_ticket_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
-    """One button (and the `a` key): take the ticket."""
+    """One button (and the `a` key): take the ticket, unless someone else took it since the page was loaded."""
     ticket = _staff_ticket(request, pk)
     if ticket.assignee_id == request.user.pk:
         messages.info(request, "This ticket is already assigned to you.")
         return redirect("staff_ticket_detail", pk=ticket.pk)
+    form = AssignMeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The ticket was not assigned. Reload the page and try again.")
+        return redirect("staff_ticket_detail", pk=ticket.pk)
     try:
-        ticket_update(ticket=ticket, actor=request.user, changes=TicketChanges(assignee=request.user))
+        ticket_take(ticket=ticket, actor=request.user, shown_assignee_id=form.cleaned_data["shown_assignee"])
     except DomainError as error:
         messages.error(request, f"The ticket was not assigned. {error.message}")
     else:
@@ -434,6 +457,7 @@ def _render_staff_ticket_page(
         "links": linked_tickets(ticket),
         "requester_tickets": requester_tickets,
         "requester_tickets_html": requester_tickets_html(requester_tickets),
+        "assign_form": AssignMeForm(initial={"shown_assignee": ticket.assignee_id}),
         "link_form": TicketLinkForm(),
         "merge_form": TicketMergeForm(),
         "chosen_macro": chosen_macro,

@@ -91,3 +91,19 @@ def test_odd_link_bodies_are_400(bob, ticket, api_client_for, body):
 def test_requesters_may_not_see_links(alice, mallory, ticket, api_client_for):
     for user in (alice, mallory):
         assert api_client_for(user).get(f"/api/v1/tickets/{ticket.pk}/links/").status_code == 403
+
+
+def test_a_comment_on_a_merged_ticket_is_409_naming_the_ticket_it_was_merged_into(
+    bob, ticket, duplicate, api_client_for
+):
+    client = api_client_for(bob)
+    client.post(f"/api/v1/tickets/{duplicate.pk}/merge/", {"into": ticket.pk}, format="json")
+
+    response = client.post(f"/api/v1/tickets/{duplicate.pk}/comments/", {"body": "Refunded."}, format="json")
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "ticket_merged"
+    assert f"merged into #{ticket.pk}" in error["message"]
+    assert error["details"] == {"body": [f"Post it on #{ticket.pk}."]}
+    assert not ticket.comments.filter(body="Refunded.").exists()
