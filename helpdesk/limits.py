@@ -127,8 +127,10 @@ class PageBodyLimitMiddleware(PageViewMiddleware):
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
+        if request.method != "POST" or not self.page_body(request, view_func):
+            return None
         declared = declared_length(request)
-        if self.page_body(request, view_func) and declared is not None and declared > multipart_limit():
+        if declared is not None and declared > multipart_limit():
             return request_too_large_page(request, multipart_limit())
         return None
 
