@@ -182,7 +182,7 @@ def _rule_apply(*, rule: Rule, ticket: Ticket, chain: list[int], event: Event | 
             if changes:
                 ticket = ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(**changes))
             if rule.internal_note.strip():
-                comment_create(ticket=ticket, author=actor, body=rule.internal_note, internal=True)
+                comment_create(ticket=ticket, author=actor, body=rule.internal_note, internal=True, on_merged=True)
                 plan.described.append("internal note")
             if rule.notify:
                 # Queued with the rule's other actions: recorded, sent by the worker after commit, retried.

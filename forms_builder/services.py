@@ -259,6 +259,12 @@ def private_link_reissue(*, submission: Submission, actor: User) -> None:
     address's owner gets one."""
     if not is_staff_member(actor):
         raise NotPermitted("Only agents and admins may revoke a private link.")
+    if not submission.ticket.requester.is_active:
+        # Its links open nothing while it is deactivated (private_link_addresses_requester): a new one would not either.
+        raise InvalidValue(
+            "The requester's account is deactivated, so no link opens this ticket; reactivate it first.",
+            details={"requester": ["Deactivated."]},
+        )
     event = event_record(
         kind=EventKind.PRIVATE_LINK_REISSUED,
         ticket=submission.ticket,

@@ -163,8 +163,12 @@ def form_private_ticket(request: HttpRequest, token: str) -> HttpResponse:
 def staff_private_link_reissue(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff revoke a ticket's private link; a new one is mailed to the address on the ticket."""
     submission = get_object_or_404(Submission.objects.select_related("ticket__requester"), ticket_id=pk)
-    private_link_reissue(submission=submission, actor=request.user)
-    messages.success(
-        request, f"The private link was revoked. A new one is on its way to {submission.ticket.requester.email}."
-    )
+    try:
+        private_link_reissue(submission=submission, actor=request.user)
+    except DomainError as error:
+        messages.error(request, f"The private link was not changed. {error.message}")
+    else:
+        messages.success(
+            request, f"The private link was revoked. A new one is on its way to {submission.ticket.requester.email}."
+        )
     return redirect("staff_ticket_detail", pk=pk)

@@ -8,7 +8,7 @@ from automations.models import Outcome, Rule, RuleRun, Trigger
 from macros.services import macro_apply, macro_create
 from tests.tickets.admin_forms import change_url, form_data
 from tickets.models import Priority, TicketEvent
-from tickets.services import TicketChanges, comment_create, ticket_create, ticket_update
+from tickets.services import TicketChanges, comment_create, ticket_create, ticket_merge, ticket_update
 
 
 def test_a_matching_ticket_gets_the_rules_actions_with_the_rule_named_in_the_audit_trail(
@@ -170,3 +170,26 @@ def test_a_rule_with_a_broken_message_template_does_not_stop_the_rules_after_it(
     assert RuleRun.objects.filter(rule=tagger, outcome=Outcome.FIRED).exists()
     assert list(ticket.tags.values_list("name", flat=True)) == ["triaged"]
     assert RuleRun.objects.filter(rule=broken, outcome=Outcome.FAILED).exists()  # the admin sees why in the log
+
+
+def test_a_rule_with_a_note_still_runs_on_the_ticket_a_merge_closed(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    """People may not write on a merged ticket (their page was stale); a rule's note is the system's own record."""
+    rule = make_rule(
+        name="Closed",
+        trigger=Trigger.TICKET_UPDATED,
+        conditions={"status": "closed"},
+        add_tags="done",
+        internal_note="Closed: check the follow-ups.",
+    )
+    source = ticket_create(requester=alice, subject="Printer", category=category)
+    target = ticket_create(requester=alice, subject="Printer again", category=category)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_merge(source=source, target=target, actor=bob)
+
+    outcomes = set(RuleRun.objects.filter(rule=rule, ticket=source).values_list("outcome", flat=True))
+    assert Outcome.FIRED in outcomes and Outcome.FAILED not in outcomes
+    assert list(source.tags.values_list("name", flat=True)) == ["done"]
+    assert source.comments.filter(internal=True, body="Closed: check the follow-ups.").exists()

@@ -112,12 +112,21 @@ def assert_opens_nothing(client, path: str) -> None:
     assert "Page not found" in refused.content.decode()
 
 
-def test_a_deactivated_requesters_link_opens_nothing_until_the_account_is_reactivated(public_bug_report, client, carol):
+def test_a_deactivated_requesters_link_opens_nothing_until_the_account_is_reactivated(
+    public_bug_report, client, carol, bob, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
     path = private_path(submit_anonymously(client, public_bug_report))
     visitor = User.objects.get(email="visitor@example.com")
 
     user_update(user=visitor, actor=carol, is_active=False)
     assert_opens_nothing(client, path)
+
+    # No new link is mailed meanwhile: it would open nothing either.
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reissue = reverse("staff_private_link_reissue", args=[Ticket.objects.get().pk])
+        refused = client_for(bob).post(reissue, follow=True)
+    assert "The private link was not changed" in refused.content.decode() and mailoutbox == []
 
     user_update(user=visitor, actor=carol, is_active=True)
     assert client.get(path).status_code == 200

@@ -31,11 +31,14 @@ def comment_create(
     internal: bool = False,
     files: Sequence[UploadedFile] = (),
     status: str | None = None,
+    on_merged: bool = False,
 ) -> Comment:
     """Add a public reply or an internal note, with its attachments, and apply the reply rules.
 
     `status` ("send and set status"): staff move the ticket in the same transaction, so a refused move sends
     nothing. Without it, staff's first public answer on a `new` ticket moves it to `open`: someone is on it.
+    `on_merged`: written on a merged ticket all the same (an automation rule's note, the system's own record), where
+    a person's message is refused (comment_refuse_if_merged).
     """
     if internal and not permissions.can_write_internal_note(author):
         raise NotPermitted("Only agents and admins may write internal notes.", details=staff_only({"internal": 1}))
@@ -46,7 +49,7 @@ def comment_create(
     validate_files(files)
     ticket = lock_ticket(ticket)
     is_staff_author = permissions.is_staff_member(author)
-    if is_staff_author:  # a requester's merged ticket is closed to them, as any closed ticket
+    if is_staff_author and not on_merged:  # a requester's merged ticket is closed to them, as any closed ticket
         comment_refuse_if_merged(ticket)
     if ticket.status == Status.CLOSED and not is_staff_author:
         raise TicketClosed("This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]})
