@@ -720,6 +720,9 @@ CELERY_BEAT_SCHEDULE["inbound-poll"] = {
 CELERY_BEAT_SCHEDULE["inbound-sweep"] = {"task": "inbound.sweep", "schedule": env_int("EVENT_SWEEP_SECONDS", 60)}
 # Provider webhooks (django-anymail). Every provider's URL takes HTTP basic auth with INBOUND_WEBHOOK_SECRET
 # ("user:password"); Mailgun's are also signed with MAILGUN_WEBHOOK_SIGNING_KEY.
+# A provider's post is read under this limit, not DATA_UPLOAD_MAX_MEMORY_SIZE (a page's): over it, 413. Twice
+# INBOUND_MAX_BYTES, as the SMTP listener: room for base64 and JSON's 4/3 on top of the largest processed mail.
+INBOUND_WEBHOOK_MAX_BYTES = env_int("INBOUND_WEBHOOK_MAX_BYTES", INBOUND_MAX_BYTES * 2)
 ANYMAIL = {
     "WEBHOOK_SECRET": env_list("INBOUND_WEBHOOK_SECRET"),
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY"),

@@ -2,14 +2,16 @@
 INBOUND_WEBHOOK_SECRET for every provider, and Mailgun's signature (MAILGUN_WEBHOOK_SIGNING_KEY) for Mailgun.
 
 A provider whose credentials are not configured answers 404: an unauthenticated door is never open. A webhook
-answers 200 only once the message is stored; any failure before that is a 5xx, so the provider retries.
+answers 200 only once the message is stored; any failure before that is a 5xx, so the provider retries. A post over
+INBOUND_WEBHOOK_MAX_BYTES answers 413, which providers do not retry: they bounce or log the mail.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from email import policy
+from email import encoders, policy
+from email.message import Message
 from typing import Any
 
 from anymail.exceptions import AnymailConfigurationError, AnymailError
@@ -24,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from inbound.models import Source
 from inbound.services import inbound_store
+from inbound.webhook_bodies import webhook_body_limit, webhook_body_read
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ def connect() -> None:
 
 def store_provider_mail(sender: object, event: AnymailInboundEvent, esp_name: str, **kwargs: Any) -> None:
     message = event.message
+    _encode_binary_attachments(message)
     try:
         raw = message.as_bytes()
     except (ValueError, LookupError, UnicodeError, TypeError):
@@ -46,6 +50,18 @@ def store_provider_mail(sender: object, event: AnymailInboundEvent, esp_name: st
         source_id=f"{esp_name}:{event.event_id}" if event.event_id else "",
         envelope_recipient=message.envelope_recipient or "",
     )
+
+
+def _encode_binary_attachments(message: Message) -> None:
+    """Base64 for the files a provider posted as form parts (Mailgun's and SendGrid's parsed formats): anymail puts
+    their bytes in the message as they are, with no Content-Transfer-Encoding, and writing the message out would
+    turn every CR or LF byte in them into a line end. An attachment parsed from raw MIME names its encoding and is
+    left as posted; so is a file of plain ASCII text, whose line ends MIME leaves to the reader anyway."""
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() not in ("attachment", "inline"):
+            continue
+        if "Content-Transfer-Encoding" not in part and not (part.get_payload(decode=True) or b"").isascii():
+            encoders.encode_base64(part)
 
 
 def _basic_auth_configured() -> bool:
@@ -63,6 +79,8 @@ def _provider_view(view_class: type, configured: Callable[[], bool]) -> Callable
     def provider_inbound(request: HttpRequest) -> HttpResponse:
         if not configured():
             raise Http404("This provider is not configured.")
+        if not webhook_body_read(request):
+            return _too_large(request)
         try:
             return view(request)
         except (AnymailError, AnymailConfigurationError, KeyError, ValueError) as error:
@@ -72,6 +90,16 @@ def _provider_view(view_class: type, configured: Callable[[], bool]) -> Callable
             return HttpResponseBadRequest("Not an inbound mail post this endpoint accepts.")
 
     return provider_inbound
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    logger.warning(
+        "refused an inbound webhook post to %s over INBOUND_WEBHOOK_MAX_BYTES (%d bytes; Content-Length %s)",
+        request.path,
+        webhook_body_limit(),
+        request.META.get("CONTENT_LENGTH") or "not given",
+    )
+    return HttpResponse("The post is larger than this endpoint accepts.", status=413, content_type="text/plain")
 
 
 mailgun_inbound = _provider_view(MailgunInboundWebhookView, _mailgun_configured)
