@@ -16,7 +16,14 @@ from helpdesk.filtersets import TrueOrFalseFilter
 from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.forms import PageForm, model_choices
 from queues.services import BulkChanges
-from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_PATTERN
+from tickets.filters import (
+    ASSIGNEE_ME,
+    ASSIGNEE_NONE,
+    ID_PATTERN,
+    WITHIN_DAYS_MAX,
+    UtcIsoDateTimeFilter,
+    WithinDaysFilter,
+)
 from tickets.forms import StaffQueueFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import normalize_tag_names
@@ -40,6 +47,19 @@ class QueueFilter(StaffQueueFilter):
         method="filter_my_teams",
         label="Teams",
         widget=forms.Select(choices=[("", "Any team"), ("true", "Only my teams"), ("false", "Not my teams")]),
+    )
+    # The time conditions a view may hold ("Recently solved" holds `updated_within`): shown, so that applying the form
+    # keeps them rather than listing every ticket ever solved. Checked as the API checks them (TicketFilter's).
+    updated_within = WithinDaysFilter(
+        field_name="updated_at",
+        label="Updated in the last (days)",
+        help_text=f"A number of days, 1 to {WITHIN_DAYS_MAX:,}: the window moves with the time.",
+    )
+    updated_after = UtcIsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Updated since",
+        help_text="A fixed moment, for example 2026-01-31T09:00:00Z.",
     )
 
     def __init__(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from queues.models import SavedView
 from queues.services import saved_view_create
 from tests.queues.conftest import subjects
+from tests.queues.test_builtin_views import filter_form_sent
 from tickets.models import Team
 
 
@@ -165,3 +166,29 @@ def test_the_share_select_lists_the_agents_own_teams_and_every_team_for_an_admin
     assert _share_options(client_for(erin).get(reverse("staff_queue"))) == ["Only me"]
     assert carol.is_superuser
     assert _share_options(client_for(carol).get(reverse("staff_queue"))) == ["Only me", "Elsewhere", "Support"]
+
+
+def test_a_view_saved_after_applying_the_form_on_recently_solved_keeps_its_window(bob, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"view": "solved"})
+    applied = client.get(f"{reverse('staff_queue')}?{filter_form_sent(page, sort='oldest')}")
+
+    client.post(reverse("saved_view_create"), {"name": "Solved, oldest first", "query": save_form_query(applied)})
+
+    view = SavedView.objects.get()
+    assert (view.conditions, view.sort) == ({"status": "resolved,closed", "updated_within": "7"}, "oldest")
+    assert subjects(client.get(reverse("staff_queue"), {"view": view.pk})) == ["Fixed yesterday"]
+
+
+def test_applying_the_form_on_a_view_with_a_fixed_moment_keeps_it(bob, desk, client_for):
+    since = (timezone.now() - timedelta(days=30)).isoformat()
+    conditions = {"status": "resolved,closed", "updated_after": since}
+    view = saved_view_create(owner=bob, name="This month", conditions=conditions)
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"view": view.pk})
+    assert subjects(page) == ["Fixed yesterday"]
+
+    applied = client.get(f"{reverse('staff_queue')}?{filter_form_sent(page, sort='oldest')}")
+
+    assert subjects(applied) == ["Fixed yesterday"]
+    assert f'name="updated_after" value="{since}"' in applied.content.decode()
