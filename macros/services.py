@@ -137,7 +137,8 @@ def macro_apply(
     status: str | None = None,
     files: Sequence[UploadedFile] = (),
 ) -> Comment | None:
-    """Post the macro's text (or `body`, the agent's edited version of it) and apply its actions, all or nothing.
+    """Post the macro's text (or `body`, the agent's edited version of it) and apply its actions, all or nothing:
+    an action that cannot be applied refuses the whole macro, saying which and why, and nothing is posted.
 
     `status` (the agent's "send and set status") wins over the macro's own. The status goes with the reply
     (comment_create's `status`), so the first-reply rule does not override it; the other actions are one triage
@@ -145,6 +146,8 @@ def macro_apply(
     """
     if not permissions.can_use_macro(actor, macro):
         raise NotPermitted("You may not use this macro.")
+    _refuse_if_nothing_left(macro)
+    _refuse_if_assignee_gone(macro)
     text = macro_render(macro=macro, ticket=ticket, agent=actor) if body is None else body
     internal = macro.internal if internal is None else internal
     status = status or macro.set_status or None
@@ -158,3 +161,30 @@ def macro_apply(
     if changes != TicketChanges():
         ticket_update(ticket=ticket, actor=actor, changes=changes)
     return comment
+
+
+def _refuse_if_nothing_left(macro: Macro) -> None:
+    """A macro is saved only with a text or an action (Macro.clean), so one with neither lost its only action when
+    the team or agent it set was deleted (SET_NULL keeps no trace of which). Applying it would change nothing while
+    the agent is told it was applied."""
+    if macro.body.strip() or macro.has_actions:
+        return
+    message = (
+        f"Nothing changed: macro “{macro.name}” has no text and no actions left; the team or agent it set was "
+        "deleted. Edit the macro, or send without it."
+    )
+    raise InvalidValue(message, details={"macro": [message]})
+
+
+def _refuse_if_assignee_gone(macro: Macro) -> None:
+    """The agent a macro assigns to may have been deactivated (or made a requester) since it was written. The
+    ticket service would refuse them as an "Invalid assignee."; the agent applying the macro is told who and why."""
+    assignee = None if macro.assign_to_me else macro.set_assignee
+    if assignee is None or assignee.is_agent_or_admin:
+        return
+    why = "is deactivated" if not assignee.is_active else "is no longer an agent"
+    message = (
+        f"{assignee.display_name} {why}; the ticket was not assigned. Nothing else of the macro was applied "
+        "either: change its assignee, or send without it."
+    )
+    raise InvalidValue(message, details={"macro": [message]})

@@ -15,6 +15,8 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    DateTimeField,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -24,6 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 
 from csat.models import SatisfactionSurvey
@@ -61,6 +64,23 @@ def sees_every_ticket(user: AnyUser) -> bool:
 def ticket_list_for(user: AnyUser) -> QuerySet[Ticket]:
     """Tickets for list pages and the API: related rows joined, tags prefetched, in a bounded number of queries."""
     return tickets_visible_to(user).select_related("requester", "assignee", "team", "category").prefetch_related("tags")
+
+
+def tickets_requested_by(user: AnyUser) -> QuerySet[Ticket]:
+    """The tickets `user` asked for ("My tickets"), newest first, each with `last_public_activity_at`: the newest entry
+    of the timeline the requester sees (opened, a status change, a public reply). updated_at is not shown to them: an
+    internal note or a triage edit moves it, which would tell them staff did something they may not see."""
+    newest_public = (
+        TicketEvent.objects.filter(ticket=OuterRef("pk"), internal=False).order_by("-created_at").values("created_at")
+    )
+    return (
+        ticket_list_for(user)
+        .filter(requester=user)
+        .annotate(
+            last_public_activity_at=Coalesce(Subquery(newest_public[:1]), F("created_at"), output_field=DateTimeField())
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 # The API list's columns: what TicketSerializer shows, read as plain values (tickets.serializers.ticket_list_data).

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role
-from accounts.services import user_create
+from accounts.services import user_create, user_update
 from macros.models import Macro
-from tickets.models import Status
+from tickets.models import Status, Team
 
 
 @pytest.fixture
@@ -102,3 +102,33 @@ def test_apply_macro_refuses_odd_macro_ids(bob, ticket, api_client_for, value):
     response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": value}, format="json")
 
     assert response.status_code == 400
+
+
+def test_apply_a_macro_whose_team_was_deleted_says_nothing_changed(bob, ticket, api_client_for):
+    escalations = Team.objects.create(name="Escalations")
+    macro = Macro.objects.create(name="Escalate", body="", owner=bob, set_team=escalations)
+    escalations.delete()
+
+    response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": macro.pk}, format="json")
+
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["message"].startswith("Nothing changed: macro “Escalate” has no text and no actions left")
+    assert list(error["details"]) == ["macro"]
+
+
+def test_apply_a_macro_assigning_a_deactivated_agent_says_who_and_why(bob, dave, ticket, macro, api_client_for):
+    macro.assign_to_me = False
+    macro.set_assignee = dave
+    macro.save()
+    user_update(user=dave, is_active=False)
+
+    response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": macro.pk}, format="json")
+
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["message"].startswith("Dave Agent is deactivated; the ticket was not assigned.")
+    assert error["details"] == {"macro": [error["message"]]}
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee) == (Status.NEW, None)
+    assert not ticket.comments.exists()

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tickets.models import Attachment, Comment, Status, Ticket, TicketEventKind
+from tickets.models import Attachment, Comment, Status, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
 
@@ -234,3 +236,19 @@ def test_ticket_page_queries_do_not_grow_with_the_conversation(
     # session, user, ticket, tags, comments, attachments, events, satisfaction survey
     with django_assert_max_num_queries(9):
         assert client.get(reverse("ticket_detail", args=[ticket.pk])).status_code == 200
+
+
+def test_my_tickets_show_the_last_update_i_can_see_not_a_staff_note(alice, bob, ticket, client_for):
+    """An internal note moves the ticket's updated_at; the requester's list must not show that staff did anything."""
+    replied_at = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    comment_create(ticket=ticket, author=bob, body="We are on it.")
+    TicketEvent.objects.filter(ticket=ticket).update(created_at=replied_at - timedelta(hours=1))
+    TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.COMMENT).update(created_at=replied_at)
+    comment_create(ticket=ticket, author=bob, body="Customer is grumpy.", internal=True)
+
+    body = client_for(alice).get(reverse("ticket_list")).content.decode()
+
+    ticket.refresh_from_db()
+    assert ticket.updated_at > replied_at  # staff still see the note as the latest change
+    assert f'<time datetime="{replied_at.isoformat()}">' in body
+    assert ticket.updated_at.isoformat() not in body

@@ -10,9 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Role
+from accounts.services import user_create, user_update
 from macros.models import Macro
-from tests.support.html import shows_as_text
-from tickets.models import Attachment, Comment, Priority
+from tests.support.html import shown_text, shows_as_text
+from tickets.models import Attachment, Comment, Priority, Team
 from tickets.services import comment_create
 
 
@@ -122,3 +124,39 @@ def test_a_reply_declaring_more_than_the_upload_limit_is_refused_unread(bob, tic
     assert shows_as_text(response.content.decode(), "larger than the 3.5 MB we accept")
     assert not ticket.comments.exists() and not Attachment.objects.exists()
     assert not any(upload_temp_dir.iterdir())
+
+
+def test_a_macro_whose_team_was_deleted_says_nothing_changed_instead_of_applied(bob, ticket, client_for):
+    escalations = Team.objects.create(name="Escalations")
+    macro = Macro.objects.create(name="Escalate", body="", owner=bob, set_team=escalations)
+    escalations.delete()
+
+    response = client_for(bob).post(
+        reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "reply", "body": "", "macro": macro.pk}, follow=True
+    )
+
+    body = " ".join(shown_text(response.content.decode()).split())
+    assert "Macro “Escalate” applied." not in body
+    assert "Nothing changed: macro “Escalate” has no text and no actions left" in body
+    assert "the team or agent it set was deleted" in body
+    ticket.refresh_from_db()
+    assert ticket.team.name == "Support"
+
+
+def test_a_macro_assigning_a_deactivated_agent_names_them_and_applies_nothing(bob, ticket, client_for):
+    dave = user_create(email="dave@example.com", password="x" * 12, name="Dave Agent", role=Role.AGENT)
+    macro = Macro.objects.create(
+        name="To Dave", body="Dave will call you.", owner=bob, set_priority=Priority.HIGH, set_assignee=dave
+    )
+    user_update(user=dave, is_active=False)
+
+    response = client_for(bob).post(
+        reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "reply", "body": "", "macro": macro.pk}, follow=True
+    )
+
+    body = " ".join(shown_text(response.content.decode()).split())
+    assert "Dave Agent is deactivated; the ticket was not assigned." in body
+    assert "Macro “To Dave” applied." not in body
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.priority) == (None, Priority.NORMAL)
+    assert not Comment.objects.filter(ticket=ticket).exists()

@@ -20,8 +20,8 @@ from tickets.selectors import (
     categories_visible_to,
     conversation_of,
     events_visible_to,
-    ticket_list_for,
     ticket_page_for,
+    tickets_requested_by,
 )
 from tickets.services import comment_create, ticket_create
 
@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
     # "My tickets" are the ones I asked for, also for an agent who opened one for themselves.
-    tickets = ticket_list_for(request.user).filter(requester=request.user).order_by("-created_at", "-id")
+    tickets = tickets_requested_by(request.user)
     page = Paginator(tickets, TICKET_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tickets/list.html", {"page": page})
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from csat.services import survey_rate, survey_request
 from sla.models import SlaClock, SlaPolicy, SlaTarget
 from sla.services import sla_open_tickets_refresh, sla_sweep
 from tickets.models import Priority, Status, Team, TicketEvent
-from tickets.services import comment_create, ticket_change_status, ticket_create
+from tickets.services import comment_create, ticket_change_status, ticket_create, ticket_merge
 
 
 def url(ticket) -> str:
@@ -184,3 +185,21 @@ def test_a_requesters_etag_does_not_change_with_the_sla_clocks_she_is_not_shown(
 
     after = client.get(url(ticket), HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 304 and after["ETag"] == before["ETag"]
+
+
+def test_a_merge_that_moves_the_opening_files_away_gives_the_merged_ticket_a_new_etag(api_client_for, alice, bob):
+    """The opening files (`attachments`) change only when a merge carries them to the other ticket; nothing deletes
+    or adds one after the ticket is opened. The merge also writes the source's row, so its ETag moves with them."""
+    source = ticket_create(
+        requester=alice, subject="Screenshot", files=[SimpleUploadedFile("shot.png", b"png", "image/png")]
+    )
+    target = ticket_create(requester=alice, subject="Same problem")
+    client = api_client_for(bob)
+    before = etag_of(client, source)
+    assert len(client.get(url(source)).json()["attachments"]) == 1
+
+    ticket_merge(source=source, target=target, actor=bob)
+
+    response = client.get(url(source), HTTP_IF_NONE_MATCH=before)
+    assert response.status_code == 200
+    assert response.json()["attachments"] == []
