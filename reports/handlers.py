@@ -1,4 +1,5 @@
-"""What the reports app does when something happens (see events/registry.py): recompute the ticket's metrics."""
+"""What the reports app does when something happens (see events/registry.py): recompute the ticket's metrics, and
+after a merge, mark stale the days of the replies it moved."""
 
 from __future__ import annotations
 
@@ -23,3 +24,5 @@ METRIC_EVENTS = (
 
 for kind in METRIC_EVENTS:
     on(kind, tasks.ticket_metrics_refresh)
+# The moved replies count on their own days, under the merged ticket's figures: those days' rollups are out of date.
+on(EventKind.TICKET_MERGED, tasks.merged_reply_days_mark_stale)

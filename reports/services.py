@@ -57,10 +57,14 @@ def _business_minutes(schedule: Schedule, start: datetime, end: datetime | None)
 
 
 def public_staff_replies() -> QuerySet[Comment]:
-    """Staff answering someone else in public: what counts as a response (as in tickets.services.comments)."""
-    return Comment.objects.filter(internal=False, author__role__in=STAFF_ROLES).exclude(
-        author_id=F("ticket__requester_id")
-    )
+    """Staff answering someone else in public: what counts as a response (as in tickets.services.comments).
+
+    Not on a merged ticket: its conversation moved to the ticket it was merged into, and it takes no message since,
+    so its one public message is the notice that it was merged, which the system writes in the merging agent's
+    name, not an answer (tickets.services.merge)."""
+    return Comment.objects.filter(
+        internal=False, author__role__in=STAFF_ROLES, ticket__merged_into__isnull=True
+    ).exclude(author_id=F("ticket__requester_id"))
 
 
 def _solving(ticket: Ticket) -> tuple[datetime | None, int | None]:
@@ -150,6 +154,9 @@ SOLVED_DAY_FIELDS = (
     "csat_rating",
     "resolution_minutes",
 )
+# What the rollups count a ticket's replies by, on the days they were written (DailyRollup: all three; AgentDailyRollup:
+# the team and category, with the author): when one changes, those days may be wrong too.
+REPLY_DAY_FIELDS = ("team_id", "category_id", "assignee_id")
 ROLLUP_FIELDS = tuple(dict.fromkeys((*CREATED_DAY_FIELDS, *SOLVED_DAY_FIELDS)))
 # What the open tickets are counted by (OpenTicketCount).
 OPEN_COUNT_FIELDS = ("status", "priority", "team_id", "category_id", "assignee_id")
@@ -184,10 +191,39 @@ def _mark_stale_days(before: dict[str, object], metrics: TicketMetrics) -> None:
         moments += [before["created_at"], metrics.created_at]  # counted under other figures since it came in
     if any(before[name] != getattr(metrics, name) for name in SOLVED_DAY_FIELDS):
         moments += [moment for moment in (before["solved_at"], metrics.solved_at) if moment is not None]
+    days = {timezone.localdate(moment, zone) for moment in moments}
+    if any(before[name] != getattr(metrics, name) for name in REPLY_DAY_FIELDS):
+        # A rebuild runs from the earliest stale day on, so the creation day usually covers the replies' days; not
+        # when it is older than a rollup run rebuilds (ROLLUP_REBUILD_MAX_DAYS) and the replies are recent.
+        days |= _days_staff_wrote_on(metrics.ticket_id)
+    _stale_days_mark(days)
+
+
+def _days_staff_wrote_on(ticket_id: int) -> set[date]:
+    """The days before today on which staff wrote on this ticket, in public or not (one query): a merge turns
+    replies into internal notes, which the days' rollups still count as replies until they are rebuilt."""
+    zone = reports_time_zone()
     today = timezone.localdate(timezone.now(), zone)
-    for day in {timezone.localdate(moment, zone) for moment in moments}:
-        if day < today:
-            StaleRollupDay.objects.get_or_create(day=day)
+    written = Comment.objects.filter(ticket_id=ticket_id, author__role__in=STAFF_ROLES, created_at__lt=day_start(today))
+    return set(
+        written.annotate(day=TruncDate("created_at", tzinfo=zone)).values_list("day", flat=True).distinct().order_by()
+    )
+
+
+def _stale_days_mark(days: Iterable[date]) -> None:
+    """Mark these days stale (those before today: the beat task rebuilds today and yesterday anyway), in one
+    statement; a day marked already stays as it is."""
+    today = timezone.localdate(timezone.now(), reports_time_zone())
+    StaleRollupDay.objects.bulk_create(
+        [StaleRollupDay(day=day) for day in sorted(days) if day < today], ignore_conflicts=True
+    )
+
+
+def merged_reply_days_mark_stale(*, ticket_id: int) -> None:
+    """After a merge into this ticket: the replies moved onto it are counted, on the days they were written, under
+    the merged ticket's team, category and assignee, and as replies even when they moved as internal notes (across
+    requesters); its own figures need not change, so `ticket_metrics_update` cannot tell. Those days are stale."""
+    _stale_days_mark(_days_staff_wrote_on(ticket_id))
 
 
 def stale_days(*, first_day: date, last_day: date) -> set[date]:

@@ -16,6 +16,13 @@ def ticket_metrics_refresh(event: Event) -> None:
         services.ticket_metrics_update(ticket_id=event.ticket_id)
 
 
+@event_handler
+def merged_reply_days_mark_stale(event: Event) -> None:
+    """The days whose replies a merge moved onto the event's ticket are rebuilt by the next rollup run."""
+    if event.ticket_id is not None:
+        services.merged_reply_days_mark_stale(ticket_id=event.ticket_id)
+
+
 @shared_task(name="reports.rollup", acks_late=True, reject_on_worker_lost=True)
 def reports_rollup() -> None:
     services.rollups_refresh()

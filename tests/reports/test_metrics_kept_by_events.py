@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 from django.core.management import call_command
 from django.forms.models import model_to_dict
@@ -11,7 +12,7 @@ from django.forms.models import model_to_dict
 from csat.models import Rating, SatisfactionSurvey
 from csat.services import survey_rate
 from reports.models import AgentDailyRollup, DailyRollup, StaleRollupDay, TicketMetrics
-from reports.selectors import dashboard
+from reports.selectors import ReportFilters, dashboard
 from reports.services import rollups_refresh, ticket_metrics_update
 from tests.reports.conftest import PERIOD
 from tickets.models import Status
@@ -31,13 +32,18 @@ def _rows(model) -> list[dict]:
     )
 
 
-def test_each_event_recomputes_the_tickets_metrics(
-    alice, bob, carol, category, django_capture_on_commit_callbacks
-) -> None:
-    def run(function, /, **kwargs):  # the events' handlers run once the change commits, as in the worker
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Call a service; the events' handlers run once its change commits, as in the worker."""
+
+    def run(function, /, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return function(**kwargs)
 
+    return run
+
+
+def test_each_event_recomputes_the_tickets_metrics(alice, bob, carol, category, run) -> None:
     with time_machine.travel(datetime(2026, 3, 6, 16, 30, tzinfo=UTC), tick=False) as traveller:
         ticket = run(ticket_create, requester=alice, subject="Refund", category=category)
         metrics = TicketMetrics.objects.get(ticket=ticket)
@@ -88,7 +94,25 @@ def test_a_merge_recomputes_the_metrics_of_the_ticket_the_replies_moved_to(
     # SLA clock reads it.
     metrics = TicketMetrics.objects.get(ticket=target)
     assert (metrics.replies, metrics.first_response_at) == (2, None)
-    assert TicketMetrics.objects.get(ticket=source).replies == 1  # only the notice that it was merged
+    assert TicketMetrics.objects.get(ticket=source).replies == 0  # the notice that it was merged is nobody's reply
+
+
+def test_the_merge_notice_is_neither_a_reply_nor_a_first_response(alice, bob, category, run) -> None:
+    with time_machine.travel(datetime(2026, 3, 9, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        target = run(ticket_create, requester=alice, subject="Invoice wrong", category=category)
+        source = run(ticket_create, requester=alice, subject="Invoice wrong again", category=category)
+        traveller.move_to(datetime(2026, 3, 9, 9, 30, tzinfo=UTC))
+        run(ticket_merge, source=source, target=target, actor=bob)  # nobody had answered either
+
+        for ticket in (source, target):
+            metrics = TicketMetrics.objects.get(ticket=ticket)
+            assert (metrics.replies, metrics.first_response_at, metrics.first_response_minutes) == (0, None, None)
+        rollups_refresh()
+        assert sum(DailyRollup.objects.values_list("replies", flat=True)) == 0
+        assert sum(AgentDailyRollup.objects.values_list("replies", flat=True)) == 0
+        figures = dashboard(ReportFilters(start=date(2026, 3, 9), end=date(2026, 3, 9)))
+    assert (figures["totals"]["replies"]["value"], figures["first_response"]["count"]) == (0, 0)
+    assert [row["replies"] for row in figures["agents"]] == [0] * len(figures["agents"])
 
 
 def test_a_tickets_metrics_in_the_known_month(month) -> None:

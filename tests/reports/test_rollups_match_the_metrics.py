@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F
+from django.utils import timezone
 
+from accounts.models import STAFF_ROLES
 from csat.models import Rating
 from reports.models import (
     OPEN_STATUS_VALUES,
@@ -25,10 +27,23 @@ from reports.models import (
     TicketMetrics,
 )
 from reports.selectors import ReportFilters, dashboard, percentile, percentile_of_counts
-from reports.services import day_start, rollups_refresh, ticket_metrics_update
+from reports.services import (
+    day_start,
+    reports_time_zone,
+    rollups_backfill,
+    rollups_refresh,
+    ticket_metrics_update,
+)
 from tests.reports.conftest import PERIOD
-from tickets.models import Channel, Status, Team, Ticket
-from tickets.services import TicketChanges, ticket_change_status, ticket_create, ticket_update
+from tickets.models import Category, Channel, Comment, Status, Team, Ticket
+from tickets.services import (
+    TicketChanges,
+    comment_create,
+    ticket_change_status,
+    ticket_create,
+    ticket_merge,
+    ticket_update,
+)
 
 
 def _from_the_metrics(filters: ReportFilters) -> dict[str, Any]:
@@ -106,6 +121,44 @@ def _assert_the_dashboard_says_what_the_metrics_say(filters: ReportFilters) -> N
         by_team[team_id] += count
     assert shown.pop("open") == ({status: by_status[status] for status in OPEN_STATUS_VALUES}, dict(by_team))
     assert shown == expected
+
+
+def _replies_from_the_comments(filters: ReportFilters) -> dict[str, Any]:
+    """Staff's public replies of the current period, counted from every comment: on the day it was written, under
+    its ticket's team, category and assignee as they are now (the agent filter of the totals), and under its author
+    (the agents table). A merged ticket's one public message is the notice that it was merged: nobody's reply."""
+    start, end = day_start(filters.start), day_start(filters.end + timedelta(days=1))
+    replies = (
+        Comment.objects.filter(internal=False, author__role__in=STAFF_ROLES, created_at__gte=start, created_at__lt=end)
+        .exclude(author_id=F("ticket__requester_id"))
+        .exclude(ticket__merged_into__isnull=False)
+    )
+    if filters.team_id is not None:
+        replies = replies.filter(ticket__team_id=filters.team_id)
+    if filters.category_id is not None:
+        replies = replies.filter(ticket__category_id=filters.category_id)
+    by_author = replies if filters.agent_id is None else replies.filter(author_id=filters.agent_id)
+    on_tickets = replies if filters.agent_id is None else replies.filter(ticket__assignee_id=filters.agent_id)
+    zone = reports_time_zone()
+    written = on_tickets.values_list("created_at", flat=True)
+    return {
+        "total": on_tickets.count(),
+        "by_day": Counter(timezone.localdate(moment, zone) for moment in written),
+        "by_agent": Counter(by_author.values_list("author_id", flat=True)),
+    }
+
+
+def _replies_from_the_dashboard(filters: ReportFilters) -> dict[str, Any]:
+    figures = dashboard(filters)
+    return {
+        "total": figures["totals"]["replies"]["value"],
+        "by_day": Counter({row["day"]: row["replies"] for row in figures["daily"] if row["replies"]}),
+        "by_agent": Counter({row["agent_id"]: row["replies"] for row in figures["agents"] if row["replies"]}),
+    }
+
+
+def _assert_the_replies_are_those_of_the_comments(filters: ReportFilters) -> None:
+    assert _replies_from_the_dashboard(filters) == _replies_from_the_comments(filters), filters
 
 
 def _filters(month) -> list[ReportFilters]:
@@ -188,6 +241,71 @@ def test_a_ticket_moved_to_another_team_is_counted_under_it(month, carol) -> Non
     rollups_refresh()
     for filters in [*_filters(month), replace(PERIOD, team_id=other.pk)]:
         _assert_the_dashboard_says_what_the_metrics_say(filters)
+
+
+CHANGES = {
+    "team": lambda month: TicketChanges(team=Team.objects.create(name="Escalations")),
+    "category": lambda month: TicketChanges(category=Category.objects.create(name="Refunds", slug="refunds")),
+    "assignee": lambda month: TicketChanges(assignee=month.bob),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_replies_of_past_days_follow_their_ticket_to_another_team_category_or_assignee(
+    month, carol, change, django_capture_on_commit_callbacks
+) -> None:
+    # D: Sales/Orders, nobody's, created on 6 March, dave replied on 9 March (a day it was neither created nor solved
+    # on), solved on 10 March.
+    changes = CHANGES[change](month)
+    with django_capture_on_commit_callbacks(execute=True):  # the events' handlers, as the worker runs them
+        ticket_update(ticket=month.tickets["D"], actor=carol, changes=changes)
+
+    rollups_refresh()
+
+    moved = replace(PERIOD, **{f"{'agent' if change == 'assignee' else change}_id": vars(changes)[change].pk})
+    for filters in [*_filters(month), moved]:
+        _assert_the_replies_are_those_of_the_comments(filters)
+    assert _replies_from_the_dashboard(moved)["by_day"][date(2026, 3, 9)] == 1
+
+
+def test_recent_replies_of_a_ticket_opened_over_a_year_ago_follow_it_to_another_team(
+    month, alice, bob, carol, django_capture_on_commit_callbacks
+) -> None:
+    # Its creation day is older than what a rollup run rebuilds (a year): only the day of its reply can tell.
+    with time_machine.travel(datetime(2025, 2, 3, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        old = ticket_create(requester=alice, subject="Old", category=month.billing)
+        traveller.move_to(datetime(2026, 3, 20, 9, 0, tzinfo=UTC))
+        comment_create(ticket=old, author=bob, body="Still on it.")
+    ticket_metrics_update(ticket_id=old.pk)
+    rollups_backfill()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=old, actor=carol, changes=TicketChanges(team=month.sales))
+
+    rollups_refresh()
+
+    for filters in [*_filters(month), replace(PERIOD, team_id=month.sales.pk)]:
+        _assert_the_replies_are_those_of_the_comments(filters)
+    assert _replies_from_the_dashboard(replace(PERIOD, team_id=month.sales.pk))["by_day"][date(2026, 3, 20)] == 1
+
+
+@pytest.mark.parametrize("into", ["same requester", "another requester"])
+def test_replies_moved_by_a_merge_are_counted_where_they_went(
+    month, bob, mallory, into, django_capture_on_commit_callbacks
+) -> None:
+    if into == "same requester":  # dave's reply of 9 March moves to E (Support/Billing, bob's) as it was
+        target = month.tickets["E"]
+    else:  # it moves as an internal note: no longer a reply to anyone
+        target = ticket_create(requester=mallory, subject="Order lost", category=month.billing)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_merge(source=month.tickets["D"], target=target, actor=bob)
+
+    rollups_refresh()
+
+    for filters in [*_filters(month), replace(PERIOD, agent_id=month.dave.pk)]:
+        _assert_the_replies_are_those_of_the_comments(filters)
+    # A, B, C and E answered by bob, D by dave; the notice written on D today is nobody's reply.
+    expected = 5 if into == "same requester" else 4
+    assert dashboard(PERIOD)["totals"]["replies"]["value"] == expected
 
 
 def test_a_deleted_ticket_leaves_the_figures_with_the_next_rollup_run(month) -> None:

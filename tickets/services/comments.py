@@ -32,6 +32,7 @@ def comment_create(
     files: Sequence[UploadedFile] = (),
     status: str | None = None,
     on_merged: bool = False,
+    notice: bool = False,
 ) -> Comment:
     """Add a public reply or an internal note, with its attachments, and apply the reply rules.
 
@@ -39,6 +40,8 @@ def comment_create(
     nothing. Without it, staff's first public answer on a `new` ticket moves it to `open`: someone is on it.
     `on_merged`: written on a merged ticket all the same (an automation rule's note, the system's own record), where
     a person's message is refused (comment_refuse_if_merged).
+    `notice`: the system's own message to the requester (a merge's): sent as a public reply, but nobody answered
+    them, so it is not the ticket's first response.
     """
     if internal and not permissions.can_write_internal_note(author):
         raise NotPermitted("Only agents and admins may write internal notes.", details=staff_only({"internal": 1}))
@@ -66,7 +69,7 @@ def comment_create(
     now = comment.created_at
     update_fields = ["updated_at"]
     ticket.updated_at = now
-    if answers_requester and ticket.first_response_at is None:
+    if answers_requester and not notice and ticket.first_response_at is None:
         ticket.first_response_at = now
         update_fields.append("first_response_at")
     ticket.save(update_fields=update_fields)

@@ -94,12 +94,15 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
         payload=payload,
     )
     # The requester is told on the merged ticket, in public (and so by mail), and it is closed in the same step;
-    # only then does it point at the target, for a merged ticket takes no more messages (comment_create).
+    # only then does it point at the target, for a merged ticket takes no more messages (comment_create). It is no
+    # answer to the requester: not the ticket's first response, and no reply in the reports (the one public message
+    # left on a merged ticket, reports.services.public_staff_replies).
     comment_create(
         ticket=source,
         author=actor,
         body=merge_notice(target, same_requester=same_requester),
         status=Status.CLOSED if source.status != Status.CLOSED else None,
+        notice=True,
     )
     Ticket.objects.filter(pk=source.pk).update(merged_into=target, updated_at=timezone.now())
     target.refresh_from_db()
