@@ -2,8 +2,10 @@
 
 Auto-replies: RFC 3834 `Auto-Submitted`, `Precedence: bulk/junk/list`, `X-Autoreply`/`X-Autorespond`,
 `X-Auto-Response-Suppress`, and out-of-office subjects in common languages.
-Bounces: RFC 3464 delivery reports (`multipart/report; report-type=delivery-status`) and mail from MAILER-DAEMON or
-postmaster. From a bounce we read which addresses failed permanently and which of our mails it returns.
+Bounces: RFC 3464 delivery reports (`multipart/report; report-type=delivery-status`), mail from MAILER-DAEMON or
+postmaster, and plain-text failure notices sent from a server's own address (an `X-Failed-Recipients` header, or an
+automatic mail whose subject says delivery failed). From a bounce we read which addresses failed permanently and
+which of our mails it returns.
 """
 
 from __future__ import annotations
@@ -33,9 +35,18 @@ _AUTO_SUBJECT = re.compile(
     r")(\s+auto[- ]?reply)?\s*[:\uff1a]",  # a colon, or the full-width one of CJK subjects
     re.IGNORECASE,
 )
+# Subjects of delivery-failure notices (Postfix, Exchange, Gmail, Exim, qmail, Sendmail), trusted only on mail marked
+# automatic: a person may well write "Undeliverable: ..." to ask for help.
+_FAILURE_SUBJECT = re.compile(
+    r"^\s*(undelivered mail|undeliverable|delivery status notification \(failure\)|delivery failure|"
+    r"mail delivery failed|failure notice|returned mail|unzustellbar|non remis|non recapitabile|onbestelbaar)",
+    re.IGNORECASE,
+)
 # The Message-ID header of the returned mail as an MTA copies it into its text: only that one, not the earlier mails
-# its In-Reply-To/References name, which were delivered.
-_COPIED_MESSAGE_ID = re.compile(r"^[ \t]*message-id:[ \t]*(<[^<>\s@]+@[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+# its In-Reply-To/References name, which were delivered. Some quote the copy ("> ") and keep its folding.
+_COPIED_MESSAGE_ID = re.compile(
+    r"^[ \t>]*message-id:[ \t]*(?:\r?\n[ \t>]*[ \t])?(<[^<>\s@]+@[^<>\s]+>)", re.IGNORECASE | re.MULTILINE
+)
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 
 
@@ -51,16 +62,26 @@ def is_bounce(mail: ParsedMail) -> bool:
     message = mail.message
     if message.get_content_type() == "multipart/report" and _report_type(message) in ("delivery-status", ""):
         return True
-    return bool(_BOUNCE_SENDERS.match(mail.from_address)) or (
-        not mail.from_address and _has_part(message, "message/delivery-status")
-    )
+    if _BOUNCE_SENDERS.match(mail.from_address):
+        return True
+    if not mail.from_address and _has_part(message, "message/delivery-status"):
+        return True
+    return _is_text_failure_notice(mail)
+
+
+def _is_text_failure_notice(mail: ParsedMail) -> bool:
+    """A failure notice without a report part, from the server's own address rather than MAILER-DAEMON (Exchange's
+    MicrosoftExchange…@, a relay's bounce address): whatever it quotes, it is not a person answering a ticket."""
+    if header_values(mail.message, "X-Failed-Recipients"):
+        return True
+    return bool(_auto_submitted(mail.message)) and bool(_FAILURE_SUBJECT.match(mail.subject))
 
 
 def auto_reply_reason(mail: ParsedMail) -> str:
     """What marks the mail as an automatic answer, or "" for mail a person wrote."""
     message = mail.message
-    auto_submitted = header_text(message, "Auto-Submitted").strip().lower()
-    if auto_submitted and not auto_submitted.startswith("no"):
+    auto_submitted = _auto_submitted(message)
+    if auto_submitted:
         return f"Auto-Submitted: {auto_submitted}"
     precedence = header_text(message, "Precedence").strip().lower()
     if precedence in _AUTO_PRECEDENCE:
@@ -74,6 +95,12 @@ def auto_reply_reason(mail: ParsedMail) -> str:
     if _AUTO_SUBJECT.match(mail.subject):
         return f"Subject: {mail.subject}"
     return ""
+
+
+def _auto_submitted(message: Message) -> str:
+    """The RFC 3834 Auto-Submitted value of a mail a machine sent, or "" (absent, or `no`: a person wrote it)."""
+    value = header_text(message, "Auto-Submitted").strip().lower()
+    return "" if value.startswith("no") else value
 
 
 def read_bounce(mail: ParsedMail) -> BounceReport:

@@ -147,11 +147,12 @@ def _thread_into(message: InboundMessage, mail: ParsedMail, match: ThreadMatch, 
         return _opened(message, result.ticket, detail=f"Follow-up of closed ticket #{match.ticket.pk}.")
     message.ticket, message.comment = result.ticket, result.comment
     BouncedAddress.objects.filter(email=mail.from_address).delete()
+    moved = f" #{match.ticket.pk} was merged into #{result.ticket.pk}." if result.ticket != match.ticket else ""
     return _set_outcome(
         message,
         InboundStatus.PROCESSED,
         "",
-        f"Reply from {role.label} ({sender.email}); matched by {match.rule.label}.",
+        f"Reply from {role.label} ({sender.email}); matched by {match.rule.label}.{moved}",
     )
 
 

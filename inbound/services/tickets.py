@@ -19,6 +19,7 @@ from inbound.selectors import mailbox_for_addresses, our_addresses
 from notifications.mail_ids import ticket_id_from_address
 from tickets.models import Channel, Comment, Status, Ticket
 from tickets.services import comment_create, ticket_create
+from tickets.services.common import lock_ticket
 
 SUBJECT_MAX_CHARS = 200
 MAX_FOLLOWERS_FROM_CC = 20
@@ -57,11 +58,22 @@ def mail_open_ticket(*, message: InboundMessage, mail: ParsedMail, follow_up_of:
 def mail_reply(*, message: InboundMessage, mail: ParsedMail, ticket: Ticket, author: User) -> ReplyResult:
     """The visible part of the mail as a public reply from `author` (so it reopens and is audited like any reply).
     A requester's mail to a closed ticket opens a follow-up ticket instead: closed tickets stay closed."""
+    ticket = _ticket_conversation_continues_on(ticket)
     if ticket.status == Status.CLOSED and not author.is_agent_or_admin:
         return ReplyResult(mail_open_ticket(message=message, mail=mail, follow_up_of=ticket), None)
     files, notes = mail_files(mail)
     body = _with_notes(visible_reply(mail.text), notes) or EMPTY_BODY
     return ReplyResult(ticket, comment_create(ticket=ticket, author=author, body=body, files=files))
+
+
+def _ticket_conversation_continues_on(ticket: Ticket) -> Ticket:
+    """The ticket as it is now, locked until the mail is written, so that a merge or a close committed after the
+    mail was matched (by an agent, or another worker) is seen, and none can come in between. A merged ticket takes
+    no more messages (comment_create): the mail goes where its conversation moved, as if the merge had come first."""
+    locked = lock_ticket(ticket)
+    while locked.merged_into_id is not None:  # a merged ticket stays merged: its pointer can be followed
+        locked = lock_ticket(Ticket(pk=locked.merged_into_id))
+    return locked
 
 
 def mail_participant(address: str, *, name: str = "") -> User:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
 from notifications.mail_ids import message_id
-from tests.inbound.messages import mail
+from tests.inbound.messages import mail, raw_mail
 from tickets.models import Comment, Status, Ticket
 
 OUT_OF_OFFICE = [
@@ -143,6 +144,105 @@ def test_a_bounce_of_mail_we_did_not_send_opens_nothing(ingest):
     stored = ingest(_postfix_bounce(original_message_id="<someone-else@example.net>"))
 
     assert stored.reason == Reason.BOUNCE and stored.ticket is None and not Ticket.objects.exists()
+
+
+def _exchange_text_bounce(*, original_message_id: str = "", failed: str = "gone@example.org") -> bytes:
+    """A delivery failure as plain text from the server's own address, not MAILER-DAEMON (as Exchange sends them):
+    the failed address in X-Failed-Recipients, the returned mail's headers copied into the text."""
+    copied = f"Message-ID: {original_message_id}\n" if original_message_id else ""
+    return raw_mail(
+        f"""\
+From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@mail.example.org>
+To: helpdesk@example.com
+Subject: Undeliverable: [#1] Invoice
+X-Failed-Recipients: {failed}
+Message-ID: <ndr-{secrets.token_hex(4)}@mail.example.org>
+Content-Type: text/plain; charset=us-ascii""",
+        f"""\
+Delivery has failed to these recipients or groups:
+
+{failed}
+The email address you entered couldn't be found.
+
+Original message headers:
+
+From: helpdesk@example.com
+{copied}Subject: [#1] Invoice""",
+    )
+
+
+def _relay_text_bounce(*, original_message_id: str) -> bytes:
+    """A relay's plain-text failure notice: marked automatic (RFC 3834), a delivery-failure subject, no failed
+    address in a header."""
+    return raw_mail(
+        f"""\
+From: Mail Delivery <bounces@relay.example.net>
+To: helpdesk@example.com
+Subject: Delivery Status Notification (Failure)
+Auto-Submitted: auto-replied
+Message-ID: <dsn-{secrets.token_hex(4)}@relay.example.net>""",
+        f"""\
+Your message could not be delivered to one or more recipients.
+
+---- Original message headers ----
+From: helpdesk@example.com
+Message-ID: {original_message_id}
+Subject: [#1] Invoice""",
+    )
+
+
+def test_a_text_bounce_from_the_servers_own_address_is_recorded_on_the_ticket(ingest, ticket, mailoutbox):
+    mailoutbox.clear()
+
+    stored = ingest(_exchange_text_bounce(original_message_id=message_id(ticket_id=ticket.pk)))
+
+    assert (stored.status, stored.reason, stored.ticket) == (InboundStatus.IGNORED, Reason.BOUNCE, ticket)
+    assert BouncedAddress.objects.filter(email="gone@example.org").exists()
+    assert "gone@example.org" in ticket.events.get(kind="bounce").new_value
+    assert Ticket.objects.count() == 1 and not Comment.objects.exists() and mailoutbox == []
+
+
+def test_an_automatic_mail_saying_delivery_failed_is_a_bounce_of_the_mail_it_quotes(ingest, ticket):
+    stored = ingest(_relay_text_bounce(original_message_id=message_id(ticket_id=ticket.pk)))
+
+    assert (stored.status, stored.reason, stored.ticket) == (InboundStatus.IGNORED, Reason.BOUNCE, ticket)
+    assert ticket.events.filter(kind="bounce").exists()
+
+
+@pytest.mark.parametrize(
+    "copied",
+    ["> Message-ID: {id}", "Message-ID:\n    {id}", ">   Message-Id:\n>\t{id}"],
+    ids=["quoted", "folded", "quoted and folded"],
+)
+def test_a_daemons_text_bounce_finds_our_message_id_quoted_or_folded_in_its_text(ingest, ticket, copied):
+    raw = raw_mail(
+        """\
+From: MAILER-DAEMON@mx.example.org
+To: helpdesk@example.com
+Subject: failure notice""",
+        "Sorry, I couldn't deliver your message to <gone@example.org>.\n\n"
+        "> From: helpdesk@example.com\n" + copied.format(id=message_id(ticket_id=ticket.pk)) + "\n> Subject: Invoice",
+    )
+
+    stored = ingest(raw)
+
+    assert (stored.reason, stored.ticket) == (Reason.BOUNCE, ticket)
+
+
+def test_a_text_bounce_quoting_none_of_our_mail_opens_and_answers_nothing(ingest, ticket):
+    stored = ingest(_exchange_text_bounce())
+
+    assert (stored.status, stored.reason, stored.ticket) == (InboundStatus.IGNORED, Reason.BOUNCE, None)
+    assert Ticket.objects.count() == 1 and not Comment.objects.exists()
+
+
+def test_a_person_asking_about_undeliverable_mail_gets_a_ticket(ingest):
+    stored = ingest(mail(sender="dana@example.org", subject="Undeliverable: my mail to the printer vendor"))
+
+    assert (stored.status, stored.ticket.subject) == (
+        InboundStatus.PROCESSED,
+        "Undeliverable: my mail to the printer vendor",
+    )
 
 
 def test_a_bouncing_address_is_cleared_when_its_owner_writes_again(ingest, ticket, alice):

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from accounts.services import user_update
+from inbound.matching import ticket_for_mail
 from inbound.models import InboundStatus, Reason
+from inbound.services import process
 from notifications.mail_ids import message_id, reply_address
 from tests.inbound.messages import mail
 from tickets.models import Channel, Comment, Status, Ticket
@@ -210,6 +216,67 @@ def test_a_reply_to_the_merge_notice_lands_on_the_ticket_it_was_merged_into(inge
 
     assert stored.ticket == ticket and stored.comment is not None
     assert Ticket.objects.count() == 2
+
+
+@pytest.fixture
+def after_matching(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], object]], None]:
+    """Run `change` between the matching of a mail and the writing of its reply: what another worker or an agent
+    committing in that moment looks like to the intake (the matching itself is the real one)."""
+
+    def install(change: Callable[[], object]) -> None:
+        def match_then_change(mail):
+            match = ticket_for_mail(mail)
+            change()
+            return match
+
+        monkeypatch.setattr(process, "ticket_for_mail", match_then_change)
+
+    return install
+
+
+def test_an_agents_mail_to_a_ticket_merged_meanwhile_is_posted_where_the_conversation_continues(
+    ingest, ticket, alice, bob, category, after_matching
+):
+    duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)
+    after_matching(lambda: ticket_merge(source=duplicate, target=ticket, actor=bob))
+
+    stored = ingest(
+        mail(
+            sender=bob.email,
+            to=reply_address(ticket_id=duplicate.pk, recipient_id=bob.pk),
+            subject="Re: Invoice, again",
+            body="Refunded.",
+        )
+    )
+
+    assert (stored.status, stored.reason, stored.ticket) == (InboundStatus.PROCESSED, "", ticket), stored.detail
+    assert (stored.comment.ticket, stored.comment.author, stored.comment.internal) == (ticket, bob, False)
+    assert stored.comment.body == "Refunded." and f"#{duplicate.pk} was merged into #{ticket.pk}" in stored.detail
+
+
+def test_a_requesters_mail_to_a_ticket_merged_meanwhile_is_posted_where_the_conversation_continues(
+    ingest, ticket, alice, bob, category, after_matching
+):
+    duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)
+    after_matching(lambda: ticket_merge(source=duplicate, target=ticket, actor=bob))
+
+    stored = ingest(
+        mail(sender=alice.email, subject="Re", body="One more detail.", in_reply_to=message_id(ticket_id=duplicate.pk))
+    )
+
+    assert (stored.status, stored.ticket) == (InboundStatus.PROCESSED, ticket), stored.detail
+    assert (stored.comment.ticket, stored.comment.author, stored.comment.body) == (ticket, alice, "One more detail.")
+    assert Ticket.objects.count() == 2
+
+
+def test_a_requesters_mail_to_a_ticket_closed_meanwhile_opens_a_follow_up(ingest, ticket, alice, bob, after_matching):
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    after_matching(lambda: ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED))
+
+    stored = ingest(mail(sender=alice.email, subject="Re", body="Again", in_reply_to=message_id(ticket_id=ticket.pk)))
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket != ticket and f"#{ticket.pk}" in stored.ticket.description
 
 
 def test_the_first_answer_to_a_mailed_in_ticket_goes_under_the_requesters_mail_as_they_wrote_its_id(

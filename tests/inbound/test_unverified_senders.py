@@ -149,3 +149,19 @@ def test_a_reply_from_a_deactivated_requester_is_quarantined_not_held_on_the_tic
 
     assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, "deactivated_sender")
     assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_held_mail_accepted_after_its_ticket_was_merged_is_posted_where_the_conversation_continues(
+    ingest, ticket, alice, bob, category
+):
+    from inbound.services.decisions import held_mail_accept
+    from tickets.services import ticket_create, ticket_merge
+
+    duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)
+    held = ingest(_spoofed_reply(duplicate, sender="colleague@example.org"))
+    ticket_merge(source=duplicate, target=ticket, actor=bob)
+
+    accepted = held_mail_accept(message=held, actor=bob)
+
+    assert (accepted.status, accepted.ticket, accepted.comment.ticket) == (InboundStatus.PROCESSED, ticket, ticket)
+    assert accepted.comment.author.email == "colleague@example.org" and Ticket.objects.count() == 2
