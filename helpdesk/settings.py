@@ -718,6 +718,21 @@ CELERY_BEAT_SCHEDULE["inbound-poll"] = {
     "schedule": env_int("INBOUND_POLL_TICK_SECONDS", 15),  # how often beat looks for mailboxes due a poll
 }
 CELERY_BEAT_SCHEDULE["inbound-sweep"] = {"task": "inbound.sweep", "schedule": env_int("EVENT_SWEEP_SECONDS", 60)}
+
+# --- Attachment files a killed request or task left behind (tickets.tasks) --------------------------------------
+# A file is written before the transaction recording its row commits; a process killed in between (gunicorn's
+# timeout, the OOM killer, a deploy) leaves it in storage, named by no row. Beat deletes such files hourly once they
+# are older than this: longer than anything that writes one may run (a request: gunicorn's --timeout, 30 s; a task:
+# its time limit), so a file whose row is still being written is never taken.
+ATTACHMENT_ORPHAN_GRACE_SECONDS = env_int("ATTACHMENT_ORPHAN_GRACE_SECONDS", 3600)
+_longest_task_seconds = max(CELERY_TASK_TIME_LIMIT, INBOUND_PROCESS_SECONDS + 30)
+if _longest_task_seconds >= ATTACHMENT_ORPHAN_GRACE_SECONDS:
+    raise ImproperlyConfigured(
+        f"ATTACHMENT_ORPHAN_GRACE_SECONDS={ATTACHMENT_ORPHAN_GRACE_SECONDS} must be longer than a task may run "
+        f"({_longest_task_seconds} s: CELERY_TASK_TIME_LIMIT, INBOUND_PROCESS_SECONDS + 30), or a file whose row "
+        "is still being written could be deleted"
+    )
+CELERY_BEAT_SCHEDULE["attachments-orphaned-delete"] = {"task": "tickets.delete_orphaned_files", "schedule": 3600}
 # Provider webhooks (django-anymail). Every provider's URL takes HTTP basic auth with INBOUND_WEBHOOK_SECRET
 # ("user:password"); Mailgun's are also signed with MAILGUN_WEBHOOK_SIGNING_KEY.
 # A provider's post is read under this limit, not DATA_UPLOAD_MAX_MEMORY_SIZE (a page's): over it, 413. Twice

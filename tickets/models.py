@@ -212,6 +212,9 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Whether a stored file is still named by a row: the sweep of files a killed request left (and the check
+        # at the end of each request) ask by name.
+        indexes = [models.Index(fields=["file"], name="attachment_file")]
 
     def __str__(self) -> str:
         return self.filename

@@ -6,15 +6,20 @@ from __future__ import annotations
 import os
 import tracemalloc
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.support.s3 import MotoS3
 from tickets.services import comment_create, ticket_create
+from tickets.tasks import attachments_orphaned_delete
 
 CONTENT = b"%PDF-1.4 invoice for March\n"
 
@@ -93,3 +98,23 @@ def test_an_object_gone_from_the_bucket_is_a_404(on_s3, alice, ticket, client_fo
     response = client_for(alice).get(reverse("attachment_download", args=[attachment.pk]))
 
     assert response.status_code == 404
+
+
+def test_an_object_a_killed_request_left_is_deleted_after_the_grace_period(on_s3, alice, ticket):
+    """The bucket is listed by the month's prefix and the object's age is the store's own (LastModified)."""
+    for key in on_s3.object_keys():  # the other tests' objects: their rows went with their transactions
+        on_s3.client().delete_object(Bucket=on_s3.bucket, Key=key)
+    kept = comment_create(ticket=ticket, author=alice, body="Here", files=[SimpleUploadedFile("a.pdf", CONTENT)])
+    recorded = f"attachments/{kept.attachments.get().file.name}"
+    with pytest.raises(RuntimeError), transaction.atomic():  # killed before its transaction commits
+        comment_create(ticket=ticket, author=alice, body="Lost", files=[SimpleUploadedFile("b.pdf", CONTENT)])
+        raise RuntimeError("SIGKILL")
+    (orphan,) = set(on_s3.object_keys()) - {recorded}
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        attachments_orphaned_delete()
+    assert orphan in on_s3.object_keys()
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert attachments_orphaned_delete() == 1
+    assert on_s3.object_keys() == [recorded]

@@ -102,3 +102,11 @@ def test_the_mail_domain_is_read_in_lower_case(tmp_path):
     code = "from django.conf import settings as s; print(s.MAIL_DOMAIN)"
     result = run_django(code, {"MAIL_DOMAIN": "Mail.Example.COM"}, tmp_path)
     assert result.stdout.strip() == "mail.example.com", result.stderr
+
+
+def test_an_orphan_grace_shorter_than_a_task_may_run_refuses_to_start(tmp_path):
+    # Shorter, and the sweep could delete the file of an attachment whose row a running task is about to commit.
+    result = run_django("", {"ATTACHMENT_ORPHAN_GRACE_SECONDS": "300", "CELERY_TASK_TIME_LIMIT": "300"}, tmp_path)
+    assert result.returncode != 0
+    assert "ATTACHMENT_ORPHAN_GRACE_SECONDS=300 must be longer than a task may run" in result.stderr
+    assert run_django("", {"ATTACHMENT_ORPHAN_GRACE_SECONDS": "301"}, tmp_path).returncode == 0

@@ -9,7 +9,7 @@ ends by calling `sla.services.sla_clocks_update`, which brings the ticket's cloc
 
 from __future__ import annotations
 
-from tickets.services.attachments import display_filename
+from tickets.services.attachments import attachments_orphaned_delete, display_filename
 from tickets.services.comments import comment_create
 from tickets.services.creation import REQUESTER_INACTIVE, ticket_create
 from tickets.services.links import ticket_link, ticket_unlink
@@ -29,6 +29,7 @@ __all__ = [
     "REQUESTER_INACTIVE",
     "UNSET",
     "TicketChanges",
+    "attachments_orphaned_delete",
     "comment_create",
     "display_filename",
     "normalize_tag_names",
