@@ -15,17 +15,19 @@ from helpdesk.errors import InvalidValue
 from helpdesk.filtersets import TrueOrFalseFilter
 from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.forms import PageForm, model_choices
+from queues.selectors import NamedRow, condition_rows
 from queues.services import BulkChanges
 from tickets.filters import (
     ASSIGNEE_ME,
     ASSIGNEE_NONE,
     ID_PATTERN,
     WITHIN_DAYS_MAX,
+    IdFilter,
     UtcIsoDateTimeFilter,
     WithinDaysFilter,
 )
 from tickets.forms import StaffQueueFilter
-from tickets.models import Category, Priority, Status, Team, Ticket
+from tickets.models import Category, Channel, Priority, Status, Team, Ticket
 from tickets.services import normalize_tag_names
 
 
@@ -33,6 +35,18 @@ class QueuePageForm(PageForm):
     """The queue's forms render on every page of it: their widgets are written in Python (helpdesk.form_renderer)."""
 
     default_renderer = python_widget_renderer
+
+
+class KeptConditionCheckbox(forms.CheckboxInput):
+    """A condition held by an id (a view's, a link's), shown as a line that says what it names rather than an id to
+    type: ticked, it sends its value as it came; unticked, the condition is dropped."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+# The conditions the form shows as a kept line (KeptConditionCheckbox), with what no row means for each.
+ID_CONDITIONS = {"requester": "no such user", "form": "no such form"}
 
 
 class QueueFilter(StaffQueueFilter):
@@ -61,6 +75,26 @@ class QueueFilter(StaffQueueFilter):
         label="Updated since",
         help_text="A fixed moment, for example 2026-01-31T09:00:00Z.",
     )
+    # The other conditions a view or a link may hold (views are saved through the API too): each shown, so that
+    # applying the form, or saving it as a view, keeps it rather than widening the list.
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label="Any channel", label="Channel")
+    created_after = UtcIsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        label="Created since",
+        help_text="A fixed moment, for example 2026-01-31T09:00:00Z.",
+    )
+    requester = IdFilter(
+        field_name="requester_id", label="Requester", widget=KeptConditionCheckbox, help_text="Untick to drop it."
+    )
+    # Declared here as well as on TicketFilter: django-filter drops an inherited filter whose name the subclass uses
+    # for anything else, and `form` is the FilterSet's form.
+    form = IdFilter(
+        field_name="submission__version__form_id",
+        label="Form",
+        widget=KeptConditionCheckbox,
+        help_text="Untick to drop it.",
+    )
 
     def __init__(
         self,
@@ -78,6 +112,13 @@ class QueueFilter(StaffQueueFilter):
         choices = [(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Unassigned")]
         self.assignee_choices = choices + listed + list(self.former_assignee)
         self.options = {name: rows for name, rows in (("team", teams), ("category", categories)) if rows is not None}
+        self.condition_labels = self._condition_labels()
+        form = self.form
+        form.fields["assignee"].choices = self.assignee_choices
+        for name, rows in self.options.items():
+            model_choices(form.fields[name], rows)
+        for name, label in self.condition_labels:
+            form.fields[name].label = label
 
     def _former_assignee(self, listed: set[str]) -> tuple[tuple[str, str], ...]:
         """The assignee asked for when the agents listed no longer include them (deactivated, or made a requester),
@@ -89,14 +130,34 @@ class QueueFilter(StaffQueueFilter):
         former = User.objects.filter(pk=int(value)).first()
         return () if former is None else ((value, f"{former.display_name} (no longer an agent)"),)
 
-    @property
-    def form(self) -> forms.Form:
-        if not hasattr(self, "_form"):
-            form = super().form
-            form.fields["assignee"].choices = self.assignee_choices
-            for name, rows in self.options.items():
-                model_choices(form.fields[name], rows)
-        return self._form
+    def _condition_labels(self) -> tuple[tuple[str, str], ...]:
+        """What the form shows for each condition held by an id: "Requester: Alice (alice@example.com)", "Form: Bug
+        report", the names read in one query for the page. A value that is no id is shown as sent, with the field's
+        error; an id no row has says so (the list is then empty)."""
+        sent = {name: self._sent(name) for name in ID_CONDITIONS}
+        ids = {name: int(value) if re.fullmatch(ID_PATTERN, value) else None for name, value in sent.items()}
+        rows = condition_rows(requester_id=ids["requester"], form_id=ids["form"]) if any(ids.values()) else {}
+        return tuple(
+            (name, f"{self.base_filters[name].label}: {_named(value, rows.get(name), ID_CONDITIONS[name])}")
+            for name, value in sent.items()
+            if value
+        )
+
+    def _sent(self, name: str) -> str:
+        value = self.data.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    def id_conditions(self) -> list[forms.BoundField]:
+        """The form's fields for the conditions held by an id that the page's query holds, shown as kept lines."""
+        return [self.form[name] for name, _label in self.condition_labels]
+
+
+def _named(value: str, row: NamedRow | None, missing: str) -> str:
+    if not re.fullmatch(ID_PATTERN, value):
+        return value
+    if row is None:
+        return f"#{value} ({missing})"
+    return f"{row.name} ({row.detail})" if row.name and row.detail else row.name or row.detail
 
 
 class SaveViewForm(QueuePageForm):

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, Model, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models import BooleanField, CharField, Model, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Substr
 
 from accounts.models import User
+from forms_builder.models import Form
 from helpdesk.sql import CompiledQuery, compiled_once
 from queues.builtin import BUILTIN_BY_KEY
 from queues.models import SavedView
@@ -171,3 +172,29 @@ def view_filters_for(user: User, key: str, *, now: datetime) -> ViewFilters | No
         return ViewFilters(builtin.conditions_at(now), builtin.sort)
     saved = saved_view_visible_to(user, key)
     return ViewFilters(shown_conditions(saved.conditions), saved.sort) if saved is not None else None
+
+
+@dataclass(frozen=True)
+class NamedRow:
+    """A row a condition names by its id, as the filter form shows it: a requester's name and address, a form's
+    name (`detail` empty)."""
+
+    name: str
+    detail: str
+
+
+def condition_rows(*, requester_id: int | None, form_id: int | None) -> dict[str, NamedRow]:
+    """The requester and the intake form the queue's conditions name by id, by condition, read in one query (a union)
+    for the page rather than one per row or per condition; an id no row has is left out."""
+    text = CharField()
+    parts: list[QuerySet[Any, tuple[Any, ...]]] = []
+    if requester_id is not None:
+        users = User.objects.filter(pk=requester_id).order_by()  # a compound query orders nothing inside
+        parts.append(users.values_list("name", "email", Value("requester", output_field=text)))
+    if form_id is not None:
+        forms_ = Form.objects.filter(pk=form_id).order_by()
+        parts.append(forms_.values_list("name", Value("", output_field=text), Value("form", output_field=text)))
+    if not parts:
+        return {}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {condition: NamedRow(name=name, detail=detail) for name, detail, condition in rows}

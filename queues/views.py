@@ -260,7 +260,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "bulk_shown": shown if refused is None else _form_shown(refused, shown, _form_values(refused)),
         "bulk_refused": refused is not None,
         "cursor": cursor,
-        "filter_shown": _form_shown(filterset.form, (*shown, filterset.former_assignee), values),
+        "filter_shown": _form_shown(
+            filterset.form, (*shown, filterset.former_assignee, filterset.condition_labels), values
+        ),
         "export_url": _export_url(query, filterset),
     }
     return render(request, "staff/queue.html", context)

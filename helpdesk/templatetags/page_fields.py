@@ -11,7 +11,7 @@ widgets themselves were written in Python (helpdesk.form_renderer).
 
 from __future__ import annotations
 
-from django import template
+from django import forms, template
 from django.forms import BoundField
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -37,7 +37,7 @@ def _help(field: BoundField) -> str:
 def page_field(field: BoundField) -> SafeString:
     errors = field.errors
     shown_errors = str(errors) if errors else ""
-    checkbox = field.widget_type == "checkbox"
+    checkbox = isinstance(field.field.widget, forms.CheckboxInput)  # its subclasses too, whatever their name
     css = "field" + (" field-invalid" if errors else "") + (" field-checkbox" if checkbox else "")
     if field.use_fieldset:
         described = field.aria_describedby

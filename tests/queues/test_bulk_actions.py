@@ -10,7 +10,9 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
+from forms_builder.services import submission_create
 from queues.services import BulkChanges, tickets_bulk_update
+from tests.forms_builder.examples import bug_report_form
 from tickets.models import Priority, Status, Ticket, TicketEvent
 from tickets.services import TicketChanges, ticket_update
 
@@ -225,3 +227,18 @@ def test_a_refusal_returns_to_the_page_of_the_queue_the_rows_were_ticked_on(bob,
     page = response.content.decode()
     assert "choose what to change first" in page
     assert ticked(page) == {desk["unassigned"].pk}
+
+
+def test_all_matching_a_form_changes_only_that_forms_tickets(bob, alice, carol, category, desk, client_for):
+    form = bug_report_form(category, admin=carol)
+    submission, _token = submission_create(
+        form=form, answers={"product": "web", "summary": "Login fails"}, requester=alice, actor=alice
+    )
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"form": form.pk}).content.decode()
+    query = html.unescape(re.search(r'id="bulk".*?name="query" value="([^"]*)"', page, flags=re.DOTALL).group(1))
+
+    response = client.post(reverse("queue_bulk"), {"all_matching": "on", "query": query, "priority": "10"})
+
+    assert "Changed 1 ticket" in response.content.decode()
+    assert list(Ticket.objects.filter(priority=Priority.LOW)) == [submission.ticket]

@@ -10,7 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from forms_builder.services import submission_create
 from queues.services import saved_view_create
+from tests.forms_builder.examples import bug_report_form
 from tickets.services import TicketChanges, ticket_create, ticket_update
 
 
@@ -134,3 +136,14 @@ def test_odd_filters_export_without_a_server_error(bob, desk, client_for):
         assert response.status_code in (200, 400, 404)
         if response.status_code == 200:
             b"".join(response.streaming_content)
+
+
+def test_the_export_of_a_forms_tickets_has_only_those(bob, alice, carol, category, desk, client_for):
+    form = bug_report_form(category, admin=carol)
+    submission, _token = submission_create(
+        form=form, answers={"product": "web", "summary": "Login fails"}, requester=alice, actor=alice
+    )
+
+    response = client_for(bob).get(reverse("queue_export"), {"form": form.pk})
+
+    assert [row[0] for row in rows_of(response)[1:]] == [str(submission.ticket.pk)]

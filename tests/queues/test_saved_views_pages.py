@@ -5,16 +5,22 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
 
+import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from forms_builder.services import submission_create
 from queues.models import SavedView
 from queues.services import saved_view_create
+from tests.forms_builder.examples import bug_report_form
 from tests.queues.conftest import subjects
 from tests.queues.test_builtin_views import filter_form_sent
-from tickets.models import Team
+from tickets.models import Channel, Team, Ticket
 
 
 def save_form_query(page) -> str:
@@ -192,3 +198,106 @@ def test_applying_the_form_on_a_view_with_a_fixed_moment_keeps_it(bob, desk, cli
 
     assert subjects(applied) == ["Fixed yesterday"]
     assert f'name="updated_after" value="{since}"' in applied.content.decode()
+
+
+def narrowed_desk(condition: str, desk, *, alice, category, carol) -> tuple[dict[str, str], list[str], str]:
+    """The `desk` fixture with one ticket set apart by `condition`: the conditions that list only what it keeps of the
+    open tickets (newest first), and the line the filter form shows for it."""
+    if condition == "requester":
+        mallory = desk["unassigned"].requester
+        return {"requester": str(mallory.pk)}, ["Nobody has it"], "Requester: Mallory Requester (mallory@example.com)"
+    if condition == "form":
+        form = bug_report_form(category, admin=carol)
+        submission, _token = submission_create(
+            form=form, answers={"product": "web", "summary": "Login fails"}, requester=alice, actor=alice
+        )
+        return {"form": str(form.pk)}, [submission.ticket.subject], "Form: Bug report"
+    if condition == "channel":
+        Ticket.objects.filter(pk=desk["carols"].pk).update(channel=Channel.EMAIL)
+        return {"channel": "email"}, ["Carol has it"], 'value="email" selected>Email</option>'
+    Ticket.objects.filter(pk=desk["mine"].pk).update(created_at=timezone.now() - timedelta(days=400))
+    since = (timezone.now() - timedelta(days=30)).isoformat()
+    return (
+        {"created_after": since},
+        ["Waiting on customer", "Carol has it", "Nobody has it"],
+        f'name="created_after" value="{since}"',
+    )
+
+
+@pytest.mark.parametrize("condition", ["requester", "form", "channel", "created_after"])
+@pytest.mark.parametrize("through", ["saved view", "link"])
+def test_applying_the_form_with_another_sort_and_saving_keeps_every_condition(
+    bob, alice, carol, category, desk, client_for, condition, through
+):
+    conditions, newest_first, shown = narrowed_desk(condition, desk, alice=alice, category=category, carol=carol)
+    client = client_for(bob)
+    if through == "saved view":  # as the API saves one (POST /api/v1/views/)
+        stored = saved_view_create(owner=bob, name="Narrow", conditions=conditions)
+        page = client.get(reverse("staff_queue"), {"view": stored.pk})
+    else:
+        page = client.get(f"{reverse('staff_queue')}?{urlencode(conditions)}")
+    assert subjects(page) == newest_first
+    assert shown in page.content.decode()
+
+    applied = client.get(f"{reverse('staff_queue')}?{filter_form_sent(page, sort='oldest')}")
+
+    assert subjects(applied) == newest_first[::-1]
+    assert shown in applied.content.decode()
+    client.post(reverse("saved_view_create"), {"name": "Kept", "query": save_form_query(applied)})
+    view = SavedView.objects.get(name="Kept")
+    assert view.conditions == {"status": "new,open,pending", **conditions}
+    assert view.sort == "oldest"
+    assert subjects(client.get(reverse("staff_queue"), {"view": view.pk})) == newest_first[::-1]
+
+
+@pytest.mark.parametrize("condition", ["requester", "form"])
+def test_an_id_condition_is_dropped_by_unticking_it(bob, alice, carol, category, desk, client_for, condition):
+    conditions, _newest_first, _shown = narrowed_desk(condition, desk, alice=alice, category=category, carol=carol)
+    client = client_for(bob)
+    page = client.get(f"{reverse('staff_queue')}?{urlencode(conditions)}")
+    sent = [(name, value) for name, value in parse_qsl(filter_form_sent(page)) if name != condition]
+
+    widened = client.get(f"{reverse('staff_queue')}?{urlencode(sent)}")
+
+    assert len(subjects(widened)) >= 4
+    assert f'name="{condition}"' not in widened.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("requester=abc", "requester"),
+        ("requester=1.5", "requester"),
+        ("form=abc", "form"),
+        ("channel=nonsense", "channel"),
+        ("created_after=yesterday", "created_after"),
+    ],
+)
+def test_an_invalid_condition_is_a_message_on_the_page_and_lists_no_ticket(bob, desk, client_for, query, field):
+    response = client_for(bob).get(f"{reverse('staff_queue')}?{query}")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(rf'<ul class="errorlist" id="id_{field}_error"><li>[^<]+</li></ul>', page)
+    assert "No tickets match these filters." in page
+
+
+def test_a_requester_or_form_no_one_has_is_shown_as_such_and_lists_no_ticket(bob, desk, client_for):
+    response = client_for(bob).get(reverse("staff_queue"), {"requester": "999999", "form": "999999"})
+
+    page = response.content.decode()
+    assert "Requester: #999999 (no such user)" in page
+    assert "Form: #999999 (no such form)" in page
+    assert "No tickets match these filters." in page
+
+
+def test_the_requester_and_form_names_take_at_most_one_query(bob, alice, carol, category, desk, client_for):
+    form = bug_report_form(category, admin=carol)
+    client = client_for(bob)
+    with CaptureQueriesContext(connection) as without:
+        client.get(reverse("staff_queue"), {"tag": "vip", "sort": "oldest"})
+    with CaptureQueriesContext(connection) as named:
+        page = client.get(reverse("staff_queue"), {"requester": str(alice.pk), "form": str(form.pk)})
+
+    assert len(named) <= len(without) + 1
+    assert "Requester: Alice Requester (alice@example.com)" in page.content.decode()
