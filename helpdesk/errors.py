@@ -30,6 +30,14 @@ class TicketMerged(DomainError):
     code = "ticket_merged"
 
 
+class NothingChanged(DomainError):
+    """The ticket already is as the request would leave it, so nothing was done. The doors that expect it say so as
+    news, not as a failure (a page's info message, the macro API's 200); any other door answers 409."""
+
+    status_code = 409
+    code = "nothing_changed"
+
+
 class NotPermitted(DomainError):
     status_code = 403
     code = "permission_denied"

@@ -12,7 +12,7 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from helpdesk.errors import InvalidValue
+from helpdesk.errors import InvalidValue, NothingChanged
 from helpdesk.openapi import BODY_ERRORS, TICKET_ID, collection_schema, errors, path_id
 from helpdesk.pagination import ById
 from helpdesk.viewsets import ManagedCollection
@@ -21,6 +21,7 @@ from macros.filters import MacroFilter
 from macros.models import Macro
 from macros.serializers import MacroApplyResultSerializer, MacroApplySerializer, MacroSerializer
 from tickets.api import IsStaffMember
+from tickets.models import Comment, Ticket
 from tickets.selectors import tickets_visible_to
 
 MACRO_ID = path_id("id", "The macro's id.")
@@ -78,11 +79,17 @@ class MacroViewSet(ManagedCollection):
         summary="Apply a macro to a ticket",
         description="Agents and admins. Posts the macro's text (placeholders filled in), or `body` when given, and "
         "applies its actions (status, priority, tags, assignee, team) through the same services as every other "
-        "edit: all of it or nothing. An unknown macro, or one you may not use, is refused as an invalid `macro`.",
+        "edit: all of it or nothing. An unknown macro, or one you may not use, is refused as an invalid `macro`. "
+        "201 when it posted or changed something; 200 with `changed: false` (and `message` saying so) when it has no "
+        "text and the ticket already has everything it sets.",
         tags=["macros"],
         parameters=[TICKET_ID],
         request={"application/json": MacroApplySerializer},
-        responses={201: MacroApplyResultSerializer, **errors(*BODY_ERRORS, 403, 404, 409)},
+        responses={
+            201: MacroApplyResultSerializer,
+            200: MacroApplyResultSerializer,
+            **errors(*BODY_ERRORS, 403, 404, 409),
+        },
     ),
 )
 class MacroApplyViewSet(viewsets.GenericViewSet):
@@ -99,9 +106,24 @@ class MacroApplyViewSet(viewsets.GenericViewSet):
         macro = selectors.macros_visible_to(request.user).filter(pk=data["macro"]).first()
         if macro is None:
             raise InvalidValue("No such macro.", details={"macro": ["No macro you may use has this id."]})
-        comment = services.macro_apply(
-            macro=macro, ticket=ticket, actor=request.user, body=data.get("body"), internal=data["internal"]
-        )
-        ticket.refresh_from_db()
-        result = {"comment": comment.pk if comment else None, "ticket": ticket.pk, "status": ticket.status}
-        return Response(result, status=status.HTTP_201_CREATED)
+        try:
+            comment = services.macro_apply(
+                macro=macro, ticket=ticket, actor=request.user, body=data.get("body"), internal=data["internal"]
+            )
+        except NothingChanged as nothing:
+            return _apply_result(ticket, comment=None, changed=False, message=nothing.message)
+        return _apply_result(ticket, comment=comment, changed=True, message=f"Macro “{macro.name}” applied.")
+
+
+def _apply_result(ticket: Ticket, *, comment: Comment | None, changed: bool, message: str) -> Response:
+    """201 when the macro posted or changed something; 200 when the ticket already had all of it (nothing created, yet
+    no error: the ticket is as the macro would leave it, as a retry after a lost answer finds it)."""
+    ticket.refresh_from_db()
+    result = {
+        "comment": comment.pk if comment else None,
+        "ticket": ticket.pk,
+        "status": ticket.status,
+        "changed": changed,
+        "message": message,
+    }
+    return Response(result, status=status.HTTP_201_CREATED if changed else status.HTTP_200_OK)

@@ -53,3 +53,8 @@ class MacroApplyResultSerializer(serializers.Serializer):
     comment = serializers.IntegerField(allow_null=True, help_text="The comment posted, if the macro has a text.")
     ticket = serializers.IntegerField()
     status = serializers.CharField()
+    changed = serializers.BooleanField(
+        help_text="Whether anything was posted or changed: false when the ticket already had everything the macro "
+        "sets (and it has no text)."
+    )
+    message = serializers.CharField(help_text="What happened, in words for the agent.")

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from events.services import one_edit
-from helpdesk.errors import InvalidValue, NotPermitted
+from helpdesk.errors import InvalidValue, NothingChanged, NotPermitted
 from macros import permissions
 from macros.models import Macro, MacroVisibility
 from macros.placeholders import render_placeholders
 from tickets.models import Comment, Ticket
 from tickets.services import UNSET, TicketChanges, comment_create, normalize_tag_names, ticket_update
+from tickets.services.common import lock_ticket
 
 EDITABLE_FIELDS = (
     "name",
@@ -98,13 +99,18 @@ def macro_changes(*, macro: Macro, ticket: Ticket, actor: User) -> TicketChanges
         added = [name for name in normalize_tag_names(macro.add_tags.split(",")) if name not in current]
         if added:
             tags = current + added
-    assignee: object = actor if macro.assign_to_me else (macro.set_assignee or UNSET)
+    assignee = actor if macro.assign_to_me else macro.set_assignee
     return TicketChanges(
-        priority=macro.set_priority if macro.set_priority is not None else UNSET,
-        assignee=assignee,
-        team=macro.set_team or UNSET,
+        priority=_differing(macro.set_priority, ticket.priority),
+        assignee=_differing(assignee, ticket.assignee),
+        team=_differing(macro.set_team, ticket.team),
         tags=tags,
     )
+
+
+def _differing(wanted: object, current: object) -> object:
+    """A macro's action as a change: UNSET when the macro does not set it (None) or the ticket already has it."""
+    return UNSET if wanted is None or wanted == current else wanted
 
 
 def macro_describe_actions(macro: Macro) -> list[str]:
@@ -151,6 +157,10 @@ def macro_apply(
     text = macro_render(macro=macro, ticket=ticket, agent=actor) if body is None else body
     internal = macro.internal if internal is None else internal
     status = status or macro.set_status or None
+    ticket = lock_ticket(ticket)
+    _refuse_if_nothing_changes(
+        macro=macro, ticket=ticket, actor=actor, posts=bool(text.strip() or files), status=status
+    )
     comment = None
     if text.strip() or files:
         comment = comment_create(ticket=ticket, author=actor, body=text, internal=internal, status=status, files=files)
@@ -174,6 +184,17 @@ def _refuse_if_nothing_left(macro: Macro) -> None:
         "deleted. Edit the macro, or send without it."
     )
     raise InvalidValue(message, details={"macro": [message]})
+
+
+def _refuse_if_nothing_changes(*, macro: Macro, ticket: Ticket, actor: User, posts: bool, status: str | None) -> None:
+    """A macro that posts no text, on a ticket that already has every status, priority, tag, assignee and team it
+    sets, would do nothing; the agent is told so rather than that it was applied. A text is always posted."""
+    if posts or (status is not None and status != ticket.status):
+        return
+    if macro_changes(macro=macro, ticket=ticket, actor=actor) != TicketChanges():
+        return
+    message = f"Nothing changed: the ticket already has everything macro “{macro.name}” sets."
+    raise NothingChanged(message, details={"macro": [message]})
 
 
 def _refuse_if_assignee_gone(macro: Macro) -> None:

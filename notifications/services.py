@@ -159,7 +159,7 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
             for member in User.objects.staff_of(ticket.team):
                 queue(NotificationKind.TEAM_NEW_TICKET, member)
     elif event.kind == EventKind.COMMENT_ADDED:
-        if payload.get("answers_requester") and not payload.get("internal") and not event.internal:
+        if _tells_requester(payload) and not payload.get("internal") and not event.internal:
             comment = Comment.objects.select_related("author").filter(pk=payload.get("comment_id")).first()
             if comment is not None and not comment.internal:
                 # Followers (Cc'd on the requester's first mail, or added by staff) get public replies too.
@@ -183,6 +183,12 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
         if _still_staff(assignee):
             queue(NotificationKind.ASSIGNED, assignee, actor=event.actor)
     return [notification for notification in queued if notification is not None]
+
+
+def _tells_requester(payload: dict[str, Any]) -> bool:
+    """A comment the requester is mailed: staff's answer, or the system's notice (a merge's), which answers nothing
+    (no first response, no "agent replied" rule) but is written for the requester to read all the same."""
+    return bool(payload.get("answers_requester") or payload.get("notice"))
 
 
 def _still_staff(assignee: User | None) -> bool:

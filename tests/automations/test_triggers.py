@@ -193,3 +193,34 @@ def test_a_rule_with_a_note_still_runs_on_the_ticket_a_merge_closed(
     assert Outcome.FIRED in outcomes and Outcome.FAILED not in outcomes
     assert list(source.tags.values_list("name", flat=True)) == ["done"]
     assert source.comments.filter(internal=True, body="Closed: check the follow-ups.").exists()
+
+
+def test_an_agent_replied_rule_does_not_act_on_the_notice_a_merge_leaves_on_the_merged_ticket(
+    alice, bob, category, make_rule, caplog, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The notice tells the requester where the conversation went; nobody answered them, so "agent replied" rules
+    (set pending, tag awaiting-customer, a note) must not run on the ticket the merge just closed."""
+    rule = make_rule(
+        name="Awaiting customer",
+        trigger=Trigger.AGENT_REPLIED,
+        set_status="pending",
+        add_tags="awaiting-customer",
+        internal_note="Waiting on the customer.",
+    )
+    source = ticket_create(requester=alice, subject="Printer", category=category)
+    target = ticket_create(requester=alice, subject="Printer again", category=category)
+    mailoutbox.clear()
+
+    with caplog.at_level("ERROR"), django_capture_on_commit_callbacks(execute=True):
+        ticket_merge(source=source, target=target, actor=bob)
+
+    source.refresh_from_db()
+    assert source.status == "closed" and source.merged_into == target
+    assert not source.tags.exists()
+    assert not source.comments.filter(internal=True).exists()
+    assert not RuleRun.objects.filter(rule=rule).exists()
+    assert not TicketEvent.objects.filter(via="automation rule “Awaiting customer”").exists()
+    assert [record for record in caplog.records if record.levelname == "ERROR"] == []
+    # The notice is still mailed to the requester, from the merged ticket.
+    [notice] = [message for message in mailoutbox if message.to == [alice.email]]
+    assert f"merged into request #{target.pk}" in notice.body

@@ -9,7 +9,14 @@ from accounts.models import Role
 from accounts.services import user_update
 from events.models import Event, EventKind
 from tickets.models import Priority, Status
-from tickets.services import TicketChanges, comment_create, ticket_create, ticket_edit_content, ticket_update
+from tickets.services import (
+    TicketChanges,
+    comment_create,
+    ticket_create,
+    ticket_edit_content,
+    ticket_merge,
+    ticket_update,
+)
 
 
 def kinds(ticket) -> list[str]:
@@ -56,8 +63,18 @@ def test_a_public_staff_reply_says_it_answers_the_requester(ticket, bob):
         "author_id": bob.pk,
         "internal": False,
         "answers_requester": True,
+        "notice": False,
     }
     assert EventKind.REQUESTER_REPLIED not in kinds(ticket)
+
+
+def test_a_merge_notice_is_public_but_answers_no_one(ticket, bob, category):
+    """The notice is mailed to the requester (it is public), yet no rule, clock or report may take it for an answer."""
+    duplicate = ticket_create(requester=ticket.requester, subject="Again", category=category)
+    ticket_merge(source=duplicate, target=ticket, actor=bob)
+    event = Event.objects.get(ticket=duplicate, kind=EventKind.COMMENT_ADDED)
+    assert event.internal is False
+    assert event.payload["answers_requester"] is False and event.payload["notice"] is True
 
 
 def test_an_internal_note_is_an_internal_event(ticket, bob):

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import user_create, user_update
 from macros.models import Macro
-from tickets.models import Status, Team
+from tickets.models import Priority, Status, Team, TicketEvent
 
 
 @pytest.fixture
@@ -115,6 +115,37 @@ def test_apply_a_macro_whose_team_was_deleted_says_nothing_changed(bob, ticket, 
     error = response.json()["error"]
     assert error["message"].startswith("Nothing changed: macro “Escalate” has no text and no actions left")
     assert list(error["details"]) == ["macro"]
+
+
+def test_apply_a_macro_whose_actions_the_ticket_already_has_answers_200_saying_nothing_changed(
+    bob, ticket, api_client_for
+):
+    """Not an error (the ticket is as the macro would leave it: a retry after a lost answer finds it so), but not
+    201 either: nothing was created or changed, and the answer says so."""
+    ticket.priority = Priority.HIGH
+    ticket.save()
+    macro = Macro.objects.create(name="Raise", body="", owner=bob, set_priority=Priority.HIGH)
+    events_before = TicketEvent.objects.filter(ticket=ticket).count()
+
+    response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": macro.pk}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "comment": None,
+        "ticket": ticket.pk,
+        "status": Status.NEW,
+        "changed": False,
+        "message": "Nothing changed: the ticket already has everything macro “Raise” sets.",
+    }
+    assert TicketEvent.objects.filter(ticket=ticket).count() == events_before
+
+
+def test_apply_a_macro_that_changes_the_ticket_says_so(bob, ticket, macro, api_client_for):
+    response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": macro.pk}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["changed"] is True
+    assert response.json()["message"] == "Macro “Need more info” applied."
 
 
 def test_apply_a_macro_assigning_a_deactivated_agent_says_who_and_why(bob, dave, ticket, macro, api_client_for):

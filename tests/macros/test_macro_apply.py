@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.errors import InvalidTransition, NotPermitted
+from helpdesk.errors import InvalidTransition, NothingChanged, NotPermitted
 from macros.models import Macro, MacroVisibility
 from macros.services import macro_apply
 from tickets.models import Comment, Priority, Status, TicketEvent, TicketEventKind
+from tickets.services import TicketChanges, ticket_update
 
 
 def test_macro_posts_its_text_and_applies_every_action(alice, bob, ticket, macro):
@@ -60,3 +61,37 @@ def test_an_action_only_macro_posts_nothing(bob, ticket):
     ticket.refresh_from_db()
     assert ticket.priority == Priority.URGENT
     assert not TicketEvent.objects.filter(kind=TicketEventKind.COMMENT).exists()
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [
+        {"set_priority": Priority.HIGH},
+        {"add_tags": "vip"},
+        {"assign_to_me": True},
+        {"set_status": Status.OPEN},
+        {"set_priority": Priority.HIGH, "add_tags": "vip", "assign_to_me": True, "set_status": Status.OPEN},
+    ],
+)
+def test_a_macro_without_text_on_a_ticket_that_already_has_its_actions_says_nothing_changed(bob, ticket, actions):
+    ticket_update(
+        ticket=ticket,
+        actor=bob,
+        changes=TicketChanges(status=Status.OPEN, priority=Priority.HIGH, assignee=bob, tags=["vip"]),
+    )
+    macro = Macro.objects.create(name="Raise", owner=bob, **actions)
+    events_before = TicketEvent.objects.filter(ticket=ticket).count()
+
+    with pytest.raises(NothingChanged, match="the ticket already has everything macro “Raise” sets"):
+        macro_apply(macro=macro, ticket=ticket, actor=bob)
+
+    assert TicketEvent.objects.filter(ticket=ticket).count() == events_before
+
+
+def test_a_macro_without_text_that_changes_one_thing_of_several_is_applied(bob, ticket):
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH))
+    macro = Macro.objects.create(name="Raise", owner=bob, set_priority=Priority.HIGH, add_tags="vip")
+
+    assert macro_apply(macro=macro, ticket=ticket, actor=bob) is None
+    assert list(ticket.tags.values_list("name", flat=True)) == ["vip"]
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.PRIORITY).count() == 1

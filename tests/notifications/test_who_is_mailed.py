@@ -10,7 +10,14 @@ from accounts.models import Role
 from accounts.services import user_update
 from notifications.models import Notification
 from tickets.models import Status
-from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
+from tickets.services import (
+    TicketChanges,
+    comment_create,
+    ticket_change_status,
+    ticket_create,
+    ticket_merge,
+    ticket_update,
+)
 
 
 def sent_to() -> list[tuple[str, str]]:
@@ -71,6 +78,18 @@ def test_the_assignee_hears_when_the_requester_replies_but_not_of_their_own_repl
         ("alice@example.com", f"[#{ticket.pk}] Invoice is wrong"),
         ("bob@example.com", f"[#{ticket.pk}] Alice Requester replied: Invoice is wrong"),
     ]
+
+
+def test_the_requester_is_mailed_the_notice_that_their_ticket_was_merged(worker, ticket, alice, bob, category):
+    """The notice answers nothing (no first response, no "agent replied" rule), but it is written for them to read."""
+    duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)
+    mail.outbox.clear()
+
+    worker(lambda: ticket_merge(source=duplicate, target=ticket, actor=bob))
+
+    [notice] = [message for message in mail.outbox if message.to == ["alice@example.com"]]
+    assert notice.subject == f"[#{duplicate.pk}] Invoice, again"
+    assert f"merged into request #{ticket.pk}" in notice.body
 
 
 def test_an_internal_note_never_reaches_the_requester(worker, ticket, bob):

@@ -14,7 +14,7 @@ from accounts.models import Role
 from accounts.services import user_create, user_update
 from macros.models import Macro
 from tests.support.html import shown_text, shows_as_text
-from tickets.models import Attachment, Comment, Priority, Team
+from tickets.models import Attachment, Comment, Priority, Team, TicketEvent, TicketEventKind
 from tickets.services import comment_create
 
 
@@ -141,6 +141,36 @@ def test_a_macro_whose_team_was_deleted_says_nothing_changed_instead_of_applied(
     assert "the team or agent it set was deleted" in body
     ticket.refresh_from_db()
     assert ticket.team.name == "Support"
+
+
+def test_a_macro_whose_actions_the_ticket_already_has_says_nothing_changed(bob, ticket, client_for):
+    ticket.priority = Priority.HIGH
+    ticket.save()
+    macro = Macro.objects.create(name="Raise", body="", owner=bob, set_priority=Priority.HIGH)
+
+    response = client_for(bob).post(
+        reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "reply", "body": "", "macro": macro.pk}, follow=True
+    )
+
+    html = response.content.decode()
+    body = " ".join(shown_text(html).split())
+    assert "Macro “Raise” applied." not in body
+    assert "Nothing changed: the ticket already has everything macro “Raise” sets." in body
+    assert 'class="message message-info"' in html and "message-error" not in html  # told, not refused
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.PRIORITY).exists()
+
+
+def test_a_macro_with_text_is_applied_even_when_the_ticket_already_has_its_actions(bob, ticket, client_for):
+    ticket.priority = Priority.HIGH
+    ticket.save()
+    macro = Macro.objects.create(name="Thanks", body="Thanks for waiting.", owner=bob, set_priority=Priority.HIGH)
+
+    response = client_for(bob).post(
+        reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "reply", "body": "", "macro": macro.pk}, follow=True
+    )
+
+    assert "Macro “Thanks” applied." in " ".join(shown_text(response.content.decode()).split())
+    assert list(Comment.objects.filter(ticket=ticket).values_list("body", flat=True)) == ["Thanks for waiting."]
 
 
 def test_a_macro_assigning_a_deactivated_agent_names_them_and_applies_nothing(bob, ticket, client_for):

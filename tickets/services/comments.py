@@ -57,10 +57,14 @@ def comment_create(
     if ticket.status == Status.CLOSED and not is_staff_author:
         raise TicketClosed("This ticket is closed. Please open a new ticket.", details={"body": ["Ticket closed."]})
 
-    # Staff answering someone else in public: that is a response, and the requester is told of it.
-    answers_requester = is_staff_author and not internal and author.pk != ticket.requester_id
+    answers_requester = _answers_requester(ticket=ticket, author=author, internal=internal, notice=notice)
     comment = _comment_save(
-        ticket=ticket, author=author, body=body, internal=internal, answers_requester=answers_requester
+        ticket=ticket,
+        author=author,
+        body=body,
+        internal=internal,
+        answers_requester=answers_requester,
+        notice=notice and not internal,
     )
     if not is_staff_author and not internal:
         event_record(kind=EventKind.REQUESTER_REPLIED, ticket=ticket, actor=author, payload={"comment_id": comment.pk})
@@ -69,7 +73,7 @@ def comment_create(
     now = comment.created_at
     update_fields = ["updated_at"]
     ticket.updated_at = now
-    if answers_requester and not notice and ticket.first_response_at is None:
+    if answers_requester and ticket.first_response_at is None:
         ticket.first_response_at = now
         update_fields.append("first_response_at")
     ticket.save(update_fields=update_fields)
@@ -96,7 +100,16 @@ def comment_refuse_if_merged(ticket: Ticket) -> None:
         )
 
 
-def _comment_save(*, ticket: Ticket, author: User, body: str, internal: bool, answers_requester: bool) -> Comment:
+def _answers_requester(*, ticket: Ticket, author: User, internal: bool, notice: bool) -> bool:
+    """Staff answering someone else in public: a response (the first one is the first response, it moves a new
+    ticket to open, it sets off "agent replied" rules). A notice is the system's own message (a merge's): mailed to
+    the requester as a reply is (its event says `notice`), but it answers nothing, so none of that follows from it."""
+    return permissions.is_staff_member(author) and not internal and author.pk != ticket.requester_id and not notice
+
+
+def _comment_save(
+    *, ticket: Ticket, author: User, body: str, internal: bool, answers_requester: bool, notice: bool
+) -> Comment:
     comment = Comment.objects.create(
         ticket=ticket, author=author, body=body, body_html=render_markdown(body), internal=internal
     )
@@ -113,6 +126,8 @@ def _comment_save(*, ticket: Ticket, author: User, body: str, internal: bool, an
             "internal": internal,
             # Staff answering someone else in public: the requester is told, and it counts as a response.
             "answers_requester": answers_requester,
+            # The system's own public message (a merge's): the requester is told, but it is no response.
+            "notice": notice,
         },
     )
     return comment

@@ -95,8 +95,9 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     )
     # The requester is told on the merged ticket, in public (and so by mail), and it is closed in the same step;
     # only then does it point at the target, for a merged ticket takes no more messages (comment_create). It is no
-    # answer to the requester: not the ticket's first response, and no reply in the reports (the one public message
-    # left on a merged ticket, reports.services.public_staff_replies).
+    # answer to the requester: not the ticket's first response, no "agent replied" rule runs on it (its event says
+    # `notice`, not `answers_requester`), and no reply in the reports (the one public message left on a merged
+    # ticket, reports.services.public_staff_replies).
     comment_create(
         ticket=source,
         author=actor,

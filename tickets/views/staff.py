@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from helpdesk.decorators import staff_required
-from helpdesk.errors import DomainError, PreconditionFailed
+from helpdesk.errors import DomainError, NothingChanged, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
 from helpdesk.idempotency import page_post_once
 from inbound.selectors import ticket_page_mail
@@ -127,6 +127,9 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
                 files=form.cleaned_data["attachments"],
                 status=then_status,
             )
+    except NothingChanged as nothing:  # news, not a refusal: the form had nothing to keep (no text, no files)
+        messages.info(request, nothing.message)
+        return redirect("staff_ticket_detail", pk=ticket.pk)
     except DomainError as error:
         return _not_sent(request, form, error)
     sent = [_sent_text(comment)] if comment is not None else []
