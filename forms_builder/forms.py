@@ -15,7 +15,7 @@ from django.http import QueryDict
 
 from forms_builder.models import FieldType
 from helpdesk.errors import DomainError
-from helpdesk.forms import MultipleFileInput, PageForm
+from helpdesk.forms import MultipleFileInput, PageForm, SubmitTokenField
 
 # Answer inputs are named "answer-<key>" and the email input "requester-email", so no field key can collide with
 # the email input (or with Django's own names) however the admin names it.
@@ -150,3 +150,10 @@ class RequesterEmailForm(PageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", REQUESTER_PREFIX)
         super().__init__(*args, **kwargs)
+
+
+class SubmitOnceForm(PageForm):
+    """The fill page's one-time token (helpdesk.idempotency.page_post_once), beside the answers: unprefixed, so no
+    field key an admin picks can take its name."""
+
+    submit_token = SubmitTokenField()

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from forms_builder.forms import AnswersForm, RequesterEmailForm
+from forms_builder.forms import AnswersForm, RequesterEmailForm, SubmitOnceForm
 from forms_builder.models import Form, Submission
 from forms_builder.selectors import forms_usable_by
 from forms_builder.services import (
@@ -33,10 +33,12 @@ from forms_builder.services import (
 )
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
+from helpdesk.idempotency import page_post_once
 from tickets import permissions
 from tickets.selectors import conversation_of
 
 NOT_SENT = "Your request was not sent. Please correct the errors below."
+SENT_ALREADY = "Your request was already sent; it was not sent again."
 TOO_MANY_SUBMISSIONS = "Too many requests from your network. Please wait a minute and try again."
 
 
@@ -69,17 +71,28 @@ def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST if is_post else None, request.FILES if is_post else None, definition=version.definition
     )
     email_form = None if request.user.is_authenticated else RequesterEmailForm(request.POST if is_post else None)
+    once = SubmitOnceForm(request.POST if is_post else None)
+
+    def page(message: str = "", *, status: int = 200) -> HttpResponse:
+        return _render_fill_page(request, form, answers_form, email_form, once, message, status=status)
+
+    def post() -> HttpResponse | None:
+        try:
+            submission, token = _submit(request, form, answers_form, email_form)
+        except DomainError:
+            return None  # the reasons are next to the inputs
+        return _after_submission(request, submission, token)
+
     if not is_post:
-        return _render_fill_page(request, form, answers_form, email_form)
+        return page()
     if getattr(request, "limited", False):
-        return _render_fill_page(request, form, answers_form, email_form, TOO_MANY_SUBMISSIONS, status=429)
+        return page(TOO_MANY_SUBMISSIONS, status=429)
     if email_form is not None and not email_form.is_valid():
-        return _render_fill_page(request, form, answers_form, email_form, NOT_SENT)
-    try:
-        submission, token = _submit(request, form, answers_form, email_form)
-    except DomainError:
-        return _render_fill_page(request, form, answers_form, email_form, NOT_SENT)
-    return _after_submission(request, submission, token)
+        return page(NOT_SENT)
+    # A signed-in visitor's Send clicked twice opens one ticket. A guest is answered with a page, not a redirect that
+    # page_post_once could send them to again: guests are held back by the rate limit instead.
+    token = once.cleaned_data["submit_token"] if once.is_valid() else ""
+    return page_post_once(request, token=token, post=post, sent_already=SENT_ALREADY) or page(NOT_SENT)
 
 
 @transaction.atomic
@@ -131,11 +144,18 @@ def _render_fill_page(
     form: Form,
     answers_form: AnswersForm,
     email_form: RequesterEmailForm | None,
+    once: SubmitOnceForm,
     message: str = "",
     *,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"intake_form": form, "answers_form": answers_form, "email_form": email_form, "message": message}
+    context = {
+        "intake_form": form,
+        "answers_form": answers_form,
+        "email_form": email_form,
+        "once": once,
+        "message": message,
+    }
     return render(request, "forms_builder/fill.html", context, status=status)
 
 

@@ -30,6 +30,7 @@ from notifications import mail_ids
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.preferences import wants
 from tickets.models import Comment, Status, Ticket
+from tickets.permissions import can_view_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,8 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
             if comment is not None and not comment.internal:
                 # Followers (Cc'd on the requester's first mail, or added by staff) get public replies too.
                 for recipient in [ticket.requester, *ticket.followers.exclude(pk=ticket.requester_id).order_by("pk")]:
-                    queue(NotificationKind.PUBLIC_REPLY, recipient, comment=comment)
+                    link = _page_link_for(recipient, ticket)
+                    queue(NotificationKind.PUBLIC_REPLY, recipient, comment=comment, **link)
     elif event.kind == EventKind.REQUESTER_REPLIED:
         comment = Comment.objects.select_related("author").filter(pk=payload.get("comment_id")).first()
         # Only staff hear of a requester's reply: an assignee who is no longer an agent is no one to tell.
@@ -189,6 +191,15 @@ def _tells_requester(payload: dict[str, Any]) -> bool:
     """A comment the requester is mailed: staff's answer, or the system's notice (a merge's), which answers nothing
     (no first response, no "agent replied" rule) but is written for the requester to read all the same."""
     return bool(payload.get("answers_requester") or payload.get("notice"))
+
+
+def _page_link_for(recipient: User, ticket: Ticket) -> dict[str, str]:
+    """The mail's link to the ticket's page, left out for a follower who may not open it (Cc'd on the first mail, or
+    the requester of a ticket merged into this one): it would be a "not found" page. They answer by replying to the
+    mail. The requester keeps theirs, even before proving the address: signing in is how they come to see it."""
+    if recipient.pk == ticket.requester_id or can_view_ticket(recipient, ticket):
+        return {}
+    return {"url": ""}
 
 
 def _still_staff(assignee: User | None) -> bool:

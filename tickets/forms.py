@@ -44,6 +44,7 @@ class TicketNewForm(PageForm):
         help_text="What happened, what you expected, and anything you already tried.",
     )
     attachments = MultipleFileField(help_text="Screenshots or documents, optional.")
+    submit_token = SubmitTokenField()
 
     def __init__(self, *args: Any, categories: QuerySet[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,6 +56,8 @@ class ReplyForm(PageForm):
         label="Message", widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown is supported."
     )
     attachments = MultipleFileField()
+    # The requester's Send reply clicked twice posts one reply (helpdesk.idempotency.page_post_once).
+    submit_token = SubmitTokenField()
 
 
 class StaffTicketPageForm(PageForm):
@@ -78,6 +81,9 @@ THEN_STATUS_CHOICES = [("", "Keep the status"), (Status.PENDING, "Pending"), (St
 
 class StaffReplyForm(ReplyForm):
     default_renderer = python_widget_renderer
+
+    # The staff reply box is written in Python (python_widget_renderer) and does not render the requester's token.
+    submit_token = None  # type: ignore[assignment]
 
     # Not required by itself: a macro may be actions only, applied without a message (see clean).
     body = forms.CharField(

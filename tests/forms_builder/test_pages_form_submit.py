@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -94,3 +96,34 @@ def test_staff_submitting_for_themselves_land_on_the_staff_ticket_page(bob, cate
     ticket = Ticket.objects.get()
     assert ticket.requester == bob
     assert response["Location"] == reverse("staff_ticket_detail", args=[ticket.pk])
+
+
+def test_the_same_form_sent_twice_opens_one_ticket_and_shows_it_again(alice, category, carol, client_for):
+    """A double click on Send, or the browser sending the post again: one ticket, and the second post goes to it."""
+    form = bug_report_form(category=category, admin=carol)
+    client = client_for(alice)
+    page = client.get(fill_url(form)).content.decode()
+    token = re.search(r'<input type="hidden" name="submit_token" value="([^"]+)"', page).group(1)
+    data = {**answers(product="web", summary="Crashes on start"), "submit_token": token}
+
+    client.post(fill_url(form), data)
+    again = client.post(fill_url(form), data, follow=True)
+
+    ticket = Ticket.objects.get()
+    assert again.redirect_chain[-1][0] == reverse("ticket_detail", args=[ticket.pk])
+    assert "Your request was already sent; it was not sent again." in again.content.decode()
+
+
+def test_a_refused_form_keeps_its_token_so_the_corrected_form_opens_the_ticket(alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+    client = client_for(alice)
+    page = client.get(fill_url(form)).content.decode()
+    token = re.search(r'<input type="hidden" name="submit_token" value="([^"]+)"', page).group(1)
+
+    refused = client.post(fill_url(form), {**answers(product="desktop", summary="Crash"), "submit_token": token})
+    data = {**answers(product="desktop", version="4.2", summary="Crash"), "submit_token": token}
+    opened = client.post(fill_url(form), data)
+
+    assert f'name="submit_token" value="{token}"' in refused.content.decode()
+    assert opened.status_code == 302
+    assert Ticket.objects.count() == 1

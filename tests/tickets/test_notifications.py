@@ -79,6 +79,26 @@ def test_followers_get_the_public_replies_but_never_internal_notes(
     assert all("Refund issued" in mail.body and "psst" not in mail.body for mail in mailoutbox)
 
 
+def test_a_followers_reply_mail_links_to_no_page_they_cannot_open(
+    ticket, bob, mallory, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A follower (Cc'd, or the requester of a ticket merged into this one) may not open the ticket's page: a link
+    to it would be a "not found" page. They answer by replying to the mail, which the mail says."""
+    ticket.followers.add(mallory)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=bob, body="Refund issued")
+
+    [to_follower] = [mail for mail in mailoutbox if mail.to == [mallory.email]]
+    [to_requester] = [mail for mail in mailoutbox if mail.to == ["alice@example.com"]]
+    page = f"/tickets/{ticket.pk}/"
+    assert client_for(mallory).get(page).status_code == 404
+    assert page not in to_follower.body
+    assert all(page not in html for html, _ in to_follower.alternatives)
+    assert "reply to this mail" in to_follower.body
+    assert page in to_requester.body
+
+
 def test_an_agent_demoted_to_requester_no_longer_gets_other_requesters_replies_by_mail(
     alice, bob, carol, ticket, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -252,3 +253,61 @@ def test_my_tickets_show_the_last_update_i_can_see_not_a_staff_note(alice, bob, 
     assert ticket.updated_at > replied_at  # staff still see the note as the latest change
     assert f'<time datetime="{replied_at.isoformat()}">' in body
     assert ticket.updated_at.isoformat() not in body
+
+
+def page_token(client, url: str) -> str:
+    """The one-time token of a freshly loaded page's form."""
+    page = client.get(url).content.decode()
+    return re.search(r'<input type="hidden" name="submit_token" value="([^"]+)"', page).group(1)
+
+
+def test_the_same_reply_sent_twice_is_posted_once(alice, ticket, client_for):
+    """A double click on Send reply, or the browser sending the post again: one reply, not two (nor two mails)."""
+    client = client_for(alice)
+    token = page_token(client, reverse("ticket_detail", args=[ticket.pk]))
+    data = {"body": "Any news?", "submit_token": token}
+
+    client.post(reverse("ticket_reply", args=[ticket.pk]), data)
+    again = client.post(reverse("ticket_reply", args=[ticket.pk]), data, follow=True)
+
+    assert list(ticket.comments.values_list("body", flat=True)) == ["Any news?"]
+    assert again.redirect_chain[-1][0] == reverse("ticket_detail", args=[ticket.pk])
+    assert "Your reply was already sent; it was not sent again." in again.content.decode()
+
+
+def test_a_second_reply_typed_on_the_same_page_is_sent(alice, ticket, client_for):
+    client = client_for(alice)
+    token = page_token(client, reverse("ticket_detail", args=[ticket.pk]))
+
+    client.post(reverse("ticket_reply", args=[ticket.pk]), {"body": "Any news?", "submit_token": token})
+    client.post(reverse("ticket_reply", args=[ticket.pk]), {"body": "And the invoice?", "submit_token": token})
+
+    assert ticket.comments.count() == 2
+
+
+def test_the_same_new_ticket_form_sent_twice_opens_one_ticket(alice, category, client_for):
+    client = client_for(alice)
+    token = page_token(client, reverse("ticket_new"))
+    data = {"category": category.pk, "subject": "VPN drops", "description": "Every hour.", "submit_token": token}
+
+    client.post(reverse("ticket_new"), data)
+    again = client.post(reverse("ticket_new"), data, follow=True)
+
+    ticket = Ticket.objects.get()
+    assert again.redirect_chain[-1][0] == reverse("ticket_detail", args=[ticket.pk])
+    assert "This ticket was already opened; it was not opened again." in again.content.decode()
+
+
+def test_a_reply_refused_because_the_ticket_was_closed_meanwhile_keeps_what_was_typed(alice, bob, ticket, client_for):
+    """Closed by staff while the requester was writing: the page says so, and their text is still there to copy."""
+    client = client_for(alice)
+    client.get(reverse("ticket_detail", args=[ticket.pk]))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+
+    response = client.post(reverse("ticket_reply", args=[ticket.pk]), {"body": "A long story about <my> invoice"})
+
+    body = response.content.decode()
+    assert "This ticket is closed. Please open a new ticket." in body
+    assert "A long story about &lt;my&gt; invoice</textarea>" in body
+    assert reverse("ticket_reply", args=[ticket.pk]) not in body
+    assert not ticket.comments.exists()
