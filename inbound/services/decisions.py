@@ -12,20 +12,47 @@ from accounts.models import User
 from helpdesk.errors import InvalidValue, NotPermitted
 from inbound import permissions
 from inbound.models import InboundMessage, InboundStatus, Reason
-from inbound.parsing import read_mail
+from inbound.parsing import ParsedMail, read_mail
 from inbound.services.store import queue_processing
-from inbound.services.tickets import mail_participant, mail_reply
+from inbound.services.tickets import (
+    ReplyResult,
+    mail_open_ticket,
+    mail_participant,
+    mail_reply,
+    ticket_conversation_continues_on,
+)
+from tickets.services.merge import merged_within_one_requester
 
 
 @transaction.atomic
 def held_mail_accept(*, message: InboundMessage, actor: User) -> InboundMessage:
     """The agent vouches for the sender: the mail becomes their public reply on the ticket (or, if it is closed,
-    their follow-up ticket). The sender does not become a follower."""
+    their follow-up ticket; merged, see _accepted_reply). The sender does not become a follower."""
     message = _lock_held(message, actor)
     mail = read_mail(bytes(message.raw))
-    result = mail_reply(message=message, mail=mail, ticket=message.ticket, author=mail_participant(mail.from_address))
+    result, how = _accepted_reply(message, mail)
     message.ticket, message.comment = result.ticket, result.comment
-    return _decide(message, actor, InboundStatus.PROCESSED, "", f"Accepted by {actor.display_name}.")
+    return _decide(message, actor, InboundStatus.PROCESSED, "", f"Accepted by {actor.display_name}.{how}")
+
+
+def _accepted_reply(message: InboundMessage, mail: ParsedMail) -> tuple[ReplyResult, str]:
+    """The agent vouched for the sender in the conversation the mail was held on. Merged since into one ticket of
+    the same requester, it goes on there. Merged into another requester's, the merge made that conversation's
+    messages internal notes there, so that neither requester reads the other's words: the accepted mail must not
+    be the one that does. The sender's mail opens a follow-up ticket of their own, as mail to a closed ticket does
+    (the merged ticket is closed); staff's, who cannot be requesters, becomes an internal note on the target."""
+    held_on = message.ticket
+    author = mail_participant(mail.from_address)
+    continues_on = ticket_conversation_continues_on(held_on)
+    if continues_on.pk == held_on.pk or merged_within_one_requester(held_on, continues_on):
+        return mail_reply(message=message, mail=mail, ticket=continues_on, author=author), ""
+    moved = f" #{held_on.pk} was merged into #{continues_on.pk}, another requester's:"
+    if author.is_agent_or_admin:
+        result = mail_reply(message=message, mail=mail, ticket=continues_on, author=author, internal=True)
+        return result, f"{moved} an internal note there."
+    return ReplyResult(mail_open_ticket(message=message, mail=mail, follow_up_of=held_on), None), (
+        f"{moved} a follow-up ticket of the sender's own."
+    )
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from inbound.matching import Participant, ThreadMatch, participant_role, ticket_
 from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
 from inbound.parsing import ParsedMail, read_mail
 from inbound.selectors import mails_from_sender_since, our_addresses, sender_window_start
-from inbound.services.tickets import mail_open_ticket, mail_reply
+from inbound.services.tickets import mail_open_ticket, mail_reply, ticket_conversation_continues_on
 from notifications.mail_ids import recipient_id_from_address, ticket_id_from_address, ticket_id_from_message_id
 from notifications.models import Notification
 from tickets.models import Ticket, TicketEventKind
@@ -130,7 +130,11 @@ def _decide(message: InboundMessage) -> None:
 
 
 def _thread_into(message: InboundMessage, mail: ParsedMail, match: ThreadMatch, sender: User | None) -> None:
-    role = participant_role(match.ticket, sender)
+    # Merged or closed since it was matched: the mail goes to the ticket as it is now, locked until it is written,
+    # and the sender is judged there, as if the merge had come before the matching.
+    ticket = ticket_conversation_continues_on(match.ticket)
+    moved = f" #{match.ticket.pk} was merged into #{ticket.pk}." if ticket.pk != match.ticket.pk else ""
+    role = participant_role(ticket, sender)
     # Staff speak for the helpdesk: only on a signed route that was sent to them (the requester and followers get
     # the ticket's signed Message-IDs too).
     trusted = role is not None and (role != Participant.STAFF or (match.signed and _sent_to(sender, mail)))
@@ -138,16 +142,15 @@ def _thread_into(message: InboundMessage, mail: ParsedMail, match: ThreadMatch, 
         # A stranger, or a staff address on an unsigned route (From can be forged): never a public reply, never a
         # reopen. It waits on the ticket page for an agent to accept or reject.
         why = "not the requester, a follower or staff" if role is None else "staff, but on an unsigned route"
-        message.ticket = match.ticket
+        message.ticket = ticket
         return _quarantine(
-            message, Reason.UNVERIFIED_SENDER, f"{mail.from_address} is {why}; matched by {match.rule.label}."
+            message, Reason.UNVERIFIED_SENDER, f"{mail.from_address} is {why}; matched by {match.rule.label}.{moved}"
         )
-    result = mail_reply(message=message, mail=mail, ticket=match.ticket, author=sender)
+    result = mail_reply(message=message, mail=mail, ticket=ticket, author=sender)
     if result.comment is None:
-        return _opened(message, result.ticket, detail=f"Follow-up of closed ticket #{match.ticket.pk}.")
+        return _opened(message, result.ticket, detail=f"Follow-up of closed ticket #{ticket.pk}.")
     message.ticket, message.comment = result.ticket, result.comment
     BouncedAddress.objects.filter(email=mail.from_address).delete()
-    moved = f" #{match.ticket.pk} was merged into #{result.ticket.pk}." if result.ticket != match.ticket else ""
     return _set_outcome(
         message,
         InboundStatus.PROCESSED,

@@ -19,7 +19,6 @@ from inbound.selectors import mailbox_for_addresses, our_addresses
 from notifications.mail_ids import ticket_id_from_address
 from tickets.models import Channel, Comment, Status, Ticket
 from tickets.services import comment_create, ticket_create
-from tickets.services.common import lock_ticket
 
 SUBJECT_MAX_CHARS = 200
 MAX_FOLLOWERS_FROM_CC = 20
@@ -55,25 +54,52 @@ def mail_open_ticket(*, message: InboundMessage, mail: ParsedMail, follow_up_of:
     )
 
 
-def mail_reply(*, message: InboundMessage, mail: ParsedMail, ticket: Ticket, author: User) -> ReplyResult:
-    """The visible part of the mail as a public reply from `author` (so it reopens and is audited like any reply).
+def mail_reply(
+    *, message: InboundMessage, mail: ParsedMail, ticket: Ticket, author: User, internal: bool = False
+) -> ReplyResult:
+    """The visible part of the mail as a public reply from `author` (so it reopens and is audited like any reply),
+    or, `internal`, a note only staff read (an author who is staff).
     A requester's mail to a closed ticket opens a follow-up ticket instead: closed tickets stay closed."""
-    ticket = _ticket_conversation_continues_on(ticket)
+    ticket = ticket_conversation_continues_on(ticket)
     if ticket.status == Status.CLOSED and not author.is_agent_or_admin:
         return ReplyResult(mail_open_ticket(message=message, mail=mail, follow_up_of=ticket), None)
     files, notes = mail_files(mail)
     body = _with_notes(visible_reply(mail.text), notes) or EMPTY_BODY
-    return ReplyResult(ticket, comment_create(ticket=ticket, author=author, body=body, files=files))
+    return ReplyResult(ticket, comment_create(ticket=ticket, author=author, body=body, internal=internal, files=files))
 
 
-def _ticket_conversation_continues_on(ticket: Ticket) -> Ticket:
+def ticket_conversation_continues_on(ticket: Ticket) -> Ticket:
     """The ticket as it is now, locked until the mail is written, so that a merge or a close committed after the
     mail was matched (by an agent, or another worker) is seen, and none can come in between. A merged ticket takes
-    no more messages (comment_create): the mail goes where its conversation moved, as if the merge had come first."""
-    locked = lock_ticket(ticket)
-    while locked.merged_into_id is not None:  # a merged ticket stays merged: its pointer can be followed
-        locked = lock_ticket(Ticket(pk=locked.merged_into_id))
-    return locked
+    no more messages (comment_create): the mail goes where its conversation moved, as if the merge had come first.
+
+    The whole merge chain is locked in one statement in id order, as ticket_merge locks its pair: locking the merged
+    ticket and then the one it went into could deadlock with a merge that holds the lower id and waits for ours."""
+    while True:
+        chain = _merge_chain(ticket.pk)
+        locked = {row.pk: row for row in Ticket.objects.select_for_update().filter(pk__in=chain).order_by("pk")}
+        if ticket.pk not in locked:
+            raise Ticket.DoesNotExist(f"Ticket #{ticket.pk} does not exist.")
+        if _is_merge_chain(chain, locked):
+            return locked[chain[-1]]
+        # Merged further (or back out of the chain) between the read and the lock: read it again.
+
+
+def _merge_chain(ticket_id: int) -> list[int]:
+    """The ticket and those it was merged into, in turn, read without locks. A merge refuses a merged source and a
+    merged target, so the pointers never go round in a circle."""
+    chain = [ticket_id]
+    while True:
+        merged_into = Ticket.objects.filter(pk=chain[-1]).values_list("merged_into_id", flat=True).first()
+        if merged_into is None:
+            return chain
+        chain.append(merged_into)
+
+
+def _is_merge_chain(chain: list[int], locked: dict[int, Ticket]) -> bool:
+    """Whether the locked rows still point from one to the next, and the last one nowhere."""
+    pointers = zip(chain, [*chain[1:], None], strict=True)
+    return len(locked) == len(chain) and all(locked[pk].merged_into_id == next_pk for pk, next_pk in pointers)
 
 
 def mail_participant(address: str, *, name: str = "") -> User:

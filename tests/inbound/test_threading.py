@@ -279,6 +279,71 @@ def test_a_requesters_mail_to_a_ticket_closed_meanwhile_opens_a_follow_up(ingest
     assert stored.ticket != ticket and f"#{ticket.pk}" in stored.ticket.description
 
 
+@pytest.mark.parametrize("merged", ["before matching", "after matching"])
+def test_a_requesters_mail_to_a_ticket_merged_into_another_requesters_goes_the_same_way_whenever_the_merge_came(
+    ingest, ticket, alice, mallory, bob, category, after_matching, merged
+):
+    """Merged across requesters, Alice follows Mallory's ticket (ticket_merge): her mail is a follower's reply there,
+    judged against the ticket it is written on, whether the merge came before or after the mail was matched."""
+    mallorys = ticket_create(requester=mallory, subject="Refund", category=category)
+    if merged == "before matching":
+        ticket_merge(source=ticket, target=mallorys, actor=bob)
+    else:
+        after_matching(lambda: ticket_merge(source=ticket, target=mallorys, actor=bob))
+
+    stored = ingest(
+        mail(sender=alice.email, subject="Re", body="One more detail.", in_reply_to=message_id(ticket_id=ticket.pk))
+    )
+
+    assert (stored.status, stored.reason, stored.ticket) == (InboundStatus.PROCESSED, "", mallorys), stored.detail
+    assert (stored.comment.ticket, stored.comment.author, stored.comment.internal) == (mallorys, alice, False)
+    assert stored.detail.startswith(f"Reply from a follower ({alice.email})"), stored.detail
+
+
+def test_a_mail_to_a_ticket_merged_meanwhile_is_held_when_its_sender_is_no_participant_where_it_would_go(
+    ingest, ticket, alice, mallory, bob, category, after_matching
+):
+    mallorys = ticket_create(requester=mallory, subject="Refund", category=category)
+
+    def merge_and_drop_alice() -> None:
+        ticket_merge(source=ticket, target=mallorys, actor=bob)
+        mallorys.followers.remove(alice)
+
+    after_matching(merge_and_drop_alice)
+
+    stored = ingest(
+        mail(sender=alice.email, subject="Re", body="My card number", in_reply_to=message_id(ticket_id=ticket.pk))
+    )
+
+    assert (stored.status, stored.reason, stored.ticket) == (
+        InboundStatus.QUARANTINED,
+        Reason.UNVERIFIED_SENDER,
+        mallorys,
+    )
+    assert not Comment.objects.filter(ticket=mallorys, author=alice, internal=False).exists()
+
+
+def test_a_mail_to_a_ticket_merged_and_closed_meanwhile_names_the_closed_ticket_it_follows_up(
+    ingest, ticket, alice, bob, category, after_matching
+):
+    duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)
+
+    def merge_then_close() -> None:
+        ticket_merge(source=duplicate, target=ticket, actor=bob)
+        ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+        ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
+
+    after_matching(merge_then_close)
+
+    stored = ingest(
+        mail(sender=alice.email, subject="Re", body="Again", in_reply_to=message_id(ticket_id=duplicate.pk))
+    )
+
+    assert stored.status == InboundStatus.PROCESSED and stored.ticket not in (ticket, duplicate), stored.detail
+    assert stored.detail == f"Follow-up of closed ticket #{ticket.pk}."
+    assert f"Follow-up to ticket #{ticket.pk}," in stored.ticket.description
+
+
 def test_the_first_answer_to_a_mailed_in_ticket_goes_under_the_requesters_mail_as_they_wrote_its_id(
     ingest, bob, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -165,3 +165,43 @@ def test_held_mail_accepted_after_its_ticket_was_merged_is_posted_where_the_conv
 
     assert (accepted.status, accepted.ticket, accepted.comment.ticket) == (InboundStatus.PROCESSED, ticket, ticket)
     assert accepted.comment.author.email == "colleague@example.org" and Ticket.objects.count() == 2
+
+
+def test_held_mail_accepted_after_its_ticket_was_merged_into_another_requesters_opens_a_follow_up_instead(
+    ingest, ticket, mallory, bob, category, mailoutbox, django_capture_on_commit_callbacks: Callable
+):
+    """The stranger wrote into Alice's conversation: on Mallory's ticket their words would be mailed to Mallory."""
+    from inbound.services.decisions import held_mail_accept
+    from tickets.services import ticket_create, ticket_merge
+
+    mallorys = ticket_create(requester=mallory, subject="Refund", category=category)
+    held = ingest(_spoofed_reply(ticket, sender="colleague@example.org"))
+    ticket_merge(source=ticket, target=mallorys, actor=bob)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = held_mail_accept(message=held, actor=bob)
+
+    follow_up = accepted.ticket
+    assert (accepted.status, accepted.comment) == (InboundStatus.PROCESSED, None), accepted.detail
+    assert follow_up not in (ticket, mallorys) and follow_up.requester.email == "colleague@example.org"
+    assert f"#{ticket.pk}" in follow_up.description and "Please send it to me" in follow_up.description
+    assert not Comment.objects.filter(ticket=mallorys, author__email="colleague@example.org").exists()
+    assert not [sent for sent in mailoutbox if mallory.email in sent.to]
+
+
+def test_held_staff_mail_accepted_after_its_ticket_was_merged_into_another_requesters_is_an_internal_note(
+    ingest, ticket, mallory, bob, carol, category
+):
+    from inbound.services.decisions import held_mail_accept
+    from tickets.services import ticket_create, ticket_merge
+
+    mallorys = ticket_create(requester=mallory, subject="Refund", category=category)
+    held = ingest(mail(sender=bob.email, subject=f"[#{ticket.pk}] refund", body="Refund issued to your card"))
+    ticket_merge(source=ticket, target=mallorys, actor=carol)
+
+    accepted = held_mail_accept(message=held, actor=carol)
+
+    assert (accepted.status, accepted.ticket, accepted.comment.ticket) == (InboundStatus.PROCESSED, mallorys, mallorys)
+    assert (accepted.comment.author, accepted.comment.internal) == (bob, True)
+    assert accepted.comment.body == "Refund issued to your card" and Ticket.objects.count() == 2

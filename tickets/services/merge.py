@@ -39,7 +39,9 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     if source.pk == target.pk:
         raise InvalidValue("A ticket cannot be merged into itself.", details={"into": ["Choose another ticket."]})
     # Both rows locked, always in id order, so two merges of the same pair cannot deadlock.
-    locked = {ticket.pk: ticket for ticket in Ticket.objects.select_for_update().filter(pk__in=[source.pk, target.pk])}
+    # (The order is explicit: a ticket's default ordering is the newest first.)
+    pair = Ticket.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+    locked = {ticket.pk: ticket for ticket in pair}
     source, target = locked[source.pk], locked[target.pk]
     if source.merged_into_id is not None:
         raise InvalidValue(
@@ -56,7 +58,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
             details={"into": ["That ticket is closed."]},
         )
 
-    same_requester = source.requester_id == target.requester_id and not _open_to_a_guest(source, target)
+    same_requester = merged_within_one_requester(source, target)
     carried = _carry_opening_message(source=source, target=target, internal=not same_requester)
     moved = Comment.objects.filter(ticket=source)
     moved_count = moved.count()
@@ -109,6 +111,12 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     target.refresh_from_db()
     sla_clocks_update(ticket=target)
     return target
+
+
+def merged_within_one_requester(source: Ticket, target: Ticket) -> bool:
+    """Whether what was written on `source` may be shown to `target`'s requester: both are one person's tickets,
+    and neither can be read through a guest's private link. Otherwise the merge kept one's words from the other."""
+    return source.requester_id == target.requester_id and not _open_to_a_guest(source, target)
 
 
 def _open_to_a_guest(*tickets: Ticket) -> bool:
