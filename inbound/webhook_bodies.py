@@ -3,57 +3,68 @@
 Django caps what it holds in memory at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB): `request.body` refuses a larger
 Content-Length (Postmark's and SES's JSON), and its multipart parser refuses larger form fields (Mailgun's
 `body-mime`, SendGrid's raw `email`), so a mail with a 3 MB attachment was refused with 400, again on every retry.
-File parts, meanwhile, were not capped at all. That limit protects every page and is not raised; here the body is
-read once, up to INBOUND_WEBHOOK_MAX_BYTES, and anymail's views read it from the request as usual.
+File parts, meanwhile, were not capped at all. That limit protects every page and is not raised.
+
+Here a post declaring more than INBOUND_WEBHOOK_MAX_BYTES is refused before any of it is read. Form data is parsed
+as it streams in, by `multipart` (the parser Bottle uses), into fields and files as Django's parser gives them,
+with large parts spooled to disk. Only a body anymail reads whole (`request.body`: JSON, url-encoded forms, and
+SendGrid's view, which reads it before its fields) is read into memory first, up to the limit.
 """
 
 from __future__ import annotations
 
+import html
 import io
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import collapse_rfc2231_value
+from collections.abc import Iterator
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
-from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import parse_header_parameters
+from multipart import MultipartError, MultipartParser, MultipartPart, ParserLimitReached
 
 from helpdesk.limits import READ_CHUNK_BYTES, declared_length
+
+FORM_DATA = "multipart/form-data"
 
 
 def webhook_body_limit() -> int:
     return settings.INBOUND_WEBHOOK_MAX_BYTES
 
 
-def webhook_body_read(request: HttpRequest) -> bool:
-    """Reads the whole body, up to the limit, and holds it for `request.body`, `request.POST` and `request.FILES`.
-    False, with nothing held, for a body over the limit: declared up front, or found while reading."""
+def webhook_body_read(request: HttpRequest, *, view_reads_form_body: bool) -> bool:
+    """Makes the body readable under the webhook limit: False, with nothing read, for a body declared over it.
+    Form data is left to stream through `FormDataUploadHandler` (Django reads no further than the declared
+    Content-Length under WSGI, nor the parser); any other body, or form data whose view reads `request.body`, is
+    read whole here and held for `request.body`, `request.POST` and `request.FILES`. False for one found over the
+    limit while reading."""
     limit = webhook_body_limit()
     declared = declared_length(request)
     if declared is not None and declared > limit:
         return False
+    request.upload_handlers = [FormDataUploadHandler(request)]
+    if request.content_type == FORM_DATA and not view_reads_form_body:
+        return True
     body = _read_at_most(request, limit)
     if body is None:
         return False
     _hold_body(request, body)
-    request.upload_handlers = [FormDataUploadHandler(request)]
     return True
 
 
 def _read_at_most(stream: IO[bytes] | HttpRequest, limit: int) -> bytes | None:
-    body = bytearray()
-    while len(body) <= limit:
+    body = io.BytesIO()  # getvalue() hands over its buffer: the body is not copied once read
+    while body.tell() <= limit:
         # One byte more than allowed, so that a body over the limit is noticed without reading the rest of it.
-        chunk = stream.read(min(READ_CHUNK_BYTES, limit + 1 - len(body)))
+        chunk = stream.read(min(READ_CHUNK_BYTES, limit + 1 - body.tell()))
         if not chunk:
-            return bytes(body)
-        body += chunk
+            return body.getvalue()
+        body.write(chunk)
     return None
 
 
@@ -67,10 +78,9 @@ def _hold_body(request: HttpRequest, body: bytes) -> None:
 
 
 class FormDataUploadHandler(FileUploadHandler):
-    """Parses a multipart/form-data post with the standard library's MIME parser (RFC 7578 form data is MIME; anymail
-    re-parses SendGrid's posts the same way), through Django's documented hook for taking over the parsing
-    (`handle_raw_input` returning POST and FILES). Django's own parser would refuse a field over
-    DATA_UPLOAD_MAX_MEMORY_SIZE. The body is already in memory and within INBOUND_WEBHOOK_MAX_BYTES."""
+    """Parses a multipart/form-data post with `multipart`'s streaming parser, through Django's documented hook for
+    taking over the parsing (`handle_raw_input` returning POST and FILES). Django's own parser would refuse a field
+    over DATA_UPLOAD_MAX_MEMORY_SIZE."""
 
     def handle_raw_input(
         self,
@@ -81,9 +91,9 @@ class FormDataUploadHandler(FileUploadHandler):
         encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict]:
         return form_data_parse(
-            input_data.read(),
-            content_type=META["CONTENT_TYPE"],
+            input_data,
             boundary=boundary,
+            content_length=content_length,
             encoding=encoding or settings.DEFAULT_CHARSET,
         )
 
@@ -95,62 +105,102 @@ class FormDataUploadHandler(FileUploadHandler):
 
 
 def form_data_parse(
-    body: bytes, *, content_type: str, boundary: bytes, encoding: str
+    stream: IO[bytes], *, boundary: bytes, content_length: int, encoding: str
 ) -> tuple[QueryDict, MultiValueDict]:
     """Fields and files as Django's parser gives them: a part with a file name is a file, the rest are fields
     decoded in the request's encoding; parts without a name, or files whose name is empty once cleaned, are left out.
-    The part count is bounded first, as Django bounds fields and files, before the parser makes an object of each."""
-    _refuse_too_many_parts(body, boundary)
-    head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
-    form = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-    if not form.is_multipart():
-        raise MultiPartParserError("The multipart body holds no parts.")
+    Each part is its bytes as posted: a part that is itself MIME (an attached message, multipart) is not parsed."""
     fields = QueryDict(mutable=True, encoding=encoding)
     files = MultiValueDict()
-    for part in form.iter_parts():
-        name = _param(part, "name")
-        if not name:
-            continue
-        content = part.get_payload(decode=True) or b""
-        if part.get_param("filename", header="content-disposition") is None:
-            fields.appendlist(name, content.decode(encoding, errors="replace"))
-        elif file_name := _clean_file_name(_param(part, "filename") or ""):
-            files.appendlist(name, _uploaded_file(part, name, file_name, content))
+    try:
+        for part in _form_data_parts(stream, boundary=boundary, content_length=content_length):
+            _form_data_add(part, fields, files, encoding)
+    except Exception:
+        for _, uploads in files.lists():
+            for upload in uploads:
+                upload.close()
+        raise
     return fields, files  # fields stay mutable (Django's are not): no private attribute for a nicety
 
 
-def _refuse_too_many_parts(body: bytes, boundary: bytes) -> None:
+def _form_data_parts(stream: IO[bytes], *, boundary: bytes, content_length: int) -> Iterator[MultipartPart]:
+    """The parts, split on the boundary Django parsed from Content-Type (the last, if it names several), as many as
+    Django would take (DATA_UPLOAD_MAX_NUMBER_FIELDS and FILES). A part larger than FILE_UPLOAD_MAX_MEMORY_SIZE is
+    spooled to a temporary file, as Django spools uploads; the body is within the webhook limit, so memory and disk
+    are too."""
+    limit = webhook_body_limit()
+    part_limit = _part_limit()
+    parser = MultipartParser(
+        stream,
+        boundary,
+        content_length=content_length,
+        charset="latin-1",  # part headers: any byte reads, then UTF-8 in _header_text; fields: the request's
+        part_limit=part_limit,
+        memfile_limit=settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
+        mem_limit=limit,
+        disk_limit=limit,
+    )
+    parsed = 0
+    try:
+        for part in parser:
+            parsed += 1
+            yield part
+    except ParserLimitReached as error:
+        if parsed >= part_limit:  # the one limit a part after the last allowed can reach
+            raise TooManyFieldsSent("The multipart body holds more parts than Django allows.") from error
+        raise MultiPartParserError(f"The multipart body is over a limit: {error}") from error
+    except MultipartError as error:
+        raise MultiPartParserError(f"The multipart body is malformed: {error}") from error
+
+
+def _part_limit() -> float:
     field_limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
     file_limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
     if field_limit is None or file_limit is None:
+        return float("inf")
+    return field_limit + file_limit
+
+
+def _form_data_add(part: MultipartPart, fields: QueryDict, files: MultiValueDict, encoding: str) -> None:
+    params = _disposition_params(part)
+    name = params.get("name", "").strip()
+    if not name:
+        part.close()
         return
-    if body.count(b"--" + boundary) > field_limit + file_limit + 1:  # +1: the closing delimiter
-        raise TooManyFieldsSent("The multipart body holds more parts than DATA_UPLOAD_MAX_NUMBER_FIELDS and FILES.")
+    if "filename" not in params:
+        fields.appendlist(name, part.raw.decode(encoding, errors="replace"))
+        part.close()
+    elif file_name := _clean_file_name(params["filename"]):
+        files.appendlist(name, _uploaded_file(part, name, file_name))
+    else:
+        part.close()
 
 
-def _param(part: EmailMessage, name: str) -> str | None:
-    """A Content-Disposition parameter as text. Browsers and providers send UTF-8 names raw (RFC 7578 §4.2), which
-    the MIME parser keeps as surrogate escapes; RFC 2231 encoded names come decoded."""
-    value = part.get_param(name, header="content-disposition")
-    if value is None:
-        return None
-    text = collapse_rfc2231_value(value)
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+def _disposition_params(part: MultipartPart) -> dict[str, str]:
+    """Content-Disposition's parameters as Django's parser reads them (RFC 2231 `filename*` included), rather than
+    as `multipart` does, which knows `name` and `filename` only."""
+    return parse_header_parameters(_header_text(part, "Content-Disposition"))[1]
+
+
+def _header_text(part: MultipartPart, name: str) -> str:
+    """A part header as text. Browsers and providers send UTF-8 names raw (RFC 7578 §4.2); a name in another
+    charset keeps its readable characters rather than losing the mail to a 400."""
+    value = part.headers.get(name) or ""
+    return value.encode("latin-1").decode("utf-8", errors="replace")
 
 
 def _clean_file_name(file_name: str) -> str:
     """As Django's parser cleans an uploaded file's name: its last path segment, printable characters only."""
-    base = file_name.rsplit("/")[-1].rsplit("\\")[-1]
+    base = html.unescape(file_name).rsplit("/")[-1].rsplit("\\")[-1]
     cleaned = "".join(char for char in base if char.isprintable())
     return "" if cleaned in {".", ".."} else cleaned
 
 
-def _uploaded_file(part: EmailMessage, field_name: str, file_name: str, content: bytes) -> InMemoryUploadedFile:
-    return InMemoryUploadedFile(
-        file=io.BytesIO(content),
-        field_name=field_name,
-        name=file_name,
-        content_type=part.get_content_type() if "content-type" in part else "application/octet-stream",
-        size=len(content),
-        charset=part.get_param("charset"),
-    )
+def _uploaded_file(part: MultipartPart, field_name: str, file_name: str) -> UploadedFile:
+    """The part's file as Django would hand it over: in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, else the temporary
+    file it was spooled to (deleted once closed, as Django closes every upload when the request ends)."""
+    content_type, params = parse_header_parameters(_header_text(part, "Content-Type") or "application/octet-stream")
+    charset = params.get("charset")
+    if part.is_buffered():
+        return InMemoryUploadedFile(part.file, field_name, file_name, content_type, part.size, charset)
+    return UploadedFile(part.file, name=file_name, content_type=content_type, size=part.size, charset=charset)

@@ -17,6 +17,7 @@ from typing import Any
 from anymail.exceptions import AnymailConfigurationError, AnymailError
 from anymail.signals import AnymailInboundEvent, inbound
 from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView
+from anymail.webhooks.base import AnymailBasicAuthMixin
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from anymail.webhooks.sendgrid import SendGridInboundWebhookView
@@ -72,16 +73,27 @@ def _mailgun_configured() -> bool:
     return bool(settings.ANYMAIL.get("MAILGUN_WEBHOOK_SIGNING_KEY"))
 
 
-def _provider_view(view_class: type, configured: Callable[[], bool]) -> Callable[..., HttpResponse]:
+def _basic_auth_check(view_class: type[AnymailBasicAuthMixin], request: HttpRequest) -> None:
+    """anymail's own basic auth check (AnymailWebhookValidationFailure when WEBHOOK_SECRET is set and the post does
+    not carry one of its entries), run before the body is read: the view runs it only once anymail has the body, and
+    an unauthenticated caller would make a worker read and hold up to INBOUND_WEBHOOK_MAX_BYTES. Mailgun's signature
+    is in the body: with only its signing key configured, the body is read (within the limit) to check it."""
+    AnymailBasicAuthMixin.validate_request(view_class(), request)
+
+
+def _provider_view(
+    view_class: type[AnymailBasicAuthMixin], configured: Callable[[], bool], *, view_reads_form_body: bool = False
+) -> Callable[..., HttpResponse]:
     view = view_class.as_view()
 
     @csrf_exempt
     def provider_inbound(request: HttpRequest) -> HttpResponse:
         if not configured():
             raise Http404("This provider is not configured.")
-        if not webhook_body_read(request):
-            return _too_large(request)
         try:
+            _basic_auth_check(view_class, request)
+            if not webhook_body_read(request, view_reads_form_body=view_reads_form_body):
+                return _too_large(request)
             return view(request)
         except (AnymailError, AnymailConfigurationError, KeyError, ValueError) as error:
             # A post the provider's format does not allow (or a webhook set up for the wrong events): 400, not a
@@ -104,5 +116,6 @@ def _too_large(request: HttpRequest) -> HttpResponse:
 
 mailgun_inbound = _provider_view(MailgunInboundWebhookView, _mailgun_configured)
 postmark_inbound = _provider_view(PostmarkInboundWebhookView, _basic_auth_configured)
-sendgrid_inbound = _provider_view(SendGridInboundWebhookView, _basic_auth_configured)
+# anymail's SendGrid view reads `request.body` before its fields (to decode text in another charset again).
+sendgrid_inbound = _provider_view(SendGridInboundWebhookView, _basic_auth_configured, view_reads_form_body=True)
 amazon_ses_inbound = _provider_view(AmazonSESInboundWebhookView, _basic_auth_configured)

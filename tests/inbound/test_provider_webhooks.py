@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+import tracemalloc
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import urlencode
@@ -186,13 +187,19 @@ def test_a_mailgun_raw_mime_mail_over_the_page_field_limit_is_stored_whole(
     _stored_whole(raw)
 
 
-def test_a_mailgun_parsed_mail_with_a_3_mb_attachment_is_stored_whole(db, django_capture_on_commit_callbacks):
+def _mailgun_parsed_fields(subject: str, text: str, attachment: SimpleUploadedFile) -> dict:
+    """Mailgun's parsed format (a route not ending in "mime"): headers as JSON, the text, the file as a file part."""
     fields = _mailgun_fields(b"")
     del fields["body-mime"]
-    headers = [["From", "dana@example.org"], ["To", "support@example.com"], ["Subject", "Big parsed"]]
+    headers = [["From", "dana@example.org"], ["To", "support@example.com"], ["Subject", subject]]
+    fields.update({"message-headers": json.dumps(headers), "body-plain": text, "attachment-count": "1",
+                   "attachment-1": attachment})  # fmt: skip
+    return fields
+
+
+def test_a_mailgun_parsed_mail_with_a_3_mb_attachment_is_stored_whole(db, django_capture_on_commit_callbacks):
     logs = SimpleUploadedFile("logs.bin", LOGS, content_type="application/octet-stream")
-    fields.update({"message-headers": json.dumps(headers), "body-plain": "Logs attached.", "attachment-count": "1",
-                   "attachment-1": logs})  # fmt: skip
+    fields = _mailgun_parsed_fields("Big parsed", "Logs attached.", logs)
 
     response = _post(reverse("inbound_mailgun"), fields, django_capture_on_commit_callbacks, **_basic())
 
@@ -326,17 +333,136 @@ def test_a_held_body_is_what_django_reads_as_body_post_and_files(settings):
     urlencoded = factory.post("/", "field=" + "y" * 100, content_type="application/x-www-form-urlencoded")
     json_body = factory.post("/", {"field": "z" * 100}, content_type="application/json")
 
-    assert all(webhook_bodies.webhook_body_read(request) for request in (form, urlencoded, json_body))
+    held = (form, urlencoded, json_body)
+    assert all(webhook_bodies.webhook_body_read(request, view_reads_form_body=True) for request in held)
 
     assert form.POST["field"] == "x" * 100 and form.FILES["file"].read() == b"\r\x00\xff"
     assert form.body.startswith(b"--") and urlencoded.POST["field"] == "y" * 100
     assert json.loads(json_body.body) == {"field": "z" * 100}
 
 
-def test_a_multipart_post_of_more_parts_than_django_allows_is_a_400(db, settings, django_capture_on_commit_callbacks):
-    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3, 1
-    fields = {f"field-{n}": "x" for n in range(6)} | {"email": mail(sender="dana@example.org").decode()}
+class _UnreadableInput:
+    """A request stream that fails the test if anything reads it."""
 
-    response = _post(reverse("inbound_sendgrid"), fields, django_capture_on_commit_callbacks, **_basic())
+    def read(self, *args: object) -> bytes:
+        raise AssertionError("the body of an unauthenticated post was read")
+
+    readline = read
+
+
+@pytest.mark.parametrize("declared", [100 * 1024 * 1024, 1000], ids=["over-the-limit", "within-the-limit"])
+@pytest.mark.parametrize("auth", [_basic("hooks:wrong"), {}], ids=["wrong-secret", "no-secret"])
+@pytest.mark.parametrize("name", ["inbound_mailgun", "inbound_postmark", "inbound_sendgrid", "inbound_amazon_ses"])
+def test_an_unauthenticated_post_is_refused_as_anymail_refuses_it_without_reading_its_body(db, name, auth, declared):
+    response = Client().post(reverse(name), b"", content_type="multipart/form-data; boundary=xyz",
+                             CONTENT_LENGTH=str(declared), **{"wsgi.input": _UnreadableInput()}, **auth)  # fmt: skip
 
     assert response.status_code == 400 and not InboundMessage.objects.exists()
+
+
+def test_mailgun_with_only_its_signing_key_configured_still_takes_signed_mail(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
+    fields = _mailgun_fields(mail(sender="dana@example.org", subject="No basic auth"))
+
+    response = _post(reverse("inbound_mailgun"), fields, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 200 and Ticket.objects.get().subject == "No basic auth"
+
+
+def test_a_repeated_boundary_parameter_cannot_carry_more_parts_than_django_allows(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """Django takes the last `boundary=`; parts delimited by the first are not parts of the form at all."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3, 1
+    fields = _mailgun_fields(mail(sender="dana@example.org"))  # six parts
+    body = encode_multipart("first", fields)
+
+    response = _post(reverse("inbound_mailgun"), body, django_capture_on_commit_callbacks,
+                     content_type="multipart/form-data; boundary=first; boundary=second", **_basic())  # fmt: skip
+
+    assert response.status_code == 400 and not InboundMessage.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["inbound_mailgun", "inbound_sendgrid"])
+def test_a_multipart_post_of_more_parts_than_django_allows_is_a_400(
+    db, name, settings, django_capture_on_commit_callbacks
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3, 1
+    fields = _mailgun_fields(mail(sender="dana@example.org")) | {"email": mail(sender="dana@example.org").decode()}
+
+    response = _post(reverse(name), fields, django_capture_on_commit_callbacks, **_basic())
+
+    assert response.status_code == 400 and not InboundMessage.objects.exists()
+
+
+def _nested_multipart(parts: int) -> bytes:
+    inner = b"".join(b"--inner\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % n for n in range(parts))
+    return inner + b"--inner--\r\n"
+
+
+def test_a_form_part_holding_multipart_is_one_file_kept_byte_for_byte_not_parts_of_the_form(settings):
+    """Nested parts are not parsed (nor counted as the form's): the file is the bytes that were posted."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1, 1
+    nested = _nested_multipart(50)
+    blob = SimpleUploadedFile("parts.bin", nested, content_type="multipart/mixed; boundary=inner")
+    request = RequestFactory().post("/", {"field": "x", "blob": blob})
+
+    assert webhook_bodies.webhook_body_read(request, view_reads_form_body=False)
+
+    assert list(request.POST) == ["field"] and request.FILES["blob"].read() == nested
+
+
+def test_a_file_name_in_a_charset_other_than_utf_8_keeps_its_readable_characters():
+    body = (b'--b\r\nContent-Disposition: form-data; name="attachment-1"; filename="Bericht f\xfcr B\xfcro.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\nGr\xfc\xdfe\r\n--b--\r\n")  # fmt: skip
+    request = RequestFactory().post("/", body, content_type="multipart/form-data; boundary=b")
+
+    assert webhook_bodies.webhook_body_read(request, view_reads_form_body=False)
+
+    upload = request.FILES["attachment-1"]
+    assert (upload.name, upload.read()) == ("Bericht f\ufffdr B\ufffdro.txt", b"Gr\xfc\xdfe")
+
+
+def test_a_mailgun_parsed_mail_with_an_attached_message_stores_it_byte_for_byte(db, django_capture_on_commit_callbacks):
+    forwarded = mail(sender="erin@example.org", subject="The original", body="First line.\nSecond line.\n")
+    forwarded = forwarded.replace(b"\r\n", b"\n")  # as stored: LF line ends, as for every webhook
+    eml = SimpleUploadedFile("original.eml", forwarded, content_type="message/rfc822")
+    fields = _mailgun_parsed_fields("Forwarding", "See attached.", eml)
+
+    response = _post(reverse("inbound_mailgun"), fields, django_capture_on_commit_callbacks, **_basic())
+
+    assert response.status_code == 200
+    attachment = Attachment.objects.get(ticket=Ticket.objects.get(subject="Forwarding"))
+    with attachment.file.open("rb") as file:
+        assert (attachment.filename, file.read()) == ("original.eml", forwarded)
+
+
+FIELD_BYTES = 5 * 1024 * 1024
+LARGE_FIELDS = {
+    "line-ends": b"\r\n" * (FIELD_BYTES // 2),
+    "base64": b"\r\n".join([base64.b64encode(bytes(range(57)))] * (FIELD_BYTES // 78)),
+}
+
+
+@pytest.mark.parametrize("kind", list(LARGE_FIELDS))
+def test_a_large_form_field_is_parsed_in_memory_bounded_by_its_size(db, kind):
+    """The standard library's MIME parser split a field into lines: a field of 20 MB of line ends cost 822 MB."""
+    fields = _mailgun_fields(mail(sender="dana@example.org", subject="Padded"))
+    boundary = "BoUnDaRy"
+    padding = (f'--{boundary}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n').encode()
+    body = padding + LARGE_FIELDS[kind] + b"\r\n" + encode_multipart(boundary, fields)
+    request = RequestFactory().post(reverse("inbound_mailgun"), body,
+                                    content_type=f"multipart/form-data; boundary={boundary}", **_basic())  # fmt: skip
+    del body
+
+    tracemalloc.start()
+    try:
+        response = webhooks.mailgun_inbound(request)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert response.status_code == 200 and InboundMessage.objects.get()
+    assert peak < 3 * FIELD_BYTES
