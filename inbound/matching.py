@@ -6,7 +6,9 @@
 (3) our signed plus-address among the recipients;
 (4) a `[#123]` subject tag, only when the sender is the ticket's requester, a follower or staff.
 Otherwise the mail opens a new ticket. Our Message-IDs and the plus-address are signed: only someone who received
-our mail can quote them. A ticket merged into another answers for the one it was merged into.
+our mail can quote them. The ticket found is the one the mail names, merged or not: the mail is written where its
+conversation continues (inbound.services.tickets.ticket_conversation_continues_on), and staff's words to a
+requester merged into another's ticket stay apart from that one's requester (process._thread_into).
 """
 
 from __future__ import annotations
@@ -86,7 +88,4 @@ def participant_role(ticket: Ticket, user: User | None) -> Participant | None:
 
 
 def _ticket(ticket_id: int | None) -> Ticket | None:
-    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id is not None else None
-    while ticket is not None and ticket.merged_into_id is not None:  # its conversation goes on there
-        ticket = ticket.merged_into
-    return ticket
+    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id is not None else None

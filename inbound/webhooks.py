@@ -90,6 +90,8 @@ def _provider_view(
     def provider_inbound(request: HttpRequest) -> HttpResponse:
         if not configured():
             raise Http404("This provider is not configured.")
+        if _basic_auth_configured() and not request.META.get("HTTP_AUTHORIZATION"):
+            return _credentials_asked()
         try:
             _basic_auth_check(view_class, request)
             if not webhook_body_read(request, view_reads_form_body=view_reads_form_body):
@@ -102,6 +104,15 @@ def _provider_view(
             return HttpResponseBadRequest("Not an inbound mail post this endpoint accepts.")
 
     return provider_inbound
+
+
+def _credentials_asked() -> HttpResponse:
+    """A post without credentials where they are required: 401 with a Basic challenge, as HTTP has it (and as anymail
+    answers Amazon SNS, which sends the credentials in a subscription's URL only once challenged). Wrong
+    credentials stay a 400, as anymail refuses them."""
+    response = HttpResponse("Credentials required.", status=401, content_type="text/plain")
+    response["WWW-Authenticate"] = 'Basic realm="Anymail WEBHOOK_SECRET"'
+    return response
 
 
 def _too_large(request: HttpRequest) -> HttpResponse:

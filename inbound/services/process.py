@@ -29,6 +29,7 @@ from notifications.mail_ids import recipient_id_from_address, ticket_id_from_add
 from notifications.models import Notification
 from tickets.models import Ticket, TicketEventKind
 from tickets.services.audit import record_event
+from tickets.services.merge import merged_within_one_requester
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,10 @@ def _thread_into(message: InboundMessage, mail: ParsedMail, match: ThreadMatch, 
         return _quarantine(
             message, Reason.UNVERIFIED_SENDER, f"{mail.from_address} is {why}; matched by {match.rule.label}.{moved}"
         )
-    result = mail_reply(message=message, mail=mail, ticket=ticket, author=sender)
+    # Staff answering a conversation merged since into another requester's ticket: their words were for the first
+    # requester, whom the merge kept apart from the second (their messages moved as internal notes): so does this.
+    internal = role == Participant.STAFF and bool(moved) and not merged_within_one_requester(match.ticket, ticket)
+    result = mail_reply(message=message, mail=mail, ticket=ticket, author=sender, internal=internal)
     if result.comment is None:
         return _opened(message, result.ticket, detail=f"Follow-up of closed ticket #{ticket.pk}.")
     message.ticket, message.comment = result.ticket, result.comment

@@ -351,13 +351,29 @@ class _UnreadableInput:
 
 
 @pytest.mark.parametrize("declared", [100 * 1024 * 1024, 1000], ids=["over-the-limit", "within-the-limit"])
-@pytest.mark.parametrize("auth", [_basic("hooks:wrong"), {}], ids=["wrong-secret", "no-secret"])
+@pytest.mark.parametrize(("auth", "refused"), [(_basic("hooks:wrong"), 400), ({}, 401)],
+                         ids=["wrong-secret", "no-secret"])  # fmt: skip
 @pytest.mark.parametrize("name", ["inbound_mailgun", "inbound_postmark", "inbound_sendgrid", "inbound_amazon_ses"])
-def test_an_unauthenticated_post_is_refused_as_anymail_refuses_it_without_reading_its_body(db, name, auth, declared):
+def test_an_unauthenticated_post_is_refused_without_reading_its_body(db, name, auth, refused, declared):
+    """Wrong credentials: anymail's 400. None: a 401 challenge, which Amazon SNS waits for before it sends them."""
     response = Client().post(reverse(name), b"", content_type="multipart/form-data; boundary=xyz",
                              CONTENT_LENGTH=str(declared), **{"wsgi.input": _UnreadableInput()}, **auth)  # fmt: skip
 
-    assert response.status_code == 400 and not InboundMessage.objects.exists()
+    assert response.status_code == refused and not InboundMessage.objects.exists()
+    if refused == 401:
+        assert response["WWW-Authenticate"].startswith("Basic ")
+
+
+def test_an_sns_subscription_confirmation_without_credentials_is_challenged(db):
+    """SNS posts once without credentials and sends those of the subscription's URL only after a 401 challenge."""
+    sns = {"Type": "SubscriptionConfirmation", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:1:inbound",
+           "Token": "t", "SubscribeURL": "https://sns.example/confirm"}  # fmt: skip
+
+    response = Client().post(reverse("inbound_amazon_ses"), json.dumps(sns), content_type="text/plain",
+                             HTTP_X_AMZ_SNS_MESSAGE_TYPE="SubscriptionConfirmation",
+                             HTTP_X_AMZ_SNS_MESSAGE_ID="m-1")  # fmt: skip
+
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Basic ")
 
 
 def test_mailgun_with_only_its_signing_key_configured_still_takes_signed_mail(
@@ -437,6 +453,30 @@ def test_a_mailgun_parsed_mail_with_an_attached_message_stores_it_byte_for_byte(
     attachment = Attachment.objects.get(ticket=Ticket.objects.get(subject="Forwarding"))
     with attachment.file.open("rb") as file:
         assert (attachment.filename, file.read()) == ("original.eml", forwarded)
+
+
+def test_form_parts_sent_in_base64_are_decoded_as_django_decodes_them(db, django_capture_on_commit_callbacks):
+    """RFC 7578 deprecates Content-Transfer-Encoding in form data, but Django's parser decodes base64: so does ours."""
+    fields = _mailgun_fields(b"")
+    del fields["body-mime"]
+    headers = [["From", "dana@example.org"], ["To", "support@example.com"], ["Subject", "Encoded parts"]]
+    fields.update({"message-headers": json.dumps(headers), "attachment-count": "1"})
+    form = encode_multipart("BoUnDaRy", fields)[: -len(b"--BoUnDaRy--\r\n")]
+    for disposition, content in (
+        ('name="body-plain"', b"Logs attached."),
+        ('name="attachment-1"; filename="a.bin"', LOGS[:4096]),
+    ):
+        head = f"--BoUnDaRy\r\nContent-Disposition: form-data; {disposition}\r\nContent-Transfer-Encoding: base64"
+        form += head.encode() + b"\r\n\r\n" + base64.encodebytes(content) + b"\r\n"
+
+    response = _post(reverse("inbound_mailgun"), form + b"--BoUnDaRy--\r\n", django_capture_on_commit_callbacks,
+                     content_type="multipart/form-data; boundary=BoUnDaRy", **_basic())  # fmt: skip
+
+    assert response.status_code == 200
+    ticket = Ticket.objects.get(subject="Encoded parts")
+    assert "Logs attached." in ticket.description
+    with Attachment.objects.get(ticket=ticket).file.open("rb") as file:
+        assert file.read() == LOGS[:4096]
 
 
 FIELD_BYTES = 5 * 1024 * 1024

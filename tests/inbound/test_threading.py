@@ -300,6 +300,25 @@ def test_a_requesters_mail_to_a_ticket_merged_into_another_requesters_goes_the_s
     assert stored.detail.startswith(f"Reply from a follower ({alice.email})"), stored.detail
 
 
+@pytest.mark.parametrize("merged", ["before matching", "after matching"])
+def test_an_agents_mail_to_a_ticket_merged_into_another_requesters_is_an_internal_note_there(
+    ingest, ticket, mallory, bob, category, after_matching, merged
+):
+    """The agent wrote to Alice; the merge keeps Alice's conversation from Mallory (its messages became internal
+    notes on her ticket), so the agent's mail does not reach her either, as held staff mail accepted there does not."""
+    mallorys = ticket_create(requester=mallory, subject="Refund", category=category)
+    if merged == "before matching":
+        ticket_merge(source=ticket, target=mallorys, actor=bob)
+    else:
+        after_matching(lambda: ticket_merge(source=ticket, target=mallorys, actor=bob))
+
+    stored = ingest(mail(sender=bob.email, to=reply_address(ticket_id=ticket.pk, recipient_id=bob.pk), subject="Re",
+                         body="Alice, the refund went to your card ending 4242."))  # fmt: skip
+
+    assert (stored.status, stored.ticket) == (InboundStatus.PROCESSED, mallorys), stored.detail
+    assert (stored.comment.ticket, stored.comment.author, stored.comment.internal) == (mallorys, bob, True)
+
+
 def test_a_mail_to_a_ticket_merged_meanwhile_is_held_when_its_sender_is_no_participant_where_it_would_go(
     ingest, ticket, alice, mallory, bob, category, after_matching
 ):
