@@ -26,11 +26,30 @@ def survey_token(survey: SatisfactionSurvey) -> str:
 
 
 def survey_from_token(token: str) -> SatisfactionSurvey | None:
+    """The survey a mailed link opens, or None: made up, of a survey since deleted, or of a deactivated requester.
+
+    A deactivated account's links stop working, as its private links do (forms_builder's
+    `private_link_addresses_requester`): it cannot sign in or be mailed, and nobody speaks for it. Reactivated,
+    the same links work again. Both survey pages resolve the token here, so this is the one place that rule lives."""
     try:
         survey_id = signing.loads(token, salt=LINK_SALT)
     except signing.BadSignature:
         return None
-    return SatisfactionSurvey.objects.select_related("ticket__requester").filter(pk=survey_id).first()
+    survey = SatisfactionSurvey.objects.select_related("ticket__requester").filter(pk=survey_id).first()
+    if survey is None or not survey.ticket.requester.is_active:
+        return None
+    return survey
+
+
+def _survey_closed(survey: SatisfactionSurvey) -> InvalidValue:
+    """The refusal once the survey's few days are over, saying plainly whether it was rated (and how) or not."""
+    if survey.rating:
+        message = f"You already rated this ticket {survey.get_rating_display().lower()}; it can no longer be changed."
+        detail = f"Ratings could be changed until {survey.open_until:%d %b}."
+    else:
+        message = "This ticket can no longer be rated."
+        detail = f"Ratings could be given until {survey.open_until:%d %b}."
+    return InvalidValue(message, details={"rating": [detail]})
 
 
 @transaction.atomic
@@ -59,10 +78,7 @@ def survey_rate(
     if rating not in Rating.values:
         raise InvalidValue("Choose good or bad.", details={"rating": ["Choose good or bad."]})
     if not survey.is_open(now):
-        raise InvalidValue(
-            "This rating can no longer be changed.",
-            details={"rating": [f"Ratings can be given or changed for {survey.open_until:%d %b} at the latest."]},
-        )
+        raise _survey_closed(survey)
     survey.rating = rating
     survey.comment = comment.strip()
     survey.rated_at = now

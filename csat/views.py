@@ -25,6 +25,13 @@ def _survey(token: str) -> SatisfactionSurvey:
     return survey
 
 
+def _show_refusal(request: HttpRequest, form: RatingForm, error: DomainError) -> None:
+    """A rating the service refused (its days are over, already rated) is shown on the page, with the form as it
+    was sent: a redirect would drop the comment they typed."""
+    form_add_domain_error(form, error)
+    messages.error(request, f"Your rating was not sent. {error.message}")
+
+
 @require_http_methods(["GET"])
 def csat_confirm(request: HttpRequest, token: str, rating: str) -> HttpResponse:
     """The mail's link: shows the choice to confirm. A GET never records a vote (mail scanners follow links)."""
@@ -45,7 +52,7 @@ def csat_submit(request: HttpRequest, token: str) -> HttpResponse:
                 survey=survey, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"], actor=None
             )
         except DomainError as error:
-            form_add_domain_error(form, error)
+            _show_refusal(request, form, error)
         else:
             return render(request, "csat/thanks.html", {"survey": survey})
     return render(request, "csat/confirm.html", {"survey": survey, "form": form, "token": token}, status=400)
@@ -72,7 +79,7 @@ def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Thank you for your rating.")
+            _show_refusal(request, form, error)
+            return render_ticket_page(request, ticket, rating_form=form, status=400)
+        messages.success(request, "Thank you for your rating.")
     return redirect("ticket_detail", pk=ticket.pk)
