@@ -42,7 +42,7 @@ from helpdesk.errors import DomainError
 from sla.business_time import Schedule, business_time_between
 from sla.selectors import TeamSchedules, calendar_for, schedule_of
 from tickets.conditions import ticket_matches, tickets_matching
-from tickets.models import Priority, Ticket, TicketEvent, TicketEventKind
+from tickets.models import Priority, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, normalize_tag_names, ticket_update
 
 logger = logging.getLogger(__name__)
@@ -147,6 +147,13 @@ def _rule_run(*, rule: Rule, ticket_id: int, cause: dict[str, Any], event: Event
     if depth >= settings.AUTOMATION_MAX_DEPTH:
         _log(rule, ticket, Outcome.DEPTH, f"Set off by a chain of {depth} rules (the limit).", event)
         return
+    if ticket.merged_into_id is not None and "status" not in rule.conditions:
+        # A merged ticket is a shell (its conversation moved on): "unassigned → round-robin" would hand it to an
+        # agent, who would be told of a ticket nobody works. A rule naming a status (closed) chooses it itself.
+        merged = f"#{ticket.pk} was merged into #{ticket.merged_into_id}"
+        reason = f"{merged}: only a rule whose conditions name a status acts on it."
+        _log(rule, ticket, Outcome.NOT_MATCHED, reason, event)
+        return
     unmet = _first_unmet_condition(rule.conditions, ticket)
     if unmet is not None:
         _log(rule, ticket, Outcome.NOT_MATCHED, f"Condition not met: {unmet}.", event)
@@ -163,17 +170,47 @@ def _already_fired(rule: Rule, ticket: Ticket, event: Event, edit: str | None) -
     return RuleRun.objects.filter(same, rule=rule, outcome=Outcome.FIRED).exists()
 
 
+def _broken_reference(rule: Rule) -> str | None:
+    """Why the rule cannot do what its admin set up: what it referred to was deleted (the foreign keys are SET_NULL,
+    so the rule stays) or its agent can no longer take tickets. Said in the run log, rather than the rule firing with
+    part or all of its actions gone, or failing with the ticket service's "Invalid assignee."."""
+    if rule.assign == AssignMode.AGENT:
+        if rule.assign_to is None:
+            return "The agent it assigns to no longer exists: choose another."
+        if not rule.assign_to.is_agent_or_admin:
+            agent = rule.assign_to.display_name
+            return f"{agent}, whom it assigns to, is deactivated or no longer an agent: choose another."
+    if not (rule.has_field_actions or rule.internal_note.strip() or rule.notify):
+        return "It has no actions left: a team, category or agent it set may have been deleted."
+    return None
+
+
+def _nobody_to_assign(team: Team | None) -> str:
+    if team is None:
+        return "Nobody to assign: the ticket has no team to choose an agent from."
+    return f"Nobody to assign: no agent of {team.name} is available (all away, or none active)."
+
+
 def _rule_apply(*, rule: Rule, ticket: Ticket, chain: list[int], event: Event | None = None) -> bool:
     """Apply the rule's actions through the ticket services, or log why nothing was done. Returns whether it ran."""
+    broken = _broken_reference(rule)
+    if broken is not None:
+        _log(rule, ticket, Outcome.FAILED, broken, event)
+        return False
     plan = _plan(rule, ticket)
     changes = dict(plan.changes)
+    unassigned_because = ""
     if plan.assign_mode:
-        chosen = assignee_pick(team=changes.get("team") or ticket.team, mode=plan.assign_mode)
+        team = changes.get("team") or ticket.team
+        chosen = assignee_pick(team=team, mode=plan.assign_mode)
         if chosen is not None:
             changes["assignee"] = chosen
             plan.described.append(f"assignee → {chosen.display_name} ({AssignMode(plan.assign_mode).label.lower()})")
+        else:
+            unassigned_because = _nobody_to_assign(team)
+            plan.described.append(unassigned_because)
     if rule.has_field_actions and not changes:
-        _log(rule, ticket, Outcome.NO_CHANGE, "Its actions would change nothing.", event)
+        _log(rule, ticket, Outcome.NO_CHANGE, unassigned_because or "Its actions would change nothing.", event)
         return False
     actor = automation_actor()
     cause = {"rules": chain, "depth": len(chain), "label": f"automation rule “{rule.name}”"}

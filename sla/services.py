@@ -5,9 +5,10 @@ Every ticket service that can change a promise calls `sla_clocks_update` last, i
 form's answers are stored; an internal note changes nothing a clock measures). It looks at the ticket as it is now and
 brings its clocks in line: it starts the ones now owed, counts the time used so far, pauses them while the ticket is
 pending, stops the ones met, and sets each due time from the policy that applies now. So a new policy or priority
-keeps the time already used, a clock that starts late counts as if it had run all along (pending time left out, from
-the audit trail), and calling it twice changes nothing. The periodic `sla_sweep` records warnings and
-breaches (the `sla.warning` and `sla.breached` events) and sends the escalation notices whose calendar is open.
+keeps the time already used, a clock that starts late counts as if it had run all along (time pending, resolved or
+closed left out, from the audit trail), and calling it twice changes nothing. The periodic `sla_sweep` records
+warnings and breaches (the `sla.warning` and `sla.breached` events) and sends the escalation notices whose calendar
+is open.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
         return  # no promise made, none running: the cheap path of an install without policies
     calendar = calendar_for(ticket) if target is None or target.business_hours else None
     schedules = Schedules(calendar)
-    pending: list[tuple[datetime, datetime]] | None = None  # read when a clock first starts
+    not_counted: list[tuple[datetime, datetime]] | None = None  # read when a clock first starts
 
     for metric in Metric.values:
         clock = running.get(metric)
@@ -106,9 +107,9 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
                 _stop(clock, now, owed.met_at)
                 continue
         elif owed.running:
-            pending = _pending_spans(ticket, now) if pending is None else pending
+            not_counted = _spans_not_counted(ticket, now) if not_counted is None else not_counted
             schedule = schedules.of(calendar.pk if calendar else None)
-            clock = _start(ticket, metric, owed.since or now, now, schedule, pending)
+            clock = _start(ticket, metric, owed.since or now, now, schedule, not_counted)
         else:
             continue
         clock.policy = policy
@@ -125,12 +126,12 @@ def _start(
     since: datetime,
     now: datetime,
     schedule: Schedule,
-    pending: list[tuple[datetime, datetime]],
+    not_counted: list[tuple[datetime, datetime]],
 ) -> SlaClock:
     """A new clock. A reopened ticket's first response and resolution go on from the time already used."""
     previous = _clock_to_go_on_from(ticket, metric)
     if previous is None:
-        elapsed = _time_used(since, now, schedule, pending)
+        elapsed = _time_used(since, now, schedule, not_counted)
         return SlaClock(ticket=ticket, metric=metric, started_at=since, elapsed=elapsed, counted_until=now)
     # The same promise goes on: a warning or breach already recorded is not news again, and keeps its time.
     return SlaClock(
@@ -145,27 +146,33 @@ def _start(
 
 
 def _time_used(
-    since: datetime, now: datetime, schedule: Schedule, pending: list[tuple[datetime, datetime]]
+    since: datetime, now: datetime, schedule: Schedule, not_counted: list[tuple[datetime, datetime]]
 ) -> timedelta:
-    """The time a clock running from `since` would have counted by `now`: open time, less the spans the ticket was
-    `pending`. A clock starts late when a policy is added, or a priority gets a target, after the ticket was pending:
-    it counts as one running all along would have."""
+    """The time a clock running from `since` would have counted by `now`: open time, less the spans it would not
+    have counted (`not_counted`). A clock starts late when a policy is added, or a priority gets a target, after the
+    ticket was pending or resolved: it counts as one running all along would have."""
     used = business_time_between(schedule, since, now)
-    for began, ended in pending:
+    for began, ended in not_counted:
         used -= business_time_between(schedule, max(began, since), min(ended, now))
     return used
 
 
-def _pending_spans(ticket: Ticket, now: datetime) -> list[tuple[datetime, datetime]]:
-    """When the ticket was pending, read from its status changes in the audit trail (a ticket is never created
-    pending); a span still open ends `now`."""
+# While a ticket has any other status, no clock counts: it is paused (pending), or stopped until a reopen goes on
+# from the time it used (resolved, closed).
+COUNTING_STATUSES = frozenset({Status.NEW, Status.OPEN})
+
+
+def _spans_not_counted(ticket: Ticket, now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the ticket was pending, resolved or closed, read from its status changes in the audit trail (a ticket is
+    never created so); a span still open ends `now`. Days resolved before a reopen count no more than days pending:
+    a ticket reopened a week later and then made urgent is not breached at once for the week it was done with."""
     changes = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.STATUS, field="status")
     spans, began = [], None
-    for at, old, new in changes.order_by("created_at", "id").values_list("created_at", "old_value", "new_value"):
-        if old == Status.PENDING and began is not None:
+    for at, new in changes.order_by("created_at", "id").values_list("created_at", "new_value"):
+        if new in COUNTING_STATUSES and began is not None:
             spans.append((began, at))
             began = None
-        if new == Status.PENDING:
+        elif new not in COUNTING_STATUSES and began is None:
             began = at
     if began is not None:
         spans.append((began, now))
@@ -225,14 +232,32 @@ def warning_share() -> float:
 
 
 def _plan(clock: SlaClock, now: datetime, schedule: Schedule) -> None:
-    """The due and warning times of a counting clock, from the time used and the target; none while paused."""
+    """The due and warning times of a counting clock, from the time used and the target; while paused, only those
+    already come."""
     target = clock.target
-    if clock.paused or target is None:
+    if target is None:
         clock.due_at = clock.warn_at = clock.next_check_at = None
+        return
+    if clock.paused:
+        _plan_paused(clock, target, now)
         return
     clock.due_at = _moment_when_used(clock, target, now, schedule, clock.due_at)
     clock.warn_at = _moment_when_used(clock, target * warning_share(), now, schedule, clock.warn_at)
     clock.next_check_at = _next_check(clock)
+
+
+def _plan_paused(clock: SlaClock, target: timedelta, now: datetime) -> None:
+    """A paused clock has no due or warning time ahead, but keeps one that came before the pause (and is still used
+    up under the target now): missed a few seconds before the ticket went pending, the sweep has not seen it yet, and
+    without it the breach would never be recorded (or recorded at the resume, as if missed then), and a ticket
+    resolved while pending would read as met in time."""
+    clock.due_at = _moment_already_come(clock.due_at, clock.elapsed >= target, now)
+    clock.warn_at = _moment_already_come(clock.warn_at, clock.elapsed >= target * warning_share(), now)
+    clock.next_check_at = _next_check(clock)
+
+
+def _moment_already_come(moment: datetime | None, used_up: bool, now: datetime) -> datetime | None:
+    return moment if used_up and moment is not None and moment <= now else None
 
 
 def _moment_when_used(

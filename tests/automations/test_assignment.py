@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from automations.models import AssignMode, Availability, Trigger
+from accounts.services import user_update
+from automations.models import AssignMode, Availability, Outcome, Trigger
 from tickets.models import Priority
 from tickets.services import TicketChanges, ticket_create, ticket_update
 
@@ -45,7 +46,9 @@ def test_nobody_available_leaves_the_ticket_unassigned_and_says_so(
         Availability.objects.create(user=agent, is_away=True)
     rule = make_rule(trigger=Trigger.TICKET_CREATED, assign=AssignMode.ROUND_ROBIN)
     assert _open_tickets(alice, category, 1, django_capture_on_commit_callbacks) == [None]
-    assert rule.runs.get().reason == "Its actions would change nothing."
+    run = rule.runs.get()
+    assert run.outcome == Outcome.NO_CHANGE
+    assert run.reason == "Nobody to assign: no agent of Support is available (all away, or none active)."
 
 
 def test_the_away_page_is_for_staff_only(mallory, client_for):
@@ -69,3 +72,37 @@ def test_a_rule_assigning_to_an_agent_who_was_deleted_does_not_unassign_tickets(
         ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH))
     ticket.refresh_from_db()
     assert ticket.assignee == bob  # not silently unassigned ("assignee → None")
+
+
+def test_a_rule_assigning_to_an_agent_who_was_deleted_fails_in_its_run_log_and_the_rules_after_it_run(
+    alice, bob, dave, category, make_rule, django_capture_on_commit_callbacks
+):
+    to_dave = make_rule(
+        name="High to Dave", trigger=Trigger.TICKET_UPDATED, assign=AssignMode.AGENT, assign_to=dave, add_tags="dave"
+    )
+    after = make_rule(name="Tag high", position=1, trigger=Trigger.TICKET_UPDATED, add_tags="high")
+    dave.delete()
+    ticket = ticket_create(requester=alice, actor=bob, subject="Invoice", category=category, assignee=bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH))
+
+    reason = "The agent it assigns to no longer exists: choose another."
+    assert set(to_dave.runs.values_list("outcome", "reason")) == {(Outcome.FAILED, reason)}
+    assert list(ticket.tags.values_list("name", flat=True)) == ["high"]  # none of its actions, the next rule's
+    assert after.runs.filter(outcome=Outcome.FIRED).exists()
+
+
+def test_a_rule_assigning_to_an_agent_since_deactivated_names_them_in_its_run_log(
+    alice, bob, dave, category, make_rule, django_capture_on_commit_callbacks
+):
+    to_dave = make_rule(name="High to Dave", trigger=Trigger.TICKET_UPDATED, assign=AssignMode.AGENT, assign_to=dave)
+    user_update(user=dave, is_active=False)
+    ticket = ticket_create(requester=alice, actor=bob, subject="Invoice", category=category, assignee=bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH))
+
+    run = to_dave.runs.get()
+    assert run.outcome == Outcome.FAILED
+    assert run.reason == "Dave Agent, whom it assigns to, is deactivated or no longer an agent: choose another."
+    ticket.refresh_from_db()
+    assert ticket.assignee == bob

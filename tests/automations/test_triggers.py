@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core import mail
 
-from automations.models import Outcome, Rule, RuleRun, Trigger
+from automations.models import AssignMode, Outcome, Rule, RuleRun, Trigger
 from macros.services import macro_apply, macro_create
 from tests.tickets.admin_forms import change_url, form_data
-from tickets.models import Priority, TicketEvent
+from tickets.models import Priority, Team, TicketEvent
 from tickets.services import TicketChanges, comment_create, ticket_create, ticket_merge, ticket_update
 
 
@@ -224,3 +224,38 @@ def test_an_agent_replied_rule_does_not_act_on_the_notice_a_merge_leaves_on_the_
     # The notice is still mailed to the requester, from the merged ticket.
     [notice] = [message for message in mailoutbox if message.to == [alice.email]]
     assert f"merged into request #{target.pk}" in notice.body
+
+
+def test_a_rule_whose_team_was_deleted_fails_in_its_run_log_rather_than_firing_with_nothing_done(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    sales = Team.objects.create(name="Sales")
+    rule = make_rule(name="To sales", trigger=Trigger.TICKET_CREATED, set_team=sales)
+    sales.delete()  # the rule stays, its team gone (set_team is SET_NULL)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_create(requester=alice, subject="Invoice", category=category)
+
+    run = RuleRun.objects.get(rule=rule)
+    assert run.outcome == Outcome.FAILED
+    assert run.reason == "It has no actions left: a team, category or agent it set may have been deleted."
+
+
+def test_a_rule_not_naming_a_status_leaves_the_ticket_a_merge_closed_alone(
+    alice, bob, support, category, make_rule, django_capture_on_commit_callbacks
+):
+    """A merged ticket is a shell whose conversation moved on: "unassigned → round-robin" must not hand it to an
+    agent (who would be told of a ticket nobody works). A rule that names a status chooses its tickets itself."""
+    rule = make_rule(name="Round-robin", trigger=Trigger.TICKET_UPDATED, assign=AssignMode.ROUND_ROBIN)
+    source = ticket_create(requester=alice, subject="Printer", category=category)
+    target = ticket_create(requester=alice, actor=bob, subject="Printer again", category=category, assignee=bob)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_merge(source=source, target=target, actor=bob)
+
+    source.refresh_from_db()
+    assert source.assignee is None
+    runs = RuleRun.objects.filter(rule=rule, ticket=source)
+    assert {run.outcome for run in runs} == {Outcome.NOT_MATCHED}
+    assert {run.reason for run in runs} == {
+        f"#{source.pk} was merged into #{target.pk}: only a rule whose conditions name a status acts on it."
+    }

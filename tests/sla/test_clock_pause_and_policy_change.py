@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from events.models import Event, EventKind
 from sla.display import next_due
 from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
 from sla.services import sla_sweep
@@ -142,3 +143,51 @@ def test_a_policy_that_comes_while_the_ticket_is_pending_counts_the_time_before_
 
     paused = _resolution(ticket)
     assert paused.paused and paused.elapsed == timedelta(hours=2) and paused.due_at is None
+
+
+def test_a_target_missed_just_before_the_ticket_went_pending_is_still_recorded_as_breached(alice, bob, policy, clock):
+    clock.to(berlin(2026, 3, 2, 9, 0))  # urgent: first response due 13:00
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 13, 0, 30))  # missed; the sweep (every minute) has not run yet
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
+    clock.to(berlin(2026, 3, 2, 13, 1))
+    sla_sweep()
+    sla_sweep()
+
+    breaches = Event.objects.filter(kind=EventKind.SLA_BREACHED, ticket=ticket)
+    assert [event.payload["metric"] for event in breaches] == [Metric.FIRST_RESPONSE]
+    first = SlaClock.objects.running().get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert first.paused and first.breached_at == berlin(2026, 3, 2, 13, 0)  # when it was missed, not when resumed
+
+
+def test_a_resolution_missed_just_before_the_ticket_went_pending_stays_missed_when_it_is_resolved(
+    alice, bob, policy, clock
+):
+    clock.to(berlin(2026, 3, 2, 9, 0))  # urgent: resolution due Tuesday 17:00
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    comment_create(ticket=ticket, author=bob, body="Looking into it.")
+    clock.to(berlin(2026, 3, 3, 17, 0, 30))  # missed; the sweep has not run yet
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.PENDING)
+    clock.to(berlin(2026, 3, 4, 10, 0))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+
+    resolution = SlaClock.objects.get(ticket=ticket, metric=Metric.RESOLUTION)
+    assert resolution.breached_at == berlin(2026, 3, 3, 17, 0)
+
+
+def test_a_policy_that_comes_after_a_reopen_does_not_count_the_days_the_ticket_was_resolved(alice, bob, office, clock):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 10, 0))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+    clock.to(berlin(2026, 3, 5, 9, 0))  # Thursday: it is back
+    comment_create(ticket=ticket, author=alice, body="It is broken again.")
+    clock.to(berlin(2026, 3, 5, 10, 0))
+    _vip_policy(resolution_hours=16)
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))
+
+    started = _resolution(ticket)
+    # Monday 9-10 and Thursday 9-10 count, as they would have on a clock running all along (it stops at the
+    # resolve and goes on at the reopen); the three days resolved do not.
+    assert started.elapsed == timedelta(hours=2)
+    assert started.due_at == berlin(2026, 3, 6, 16, 0) and started.breached_at is None  # 14 h left: 7 + 7
