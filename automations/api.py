@@ -19,6 +19,7 @@ from automations.models import Rule, RuleRun
 from automations.serializers import RuleRunSerializer, RuleSerializer
 from automations.services import rule_save
 from helpdesk.errors import InvalidValue
+from helpdesk.idempotency import idempotent
 from helpdesk.openapi import collection_schema, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
 from helpdesk.viewsets import ManagedCollection
@@ -61,6 +62,7 @@ class RuleViewSet(ManagedCollection):
     permission_classes = [IsAdmin]
     queryset = Rule.objects.all()
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -85,7 +85,13 @@ def idempotent(handler: Handler) -> Handler:
         request = next(arg for arg in args[:2] if isinstance(arg, Request))
         return run_idempotently(request, lambda: handler(*args, **kwargs))
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]  # read by helpdesk.openapi.collection_schema
     return wrapper
+
+
+def is_idempotent(handler: Callable[..., Any] | None) -> bool:
+    """Whether `handler` honours `Idempotency-Key` (is wrapped by `@idempotent`), so its schema can say so."""
+    return bool(getattr(handler, "idempotent", False))
 
 
 def run_idempotently(request: Request, run: Callable[[], Response]) -> Response:

@@ -4,6 +4,7 @@
 - Lone surrogates (`"\\ud800"` in JSON): no database encoding can store them, and hashing them fails.
 - JSON nested deeper than MAX_JSON_DEPTH: Python's parser and every recursive walk after it run out of stack.
 - Non-finite numbers (`1e999` parses as infinity): no database column stores them.
+- An object naming a member twice: which value counts differs between JSON readers.
 
 Two doors check: `InputCheckMiddleware` (the path, every query string, and the form bodies of pages and the admin)
 and the API's parsers (helpdesk/limits.py), which read JSON and form bodies themselves. A refusal is a 400: the
@@ -93,6 +94,17 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _object_without_repeated_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object naming a member twice is refused: Python keeps the last value silently, other readers the first,
+    so `{"priority": "urgent", ..., "priority": "low"}` would change a ticket in a way its sender may not mean."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(name for name, _ in pairs if name in seen or seen.add(name))
+        raise ValueError(f"the name {_printable(repeated)!r} appears twice in one object")
+    return data
+
+
 def parse_json(text: str | bytes) -> Any:
     """The one way a JSON document from outside is read: the API's JSON bodies and JSON carried in form fields.
 
@@ -100,7 +112,7 @@ def parse_json(text: str | bytes) -> Any:
     `invalid`, naming where) for strings that cannot be stored and non-finite numbers.
     """
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_object_without_repeated_names)
     except RecursionError as error:
         raise ParseError(TOO_DEEP_MESSAGE) from error
     except ValueError as error:  # JSONDecodeError, undecodable bytes, an integer with too many digits

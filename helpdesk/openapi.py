@@ -20,7 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from helpdesk.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
+from helpdesk.idempotency import KEY_PATTERN, MAX_KEY_LENGTH, is_idempotent
 from helpdesk.pagination import ById
 from tickets.models import Priority
 
@@ -32,10 +32,10 @@ BEARER_SCHEME = "bearerAuth"
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable, machine-readable: `invalid`, `parse_error`, `not_authenticated`, `authentication_failed`, "
-        "`permission_denied`, `not_found`, `method_not_allowed`, `invalid_transition`, `ticket_closed`, "
-        "`ticket_merged`, `precondition_failed`, `request_too_large`, `file_too_large`, `unsupported_media_type`, "
-        "`idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, `mfa_required`, "
-        "`email_unverified`, `invalid_cursor`, `throttled`, `service_unavailable`, `server_error`."
+        "`permission_denied`, `not_found`, `method_not_allowed`, `not_acceptable`, `invalid_transition`, "
+        "`ticket_closed`, `ticket_merged`, `precondition_failed`, `request_too_large`, `file_too_large`, "
+        "`unsupported_media_type`, `idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, "
+        "`mfa_required`, `email_unverified`, `invalid_cursor`, `throttled`, `service_unavailable`, `server_error`."
     )
     message = serializers.CharField(help_text="For people: safe to show, may change wording between releases.")
     details = serializers.DictField(
@@ -60,6 +60,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     "(`email_unverified`: the message says how to).",
     404: "No such object, or one this user may not see: the API never confirms that another user's object exists.",
     405: "This path does not support the HTTP method.",
+    406: "`not_acceptable`: the `Accept` header names no type this operation answers with. Send "
+    "`Accept: application/json` (or no `Accept` header).",
     409: "The request conflicts with the object's state (an invalid status transition, a closed ticket), or a "
     "request with the same `Idempotency-Key` is still in progress (`idempotency_key_in_progress`, with `Retry-After`).",
     412: "`If-Match` does not match the ticket's current `ETag`: someone changed it since you read it. "
@@ -108,6 +110,11 @@ IDEMPOTENT_REPLAYED = OpenApiParameter(
 )
 
 
+IDEMPOTENT_PARAMETERS = (IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED)
+# 409 while the first request with the key is still running, 422 for the key reused with another body.
+IDEMPOTENCY_ERRORS = (409, 422)
+
+
 def header(name: str, description: str, **kwargs: Any) -> OpenApiParameter:
     """A string header; optional in a request unless `required=True`, or sent in the `response=[...]` statuses."""
     return OpenApiParameter(name=name, type=str, location=OpenApiParameter.HEADER, description=description, **kwargs)
@@ -149,7 +156,9 @@ def collection_schema(
     """The schema of a collection's viewset (helpdesk.viewsets.ManagedCollection): each operation named in
     `operations` with its own words (`summary`, `description`) and anything it answers differently (`request`,
     `responses`); what every such collection has in common (its tag, the item's id in the path, the item in the
-    answer and the errors each operation can give) is filled in here."""
+    answer and the errors each operation can give) is filled in here. A create wrapped in `@idempotent` gets the
+    `Idempotency-Key` header and its 409 and 422, read from the viewset itself, so the schema cannot promise
+    idempotency a create lacks, nor leave out one it has."""
     answer_errors = errors(400, 403, 404)
     common: dict[str, dict[str, Any]] = {
         "list": {"responses": {200: item, **answer_errors}},
@@ -158,9 +167,21 @@ def collection_schema(
         "partial_update": {"parameters": [item_id], "responses": {200: item, **errors(*BODY_ERRORS, 403, 404)}},
         "destroy": {"parameters": [item_id], "responses": {204: None, **answer_errors}},
     }
-    return extend_schema_view(
-        **{name: extend_schema(tags=[tag], **{**common.get(name, {}), **own}) for name, own in operations.items()}
-    )
+
+    def document(viewset: type) -> type:
+        described = {name: {**common.get(name, {}), **own} for name, own in operations.items()}
+        if "create" in described and is_idempotent(getattr(viewset, "create", None)):
+            described["create"] = idempotent_create(described["create"])
+        schemas = {name: extend_schema(tags=[tag], **spec) for name, spec in described.items()}
+        return extend_schema_view(**schemas)(viewset)
+
+    return document
+
+
+def idempotent_create(spec: dict[str, Any]) -> dict[str, Any]:
+    """A create's `extend_schema` arguments with the `Idempotency-Key` header, the replay header and their errors."""
+    responses = {**spec.get("responses", {}), **errors(*IDEMPOTENCY_ERRORS)}
+    return {**spec, "parameters": [*spec.get("parameters", []), *IDEMPOTENT_PARAMETERS], "responses": responses}
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -236,6 +257,7 @@ def _error_response(status: int, *headers: str) -> dict[str, Any]:
 SHARED_RESPONSES: dict[str, dict[str, Any]] = {
     "Unauthenticated": _error_response(401, "WWW-Authenticate"),
     "Forbidden": _error_response(403),
+    "NotAcceptable": _error_response(406),
     "RateLimited": _error_response(429, "Retry-After"),
     "Unavailable": _error_response(503, "Retry-After"),
 }
@@ -245,6 +267,11 @@ def _requires_authentication(operation: dict[str, Any]) -> bool:
     # An empty requirement ({}) among the alternatives means anonymous callers are let in too.
     security = operation.get("security", [])
     return bool(security) and {} not in security
+
+
+def _answers_any_type(operation: dict[str, Any]) -> bool:
+    """A file download answers with the file's own type whatever `Accept` says (helpdesk.renderers)."""
+    return "*/*" in operation["responses"].get("200", {}).get("content", {})
 
 
 def _document_page_size_bounds(operation: dict[str, Any]) -> None:
@@ -259,7 +286,8 @@ def document_cross_cutting_behaviour(
 ) -> dict[str, Any]:
     """A postprocessing hook: the throttle and the authenticator answer for every operation, so say so everywhere.
 
-    Every operation can be rate limited (429, `Retry-After`) or find the database down (503, `Retry-After`), every
+    Every operation can be rate limited (429, `Retry-After`), find the database down (503, `Retry-After`) or be
+    asked for a type it does not answer with (406, from DRF's content negotiation, before the view runs), every
     authenticated one can answer 401 (and 403 for a read-only token when it writes), and every
     response carries the `RateLimit-*` headers; `page_size` gets the bounds the paginator enforces.
     """
@@ -275,6 +303,8 @@ def document_cross_cutting_behaviour(
                 responses.setdefault("401", {"$ref": RESPONSES_REF + "Unauthenticated"})
                 if method.upper() not in SAFE_METHODS:  # a read-only token is refused here
                     responses.setdefault("403", {"$ref": RESPONSES_REF + "Forbidden"})
+            if not _answers_any_type(operation):
+                responses.setdefault("406", {"$ref": RESPONSES_REF + "NotAcceptable"})
             responses.setdefault("429", {"$ref": RESPONSES_REF + "RateLimited"})
             responses.setdefault("503", {"$ref": RESPONSES_REF + "Unavailable"})
             _document_page_size_bounds(operation)

@@ -7,7 +7,10 @@ because every list paginates.
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from datetime import UTC
+from urllib.parse import parse_qsl
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import DateTimeField, Model, QuerySet
@@ -44,6 +47,9 @@ class StrictCursorPagination(CursorPagination):
     def decode_cursor(self, request: Request) -> Cursor | None:
         """DRF's decoding, plus a check that the position is a value of the ordering's field: a cursor is opaque to
         the client but not signed, so a crafted one must be a 400 rather than a database error."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded:
+            refuse_mangled_cursor(encoded)
         try:
             cursor = super().decode_cursor(request)
         except NotFound as error:
@@ -73,6 +79,24 @@ class StrictCursorPagination(CursorPagination):
         if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
             raise ValidationError({self.page_size_query_param: [f"Use a whole number from 1 to {self.max_page_size}."]})
         return int(raw)
+
+
+# What DRF's encode_cursor writes: an offset, a direction and a position, each at most once.
+CURSOR_FIELDS = frozenset({"o", "r", "p"})
+
+
+def refuse_mangled_cursor(encoded: str) -> None:
+    """DRF decodes a cursor leniently: base64 skips characters outside its alphabet, and fields it does not know are
+    ignored, so a cursor mangled on its way (`%`, `,`, a cut-off or altered one) read as no position at all, and the
+    list answered its first page again: a client following `next` looped over page one. Only base64 that is strictly
+    valid, holding only the fields DRF writes, each once, is a cursor."""
+    try:
+        decoded = b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+        fields = [name for name, _ in parse_qsl(decoded, keep_blank_values=True, strict_parsing=True)]
+    except (UnicodeError, binascii.Error, ValueError) as error:
+        raise InvalidCursor() from error
+    if not set(fields) <= CURSOR_FIELDS or len(fields) != len(set(fields)):
+        raise InvalidCursor()
 
 
 def refuse_unknown_query_params(request: Request, allowed: set[str]) -> None:

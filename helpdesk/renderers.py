@@ -19,7 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from rest_framework.renderers import JSONRenderer
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -57,3 +60,19 @@ class FastJSONRenderer(JSONRenderer):
             if raw in written:
                 written = written.replace(raw, escaped)
         return written
+
+
+class ErrorsInJsonNegotiation(BaseContentNegotiation):
+    """For views that answer with a file of its own type (an attachment download): the `Accept` header is the
+    file's business, not DRF's. DRF's negotiation matched it against the JSON renderer, so `Accept: image/png` for a
+    PNG was 406 while `Accept: application/json` got the PNG. The file is sent as it is, and anything else (an
+    error) in the API's JSON."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+    def select_parser(self, request: Request, parsers: list[BaseParser]) -> BaseParser | None:
+        return DefaultContentNegotiation().select_parser(request, parsers)

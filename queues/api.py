@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from csat.selectors import surveys_prefetch
 from helpdesk.errors import NotPermitted
+from helpdesk.idempotency import idempotent
 from helpdesk.openapi import collection_schema, errors, path_id
 from helpdesk.pagination import ById, StrictCursorPagination
 from helpdesk.viewsets import ManagedCollection
@@ -61,6 +62,7 @@ class SavedViewViewSet(ManagedCollection):
     def get_queryset(self) -> QuerySet[SavedView]:
         return saved_views_visible_to(self.request.user).order_by("id")
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -14,7 +14,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action, api_view
+from rest_framework.decorators import action, api_view, content_negotiation_class
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import BasePermission
@@ -41,7 +41,7 @@ from helpdesk.openapi import (
     path_id,
 )
 from helpdesk.pagination import ById, NewestFirst, OldestFirst
-from helpdesk.renderers import times_as_fields
+from helpdesk.renderers import ErrorsInJsonNegotiation, times_as_fields
 from helpdesk.sql import prepared_statements
 from helpdesk.viewsets import PatchOnlyUpdateMixin
 from queues.builtin import BUILTIN_VIEWS
@@ -414,9 +414,9 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         summary="Link two tickets",
         description="Agents and admins. One link per pair of tickets; a second is refused (400).",
         tags=["links"],
-        parameters=[TICKET_ID],
+        parameters=[TICKET_ID, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         request={"application/json": TicketLinkCreateSerializer},
-        responses={201: TicketLinkSerializer, **errors(*BODY_ERRORS, 403, 404)},
+        responses={201: TicketLinkSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 422)},
     ),
     destroy=extend_schema(
         summary="Remove a link",
@@ -446,6 +446,7 @@ class TicketLinkViewSet(
             context["ticket"] = self._ticket()
         return context
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self._ticket()
         serializer = TicketLinkCreateSerializer(data=request.data)
@@ -540,6 +541,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."), **errors(400, 404)},
 )
 @api_view(["GET", "HEAD"])  # as the page's download view: a client may ask for the size and type first
+@content_negotiation_class(ErrorsInJsonNegotiation)
 def attachment_download(request: Request, pk: str) -> FileResponse:
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
     return attachment_response(attachment)

@@ -52,3 +52,13 @@ def test_odd_query_strings_are_never_500(api_client_for, bob, ticket, query):
     client.raise_request_exception = False
     response = client.get(f"/api/v1/tickets/?{query}")
     assert response.status_code < 500, (query, response.status_code)
+
+
+def test_a_json_body_naming_a_field_twice_is_refused_rather_than_read_as_its_last_value(api_client_for, bob, ticket):
+    body = '{"priority": "urgent", "status": "open", "priority": "low"}'
+    response = api_client_for(bob).patch(f"/api/v1/tickets/{ticket.pk}/", body, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "parse_error" and "priority" in error["message"]
+    ticket.refresh_from_db()
+    assert ticket.status == "new"

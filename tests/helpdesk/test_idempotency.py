@@ -10,9 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from automations.models import Rule
 from helpdesk.models import IdempotencyRecord, IdempotencyState
 from helpdesk.tasks import purge_idempotency_keys
-from tickets.models import Attachment, Comment, Ticket
+from queues.models import SavedView
+from tickets.models import Attachment, Comment, Ticket, TicketLink
 
 URL = "/api/v1/tickets/"
 
@@ -199,3 +201,39 @@ def test_beat_purges_expired_keys_daily(api_client_for, alice, settings):
     assert entry == {"task": purge_idempotency_keys.name, "schedule": 24 * 3600}
     assert purge_idempotency_keys() == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.fixture
+def two_tickets(alice, ticket):
+    from tickets.services import ticket_create
+
+    return ticket, ticket_create(requester=alice, subject="Same invoice again", category=ticket.category)
+
+
+def _view(tickets):
+    return "/api/v1/views/", {"name": "Mine", "conditions": {"status": "open"}}, {"name": "Other"}, SavedView
+
+
+def _rule(tickets):
+    body = {"name": "Tag billing", "trigger": "ticket_created", "add_tags": "x"}
+    return "/api/v1/automation/rules/", body, {"name": "Other"}, Rule
+
+
+def _link(tickets):
+    ticket, other = tickets
+    body = {"relation": "related", "ticket": other.pk}
+    return f"/api/v1/tickets/{ticket.pk}/links/", body, {"relation": "parent_of"}, TicketLink
+
+
+@pytest.mark.parametrize("create", [_view, _rule, _link], ids=["saved view", "automation rule", "ticket link"])
+def test_a_retried_view_rule_or_link_create_is_replayed_and_creates_one(api_client_for, carol, two_tickets, create):
+    url, body, changed, model = create(two_tickets)
+    client = api_client_for(carol)
+    first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="create-1")
+    second = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="create-1")
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    assert second.content == first.content and second["Idempotent-Replayed"] == "true"
+    assert model.objects.count() == 1
+    reused = client.post(url, {**body, **changed}, format="json", HTTP_IDEMPOTENCY_KEY="create-1")
+    assert error_code(reused, 422) == "idempotency_key_reused"
+    assert model.objects.count() == 1

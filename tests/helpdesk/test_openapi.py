@@ -112,6 +112,16 @@ def test_every_error_response_has_the_one_error_body(schema):
 
 
 @pytest.mark.django_db
+def test_every_operation_documents_the_406_an_unsatisfiable_accept_header_gets(schema, api_client_for, alice):
+    for path, method, operation in operations(schema):
+        a_file_download = path == "/api/v1/attachments/{id}/download/"
+        assert ("406" in operation["responses"]) is not a_file_download, (method, path)
+    response = api_client_for(alice).get("/api/v1/tickets/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
+    assert response.json()["error"]["code"] == "not_acceptable"
+
+
+@pytest.mark.django_db
 def test_authenticated_operations_document_401_and_the_bearer_scheme(schema):
     bearer = schema["components"]["securitySchemes"]["bearerAuth"]
     assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
@@ -150,6 +160,15 @@ def test_creates_take_their_own_input_and_answer_with_the_resource(schema):
             assert "Idempotency-Key" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}, path
     files = schema["components"]["schemas"]["CommentCreateRequest"]["properties"]["files"]
     assert files == {"type": "array", "items": {"type": "string", "format": "binary"}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/views/", "/api/v1/automation/rules/", "/api/v1/tickets/{ticket_id}/links/"])
+def test_the_creates_that_honour_an_idempotency_key_document_it_and_its_errors(schema, path):
+    operation = schema["paths"][path]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert {"409", "422"} <= set(operation["responses"])
+    assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
 
 
 @pytest.mark.django_db

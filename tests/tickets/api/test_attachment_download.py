@@ -33,6 +33,20 @@ def test_requester_downloads_her_png_inline_with_nosniff(api_client_for, alice, 
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("accept", ["image/png", "image/*", "application/octet-stream", "text/html, */*;q=0.1"])
+def test_a_client_asking_for_the_files_own_type_gets_the_file(api_client_for, alice, public_png, accept):
+    response = api_client_for(alice).get(f"/api/v1/attachments/{public_png.pk}/download", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+
+
+def test_a_refusal_is_the_json_error_body_whatever_the_accept_header(api_client_for, mallory, public_png):
+    response = api_client_for(mallory).get(f"/api/v1/attachments/{public_png.pk}/download", HTTP_ACCEPT="image/png")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_non_images_are_served_as_attachments(api_client_for, bob, internal_pdf):
     response = download(api_client_for(bob), internal_pdf)
     assert response.status_code == 200
