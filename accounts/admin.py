@@ -3,8 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.decorators import secure_admin_login
-from allauth.socialaccount.models import SocialApp
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.admin import SocialTokenAdmin as AllauthSocialTokenAdmin
+from allauth.socialaccount.models import SocialApp, SocialToken
 from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
 from allauth.usersessions.models import UserSession
 from django import forms
@@ -19,7 +22,13 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.forms import AdminSetPasswordForm, AdminUserChangeForm, AdminUserCreationForm, SocialAppAdminForm
 from accounts.models import ApiToken, RoleChange, User
-from accounts.services import api_token_revoke, social_app_secret_set, user_create, user_update
+from accounts.services import (
+    api_token_revoke,
+    email_address_save,
+    social_app_secret_set,
+    user_create,
+    user_update,
+)
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
@@ -76,6 +85,12 @@ class UserAdmin(DjangoUserAdmin):
         if obj is not None and obj.pk == request.user.pk:
             kwargs["form"] = OwnAccountChangeForm
         return super().get_form(request, obj, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # Not one's own account, for the reason OwnAccountChangeForm keeps one's role; another admin can do it.
+        if obj is not None and obj.pk == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[admin.options.InlineModelAdmin]]:
         return list(super().get_inlines(request, obj)) if obj is not None else []  # a new user has no history
@@ -203,6 +218,37 @@ class SocialAppAdmin(admin.ModelAdmin):
         secret = form.cleaned_data["client_secret"] or obj.secret
         if secret:
             social_app_secret_set(app=obj, secret=secret)
+
+
+# allauth's token list names each token's application, a nullable key its default select_related() does not follow:
+# one query per row.
+admin.site.unregister(SocialToken)
+
+
+@admin.register(SocialToken)
+class SocialTokenAdmin(AllauthSocialTokenAdmin):
+    list_select_related = ("app", "account__user")
+
+
+# allauth's address admin marks an address verified with no more than a save: the account's address is then proven
+# while whoever chose its password keeps signing in. Ours saves through accounts.services.email_address_save.
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AllauthEmailAddressAdmin):
+    def save_model(self, request: HttpRequest, obj: EmailAddress, form: forms.ModelForm, change: bool) -> None:
+        email_address_save(address=obj)
+
+    @admin.action(description="Mark selected email addresses as verified")
+    def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+        for address in queryset.filter(verified=False).select_related("user"):
+            # set_verified(commit=False) refuses an address another account has verified (allauth's UNIQUE_EMAIL).
+            if address.set_verified(commit=False):
+                email_address_save(address=address)
+                self.message_user(request, f"Marked {address.email} as verified.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"Failed to mark {address.email} as verified.", messages.ERROR)
 
 
 # allauth's session admin searches `user__username`, which our users have not: every search there was a 500.

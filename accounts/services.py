@@ -114,6 +114,24 @@ def user_password_reset(*, user: User, password: str) -> User:
     return user
 
 
+def _proven_now(user_id: int) -> bool:
+    # A fresh row each time: address_proven remembers its answer on the user object it was given.
+    return address_proven(User.objects.get(pk=user_id))
+
+
+@transaction.atomic
+def email_address_save(*, address: EmailAddress) -> EmailAddress:
+    """Store an address as an admin edited it (the Django admin's address list and page). The admin vouches for the
+    address, not for whoever chose the account's password with it: when this proves the account's address for the
+    first time, what the unproven account had is void, as when the owner proves it (they set a password by reset).
+    Otherwise an attacker who signed up with someone else's address would keep signing in as them."""
+    proven_before = _proven_now(address.user_id)
+    address.save()
+    if not proven_before and _proven_now(address.user_id):
+        user_address_first_proven(user=User.objects.get(pk=address.user_id), keep_password=False)
+    return address
+
+
 @transaction.atomic
 def user_address_first_proven(*, user: User, keep_password: bool, keep_session_key: str | None = None) -> None:
     """The owner of the address has proven it for the first time; until now anyone could have typed it. Whatever

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
+from accounts.permissions import why_cannot_be_assigned
 from events.services import one_edit
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
 from helpdesk.errors import DomainError
@@ -133,6 +134,15 @@ class TicketAdminForm(forms.ModelForm):
         if not self.instance.pk and requester is not None and not requester.is_active:
             raise forms.ValidationError(REQUESTER_INACTIVE)  # ticket_create's rule, next to the field
         return requester
+
+    def clean_assignee(self) -> User | None:
+        # ticket_update's rule, next to the field: the autocomplete offers deactivated agents too. An unchanged
+        # assignee is left alone (the service is not asked about it).
+        assignee = self.cleaned_data.get("assignee")
+        problem = why_cannot_be_assigned(assignee) if assignee is not None else None
+        if problem and "assignee" in self.changed_data:
+            raise forms.ValidationError(problem)
+        return assignee
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

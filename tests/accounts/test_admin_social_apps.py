@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.adapters import SocialAccountAdapter
 from accounts.models import SocialAppSecret
+from accounts.services import user_create
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +188,27 @@ def test_admin_sees_the_apps_listed_without_their_secrets(client_for, carol, git
     assert response.status_code == 200
     assert "Company GitLab" in response.content.decode()
     assert SECRET not in response.content.decode()
+
+
+def _tokens_of_new_accounts(app: SocialApp, count: int) -> None:
+    for number in range(SocialToken.objects.count(), SocialToken.objects.count() + count):
+        user = user_create(email=f"dev{number}@example.com", password=PASSWORD, name=f"Developer {number}")
+        account = SocialAccount.objects.create(user=user, provider=app.provider, uid=f"uid-{number}")
+        SocialToken.objects.create(app=app, account=account, token=f"token-{number}")
+
+
+def test_the_token_list_shows_30_tokens_in_as_many_queries_as_3(client_for, carol, django_assert_max_num_queries):
+    """allauth's list names each token's application (a nullable key, which its list fetched row by row)."""
+    app = SocialApp.objects.create(provider="github", name="Company GitHub", client_id="github-client-id")
+    client = client_for(carol)
+    url = reverse("admin:socialaccount_socialtoken_changelist")
+    _tokens_of_new_accounts(app, 3)
+    with django_assert_max_num_queries(10) as three:
+        client.get(url)
+    _tokens_of_new_accounts(app, 27)
+
+    with django_assert_max_num_queries(len(three)):
+        response = client.get(url)
+
+    assert len(response.context["cl"].result_list) == 30
+    assert "Company GitHub" in response.content.decode()

@@ -119,3 +119,36 @@ def test_confirming_in_the_browser_that_signed_up_keeps_that_password(db, mailou
 
     assert browser.session["_auth_user_id"] == str(User.objects.get(email=VICTIM).pk)
     assert "_auth_user_id" in sign_in(VICTIM, PASSWORD).session
+
+
+def test_an_admin_marking_the_address_verified_voids_what_the_attacker_had(attacker, carol, client_for):
+    """The owner asks support to confirm their address. The admin vouches for the address, not for the password
+    someone chose with it: allauth's "Mark as verified" action proved it and left the attacker signed in."""
+    _, account, _ = attacker
+    address = EmailAddress.objects.get(email=VICTIM)
+
+    response = client_for(carol).post(
+        reverse("admin:account_emailaddress_changelist"),
+        {"action": "make_verified", "index": "0", "_selected_action": [address.pk]},
+    )
+
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email=VICTIM).verified
+    account.refresh_from_db()
+    assert not account.has_usable_password()
+    assert "_auth_user_id" not in sign_in(VICTIM, ATTACKERS_PASSWORD).session
+    assert ApiToken.objects.get(user=account).revoked_at is not None
+
+
+def test_an_admin_ticking_verified_on_the_address_page_voids_what_the_attacker_had(attacker, carol, client_for):
+    _, account, _ = attacker
+    address = EmailAddress.objects.get(email=VICTIM)
+
+    response = client_for(carol).post(
+        reverse("admin:account_emailaddress_change", args=[address.pk]),
+        {"user": account.pk, "email": VICTIM, "verified": "on", "primary": "on"},
+    )
+
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email=VICTIM).verified
+    assert "_auth_user_id" not in sign_in(VICTIM, ATTACKERS_PASSWORD).session

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, RoleChange
+from accounts.models import Role, RoleChange, User
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,21 @@ def test_admin_can_still_rename_themselves_in_the_django_admin(carol, client_for
     assert response.status_code == 302
     carol.refresh_from_db()
     assert (carol.name, carol.role) == ("Carol Renamed", Role.ADMIN)
+
+
+def test_admin_cannot_delete_their_own_account_in_the_django_admin(carol, client_for):
+    """As with their own role: it could leave nobody to undo it (and a deletion cannot be undone at all)."""
+    client = client_for(carol)
+    url = reverse("admin:accounts_user_delete", args=[carol.pk])
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [carol.pk]},
+    )
+    assert response.status_code == 403
+    assert User.objects.filter(pk=carol.pk).exists()
 
 
 def test_admin_cannot_change_their_own_role_through_the_api(carol, api_client_for):

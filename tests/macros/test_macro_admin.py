@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from accounts.models import Role
+from accounts.services import user_create, user_update
 from macros.models import Macro
+from tests.conftest import PASSWORD
 
 
 def admin_data(**overrides) -> dict[str, object]:
@@ -46,3 +49,24 @@ def test_requesters_cannot_reach_the_macro_admin(mallory, client_for):
     response = client_for(mallory).get(reverse("admin:macros_macro_changelist"))
 
     assert response.status_code in (302, 404)
+
+
+def test_admin_editing_a_macro_whose_agent_was_deactivated_is_refused_on_the_field(carol, bob, client_for):
+    """The macro was valid when written; its agent was deactivated since. A save names them on the page (it was a
+    500 from macro_save, and the edit was lost) and keeps what was typed."""
+    dave = user_create(email="dave@example.com", password=PASSWORD, name="Dave Agent", role=Role.AGENT)
+    macro = Macro.objects.create(name="Escalate", body="On it.", owner=bob, set_assignee=dave)
+    user_update(user=dave, actor=carol, is_active=False)
+
+    response = client_for(carol).post(
+        reverse("admin:macros_macro_change", args=[macro.pk]),
+        admin_data(owner=bob.pk, name="Escalate to Dave", set_assignee=dave.pk),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "set_assignee": ["Dave Agent is deactivated: tickets can only be assigned to active agents."]
+    }
+    assert "Escalate to Dave" in response.content.decode()
+    macro.refresh_from_db()
+    assert (macro.name, macro.set_assignee) == ("Escalate", dave)

@@ -7,7 +7,10 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
+from accounts.services import user_create, user_update
 from helpdesk.errors import InvalidValue
+from tests.conftest import PASSWORD
 from tests.tickets.admin_forms import change_url, form_data
 from tickets.models import Priority, Status, Tag, Ticket, TicketEventKind
 from tickets.services import ticket_change_status, ticket_create
@@ -116,3 +119,22 @@ def test_admin_service_refusal_becomes_a_message_not_a_server_error(client_for, 
     assert "Tickets can only be assigned to agents." in response.content.decode()
     ticket.refresh_from_db()
     assert (ticket.subject, ticket.priority) == ("Invoice is wrong", Priority.NORMAL)
+
+
+def test_admin_assigning_a_deactivated_agent_is_refused_on_the_field_keeping_what_was_typed(client_for, carol, ticket):
+    """The assignee autocomplete offers every agent, deactivated ones too. The refusal came from ticket_update, after
+    the form: a redirect with a message, and the subject typed with it was gone."""
+    dave = user_create(email="dave@example.com", password=PASSWORD, name="Dave Agent", role=Role.AGENT)
+    user_update(user=dave, actor=carol, is_active=False)
+    client = client_for(carol)
+    data = form_data(client.get(change_url(ticket)), assignee=dave.pk, subject="Invoice 42 is wrong")
+
+    response = client.post(change_url(ticket), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "assignee": ["Dave Agent is deactivated: tickets can only be assigned to active agents."]
+    }
+    assert "Invoice 42 is wrong" in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.assignee) == ("Invoice is wrong", None)
