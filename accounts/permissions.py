@@ -26,5 +26,5 @@ def why_cannot_be_assigned(user: User) -> str | None:
     every agent, and one may have been deactivated since a macro naming them was written."""
     if user.is_agent_or_admin:
         return None
-    why = "is deactivated" if not user.is_active else "is no longer an agent"
+    why = "is deactivated" if not user.is_active else "is not an agent"
     return f"{user.display_name} {why}: tickets can only be assigned to active agents."

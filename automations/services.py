@@ -173,16 +173,19 @@ def _already_fired(rule: Rule, ticket: Ticket, event: Event, edit: str | None) -
 def _broken_reference(rule: Rule) -> str | None:
     """Why the rule cannot do what its admin set up: what it referred to was deleted (the foreign keys are SET_NULL,
     so the rule stays) or its agent can no longer take tickets. Said in the run log, rather than the rule firing with
-    part or all of its actions gone, or failing with the ticket service's "Invalid assignee."."""
+    its agent left out, or failing with the ticket service's "Invalid assignee."."""
     if rule.assign == AssignMode.AGENT:
         if rule.assign_to is None:
             return "The agent it assigns to no longer exists: choose another."
         if not rule.assign_to.is_agent_or_admin:
             agent = rule.assign_to.display_name
             return f"{agent}, whom it assigns to, is deactivated or no longer an agent: choose another."
-    if not (rule.has_field_actions or rule.internal_note.strip() or rule.notify):
-        return "It has no actions left: a team, category or agent it set may have been deleted."
     return None
+
+
+# A rule may be saved with conditions only; one whose only action named a team, category or agent since deleted
+# (SET_NULL) ends up the same. Either way it fires (its conditions matched), and the run log says what is missing.
+NO_ACTIONS = "It has no actions: if it set a team, category or agent, that was deleted."
 
 
 def _nobody_to_assign(team: Team | None) -> str:
@@ -236,7 +239,7 @@ def _rule_apply(*, rule: Rule, ticket: Ticket, chain: list[int], event: Event | 
         # fails, with the reason in its log, and the rules after it still run.
         _log(rule, ticket, Outcome.FAILED, f"The message template could not be rendered: {error}", event)
         return False
-    _log(rule, ticket, Outcome.FIRED, "; ".join(plan.described), event)
+    _log(rule, ticket, Outcome.FIRED, "; ".join(plan.described) or NO_ACTIONS, event)
     return True
 
 

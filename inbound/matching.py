@@ -63,9 +63,19 @@ def ticket_for_mail(mail: ParsedMail) -> ThreadMatch | None:
         if ticket is not None:
             return ThreadMatch(ticket, MatchRule.REPLY_ADDRESS)
     ticket = _ticket(ticket_id_from_subject(mail.subject))
-    if ticket is not None and participant_role(ticket, user_for_address(mail.from_address)) is not None:
+    if ticket is not None and _knows_sender(ticket, user_for_address(mail.from_address)):
         return ThreadMatch(ticket, MatchRule.SUBJECT_TAG)
     return None
+
+
+def _knows_sender(ticket: Ticket, user: User | None) -> bool:
+    """Whether the sender takes part in the ticket's conversation: on the ticket, or on the one it was merged into,
+    where the conversation goes on (the merge target's requester may quote the merged ticket's number)."""
+    while ticket is not None:
+        if participant_role(ticket, user) is not None:
+            return True
+        ticket = ticket.merged_into
+    return False
 
 
 def user_for_address(address: str) -> User | None:

@@ -257,7 +257,10 @@ def _plan_paused(clock: SlaClock, target: timedelta, now: datetime) -> None:
 
 
 def _moment_already_come(moment: datetime | None, used_up: bool, now: datetime) -> datetime | None:
-    return moment if used_up and moment is not None and moment <= now else None
+    """Used up: when it happened, or now for a target lowered below the time already used (as a counting clock)."""
+    if not used_up:
+        return None
+    return moment if moment is not None and moment <= now else now
 
 
 def _moment_when_used(

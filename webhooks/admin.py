@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -52,9 +53,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         services.webhook_endpoint_delete(endpoint=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        # "Delete selected" in the list bypasses delete_model; each endpoint goes as one deleted on its page does.
-        for endpoint in queryset:
-            services.webhook_endpoint_delete(endpoint=endpoint)
+        # "Delete selected" in the list bypasses delete_model; each endpoint goes as one deleted on its page does,
+        # and all of them or none.
+        with transaction.atomic():
+            for endpoint in queryset:
+                services.webhook_endpoint_delete(endpoint=endpoint)
 
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: str | None = None) -> Any:
         return secret_page(request, [obj], rotated=False)

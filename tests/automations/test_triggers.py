@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 
 from automations.models import AssignMode, Outcome, Rule, RuleRun, Trigger
+from automations.services import NO_ACTIONS
 from macros.services import macro_apply, macro_create
 from tests.tickets.admin_forms import change_url, form_data
 from tickets.models import Priority, Team, TicketEvent
@@ -226,18 +228,21 @@ def test_an_agent_replied_rule_does_not_act_on_the_notice_a_merge_leaves_on_the_
     assert f"merged into request #{target.pk}" in notice.body
 
 
-def test_a_rule_whose_team_was_deleted_fails_in_its_run_log_rather_than_firing_with_nothing_done(
-    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("made", ["with conditions only", "its team deleted since"])
+def test_a_rule_with_no_actions_fires_and_its_run_log_says_what_is_missing(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks, made
 ):
     sales = Team.objects.create(name="Sales")
-    rule = make_rule(name="To sales", trigger=Trigger.TICKET_CREATED, set_team=sales)
-    sales.delete()  # the rule stays, its team gone (set_team is SET_NULL)
+    if made == "with conditions only":
+        rule = make_rule(name="Watch", trigger=Trigger.TICKET_CREATED, conditions={"priority": "normal"})
+    else:
+        rule = make_rule(name="To sales", trigger=Trigger.TICKET_CREATED, set_team=sales)
+        sales.delete()  # the rule stays, its team gone (set_team is SET_NULL)
     with django_capture_on_commit_callbacks(execute=True):
         ticket_create(requester=alice, subject="Invoice", category=category)
 
     run = RuleRun.objects.get(rule=rule)
-    assert run.outcome == Outcome.FAILED
-    assert run.reason == "It has no actions left: a team, category or agent it set may have been deleted."
+    assert (run.outcome, run.reason) == (Outcome.FIRED, NO_ACTIONS)
 
 
 def test_a_rule_not_naming_a_status_leaves_the_ticket_a_merge_closed_alone(

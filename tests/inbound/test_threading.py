@@ -319,6 +319,17 @@ def test_an_agents_mail_to_a_ticket_merged_into_another_requesters_is_an_interna
     assert (stored.comment.ticket, stored.comment.author, stored.comment.internal) == (mallorys, bob, True)
 
 
+def test_the_requester_of_the_ticket_merged_into_may_quote_the_merged_tickets_number(
+    ingest, ticket, mallory, bob, category
+):
+    mallorys = ticket_create(requester=mallory, subject="Refund", category=category)
+    ticket_merge(source=ticket, target=mallorys, actor=bob)
+
+    stored = ingest(mail(sender=mallory.email, subject=f"Re: [#{ticket.pk}] Printer", body="Any news?"))
+
+    assert (stored.status, stored.ticket, stored.comment.author) == (InboundStatus.PROCESSED, mallorys, mallory)
+
+
 def test_a_mail_to_a_ticket_merged_meanwhile_is_held_when_its_sender_is_no_participant_where_it_would_go(
     ingest, ticket, alice, mallory, bob, category, after_matching
 ):

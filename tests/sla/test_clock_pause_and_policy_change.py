@@ -175,6 +175,17 @@ def test_a_resolution_missed_just_before_the_ticket_went_pending_stays_missed_wh
     assert resolution.breached_at == berlin(2026, 3, 3, 17, 0)
 
 
+def test_a_target_lowered_below_the_time_used_while_pending_is_missed_when_it_took_effect(alice, bob, policy, clock):
+    ticket = _pending_a_day(alice, bob, clock)  # 2 h used before it went pending
+    _vip_policy(resolution_hours=1)
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))  # Tuesday 11:00: 1 h target
+    clock.to(berlin(2026, 3, 3, 12, 0))
+    ticket_change_status(ticket=ticket, actor=bob, status=Status.RESOLVED)
+
+    resolution = SlaClock.objects.get(ticket=ticket, metric=Metric.RESOLUTION)
+    assert resolution.breached_at == berlin(2026, 3, 3, 11, 0)
+
+
 def test_a_policy_that_comes_after_a_reopen_does_not_count_the_days_the_ticket_was_resolved(alice, bob, office, clock):
     clock.to(berlin(2026, 3, 2, 9, 0))
     ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
