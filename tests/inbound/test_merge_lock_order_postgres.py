@@ -8,24 +8,31 @@ from __future__ import annotations
 
 import threading
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from inbound.services.tickets import ticket_conversation_continues_on
 from tests.support.servers import wait_until
-from tests.support.threads import parallel_on_postgresql, run_together
+from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
 from tickets.models import Ticket
 from tickets.services import ticket_create, ticket_merge
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
 
 
-def someone_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction reads the view as it first saw it
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
+def locks_in_id_order(lower: Ticket, higher: Ticket, holding_the_lower: threading.Event, *, waiter: str):
+    """Another transaction that takes the lower ticket, waits until `waiter` queues behind it, then takes the higher.
+
+    It deadlocks with `waiter` if `waiter` took the higher ticket first.
+    """
+
+    def lock_the_pair() -> None:
+        with transaction.atomic():
+            Ticket.objects.select_for_update().get(pk=lower.pk)
+            holding_the_lower.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what=f"{waiter} waiting for the lower ticket")
+            Ticket.objects.select_for_update().get(pk=higher.pk)
+
+    return lock_the_pair
 
 
 def test_mail_following_a_merge_locks_the_tickets_in_id_order_so_it_cannot_deadlock_with_a_merge(alice, bob, category):
@@ -35,19 +42,14 @@ def test_mail_following_a_merge_locks_the_tickets_in_id_order_so_it_cannot_deadl
     assert target.pk < merged.pk
     holding_the_lower = threading.Event()
 
-    def another_transaction_locks_the_pair_in_id_order() -> None:
-        with transaction.atomic():
-            Ticket.objects.select_for_update().get(pk=target.pk)
-            holding_the_lower.set()
-            wait_until(someone_waits_for_a_lock, timeout=10, what="the mail waiting for the lower ticket")
-            Ticket.objects.select_for_update().get(pk=merged.pk)  # a deadlock if the mail holds it already
-
     def mail_to_the_merged_ticket() -> Ticket:
         assert holding_the_lower.wait(timeout=10)
         with transaction.atomic():
             return ticket_conversation_continues_on(Ticket.objects.get(pk=merged.pk))
 
-    _, continues_on = run_together([another_transaction_locks_the_pair_in_id_order, mail_to_the_merged_ticket])
+    _, continues_on = run_together(
+        [locks_in_id_order(target, merged, holding_the_lower, waiter="the mail"), mail_to_the_merged_ticket]
+    )
 
     assert continues_on.pk == target.pk
 
@@ -57,17 +59,12 @@ def test_a_merge_locks_its_two_tickets_in_id_order(alice, bob, category):
     higher = ticket_create(requester=alice, subject="Invoice, again", category=category)
     holding_the_lower = threading.Event()
 
-    def another_transaction_locks_the_pair_in_id_order() -> None:
-        with transaction.atomic():
-            Ticket.objects.select_for_update().get(pk=lower.pk)
-            holding_the_lower.set()
-            wait_until(someone_waits_for_a_lock, timeout=10, what="the merge waiting for the lower ticket")
-            Ticket.objects.select_for_update().get(pk=higher.pk)  # a deadlock if the merge holds it already
-
     def merge_the_higher_into_the_lower() -> Ticket:
         assert holding_the_lower.wait(timeout=10)
         return ticket_merge(source=higher, target=lower, actor=bob)
 
-    run_together([another_transaction_locks_the_pair_in_id_order, merge_the_higher_into_the_lower])
+    run_together(
+        [locks_in_id_order(lower, higher, holding_the_lower, waiter="the merge"), merge_the_higher_into_the_lower]
+    )
 
     assert Ticket.objects.get(pk=higher.pk).merged_into_id == lower.pk

@@ -26,6 +26,16 @@ def parallel_on_postgresql(needs: str) -> list[pytest.MarkDecorator]:
     ]
 
 
+def someone_waits_for_a_lock() -> bool:
+    """Whether any connection to the test database is waiting for a row lock (PostgreSQL only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction reads the view as it first saw it
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
 def run_together(work: list[Callable[[], T]]) -> list[T]:
     barrier = threading.Barrier(len(work))
     results: list[T | None] = [None] * len(work)

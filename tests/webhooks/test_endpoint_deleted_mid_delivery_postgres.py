@@ -10,24 +10,15 @@ from __future__ import annotations
 
 import threading
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from tests.support.servers import wait_until
-from tests.support.threads import parallel_on_postgresql, run_together
+from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
 from webhooks import sending, services
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
-
-
-def someone_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction reads the view as it first saw it
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
 
 
 def test_deleting_an_endpoint_while_an_attempt_is_recorded_deletes_the_attempt_too(queued, endpoint, ticket):
