@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
@@ -30,6 +31,7 @@ from accounts.services import (
     user_update,
 )
 from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved
+from tickets.services.removal import user_delete
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
 admin.site.unregister(Group)
@@ -38,13 +40,20 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 
 class OwnAccountChangeForm(AdminUserChangeForm):
-    """An admin editing their own account keeps their role: a self-demotion could leave nobody to undo it."""
+    """An admin editing their own account keeps their role and stays active: a self-demotion or a lock-out could
+    leave nobody to undo it."""
 
     def clean_role(self) -> str:
         role = self.cleaned_data["role"]
         if role != self.initial.get("role"):
             raise forms.ValidationError("You cannot change your own role. Another admin can do it for you.")
         return role
+
+    def clean_is_active(self) -> bool:
+        is_active = self.cleaned_data["is_active"]
+        if not is_active and self.initial.get("is_active"):
+            raise forms.ValidationError("You cannot deactivate your own account. Another admin can do it for you.")
+        return is_active
 
 
 class RoleChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -91,6 +100,15 @@ class UserAdmin(DjangoUserAdmin):
         if obj is not None and obj.pk == request.user.pk:
             return False
         return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        user_delete(user=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        # "Delete selected" bypasses delete_model; each account goes as one deleted on its page does, all or none.
+        with transaction.atomic():
+            for user in queryset:
+                user_delete(user=user, actor=request.user)
 
     def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[admin.options.InlineModelAdmin]]:
         return list(super().get_inlines(request, obj)) if obj is not None else []  # a new user has no history

@@ -78,7 +78,7 @@ class UserFilter(FilterSet):
     ),
     partial_update=extend_schema(
         summary="Change a user",
-        description="Admins only; nobody changes their own role.",
+        description="Admins only; nobody changes their own role or deactivates their own account.",
         parameters=[path_id("id", "The user's id.")],
         request={"application/json": UserUpdateSerializer},
         responses={200: UserSerializer, **errors(*BODY_ERRORS, 403, 404)},
@@ -111,10 +111,18 @@ class UserViewSet(
         user = self.get_object()
         serializer = UserUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        if user.pk == request.user.pk and serializer.validated_data.get("role", user.role) != user.role:
-            raise PermissionDenied("You cannot change your own role.")
+        if user.pk == request.user.pk:
+            _refuse_locking_oneself_out(user, serializer.validated_data)
         user = services.user_update(user=user, actor=request.user, **serializer.validated_data)
         return Response(UserSerializer(user).data)
+
+
+def _refuse_locking_oneself_out(user: User, changes: dict[str, Any]) -> None:
+    # An admin who demotes or deactivates themselves by mistake may leave nobody able to undo it.
+    if changes.get("role", user.role) != user.role:
+        raise PermissionDenied("You cannot change your own role.")
+    if not changes.get("is_active", True):
+        raise PermissionDenied("You cannot deactivate your own account.")
 
 
 # A read-only token on a write, and a password where a second factor is due: the shared 403 sentence is about roles.

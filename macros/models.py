@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from accounts.permissions import why_cannot_be_assigned
 from tickets.models import Priority, Status, Team
 
 
@@ -84,9 +83,6 @@ class Macro(models.Model):
             errors["body"] = f"Unknown placeholder: {', '.join(unknown)}."
         if not self.body.strip() and not self.has_actions:
             errors["body"] = "Give the macro a text, an action, or both."
-        # Here, so a form (the admin's) refuses it next to the field rather than macro_save after the form passed.
-        if self.set_assignee_id and (problem := why_cannot_be_assigned(self.set_assignee)):
-            errors["set_assignee"] = problem
         if errors:
             raise ValidationError(errors)
 

@@ -1,6 +1,7 @@
 """The Django admin for tickets. Every ticket write goes through tickets.services, so admin edits are audited.
 
-Reference data (teams, categories, tags) has no workflow or audit trail and is saved by the admin directly.
+Reference data (teams, categories, tags) has no workflow or audit trail and is saved by the admin directly; deleting
+a team or a tag goes through tickets.services, since it changes the tickets that had it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -34,6 +36,7 @@ from tickets.services import (
     ticket_lock_unchanged,
     ticket_update,
 )
+from tickets.services.removal import tag_delete, team_delete
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
 TICKET_TIMESTAMPS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
@@ -82,6 +85,15 @@ class TeamAdmin(admin.ModelAdmin):
     def member_count(self, team: Team) -> int:
         return team.member_count
 
+    def delete_model(self, request: HttpRequest, obj: Team) -> None:
+        team_delete(team=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Team]) -> None:
+        # "Delete selected" bypasses delete_model; each team goes as one deleted on its page does, all or none.
+        with transaction.atomic():
+            for team in queryset:
+                team_delete(team=team, actor=request.user)
+
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
@@ -104,6 +116,15 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="tickets", ordering="ticket_count")
     def ticket_count(self, tag: Tag) -> int:
         return tag.ticket_count
+
+    def delete_model(self, request: HttpRequest, obj: Tag) -> None:
+        tag_delete(tag=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Tag]) -> None:
+        # As TeamAdmin's: each tag as deleted on its page, all or none.
+        with transaction.atomic():
+            for tag in queryset:
+                tag_delete(tag=tag, actor=request.user)
 
 
 # --- tickets ----------------------------------------------------------------------------------------------

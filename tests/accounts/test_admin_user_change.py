@@ -76,3 +76,17 @@ def test_admin_password_page_requires_the_password_twice(client_for, carol, alic
 
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
+
+
+def test_admin_cannot_deactivate_their_own_account(client_for, carol):
+    """Unticking "active" on one's own account would lock one out, with perhaps no other admin to undo it."""
+    data = {"email": carol.email, "name": carol.name, "role": carol.role}  # unchecked box: not posted
+
+    response = client_for(carol).post(reverse("admin:accounts_user_change", args=[carol.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "is_active": ["You cannot deactivate your own account. Another admin can do it for you."]
+    }
+    carol.refresh_from_db()
+    assert carol.is_active is True

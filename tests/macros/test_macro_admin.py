@@ -70,3 +70,36 @@ def test_admin_editing_a_macro_whose_agent_was_deactivated_is_refused_on_the_fie
     assert "Escalate to Dave" in response.content.decode()
     macro.refresh_from_db()
     assert (macro.name, macro.set_assignee) == ("Escalate", dave)
+
+
+def test_admin_editing_a_macro_whose_agent_was_deactivated_and_made_a_requester_is_told_why_once(
+    carol, bob, client_for
+):
+    """The field takes only agents and Macro.clean says why the stored one cannot stay: the page said both, a
+    "Select a valid choice" beside the reason."""
+    dave = user_create(email="dave@example.com", password=PASSWORD, name="Dave Agent", role=Role.AGENT)
+    macro = Macro.objects.create(name="Escalate", body="On it.", owner=bob, set_assignee=dave)
+    user_update(user=dave, actor=carol, is_active=False, role=Role.REQUESTER)
+
+    response = client_for(carol).post(
+        reverse("admin:macros_macro_change", args=[macro.pk]), admin_data(owner=bob.pk, set_assignee=dave.pk)
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "set_assignee": ["Dave Agent is deactivated: tickets can only be assigned to active agents."]
+    }
+    macro.refresh_from_db()
+    assert macro.set_assignee == dave
+
+
+def test_admin_cannot_pick_a_requester_as_a_macros_assignee(carol, bob, alice, client_for):
+    response = client_for(carol).post(
+        reverse("admin:macros_macro_add"), admin_data(owner=bob.pk, set_assignee=alice.pk)
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "set_assignee": ["Select a valid choice. That choice is not one of the available choices."]
+    }
+    assert not Macro.objects.exists()

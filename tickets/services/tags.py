@@ -6,12 +6,16 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from events.services import one_edit
 from helpdesk.errors import InvalidValue
+from sla.services import sla_clocks_update
 from tickets.models import Tag, Ticket, TicketEventKind
 from tickets.services.audit import record_event
+from tickets.services.common import lock_ticket
 
 
 def normalize_tag_names(names: Iterable[str]) -> list[str]:
@@ -52,6 +56,24 @@ def ticket_set_tags(*, ticket: Ticket, actor: User, names: Sequence[str]) -> Non
     if sorted(new_names) == old_names:
         return
     ticket.tags.set(tags_from_names(new_names))
+    _tags_changed(ticket=ticket, actor=actor, old_names=old_names, new_names=sorted(new_names))
+
+
+@transaction.atomic
+@one_edit()
+def ticket_untag(*, ticket: Ticket, actor: User, tag: Tag) -> None:
+    """Take `tag` off the ticket (the tag is being deleted), recorded as a tags edit. The other tags stay exactly as
+    they are: not through ticket_set_tags, whose normalising could rename one an admin created as "VIP"."""
+    ticket = lock_ticket(ticket)
+    old_names = sorted(ticket.tags.values_list("name", flat=True))
+    if tag.name not in old_names:
+        return
+    ticket.tags.remove(tag)
+    _tags_changed(ticket=ticket, actor=actor, old_names=old_names, new_names=[n for n in old_names if n != tag.name])
+    sla_clocks_update(ticket=ticket)
+
+
+def _tags_changed(*, ticket: Ticket, actor: User, old_names: list[str], new_names: list[str]) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
     record_event(
         ticket=ticket,
@@ -59,6 +81,6 @@ def ticket_set_tags(*, ticket: Ticket, actor: User, names: Sequence[str]) -> Non
         kind=TicketEventKind.TAGS,
         field="tags",
         old=", ".join(old_names),
-        new=", ".join(sorted(new_names)),
-        payload={"old": old_names, "new": sorted(new_names)},
+        new=", ".join(new_names),
+        payload={"old": old_names, "new": new_names},
     )

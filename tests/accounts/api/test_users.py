@@ -77,6 +77,15 @@ def test_admin_cannot_change_own_role(api_client_for, carol):
     assert carol.role == Role.ADMIN
 
 
+def test_admin_cannot_deactivate_their_own_account(api_client_for, carol):
+    response = api_client_for(carol).patch(f"/api/v1/users/{carol.pk}/", {"is_active": False}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "You cannot deactivate your own account."
+    carol.refresh_from_db()
+    assert carol.is_active
+
+
 def test_invalid_role_is_a_field_error(api_client_for, carol, alice):
     response = api_client_for(carol).patch(f"/api/v1/users/{alice.pk}/", {"role": "boss"}, format="json")
     assert response.status_code == 400

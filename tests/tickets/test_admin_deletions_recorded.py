@@ -1,0 +1,150 @@
+"""Deleting a team, a tag or an agent's account in the admin changes the tickets that had them. Each change is
+recorded on the ticket, by the admin, as the same edit on the ticket's page would be: an entry in its history and a
+domain event (for rules, webhooks and SLA clocks). Before, the database dropped them from the tickets unrecorded."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from accounts.models import Role, User
+from accounts.services import user_create
+from events.models import Event
+from tests.conftest import PASSWORD
+from tickets.models import Tag, Team, Ticket, TicketEvent, TicketEventKind
+from tickets.services import TicketChanges, ticket_create, ticket_update
+from tickets.services.audit import DOMAIN_EVENT_KINDS
+
+pytestmark = pytest.mark.django_db
+
+
+def delete_on_its_page(client, url_name: str, pk: int):
+    return client.post(reverse(url_name, args=[pk]), {"post": "yes"})
+
+
+def delete_selected(client, changelist: str, pks: list[int]):
+    return client.post(reverse(changelist), {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: pks})
+
+
+def recorded_change(ticket: Ticket, kind: str) -> tuple[tuple[str, str, User, str], dict, User]:
+    """The ticket's history entry of `kind` (old, new, actor, via) and its domain event's payload and actor."""
+    entry = TicketEvent.objects.get(ticket=ticket, kind=kind)
+    event = Event.objects.get(ticket=ticket, kind=DOMAIN_EVENT_KINDS[kind])
+    payload = {name: event.payload[name] for name in ("old", "new")}
+    return (entry.old_value, entry.new_value, entry.actor, entry.via), payload, event.actor
+
+
+def another_ticket(requester: User, editor: User, **changes) -> Ticket:
+    ticket = ticket_create(requester=requester, subject="Login fails", description="Since Monday.")
+    return ticket_update(ticket=ticket, actor=editor, changes=TicketChanges(**changes))
+
+
+def test_deleting_a_team_on_its_page_records_on_its_ticket_that_it_left(client_for, carol, ticket, team):
+    response = delete_on_its_page(client_for(carol), "admin:tickets_team_delete", team.pk)
+
+    assert response.status_code == 302
+    assert not Team.objects.exists()
+    ticket.refresh_from_db()
+    assert ticket.team is None
+    assert recorded_change(ticket, TicketEventKind.TEAM) == (
+        ("Support", "", carol, "team “Support” deleted"),
+        {"old": team.pk, "new": None},
+        carol,
+    )
+
+
+def test_deleting_selected_teams_records_it_on_every_ticket_of_each(client_for, carol, alice, ticket, team):
+    sales = Team.objects.create(name="Sales")
+    sales_ticket = another_ticket(alice, carol, team=sales)
+
+    response = delete_selected(client_for(carol), "admin:tickets_team_changelist", [team.pk, sales.pk])
+
+    assert response.status_code == 302
+    assert not Team.objects.exists()
+    assert recorded_change(ticket, TicketEventKind.TEAM)[0] == ("Support", "", carol, "team “Support” deleted")
+    # The ticket's own earlier change to Sales is in its history too; the deletion is the latest.
+    latest = TicketEvent.objects.filter(ticket=sales_ticket, kind=TicketEventKind.TEAM).latest("pk")
+    assert (latest.old_value, latest.new_value, latest.actor) == ("Sales", "", carol)
+
+
+def test_deleting_a_tag_on_its_page_records_it_and_leaves_the_other_tags_as_they_were(client_for, carol, ticket):
+    ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(tags=["billing", "refund"]))
+    # Made by hand in the admin: the normalised names of a tags edit would have lowered it.
+    ticket.tags.add(Tag.objects.create(name="VIP"))
+    refund = Tag.objects.get(name="refund")
+
+    response = delete_on_its_page(client_for(carol), "admin:tickets_tag_delete", refund.pk)
+
+    assert response.status_code == 302
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["VIP", "billing"]
+    entry = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.TAGS).latest("pk")
+    assert (entry.old_value, entry.new_value, entry.actor, entry.via) == (
+        "VIP, billing, refund",
+        "VIP, billing",
+        carol,
+        "tag “refund” deleted",
+    )
+    event = Event.objects.filter(ticket=ticket, kind=DOMAIN_EVENT_KINDS[TicketEventKind.TAGS]).latest("pk")
+    assert (event.payload["old"], event.payload["new"], event.actor) == (
+        ["VIP", "billing", "refund"],
+        ["VIP", "billing"],
+        carol,
+    )
+
+
+def test_deleting_selected_tags_records_it_on_every_ticket_that_had_them(client_for, carol, alice, ticket):
+    ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(tags=["billing", "refund"]))
+    other = another_ticket(alice, carol, tags=["refund"])
+    tags = list(Tag.objects.values_list("pk", flat=True))
+
+    response = delete_selected(client_for(carol), "admin:tickets_tag_changelist", tags)
+
+    assert response.status_code == 302
+    assert not Tag.objects.exists()
+    latest = {
+        t.pk: TicketEvent.objects.filter(ticket=t, kind=TicketEventKind.TAGS).latest("pk").new_value
+        for t in (ticket, other)
+    }
+    assert latest == {ticket.pk: "", other.pk: ""}
+
+
+def test_deleting_an_agent_on_their_page_records_on_their_tickets_that_they_were_unassigned(client_for, carol, ticket):
+    dave = user_create(email="dave@example.com", password=PASSWORD, name="Dave Agent", role=Role.AGENT)
+    ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=dave))
+    dave_pk = dave.pk
+
+    response = delete_on_its_page(client_for(carol), "admin:accounts_user_delete", dave_pk)
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=dave_pk).exists()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    entry = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNEE).latest("pk")
+    assert (entry.old_value, entry.new_value, entry.actor, entry.via) == (
+        "Dave Agent",
+        "",
+        carol,
+        "account of Dave Agent deleted",
+    )
+    event = Event.objects.filter(ticket=ticket, kind=DOMAIN_EVENT_KINDS[TicketEventKind.ASSIGNEE]).latest("pk")
+    assert (event.payload["old"], event.payload["new"], event.actor) == (dave_pk, None, carol)
+
+
+def test_deleting_selected_agents_records_it_on_each_of_their_tickets(client_for, carol, alice, ticket):
+    dave = user_create(email="dave@example.com", password=PASSWORD, name="Dave Agent", role=Role.AGENT)
+    erin = user_create(email="erin@example.com", password=PASSWORD, name="Erin Agent", role=Role.AGENT)
+    ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=dave))
+    erins = another_ticket(alice, carol, assignee=erin)
+
+    response = delete_selected(client_for(carol), "admin:accounts_user_changelist", [dave.pk, erin.pk])
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk__in=[dave.pk, erin.pk]).exists()
+    latest = {
+        t.pk: TicketEvent.objects.filter(ticket=t, kind=TicketEventKind.ASSIGNEE).latest("pk") for t in (ticket, erins)
+    }
+    assert {pk: (e.old_value, e.new_value, e.actor) for pk, e in latest.items()} == {
+        ticket.pk: ("Dave Agent", "", carol),
+        erins.pk: ("Erin Agent", "", carol),
+    }
