@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     SLA_ESCALATION = "sla_escalation", "SLA target due soon or missed"
     PRIVATE_LINK = "private_link", "A new private link to a request"
     AUTOMATION = "automation", "Mail from an automation rule"
+    WEBHOOK_DISABLED = "webhook_disabled", "A webhook endpoint was disabled"
 
 
 class NotificationStatus(models.TextChoices):

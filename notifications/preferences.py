@@ -19,7 +19,8 @@ STAFF_KINDS = (
     NotificationKind.TEAM_NEW_TICKET,
     NotificationKind.SLA_ESCALATION,
 )
-# Not listed, never turned off: a private link the user's request needs, and an admin's automation rule.
+# Not listed, never turned off: a private link the user's request needs, an admin's automation rule, and the
+# admins' notice that the worker disabled a webhook endpoint.
 DEFAULTS: dict[str, bool] = {kind: True for kind in (*REQUESTER_KINDS, *STAFF_KINDS)}
 
 

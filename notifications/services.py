@@ -28,7 +28,7 @@ from events.services import retry_delay, send_to_worker
 from inbound.models import InboundMessage, InboundStatus
 from notifications import mail_ids
 from notifications.models import Notification, NotificationKind, NotificationStatus
-from notifications.preferences import wants
+from notifications.preferences import STAFF_KINDS, wants
 from tickets.models import Comment, Status, Ticket
 from tickets.permissions import can_view_ticket
 
@@ -225,6 +225,25 @@ def notification_claim(*, notification_id: int, now: datetime | None = None) -> 
     if not claimed:
         return None
     return Notification.objects.get(pk=notification_id)
+
+
+def notification_withdraw_if_unwanted(*, notification: Notification) -> bool:
+    """Give up a claimed mail whose recipient is no one to send it to any more: the account was deactivated, or (for
+    mail about staff work) is no longer staff. A mail waits for hours when the mail server is down; what was true
+    when it was queued may not be when it goes out. The mail log says why (`failed`, for an admin to see)."""
+    recipient = User.objects.filter(pk=notification.recipient_id).first() if notification.recipient_id else None
+    if recipient is None:
+        return False
+    if not recipient.is_active:
+        reason = "Not sent: the recipient's account was deactivated before it went out."
+    elif notification.kind in STAFF_KINDS and not recipient.is_agent_or_admin:
+        reason = "Not sent: the recipient was no longer an agent or admin when it went out."
+    else:
+        return False
+    Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(
+        status=NotificationStatus.FAILED, last_error=reason
+    )
+    return True
 
 
 def _thread_so_far(notification: Notification) -> list[str]:

@@ -25,6 +25,8 @@ def notification_send(task: Task, notification_id: int) -> None:
     notification = services.notification_claim(notification_id=notification_id)
     if notification is None:
         return  # sent already, given up, or another worker has it
+    if services.notification_withdraw_if_unwanted(notification=notification):
+        return
     try:
         services.notification_deliver(notification=notification)
     except Exception as error:  # SMTP refused, timed out, or anything else: recorded, retried, never lost silently

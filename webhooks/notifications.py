@@ -1,30 +1,30 @@
-"""The mail admins get when the worker disables a webhook endpoint. Sent after commit, never in a request."""
+"""The mail admins get when the worker disables a webhook endpoint. Recorded and sent by the worker through
+notifications/, like every other mail, so a mail server that is down delays it and loses none."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Role, User
+from notifications.models import NotificationKind
+from notifications.services import notification_queue
 
-
-def mail_admins_endpoint_disabled(*, endpoint_id: int) -> None:
+if TYPE_CHECKING:
     from webhooks.models import WebhookEndpoint
 
-    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
-    recipients = list(User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True))
-    if endpoint is None or not recipients:
-        return
-    context = {
-        "endpoint": endpoint,
-        "url": settings.SITE_URL + reverse("webhook_detail", args=[endpoint.pk]),
-    }
-    send_mail(
-        # A header cannot hold a line break (BadHeaderError), and a description may have one.
-        subject=" ".join(f"Webhook endpoint disabled: {endpoint}".split()),
-        message=render_to_string("emails/webhook_disabled.txt", context),
-        from_email=None,
-        recipient_list=recipients,
-    )
+
+def mail_admins_endpoint_disabled(*, endpoint: WebhookEndpoint) -> None:
+    """Queue one mail per active admin in the caller's transaction (the one that disabled the endpoint)."""
+    context = {"endpoint": endpoint, "url": settings.SITE_URL + reverse("webhook_detail", args=[endpoint.pk])}
+    for admin in User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"):
+        notification_queue(
+            kind=NotificationKind.WEBHOOK_DISABLED,
+            # One mail per time it is disabled: enabled again and disabled later, the admins are told again.
+            key=f"webhook-disabled:{endpoint.pk}:{endpoint.updated_at.isoformat()}",
+            ticket=None,
+            recipient=admin,
+            context=context,
+        )

@@ -141,14 +141,16 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     endpoint.delete()
 
 
+@transaction.atomic
 def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
-    """The worker's doing: the endpoint is gone (410) or kept failing for a day. Admins are told by mail."""
+    """The worker's doing: the endpoint is gone (410) or kept failing for a day. Admins are told by mail, queued
+    with the change (a mail server that is down delays the mail; it does not lose it)."""
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
         is_active=False, disabled_reason=reason[:300], updated_at=timezone.now()
     )
     if changed:
         logger.warning("webhook endpoint %s disabled: %s", endpoint.pk, reason)
-        transaction.on_commit(partial(mail_admins_endpoint_disabled, endpoint_id=endpoint.pk))
+        mail_admins_endpoint_disabled(endpoint=WebhookEndpoint.objects.get(pk=endpoint.pk))
 
 
 # --- Preparing deliveries -----------------------------------------------------------------------------------

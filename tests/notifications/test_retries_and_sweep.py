@@ -11,9 +11,11 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
+from accounts.services import user_update
 from notifications import services
 from notifications.models import Notification, NotificationStatus
-from tickets.services import comment_create
+from tickets.services import TicketChanges, comment_create, ticket_update
 
 
 @pytest.fixture
@@ -69,6 +71,30 @@ def test_the_sweep_resends_a_mail_whose_message_was_lost(ticket, bob, settings, 
     assert [message.to for message in mail.outbox] == [["alice@example.com"]]
     assert Notification.objects.get().status == NotificationStatus.SENT
     assert services.notifications_sweep(now=later) == 0
+
+
+@pytest.mark.parametrize(
+    "change", [{"is_active": False}, {"role": Role.REQUESTER}], ids=["deactivated", "made a requester"]
+)
+def test_a_mail_waiting_for_the_mail_server_is_not_sent_to_someone_who_may_no_longer_have_it(
+    ticket, bob, carol, settings, change, django_capture_on_commit_callbacks
+):
+    """Assigned while the mail server was down; by the time it is back Bob left (or is a requester now): the mail,
+    the requester's name and a staff link, is not sent, and the mail log says why."""
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=bob))
+    from events.models import Event
+
+    services.notifications_for_event(event=Event.objects.get(kind="ticket.assignee_changed"))  # queued, not sent
+    user_update(user=bob, actor=carol, **change)
+
+    later = timezone.now() + timedelta(seconds=settings.EVENT_REDELIVER_AFTER_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notifications_sweep(now=later)
+
+    assert mail.outbox == []
+    withdrawn = Notification.objects.get(address="bob@example.com")
+    assert withdrawn.status == NotificationStatus.FAILED and withdrawn.last_error.startswith("Not sent: ")
 
 
 def test_a_mail_stuck_sending_after_a_worker_died_is_sent_again(

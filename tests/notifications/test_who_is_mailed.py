@@ -80,6 +80,17 @@ def test_the_assignee_hears_when_the_requester_replies_but_not_of_their_own_repl
     ]
 
 
+def test_the_assignee_is_told_a_follower_replied_not_the_requester(worker, ticket, bob, carol, mallory):
+    """A follower (Cc'd on the first mail) answers too; the subject must not put the requester's name on it."""
+    worker(lambda: ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(assignee=bob)))
+    ticket.followers.add(mallory)
+    mail.outbox.clear()
+
+    worker(lambda: comment_create(ticket=ticket, author=mallory, body="Same problem here."))
+
+    assert sent_to() == [("bob@example.com", f"[#{ticket.pk}] Mallory Requester replied: Invoice is wrong")]
+
+
 def test_the_requester_is_mailed_the_notice_that_their_ticket_was_merged(worker, ticket, alice, bob, category):
     """The notice answers nothing (no first response, no "agent replied" rule), but it is written for them to read."""
     duplicate = ticket_create(requester=alice, subject="Invoice, again", category=category)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from events.models import EventKind
+from notifications.models import Notification, NotificationStatus
+from notifications.services import notifications_resend
+from tests.support.mail_sink import SmtpSink
 from tests.webhooks.conftest import Receiver, prepared_delivery
 from tickets.models import Status
 from tickets.services import ticket_change_status
@@ -61,6 +64,36 @@ def test_admins_are_mailed_when_an_endpoint_whose_description_has_two_lines_is_d
     endpoint.refresh_from_db()
     assert not endpoint.is_active
     assert [mail.to for mail in mailoutbox] == [[carol.email]]
+
+
+def test_the_admins_mail_waits_out_a_mail_server_that_is_down(
+    receiver: Receiver, endpoint, ticket, carol, queued, settings, django_capture_on_commit_callbacks
+):
+    """The endpoint is disabled while the mail server is down: the admins' mail is kept, and goes out once it is up."""
+    sink = SmtpSink()  # not started yet: its port refuses connections
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    delivery = prepared_delivery(endpoint, ticket)
+
+    receiver.answer_with(410)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    kept = Notification.objects.get(kind="webhook_disabled")
+    assert (kept.address, kept.status) == (carol.email, NotificationStatus.FAILED)
+    assert "Connection refused" in kept.last_error
+
+    sink.start()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications_resend(notifications=[kept])
+        [message] = sink.messages()
+    finally:
+        sink.stop()
+    assert message["To"] == carol.email and "410 Gone" in message.get_body(("plain",)).get_content()
 
 
 def test_deliveries_that_waited_while_disabled_are_still_retried_after_the_endpoint_is_enabled(
