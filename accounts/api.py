@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from allauth.account import app_settings as account_settings
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core.internal.ratelimit import parse_rates
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django_filters.rest_framework import FilterSet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -147,7 +151,8 @@ MFA_403 = OpenApiResponse(
     "Accounts with two-factor authentication get 403 `mfa_required`: they create tokens on the API tokens page "
     "(`/accounts/tokens/`). Accounts whose email address is not confirmed yet get 403 `email_unverified`, and so "
     "does every token of theirs until it is; confirming the address after someone else signed up with it voids "
-    "their tokens. Strictly rate limited per client address and per account.",
+    "their tokens. Strictly rate limited per client address and per account; wrong passwords count with the sign-in "
+    "page's, so an account locked there after too many of them gets 429 here too, even for the right password.",
     tags=["auth"],
     auth=[],
     request={"application/json": TokenRequestSerializer},
@@ -162,8 +167,8 @@ def token_issue(request: Request) -> Response:
     serializer = TokenRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    user = authenticate(request._request, username=data["email"], password=data["password"])
-    if user is None:
+    user = _authenticate(request._request, email=data["email"], password=data["password"])
+    if user is None or not user.is_active:
         raise AuthenticationFailed("Email or password is incorrect.")
     if not address_proven(user):
         raise EmailUnverified()
@@ -188,6 +193,23 @@ def token_issue(request: Request) -> Response:
     )
     body = IssuedTokenSerializer(token, context={"secret": secret}).data
     return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _authenticate(request: HttpRequest, *, email: str, password: str) -> User | None:
+    """The password check of the sign-in page (allauth's), so failures here and there count together: an account the
+    page has locked after too many wrong passwords gets no token for the right one either, and guesses sent here
+    lock the page too. allauth returns a deactivated account whose password is right (for the page to say so): the
+    caller refuses it."""
+    try:
+        return get_account_adapter(request).authenticate(request, email=email, password=password)
+    except DjangoValidationError as exc:  # allauth's too_many_login_attempts, the page's own message
+        raise Throttled(wait=_login_failed_window(), detail=" ".join(exc.messages)) from exc
+
+
+def _login_failed_window() -> int:
+    """Seconds until allauth's failed-attempt limits have surely forgotten the attempts that lock the account now."""
+    rates = parse_rates(account_settings.RATE_LIMITS.get("login_failed"))
+    return int(max((rate.duration for rate in rates), default=60))
 
 
 @extend_schema(summary="Who am I", tags=["auth"], responses={200: UserSerializer, **errors(400)})

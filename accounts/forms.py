@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from allauth.account.forms import ResetPasswordKeyForm
+from allauth.account.forms import ResetPasswordForm, ResetPasswordKeyForm, SignupForm
 from allauth.socialaccount.models import SocialApp
 from django import forms
 from django.conf import settings as django_settings
@@ -16,6 +16,7 @@ from django.contrib.auth.forms import (
 )
 
 from accounts.models import Role, SocialAppSecret, TokenScope, User, normalize_email_address
+from accounts.selectors import accounts_owning_address, address_has_an_account
 from accounts.services import user_password_reset, user_update
 from helpdesk.forms import PageForm, ShownChoiceField, show_initial_values
 
@@ -70,6 +71,27 @@ class AdminSetPasswordForm(AdminPasswordChangeForm):
 
     def save(self, commit: bool = True) -> User:
         return user_update(user=self.user, password=self.cleaned_data["password1"])
+
+
+class SignUpForm(SignupForm):
+    """allauth's sign-up form, where an address another account has only asked to change to (unconfirmed) does not
+    count as taken: otherwise anyone could keep the address's owner from ever signing up, by typing it on their own
+    Email page."""
+
+    def validate_unique_email(self, value: str) -> str:
+        email = super().validate_unique_email(value)
+        if self.account_already_exists and not address_has_an_account(email):
+            self.account_already_exists = False
+        return email
+
+
+class PasswordResetRequestForm(ResetPasswordForm):
+    """allauth's "forgot your password" form, mailing reset links only for accounts whose address it is."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        self.users = accounts_owning_address(self.users, email)
+        return email
 
 
 class PasswordResetFromMailForm(ResetPasswordKeyForm):

@@ -47,6 +47,34 @@ def user_sessions_signed_in(user: User) -> list[UserSession]:
     return [row for row in rows if row.session_key in live]
 
 
+def address_has_an_account(email: str) -> bool:
+    """Whether an account has this address: as its account address, or confirmed. An address someone has only asked
+    to change to (pending on their Email page) is nobody's yet: anyone can type anyone's address there."""
+    from allauth.account.models import EmailAddress  # allauth's models load after the apps registry
+
+    address = normalize_email_address(email)
+    return (
+        User.objects.filter(email__iexact=address).exists()
+        or EmailAddress.objects.filter(email__iexact=address, verified=True).exists()
+    )
+
+
+def accounts_owning_address(users: list[User], email: str) -> list[User]:
+    """Of the accounts allauth finds by an address (for a password reset), those whose address it is: their account
+    address, or one they have confirmed. Not an account that only asked to change to it (a pending, unconfirmed
+    address on the Email page), which anyone can do with anyone's address: a reset link mailed there for that
+    account would have the mailbox's owner set the password of, and move into, an account someone else holds."""
+    from allauth.account.models import EmailAddress  # allauth's models load after the apps registry
+
+    address = normalize_email_address(email)
+    return [
+        user
+        for user in users
+        if normalize_email_address(user.email) == address
+        or EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
+    ]
+
+
 def api_tokens_of(user: User | AnonymousUser) -> QuerySet[ApiToken]:
     """The tokens a user sees and may revoke, on the page and through the API: their own, still usable."""
     if not user.is_authenticated:

@@ -60,7 +60,9 @@ def user_update(
     password: str | None = None,
 ) -> User:
     # Compare with the stored row, not with `user`: a form (the admin's) may already have put new values on it.
-    stored_role, stored_email, stored_name = User.objects.filter(pk=user.pk).values_list("role", "email", "name").get()
+    stored_role, stored_email, stored_name, stored_active = (
+        User.objects.filter(pk=user.pk).values_list("role", "email", "name", "is_active").get()
+    )
     if email is not None:
         user.email = normalize_email_address(email)
     if name is not None:
@@ -86,7 +88,17 @@ def user_update(
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     if (user.email, user.name) != (stored_email, stored_name):
         _user_edited_record(user=user, actor=actor)
+    if stored_active and not user.is_active:
+        # Its sessions and tokens already get nothing; ended, they stay dead once the account is reactivated, so a
+        # stolen laptop's session or a leaked token does not come back with it. The owner signs in and makes new ones.
+        _sessions_and_tokens_end(user=user)
     return user
+
+
+def _sessions_and_tokens_end(*, user: User, keep_session_key: str | None = None) -> None:
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
+        session.end()
 
 
 @transaction.atomic
@@ -145,9 +157,7 @@ def user_address_first_proven(*, user: User, keep_password: bool, keep_session_k
     if not keep_password:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
-        session.end()
+    _sessions_and_tokens_end(user=user, keep_session_key=keep_session_key)
     Authenticator.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
 

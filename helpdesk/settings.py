@@ -623,7 +623,12 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # counted in the default cache per client address (accounts.adapters.AccountAdapter.get_client_ip) and per account.
 ACCOUNT_SIGNUP_OPEN = env_bool("ACCOUNT_SIGNUP_OPEN", True)  # False: only admins create accounts
 # A password set from a mailed reset link proves the address (accounts.services.user_password_reset).
-ACCOUNT_FORMS = {"reset_password_from_key": "accounts.forms.PasswordResetFromMailForm"}
+# An address an account has only asked to change to is not its own: it takes no reset link, and blocks no sign-up.
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignUpForm",
+    "reset_password": "accounts.forms.PasswordResetRequestForm",
+    "reset_password_from_key": "accounts.forms.PasswordResetFromMailForm",
+}
 
 # A social login never signs in to an existing account by matching its email address: the owner signs in first
 # and connects the provider from their settings. New addresses are trusted only when the provider vouches for them

@@ -5,8 +5,13 @@ from __future__ import annotations
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from tests.conftest import PASSWORD
+from tests.support.api import assert_error_body
+
+TOKEN_URL = "/api/v1/auth/token"
 
 
 def sign_in(client: Client, email: str, password: str, address: str = "198.51.100.7"):
@@ -32,6 +37,43 @@ def test_the_account_stays_protected_when_the_guesses_come_from_many_addresses(a
     sign_in(client, "Alice@Example.com", PASSWORD, address="203.0.113.99")
 
     assert "_auth_user_id" not in client.session
+
+
+def ask_for_a_token(email: str, password: str, address: str = "198.51.100.7"):
+    return APIClient().post(TOKEN_URL, {"email": email, "password": password}, format="json", REMOTE_ADDR=address)
+
+
+def test_an_account_locked_on_the_sign_in_page_gets_no_api_token_for_the_right_password_either(alice):
+    for i in range(5):
+        sign_in(Client(), alice.email, "wrong", address=f"203.0.113.{i}")
+
+    refused = ask_for_a_token("Alice@Example.com", PASSWORD, address="203.0.113.99")
+
+    error = assert_error_body(refused, 429, "throttled")
+    assert "Too many failed login attempts" in error["message"]
+    assert int(refused["Retry-After"]) == 300
+    assert not ApiToken.objects.filter(user=alice).exists()
+
+
+def test_wrong_passwords_sent_for_a_token_lock_the_sign_in_page_too(alice):
+    for i in range(5):
+        assert ask_for_a_token(alice.email, "wrong", address=f"203.0.113.{i}").status_code == 401
+    client = Client()
+
+    refused = sign_in(client, alice.email, PASSWORD, address="203.0.113.99")
+
+    assert "Too many failed login attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_tokens_issued_for_the_right_password_do_not_count_as_failures(alice):
+    for i in range(6):
+        assert ask_for_a_token(alice.email, PASSWORD, address=f"203.0.113.{i}").status_code == 201
+    client = Client()
+
+    sign_in(client, alice.email, PASSWORD)
+
+    assert client.session["_auth_user_id"] == str(alice.pk)
 
 
 def test_ten_failures_from_one_address_block_it_and_a_forged_forwarded_for_header_does_not_help(mallory):

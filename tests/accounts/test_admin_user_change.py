@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.contrib.auth import authenticate
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from tests.conftest import PASSWORD
+from tests.support.sessions import is_signed_in, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,22 @@ def test_admin_deactivates_a_user(client_for, carol, alice):
 
     alice.refresh_from_db()
     assert alice.is_active is False
+
+
+def test_a_deactivated_users_sessions_and_tokens_stay_ended_once_reactivated(client_for, api_client_for, carol, alice):
+    alices_browser = sign_in(alice)
+    alices_script = api_client_for(alice)
+    admin = client_for(carol)
+    url = reverse("admin:accounts_user_change", args=[alice.pk])
+
+    admin.post(url, {"email": alice.email, "name": alice.name, "role": alice.role})  # unchecked box: deactivated
+    change_user(admin, alice)  # and active again
+
+    alice.refresh_from_db()
+    assert alice.is_active is True
+    assert not is_signed_in(alices_browser)
+    assert alices_script.get("/api/v1/auth/me").json()["error"]["message"] == "This token has been revoked."
+    assert UserSession.objects.filter(user=alice).count() == 0
 
 
 def test_user_change_form_has_no_staff_superuser_or_group_fields(client_for, carol, alice):

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from tests.conftest import PASSWORD
+from tests.support.sessions import sign_in
 
 
 def sign_up(client: Client, email: str = "newcomer@example.com"):
@@ -57,6 +58,25 @@ def test_confirming_the_address_signs_the_newcomer_in_to_their_tickets(db, mailo
     assert EmailAddress.objects.get(email="newcomer@example.com").verified
     assert client.session["_auth_user_id"] == str(User.objects.get(email="newcomer@example.com").pk)
     assert response.redirect_chain[-1][0] == reverse("ticket_list")
+
+
+def test_an_address_another_account_only_asked_to_change_to_can_still_sign_up(mallory, mailoutbox, settings):
+    """Anyone may type anyone's address on their own Email page; until it is confirmed it is nobody's, and must not
+    keep its owner from signing up."""
+    # allauth mails one confirmation per address every three minutes: the newcomer signs up after that.
+    settings.ACCOUNT_RATE_LIMITS = {"confirm_email": None}
+    sign_in(mallory).post(reverse("account_email"), {"action_add": "", "email": "newcomer@example.com"})
+    mailoutbox.clear()  # the confirmation mail of Mallory's change, which the newcomer ignores
+    client = Client()
+
+    sign_up(client)
+    [message] = mailoutbox
+    client.post(confirmation_link(message))
+
+    newcomer = User.objects.get(email="newcomer@example.com")
+    assert client.session["_auth_user_id"] == str(newcomer.pk)
+    assert EmailAddress.objects.get(user=newcomer).verified
+    assert not EmailAddress.objects.get(user=mallory, email="newcomer@example.com").verified
 
 
 def test_a_weak_password_is_refused_with_a_message(db):

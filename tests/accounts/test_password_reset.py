@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
+
+from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"
 
@@ -54,3 +57,18 @@ def test_a_tampered_reset_link_is_refused(alice, mailoutbox):
     response = Client().get(link[:-3] + "xx/", follow=True)
 
     assert "The password reset link was invalid" in response.content.decode()
+
+
+def test_no_reset_link_is_mailed_for_an_account_that_only_asked_to_change_to_the_address(mallory, mailoutbox):
+    """Anyone may ask to change their address to anyone's (it waits, unconfirmed, on their Email page). A reset link
+    for that account, mailed to the address, would have its owner set the password of Mallory's account and move in,
+    while Mallory keeps her tokens and connected accounts."""
+    sign_in(mallory.email, PASSWORD).post(reverse("account_email"), {"action_add": "", "email": "victim@example.com"})
+    assert EmailAddress.objects.filter(user=mallory, email="victim@example.com", verified=False).exists()
+    mailoutbox.clear()  # the confirmation mail of the change
+
+    Client().post(reverse("account_reset_password"), {"email": "victim@example.com"})
+
+    [message] = mailoutbox
+    assert message.to == ["victim@example.com"]
+    assert "/accounts/password/reset/key/" not in message.body

@@ -9,9 +9,9 @@ from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
 from tests.conftest import PASSWORD
 from tests.support.html import elements, shown_text
+from tests.support.sessions import is_signed_in, sign_in
 
 FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:130.0) Gecko/20100101 Firefox/130.0"
 SAFARI_ON_IPHONE = (
@@ -21,18 +21,6 @@ SAFARI_ON_IPHONE = (
 CHROME_ON_LINUX = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"
 )
-
-
-def sign_in(user: User, user_agent: str) -> Client:
-    """A browser that signed in through the login form, so allauth records its session."""
-    browser = Client(HTTP_USER_AGENT=user_agent)
-    response = browser.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response
-    return browser
-
-
-def is_signed_in(browser: Client) -> bool:
-    return browser.get(reverse("ticket_list")).status_code == 200
 
 
 def session_of(browser: Client) -> UserSession:
