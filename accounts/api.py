@@ -39,9 +39,9 @@ from accounts.verification import address_proven
 from helpdesk.filtersets import TrueOrFalseFilter
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ErrorBodySerializer, errors, path_id
-from helpdesk.pagination import ById, NewestFirst
+from helpdesk.pagination import ById, NewestFirst, refuse_query_params_not_read
 from helpdesk.ratelimits import CredentialsRateThrottle
-from helpdesk.viewsets import PatchOnlyUpdateMixin
+from helpdesk.viewsets import PatchOnlyUpdateMixin, StrictQueryString
 
 
 class UserPermission(BasePermission):
@@ -89,6 +89,7 @@ class UserFilter(FilterSet):
     ),
 )
 class UserViewSet(
+    StrictQueryString,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -215,6 +216,7 @@ def _login_failed_window() -> int:
 @extend_schema(summary="Who am I", tags=["auth"], responses={200: UserSerializer, **errors(400)})
 @api_view(["GET"])
 def me(request: Request) -> Response:
+    refuse_query_params_not_read(request)
     return Response(UserSerializer(request.user).data)
 
 
@@ -239,6 +241,7 @@ def me(request: Request) -> Response:
     ),
 )
 class ApiTokenViewSet(
+    StrictQueryString,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,

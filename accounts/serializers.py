@@ -8,9 +8,10 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, Role, TokenScope, User, normalize_email_address
 from accounts.tokens import MAX_LIFETIME_DAYS
+from helpdesk import api_fields
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(api_fields.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "name", "role", "is_active", "date_joined"]
@@ -18,10 +19,10 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class UserCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    email = api_fields.EmailField()
+    name = api_fields.CharField(max_length=150, required=False, default="", allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False, default=Role.REQUESTER)
-    password = serializers.CharField(write_only=True, required=False, allow_blank=False, max_length=128)
+    password = api_fields.CharField(write_only=True, required=False, allow_blank=False, max_length=128)
 
     def validate_email(self, value: str) -> str:
         email = normalize_email_address(value)
@@ -40,15 +41,15 @@ class UserCreateSerializer(serializers.Serializer):
 
 
 class UserUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    name = api_fields.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     is_active = serializers.BooleanField(required=False)
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    name = serializers.CharField(max_length=100, required=False, default="API token")
+    email = api_fields.EmailField()
+    password = api_fields.CharField(max_length=128, trim_whitespace=False)
+    name = api_fields.CharField(max_length=100, required=False, default="API token")
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=TokenScope.choices),
         required=False,
@@ -68,7 +69,7 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(api_fields.ModelSerializer):
     """A token as its owner sees it later: never the secret, never its digest."""
 
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=TokenScope.choices), source="scope_list")
@@ -80,7 +81,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         extra_kwargs = {"prefix": {"help_text": "The secret's first characters, to tell your tokens apart."}}
 
 
-class IssuedTokenSerializer(serializers.ModelSerializer):
+class IssuedTokenSerializer(api_fields.ModelSerializer):
     """A token just issued: the only answer that ever carries the secret."""
 
     token = serializers.SerializerMethodField(

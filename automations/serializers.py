@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from rest_framework import serializers
-
 from automations.models import Rule, RuleRun
+from helpdesk import api_fields
 from tickets.serializers import PriorityField
 
 
-class RuleSerializer(serializers.ModelSerializer):
+class RuleSerializer(api_fields.ModelSerializer):
     set_priority = PriorityField(required=False, allow_null=True)
 
     class Meta:
@@ -38,7 +37,7 @@ class RuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class RuleRunSerializer(serializers.ModelSerializer):
+class RuleRunSerializer(api_fields.ModelSerializer):
     class Meta:
         model = RuleRun
         fields = ["id", "rule", "ticket", "event", "outcome", "reason", "created_at"]

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from rest_framework import serializers
-
 from csat.models import SatisfactionSurvey
+from helpdesk import api_fields
 
 
-class SatisfactionSerializer(serializers.ModelSerializer):
+class SatisfactionSerializer(api_fields.ModelSerializer):
     class Meta:
         model = SatisfactionSurvey
         fields = ["rating", "comment", "rated_at", "resolved_at", "requested_at"]

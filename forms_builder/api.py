@@ -25,6 +25,7 @@ from forms_builder.serializers import FormSerializer, FormVersionSerializer, Sub
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, errors
 from helpdesk.pagination import ByPosition
+from helpdesk.viewsets import StrictQueryString
 from tickets.api import refuse_staff_only_fields
 from tickets.selectors import ticket_list_for
 from tickets.serializers import TicketDetailSerializer
@@ -97,7 +98,7 @@ def json_errors(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
         responses={200: FormVersionSerializer, **errors(400, 404)},
     ),
 )
-class FormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FormViewSet(StrictQueryString, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """`/forms/`: intake forms. Submitting one opens a ticket."""
 
     serializer_class = FormSerializer

@@ -14,12 +14,13 @@ from rest_framework.exceptions import ParseError
 
 from accounts.models import User
 from forms_builder.models import FieldType, Form, Match, Operator
+from helpdesk import api_fields
 from helpdesk.input_checks import parse_json
 from tickets.models import Priority
 from tickets.serializers import PriorityField
 
 
-class FormSerializer(serializers.ModelSerializer):
+class FormSerializer(api_fields.ModelSerializer):
     default_priority = PriorityField(read_only=True, help_text="The priority of the tickets this form opens.")
     public = serializers.BooleanField(
         source="is_public", read_only=True, help_text="Whether it may also be filled in without signing in."
@@ -49,7 +50,7 @@ class ConditionValueField(serializers.JSONField):
 
 
 class ConditionSerializer(serializers.Serializer):
-    field = serializers.CharField(read_only=True, help_text="The key of an earlier field whose answer is tested.")
+    field = api_fields.CharField(read_only=True, help_text="The key of an earlier field whose answer is tested.")
     operator = serializers.ChoiceField(choices=Operator.choices, read_only=True)
     value = ConditionValueField(read_only=True)
 
@@ -64,24 +65,24 @@ class ConditionGroupSerializer(serializers.Serializer):
 class FieldRulesSerializer(serializers.Serializer):
     min_length = serializers.IntegerField(read_only=True, allow_null=True)
     max_length = serializers.IntegerField(read_only=True, allow_null=True)
-    pattern = serializers.CharField(read_only=True, help_text="A regular expression the whole answer must match.")
-    min_value = serializers.CharField(read_only=True, allow_null=True, help_text="A decimal, as a string.")
-    max_value = serializers.CharField(read_only=True, allow_null=True, help_text="A decimal, as a string.")
+    pattern = api_fields.CharField(read_only=True, help_text="A regular expression the whole answer must match.")
+    min_value = api_fields.CharField(read_only=True, allow_null=True, help_text="A decimal, as a string.")
+    max_value = api_fields.CharField(read_only=True, allow_null=True, help_text="A decimal, as a string.")
     max_file_size = serializers.IntegerField(read_only=True, allow_null=True, help_text="In bytes.")
     allowed_extensions = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text="Lower case, without the dot; empty: any."
+        child=api_fields.CharField(), read_only=True, help_text="Lower case, without the dot; empty: any."
     )
 
 
 class ChoiceSerializer(serializers.Serializer):
-    value = serializers.CharField(read_only=True, help_text="What to send as the answer.")
-    label = serializers.CharField(read_only=True, help_text="What people are shown.")
+    value = api_fields.CharField(read_only=True, help_text="What to send as the answer.")
+    label = api_fields.CharField(read_only=True, help_text="What people are shown.")
 
 
 class FieldDefinitionSerializer(serializers.Serializer):
-    key = serializers.CharField(read_only=True, help_text="The answer's key in `answers`.")
-    label = serializers.CharField(read_only=True)
-    help_text = serializers.CharField(read_only=True)
+    key = api_fields.CharField(read_only=True, help_text="The answer's key in `answers`.")
+    label = api_fields.CharField(read_only=True)
+    help_text = api_fields.CharField(read_only=True)
     type = serializers.ChoiceField(
         choices=FieldType.choices,
         read_only=True,
@@ -109,15 +110,15 @@ class PriorityNameField(serializers.ChoiceField):
 
 
 class FormHeaderSerializer(serializers.Serializer):
-    slug = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    description = serializers.CharField(read_only=True)
+    slug = api_fields.CharField(read_only=True)
+    name = api_fields.CharField(read_only=True)
+    description = api_fields.CharField(read_only=True)
     category = serializers.IntegerField(read_only=True, help_text="The id of the category tickets land in.")
     default_priority = PriorityNameField(read_only=True)
-    subject_template = serializers.CharField(
+    subject_template = api_fields.CharField(
         read_only=True, help_text='How the ticket subject is made from the answers: "{product}: {summary}".'
     )
-    description_field = serializers.CharField(
+    description_field = api_fields.CharField(
         read_only=True, help_text="The key of the field whose answer becomes the ticket description; may be empty."
     )
     public = serializers.BooleanField(read_only=True)

@@ -9,7 +9,8 @@ A FilterSet also deep-copies its filters' widgets, choices, querysets and lazy l
 `CopiedPerRequest` copies only what each FilterSet makes its own (for the staff queue's fifteen filters, 0.07 ms
 on every page instead of 0.25 ms).
 
-And `TrueOrFalseFilter`, a yes/no filter that refuses any other word rather than filtering nothing.
+And `TrueOrFalseFilter`, a yes/no filter that refuses any other word rather than filtering nothing; and
+`CommaSeparatedInFilter`, a comma-separated list that refuses an empty item.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django import forms
-from django_filters import BooleanFilter, Filter, FilterSet
+from django_filters import BaseInFilter, BooleanFilter, Filter, FilterSet
+from django_filters.fields import BaseCSVField
 from django_filters.widgets import SuffixedMultiWidget
 
 F = TypeVar("F", bound=type[FilterSet])
@@ -94,6 +96,26 @@ class TrueOrFalseField(forms.NullBooleanField):
 
 class TrueOrFalseFilter(BooleanFilter):
     field_class = TrueOrFalseField
+
+
+class CommaSeparatedField(BaseCSVField):
+    """A comma-separated list whose every item is a value. django-filter passed an empty item on as a value of its
+    own: `status=open,` was `open` alone and `status=,` matched nothing, where `status=bogus` is an error (a 400 in
+    the API). An empty parameter (`status=`) is still no filter, as for every other filter."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list) and any(item in self.empty_values for item in value):
+            raise forms.ValidationError(
+                "Leave no item empty: separate the values with single commas, without one at either end.",
+                code="empty_item",
+            )
+        return super().clean(value)
+
+
+class CommaSeparatedInFilter(BaseInFilter):
+    """`?name=a,b`: rows whose value is one of the list's (combine with the filter for one value, e.g. ChoiceFilter)."""
+
+    base_field_class = CommaSeparatedField
 
 
 class CopiedPerRequest(FilterSet):

@@ -1,6 +1,8 @@
 """`Idempotency-Key` on API creates: a retried POST returns the first response instead of creating a second object.
 
-Put `@idempotent` on a create: a viewset's `create` method, or an `@api_view` function (below `@api_view`).
+Put `@idempotent` on a create: a viewset's `create` method, or an `@api_view` function (below `@api_view`). A create
+whose answer shows a secret once (a webhook endpoint's signing secret) takes `@idempotent_withholding("secret")`: the
+stored answer, and so a replay, has null there, so no secret is kept beside the encrypted one it was shown from.
 
 - No header: the create runs as usual. An empty key or one over 255 characters: 400.
 - Keys belong to the user who sent them; the same key from two users is two keys.
@@ -80,13 +82,23 @@ class IdempotencyKeyInProgress(exceptions.APIException):
 
 
 def idempotent(handler: Handler) -> Handler:
-    @functools.wraps(handler)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        request = next(arg for arg in args[:2] if isinstance(arg, Request))
-        return run_idempotently(request, lambda: handler(*args, **kwargs))
+    return idempotent_withholding()(handler)
 
-    wrapper.idempotent = True  # type: ignore[attr-defined]  # read by helpdesk.openapi.collection_schema
-    return wrapper
+
+def idempotent_withholding(*withheld: str) -> Callable[[Handler], Handler]:
+    """`@idempotent`, storing the answer with the fields `withheld` (top-level names) as null: a replay shows them so.
+    The records are plain text in the database: a secret an answer shows once must not be copied there."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            request = next(arg for arg in args[:2] if isinstance(arg, Request))
+            return run_idempotently(request, lambda: handler(*args, **kwargs), withheld=frozenset(withheld))
+
+        wrapper.idempotent = True  # type: ignore[attr-defined]  # read by helpdesk.openapi.collection_schema
+        return wrapper
+
+    return decorate
 
 
 def is_idempotent(handler: Callable[..., Any] | None) -> bool:
@@ -94,7 +106,9 @@ def is_idempotent(handler: Callable[..., Any] | None) -> bool:
     return bool(getattr(handler, "idempotent", False))
 
 
-def run_idempotently(request: Request, run: Callable[[], Response]) -> Response:
+def run_idempotently(
+    request: Request, run: Callable[[], Response], *, withheld: frozenset[str] = frozenset()
+) -> Response:
     key = request.headers.get(HEADER)
     if key is None or not request.user.is_authenticated:
         return run()
@@ -104,7 +118,7 @@ def run_idempotently(request: Request, run: Callable[[], Response]) -> Response:
         user=request.user, key=key, method=request.method, path=request.path, fingerprint=fingerprint
     )
     if claimed:
-        return _run_claimed(record, run)
+        return _run_claimed(record, run, withheld)
     return _answer_for_existing(record, fingerprint)
 
 
@@ -206,12 +220,12 @@ def _take_over(record: IdempotencyRecord, fields: dict[str, str]) -> bool:
     return taken == 1
 
 
-def _run_claimed(record: IdempotencyRecord, run: Callable[[], Response]) -> Response:
+def _run_claimed(record: IdempotencyRecord, run: Callable[[], Response], withheld: frozenset[str]) -> Response:
     try:
         with transaction.atomic():
             response = run()
             if response.status_code < status.HTTP_500_INTERNAL_SERVER_ERROR:
-                _store_response(record, response)
+                _store_response(record, response, withheld)
     except BaseException:
         _release(record)
         raise
@@ -227,9 +241,12 @@ def _our_claim(record: IdempotencyRecord) -> QuerySet[IdempotencyRecord]:
     )
 
 
-def _store_response(record: IdempotencyRecord, response: Response) -> None:
+def _store_response(record: IdempotencyRecord, response: Response, withheld: frozenset[str]) -> None:
     # Stored as the client saw it, rendered, so a replay is the same JSON whatever types the view returned.
-    body = JSONRenderer().render(response.data).decode() if response.data is not None else ""
+    data = response.data
+    if withheld and isinstance(data, dict):
+        data = {name: None if name in withheld else value for name, value in data.items()}
+    body = JSONRenderer().render(data).decode() if data is not None else ""
     stored = _our_claim(record).update(
         state=IdempotencyState.COMPLETED, response_status=response.status_code, response_body=body
     )

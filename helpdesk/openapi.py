@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from helpdesk import api_fields
 from helpdesk.idempotency import KEY_PATTERN, MAX_KEY_LENGTH, is_idempotent
 from helpdesk.pagination import ById
 from tickets.models import Priority
@@ -30,14 +31,14 @@ BEARER_SCHEME = "bearerAuth"
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(
+    code = api_fields.CharField(
         help_text="Stable, machine-readable: `invalid`, `parse_error`, `not_authenticated`, `authentication_failed`, "
         "`permission_denied`, `not_found`, `method_not_allowed`, `not_acceptable`, `invalid_transition`, "
         "`ticket_closed`, `ticket_merged`, `precondition_failed`, `request_too_large`, `file_too_large`, "
         "`unsupported_media_type`, `idempotency_key_reused`, `idempotency_key_in_progress`, `insufficient_scope`, "
         "`mfa_required`, `email_unverified`, `invalid_cursor`, `throttled`, `service_unavailable`, `server_error`."
     )
-    message = serializers.CharField(help_text="For people: safe to show, may change wording between releases.")
+    message = api_fields.CharField(help_text="For people: safe to show, may change wording between releases.")
     details = serializers.DictField(
         help_text="Per-field messages, `{field: [message, ...]}`; errors not tied to a field are under "
         "`non_field_errors`. Empty when there is nothing more to say."

@@ -113,9 +113,20 @@ def refuse_repeated_query_params(request: Request) -> None:
         raise ValidationError({name: [message] for name in repeated})
 
 
+def refuse_query_params_not_read(request: Request) -> None:
+    """As a list's, for an endpoint that is no list (a read of one object), which reads only DRF's `format`."""
+    refuse_unknown_query_params(request, every_view_query_params())
+    refuse_repeated_query_params(request)
+
+
+def every_view_query_params() -> set[str]:
+    """What DRF reads on every endpoint: `format`."""
+    return {api_settings.URL_FORMAT_OVERRIDE} if api_settings.URL_FORMAT_OVERRIDE else set()
+
+
 def view_query_params(view: APIView | None, queryset: QuerySet[Model]) -> set[str]:
     """What the view's filter backends read: filterset fields, `ordering`, `search`; and DRF's `format`."""
-    names = {api_settings.URL_FORMAT_OVERRIDE} if api_settings.URL_FORMAT_OVERRIDE else set()
+    names = every_view_query_params()
     for backend_class in getattr(view, "filter_backends", ()):
         backend = backend_class()
         names |= {getattr(backend, param) for param in ("ordering_param", "search_param") if hasattr(backend, param)}

@@ -330,7 +330,8 @@ answers 404, never 403, so ids cannot be probed.
 **Paths.** Every path works with or without its trailing slash.
 
 **Pagination.** Lists are cursor-paginated: `{"next": url|null, "previous": url|null, "results": [...]}`. Follow
-`next` until it is null; `page_size` is 1 to 100. Unknown query parameters are refused with 400.
+`next` until it is null; `page_size` is 1 to 100. Unknown query parameters, on lists and on reads of one object
+alike, are refused with 400.
 
 **Errors.** Every failure has one body, `{"error": {"code", "message", "details"}}`: branch on `code` (stable), show
 `message`, and find per-field messages in `details`.
@@ -345,7 +346,8 @@ same key and the same body after a network error, a timeout, 409 `idempotency_ke
 the seconds in `Retry-After` when there is one (otherwise back off: 1, 2, 4... seconds). While the first request is
 still running, a retry gets 409 `idempotency_key_in_progress`. If the first request never finished (its server
 process died), its claim on the key lapses after a lease (60 seconds by default, longer than any request may run),
-and the next retry runs the create: it happens once, never twice. A key is kept for 24 hours.
+and the next retry runs the create: it happens once, never twice. A key is kept for 24 hours. A replayed webhook
+endpoint registration answers `secret` as null (the secret is shown once): rotate it if the first answer was lost.
 
 **Availability.** While the database is unreachable or restarting, requests answer 503 `service_unavailable` within
 a few seconds, with `Retry-After`; nothing was written, so retry (creates with their `Idempotency-Key`).

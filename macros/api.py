@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.errors import InvalidValue, NothingChanged
+from helpdesk.idempotency import idempotent
 from helpdesk.openapi import BODY_ERRORS, TICKET_ID, collection_schema, errors, path_id
 from helpdesk.pagination import ById
 from helpdesk.viewsets import ManagedCollection
@@ -56,6 +57,7 @@ class MacroViewSet(ManagedCollection):
     def get_queryset(self) -> QuerySet[Macro]:
         return selectors.macros_visible_to(self.request.user)
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -3,12 +3,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import User
+from helpdesk import api_fields
 from macros.models import Macro
 from tickets.models import Team
 from tickets.serializers import PriorityField
 
 
-class MacroSerializer(serializers.ModelSerializer):
+class MacroSerializer(api_fields.ModelSerializer):
     set_priority = PriorityField(required=False, allow_null=True)
     set_assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.staff(), allow_null=True, required=False)
     shared_team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
@@ -38,7 +39,7 @@ class MacroSerializer(serializers.ModelSerializer):
 
 class MacroApplySerializer(serializers.Serializer):
     macro = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The macro's id.")
-    body = serializers.CharField(
+    body = api_fields.CharField(
         required=False,
         allow_blank=True,
         help_text="The text to post instead of the macro's own (placeholders already filled in, as the agent "
@@ -52,9 +53,9 @@ class MacroApplySerializer(serializers.Serializer):
 class MacroApplyResultSerializer(serializers.Serializer):
     comment = serializers.IntegerField(allow_null=True, help_text="The comment posted, if the macro has a text.")
     ticket = serializers.IntegerField()
-    status = serializers.CharField()
+    status = api_fields.CharField()
     changed = serializers.BooleanField(
         help_text="Whether anything was posted or changed: false when the ticket already had everything the macro "
         "sets (and it has no text)."
     )
-    message = serializers.CharField(help_text="What happened, in words for the agent.")
+    message = api_fields.CharField(help_text="What happened, in words for the agent.")

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from helpdesk import api_fields
 from queues.models import SavedView
 from tickets.models import Team
 
 
-class SavedViewSerializer(serializers.ModelSerializer):
+class SavedViewSerializer(api_fields.ModelSerializer):
     conditions = serializers.DictField(
-        child=serializers.CharField(allow_blank=False, max_length=1000),
+        child=api_fields.CharField(allow_blank=False, max_length=1000),
         required=False,
         help_text='The ticket list\'s filters, as its query string has them: {"status": "new,open", "assignee": "me"}.',
     )

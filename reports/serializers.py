@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from helpdesk import api_fields
+
 
 class ComparedIntSerializer(serializers.Serializer):
     value = serializers.IntegerField(help_text="This period.")
@@ -46,19 +48,19 @@ class DaySerializer(serializers.Serializer):
 
 
 class OpenByStatusSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    label = serializers.CharField()
+    status = api_fields.CharField()
+    label = api_fields.CharField()
     count = serializers.IntegerField()
 
 
 class OpenByPrioritySerializer(serializers.Serializer):
-    priority = serializers.CharField()
+    priority = api_fields.CharField()
     count = serializers.IntegerField()
 
 
 class OpenByTeamSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(allow_null=True)
-    team = serializers.CharField()
+    team = api_fields.CharField()
     count = serializers.IntegerField()
 
 
@@ -84,15 +86,15 @@ class ReopenRateSerializer(ComparedNumberSerializer):
 
 
 class ChannelSerializer(serializers.Serializer):
-    channel = serializers.CharField()
-    label = serializers.CharField()
+    channel = api_fields.CharField()
+    label = api_fields.CharField()
     count = serializers.IntegerField()
     previous = serializers.IntegerField()
 
 
 class AgentSerializer(serializers.Serializer):
     agent_id = serializers.IntegerField()
-    agent = serializers.CharField()
+    agent = api_fields.CharField()
     assigned_open = serializers.IntegerField()
     solved = serializers.IntegerField()
     replies = serializers.IntegerField()

@@ -6,9 +6,9 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
 from rest_framework.fields import SkipField
 
+from helpdesk import api_fields
 from search.highlight import snippet_html
 
 SNIPPET_HELP = (
@@ -24,7 +24,7 @@ def snippet_value(raw: str | None) -> str | None:
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class SearchSnippetField(serializers.CharField):
+class SearchSnippetField(api_fields.CharField):
     """Reads the `search_snippet` annotation that TicketFilter's `q` adds; a ticket without it has no such field."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from accounts.permissions import is_staff_member
 from helpdesk.errors import NotPermitted
 from helpdesk.openapi import TICKET_ID, errors, path_id
 from helpdesk.pagination import ById
+from helpdesk.viewsets import StrictQueryString
 from sla.models import SlaClock, SlaPolicy
 from sla.serializers import SlaClockSerializer, SlaPolicySerializer
 from tickets.api import IsStaffMember
@@ -32,7 +33,7 @@ from tickets.selectors import tickets_visible_to
         responses={200: SlaPolicySerializer, **errors(400, 403, 404)},
     ),
 )
-class SlaPolicyViewSet(viewsets.ReadOnlyModelViewSet):
+class SlaPolicyViewSet(StrictQueryString, viewsets.ReadOnlyModelViewSet):
     serializer_class = SlaPolicySerializer
     pagination_class = ById
     permission_classes = [IsStaffMember]

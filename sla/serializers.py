@@ -8,11 +8,12 @@ from typing import Any
 
 from rest_framework import serializers
 
+from helpdesk import api_fields
 from sla.models import SlaClock, SlaPolicy, SlaTarget, is_breached
 from tickets.models import Priority
 
 
-class SlaClockSerializer(serializers.ModelSerializer):
+class SlaClockSerializer(api_fields.ModelSerializer):
     breached = serializers.BooleanField(source="is_breached", read_only=True)
 
     class Meta:
@@ -56,7 +57,7 @@ def clock_data(
     }
 
 
-class SlaTargetSerializer(serializers.ModelSerializer):
+class SlaTargetSerializer(api_fields.ModelSerializer):
     priority = serializers.ChoiceField(choices=Priority.labels, source="get_priority_display", read_only=True)
 
     class Meta:
@@ -65,7 +66,7 @@ class SlaTargetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SlaPolicySerializer(serializers.ModelSerializer):
+class SlaPolicySerializer(api_fields.ModelSerializer):
     targets = SlaTargetSerializer(many=True, read_only=True)
 
     class Meta:

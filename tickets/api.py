@@ -40,10 +40,10 @@ from helpdesk.openapi import (
     errors,
     path_id,
 )
-from helpdesk.pagination import ById, NewestFirst, OldestFirst
+from helpdesk.pagination import ById, NewestFirst, OldestFirst, refuse_query_params_not_read
 from helpdesk.renderers import ErrorsInJsonNegotiation, times_as_fields
 from helpdesk.sql import prepared_statements
-from helpdesk.viewsets import PatchOnlyUpdateMixin
+from helpdesk.viewsets import PatchOnlyUpdateMixin, StrictQueryString
 from queues.builtin import BUILTIN_VIEWS
 from queues.selectors import ViewFilters
 from sla.selectors import running_clock_values_by_ticket, running_clocks_prefetch
@@ -248,6 +248,7 @@ TICKET_LIST_PARAMETERS = [
     ),
 )
 class TicketViewSet(
+    StrictQueryString,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -495,7 +496,7 @@ class TicketEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: CategorySerializer, **errors(400, 404)},
     ),
 )
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(StrictQueryString, viewsets.ReadOnlyModelViewSet):
     serializer_class = CategorySerializer
     pagination_class = ById
 
@@ -516,7 +517,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: TeamSerializer, **errors(400, 403, 404)},
     ),
 )
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(StrictQueryString, viewsets.ReadOnlyModelViewSet):
     serializer_class = TeamSerializer
     pagination_class = ById
     permission_classes = [IsStaffMember]
@@ -543,5 +544,6 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 @api_view(["GET", "HEAD"])  # as the page's download view: a client may ask for the size and type first
 @content_negotiation_class(ErrorsInJsonNegotiation)
 def attachment_download(request: Request, pk: str) -> FileResponse:
+    refuse_query_params_not_read(request)
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
     return attachment_response(attachment)

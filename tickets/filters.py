@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from helpdesk.errors import InvalidValue
-from helpdesk.filtersets import CopiedPerRequest, TrueOrFalseFilter
+from helpdesk.filtersets import CommaSeparatedInFilter, CopiedPerRequest, TrueOrFalseFilter
 from helpdesk.sql import CompiledQuery
 from search.selectors import query_cleaned, snippet_expression, ticket_ids_matching
 from sla.models import SlaClock
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from queues.selectors import ViewFilters
 
 
-class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+class ChoiceInFilter(CommaSeparatedInFilter, django_filters.ChoiceFilter):
     """`?status=new,open`: a comma-separated list, each value checked against the choices."""
 
 

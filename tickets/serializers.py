@@ -16,6 +16,7 @@ from rest_framework.settings import api_settings
 from accounts.models import User
 from csat.selectors import latest_survey
 from csat.serializers import SatisfactionSerializer
+from helpdesk import api_fields
 from search.serializers import SearchSnippetField, snippet_value
 from sla.serializers import SlaClockSerializer, clock_data
 from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketLink
@@ -37,7 +38,7 @@ class PriorityField(serializers.ChoiceField):
         return Priority.from_name(super().to_internal_value(data))
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(api_fields.ModelSerializer):
     priority = PriorityField(read_only=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     sla = serializers.SerializerMethodField(
@@ -174,22 +175,22 @@ class TagListField(serializers.ListField):
     `max_length` is overwritten with None by its __init__, so the limit goes in here."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(child=serializers.CharField(max_length=50), max_length=MAX_TAGS, **kwargs)
+        super().__init__(child=api_fields.CharField(max_length=50), max_length=MAX_TAGS, **kwargs)
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, required=False, default="")
+    subject = api_fields.CharField(max_length=200)
+    description = api_fields.CharField(allow_blank=True, required=False, default="")
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     # Staff-only fields; a requester sending any of them is refused by the view before this runs.
     requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
-    requester_email = serializers.EmailField(
+    requester_email = api_fields.EmailField(
         required=False,
         max_length=254,
         help_text="Agents and admins, instead of `requester`: open the ticket for this address's account, created "
         "(without a password) if there is none.",
     )
-    requester_name = serializers.CharField(
+    requester_name = api_fields.CharField(
         required=False, max_length=150, allow_blank=True, help_text="The name for a new `requester_email` account."
     )
     priority = PriorityField(required=False, default=Priority.NORMAL)
@@ -214,7 +215,7 @@ class TicketUpdateSerializer(serializers.Serializer):
     tags = TagListField(required=False)
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(api_fields.ModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -246,7 +247,7 @@ class TicketDetailSerializer(TicketSerializer):
         return AttachmentSerializer(opening_files_of(ticket), many=True, context=self.context).data
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(api_fields.ModelSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -256,7 +257,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = api_fields.CharField()
     internal = serializers.BooleanField(required=False, default=False)
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     status = serializers.ChoiceField(
@@ -268,21 +269,21 @@ class CommentCreateSerializer(serializers.Serializer):
     )
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
+class TicketEventSerializer(api_fields.ModelSerializer):
     class Meta:
         model = TicketEvent
         fields = ["id", "ticket", "kind", "field", "old_value", "new_value", "actor", "created_at"]
         read_only_fields = fields
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(api_fields.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description", "default_team", "is_active"]
         read_only_fields = fields
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(api_fields.ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name", "members"]
@@ -293,7 +294,7 @@ class TicketMergeSerializer(serializers.Serializer):
     into = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The ticket to merge this one into.")
 
 
-class TicketLinkSerializer(serializers.ModelSerializer):
+class TicketLinkSerializer(api_fields.ModelSerializer):
     """A link as seen from the ticket in the path: what the other ticket is to it."""
 
     relation = serializers.SerializerMethodField(help_text="related, duplicate_of, duplicated_by, child_of, parent_of")

@@ -16,13 +16,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import can_manage_users
+from helpdesk.idempotency import idempotent_withholding
 from helpdesk.openapi import BODY_ERRORS, collection_schema, errors, path_id
 from helpdesk.pagination import ById, NewestFirst
-from helpdesk.viewsets import ManagedCollection
+from helpdesk.viewsets import ManagedCollection, StrictQueryString
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.serializers import (
     WebhookDeliverySerializer,
+    WebhookEndpointCreatedSerializer,
     WebhookEndpointSerializer,
     WebhookEndpointWithSecretSerializer,
 )
@@ -48,9 +50,11 @@ TAGS = ["webhooks"]
     create={
         "summary": "Register a webhook endpoint",
         "description": "Admins only. The URL must resolve to public addresses (or be listed in the server's "
-        "`WEBHOOK_ALLOWED_HOSTS`). The answer holds the signing `secret`: it is shown only this once.",
+        "`WEBHOOK_ALLOWED_HOSTS`). The answer holds the signing `secret`: it is shown only this once. A retry with "
+        "the same `Idempotency-Key` replays the answer with `secret` null (the secret is not kept outside the "
+        "endpoint): if the first answer was lost, rotate the secret.",
         "request": WebhookEndpointSerializer,
-        "responses": {201: WebhookEndpointWithSecretSerializer, **errors(*BODY_ERRORS, 403)},
+        "responses": {201: WebhookEndpointCreatedSerializer, **errors(*BODY_ERRORS, 403)},
     },
     partial_update={
         "summary": "Change a webhook endpoint",
@@ -75,11 +79,12 @@ class WebhookEndpointViewSet(ManagedCollection):
     queryset = WebhookEndpoint.objects.all()
     lookup_value_regex = r"\d+"
 
+    @idempotent_withholding("secret")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         endpoint = services.webhook_endpoint_create(actor=request.user, **serializer.validated_data)
-        return Response(WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         endpoint = self.get_object()
@@ -130,7 +135,9 @@ DELIVERY_ID = path_id("delivery_id", "The delivery's id.")
         },
     ),
 )
-class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WebhookDeliveryViewSet(
+    StrictQueryString, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = WebhookDeliverySerializer
     pagination_class = NewestFirst
     permission_classes = [IsAdmin]

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from events.models import EventKind
+from helpdesk import api_fields
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -19,7 +20,7 @@ class EventKindsField(serializers.ListField):
         )
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(api_fields.ModelSerializer):
     event_kinds = EventKindsField(
         required=False,
         help_text="Event kinds to receive (e.g. `ticket.status_changed`); empty or absent means every kind.",
@@ -52,7 +53,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
     """The answer to a create or a rotation: the only time the secret is shown."""
 
-    secret = serializers.CharField(
+    secret = api_fields.CharField(
         read_only=True,
         help_text="The signing secret (`whsec_` + base64), shown only now: verify deliveries with it, e.g. with "
         "the `standardwebhooks` libraries.",
@@ -63,14 +64,27 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
         read_only_fields = [*WebhookEndpointSerializer.Meta.read_only_fields, "secret"]
 
 
-class WebhookAttemptSerializer(serializers.ModelSerializer):
+class WebhookEndpointCreatedSerializer(WebhookEndpointWithSecretSerializer):
+    """The answer to a create. A retry with the same `Idempotency-Key` replays it with `secret` null: the secret is
+    kept only on the endpoint, encrypted, never in the stored answer."""
+
+    secret = api_fields.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The signing secret (`whsec_` + base64), shown only now: verify deliveries with it, e.g. with "
+        "the `standardwebhooks` libraries. Null in a replayed answer (`Idempotent-Replayed: true`): if the first "
+        "answer was lost, rotate the secret to get a new one.",
+    )
+
+
+class WebhookAttemptSerializer(api_fields.ModelSerializer):
     class Meta:
         model = WebhookAttempt
         fields = ["number", "started_at", "duration_ms", "status_code", "response_head", "error", "succeeded"]
         read_only_fields = fields
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(api_fields.ModelSerializer):
     event = serializers.PrimaryKeyRelatedField(read_only=True)
     ticket = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     attempt_log = WebhookAttemptSerializer(many=True, read_only=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from automations.models import Rule
 from helpdesk.models import IdempotencyRecord, IdempotencyState
 from helpdesk.tasks import purge_idempotency_keys
+from macros.models import Macro
 from queues.models import SavedView
 from tickets.models import Attachment, Comment, Ticket, TicketLink
 
@@ -225,8 +226,16 @@ def _link(tickets):
     return f"/api/v1/tickets/{ticket.pk}/links/", body, {"relation": "parent_of"}, TicketLink
 
 
-@pytest.mark.parametrize("create", [_view, _rule, _link], ids=["saved view", "automation rule", "ticket link"])
-def test_a_retried_view_rule_or_link_create_is_replayed_and_creates_one(api_client_for, carol, two_tickets, create):
+def _macro(tickets):
+    return "/api/v1/macros/", {"name": "Thanks", "body": "Thanks for writing."}, {"name": "Other"}, Macro
+
+
+@pytest.mark.parametrize(
+    "create", [_view, _rule, _link, _macro], ids=["saved view", "automation rule", "ticket link", "macro"]
+)
+def test_a_retried_view_rule_link_or_macro_create_is_replayed_and_creates_one(
+    api_client_for, carol, two_tickets, create
+):
     url, body, changed, model = create(two_tickets)
     client = api_client_for(carol)
     first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="create-1")

@@ -163,7 +163,16 @@ def test_creates_take_their_own_input_and_answer_with_the_resource(schema):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/v1/views/", "/api/v1/automation/rules/", "/api/v1/tickets/{ticket_id}/links/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/views/",
+        "/api/v1/automation/rules/",
+        "/api/v1/tickets/{ticket_id}/links/",
+        "/api/v1/macros/",
+        "/api/v1/webhooks/",
+    ],
+)
 def test_the_creates_that_honour_an_idempotency_key_document_it_and_its_errors(schema, path):
     operation = schema["paths"][path]["post"]
     assert "Idempotency-Key" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.support.api import assert_error_body
 from tickets.services import comment_create
 
 
@@ -114,3 +115,8 @@ def test_head_answers_the_headers_of_a_download(api_client_for, alice, mallory, 
     assert response["Content-Length"] == str(public_png.size)
     assert response["X-Content-Type-Options"] == "nosniff"
     assert api_client_for(mallory).head(path).status_code == 404
+
+
+def test_an_unknown_query_parameter_is_refused(api_client_for, alice, public_png):
+    response = api_client_for(alice).get(f"/api/v1/attachments/{public_png.pk}/download?inline=0")
+    assert list(assert_error_body(response, 400, "invalid")["details"]) == ["inline"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search.services import ticket_documents_rebuild
+from tests.support.api import assert_error_body
 from tickets.models import Priority, Status, Ticket
 from tickets.services import TicketChanges, ticket_create, ticket_update
 
@@ -121,6 +122,12 @@ def test_invalid_filter_values_are_400_with_details(api_client_for, bob, query):
     body = response.json()["error"]
     assert body["code"] == "invalid"
     assert query.split("=")[0] in body["details"]
+
+
+@pytest.mark.parametrize("query", ["status=,", "status=open,", "status=,open", "status=new,,open"])
+def test_an_empty_item_in_a_comma_separated_filter_is_400_naming_it(api_client_for, bob, varied_tickets, query):
+    error = assert_error_body(api_client_for(bob).get(f"{URL}?{query}"), 400, "invalid")
+    assert list(error["details"]) == ["status"]
 
 
 def test_cursor_pagination_walks_every_ticket_once(api_client_for, bob, alice):

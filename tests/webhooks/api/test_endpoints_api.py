@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from events.models import EventKind
+from helpdesk.models import IdempotencyRecord
 from tests.support.api import assert_error_body
 from webhooks import ssrf
 from webhooks.models import WebhookEndpoint
@@ -30,6 +31,27 @@ def test_an_admin_registers_an_endpoint_and_sees_its_secret_once(api_client_for,
     read = client.get(f"{WEBHOOKS}{body['id']}/").json()
     assert "secret" not in read
     assert all("secret" not in item for item in client.get(WEBHOOKS).json()["results"])
+
+
+def test_a_retried_register_creates_one_endpoint_and_replays_the_answer_without_the_secret(
+    api_client_for, carol, receiver
+):
+    client = api_client_for(carol)
+    first = client.post(WEBHOOKS, {"url": receiver.url}, format="json", HTTP_IDEMPOTENCY_KEY="register-1")
+    second = client.post(WEBHOOKS, {"url": receiver.url}, format="json", HTTP_IDEMPOTENCY_KEY="register-1")
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    secret = first.json()["secret"]
+    assert secret.startswith("whsec_") and "Idempotent-Replayed" not in first
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json() == {**first.json(), "secret": None}
+    assert WebhookEndpoint.objects.get().secret == secret
+    assert secret not in IdempotencyRecord.objects.get().response_body
+
+    other = client.post(
+        WEBHOOKS, {"url": receiver.url, "description": "CRM"}, format="json", HTTP_IDEMPOTENCY_KEY="register-1"
+    )
+    assert_error_body(other, 422, "idempotency_key_reused")
+    assert WebhookEndpoint.objects.count() == 1
 
 
 def test_an_unsafe_url_is_refused_with_a_reason(api_client_for, carol, settings):
