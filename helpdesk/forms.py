@@ -56,8 +56,13 @@ class SubmitTokenField(forms.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("initial", lambda: secrets.token_urlsafe(16))  # a callable: a new token for each form
+        kwargs.setdefault("initial", new_submit_token)  # a callable: a new token for each form
         super().__init__(**kwargs)
+
+
+def new_submit_token() -> str:
+    """A new one-time token for a page form, for a page that writes its hidden input itself."""
+    return secrets.token_urlsafe(16)
 
 
 def model_choices(field: forms.ModelChoiceField, objects: Iterable[Model]) -> None:

@@ -5,11 +5,15 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
+from helpdesk.forms import SubmitTokenField
 from macros.models import Macro
 from macros.services import EDITABLE_FIELDS
 
 
 class MacroForm(forms.ModelForm):
+    # "Create macro" clicked twice creates one macro (helpdesk.idempotency.page_post_once).
+    submit_token = SubmitTokenField()
+
     class Meta:
         model = Macro
         fields = EDITABLE_FIELDS

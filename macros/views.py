@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from helpdesk.forms import form_add_domain_error
+from helpdesk.idempotency import page_post_once
 from macros import permissions, selectors, services
 from macros.forms import MacroForm, MacroSearchForm
 from macros.models import Macro
@@ -39,16 +40,29 @@ def macro_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @staff_required
 def macro_new(request: HttpRequest) -> HttpResponse:
+    """The form's one-time token makes the same form sent twice (a double click) create one macro."""
     form = MacroForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            macro = services.macro_create(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form_add_domain_error(form, error)
-        else:
-            messages.success(request, f"Macro “{macro.name}” created.")
-            return redirect("macro_list")
+        created = page_post_once(
+            request,
+            token=form.cleaned_data["submit_token"],
+            post=lambda: _create_macro(request, form),
+            sent_already="This macro was already created; it was not created again.",
+        )
+        if created is not None:
+            return created
     return render(request, "macros/form.html", {"form": form, "macro": None})
+
+
+def _create_macro(request: HttpRequest, form: MacroForm) -> HttpResponse | None:
+    """Create the macro and go to the list; None when the service refused it, with the reason on the form."""
+    try:
+        macro = services.macro_create(actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        form_add_domain_error(form, error)
+        return None
+    messages.success(request, f"Macro “{macro.name}” created.")
+    return redirect("macro_list")
 
 
 @require_http_methods(["GET", "POST"])

@@ -26,7 +26,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
-from helpdesk.forms import PageForm
+from helpdesk.forms import PageForm, new_submit_token
+from helpdesk.idempotency import page_post_once
 from helpdesk.sql import CompiledQuery, objects_together, prepared_statements
 from queues import export
 from queues.builtin import BUILTIN_BY_KEY, BUILTIN_VIEWS
@@ -256,6 +257,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         # the bulk-action and save-view forms are built only when it is not kept.
         "save_form": SimpleLazyObject(lambda: SaveViewForm(teams=_own_teams(request.user), listed=own_teams)),
         "save_shown": _shown(own_teams),
+        "save_token": new_submit_token(),  # outside the kept HTML: a new one on every page
         "bulk_form": SimpleLazyObject(lambda: bulk_form(request, options=options)) if refused is None else refused,
         "bulk_shown": shown if refused is None else _form_shown(refused, shown, _form_values(refused)),
         "bulk_refused": refused is not None,
@@ -296,10 +298,23 @@ def _filters_from(encoded: str, request: HttpRequest) -> QueueFilter:
 @login_required
 @staff_required
 def saved_view_create_page(request: HttpRequest) -> HttpResponse:
+    """The form's one-time token makes the same form sent twice (a double click) save one view."""
     form = SaveViewForm(request.POST, teams=_own_teams(request.user))
     if not form.is_valid():
         messages.error(request, "The view was not saved: " + _errors_text(form))
         return redirect(_queue_url(request.POST.get("query", "")))
+    saved = page_post_once(
+        request,
+        # Written by the page itself, outside its kept HTML (`save_token`); not a field of the form, which is kept.
+        token=request.POST.get("submit_token", ""),
+        post=lambda: _save_view(request, form),
+        sent_already="This view was already saved; it was not saved again.",
+    )
+    return saved or redirect(_queue_url(form.cleaned_data["query"]))
+
+
+def _save_view(request: HttpRequest, form: SaveViewForm) -> HttpResponse | None:
+    """Save the view and show it; None when the service refused it, with the reason in a message."""
     filterset = _filters_from(form.cleaned_data["query"], request)
     try:
         view = saved_view_create(
@@ -311,7 +326,7 @@ def saved_view_create_page(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as error:
         messages.error(request, f"The view was not saved. {error.message}")
-        return redirect(_queue_url(form.cleaned_data["query"]))
+        return None
     shared = f", shared with {view.team}" if view.team else ""
     messages.success(request, f"Saved the view “{view.name}”{shared}.")
     return redirect(f"{reverse('staff_queue')}?{urlencode({'view': view.pk})}")

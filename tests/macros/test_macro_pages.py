@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import user_create
-from macros.models import Macro
+from macros.models import Macro, MacroVisibility
+from tests.support.html import submit_token
 from tickets.models import Comment, Priority, Status
 
 
@@ -28,6 +29,18 @@ def test_agent_creates_a_macro_on_the_page(bob, client_for):
     assert "Macro “Thanks” created." in response.content.decode()
     macro = Macro.objects.get()
     assert (macro.owner, macro.set_status) == (bob, Status.RESOLVED)
+
+
+def test_the_same_new_macro_form_sent_twice_creates_one_macro(bob, client_for):
+    client = client_for(bob)
+    token = submit_token(client.get(reverse("macro_new")).content.decode())
+    data = {"name": "Thanks", "body": "Thanks!", "visibility": "personal", "submit_token": token}
+
+    client.post(reverse("macro_new"), data)
+    again = client.post(reverse("macro_new"), data, follow=True)
+
+    assert "This macro was already created; it was not created again." in again.content.decode()
+    assert Macro.objects.count() == 1
 
 
 def test_page_refuses_an_unknown_placeholder_and_keeps_the_input(bob, client_for):
@@ -142,6 +155,38 @@ def test_sending_the_filled_box_applies_the_macros_actions(bob, ticket, macro, c
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING
     assert ticket.assignee == bob
+    assert Comment.objects.get().body == "My edited text"
+
+
+@pytest.mark.parametrize("gone", ["deleted", "no longer shared"])
+def test_a_macro_gone_since_the_page_was_loaded_sends_nothing_and_keeps_the_text(bob, dave, ticket, client_for, gone):
+    chosen = Macro.objects.create(
+        name="Escalate",
+        body="Escalating.",
+        owner=dave,
+        visibility=MacroVisibility.EVERYONE,
+        set_status=Status.PENDING,
+        set_priority=Priority.HIGH,
+    )
+    chosen_id = chosen.pk
+    if gone == "deleted":
+        chosen.delete()
+    else:
+        Macro.objects.filter(pk=chosen_id).update(visibility=MacroVisibility.PERSONAL)
+    url = reverse("staff_ticket_reply", args=[ticket.pk])
+
+    response = client_for(bob).post(url, {"body": "My edited text", "mode": "reply", "macro": chosen_id})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "no longer shared with you, so its actions cannot be applied" in page
+    assert "My edited text</textarea>" in page
+    assert not re.search(r'<input type="hidden" name="macro" value="\d', page)
+    assert not Comment.objects.exists()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == (Status.NEW, Priority.NORMAL)
+
+    client_for(bob).post(url, {"body": "My edited text", "mode": "reply", "macro": ""})
     assert Comment.objects.get().body == "My edited text"
 
 

@@ -20,6 +20,7 @@ from queues.services import saved_view_create
 from tests.forms_builder.examples import bug_report_form
 from tests.queues.conftest import subjects
 from tests.queues.test_builtin_views import filter_form_sent
+from tests.support.html import submit_token
 from tickets.models import Channel, Team, Ticket
 
 
@@ -40,6 +41,19 @@ def test_an_agent_saves_the_filters_as_a_personal_view(bob, desk, client_for):
     shown = client.get(response.url)
     assert subjects(shown) == ["Mine to answer", "Nobody has it", "Carol has it", "Waiting on customer"]
     assert "Saved the view “New and waiting”." in shown.content.decode()
+
+
+def test_the_same_save_view_form_sent_twice_saves_one_view(bob, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"status": ["new"]})
+    data = {"name": "New", "query": save_form_query(page), "submit_token": submit_token(page.content.decode())}
+
+    first = client.post(reverse("saved_view_create"), data)
+    again = client.post(reverse("saved_view_create"), data)
+
+    view = SavedView.objects.get()
+    assert again.url == first.url == f"/staff/?view={view.pk}"
+    assert "This view was already saved; it was not saved again." in client.get(again.url).content.decode()
 
 
 def test_a_view_saved_from_the_default_page_keeps_the_open_statuses(bob, desk, client_for):

@@ -148,3 +148,8 @@ def blocked_by_strict_csp(html: str, *, nonce: str | None = None) -> list[str]:
             and _as_browser_reads_url(value or "").startswith("javascript:")
         )
     return blocked
+
+
+def submit_token(page: str) -> str:
+    """The one-time token (helpdesk.forms.SubmitTokenField) of the form on a page."""
+    return re.search(r'<input type="hidden" name="submit_token" value="([^"]+)"', page).group(1)

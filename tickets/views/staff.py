@@ -102,6 +102,8 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
         comment_refuse_if_merged(locked)
     except DomainError as error:
         return _not_sent(request, form, error)
+    if macro is None and form.cleaned_data["macro"] is not None:
+        return _macro_gone(request, ticket, form)
     arrived = _arrived_since(request, ticket, form.cleaned_data["seen_comment"])
     if arrived:
         return _hold_reply(request, ticket, form, arrived)
@@ -353,6 +355,24 @@ def _hold_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm, arri
         "your reply, which is kept as you wrote it. Send again to confirm.",
     )
     return _render_staff_ticket_page(request, ticket, reply_form=held, arrived=arrived)
+
+
+def _macro_gone(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> HttpResponse:
+    """The macro chosen on the page was deleted, or is no longer shared with the agent, since the page was loaded:
+    send nothing rather than the text without the macro's actions. The page comes back with the agent's text as it
+    was and the macro dropped, so sending again sends the text alone."""
+    data = request.POST.copy()
+    data["macro"] = ""
+    without_macro = StaffReplyForm(data)
+    without_macro.is_valid()
+    message = (
+        "The macro you chose was deleted or is no longer shared with you, so its actions cannot be applied. "
+        "Your text is kept below: send again to send it without the macro."
+    )
+    without_macro.add_error(None, message)
+    _ask_for_files_again(without_macro, form.cleaned_data["attachments"])
+    messages.error(request, f"Nothing was sent. {message}")
+    return _render_staff_ticket_page(request, ticket, reply_form=without_macro)
 
 
 def _ask_for_files_again(held: StaffReplyForm, files: list[UploadedFile]) -> None:
