@@ -88,6 +88,7 @@ def reports_csv(request: HttpRequest, table: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}-{filters.start}-{filters.end}.csv"'
     _title, columns = TABLES[table]
+    response.write("\ufeff")  # the byte order mark that makes Excel read the file as UTF-8 (as the queue's export)
     writer = csv.writer(response)
     writer.writerow([heading for _, heading in columns])
     for row in table_rows(figures, table):

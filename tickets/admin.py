@@ -37,6 +37,7 @@ from tickets.services import (
     ticket_update,
 )
 from tickets.services.removal import tag_delete, team_delete
+from tickets.services.tags import tag_rename
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
 TICKET_TIMESTAMPS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
@@ -116,6 +117,13 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="tickets", ordering="ticket_count")
     def ticket_count(self, tag: Tag) -> int:
         return tag.ticket_count
+
+    def save_model(self, request: HttpRequest, obj: Tag, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            # Recorded on each of its tickets, which are searched, matched and sent out by the tag's name.
+            tag_rename(tag=obj, name=obj.name, actor=request.user)
+        else:
+            super().save_model(request, obj, form, change)
 
     def delete_model(self, request: HttpRequest, obj: Tag) -> None:
         tag_delete(tag=obj, actor=request.user)

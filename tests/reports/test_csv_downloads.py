@@ -16,7 +16,7 @@ MARCH = {"start": "2026-03-01", "end": "2026-03-30"}
 def _csv(response) -> list[list[str]]:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode().removeprefix("\ufeff"))))
 
 
 def test_each_table_downloads_as_csv_with_its_headings(month, client_for, carol) -> None:
@@ -51,6 +51,17 @@ def test_names_a_spreadsheet_would_run_are_defused(month, client_for, carol) -> 
     ticket_metrics_update(ticket_id=month.tickets["F"].pk)
     rows = _csv(client_for(carol).get(reverse("reports_csv", args=["open_by_team"])))
     assert ["'=HYPERLINK(1)", "1"] in rows
+
+
+def test_names_beyond_ascii_read_right_in_a_spreadsheet(month, client_for, carol) -> None:
+    month.bob.name = "Bérénice Ødegård"
+    month.bob.save()
+
+    response = client_for(carol).get(reverse("reports_csv", args=["agents"]), MARCH)
+
+    # Excel reads a file without the byte order mark as the machine's code page: "BÃ©rÃ©nice".
+    assert response.content.startswith("\ufeff".encode())
+    assert "Bérénice Ødegård" in [row[0] for row in _csv(response)]
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from search.models import TicketDocument
 from search.services import ticket_document_rebuild
 from tests.search.helpers import found
+from tickets.models import Tag
 from tickets.services import (
     TicketChanges,
     comment_create,
@@ -89,3 +92,18 @@ def test_a_merge_moves_the_conversation_in_the_index_too(api_client_for, alice, 
         ticket_merge(source=source, target=target, actor=bob)
 
     assert found(client, "hdmi") == [target.pk]
+
+
+def test_a_tag_renamed_in_the_admin_is_searched_by_its_new_name(api_client_for, client_for, alice, bob, carol, worker):
+    with worker():
+        ticket = ticket_create(requester=alice, subject="Projector flickers")
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["hardware"]))
+    tag = Tag.objects.get(name="hardware")
+
+    with worker():
+        response = client_for(carol).post(reverse("admin:tickets_tag_change", args=[tag.pk]), {"name": "equipment"})
+
+    assert response.status_code == 302
+    client = api_client_for(bob)
+    assert found(client, "equipment") == [ticket.pk]
+    assert found(client, "hardware") == []

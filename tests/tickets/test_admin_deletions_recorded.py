@@ -1,6 +1,7 @@
-"""Deleting a team, a tag or an agent's account in the admin changes the tickets that had them. Each change is
-recorded on the ticket, by the admin, as the same edit on the ticket's page would be: an entry in its history and a
-domain event (for rules, webhooks and SLA clocks). Before, the database dropped them from the tickets unrecorded."""
+"""Deleting a team, a tag or an agent's account (or renaming a tag) in the admin changes the tickets that had them.
+Each change is recorded on the ticket, by the admin, as the same edit on the ticket's page would be: an entry in its
+history and a domain event (for rules, webhooks, SLA clocks and search). Before, the database dropped them from the
+tickets unrecorded."""
 
 from __future__ import annotations
 
@@ -91,6 +92,27 @@ def test_deleting_a_tag_on_its_page_records_it_and_leaves_the_other_tags_as_they
         ["VIP", "billing"],
         carol,
     )
+
+
+def test_renaming_a_tag_on_its_page_records_it_on_every_ticket_that_has_it(client_for, carol, alice, ticket):
+    ticket_update(ticket=ticket, actor=carol, changes=TicketChanges(tags=["billing", "refund"]))
+    other = another_ticket(alice, carol, tags=["refund"])
+    refund = Tag.objects.get(name="refund")
+
+    response = client_for(carol).post(reverse("admin:tickets_tag_change", args=[refund.pk]), {"name": "refunds"})
+
+    assert response.status_code == 302
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["billing", "refunds"]
+    for edited, old, new in ((ticket, ["billing", "refund"], ["billing", "refunds"]), (other, ["refund"], ["refunds"])):
+        entry = TicketEvent.objects.filter(ticket=edited, kind=TicketEventKind.TAGS).latest("pk")
+        assert (entry.old_value, entry.new_value, entry.actor, entry.via) == (
+            ", ".join(old),
+            ", ".join(new),
+            carol,
+            "tag “refund” renamed to “refunds”",
+        )
+        event = Event.objects.filter(ticket=edited, kind=DOMAIN_EVENT_KINDS[TicketEventKind.TAGS]).latest("pk")
+        assert (event.payload["old"], event.payload["new"], event.actor) == (old, new, carol)
 
 
 def test_deleting_selected_tags_records_it_on_every_ticket_that_had_them(client_for, carol, alice, ticket):

@@ -11,13 +11,11 @@ unrecorded; that edit fails once the row is gone, as any edit naming a deleted r
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-
 from django.db import transaction
 
 from accounts.models import User
-from events.services import current_cause, events_caused_by
 from tickets.models import Tag, Team, Ticket
+from tickets.services.common import caused_by
 from tickets.services.tags import ticket_untag
 from tickets.services.triage import TicketChanges, ticket_update
 
@@ -25,7 +23,7 @@ from tickets.services.triage import TicketChanges, ticket_update
 @transaction.atomic
 def team_delete(*, team: Team, actor: User) -> None:
     team = Team.objects.select_for_update().get(pk=team.pk)
-    with _caused_by(f"team “{team.name}” deleted"):
+    with caused_by(f"team “{team.name}” deleted"):
         for ticket in Ticket.objects.filter(team=team).order_by("pk"):
             ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(team=None))
     team.delete()
@@ -34,7 +32,7 @@ def team_delete(*, team: Team, actor: User) -> None:
 @transaction.atomic
 def tag_delete(*, tag: Tag, actor: User) -> None:
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
-    with _caused_by(f"tag “{tag.name}” deleted"):
+    with caused_by(f"tag “{tag.name}” deleted"):
         for ticket in Ticket.objects.filter(tags=tag).order_by("pk"):
             ticket_untag(ticket=ticket, actor=actor, tag=tag)
     tag.delete()
@@ -44,12 +42,7 @@ def tag_delete(*, tag: Tag, actor: User) -> None:
 def user_delete(*, user: User, actor: User) -> None:
     """Here rather than in accounts.services: the tickets assigned to the user are unassigned first."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    with _caused_by(f"account of {user.display_name} deleted"):
+    with caused_by(f"account of {user.display_name} deleted"):
         for ticket in Ticket.objects.filter(assignee=user).order_by("pk"):
             ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(assignee=None))
     user.delete()
-
-
-def _caused_by(label: str) -> AbstractContextManager[None]:
-    # The history says why the ticket changed: "via team “Support” deleted".
-    return events_caused_by({**(current_cause() or {}), "label": label})
