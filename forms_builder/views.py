@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from forms_builder.forms import AnswersForm, RequesterEmailForm, SubmitOnceForm
+from forms_builder.forms import ANSWERS_PREFIX, AnswersForm, RequesterEmailForm, SubmitOnceForm
 from forms_builder.models import Form, Submission
 from forms_builder.selectors import forms_usable_by
 from forms_builder.services import (
@@ -57,16 +57,17 @@ def _anonymous_writes_rate(group: str, request: HttpRequest) -> str | None:
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="forms:submit", key="ip", rate=_anonymous_writes_rate, method="POST", block=False)
 def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
-    form = get_object_or_404(Form.objects.active(), slug=slug)
-    if not form.is_public and not request.user.is_authenticated:
+    is_post = request.method == "POST"
+    form = Form.objects.active().filter(slug=slug).first()
+    if form is not None and not form.is_public and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     # Inactive categories and unpublished forms are as absent as unknown slugs.
-    if not forms_usable_by(request.user).filter(pk=form.pk).exists():
-        raise Http404("No such form.")
-    version = form_latest_version(form=form)
+    usable = form is not None and forms_usable_by(request.user).filter(pk=form.pk).exists()
+    version = form_latest_version(form=form) if usable else None
     if version is None:
+        if is_post:
+            return _not_accepting(request)
         raise Http404("No such form.")
-    is_post = request.method == "POST"
     answers_form = AnswersForm(
         request.POST if is_post else None, request.FILES if is_post else None, definition=version.definition
     )
@@ -123,6 +124,20 @@ def _submit(
     except DomainError as error:
         answers_form.add_domain_error(error)
         raise
+
+
+def _not_accepting(request: HttpRequest) -> HttpResponse:
+    """A post to a form that takes none (an admin closed it while it was being filled in): nothing is sent, and what
+    was typed is shown back to copy. Still the 404 an unknown slug gets, and no question of the form is shown."""
+    prefix = f"{ANSWERS_PREFIX}-"
+    typed = [
+        value.strip()
+        for name, values in request.POST.lists()
+        if name.startswith(prefix)
+        for value in values
+        if value.strip()
+    ]
+    return render(request, "forms_builder/not_accepting.html", {"typed": typed}, status=404)
 
 
 def _after_submission(request: HttpRequest, submission: Submission, token: str | None) -> HttpResponse:

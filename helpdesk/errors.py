@@ -53,6 +53,14 @@ class FileTooLarge(DomainError):
     code = "file_too_large"
 
 
+class StorageUnavailable(DomainError):
+    """The file store (the disk, the S3 bucket) did not take or give a file. Nothing was saved: the transaction that
+    would have recorded it is rolled back, so the same request may simply be sent again once the store answers."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+
 class PreconditionFailed(DomainError):
     """The ticket changed since the client read it (its `If-Match` no longer matches): nothing was applied."""
 

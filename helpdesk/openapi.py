@@ -71,8 +71,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     415: "The `Content-Type` of the body is not one this operation accepts.",
     422: "This `Idempotency-Key` was already used with a different request body.",
     429: "Too many requests: wait the number of seconds in `Retry-After`, then retry.",
-    503: "`service_unavailable`: the database is unreachable or restarting. Nothing was written: wait the number of "
-    "seconds in `Retry-After`, then retry (a create with the same `Idempotency-Key`).",
+    503: "`service_unavailable`: the database, or the attachments' storage, is unreachable or restarting. Nothing "
+    "was written: wait the number of seconds in `Retry-After`, then retry (a create with the same `Idempotency-Key`).",
 }
 
 

@@ -15,11 +15,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import Storage
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
+
+# What a storage raises when it cannot take or give a file: the disk (full, unwritable) or S3 (not answering, or
+# answering with an error). Not the caller's fault, so never a 500: the doors answer 503 (helpdesk.errors).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 @dataclass(frozen=True)

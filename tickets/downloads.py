@@ -8,19 +8,26 @@ from botocore.exceptions import ClientError
 from django.http import FileResponse, Http404
 from storages.backends.s3 import S3File
 
+from helpdesk.errors import StorageUnavailable
+from helpdesk.stored_files import STORAGE_ERRORS
 from tickets.models import Attachment
+
+FILE_UNREACHABLE = "The file cannot be read from storage just now. Please try again in a few minutes."
 
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:
-    """Plain raster images may show inline; everything else is a download. The browser never sniffs."""
+    """Plain raster images may show inline; everything else is a download. The browser never sniffs. Raises
+    StorageUnavailable when the store cannot be read."""
     inline = attachment.content_type in INLINE_IMAGE_TYPES
     try:
         stored, size = stored_content(attachment)
     except FileNotFoundError:
         # Gone from the disk or the bucket (a restore without it, a lost volume): nothing to serve, not our crash.
         raise Http404("The file is no longer stored.") from None
+    except STORAGE_ERRORS as error:  # the disk or the bucket not answering: the file is still there, try later
+        raise StorageUnavailable(FILE_UNREACHABLE) from error
     response = FileResponse(
         stored,
         as_attachment=not inline,

@@ -1,5 +1,8 @@
 """`{% page_field field %}`: one form field as every page shows it: label, help text, errors, input.
 
+A file input on a page that comes back with its form (a refused post) is empty: no browser lets a page put files
+back in it. The files that were chosen are named below it, so the next Send does not go without them unnoticed.
+
 Django links the input to its help text and errors with aria-describedby (ids "<id>_helptext" and "<id>_error"), so
 screen readers announce them; the error list is written only when there are errors. A checkbox comes before its
 label; radio buttons and checkbox lists sit in a fieldset whose legend is the label.
@@ -33,6 +36,16 @@ def _help(field: BoundField) -> str:
     return f'<p class="helptext" id="{element_id}_helptext">{conditional_escape(field.help_text)}</p>'
 
 
+def _files_not_kept(field: BoundField) -> str:
+    if not isinstance(field.field.widget, forms.FileInput) or not field.form.is_bound:
+        return ""
+    chosen = field.data if isinstance(field.data, list | tuple) else [field.data] if field.data else []
+    names = ", ".join(f"“{upload.name}”" for upload in chosen if getattr(upload, "name", None))
+    if not names:
+        return ""
+    return f'<p class="files-not-kept">Not attached yet: {conditional_escape(names)}. Choose the files again.</p>'
+
+
 @register.simple_tag
 def page_field(field: BoundField) -> SafeString:
     errors = field.errors
@@ -49,6 +62,9 @@ def page_field(field: BoundField) -> SafeString:
     elif checkbox:
         inside = f"\n    {_widget(field)} {field.label_tag()}\n    {_help(field)}\n    {shown_errors}\n  "
     else:
-        inside = f"\n    {field.label_tag()}\n    {_help(field)}\n    {shown_errors}\n    {_widget(field)}\n  "
+        inside = (
+            f"\n    {field.label_tag()}\n    {_help(field)}\n    {shown_errors}\n    {_widget(field)}"
+            f"{_files_not_kept(field)}\n  "
+        )
     # Every part is escaped above, or is HTML Django's form rendering wrote (and escaped).
     return mark_safe(f'\n<div class="{css}">\n  {inside}\n</div>\n')  # noqa: S308

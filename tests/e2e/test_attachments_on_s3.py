@@ -1,5 +1,6 @@
 """Attachments in an S3-compatible object store (moto in server mode, a real HTTP server started by the test): the
-file goes to the bucket, not the disk, stays private there, and only the permission-checked view streams it."""
+file goes to the bucket, not the disk, stays private there, and only the permission-checked view streams it. A store
+that does not answer is a 503 (pages: a message, with what was typed kept), never a 500 and never half a message."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.pages_support import answers, fill_url
 from tests.support.s3 import MotoS3
+from tickets.models import Attachment, Comment, Ticket
 from tickets.services import comment_create, ticket_create
 from tickets.tasks import attachments_orphaned_delete
 
@@ -35,6 +39,14 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoS3]:
 def on_s3(moto: MotoS3, settings) -> MotoS3:
     settings.STORAGES = {**settings.STORAGES, "default": moto.storage_settings()}
     return moto
+
+
+@pytest.fixture
+def s3_down(tmp_path: Path, settings) -> MotoS3:
+    """A bucket whose server is not running: nothing answers on its port."""
+    down = MotoS3(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "default": down.storage_settings()}
+    return down
 
 
 def test_an_upload_lands_in_the_bucket_and_not_on_disk(on_s3, alice, category, settings):
@@ -118,3 +130,51 @@ def test_an_object_a_killed_request_left_is_deleted_after_the_grace_period(on_s3
     with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
         assert attachments_orphaned_delete() == 1
     assert on_s3.object_keys() == [recorded]
+
+
+def test_a_reply_while_the_store_is_down_is_refused_on_the_page_keeping_its_text(s3_down, alice, ticket, client_for):
+    data = {"body": "The invoice, again", "attachments": SimpleUploadedFile("invoice.pdf", CONTENT)}
+
+    response = client_for(alice).post(reverse("ticket_reply", args=[ticket.pk]), data)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "could not be stored just now, so nothing was sent" in body
+    assert "The invoice, again</textarea>" in body
+    assert not Comment.objects.exists() and not Attachment.objects.exists()
+
+
+def test_a_form_sent_while_the_store_is_down_opens_no_ticket_and_says_why(s3_down, alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+    screenshot = SimpleUploadedFile("screen.png", b"\x89PNG fake", content_type="image/png")
+    data = {**answers(product="web", summary="Button is grey"), "answer-screenshot": screenshot}
+
+    response = client_for(alice).post(fill_url(form), data)
+
+    assert response.status_code == 200
+    assert "could not be stored just now, so nothing was sent" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_an_api_comment_while_the_store_is_down_is_a_503_to_retry(s3_down, api_client_for, alice, ticket):
+    data = {"body": "The invoice", "files": [SimpleUploadedFile("invoice.pdf", CONTENT)]}
+
+    response = api_client_for(alice).post(f"/api/v1/tickets/{ticket.pk}/comments/", data, format="multipart")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert int(response["Retry-After"]) > 0
+    assert not Comment.objects.exists()
+
+
+def test_a_download_while_the_store_is_down_is_a_503(on_s3, alice, ticket, client_for, api_client_for, settings):
+    upload = SimpleUploadedFile("invoice.pdf", CONTENT)
+    attachment = comment_create(ticket=ticket, author=alice, body="Here", files=[upload]).attachments.get()
+    down = MotoS3(on_s3.folder)  # never started: nothing answers on its port
+    settings.STORAGES = {**settings.STORAGES, "default": down.storage_settings()}
+
+    page = client_for(alice).get(reverse("attachment_download", args=[attachment.pk]))
+    api = api_client_for(alice).get(f"/api/v1/attachments/{attachment.pk}/download")
+
+    assert page.status_code == 503 and "cannot be read from storage just now" in page.content.decode()
+    assert api.status_code == 503 and api.json()["error"]["code"] == "service_unavailable"

@@ -7,7 +7,7 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from forms_builder.models import Submission
+from forms_builder.models import Form, Submission
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
 from tests.support.html import elements
@@ -59,6 +59,36 @@ def test_what_was_typed_is_kept_when_the_form_comes_back_with_errors(alice, cate
     assert "Line one\nline two</textarea>" in body
     selected = [attrs["value"] for tag, attrs in elements(body) if tag == "option" and "selected" in attrs]
     assert selected == ["desktop"]
+
+
+def test_a_form_that_comes_back_names_the_files_to_choose_again(alice, category, carol, client_for):
+    """No page can put chosen files back in a file input: the requester is told, so Send does not go without them."""
+    form = bug_report_form(category=category, admin=carol)
+    screenshot = SimpleUploadedFile("screen.png", b"\x89PNG fake", content_type="image/png")
+    data = {**answers(product="desktop", summary="Crashes on start"), "answer-screenshot": screenshot}
+
+    body = client_for(alice).post(fill_url(form), data).content.decode()
+
+    assert "Your request was not sent" in body
+    assert "Not attached yet: “screen.png”. Choose the files again." in body
+
+
+def test_a_form_closed_while_being_filled_in_sends_nothing_and_gives_back_what_was_typed(
+    alice, category, carol, client_for
+):
+    form = bug_report_form(category=category, admin=carol)
+    client = client_for(alice)
+    client.get(fill_url(form))
+    Form.objects.filter(pk=form.pk).update(is_active=False)  # an admin closes it meanwhile
+
+    response = client.post(fill_url(form), answers(product="web", summary="Crashes <on> start", details="Every time."))
+
+    body = response.content.decode()
+    assert response.status_code == 404  # as an unknown form's: the closed form's questions are not shown
+    assert "This form is not accepting requests" in body and "Nothing was sent." in body
+    assert "Crashes &lt;on&gt; start</pre>" in body and "Every time.</pre>" in body
+    assert "Summary" not in body
+    assert not Ticket.objects.exists()
 
 
 def test_a_version_posted_for_the_web_product_is_not_stored(alice, category, carol, client_for):

@@ -4,9 +4,11 @@ only when there are some, a checkbox before its label, choices in a fieldset; ev
 from __future__ import annotations
 
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
+from django.utils.datastructures import MultiValueDict
 
-from helpdesk.forms import PageForm
+from helpdesk.forms import MultipleFileField, PageForm
 from helpdesk.templatetags.page_fields import page_field
 
 HOSTILE = "<b>\"Tom\" & 'Jerry'</b>"
@@ -46,6 +48,22 @@ def test_errors_mark_the_field_and_are_listed():
 
     assert html.startswith('<div class="field field-invalid">')
     assert 'id="id_plain_error"' in html and "This field is required." in html
+
+
+class WithFiles(PageForm):
+    files = MultipleFileField()
+
+
+def test_files_chosen_for_a_form_that_comes_back_are_named_to_choose_again_escaped():
+    hostile = SimpleUploadedFile("<img src=x onerror=alert(1)>.png", b"x")  # a name holds no "/" (Django cuts there)
+    chosen = MultiValueDict({"files": [hostile, SimpleUploadedFile("b.pdf", b"y")]})
+
+    html = compact(page_field(WithFiles({}, chosen)["files"]))
+
+    escaped = "&lt;img src=x onerror=alert(1)&gt;.png"
+    assert f"Not attached yet: “{escaped}”, “b.pdf”. Choose the files again." in html
+    assert "Not attached yet" not in page_field(WithFiles()["files"])
+    assert "Not attached yet" not in page_field(WithFiles({})["files"])
 
 
 def test_a_checkbox_comes_before_its_label():

@@ -145,6 +145,16 @@ def test_new_ticket_without_a_subject_shows_the_error_next_to_the_field(alice, c
     assert not Ticket.objects.exists()
 
 
+def test_a_refused_reply_names_the_files_to_choose_again(alice, ticket, client_for):
+    data = {"body": " ", "attachments": SimpleUploadedFile("invoice.pdf", b"%PDF")}
+
+    body = client_for(alice).post(reverse("ticket_reply", args=[ticket.pk]), data).content.decode()
+
+    assert "Your reply was not sent" in body
+    assert "Not attached yet: “invoice.pdf”. Choose the files again." in body
+    assert not Attachment.objects.exists()
+
+
 def test_requester_reply_shows_up_in_the_conversation(alice, ticket, client_for):
     response = client_for(alice).post(
         reverse("ticket_reply", args=[ticket.pk]), {"body": "Any news on **this**?"}, follow=True

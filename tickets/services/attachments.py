@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from accounts.models import User
-from helpdesk.errors import FileTooLarge, InvalidValue
-from helpdesk.stored_files import stored_file_written
+from helpdesk.errors import FileTooLarge, InvalidValue, StorageUnavailable
+from helpdesk.stored_files import STORAGE_ERRORS, stored_file_written
 from tickets.models import Attachment, Comment, Ticket, TicketEventKind
 from tickets.services.audit import record_event
 
@@ -39,6 +39,7 @@ ACTIVE_CONTENT_TYPES = frozenset(
     }
 )
 OPAQUE_CONTENT_TYPE = "application/octet-stream"
+STORAGE_REFUSED = "The files could not be stored just now, so nothing was sent. Please try again in a few minutes."
 
 
 def validate_files(files: Sequence[UploadedFile]) -> None:
@@ -88,7 +89,7 @@ def attachments_save(
             size=upload.size or 0,
             content_type=_safe_content_type(filename),
         )
-        attachment.file.save(filename, upload, save=False)
+        _store(attachment, filename, upload)
         _note_written(attachment)
         attachment.save()
         saved.append(attachment)
@@ -102,6 +103,16 @@ def attachments_save(
             payload={"attachment_id": attachment.pk, "comment_id": comment.pk if comment else None},
         )
     return saved
+
+
+def _store(attachment: Attachment, filename: str, upload: UploadedFile) -> None:
+    """Write the file; a store that fails refuses the whole message (the caller's transaction rolls back, and the
+    files already written for it are deleted when the request or task ends)."""
+    try:
+        attachment.file.save(filename, upload, save=False)
+    except STORAGE_ERRORS as error:
+        logger.warning("could not store an attachment: %s", error, exc_info=True)
+        raise StorageUnavailable(STORAGE_REFUSED, details={"files": [STORAGE_REFUSED]}) from error
 
 
 def _note_written(attachment: Attachment) -> None:
