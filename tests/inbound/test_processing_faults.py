@@ -76,6 +76,25 @@ def test_mail_whose_processing_lost_the_database_is_processed_again_not_quaranti
     assert stored.status == InboundStatus.PROCESSED and Ticket.objects.get().subject == "During the outage"
 
 
+def test_mail_whose_attachments_the_file_store_refused_is_processed_again_not_quarantined(ingest, settings, tmp_path):
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_bytes(b"")
+    stored_in, settings.MEDIA_ROOT = settings.MEDIA_ROOT, not_a_directory / "attachments"  # no file can be written
+    message = message_from_bytes(mail(sender="dana@example.org", subject="Store down"), policy=policy.SMTP)
+    message.add_attachment(b"stack trace", maintype="text", subtype="plain", filename="log.txt")
+
+    stored = ingest(message.as_bytes())  # the task fails, and says so
+
+    assert (stored.status, stored.attempts) == (InboundStatus.RECEIVED, 1)
+    assert not Ticket.objects.exists()
+    settings.MEDIA_ROOT = stored_in  # the store is back
+    InboundMessage.objects.filter(pk=stored.pk).update(received_at=timezone.now() - timedelta(minutes=10))
+    tasks.inbound_sweep()
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.PROCESSED
+    assert Ticket.objects.get().attachments.get().filename == "log.txt"
+
+
 def test_the_sweep_processes_mail_whose_task_was_lost(db):
     stored = inbound_store(raw=mail(sender="dana@example.org"), source="pipe").message  # no after-commit here
     InboundMessage.objects.filter(pk=stored.pk).update(received_at=timezone.now() - timedelta(minutes=10))
