@@ -288,10 +288,17 @@ def _page(
     return ShownPage.of(page, now=now, searched=bool(searched_columns(tickets)), ticked=ticked), valid_cursor
 
 
-def _filters_from(encoded: str, request: HttpRequest) -> QueueFilter:
-    """The queue's filters sent back by a form ("save this view", "all matching"), parsed as the page parses them."""
+# Why a form naming a view the agent no longer sees (`_filters_from`) is refused: "The view was not saved: …".
+VIEW_GONE = "the view it was based on no longer exists or is not shared with you."
+
+
+def _filters_from(encoded: str, request: HttpRequest) -> QueueFilter | None:
+    """The queue's filters sent back by a form ("save this view", "all matching"), parsed as the page parses them;
+    None when they name a view the agent no longer sees (deleted or unshared since the form's page was loaded): the
+    page showed that view's filters, gone with it, and the default view's that the page now shows in its place are
+    not what the agent acted on."""
     query = queue_query(QueryDict(encoded), user=request.user, now=timezone.now())
-    return queue_filter(request, query)
+    return None if query.unknown_view else queue_filter(request, query)
 
 
 @require_http_methods(["POST"])
@@ -316,6 +323,9 @@ def saved_view_create_page(request: HttpRequest) -> HttpResponse:
 def _save_view(request: HttpRequest, form: SaveViewForm) -> HttpResponse | None:
     """Save the view and show it; None when the service refused it, with the reason in a message."""
     filterset = _filters_from(form.cleaned_data["query"], request)
+    if filterset is None:
+        messages.error(request, f"The view was not saved: {VIEW_GONE}")
+        return None
     try:
         view = saved_view_create(
             owner=request.user,
@@ -325,7 +335,7 @@ def _save_view(request: HttpRequest, form: SaveViewForm) -> HttpResponse | None:
             team=form.cleaned_data["team"],
         )
     except DomainError as error:
-        messages.error(request, f"The view was not saved. {error.message}")
+        messages.error(request, f"The view was not saved. {_refusal_text(error)}")
         return None
     shared = f", shared with {view.team}" if view.team else ""
     messages.success(request, f"Saved the view “{view.name}”{shared}.")
@@ -389,6 +399,17 @@ def _own_teams(user: User) -> QuerySet[Team]:
 _LISTED_OWN_TEAMS = CompiledQuery(lambda user_id: Team.objects.filter(members=user_id).only("id", "name"))
 
 
+def _refusal_text(error: DomainError) -> str:
+    """A service's refusal with each problem its details name, as the API's error body lists them: "The view is not
+    valid. created_after: Enter a valid date/time." (a view's conditions name their filter in their messages)."""
+    problems = [
+        message if name == "conditions" else f"{name}: {message}"
+        for name, messages_ in error.details.items()
+        for message in messages_
+    ]
+    return " ".join([error.message, *problems])
+
+
 def _errors_text(form: PageForm) -> str:
     return " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
 
@@ -418,8 +439,11 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Nothing was changed: choose what to change first.")
         return _bulk_refused(request)
     if form.cleaned_data["all_matching"]:
-        tickets = _filters_from(form.cleaned_data["query"], request).qs
-        ids = list(tickets.order_by("id").values_list("pk", flat=True)[: BULK_LIMIT + 1])
+        filterset = _filters_from(form.cleaned_data["query"], request)
+        if filterset is None:
+            messages.error(request, f"Nothing was changed: {VIEW_GONE}")
+            return _bulk_refused(request)
+        ids = list(filterset.qs.order_by("id").values_list("pk", flat=True)[: BULK_LIMIT + 1])
         if len(ids) > BULK_LIMIT:
             messages.error(request, f"Nothing was changed: more than {BULK_LIMIT:,} tickets match. Narrow the filters.")
             return _bulk_refused(request)

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from forms_builder.services import submission_create
-from queues.services import BulkChanges, tickets_bulk_update
+from queues.services import BulkChanges, saved_view_create, tickets_bulk_update
 from tests.forms_builder.examples import bug_report_form
 from tickets.models import Priority, Status, Ticket, TicketEvent
 from tickets.services import TicketChanges, ticket_update
@@ -119,6 +119,22 @@ def test_all_matching_refuses_more_than_the_limit(bob, desk, client_for, monkeyp
     )
 
     assert "more than 2 tickets match" in response.content.decode()
+    assert not Ticket.objects.filter(priority=Priority.LOW).exists()
+
+
+def test_all_matching_a_view_deleted_since_changes_nothing(bob, desk, client_for):
+    view = saved_view_create(owner=bob, name="Hot", conditions={"priority": "high"})
+    query = f"view={view.pk}"
+    view.delete()
+
+    response = client_for(bob).post(
+        reverse("queue_bulk"), {"all_matching": "on", "query": query, "priority": "10"}, follow=True
+    )
+
+    assert (
+        "Nothing was changed: the view it was based on no longer exists or is not shared with you."
+        in response.content.decode()
+    )
     assert not Ticket.objects.filter(priority=Priority.LOW).exists()
 
 

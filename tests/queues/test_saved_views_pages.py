@@ -107,6 +107,44 @@ def test_a_view_without_a_name_is_not_saved(bob, desk, client_for):
     assert "The view was not saved" in response.content.decode()
 
 
+def test_a_view_saved_from_a_visible_view_keeps_that_views_filters(bob, desk, client_for):
+    based_on = saved_view_create(owner=bob, name="Hot", conditions={"priority": "high"}, sort="oldest")
+
+    client_for(bob).post(reverse("saved_view_create"), {"name": "Hot again", "query": f"view={based_on.pk}"})
+
+    saved = SavedView.objects.get(name="Hot again")
+    assert (saved.conditions, saved.sort) == ({"status": "new,open,pending", "priority": "high"}, "oldest")
+
+
+@pytest.mark.parametrize("gone", ["deleted", "unshared"])
+def test_a_view_saved_from_a_view_gone_since_is_refused_and_saves_nothing(bob, dave, team, desk, client_for, gone):
+    based_on = saved_view_create(owner=dave, name="Hot", conditions={"priority": "high"}, team=team)
+    query = f"view={based_on.pk}"
+    if gone == "deleted":
+        based_on.delete()
+    else:
+        SavedView.objects.filter(pk=based_on.pk).update(team=None)
+
+    response = client_for(bob).post(reverse("saved_view_create"), {"name": "Copy", "query": query}, follow=True)
+
+    assert not SavedView.objects.filter(name="Copy").exists()
+    assert (
+        "The view was not saved: the view it was based on no longer exists or is not shared with you."
+        in response.content.decode()
+    )
+
+
+def test_a_view_with_an_invalid_condition_is_refused_naming_the_filter_and_why(bob, desk, client_for):
+    client = client_for(bob)
+    page = client.get(reverse("staff_queue"), {"created_after": "yesterday"})
+
+    response = client.post(reverse("saved_view_create"), {"name": "Since", "query": save_form_query(page)}, follow=True)
+
+    refused = "The view was not saved. The view is not valid. created_after: Enter a valid date/time."
+    assert not SavedView.objects.exists()
+    assert refused in html.unescape(response.content.decode())
+
+
 def test_an_agent_reorders_their_views_with_up_and_down(bob, desk, client_for):
     first, _, third = (saved_view_create(owner=bob, name=name, conditions={}) for name in ("A", "B", "C"))
     client = client_for(bob)
