@@ -42,6 +42,8 @@ class AccountAdapter(DefaultAccountAdapter):
         while unproven is void (services.user_address_first_proven): its password too, unless this browser is the
         one that signed up or signed in with it, waiting for this very confirmation."""
         user = email_address.user
+        if _another_account_has(email_address):
+            return False
         first_proof = not address_proven(user)
         confirmed = super().confirm_email(request, email_address)
         if confirmed and first_proof:
@@ -52,6 +54,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 keep_session_key=request.session.session_key,
             )
         return confirmed
+
+
+def _another_account_has(email_address: EmailAddress) -> bool:
+    """Whether another account signed up with the address while this one had only asked to change to it: the
+    address is theirs (a confirmation of the change, followed later from the same mailbox, would give two accounts one
+    address)."""
+    return User.objects.filter(email__iexact=email_address.email).exclude(pk=email_address.user_id).exists()
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

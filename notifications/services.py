@@ -227,10 +227,15 @@ def notification_claim(*, notification_id: int, now: datetime | None = None) -> 
     return Notification.objects.get(pk=notification_id)
 
 
+# Mail only admins get (the endpoint's URL, often with a token in it, and an admin-only link).
+ADMIN_KINDS = frozenset({NotificationKind.WEBHOOK_DISABLED})
+
+
 def notification_withdraw_if_unwanted(*, notification: Notification) -> bool:
     """Give up a claimed mail whose recipient is no one to send it to any more: the account was deactivated, or (for
-    mail about staff work) is no longer staff. A mail waits for hours when the mail server is down; what was true
-    when it was queued may not be when it goes out. The mail log says why (`failed`, for an admin to see)."""
+    mail about staff work) is no longer staff, or (for admins' mail) no longer an admin. A mail waits for hours when
+    the mail server is down; what was true when it was queued may not be when it goes out. The mail log says why
+    (`failed`, for an admin to see)."""
     recipient = User.objects.filter(pk=notification.recipient_id).first() if notification.recipient_id else None
     if recipient is None:
         return False
@@ -238,6 +243,8 @@ def notification_withdraw_if_unwanted(*, notification: Notification) -> bool:
         reason = "Not sent: the recipient's account was deactivated before it went out."
     elif notification.kind in STAFF_KINDS and not recipient.is_agent_or_admin:
         reason = "Not sent: the recipient was no longer an agent or admin when it went out."
+    elif notification.kind in ADMIN_KINDS and not recipient.is_superuser:
+        reason = "Not sent: the recipient was no longer an admin when it went out."
     else:
         return False
     Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(

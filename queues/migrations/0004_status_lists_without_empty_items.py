@@ -3,8 +3,9 @@
 The ticket filters read `status` as a comma-separated list. They used to pass an empty item over ("open," was "open",
 "," matched no ticket); now they refuse it (a 400 in the API), and conditions that no longer validate match nothing. A
 client could have saved such a list through the API in a view, an automation rule or an SLA policy: here it becomes
-the list it always meant ("open,": "open"), and a list of nothing but commas, which filtered on no status that
-exists, is dropped. Every other condition is left as it is. Written out here rather than read from the app, which may
+the list it always meant ("open,": "open"). A list of nothing but commas matched no ticket, and still matches none:
+it is left as it is (dropped, it would have a rule or a policy act on every ticket). Every other condition is left
+as it is. Written out here rather than read from the app, which may
 change after this migration.
 """
 
@@ -22,12 +23,9 @@ def _without_empty_items(conditions: Any) -> dict[str, Any] | None:
     if not isinstance(conditions, dict) or not isinstance(conditions.get("status"), str):
         return None
     items = conditions["status"].split(",")
-    if "" not in items:
+    if "" not in items or not any(items):
         return None
-    mended = {name: value for name, value in conditions.items() if name != "status"}
-    if any(items):
-        mended["status"] = ",".join(item for item in items if item)
-    return mended
+    return {**conditions, "status": ",".join(item for item in items if item)}
 
 
 def status_lists_without_empty_items(apps: Any, schema_editor: Any) -> None:

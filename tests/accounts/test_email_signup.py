@@ -79,6 +79,24 @@ def test_an_address_another_account_only_asked_to_change_to_can_still_sign_up(ma
     assert not EmailAddress.objects.get(user=mallory, email="newcomer@example.com").verified
 
 
+def test_the_other_accounts_confirmation_followed_after_signing_up_leaves_the_address_to_the_newcomer(
+    mallory, mailoutbox, settings
+):
+    """Both confirmation mails reach the address's owner; the older one, Mallory's change, confirms nothing now."""
+    settings.ACCOUNT_RATE_LIMITS = {"confirm_email": None}
+    sign_in(mallory).post(reverse("account_email"), {"action_add": "", "email": "newcomer@example.com"})
+    [mallorys_change] = mailoutbox
+    sign_up(Client())
+
+    response = Client().post(confirmation_link(mallorys_change))
+
+    assert response.status_code == 302
+    mallory.refresh_from_db()
+    assert mallory.email != "newcomer@example.com"
+    assert not EmailAddress.objects.get(user=mallory, email="newcomer@example.com").verified
+    assert User.objects.get(email="newcomer@example.com").pk != mallory.pk
+
+
 def test_a_weak_password_is_refused_with_a_message(db):
     response = Client().post(
         reverse("account_signup"), {"email": "weak@example.com", "password1": "123456", "password2": "123456"}

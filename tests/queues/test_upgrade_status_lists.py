@@ -9,10 +9,11 @@ import importlib
 import pytest
 from django.apps import apps
 
+from accounts.models import User
 from automations.models import Rule, Trigger
 from queues.models import SavedView
 from sla.models import SlaPolicy
-from tickets.conditions import conditions_problems
+from tickets.conditions import conditions_problems, ticket_matches
 
 upgrade = importlib.import_module("queues.migrations.0004_status_lists_without_empty_items")
 
@@ -24,19 +25,38 @@ pytestmark = pytest.mark.django_db
     [
         ({"status": "open,", "priority": "high"}, {"status": "open", "priority": "high"}),
         ({"status": "new,,open"}, {"status": "new,open"}),
-        ({"status": ",", "priority": "high"}, {"priority": "high"}),
         ({"status": "new,open", "priority": "high"}, {"status": "new,open", "priority": "high"}),  # left as it was
     ],
 )
 def test_saved_conditions_lose_the_empty_items_of_their_status_list(bob, saved, mended):
-    view = SavedView.objects.create(owner=bob, name="Mine", conditions=saved)
-    rule = Rule.objects.create(name="Escalate", position=1, trigger=Trigger.TICKET_CREATED, conditions=saved)
-    policy = SlaPolicy.objects.create(name="Standard", position=10, conditions=saved)
-    assert ("status" in conditions_problems(saved)) == (saved != mended)  # the filters refuse them now
+    rows = saved_everywhere(bob, saved)
 
     upgrade.status_lists_without_empty_items(apps, None)
 
-    for row in (view, rule, policy):
-        row.refresh_from_db()
-        assert row.conditions == mended
+    assert [row.conditions for row in refreshed(rows)] == [mended] * 3
     assert conditions_problems(mended) == {}
+
+
+def test_a_status_list_of_commas_alone_is_left_matching_no_ticket(bob, ticket):
+    """Dropped, it would have a rule or a policy that never acted act on every ticket."""
+    rows = saved_everywhere(bob, {"status": ","})
+
+    upgrade.status_lists_without_empty_items(apps, None)
+
+    assert [row.conditions for row in refreshed(rows)] == [{"status": ","}] * 3
+    assert not ticket_matches({"status": ","}, ticket)
+
+
+def saved_everywhere(owner: User, conditions: dict[str, str]) -> list[SavedView | Rule | SlaPolicy]:
+    """The conditions as a client could have saved them before: in a view, a rule and a policy."""
+    return [
+        SavedView.objects.create(owner=owner, name="Mine", conditions=conditions),
+        Rule.objects.create(name="Escalate", position=1, trigger=Trigger.TICKET_CREATED, conditions=conditions),
+        SlaPolicy.objects.create(name="Standard", position=10, conditions=conditions),
+    ]
+
+
+def refreshed(rows: list[SavedView | Rule | SlaPolicy]) -> list[SavedView | Rule | SlaPolicy]:
+    for row in rows:
+        row.refresh_from_db()
+    return rows

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.services import user_create, user_update
 from events.models import EventKind
 from notifications.models import Notification, NotificationStatus
-from notifications.services import notifications_resend
+from notifications.services import notifications_resend, notifications_sweep
+from tests.conftest import PASSWORD
 from tests.support.mail_sink import SmtpSink
 from tests.webhooks.conftest import Receiver, prepared_delivery
 from tickets.models import Status
@@ -94,6 +99,27 @@ def test_the_admins_mail_waits_out_a_mail_server_that_is_down(
     finally:
         sink.stop()
     assert message["To"] == carol.email and "410 Gone" in message.get_body(("plain",)).get_content()
+
+
+def test_an_admin_demoted_while_the_mail_waited_is_not_sent_it(
+    receiver: Receiver, endpoint, ticket, carol, queued, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The notice names the endpoint's URL (often with a token in it) and links to an admin-only page."""
+    delivery = prepared_delivery(endpoint, ticket)
+    receiver.answer_with(410)
+    with django_capture_on_commit_callbacks(execute=False):  # the mail server is down: nothing handed over
+        delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+    other_admin = user_create(email="dave@example.com", password=PASSWORD, name="Dave", role=Role.ADMIN)
+    user_update(user=carol, actor=other_admin, role=Role.REQUESTER)
+
+    later = timezone.now() + timedelta(seconds=settings.EVENT_REDELIVER_AFTER_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_sweep(now=later)
+
+    assert mailoutbox == []
+    withdrawn = Notification.objects.get(kind="webhook_disabled")
+    assert (withdrawn.address, withdrawn.status) == (carol.email, NotificationStatus.FAILED)
+    assert withdrawn.last_error == "Not sent: the recipient was no longer an admin when it went out."
 
 
 def test_deliveries_that_waited_while_disabled_are_still_retried_after_the_endpoint_is_enabled(
