@@ -30,8 +30,8 @@ from accounts.services import (
     user_create,
     user_update,
 )
-from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved
-from tickets.services.removal import user_delete
+from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, adopt_saved
+from tickets.services.removal import removal_refusal, user_delete
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
 admin.site.unregister(Group)
@@ -72,7 +72,8 @@ class RoleChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DeletionRefusedMixin, DjangoUserAdmin):
+    deletion_refusal = staticmethod(removal_refusal)
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     change_password_form = AdminSetPasswordForm

@@ -35,6 +35,7 @@ class EventKind(models.TextChoices):
     PRIVATE_LINK_REISSUED = "form.private_link_reissued", "Private link revoked and a new one mailed"
     ROLE_CHANGED = "user.role_changed", "Role changed"
     USER_EDITED = "user.edited", "Name or email address changed"
+    TAG_RENAMED = "tag.renamed", "Tag renamed"
     SLA_WARNING = "sla.warning", "SLA target due soon"
     SLA_BREACHED = "sla.breached", "SLA target missed"
     CSAT_RATED = "csat.rated", "Satisfaction rating given"

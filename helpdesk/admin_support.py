@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -22,6 +25,18 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class DeletionRefusedMixin:
+    """The delete page and "Delete selected" refuse an object `deletion_refusal` gives a reason for, as Django refuses
+    one protected by a foreign key: the reason is listed with what protects it, and nothing is deleted."""
+
+    deletion_refusal: Callable[[Model], str | None]
+
+    def get_deleted_objects(self, objs: Sequence[Model], request: HttpRequest) -> tuple[Any, ...]:
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
+        refusals = [reason for obj in objs if (reason := self.deletion_refusal(obj)) is not None]
+        return deleted, model_count, perms_needed, [*protected, *refusals]
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

@@ -7,7 +7,7 @@ from events.registry import on
 from search import tasks
 
 # Every event that changes text a search reads: subject and description, replies and notes, form answers, tags,
-# a merge, the requester's name or address.
+# a merge, the requester's name or address, a tag's name.
 on(EventKind.TICKET_CREATED, tasks.index_ticket)
 on(EventKind.TICKET_EDITED, tasks.index_ticket)
 on(EventKind.COMMENT_ADDED, tasks.index_ticket)
@@ -16,3 +16,4 @@ on(EventKind.FORM_SUBMITTED, tasks.index_ticket)
 on(EventKind.TAGS_CHANGED, tasks.index_ticket)
 on(EventKind.TICKET_MERGED, tasks.index_ticket)  # recorded on both tickets: the conversation moved between them
 on(EventKind.USER_EDITED, tasks.index_requester_tickets)
+on(EventKind.TAG_RENAMED, tasks.index_tagged_tickets)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Expression, F, Func, Prefetch, TextField, Value
+from django.db.models import Expression, F, Func, Prefetch, QuerySet, TextField, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
@@ -155,8 +155,18 @@ def ticket_document_rebuild(*, ticket_id: int) -> None:
 
 
 def requester_documents_rebuild(*, requester_id: int) -> int:
-    """Rebuild the documents of every ticket of this requester, a batch per transaction; returns how many."""
-    tickets = Ticket.objects.filter(requester_id=requester_id).order_by("pk")
+    """Rebuild the documents of every ticket of this requester; returns how many."""
+    return _documents_rebuild_in_batches(Ticket.objects.filter(requester_id=requester_id))
+
+
+def tag_documents_rebuild(*, tag_id: int) -> int:
+    """Rebuild the documents of every ticket carrying this tag (renamed); returns how many."""
+    return _documents_rebuild_in_batches(Ticket.objects.filter(tags=tag_id))
+
+
+def _documents_rebuild_in_batches(tickets: QuerySet[Ticket]) -> int:
+    """A batch per transaction, so many tickets never hold one long transaction."""
+    tickets = tickets.order_by("pk")
     total, last = 0, 0
     while batch := list(tickets.filter(pk__gt=last).values_list("pk", flat=True)[:REBUILD_BATCH_SIZE]):
         total += ticket_documents_rebuild(ticket_ids=batch)

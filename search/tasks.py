@@ -18,3 +18,9 @@ def index_ticket(event: Event) -> None:
 def index_requester_tickets(event: Event) -> None:
     """Rebuild the documents of every ticket of a requester whose name or address changed."""
     services.requester_documents_rebuild(requester_id=event.payload["user_id"])
+
+
+@event_handler
+def index_tagged_tickets(event: Event) -> None:
+    """Rebuild the documents of every ticket carrying a tag that was renamed."""
+    services.tag_documents_rebuild(tag_id=event.payload["tag_id"])

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from accounts.models import User
 from accounts.permissions import why_cannot_be_assigned
 from events.services import one_edit
-from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
+from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, adopt_saved, counted
 from helpdesk.errors import DomainError
 from helpdesk.forms import ShownTypedChoiceField, show_initial_values
 from tickets.etags import ticket_etag
@@ -36,7 +36,7 @@ from tickets.services import (
     ticket_lock_unchanged,
     ticket_update,
 )
-from tickets.services.removal import tag_delete, team_delete
+from tickets.services.removal import removal_refusal, tag_delete, team_delete
 from tickets.services.tags import tag_rename
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
@@ -73,7 +73,8 @@ def _describe_error(error: DomainError) -> str:
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(DeletionRefusedMixin, admin.ModelAdmin):
+    deletion_refusal = staticmethod(removal_refusal)
     list_display = ("name", "member_count")
     search_fields = ("name",)
     # The model limits members to agents and admins; the autocomplete applies the same limit.
@@ -107,7 +108,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(DeletionRefusedMixin, admin.ModelAdmin):
+    deletion_refusal = staticmethod(removal_refusal)
     list_display = ("name", "ticket_count")
     search_fields = ("name",)
 

@@ -6,26 +6,55 @@ recorded like any other, and the row goes only after, all in one transaction.
 
 The row being deleted is locked first: a ticket given the team (the tag, the agent) meanwhile waits for that lock
 (the foreign key's check takes a share of it), so no ticket joins after the tickets were listed and loses it
-unrecorded; that edit fails once the row is gone, as any edit naming a deleted row does.
+unrecorded; that edit fails once the row is gone, as any edit naming a deleted row does. A ticket moved off it
+meanwhile (which waits for no lock) is left as it now is.
+
+Each ticket is one edit, in the request: at most REMOVAL_LIMIT of them (a few seconds), as for a bulk action in the
+queue. A team, tag or agent with more tickets is not deleted (`removal_refusal`, which the admin shows as what
+protects it): move some of its tickets first, in the queue with "all matching".
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from accounts.models import User
 from tickets.models import Tag, Team, Ticket
-from tickets.services.common import caused_by
+from tickets.services.common import caused_by, lock_ticket
 from tickets.services.tags import ticket_untag
 from tickets.services.triage import TicketChanges, ticket_update
+
+REMOVAL_LIMIT = 1000  # tickets changed by one deletion, each a recorded edit
+
+
+def removal_refusal(obj: Model) -> str | None:
+    """Why deleting the team, tag or account would change too many tickets in one request, or None."""
+    count = _tickets_of(obj).count()
+    if count <= REMOVAL_LIMIT:
+        return None
+    return (
+        f"{count:,} tickets that would each lose “{obj}”: more than {REMOVAL_LIMIT:,} to change at once. "
+        "Move some of them first (in the queue, with all matching), then delete it."
+    )
+
+
+def _tickets_of(obj: Model) -> QuerySet[Ticket]:
+    if isinstance(obj, Team):
+        return Ticket.objects.filter(team=obj)
+    if isinstance(obj, Tag):
+        return Ticket.objects.filter(tags=obj)
+    return Ticket.objects.filter(assignee=obj)
 
 
 @transaction.atomic
 def team_delete(*, team: Team, actor: User) -> None:
     team = Team.objects.select_for_update().get(pk=team.pk)
     with caused_by(f"team “{team.name}” deleted"):
-        for ticket in Ticket.objects.filter(team=team).order_by("pk"):
-            ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(team=None))
+        for ticket in _tickets_of(team).order_by("pk").only("pk"):
+            locked = lock_ticket(ticket)
+            if locked.team_id == team.pk:
+                ticket_update(ticket=locked, actor=actor, changes=TicketChanges(team=None))
     team.delete()
 
 
@@ -33,8 +62,8 @@ def team_delete(*, team: Team, actor: User) -> None:
 def tag_delete(*, tag: Tag, actor: User) -> None:
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     with caused_by(f"tag “{tag.name}” deleted"):
-        for ticket in Ticket.objects.filter(tags=tag).order_by("pk"):
-            ticket_untag(ticket=ticket, actor=actor, tag=tag)
+        for ticket in _tickets_of(tag).order_by("pk").only("pk"):
+            ticket_untag(ticket=ticket, actor=actor, tag=tag)  # checks, under the ticket's lock, that it has it
     tag.delete()
 
 
@@ -43,6 +72,8 @@ def user_delete(*, user: User, actor: User) -> None:
     """Here rather than in accounts.services: the tickets assigned to the user are unassigned first."""
     user = User.objects.select_for_update().get(pk=user.pk)
     with caused_by(f"account of {user.display_name} deleted"):
-        for ticket in Ticket.objects.filter(assignee=user).order_by("pk"):
-            ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(assignee=None))
+        for ticket in _tickets_of(user).order_by("pk").only("pk"):
+            locked = lock_ticket(ticket)
+            if locked.assignee_id == user.pk:
+                ticket_update(ticket=locked, actor=actor, changes=TicketChanges(assignee=None))
     user.delete()

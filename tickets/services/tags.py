@@ -10,12 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from events.services import one_edit
+from events.models import EventKind
+from events.services import event_record, one_edit
 from helpdesk.errors import InvalidValue
 from sla.services import sla_clocks_update
 from tickets.models import Tag, Ticket, TicketEventKind
 from tickets.services.audit import record_event
-from tickets.services.common import caused_by, lock_ticket
+from tickets.services.common import lock_ticket
 
 
 def normalize_tag_names(names: Iterable[str]) -> list[str]:
@@ -75,28 +76,19 @@ def ticket_untag(*, ticket: Ticket, actor: User, tag: Tag) -> None:
 
 @transaction.atomic
 def tag_rename(*, tag: Tag, name: str, actor: User) -> Tag:
-    """Rename a tag (its admin page). Every ticket that carries it is recorded as a tags edit from the old names to
-    the new ones, as when a tag is deleted: its search document, SLA clocks, rules and webhooks read tags by name, and
-    each hears of the change from that edit. The tag is locked first (see tickets.services.removal)."""
+    """Rename a tag (its admin page). The tickets that carry it keep it: no ticket changes, so none records an edit.
+    One event says so, and the search documents of those tickets, which hold tag names, are rebuilt from it by the
+    worker (search.handlers), a batch at a time however many there are."""
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     old_name = tag.name
     if name == old_name:
         return tag
     tag.name = name
     tag.save(update_fields=["name"])
-    with caused_by(f"tag “{old_name}” renamed to “{name}”"):
-        for ticket in Ticket.objects.filter(tags=tag).order_by("pk"):
-            _ticket_tag_renamed(ticket=ticket, actor=actor, old_name=old_name, new_name=name)
+    event_record(
+        kind=EventKind.TAG_RENAMED, actor=actor, internal=True, payload={"tag_id": tag.pk, "old": old_name, "new": name}
+    )
     return tag
-
-
-@one_edit()
-def _ticket_tag_renamed(*, ticket: Ticket, actor: User, old_name: str, new_name: str) -> None:
-    ticket = lock_ticket(ticket)
-    new_names = sorted(ticket.tags.values_list("name", flat=True))
-    old_names = sorted(old_name if name == new_name else name for name in new_names)
-    _tags_changed(ticket=ticket, actor=actor, old_names=old_names, new_names=new_names)
-    sla_clocks_update(ticket=ticket)
 
 
 def _tags_changed(*, ticket: Ticket, actor: User, old_names: list[str], new_names: list[str]) -> None:
