@@ -198,8 +198,9 @@ DATABASE_POOL = env_bool(
 )
 DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 0)
 # Full-text search on PostgreSQL: the text search configuration that stems words (`english`, `german`, `simple`…;
-# `SELECT cfgname FROM pg_ts_config` lists them). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5
-# index always uses the Porter (English) stemmer.
+# `SELECT cfgname FROM pg_ts_config` lists them), read through its accent-insensitive copy `<name>_unaccent`
+# (search/services.py). Changing it needs `manage.py search_backfill --all`. SQLite's FTS5 index always uses the
+# Porter (English) stemmer.
 SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
 if not re.fullmatch(r"[a-z_][a-z0-9_]*", SEARCH_LANGUAGE):
     raise ImproperlyConfigured(f"SEARCH_LANGUAGE={SEARCH_LANGUAGE!r} is not a text search configuration name")

@@ -8,7 +8,9 @@ What a query means, on both databases:
   drops them: `a printer` is `printer`, and a query of stop words only matches no text (a requester's name or
   address still: `will` finds Will Turner's tickets);
 - a hyphenated word is its parts as a phrase: `vpn-drops` finds "vpn-drops" and "VPN drops" (search/services.py
-  `WORD_HYPHEN`);
+  `WORD_HYPHEN`); so are a URL, a path or a version number (`PATH_SEPARATOR`): `wiki` finds
+  "https://intranet.example.com/wiki/Page", `1.2` "1.2.3"; an email address stays one word;
+- accents are ignored: `cafe` finds "Café" (PostgreSQL's `unaccent`, FTS5's `remove_diacritics`);
 - a minus not right before a word or a quote leaves nothing out and is ignored (`- printer` is `printer`, `--tray` is
   `-tray`); a query of nothing else is no search at all, like an empty box;
 - `#123` is ticket 123 only; a bare `123` is ticket 123 or the number in the text;
@@ -30,15 +32,22 @@ import re
 from collections.abc import Iterator
 from functools import reduce
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connection
 from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Replace
 
 from search.models import TicketDocument
-from search.services import FTS_TABLE, MARK_END, MARK_START, WORD_HYPHEN, WORD_HYPHEN_READ_AS
+from search.services import (
+    FTS_TABLE,
+    MARK_END,
+    MARK_START,
+    PATH_SEPARATOR_SPLIT,
+    paths_apart,
+    query_words_apart,
+    search_configuration,
+)
 from tickets.models import Ticket
 
 _TICKET_NUMBER = re.compile(r"(#?)(\d{1,18})")
@@ -130,8 +139,8 @@ def _fts_matches(expression: str, *, include_internal: bool) -> RawSQL:
 
 
 def _search_query(query: str) -> SearchQuery:
-    query = re.sub(WORD_HYPHEN, WORD_HYPHEN_READ_AS, query)  # as the documents were indexed (search/services.py)
-    return SearchQuery(query, search_type="websearch", config=settings.SEARCH_LANGUAGE)
+    # As the documents were indexed (search/services.py).
+    return SearchQuery(query_words_apart(query), search_type="websearch", config=search_configuration())
 
 
 def _without_outer_stop_words(text: str) -> str | None:
@@ -201,16 +210,17 @@ def snippet_expression(query: str, *, include_internal: bool) -> Expression:
     computes it only for the rows of the page it returns."""
     query = query_cleaned(query)
     if connection.vendor == "postgresql":
-        # From the ticket's text, not its subject or requester: the row shows those already.
+        # From the ticket's text, not its subject or requester: the row shows those already. Its paths apart as they
+        # were indexed, so a part of one is highlighted; the split marks are taken out again.
         text = (
             Concat("public_text", Value("\n"), "internal_text", output_field=TextField())
             if include_internal
             else F("public_text")
         )
         headline = SearchHeadline(
-            text,
+            paths_apart(text),
             _search_query(query),
-            config=settings.SEARCH_LANGUAGE,
+            config=search_configuration(),
             start_sel=MARK_START,
             stop_sel=MARK_END,
             max_words=SNIPPET_WORDS + 8,
@@ -218,7 +228,8 @@ def snippet_expression(query: str, *, include_internal: bool) -> Expression:
             max_fragments=2,
             fragment_delimiter=" … ",
         )
-        documents = TicketDocument.objects.filter(ticket_id=OuterRef("pk")).annotate(snippet=headline)
+        snippet = Replace(headline, Value(PATH_SEPARATOR_SPLIT), Value(""), output_field=TextField())
+        documents = TicketDocument.objects.filter(ticket_id=OuterRef("pk")).annotate(snippet=snippet)
         return Subquery(documents.values("snippet")[:1], output_field=TextField())
     expression = fts_expression(query) if _WORD_CHARACTER.search(query) else None
     if expression is None:

@@ -6,11 +6,12 @@ it twice, late or out of order gives the same document: the handlers and the bac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Expression, F, Func, Prefetch, QuerySet, TextField, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
@@ -31,6 +32,16 @@ _UNINDEXED_CHARACTERS = str.maketrans({MARK_START: " ", MARK_END: " ", "\x00": "
 # (`vpn-drops` is `"vpn drops"`, `-ORD-12345` leaves out "ord 12345"), and an address stays one address.
 WORD_HYPHEN = r"(?<=\w)-(?=\w)"
 WORD_HYPHEN_READ_AS = "_"
+# PostgreSQL's parser also reads "https://intranet.example.com/wiki/Page", "/usr/local/bin/tool" and "1.2.3" as one
+# token each (a url, a file, a version), so "wiki", "tool" or "1.2" would not find them (FTS5 splits them into their
+# words). A PATH_SEPARATOR (a dot, slash, colon or backslash before a word or another one) gets PATH_SEPARATOR_SPLIT
+# after it, in the indexed text and in the query alike: the parser then reads words and blanks, the separator stays in
+# a snippet, and a query still keeps them one phrase (`1.2` is `"1 2"`). An email address, from its start, matches the
+# first group and is kept whole, so `me@example.com` is that address, not every "example.com" (PostgreSQL's parser
+# leaves the stop word "me" out). Every lookaround is one character wide: the time stays linear in the text's length
+# ("a.a.a…" two hundred thousand characters long), where a wider one took minutes.
+PATH_SEPARATOR = r"(?<![\w.+-])([\w.+-]+@[\w.-]*\w)|[./:\\](?=[./:\\\w])"
+PATH_SEPARATOR_SPLIT = "\x1f"
 
 # PostgreSQL refuses a tsvector over 1 MB; text past this many characters of one kind is not searchable.
 TEXT_MAX_CHARS = 200_000
@@ -64,37 +75,85 @@ def _document_for(ticket: Ticket) -> TicketDocument:
     )
 
 
-def _hyphens_apart(text: str | Expression) -> Func:
-    """`text` (a column's name, or an expression) with WORD_HYPHEN read as WORD_HYPHEN_READ_AS, as queries are."""
+def query_words_apart(query: str) -> str:
+    """The query with its hyphens and path separators read as the documents' are (`words_apart`)."""
+    query = re.sub(WORD_HYPHEN, WORD_HYPHEN_READ_AS, query)
+    return re.sub(PATH_SEPARATOR, r"\g<0>" + PATH_SEPARATOR_SPLIT, query)
+
+
+def paths_apart(text: str | Expression) -> Func:
+    """`text` (a column's name, or an expression) with PATH_SEPARATOR_SPLIT after each PATH_SEPARATOR."""
+    return _regexp_replace(text, PATH_SEPARATOR, r"\&" + PATH_SEPARATOR_SPLIT)
+
+
+def words_apart(text: str | Expression) -> Func:
+    """`text` with WORD_HYPHEN read as WORD_HYPHEN_READ_AS and its paths apart, as queries are."""
+    return paths_apart(_regexp_replace(text, WORD_HYPHEN, WORD_HYPHEN_READ_AS))
+
+
+def _regexp_replace(text: str | Expression, pattern: str, replacement: str) -> Func:
     return Func(
         F(text) if isinstance(text, str) else text,
-        Value(WORD_HYPHEN),
-        Value(WORD_HYPHEN_READ_AS),
+        Value(pattern),
+        Value(replacement),
         Value("g"),
         function="regexp_replace",
         output_field=TextField(),
     )
 
 
+def search_configuration(language: str | None = None) -> str:
+    """The text search configuration search reads with: SEARCH_LANGUAGE's accent-insensitive copy, so "cafe" finds
+    "Café" as FTS5's `remove_diacritics` does on SQLite (made by `text_search_configurations_create`)."""
+    return f"{language or settings.SEARCH_LANGUAGE}_unaccent"
+
+
+def text_search_configurations_create(*, languages: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """PostgreSQL: for each of these text search configurations without one yet, its accent-insensitive copy: the
+    `unaccent` dictionary (extension, search migration 0007) before the dictionaries of every token type that may
+    hold more than ASCII. Returns the configurations made."""
+    made = []
+    with connections[using].cursor() as cursor:
+        for language in languages:
+            name = search_configuration(language)
+            cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s AND pg_ts_config_is_visible(oid)", [name])
+            if cursor.fetchone():
+                continue
+            cursor.execute(f'CREATE TEXT SEARCH CONFIGURATION "{name}" (COPY = "{language}")')
+            cursor.execute(
+                "SELECT token.alias, string_agg(map.mapdict::regdictionary::text, ', ' ORDER BY map.mapseqno) "
+                "FROM pg_ts_config_map map JOIN ts_token_type('default') token ON token.tokid = map.maptokentype "
+                "WHERE map.mapcfg = %s::regconfig AND token.alias NOT LIKE '%%ascii%%' GROUP BY token.alias",
+                [name],
+            )
+            for token_type, dictionaries in cursor.fetchall():
+                cursor.execute(
+                    f'ALTER TEXT SEARCH CONFIGURATION "{name}" ALTER MAPPING FOR {token_type} '
+                    f"WITH unaccent, {dictionaries}"
+                )
+            made.append(name)
+    return made
+
+
 def _public_vector() -> SearchVector:
-    language = settings.SEARCH_LANGUAGE
+    language = search_configuration()
     # The address as a whole ("alice@example.com") and in parts ("alice", "example.com"), so either finds it.
     address_parts = Replace(F("requester_email"), Value("@"), Value(" "), output_field=TextField())
     return (
-        SearchVector(_hyphens_apart("subject"), weight="A", config=language)
+        SearchVector(words_apart("subject"), weight="A", config=language)
         + SearchVector(
-            _hyphens_apart("requester_name"),
-            _hyphens_apart("requester_email"),
-            _hyphens_apart(address_parts),
+            words_apart("requester_name"),
+            words_apart("requester_email"),
+            words_apart(address_parts),
             weight="B",
             config=language,
         )
-        + SearchVector(_hyphens_apart("public_text"), weight="C", config=language)
+        + SearchVector(words_apart("public_text"), weight="C", config=language)
     )
 
 
 def _staff_vector() -> SearchVector:
-    return _public_vector() + SearchVector(_hyphens_apart("internal_text"), weight="C", config=settings.SEARCH_LANGUAGE)
+    return _public_vector() + SearchVector(words_apart("internal_text"), weight="C", config=search_configuration())
 
 
 @transaction.atomic

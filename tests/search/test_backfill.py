@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -64,3 +65,15 @@ def test_missing_documents_are_found_with_an_anti_join_not_a_not_in(alice):
     reads = [query["sql"] for query in queries.captured_queries if "search_ticketdocument" in query["sql"]]
     assert any("NOT EXISTS" in sql for sql in reads)
     assert not any(" IN (SELECT" in sql for sql in reads)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text search configurations")
+def test_backfill_gives_a_search_language_of_ones_own_its_accent_insensitive_copy(api_client_for, alice, bob, settings):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEXT SEARCH CONFIGURATION helpdesk_own (COPY = english)")
+    settings.SEARCH_LANGUAGE = "helpdesk_own"
+    ticket = ticket_create(requester=alice, subject="Café closed")
+
+    backfill()
+
+    assert found(api_client_for(bob), "cafe") == [ticket.pk]
