@@ -31,7 +31,7 @@ from accounts.services import (
     user_update,
 )
 from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, adopt_saved
-from tickets.services.removal import removal_refusal, user_delete
+from tickets.services.removal import removal_refusals, user_delete
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
 admin.site.unregister(Group)
@@ -73,7 +73,7 @@ class RoleChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(DeletionRefusedMixin, DjangoUserAdmin):
-    deletion_refusal = staticmethod(removal_refusal)
+    deletion_refusals = staticmethod(removal_refusals)
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     change_password_form = AdminSetPasswordForm

@@ -28,15 +28,14 @@ class ReadOnlyAdminMixin:
 
 
 class DeletionRefusedMixin:
-    """The delete page and "Delete selected" refuse an object `deletion_refusal` gives a reason for, as Django refuses
-    one protected by a foreign key: the reason is listed with what protects it, and nothing is deleted."""
+    """The delete page and "Delete selected" refuse what `deletion_refusals` gives reasons for, as Django refuses an
+    object protected by a foreign key: the reasons are listed with what protects it, and nothing is deleted."""
 
-    deletion_refusal: Callable[[Model], str | None]
+    deletion_refusals: Callable[[Sequence[Model]], list[str]]
 
     def get_deleted_objects(self, objs: Sequence[Model], request: HttpRequest) -> tuple[Any, ...]:
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
-        refusals = [reason for obj in objs if (reason := self.deletion_refusal(obj)) is not None]
-        return deleted, model_count, perms_needed, [*protected, *refusals]
+        return deleted, model_count, perms_needed, [*protected, *self.deletion_refusals(list(objs))]
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

@@ -27,10 +27,14 @@ def inbound_process_message(message_id: int) -> None:
     try:
         with stored_files_swept():  # attachments written before a time limit rolled the processing back
             services.inbound_process(message_id=message_id)
-    except (OperationalError, InterfaceError, StorageUnavailable):
-        # The database went away or chose this transaction as a deadlock's victim, or the file store did not take
-        # the mail's attachments: not the mail's fault. It stays received, and the sweep queues it again (up to
-        # INBOUND_MAX_ATTEMPTS).
+    except StorageUnavailable:
+        # The file store did not take the mail's attachments: not the mail's fault, nor its worker's. It stays
+        # received, this attempt is not counted, and the sweep queues it again until the store answers.
+        services.inbound_claim_returned(message_id=message_id)
+        raise
+    except (OperationalError, InterfaceError):
+        # The database went away or chose this transaction as a deadlock's victim: not the mail's fault. It stays
+        # received, and the sweep queues it again (up to INBOUND_MAX_ATTEMPTS).
         raise
     except Exception as error:  # SoftTimeLimitExceeded included: quarantined with its reason, the others go on
         services.inbound_fail(message_id=message_id, error=error)

@@ -8,3 +8,4 @@ from sla import tasks
 
 on(EventKind.SLA_WARNING, tasks.escalate_warning)
 on(EventKind.SLA_BREACHED, tasks.escalate_breach)
+on(EventKind.TAG_RENAMED, tasks.tag_renamed_clocks_refresh)  # a policy may name the tag: its tickets may meet another

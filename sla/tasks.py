@@ -30,3 +30,10 @@ def escalate_warning(event: Event) -> None:
 def escalate_breach(event: Event) -> None:
     services.escalation_notice_create(clock_id=event.payload["clock_id"], kind=EscalationKind.BREACHED)
     services.sla_notices_send()
+
+
+@event_handler
+def tag_renamed_clocks_refresh(event: Event) -> None:
+    """A policy's conditions may name a tag by its old or new name: re-apply the policies to the open tickets, as
+    after an admin changed a policy."""
+    services.sla_open_tickets_refresh()

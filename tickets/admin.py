@@ -36,7 +36,7 @@ from tickets.services import (
     ticket_lock_unchanged,
     ticket_update,
 )
-from tickets.services.removal import removal_refusal, tag_delete, team_delete
+from tickets.services.removal import removal_refusals, tag_delete, team_delete
 from tickets.services.tags import tag_rename
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
@@ -74,7 +74,7 @@ def _describe_error(error: DomainError) -> str:
 
 @admin.register(Team)
 class TeamAdmin(DeletionRefusedMixin, admin.ModelAdmin):
-    deletion_refusal = staticmethod(removal_refusal)
+    deletion_refusals = staticmethod(removal_refusals)
     list_display = ("name", "member_count")
     search_fields = ("name",)
     # The model limits members to agents and admins; the autocomplete applies the same limit.
@@ -109,7 +109,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(DeletionRefusedMixin, admin.ModelAdmin):
-    deletion_refusal = staticmethod(removal_refusal)
+    deletion_refusals = staticmethod(removal_refusals)
     list_display = ("name", "ticket_count")
     search_fields = ("name",)
 
@@ -122,7 +122,8 @@ class TagAdmin(DeletionRefusedMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Tag, form: forms.ModelForm, change: bool) -> None:
         if change:
-            # Recorded on each of its tickets, which are searched, matched and sent out by the tag's name.
+            # Its tickets keep the tag: one tag.renamed event, from which their search documents and SLA clocks are
+            # brought up to date by the worker.
             tag_rename(tag=obj, name=obj.name, actor=request.user)
         else:
             super().save_model(request, obj, form, change)

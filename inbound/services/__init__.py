@@ -4,7 +4,13 @@ ticket or a reply: `tickets.py`; staff decisions on held mail: `decisions.py`.""
 from __future__ import annotations
 
 from inbound.services.decisions import held_mail_accept, held_mail_reject, inbound_discard, inbound_reprocess
-from inbound.services.process import inbound_claim, inbound_fail, inbound_process, inbound_stale_ids
+from inbound.services.process import (
+    inbound_claim,
+    inbound_claim_returned,
+    inbound_fail,
+    inbound_process,
+    inbound_stale_ids,
+)
 from inbound.services.store import Stored, inbound_store
 
 __all__ = [
@@ -12,6 +18,7 @@ __all__ = [
     "held_mail_accept",
     "held_mail_reject",
     "inbound_claim",
+    "inbound_claim_returned",
     "inbound_discard",
     "inbound_fail",
     "inbound_process",

@@ -46,6 +46,14 @@ def inbound_claim(*, message_id: int) -> bool:
     )
 
 
+def inbound_claim_returned(*, message_id: int) -> None:
+    """Give back the attempt a processing counted when it failed for no fault of the mail or the worker (the file
+    store did not answer): an outage of any length delays the mail, never quarantines it."""
+    InboundMessage.objects.filter(pk=message_id, status=InboundStatus.RECEIVED, attempts__gt=0).update(
+        attempts=F("attempts") - 1
+    )
+
+
 def inbound_stale_ids(*, now: datetime | None = None) -> list[int]:
     """Received mail nobody has finished within INBOUND_REDELIVER_AFTER_SECONDS, to queue again. Mail that has
     used up INBOUND_MAX_ATTEMPTS (it keeps killing or timing out its worker) is quarantined instead."""

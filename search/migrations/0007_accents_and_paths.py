@@ -15,8 +15,14 @@ BATCH_SIZE = 5000
 
 
 def _languages(cursor):
-    cursor.execute("SELECT cfgname FROM pg_ts_config WHERE cfgnamespace = 'pg_catalog'::regnamespace ORDER BY 1")
-    return sorted({name for (name,) in cursor.fetchall()} | {settings.SEARCH_LANGUAGE})
+    """The built-in configurations, and SEARCH_LANGUAGE when it is one of one's own that exists already (one made
+    later gets its copy from `search_backfill`)."""
+    cursor.execute(
+        "SELECT cfgname FROM pg_ts_config WHERE cfgnamespace = 'pg_catalog'::regnamespace "
+        "OR (cfgname = %s AND pg_ts_config_is_visible(oid))",
+        [settings.SEARCH_LANGUAGE],
+    )
+    return sorted({name for (name,) in cursor.fetchall()})
 
 
 def create_configurations(apps, schema_editor):

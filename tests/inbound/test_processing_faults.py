@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email import message_from_bytes, policy
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -13,6 +14,20 @@ from inbound.models import InboundMessage, InboundStatus, Reason
 from inbound.services import inbound_stale_ids, inbound_store
 from tests.inbound.messages import mail, raw_mail
 from tickets.models import Attachment, Ticket
+
+
+def with_a_file(raw: bytes) -> bytes:
+    message = message_from_bytes(raw, policy=policy.SMTP)
+    message.add_attachment(b"stack trace", maintype="text", subtype="plain", filename="log.txt")
+    return message.as_bytes()
+
+
+def store_down(settings, tmp_path) -> Path:
+    """Point the file store where no file can be written; returns where it was."""
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_bytes(b"")
+    stored_in, settings.MEDIA_ROOT = settings.MEDIA_ROOT, not_a_directory / "attachments"
+    return stored_in
 
 
 def test_a_failing_message_is_quarantined_and_the_next_one_is_processed(ingest, monkeypatch):
@@ -42,10 +57,7 @@ def test_a_message_failing_after_its_attachments_were_stored_leaves_no_file(inge
         raise RuntimeError("failed after the ticket and its files were written")
 
     monkeypatch.setattr(process, "_opened", opened_then_failing)
-    message = message_from_bytes(mail(sender="dana@example.org"), policy=policy.SMTP)
-    message.add_attachment(b"stack trace", maintype="text", subtype="plain", filename="log.txt")
-
-    stored = ingest(message.as_bytes())
+    stored = ingest(with_a_file(mail(sender="dana@example.org")))
 
     assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.FAILED)
     assert not Attachment.objects.exists()
@@ -77,15 +89,11 @@ def test_mail_whose_processing_lost_the_database_is_processed_again_not_quaranti
 
 
 def test_mail_whose_attachments_the_file_store_refused_is_processed_again_not_quarantined(ingest, settings, tmp_path):
-    not_a_directory = tmp_path / "a-file"
-    not_a_directory.write_bytes(b"")
-    stored_in, settings.MEDIA_ROOT = settings.MEDIA_ROOT, not_a_directory / "attachments"  # no file can be written
-    message = message_from_bytes(mail(sender="dana@example.org", subject="Store down"), policy=policy.SMTP)
-    message.add_attachment(b"stack trace", maintype="text", subtype="plain", filename="log.txt")
+    stored_in = store_down(settings, tmp_path)
 
-    stored = ingest(message.as_bytes())  # the task fails, and says so
+    stored = ingest(with_a_file(mail(sender="dana@example.org", subject="Store down")))  # the task fails, and says so
 
-    assert (stored.status, stored.attempts) == (InboundStatus.RECEIVED, 1)
+    assert (stored.status, stored.attempts) == (InboundStatus.RECEIVED, 0)  # the store's outage costs no attempt
     assert not Ticket.objects.exists()
     settings.MEDIA_ROOT = stored_in  # the store is back
     InboundMessage.objects.filter(pk=stored.pk).update(received_at=timezone.now() - timedelta(minutes=10))
@@ -93,6 +101,18 @@ def test_mail_whose_attachments_the_file_store_refused_is_processed_again_not_qu
     stored.refresh_from_db()
     assert stored.status == InboundStatus.PROCESSED
     assert Ticket.objects.get().attachments.get().filename == "log.txt"
+
+
+def test_a_file_store_down_for_longer_than_the_attempts_last_does_not_quarantine_the_mail(ingest, settings, tmp_path):
+    store_down(settings, tmp_path)
+    stored = ingest(with_a_file(mail(sender="dana@example.org", subject="Store down")))
+    InboundMessage.objects.filter(pk=stored.pk).update(received_at=timezone.now() - timedelta(minutes=10))
+
+    for _ in range(settings.INBOUND_MAX_ATTEMPTS + 1):  # a sweep a minute, the store still down
+        tasks.inbound_sweep()
+
+    stored.refresh_from_db()
+    assert (stored.status, stored.attempts) == (InboundStatus.RECEIVED, 0)
 
 
 def test_the_sweep_processes_mail_whose_task_was_lost(db):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.urls import reverse
+
 from events.models import Event, EventKind
 from sla.display import next_due
 from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
 from sla.services import sla_sweep
 from tests.sla.conftest import berlin
-from tickets.models import Priority, Status, Ticket
+from tickets.models import Priority, Status, Tag, Ticket
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
 
@@ -202,3 +204,25 @@ def test_a_policy_that_comes_after_a_reopen_does_not_count_the_days_the_ticket_w
     # resolve and goes on at the reopen); the three days resolved do not.
     assert started.elapsed == timedelta(hours=2)
     assert started.due_at == berlin(2026, 3, 6, 16, 0) and started.breached_at is None  # 14 h left: 7 + 7
+
+
+def test_a_tag_renamed_in_the_admin_takes_its_tickets_out_of_a_policy_naming_it(
+    client_for, alice, bob, carol, office, django_capture_on_commit_callbacks
+):
+    """The ticket keeps the tag, under a name the policy no longer names: the policy's clock stops running."""
+    vip = SlaPolicy.objects.create(name="VIP", position=1, conditions={"tag": "vip"})
+    SlaTarget.objects.create(policy=vip, priority=Priority.NORMAL, first_response_minutes=60)
+    ticket = ticket_create(requester=alice, subject="Down")
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))
+    assert running_policies(ticket) == {vip.pk}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(carol).post(
+            reverse("admin:tickets_tag_change", args=[Tag.objects.get(name="vip").pk]), {"name": "gold"}
+        )
+
+    assert vip.pk not in running_policies(ticket)
+
+
+def running_policies(ticket: Ticket) -> set[int]:
+    return set(SlaClock.objects.filter(ticket=ticket).running().values_list("policy_id", flat=True))

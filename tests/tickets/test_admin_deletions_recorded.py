@@ -229,3 +229,17 @@ def test_a_team_with_more_tickets_than_one_deletion_changes_is_not_deleted_and_t
     assert "2 tickets that would each lose “Support”: more than 1 to change at once." in response.content.decode()
     assert Team.objects.filter(pk=team.pk).exists()
     assert Ticket.objects.filter(team=team).count() == 2
+
+
+def test_teams_chosen_together_with_more_tickets_between_them_than_one_deletion_changes_are_not_deleted(
+    monkeypatch, client_for, carol, alice, ticket, team
+):
+    monkeypatch.setattr(removal, "REMOVAL_LIMIT", 1)
+    sales = Team.objects.create(name="Sales")
+    another_ticket(alice, carol, team=sales)
+
+    response = delete_selected(client_for(carol), "admin:tickets_team_changelist", [team.pk, sales.pk])
+
+    assert response.status_code == 200
+    assert "2 tickets that would each lose one of the 2 chosen: more than 1" in response.content.decode()
+    assert Team.objects.count() == 2

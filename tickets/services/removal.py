@@ -10,11 +10,14 @@ unrecorded; that edit fails once the row is gone, as any edit naming a deleted r
 meanwhile (which waits for no lock) is left as it now is.
 
 Each ticket is one edit, in the request: at most REMOVAL_LIMIT of them (a few seconds), as for a bulk action in the
-queue. A team, tag or agent with more tickets is not deleted (`removal_refusal`, which the admin shows as what
-protects it): move some of its tickets first, in the queue with "all matching".
+queue. A team, tag or agent with more tickets, or several chosen together with more between them, is not deleted
+(`removal_refusals`, which the admin shows as what protects it): move some of the tickets first, in the queue with
+"all matching", or delete fewer at once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -28,15 +31,17 @@ from tickets.services.triage import TicketChanges, ticket_update
 REMOVAL_LIMIT = 1000  # tickets changed by one deletion, each a recorded edit
 
 
-def removal_refusal(obj: Model) -> str | None:
-    """Why deleting the team, tag or account would change too many tickets in one request, or None."""
-    count = _tickets_of(obj).count()
-    if count <= REMOVAL_LIMIT:
-        return None
-    return (
-        f"{count:,} tickets that would each lose “{obj}”: more than {REMOVAL_LIMIT:,} to change at once. "
-        "Move some of them first (in the queue, with all matching), then delete it."
-    )
+def removal_refusals(objs: Sequence[Model]) -> list[str]:
+    """Why deleting these teams, tags or accounts (one, or the selected ones together) would change too many tickets
+    in one request; empty when it would not."""
+    total = sum(_tickets_of(obj).count() for obj in objs)
+    if total <= REMOVAL_LIMIT:
+        return []
+    losing = f"“{objs[0]}”" if len(objs) == 1 else f"one of the {len(objs)} chosen"
+    return [
+        f"{total:,} tickets that would each lose {losing}: more than {REMOVAL_LIMIT:,} to change at once. "
+        "Move some of them first (in the queue, with all matching), or delete fewer at once."
+    ]
 
 
 def _tickets_of(obj: Model) -> QuerySet[Ticket]:
