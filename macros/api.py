@@ -14,7 +14,15 @@ from rest_framework.response import Response
 
 from helpdesk.errors import InvalidValue, NothingChanged
 from helpdesk.idempotency import idempotent
-from helpdesk.openapi import BODY_ERRORS, TICKET_ID, collection_schema, errors, path_id
+from helpdesk.openapi import (
+    BODY_ERRORS,
+    IDEMPOTENCY_KEY,
+    IDEMPOTENT_REPLAYED,
+    TICKET_ID,
+    collection_schema,
+    errors,
+    path_id,
+)
 from helpdesk.pagination import ById
 from helpdesk.viewsets import ManagedCollection
 from macros import selectors, services
@@ -85,7 +93,7 @@ class MacroViewSet(ManagedCollection):
         "201 when it posted or changed something; 200 with `changed: false` (and `message` saying so) when it has no "
         "text and the ticket already has everything it sets.",
         tags=["macros"],
-        parameters=[TICKET_ID],
+        parameters=[TICKET_ID, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         request={"application/json": MacroApplySerializer},
         responses={
             201: MacroApplyResultSerializer,
@@ -100,6 +108,7 @@ class MacroApplyViewSet(viewsets.GenericViewSet):
     serializer_class = MacroApplySerializer
     permission_classes = [IsStaffMember]
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = get_object_or_404(tickets_visible_to(request.user), pk=kwargs["ticket_pk"])
         serializer = MacroApplySerializer(data=request.data)

@@ -10,10 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import User
 from automations.models import Rule
 from helpdesk.models import IdempotencyRecord, IdempotencyState
 from helpdesk.tasks import purge_idempotency_keys
 from macros.models import Macro
+from macros.services import macro_create
 from queues.models import SavedView
 from tickets.models import Attachment, Comment, Ticket, TicketLink
 
@@ -230,8 +232,20 @@ def _macro(tickets):
     return "/api/v1/macros/", {"name": "Thanks", "body": "Thanks for writing."}, {"name": "Other"}, Macro
 
 
+def _applied_macro(tickets):
+    """Applying a macro posts its reply (and mails the requester): a retry must not post it twice."""
+    ticket, _ = tickets
+    author = User.objects.get(email="carol@example.com")
+    thanks, other = (
+        macro_create(actor=author, name=name, body=f"{name}, we are on it.") for name in ("Thanks", "Noted")
+    )
+    return f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": thanks.pk}, {"macro": other.pk}, Comment
+
+
 @pytest.mark.parametrize(
-    "create", [_view, _rule, _link, _macro], ids=["saved view", "automation rule", "ticket link", "macro"]
+    "create",
+    [_view, _rule, _link, _macro, _applied_macro],
+    ids=["saved view", "automation rule", "ticket link", "macro", "macro applied"],
 )
 def test_a_retried_view_rule_link_or_macro_create_is_replayed_and_creates_one(
     api_client_for, carol, two_tickets, create
