@@ -16,6 +16,7 @@ from helpdesk.errors import InvalidValue, NothingChanged
 from helpdesk.idempotency import idempotent
 from helpdesk.openapi import (
     BODY_ERRORS,
+    IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY,
     IDEMPOTENT_REPLAYED,
     TICKET_ID,
@@ -98,7 +99,7 @@ class MacroViewSet(ManagedCollection):
         responses={
             201: MacroApplyResultSerializer,
             200: MacroApplyResultSerializer,
-            **errors(*BODY_ERRORS, 403, 404, 409),
+            **errors(*BODY_ERRORS, 403, 404, *IDEMPOTENCY_ERRORS),
         },
     ),
 )
