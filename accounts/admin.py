@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
@@ -30,7 +29,7 @@ from accounts.services import (
     user_create,
     user_update,
 )
-from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, adopt_saved
+from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, ServiceDeletionMixin, adopt_saved
 from tickets.services.removal import removal_refusals, user_delete
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
@@ -72,7 +71,7 @@ class RoleChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DeletionRefusedMixin, DjangoUserAdmin):
+class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
     deletion_refusals = staticmethod(removal_refusals)
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
@@ -102,14 +101,8 @@ class UserAdmin(DeletionRefusedMixin, DjangoUserAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def delete_model(self, request: HttpRequest, obj: User) -> None:
+    def delete_one(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        # "Delete selected" bypasses delete_model; each account goes as one deleted on its page does, all or none.
-        with transaction.atomic():
-            for user in queryset:
-                user_delete(user=user, actor=request.user)
 
     def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[admin.options.InlineModelAdmin]]:
         return list(super().get_inlines(request, obj)) if obj is not None else []  # a new user has no history

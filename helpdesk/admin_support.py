@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import Model
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 
@@ -36,6 +37,22 @@ class DeletionRefusedMixin:
     def get_deleted_objects(self, objs: Sequence[Model], request: HttpRequest) -> tuple[Any, ...]:
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
         return deleted, model_count, perms_needed, [*protected, *self.deletion_refusals(list(objs))]
+
+
+class ServiceDeletionMixin:
+    """Deleting goes through a service (`delete_one`), from the object's page and from "Delete selected" alike: the
+    list's action bypasses delete_model, so each selected object goes as one deleted on its page does, all or none."""
+
+    def delete_one(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_one(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_one(request, obj)
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

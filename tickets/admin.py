@@ -10,7 +10,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +19,7 @@ from django.utils.html import format_html
 from accounts.models import User
 from accounts.permissions import why_cannot_be_assigned
 from events.services import one_edit
-from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, adopt_saved, counted
+from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, ServiceDeletionMixin, adopt_saved, counted
 from helpdesk.errors import DomainError
 from helpdesk.forms import ShownTypedChoiceField, show_initial_values
 from tickets.etags import ticket_etag
@@ -73,7 +72,7 @@ def _describe_error(error: DomainError) -> str:
 
 
 @admin.register(Team)
-class TeamAdmin(DeletionRefusedMixin, admin.ModelAdmin):
+class TeamAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
     deletion_refusals = staticmethod(removal_refusals)
     list_display = ("name", "member_count")
     search_fields = ("name",)
@@ -87,14 +86,8 @@ class TeamAdmin(DeletionRefusedMixin, admin.ModelAdmin):
     def member_count(self, team: Team) -> int:
         return team.member_count
 
-    def delete_model(self, request: HttpRequest, obj: Team) -> None:
+    def delete_one(self, request: HttpRequest, obj: Team) -> None:
         team_delete(team=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Team]) -> None:
-        # "Delete selected" bypasses delete_model; each team goes as one deleted on its page does, all or none.
-        with transaction.atomic():
-            for team in queryset:
-                team_delete(team=team, actor=request.user)
 
 
 @admin.register(Category)
@@ -108,7 +101,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(DeletionRefusedMixin, admin.ModelAdmin):
+class TagAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
     deletion_refusals = staticmethod(removal_refusals)
     list_display = ("name", "ticket_count")
     search_fields = ("name",)
@@ -128,14 +121,8 @@ class TagAdmin(DeletionRefusedMixin, admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
-    def delete_model(self, request: HttpRequest, obj: Tag) -> None:
+    def delete_one(self, request: HttpRequest, obj: Tag) -> None:
         tag_delete(tag=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Tag]) -> None:
-        # As TeamAdmin's: each tag as deleted on its page, all or none.
-        with transaction.atomic():
-            for tag in queryset:
-                tag_delete(tag=tag, actor=request.user)
 
 
 # --- tickets ----------------------------------------------------------------------------------------------

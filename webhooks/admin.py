@@ -7,14 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from helpdesk.admin_support import ReadOnlyAdminMixin, adopt_saved, counted
+from helpdesk.admin_support import ReadOnlyAdminMixin, ServiceDeletionMixin, adopt_saved, counted
 from webhooks import services
 from webhooks.forms import WebhookEndpointForm
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -29,7 +28,7 @@ def secret_page(request: HttpRequest, endpoints: list[WebhookEndpoint], *, rotat
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ServiceDeletionMixin, admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ("url", "description", "is_active", "include_internal", "disabled_reason", "delivery_log")
     list_filter = ("is_active", "include_internal")
@@ -49,15 +48,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         else:
             adopt_saved(obj, services.webhook_endpoint_create(actor=request.user, **fields))
 
-    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+    def delete_one(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
         services.webhook_endpoint_delete(endpoint=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        # "Delete selected" in the list bypasses delete_model; each endpoint goes as one deleted on its page does,
-        # and all of them or none.
-        with transaction.atomic():
-            for endpoint in queryset:
-                services.webhook_endpoint_delete(endpoint=endpoint)
 
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: str | None = None) -> Any:
         return secret_page(request, [obj], rotated=False)

@@ -55,11 +55,7 @@ def _tickets_of(obj: Model) -> QuerySet[Ticket]:
 @transaction.atomic
 def team_delete(*, team: Team, actor: User) -> None:
     team = Team.objects.select_for_update().get(pk=team.pk)
-    with caused_by(f"team “{team.name}” deleted"):
-        for ticket in _tickets_of(team).order_by("pk").only("pk"):
-            locked = lock_ticket(ticket)
-            if locked.team_id == team.pk:
-                ticket_update(ticket=locked, actor=actor, changes=TicketChanges(team=None))
+    _unset_on_tickets(team, field="team", actor=actor, reason=f"team “{team.name}” deleted")
     team.delete()
 
 
@@ -76,9 +72,14 @@ def tag_delete(*, tag: Tag, actor: User) -> None:
 def user_delete(*, user: User, actor: User) -> None:
     """Here rather than in accounts.services: the tickets assigned to the user are unassigned first."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    with caused_by(f"account of {user.display_name} deleted"):
-        for ticket in _tickets_of(user).order_by("pk").only("pk"):
-            locked = lock_ticket(ticket)
-            if locked.assignee_id == user.pk:
-                ticket_update(ticket=locked, actor=actor, changes=TicketChanges(assignee=None))
+    _unset_on_tickets(user, field="assignee", actor=actor, reason=f"account of {user.display_name} deleted")
     user.delete()
+
+
+def _unset_on_tickets(obj: Team | User, *, field: str, actor: User, reason: str) -> None:
+    """Each ticket whose `field` is `obj` loses it as an edit by `actor`; one changed meanwhile keeps what it has."""
+    with caused_by(reason):
+        for ticket in _tickets_of(obj).order_by("pk").only("pk"):
+            locked = lock_ticket(ticket)
+            if getattr(locked, f"{field}_id") == obj.pk:
+                ticket_update(ticket=locked, actor=actor, changes=TicketChanges(**{field: None}))
