@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Model, QuerySet
 
@@ -27,8 +28,27 @@ from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_MAX, TicketFilter
 from tickets.models import Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, normalize_tag_names
+from tickets.services.attachments import refuse_empty_files
 from tickets.services.links import LINK_LABELS
 from tickets.workflow import ALLOWED_TRANSITIONS
+
+
+class AttachmentsField(MultipleFileField):
+    """A message's files. An empty one is refused here, naming it, by the rule every door follows
+    (tickets.services.attachments), rather than by Django's own check, which says only "The submitted file is
+    empty." and not which of the chosen files it is."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = super().clean(data, initial)
+        try:
+            refuse_empty_files(files)
+        except InvalidValue as refusal:
+            raise forms.ValidationError(refusal.details["files"], code="empty") from refusal
+        return files
 
 
 class TicketNewForm(PageForm):
@@ -43,7 +63,7 @@ class TicketNewForm(PageForm):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="What happened, what you expected, and anything you already tried.",
     )
-    attachments = MultipleFileField(help_text="Screenshots or documents, optional.")
+    attachments = AttachmentsField(help_text="Screenshots or documents, optional.")
     submit_token = SubmitTokenField()
 
     def __init__(self, *args: Any, categories: QuerySet[Category], **kwargs: Any) -> None:
@@ -55,7 +75,7 @@ class ReplyForm(PageForm):
     body = forms.CharField(
         label="Message", widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown is supported."
     )
-    attachments = MultipleFileField()
+    attachments = AttachmentsField()
     # The requester's Send reply clicked twice posts one reply (helpdesk.idempotency.page_post_once).
     submit_token = SubmitTokenField()
 
@@ -339,7 +359,7 @@ class StaffTicketNewForm(PageForm):
         choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int, initial=Priority.NORMAL
     )
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
-    attachments = MultipleFileField()
+    attachments = AttachmentsField()
     submit_token = SubmitTokenField()
 
     def __init__(self, *args: Any, categories: QuerySet[Category], **kwargs: Any) -> None:

@@ -19,6 +19,7 @@ from inbound.selectors import mailbox_for_addresses, our_addresses
 from notifications.mail_ids import ticket_id_from_address
 from tickets.models import Channel, Comment, Status, Ticket
 from tickets.services import comment_create, ticket_create
+from tickets.services.attachments import empty_file_message
 
 SUBJECT_MAX_CHARS = 200
 MAX_FOLLOWERS_FROM_CC = 20
@@ -116,13 +117,15 @@ def _display_name(name: str) -> str:
 
 
 def mail_files(mail: ParsedMail) -> tuple[list[ContentFile], list[str]]:
-    """The mail's attachments (inline images included) within the attachment limits, and a line for each one left
-    out. Nothing is lost: the stored original keeps every part."""
+    """The mail's attachments (inline images included) that hold something and are within the attachment limits,
+    and a line for each one left out. Nothing is lost: the stored original keeps every part."""
     files: list[ContentFile] = []
     left_out: list[str] = []
     for attachment in mail.attachments:
         size = len(attachment.data)
-        if size > settings.ATTACHMENT_MAX_BYTES:
+        if size == 0:  # refused at the doors a person uploads through; a sender cannot be asked to fix it
+            left_out.append(empty_file_message(attachment.filename))
+        elif size > settings.ATTACHMENT_MAX_BYTES:
             left_out.append(
                 f"“{attachment.filename}” ({_size(size)}) is larger than the attachment limit of "
                 f"{_size(settings.ATTACHMENT_MAX_BYTES)}."

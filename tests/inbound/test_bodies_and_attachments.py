@@ -98,6 +98,21 @@ def test_attachments_follow_the_existing_limits_and_the_rest_is_named(ingest, se
     assert "“big.zip” (2.0 MB) is larger than the attachment limit of 1.0 MB." in stored.ticket.description
 
 
+def test_an_empty_attachment_is_left_out_and_named_and_the_mail_kept(ingest):
+    message = _text_mail("Files", "See attached.")
+    message.add_attachment(b"%PDF-1.4 small", maintype="application", subtype="pdf", filename="invoice.pdf")
+    message.add_attachment(b"", maintype="text", subtype="plain", filename="empty.txt")
+    raw = message.as_bytes()
+
+    stored = ingest(raw)
+
+    assert (stored.status, bytes(stored.raw)) == (InboundStatus.PROCESSED, raw)
+    assert list(Attachment.objects.filter(ticket=stored.ticket).values_list("filename", "size")) == [
+        ("invoice.pdf", len(b"%PDF-1.4 small"))
+    ]
+    assert "Not attached (the original message keeps them):\n- “empty.txt” is empty." in stored.ticket.description
+
+
 def test_a_20_mb_attachment_is_quarantined_whole_then_reprocessed_within_the_attachment_limit(
     ingest, settings, carol, django_capture_on_commit_callbacks
 ):

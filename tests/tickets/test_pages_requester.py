@@ -74,6 +74,20 @@ def test_mallory_gets_404_when_replying_to_alices_ticket(mallory, ticket, client
     assert not Comment.objects.filter(ticket=ticket).exists()
 
 
+def test_an_empty_file_on_a_reply_is_named_and_the_typed_text_kept(alice, ticket, client_for):
+    upload = SimpleUploadedFile("export.csv", b"", content_type="text/csv")
+
+    response = client_for(alice).post(
+        reverse("ticket_reply", args=[ticket.pk]), {"body": "The export is attached.", "attachments": upload}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "“export.csv” is empty." in body
+    assert "The export is attached.</textarea>" in body
+    assert not Comment.objects.filter(ticket=ticket).exists() and not Attachment.objects.exists()
+
+
 def test_requester_never_sees_internal_notes(alice, bob, ticket, client_for):
     comment_create(ticket=ticket, author=bob, body="Looks like fraud, check with finance", internal=True)
     comment_create(ticket=ticket, author=bob, body="We are looking into it")

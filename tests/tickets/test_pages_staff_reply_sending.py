@@ -91,6 +91,21 @@ def test_an_empty_reply_without_a_macro_is_still_refused(bob, ticket, client_for
     assert not Comment.objects.filter(ticket=ticket).exists()
 
 
+@pytest.mark.parametrize("mode", ["reply", "note"])
+def test_an_empty_file_is_named_and_nothing_is_sent(bob, ticket, client_for, mode):
+    files = [SimpleUploadedFile("invoice.pdf", b"%PDF-1.4"), SimpleUploadedFile("empty.log", b"")]
+
+    response = client_for(bob).post(
+        reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": mode, "body": "Both files.", "attachments": files}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "“empty.log” is empty." in body
+    assert "Both files.</textarea>" in body
+    assert not Comment.objects.filter(ticket=ticket).exists() and not Attachment.objects.exists()
+
+
 def test_a_held_reply_with_files_asks_for_them_again(alice, bob, ticket, client_for):
     client = client_for(bob)
     seen = seen_comment(client, ticket)

@@ -43,6 +43,7 @@ STORAGE_REFUSED = "The files could not be stored just now, so nothing was sent. 
 
 
 def validate_files(files: Sequence[UploadedFile]) -> None:
+    refuse_empty_files(files)
     if len(files) > settings.ATTACHMENT_MAX_FILES:
         raise InvalidValue(
             "Too many files.",
@@ -56,6 +57,19 @@ def validate_files(files: Sequence[UploadedFile]) -> None:
                 f"{'MB' if limit >= 1024 * 1024 else 'bytes'}.",
                 details={"files": [f"“{upload.name}” is too large."]},
             )
+
+
+def refuse_empty_files(files: Sequence[UploadedFile]) -> None:
+    """A 0-byte file is refused at every door a person uploads through (the pages' fields check it with this too,
+    before anything else is done): it is almost always a failed export or a file still being written, and the
+    uploader can fix it. Mail cannot be sent back to fix, so inbound leaves such a part out instead (mail_files)."""
+    empty = [empty_file_message(upload.name or "") for upload in files if upload.size == 0]
+    if empty:
+        raise InvalidValue(" ".join(empty), details={"files": empty})
+
+
+def empty_file_message(name: str) -> str:
+    return f"“{display_filename(name)}” is empty."
 
 
 def display_filename(name: str) -> str:

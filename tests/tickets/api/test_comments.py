@@ -110,6 +110,21 @@ def test_attachment_over_the_size_limit_is_413_and_nothing_is_saved(api_client_f
     assert not Comment.objects.exists() and not Attachment.objects.exists()
 
 
+def test_an_empty_file_is_a_field_error_naming_it_and_nothing_is_saved(api_client_for, alice, ticket):
+    files = [
+        SimpleUploadedFile("log.txt", b"stack trace", content_type="text/plain"),
+        SimpleUploadedFile("empty.txt", b"", content_type="text/plain"),
+    ]
+    response = api_client_for(alice).post(url(ticket), {"body": "logs", "files": files}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": "“empty.txt” is empty.",
+        "details": {"files": ["“empty.txt” is empty."]},
+    }
+    assert not Comment.objects.exists() and not Attachment.objects.exists()
+
+
 def test_a_comment_refused_for_its_status_leaves_no_file_in_storage(api_client_for, bob, ticket, stored_files):
     ticket_change_status(ticket=ticket, actor=bob, status=Status.CLOSED)
     before = stored_files()
