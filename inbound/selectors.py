@@ -13,7 +13,8 @@ from django.db.models import F, Q, QuerySet
 from helpdesk.sql import CompiledQuery
 from inbound.models import InboundMessage, InboundStatus, Mailbox, Reason
 from notifications.models import Notification
-from tickets.models import Comment, Ticket
+from tickets.models import Category, Comment, Team, Ticket
+from tickets.naming import Named, Naming, by_pk
 
 
 def ticket_id_for_stored_message_ids(message_ids: Sequence[str]) -> int | None:
@@ -92,3 +93,17 @@ def ticket_page_mail(ticket: Ticket) -> TicketMail:
 def comments_with_mail_source(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     """Comments annotated with `mail_id`, the stored mail a comment came from, for the "full message" link."""
     return comments.annotate(mail_id=F("inbound_message__id"))
+
+
+def mailboxes_naming(rows: Sequence[Named]) -> list[Naming]:
+    """The mailboxes routing their mail to one of `rows` (teams or categories, all of one kind), active or not: one
+    switched back on after the row went would file its mail nowhere."""
+    if not rows or not isinstance(rows[0], Team | Category):
+        return []
+    if isinstance(rows[0], Team):
+        field, does = "team", "routes to"
+    else:
+        field, does = "category", "files its mail under"
+    named = by_pk(rows)
+    mailboxes = Mailbox.objects.filter(**{f"{field}__in": rows}).order_by("name")
+    return [Naming(f"Mailbox “{box.name}”", does, named[getattr(box, f"{field}_id")]) for box in mailboxes]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Q, QuerySet
 
 from accounts.permissions import AnyUser, can_manage_users, is_staff_member
 from helpdesk.sql import CompiledQuery
 from macros.filters import MacroFilter
 from macros.models import Macro, MacroVisibility
-from tickets.models import Team
+from tickets.models import Category, Team
+from tickets.naming import Named, Naming, by_pk
 
 
 def macros_visible_to(user: AnyUser) -> QuerySet[Macro]:
@@ -68,3 +71,21 @@ def macros_for_ticket_page(user: AnyUser) -> list[Macro]:
     if can_manage_users(user):
         return _TICKET_PAGE_MACROS.objects(variant=True)
     return _TICKET_PAGE_MACROS.objects(user.pk, variant=False)
+
+
+def macros_naming(rows: Sequence[Named]) -> list[Naming]:
+    """The macros whose action names one of `rows` (teams or agents, all of one kind; a macro names no category).
+
+    Not an agent's own macros, which go with their account; nor a chosen assignee that "assign to the agent using
+    it" overrides, which is never used."""
+    if not rows or isinstance(rows[0], Category):
+        return []
+    if isinstance(rows[0], Team):
+        macros, field, does = Macro.objects.filter(set_team__in=rows), "set_team_id", "sets"
+    else:
+        macros = Macro.objects.filter(set_assignee__in=rows, assign_to_me=False).exclude(owner__in=rows)
+        field, does = "set_assignee_id", "assigns to"
+    named = by_pk(rows)
+    return [
+        Naming(f"Macro “{macro.name}”", does, named[getattr(macro, field)]) for macro in macros.order_by("name", "pk")
+    ]

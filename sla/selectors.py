@@ -13,6 +13,7 @@ from sla.business_time import ALWAYS_OPEN, Schedule, merged
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy, SlaTarget, TeamCalendar, minute_of
 from tickets.conditions import ticket_matches
 from tickets.models import Ticket
+from tickets.naming import Named, Naming, by_pk, conditions_naming, named_in_conditions
 
 
 def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
@@ -161,3 +162,16 @@ def running_clock_values_by_ticket(ticket_ids: Sequence[int]) -> dict[int, list[
         for ticket_id, *values in _RUNNING_CLOCK_VALUES_OF.rows(*batch):
             clocks.setdefault(ticket_id, []).append(dict(zip(CLOCK_API_COLUMNS, values, strict=True)))
     return clocks
+
+
+def sla_policies_naming(rows: Sequence[Named]) -> list[Naming]:
+    """The SLA policies, active or not, whose conditions name one of `rows` (teams, agents or categories, all of one
+    kind): with the row gone the policy would match no ticket, and its tickets get the next policy's promises."""
+    if not rows:
+        return []
+    named = by_pk(rows)
+    return [
+        Naming(f"SLA policy “{policy.name}”", "has a condition on", condition)
+        for policy in SlaPolicy.objects.filter(conditions_naming(rows)).order_by("position", "pk")
+        if (condition := named_in_conditions(policy.conditions, named)) is not None
+    ]

@@ -91,7 +91,9 @@ class TeamAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(DeletionRefusedMixin, admin.ModelAdmin):
+    # Its tickets protect it already (PROTECT); rules, mailboxes and SLA policies naming it do so here.
+    deletion_refusals = staticmethod(removal_refusals)
     list_display = ("name", "slug", "default_team", "is_active")
     list_filter = ("is_active", "default_team")
     list_select_related = ("default_team",)

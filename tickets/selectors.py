@@ -34,7 +34,8 @@ from csat.selectors import surveys_prefetch
 from helpdesk.sql import compiled_once
 from sla.models import SlaClock
 from sla.selectors import running_clocks_by_ticket, running_clocks_prefetch
-from tickets.models import OPEN_STATUSES, Attachment, Category, Comment, Tag, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Attachment, Category, Comment, Tag, Team, Ticket, TicketEvent
+from tickets.naming import Named, Naming, by_pk
 from tickets.permissions import (
     AnyUser,
     can_read_tickets_filed_under_own_address,
@@ -363,3 +364,15 @@ def requester_other_tickets_of(user: AnyUser, *, requester_id: int, ticket_id: i
         .only("id", "subject", "status", "created_at")
     )
     return others[:REQUESTER_SIDEBAR_LIMIT]
+
+
+def categories_naming(rows: Sequence[Named]) -> list[Naming]:
+    """The categories, active or not, routing their new tickets to one of `rows` (teams; a category names no agent
+    or other category)."""
+    if not rows or not isinstance(rows[0], Team):
+        return []
+    named = by_pk(rows)
+    categories = Category.objects.filter(default_team__in=rows).order_by("name", "pk")
+    return [
+        Naming(f"Category “{category.name}”", "routes to", named[category.default_team_id]) for category in categories
+    ]

@@ -16,7 +16,7 @@ from accounts.models import Role, User
 from accounts.services import user_create
 from events.models import Event, EventKind
 from tests.conftest import PASSWORD
-from tickets.models import Tag, Team, Ticket, TicketEvent, TicketEventKind
+from tickets.models import Category, Tag, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, removal, ticket_create, ticket_update
 from tickets.services.audit import DOMAIN_EVENT_KINDS
 
@@ -39,12 +39,19 @@ def recorded_change(ticket: Ticket, kind: str) -> tuple[tuple[str, str, User, st
     return (entry.old_value, entry.new_value, entry.actor, entry.via), payload, event.actor
 
 
+def no_category_routing_to(team: Team) -> None:
+    """As the admin does first: a category routing to the team keeps it (test_admin_deletions_of_configured_rows.py)."""
+    Category.objects.filter(default_team=team).update(default_team=None)
+
+
 def another_ticket(requester: User, editor: User, **changes) -> Ticket:
     ticket = ticket_create(requester=requester, subject="Login fails", description="Since Monday.")
     return ticket_update(ticket=ticket, actor=editor, changes=TicketChanges(**changes))
 
 
 def test_deleting_a_team_on_its_page_records_on_its_ticket_that_it_left(client_for, carol, ticket, team):
+    no_category_routing_to(team)
+
     response = delete_on_its_page(client_for(carol), "admin:tickets_team_delete", team.pk)
 
     assert response.status_code == 302
@@ -61,6 +68,7 @@ def test_deleting_a_team_on_its_page_records_on_its_ticket_that_it_left(client_f
 def test_deleting_selected_teams_records_it_on_every_ticket_of_each(client_for, carol, alice, ticket, team):
     sales = Team.objects.create(name="Sales")
     sales_ticket = another_ticket(alice, carol, team=sales)
+    no_category_routing_to(team)
 
     response = delete_selected(client_for(carol), "admin:tickets_team_changelist", [team.pk, sales.pk])
 

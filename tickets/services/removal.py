@@ -13,6 +13,9 @@ Each ticket is one edit, in the request: at most REMOVAL_LIMIT of them (a few se
 queue. A team, tag or agent with more tickets, or several chosen together with more between them, is not deleted
 (`removal_refusals`, which the admin shows as what protects it): move some of the tickets first, in the queue with
 "all matching", or delete fewer at once.
+
+Nor is a team, an agent or a category that configuration names (tickets.naming): a rule, a macro, a category, a
+mailbox or an SLA policy would lose it unnoticed, and go on doing less than it says. The admin changes those first.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
-from tickets.models import Tag, Team, Ticket
+from automations.selectors import rules_naming
+from inbound.selectors import mailboxes_naming
+from macros.selectors import macros_naming
+from sla.selectors import sla_policies_naming
+from tickets.models import Category, Tag, Team, Ticket
+from tickets.naming import Named, Naming, described
+from tickets.selectors import categories_naming
 from tickets.services.common import caused_by, lock_ticket
 from tickets.services.tags import ticket_untag
 from tickets.services.triage import TicketChanges, ticket_update
@@ -32,8 +41,14 @@ REMOVAL_LIMIT = 1000  # tickets changed by one deletion, each a recorded edit
 
 
 def removal_refusals(objs: Sequence[Model]) -> list[str]:
-    """Why deleting these teams, tags or accounts (one, or the selected ones together) would change too many tickets
-    in one request; empty when it would not."""
+    """Why these teams, tags, accounts or categories (one, or the selected ones together, all of one kind) are not
+    to be deleted: too many tickets to change in one request, or configuration naming them. Empty when they may go."""
+    return [*_too_many_tickets(objs), *_configuration_naming(objs)]
+
+
+def _too_many_tickets(objs: Sequence[Model]) -> list[str]:
+    if not objs or isinstance(objs[0], Category):
+        return []  # a category's tickets protect it (on_delete=PROTECT): none are changed
     total = sum(_tickets_of(obj).count() for obj in objs)
     if total <= REMOVAL_LIMIT:
         return []
@@ -42,6 +57,18 @@ def removal_refusals(objs: Sequence[Model]) -> list[str]:
         f"{total:,} tickets that would each lose {losing}: more than {REMOVAL_LIMIT:,} to change at once. "
         "Move some of them first (in the queue, with all matching), or delete fewer at once."
     ]
+
+
+# Each app says what of its configuration names a team, an agent or a category.
+_NAMING_SELECTORS = (rules_naming, macros_naming, categories_naming, mailboxes_naming, sla_policies_naming)
+
+
+def _configuration_naming(objs: Sequence[Model]) -> list[str]:
+    if not objs or not isinstance(objs[0], Team | User | Category):
+        return []  # a tag is named by its name, which a rule's tagging recreates
+    rows: list[Named] = list(objs)  # type: ignore[arg-type]  # all of one kind, checked above
+    namings: list[Naming] = [naming for selector in _NAMING_SELECTORS for naming in selector(rows)]
+    return [f"{n.what} {n.does} {described(n.row)}: change or delete it first." for n in namings]
 
 
 def _tickets_of(obj: Model) -> QuerySet[Ticket]:
