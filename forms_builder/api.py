@@ -6,6 +6,7 @@ the answers with the one engine and opens the ticket.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -144,12 +146,14 @@ class FormViewSet(StrictQueryString, mixins.ListModelMixin, mixins.RetrieveModel
         form = self.get_object()
         refuse_staff_only_fields(request, ("requester",))
         serializer = SubmissionCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        files = {key: request.FILES.getlist(key) for key in request.FILES}
+        if not serializer.is_valid():
+            raise ValidationError(_with_answer_problems(serializer, form, files))
         data = serializer.validated_data
         submission, _ = services.submission_create(
             form=form,
             answers=data["answers"],
-            files={key: request.FILES.getlist(key) for key in request.FILES},
+            files=files,
             requester=data.get("requester") or request.user,
             actor=request.user,
         )
@@ -170,3 +174,17 @@ class FormViewSet(StrictQueryString, mixins.ListModelMixin, mixins.RetrieveModel
         if version is None:  # unpublished since the lookup: as if it never was
             raise Http404
         return version
+
+
+def _with_answer_problems(
+    serializer: SubmissionCreateSerializer, form: Form, files: dict[str, list[Any]]
+) -> dict[str, list[str]]:
+    """The serializer's refusals (a requester who cannot be used) together with the answers' own problems, so one
+    response names them all, as the page does. Answers that are not an object have no problems to look for."""
+    problems = {key: list(messages) for key, messages in serializer.errors.items()}
+    if "answers" in problems or not isinstance(serializer.initial_data, Mapping):
+        return problems
+    answers = serializer.fields["answers"].run_validation(serializer.initial_data["answers"])
+    for key, messages in selectors.answer_problems(form=form, answers=answers, files=files).items():
+        problems.setdefault(key, []).extend(messages)
+    return problems

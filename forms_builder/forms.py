@@ -13,6 +13,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
+from forms_builder.engine import check_answers
 from forms_builder.models import FieldType
 from helpdesk.errors import DomainError
 from helpdesk.forms import MultipleFileInput, PageForm, SubmitTokenField
@@ -114,6 +115,13 @@ class AnswersForm(PageForm):
             self.add_error(key if key in self.fields else None, messages)
         if not error.details:
             self.add_error(None, error.message)
+
+    def add_engine_errors(self) -> None:
+        """The engine's messages on these answers, for a post refused before they reach `submission_create` (a
+        guest's address): one post shows every problem, not the answers' only once the address is fixed."""
+        checked = check_answers(self.definition, self.raw_answers(), self.raw_files())
+        for key, messages in checked.errors.items():
+            self.add_error(key, messages)
 
     def wrappers(self) -> list[FieldWrapper]:
         return [FieldWrapper(self[key], spec) for key, spec in self.specs.items()]

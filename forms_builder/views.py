@@ -89,6 +89,7 @@ def form_fill(request: HttpRequest, slug: str) -> HttpResponse:
     if getattr(request, "limited", False):
         return page(TOO_MANY_SUBMISSIONS, status=429)
     if email_form is not None and not email_form.is_valid():
+        answers_form.add_engine_errors()
         return page(NOT_SENT)
     # A signed-in visitor's Send clicked twice opens one ticket. A guest is answered with a page, not a redirect that
     # page_post_once could send them to again: guests are held back by the rate limit instead.
@@ -111,6 +112,7 @@ def _submit(
             requester = public_requester_for(email=email_form.cleaned_data["email"])
         except DomainError as error:
             email_form.add_error("email", error.details.get("email") or error.message)
+            answers_form.add_engine_errors()
             raise
     try:
         return submission_create(

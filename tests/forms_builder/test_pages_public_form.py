@@ -229,3 +229,28 @@ def test_a_post_declaring_more_than_the_upload_limit_is_refused_unread(public_bu
     assert shows_as_text(response.content.decode(), "larger than the 3.5 MB we accept")
     assert not Ticket.objects.exists() and not User.objects.filter(email="visitor@example.com").exists()
     assert not any(upload_temp_dir.iterdir())
+
+
+def _every_mistake_at_once(email: str) -> dict[str, object]:
+    """A guest's post wrong everywhere: the address, no version for the desktop app, too long a summary, an .exe."""
+    screenshot = SimpleUploadedFile("screen.exe", b"MZ")
+    typed = answers(product="desktop", version="", summary="s" * 101, details="Since Monday", screenshot=screenshot)
+    return {**typed, "requester-email": email}
+
+
+@pytest.mark.parametrize(
+    "email", ["not an address", "Alice@Example.com"], ids=["malformed-address", "deactivated-address"]
+)
+def test_one_post_shows_the_address_error_and_every_answer_error_keeping_what_was_typed(
+    public_bug_report, client, alice, carol, email
+):
+    user_update(user=alice, actor=carol, is_active=False)
+
+    response = client.post(fill_url(public_bug_report), _every_mistake_at_once(email))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    for name in ("requester-email", "answer-version", "answer-summary", "answer-screenshot"):
+        assert f'id="id_{name}_error"' in body, f"no error next to {name}"
+    assert f'value="{email}"' in body and 'value="{}"'.format("s" * 101) in body and "Since Monday" in body
+    assert not Ticket.objects.exists() and not User.objects.filter(email="not an address").exists()

@@ -52,6 +52,12 @@ def test_answers_that_are_not_an_object_are_refused(api_client_for, alice, bug_r
     assert set(response.json()["error"]["details"]) == {"answers"}
 
 
+def test_a_body_that_is_not_an_object_is_refused(api_client_for, alice, bug_report):
+    response = api_client_for(alice).post(submissions_url(bug_report), ["web"], format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
 def test_an_inactive_form_is_404_and_opens_nothing(api_client_for, alice, bug_report):
     Form.objects.filter(pk=bug_report.pk).update(is_active=False)
     answers = {"product": "web", "summary": "Hello?"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts.services import user_update
 from tests.forms_builder.api.support import submissions_url
 from tickets.models import Ticket
 
@@ -30,3 +31,18 @@ def test_without_a_requester_the_ticket_is_the_callers(api_client_for, bob, bug_
     response = api_client_for(bob).post(submissions_url(bug_report), {"answers": ANSWERS}, format="json")
     assert response.status_code == 201, response.content
     assert Ticket.objects.get().requester == bob
+
+
+def test_a_refused_requester_and_the_answers_problems_are_reported_in_one_response(
+    api_client_for, bob, alice, carol, bug_report
+):
+    user_update(user=alice, actor=carol, is_active=False)
+    body = {"answers": {"product": "desktop", "summary": "Crashes on start"}, "requester": alice.pk}
+
+    response = api_client_for(bob).post(submissions_url(bug_report), body, format="json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["details"]) == {"requester", "version"}
+    assert not Ticket.objects.exists()
