@@ -4,33 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.models import User
-from accounts.permissions import why_cannot_be_assigned
+from macros.forms import StoredAssigneeForm
 from macros.models import Macro
 from macros.services import macro_save
 
 
-class MacroAdminForm(forms.ModelForm):
+class MacroAdminForm(StoredAssigneeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The field takes agents only (the autocomplete offers no one else). A stored assignee made a requester since
-        # is let through to clean_set_assignee, so the page says who and why, once, rather than "Select a valid
-        # choice" beside it.
-        field = self.fields.get("set_assignee")
-        if field is not None and self.instance.set_assignee_id:
-            field.queryset = field.queryset | User.objects.filter(pk=self.instance.set_assignee_id)
-
-    def clean_set_assignee(self) -> User | None:
-        # macro_save would refuse them after the form passed; here the refusal is next to the field, and the model's
-        # own check of the field is then skipped, so there is one message.
-        assignee = self.cleaned_data.get("set_assignee")
-        if assignee is not None and (problem := why_cannot_be_assigned(assignee)):
-            raise forms.ValidationError(problem)
-        return assignee
+        # The field takes agents only (the autocomplete offers no one else).
+        self.keep_stored_assignee()
 
 
 @admin.register(Macro)

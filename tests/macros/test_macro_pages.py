@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from accounts.services import user_create
+from accounts.services import user_create, user_update
 from macros.models import Macro, MacroVisibility
 from tests.support.html import submit_token
 from tickets.models import Comment, Priority, Status
@@ -201,3 +201,45 @@ def test_ticket_page_ignores_a_macro_not_shared_with_the_agent(bob, dave, ticket
 @pytest.mark.parametrize("value", ["abc", "-1", "99999999999999999999999", "1e5", ""])
 def test_ticket_page_survives_odd_macro_values(bob, ticket, client_for, value):
     assert client_for(bob).get(reverse("staff_ticket_detail", args=[ticket.pk]), {"macro": value}).status_code == 200
+
+
+def selected_assignee(page: str) -> str:
+    """What the browser sends for "Assign to": the selected option's value, else the first option's (empty)."""
+    select = re.search(r'<select name="set_assignee".*?</select>', page, re.S).group(0)
+    chosen = re.search(r'<option value="([^"]*)" selected>', select)
+    return chosen.group(1) if chosen else ""
+
+
+@pytest.mark.parametrize(
+    "change", [{"is_active": False}, {"is_active": False, "role": Role.REQUESTER}], ids=["deactivated", "requester"]
+)
+def test_renaming_a_macro_whose_agent_was_deactivated_is_refused_instead_of_dropping_the_agent(
+    bob, dave, carol, client_for, change
+):
+    macro = Macro.objects.create(name="Escalate", body="On it.", owner=bob, set_assignee=dave)
+    user_update(user=dave, actor=carol, **change)
+    client = client_for(bob)
+    why = "Dave Agent is deactivated: tickets can only be assigned to active agents."
+
+    page = client.get(reverse("macro_edit", args=[macro.pk])).content.decode()
+    assert why in page  # said before anything is saved
+    data = {"name": "Escalate now", "body": "On it.", "visibility": "personal", "set_assignee": selected_assignee(page)}
+    response = client.post(reverse("macro_edit", args=[macro.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"set_assignee": [why]}
+    assert 'value="Escalate now"' in response.content.decode()
+    macro.refresh_from_db()
+    assert (macro.name, macro.set_assignee) == ("Escalate", dave)
+
+
+def test_choosing_no_one_for_a_deactivated_agent_saves_the_macro(bob, dave, carol, client_for):
+    macro = Macro.objects.create(name="Escalate", body="On it.", owner=bob, set_assignee=dave)
+    user_update(user=dave, actor=carol, is_active=False)
+
+    data = {"name": "Escalate now", "body": "On it.", "visibility": "personal", "set_assignee": ""}
+    response = client_for(bob).post(reverse("macro_edit", args=[macro.pk]), data)
+
+    assert response.status_code == 302
+    macro.refresh_from_db()
+    assert (macro.name, macro.set_assignee) == ("Escalate now", None)
