@@ -15,8 +15,9 @@ from django.urls import reverse
 from accounts.models import Role, User
 from accounts.services import user_create
 from events.models import Event, EventKind
+from helpdesk.errors import InvalidValue
 from tests.conftest import PASSWORD
-from tickets.models import Category, Tag, Team, Ticket, TicketEvent, TicketEventKind
+from tickets.models import Category, Priority, Tag, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, removal, ticket_create, ticket_update
 from tickets.services.audit import DOMAIN_EVENT_KINDS
 
@@ -217,6 +218,28 @@ def test_a_ticket_reassigned_meanwhile_keeps_its_new_assignee(monkeypatch, carol
 
     ticket.refresh_from_db()
     assert ticket.assignee == bob
+
+
+@pytest.mark.parametrize(("field", "noun"), [("team", "team"), ("assignee", "agent"), ("category", "category")])
+def test_an_edit_naming_what_was_deleted_after_it_was_chosen_is_refused_and_changes_nothing(
+    carol, bob, ticket, field, noun
+):
+    """The form or request validated it while it existed; the database would only see it gone at commit."""
+    chosen = {
+        "team": lambda: Team.objects.create(name="Sales"),
+        "assignee": lambda: user_create(email="dave@example.com", password=PASSWORD, name="Dave", role=Role.AGENT),
+        "category": lambda: Category.objects.create(name="Refunds", slug="refunds"),
+    }[field]()
+    model = type(chosen)
+    model.objects.filter(pk=chosen.pk).delete()
+
+    with pytest.raises(InvalidValue) as refused:
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(priority=Priority.HIGH, **{field: chosen}))
+
+    assert refused.value.details == {field: [f"This {noun} no longer exists."]}
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.NORMAL
+    assert not TicketEvent.objects.filter(ticket=ticket, kind__in=[field, "priority"]).exists()
 
 
 @pytest.mark.parametrize("on", ["its page", "delete selected"])

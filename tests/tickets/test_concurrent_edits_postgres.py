@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import random
 import re
+import threading
+from collections.abc import Callable
 
+from django.db import transaction
 from django.urls import reverse
 
+from accounts.models import Role
+from accounts.services import user_create
 from helpdesk.errors import InvalidTransition
-from tests.support.threads import parallel_on_postgresql, run_together
-from tickets.models import Comment, Priority, Status, Ticket, TicketEvent, TicketEventKind
+from tests.support.api import assert_error_body
+from tests.support.servers import wait_until
+from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
+from tickets.etags import ticket_etag
+from tickets.models import Comment, Priority, Status, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, ticket_change_status, ticket_update
+from tickets.services.removal import team_delete, user_delete
 from tickets.workflow import is_allowed_transition
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
@@ -117,3 +126,66 @@ def test_two_agents_taking_the_same_ticket_at_once_the_second_is_told_who_has_it
     assert "Assigned to you." in told[taken_by]
     assert f"{taken_by} took this ticket meanwhile." in told[loser]
     assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNEE).count() == 1
+
+
+def _admin_deleting(delete: Callable[[], None]) -> tuple[threading.Event, Callable[[], None]]:
+    """The admin's deletion, which keeps the deleted row locked (uncommitted) until the edit is seen waiting for it,
+    and the event set once it holds that lock."""
+    deleting = threading.Event()
+
+    def admin_deletes() -> None:
+        with transaction.atomic():
+            delete()
+            deleting.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the edit waiting for the deleted row's lock")
+
+    return deleting, admin_deletes
+
+
+def test_a_patch_naming_a_team_deleted_meanwhile_is_refused_and_changes_nothing(api_client_for, bob, carol, ticket):
+    escalations = Team.objects.create(name="Escalations")
+    client = api_client_for(bob)
+
+    def agent_patches() -> object:
+        assert deleting.wait(timeout=10)
+        body = {"team": escalations.pk, "priority": "high"}
+        return client.patch(f"/api/v1/tickets/{ticket.pk}/", body, format="json")
+
+    deleting, admin_deletes = _admin_deleting(lambda: team_delete(team=escalations, actor=carol))
+    _, response = run_together([admin_deletes, agent_patches])
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"] == {"team": ["This team no longer exists."]}
+    ticket.refresh_from_db()
+    assert (ticket.team.name, ticket.priority) == ("Support", Priority.NORMAL)  # nothing of the edit applied
+    assert not Team.objects.filter(name="Escalations").exists()
+
+
+def test_the_triage_form_assigning_an_agent_deleted_meanwhile_says_so_and_changes_nothing(
+    client_for, bob, carol, ticket
+):
+    dave = user_create(email="dave@example.com", name="Dave Agent", password="x", role=Role.AGENT)
+    browser = client_for(bob)
+    form = {
+        "status": ticket.status,
+        "priority": Priority.HIGH,
+        "assignee": dave.pk,
+        "team": ticket.team_id,
+        "category": ticket.category_id,
+        "tags": "",
+        "version": ticket_etag(ticket),
+    }
+
+    def agent_saves() -> object:
+        assert deleting.wait(timeout=10)
+        return browser.post(reverse("staff_ticket_update", args=[ticket.pk]), form)
+
+    deleting, admin_deletes = _admin_deleting(lambda: user_delete(user=dave, actor=carol))
+    _, response = run_together([admin_deletes, agent_saves])
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The ticket was not updated." in page and "This agent no longer exists." in page
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.priority) == (None, Priority.NORMAL)
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNEE).exists()
