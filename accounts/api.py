@@ -186,12 +186,15 @@ def token_issue(request: Request) -> Response:
             f"tokens page ({reverse('api_tokens')}).",
             code="mfa_required",
         )
-    token, secret = services.api_token_issue(
-        user=user,
-        name=data["name"],
-        scopes=data["scopes"],
-        expires_at=token_expiry(days=data["expires_in_days"]),
-    )
+    try:
+        token, secret = services.api_token_issue(
+            user=user,
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_at=token_expiry(days=data["expires_in_days"]),
+        )
+    except services.AccountDeactivated as deactivated:  # since the password check: answered as an inactive account
+        raise AuthenticationFailed("Email or password is incorrect.") from deactivated
     body = IssuedTokenSerializer(token, context={"secret": secret}).data
     return Response(body, status=status.HTTP_201_CREATED)
 

@@ -23,10 +23,15 @@ from accounts.tokens import SHOWN_PREFIX_LENGTH, token_digest, token_generate
 from accounts.verification import address_proven, remember_address_proven
 from events.models import EventKind
 from events.services import event_record
+from helpdesk.errors import NotPermitted
 
 
 class EmailTaken(Exception):
     pass
+
+
+class AccountDeactivated(NotPermitted):
+    """The account was deactivated after the request authenticated it: it gets no new credential."""
 
 
 @transaction.atomic
@@ -96,6 +101,7 @@ def user_update(
 
 
 def _sessions_and_tokens_end(*, user: User, keep_session_key: str | None = None) -> None:
+    _account_lock(user)  # a token being issued meanwhile is committed first, so it is revoked here with the others
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
         session.end()
@@ -178,6 +184,10 @@ def api_token_issue(
     unknown = granted - set(TokenScope.values)
     if unknown:
         raise ValueError(f"Unknown token scopes: {sorted(unknown)}")
+    if not _account_lock(user).is_active:
+        # The caller saw the account active, but a deactivation committed since: it revoked the tokens it found, so
+        # this one would outlive it.
+        raise AccountDeactivated("This account was deactivated.")
     secret = token_generate()
     token = ApiToken.objects.create(
         user=user,
@@ -188,6 +198,13 @@ def api_token_issue(
         expires_at=expires_at,
     )
     return token, secret
+
+
+def _account_lock(user: User) -> User:
+    """The account's row as it is now, locked until the caller's commit. Issuing a credential and ending them all
+    (deactivation, a first proof of the address) both take it, so they take turns: a deactivation's own save of the
+    row holds it already, and an issue waits for that to commit and then reads the account as it left it."""
+    return User.objects.select_for_update(no_key=True).only("pk", "is_active").get(pk=user.pk)
 
 
 @transaction.atomic

@@ -22,12 +22,16 @@ from accounts.tokens import token_expiry
 def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token, secret = services.api_token_issue(
-            user=request.user,
-            name=form.cleaned_data["name"],
-            scopes=form.scopes(),
-            expires_at=token_expiry(days=form.lifetime_days()),
-        )
+        try:
+            token, secret = services.api_token_issue(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.scopes(),
+                expires_at=token_expiry(days=form.lifetime_days()),
+            )
+        except services.AccountDeactivated as deactivated:  # while this request was on its way
+            messages.error(request, f"The token was not created. {deactivated.message}")
+            return _render_page(request, {"form": form}, status=403)
         # Rendered here rather than after a redirect, so the secret is never kept in the session or a message.
         context = {"form": ApiTokenCreateForm(), "created": token, "secret": secret}
         return _render_page(request, context, status=201)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from django.utils import timezone
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
+from accounts.services import AccountDeactivated, api_token_issue, user_update
 from tests.conftest import PASSWORD
 
 URL = "/api/v1/auth/token"
@@ -70,6 +72,17 @@ def test_inactive_user_gets_no_token(api_client_for, alice):
     assert (
         api_client_for(None).post(URL, {"email": alice.email, "password": PASSWORD}, format="json").status_code == 401
     )
+
+
+def test_an_account_deactivated_after_it_was_authenticated_gets_no_token(alice, carol):
+    """The request read the account while it was active; the issue reads it again, as it is now."""
+    signed_in = User.objects.get(pk=alice.pk)
+    user_update(user=alice, actor=carol, is_active=False)
+
+    with pytest.raises(AccountDeactivated):
+        api_token_issue(user=signed_in, name="laptop")
+
+    assert not ApiToken.objects.filter(user=alice).exists()
 
 
 def test_missing_fields_are_field_errors(api_client_for):
