@@ -13,7 +13,7 @@ from django.db import models
 from django.template import Template, TemplateSyntaxError
 from django.utils import timezone
 
-from tickets.models import Category, Priority, Status, Team, Ticket
+from tickets.models import BODY_MAX_CHARS, Category, Priority, Status, Team, Ticket
 
 
 class Trigger(models.TextChoices):
@@ -84,7 +84,9 @@ class Rule(models.Model):
         related_name="+",
         limit_choices_to={"role__in": ["admin", "agent"]},
     )
-    internal_note = models.TextField(blank=True, help_text="Added as an internal note (Markdown).")
+    internal_note = models.TextField(
+        blank=True, max_length=BODY_MAX_CHARS, help_text="Added as an internal note (Markdown)."
+    )
     notify = models.CharField(max_length=16, choices=NotifyWho.choices, blank=True)
     notification_subject = models.CharField(max_length=200, blank=True)
     notification_body = models.TextField(

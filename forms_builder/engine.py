@@ -36,6 +36,7 @@ from forms_builder.definitions import (
 )
 from forms_builder.models import FieldType, Operator
 from forms_builder.safe_regex import MAX_MATCH_LENGTH, compile_safe
+from tickets.models import BODY_MAX_CHARS
 
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 URL_PATTERN = r"https?://[^\s/?#]+(?:[/?#]\S*)?"
@@ -185,6 +186,9 @@ def _clean_text(spec: Mapping[str, Any], raw: Any, form_data: bool) -> str:
         raise _Refused(f"Enter at least {rules['min_length']} characters.")
     if rules.get("max_length") is not None and len(text) > rules["max_length"]:
         raise _Refused(f"Enter at most {rules['max_length']} characters.")
+    # Whatever the form's own rules: an answer may become the ticket's description, and is stored and indexed.
+    if len(text) > BODY_MAX_CHARS:
+        raise _Refused(f"Enter at most {BODY_MAX_CHARS} characters.")
     for pattern, refusal in _formats(spec):
         # The length cap bounds the linear-time matcher; see forms_builder/safe_regex.py.
         if len(text) > MAX_MATCH_LENGTH:

@@ -24,6 +24,7 @@ from forms_builder.definitions import TEXT_TYPES, coerce_condition_value
 from forms_builder.engine import EMAIL_PATTERN, URL_PATTERN, holds_when_empty
 from forms_builder.models import FieldType, Operator
 from forms_builder.safe_regex import MAX_MATCH_LENGTH
+from tickets.models import BODY_MAX_CHARS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FILE_NOTE = "A file upload: sent as multipart form data next to the answers, not inside them."
@@ -114,7 +115,7 @@ def _value(spec: Mapping[str, Any]) -> dict[str, Any]:
     kind = spec["type"]
     rules = spec["rules"]
     if kind in TEXT_TYPES:
-        parts: list[Schema] = [{"type": "string"}]
+        parts: list[Schema] = [{"type": "string", "maxLength": BODY_MAX_CHARS}]
         if rules.get("min_length") is not None:
             parts.append({"minLength": rules["min_length"]})
         if rules.get("max_length") is not None:

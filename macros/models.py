@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from tickets.models import Priority, Status, Team
+from tickets.models import BODY_MAX_CHARS, Priority, Status, Team
 
 
 class MacroVisibility(models.TextChoices):
@@ -29,6 +29,7 @@ class Macro(models.Model):
     name = models.CharField(max_length=100)
     body = models.TextField(
         blank=True,
+        max_length=BODY_MAX_CHARS,
         help_text="The reply. Placeholders: {{ requester.name }}, {{ requester.first_name }}, {{ requester.email }}, "
         "{{ ticket.id }}, {{ ticket.subject }}, {{ ticket.status }}, {{ ticket.priority }}, {{ agent.name }}, "
         "{{ agent.first_name }}, {{ agent.email }}.",

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.models import User
 from helpdesk import api_fields
 from macros.models import Macro
-from tickets.models import Team
+from tickets.models import BODY_MAX_CHARS, Team
 from tickets.serializers import PriorityField
 
 
@@ -42,6 +42,7 @@ class MacroApplySerializer(serializers.Serializer):
     body = api_fields.CharField(
         required=False,
         allow_blank=True,
+        max_length=BODY_MAX_CHARS,
         help_text="The text to post instead of the macro's own (placeholders already filled in, as the agent "
         "edited it). Omit it to post the macro's text with its placeholders filled in.",
     )

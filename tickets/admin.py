@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.validators import MaxLengthValidator
 from django.db.models import Count, QuerySet
 from django.forms.formsets import BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,7 +24,18 @@ from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, Ser
 from helpdesk.errors import DomainError
 from helpdesk.forms import ShownTypedChoiceField, show_initial_values
 from tickets.etags import ticket_etag
-from tickets.models import Attachment, Category, Channel, Comment, Status, Tag, Team, Ticket, TicketEvent
+from tickets.models import (
+    BODY_MAX_CHARS,
+    Attachment,
+    Category,
+    Channel,
+    Comment,
+    Status,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from tickets.permissions import TRIAGE_FIELDS
 from tickets.services import (
     REQUESTER_INACTIVE,
@@ -149,6 +161,17 @@ class TicketAdminForm(forms.ModelForm):
                 if name in self.fields:
                     self.fields[name] = _keeping_shown_value(self.fields[name])
             show_initial_values(self)
+            if len(self.instance.description) > BODY_MAX_CHARS:
+                _allow_saved_longer_text(self.fields["description"])
+
+    def clean_description(self) -> str:
+        # A description saved longer than the limit (before it existed) may stay as it is; a changed one must fit.
+        description = self.cleaned_data.get("description", "")
+        if "description" in self.changed_data and len(description) > BODY_MAX_CHARS:
+            raise forms.ValidationError(
+                f"Ensure this value has at most {BODY_MAX_CHARS} characters (it has {len(description)})."
+            )
+        return description
 
     def clean_requester(self) -> User | None:
         requester = self.cleaned_data.get("requester")
@@ -174,6 +197,13 @@ class TicketAdminForm(forms.ModelForm):
             allowed = ", ".join(sorted(ALLOWED_TRANSITIONS.get(old, ()))) or "nothing"
             self.add_error("status", f"A ticket cannot move from {old} to {new}. Allowed from {old}: {allowed}.")
         return cleaned
+
+
+def _allow_saved_longer_text(field: forms.CharField) -> None:
+    """Lets the field take back the longer text it shows, so the ticket's other fields can still be saved."""
+    field.max_length = None
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.widget.attrs.pop("maxlength", None)
 
 
 def _keeping_shown_value(field: forms.TypedChoiceField) -> ShownTypedChoiceField:

@@ -26,7 +26,7 @@ from helpdesk.forms import (
 from helpdesk.sql import CompiledQuery
 from tickets.etags import ticket_etag
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_MAX, TicketFilter
-from tickets.models import Category, Priority, Status, Team, Ticket
+from tickets.models import BODY_MAX_CHARS, Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, normalize_tag_names
 from tickets.services.attachments import refuse_empty_files
 from tickets.services.links import LINK_LABELS
@@ -60,6 +60,7 @@ class TicketNewForm(PageForm):
     )
     subject = forms.CharField(max_length=200)
     description = forms.CharField(
+        max_length=BODY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="What happened, what you expected, and anything you already tried.",
     )
@@ -73,7 +74,10 @@ class TicketNewForm(PageForm):
 
 class ReplyForm(PageForm):
     body = forms.CharField(
-        label="Message", widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown is supported."
+        label="Message",
+        max_length=BODY_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown is supported.",
     )
     attachments = AttachmentsField()
     # The requester's Send reply clicked twice posts one reply (helpdesk.idempotency.page_post_once).
@@ -108,6 +112,7 @@ class StaffReplyForm(ReplyForm):
     # Not required by itself: a macro may be actions only, applied without a message (see clean).
     body = forms.CharField(
         label="Message",
+        max_length=BODY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Markdown is supported.",
         required=False,
@@ -353,7 +358,7 @@ class StaffTicketNewForm(PageForm):
         label="Requester's name", max_length=150, required=False, help_text="Used only when the account is new."
     )
     subject = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    description = forms.CharField(max_length=BODY_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6}), required=False)
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
     priority = forms.TypedChoiceField(
         choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int, initial=Priority.NORMAL

@@ -94,6 +94,13 @@ class Tag(models.Model):
         return self.name
 
 
+# The longest message a person may write: a ticket's description, a reply or note, a macro's text, a rule's note.
+# Each is rendered from Markdown, indexed for search and sent in mail and webhook payloads, every time at full size;
+# 64 Ki characters is Zendesk's cap on a comment and some thirty printed pages, far past any real message. A TextField
+# enforces it only in forms and serializers (no database constraint): rows written before it stay as they are.
+BODY_MAX_CHARS = 65_536
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
@@ -101,7 +108,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 class Ticket(models.Model):
     subject = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=BODY_MAX_CHARS)
     description_html = models.TextField(blank=True, editable=False, help_text="Rendered from Markdown, sanitized.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
@@ -180,7 +187,7 @@ class Ticket(models.Model):
 class Comment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
-    body = models.TextField()
+    body = models.TextField(max_length=BODY_MAX_CHARS)
     body_html = models.TextField(editable=False, help_text="The body rendered from Markdown and sanitized.")
     internal = models.BooleanField(default=False, help_text="Internal notes are never shown to requesters.")
     created_at = models.DateTimeField(default=timezone.now)

@@ -19,7 +19,18 @@ from csat.serializers import SatisfactionSerializer
 from helpdesk import api_fields
 from search.serializers import SearchSnippetField, snippet_value
 from sla.serializers import SlaClockSerializer, clock_data
-from tickets.models import Attachment, Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketLink
+from tickets.models import (
+    BODY_MAX_CHARS,
+    Attachment,
+    Category,
+    Comment,
+    Priority,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 from tickets.permissions import can_see_sla_clocks
 from tickets.selectors import TicketListExtras, opening_files_of
 from tickets.services.links import LINK_LABELS, relation_from
@@ -180,7 +191,7 @@ class TagListField(serializers.ListField):
 
 class TicketCreateSerializer(serializers.Serializer):
     subject = api_fields.CharField(max_length=200)
-    description = api_fields.CharField(allow_blank=True, required=False, default="")
+    description = api_fields.CharField(allow_blank=True, required=False, default="", max_length=BODY_MAX_CHARS)
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     # Staff-only fields; a requester sending any of them is refused by the view before this runs.
     requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
@@ -257,7 +268,7 @@ class CommentSerializer(api_fields.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = api_fields.CharField()
+    body = api_fields.CharField(max_length=BODY_MAX_CHARS)
     internal = serializers.BooleanField(required=False, default=False)
     # An empty file is refused by comment_create, naming it, as at every door (tickets.services.attachments).
     files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list)

@@ -17,13 +17,17 @@ from inbound.parsing import ParsedMail
 from inbound.quotes import visible_reply
 from inbound.selectors import mailbox_for_addresses, our_addresses
 from notifications.mail_ids import ticket_id_from_address
-from tickets.models import Channel, Comment, Status, Ticket
+from tickets.models import BODY_MAX_CHARS, Channel, Comment, Status, Ticket
 from tickets.services import comment_create, ticket_create
 from tickets.services.attachments import empty_file_message
 
 SUBJECT_MAX_CHARS = 200
 MAX_FOLLOWERS_FROM_CC = 20
 EMPTY_BODY = "(No text in the mail.)"
+CUT_NOTE = (
+    "(The rest of this message was cut: it was longer than {limit} characters. The original message is kept in "
+    "full: staff can read it with “full mail”.)"
+)
 
 
 @dataclass(frozen=True)
@@ -143,9 +147,19 @@ def _size(size: int) -> str:
 
 def _with_notes(text: str, notes: list[str]) -> str:
     if not notes:
-        return text.strip()
+        return _within_body_limit(text.strip())
     listed = "\n".join(f"- {note}" for note in notes)
-    return f"{text.strip()}\n\nNot attached (the original message keeps them):\n{listed}".strip()
+    return _within_body_limit(f"{text.strip()}\n\nNot attached (the original message keeps them):\n{listed}".strip())
+
+
+def _within_body_limit(body: str) -> str:
+    """The first BODY_MAX_CHARS characters of a longer mail, with a note saying so. Refusing it, as the forms and the
+    API refuse a longer message, would lose it: its sender cannot fix it. Nothing is lost: the stored original (the
+    "full mail" link next to the message) keeps every character."""
+    if len(body) <= BODY_MAX_CHARS:
+        return body
+    note = CUT_NOTE.format(limit=f"{BODY_MAX_CHARS:,}")
+    return f"{body[: BODY_MAX_CHARS - len(note) - 2].rstrip()}\n\n{note}"
 
 
 def _followers_from_cc(mail: ParsedMail, requester: User) -> list[User]:

@@ -9,6 +9,7 @@ import time_machine
 from automations.models import Outcome, Rule, TimeBase, Trigger
 from automations.services import time_rules_run
 from tests.support.api import assert_error_body
+from tickets.models import BODY_MAX_CHARS
 from tickets.services import ticket_create
 
 RULES = "/api/v1/automation/rules/"
@@ -102,3 +103,13 @@ def assert_other_time_rules_run(alice, category, make_rule) -> None:
         traveller.move_to(datetime(2026, 5, 1, 13, 0, tzinfo=UTC))
         assert time_rules_run() == 1
     assert list(ticket.tags.values_list("name", flat=True)) == ["nudged"]
+
+
+def test_an_internal_note_longer_than_the_limit_is_refused(api_client_for, carol):
+    data = {"name": "Long note", "trigger": "ticket_created", "internal_note": "x" * (BODY_MAX_CHARS + 1)}
+
+    response = api_client_for(carol).post(RULES, data, format="json")
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"]["internal_note"] == ["Ensure this field has no more than 65536 characters."]
+    assert not Rule.objects.exists()

@@ -11,7 +11,7 @@ from forms_builder.models import Form, Submission
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
 from tests.support.html import elements
-from tickets.models import Ticket
+from tickets.models import BODY_MAX_CHARS, Ticket
 
 
 def test_desktop_bug_with_a_version_opens_a_ticket_and_shows_it(alice, category, carol, client_for):
@@ -157,3 +157,17 @@ def test_a_refused_form_keeps_its_token_so_the_corrected_form_opens_the_ticket(a
     assert f'name="submit_token" value="{token}"' in refused.content.decode()
     assert opened.status_code == 302
     assert Ticket.objects.count() == 1
+
+
+def test_details_longer_than_the_limit_are_refused_next_to_the_field_and_kept(alice, category, carol, client_for):
+    form = bug_report_form(category=category, admin=carol)
+    text = "x" * (BODY_MAX_CHARS + 1)
+
+    response = client_for(alice).post(fill_url(form), answers(product="web", summary="Long", details=text))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_answer-details_error"' in body
+    assert "Enter at most 65536 characters." in body
+    assert f"{text}</textarea>" in body
+    assert not Ticket.objects.exists()

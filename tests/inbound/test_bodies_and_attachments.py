@@ -9,10 +9,11 @@ from email.message import EmailMessage
 from django.urls import reverse
 
 from inbound.models import InboundStatus, Reason
+from inbound.parsing import read_mail
 from inbound.services import inbound_reprocess
 from notifications.mail_ids import message_id
 from tests.inbound.messages import mail, new_message_id
-from tickets.models import Attachment, Ticket
+from tickets.models import BODY_MAX_CHARS, Attachment, Ticket
 
 PIXEL_PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00"
@@ -257,3 +258,29 @@ def test_an_unquoted_outlook_express_boundary_still_gives_the_mail_its_text(inge
     ticket = Ticket.objects.get()
     assert ticket.description == "The printer on floor 3 is jammed – again."
     assert not ticket.attachments.exists()
+
+
+LONG_TEXT = "".join(f"Line {number} of the log.\n" for number in range(8000))  # some 180,000 characters
+CUT_NOTE = (
+    "(The rest of this message was cut: it was longer than 65,536 characters. The original message is kept in "
+    "full: staff can read it with “full mail”.)"
+)
+
+
+def test_a_mail_longer_than_the_limit_opens_a_ticket_with_its_start_and_a_note_and_keeps_the_original(ingest):
+    stored = ingest(mail(sender="dana@example.org", subject="Log", body=LONG_TEXT))
+
+    description = Ticket.objects.get().description
+    assert len(description) <= BODY_MAX_CHARS
+    assert description.startswith("Line 0 of the log.\nLine 1 of the log.")
+    assert description.endswith(f"\n\n{CUT_NOTE}")
+    assert read_mail(bytes(stored.raw)).text.strip() == LONG_TEXT.strip()
+
+
+def test_a_reply_longer_than_the_limit_is_posted_cut_with_a_note(ingest, ticket, alice):
+    stored = ingest(mail(sender=alice.email, subject="Re", body=LONG_TEXT, in_reply_to=message_id(ticket_id=ticket.pk)))
+
+    assert stored.status == InboundStatus.PROCESSED
+    assert len(stored.comment.body) <= BODY_MAX_CHARS
+    assert stored.comment.body.startswith("Line 0 of the log.")
+    assert stored.comment.body.endswith(f"\n\n{CUT_NOTE}")

@@ -7,7 +7,8 @@ import pytest
 from accounts.models import Role
 from accounts.services import user_create, user_update
 from macros.models import Macro
-from tickets.models import Priority, Status, Team, TicketEvent
+from tests.support.api import assert_error_body
+from tickets.models import BODY_MAX_CHARS, Comment, Priority, Status, Team, TicketEvent
 
 
 @pytest.fixture
@@ -163,3 +164,25 @@ def test_apply_a_macro_assigning_a_deactivated_agent_says_who_and_why(bob, dave,
     ticket.refresh_from_db()
     assert (ticket.status, ticket.assignee) == (Status.NEW, None)
     assert not ticket.comments.exists()
+
+
+def test_a_macro_text_longer_than_the_limit_is_refused(bob, api_client_for):
+    response = api_client_for(bob).post(
+        "/api/v1/macros/", {"name": "Long", "body": "x" * (BODY_MAX_CHARS + 1)}, format="json"
+    )
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"]["body"] == ["Ensure this field has no more than 65536 characters."]
+    assert not Macro.objects.filter(name="Long").exists()
+
+
+def test_applying_a_macro_with_an_edited_text_longer_than_the_limit_is_refused(bob, ticket, macro, api_client_for):
+    response = api_client_for(bob).post(
+        f"/api/v1/tickets/{ticket.pk}/apply-macro/",
+        {"macro": macro.pk, "body": "x" * (BODY_MAX_CHARS + 1)},
+        format="json",
+    )
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"]["body"] == ["Ensure this field has no more than 65536 characters."]
+    assert not Comment.objects.filter(ticket=ticket).exists()

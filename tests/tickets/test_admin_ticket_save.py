@@ -12,7 +12,7 @@ from accounts.services import user_create, user_update
 from helpdesk.errors import InvalidValue
 from tests.conftest import PASSWORD
 from tests.tickets.admin_forms import change_url, form_data
-from tickets.models import Priority, Status, Tag, Ticket, TicketEventKind
+from tickets.models import BODY_MAX_CHARS, Priority, Status, Tag, Ticket, TicketEventKind
 from tickets.services import ticket_change_status, ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +138,32 @@ def test_admin_assigning_a_deactivated_agent_is_refused_on_the_field_keeping_wha
     assert "Invoice 42 is wrong" in response.content.decode()
     ticket.refresh_from_db()
     assert (ticket.subject, ticket.assignee) == ("Invoice is wrong", None)
+
+
+def test_a_ticket_saved_with_a_description_longer_than_the_limit_can_still_be_triaged_in_the_admin(
+    client_for, carol, ticket
+):
+    """Written before the limit existed: an unchanged description goes back as it is."""
+    longer = "x" * (BODY_MAX_CHARS + 10)
+    Ticket.objects.filter(pk=ticket.pk).update(description=longer)
+    client = client_for(carol)
+
+    response = client.post(change_url(ticket), form_data(client.get(change_url(ticket)), priority=Priority.HIGH))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.description) == (Priority.HIGH, longer)
+
+
+def test_a_description_changed_to_one_longer_than_the_limit_is_refused_in_the_admin(client_for, carol, ticket):
+    client = client_for(carol)
+    data = form_data(client.get(change_url(ticket)), description="x" * (BODY_MAX_CHARS + 1))
+
+    response = client.post(change_url(ticket), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "description": ["Ensure this value has at most 65536 characters (it has 65537)."]
+    }
+    ticket.refresh_from_db()
+    assert ticket.description == "Charged twice."

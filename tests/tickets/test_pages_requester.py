@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tickets.models import Attachment, Comment, Status, Ticket, TicketEvent, TicketEventKind
+from tickets.models import BODY_MAX_CHARS, Attachment, Comment, Status, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
 
@@ -334,4 +334,28 @@ def test_a_reply_refused_because_the_ticket_was_closed_meanwhile_keeps_what_was_
     assert "This ticket is closed. Please open a new ticket." in body
     assert "A long story about &lt;my&gt; invoice</textarea>" in body
     assert reverse("ticket_reply", args=[ticket.pk]) not in body
+    assert not ticket.comments.exists()
+
+
+def test_a_new_ticket_longer_than_the_limit_is_refused_next_to_the_field_with_the_text_kept(alice, client_for):
+    text = "x" * (BODY_MAX_CHARS + 1)
+
+    response = client_for(alice).post(reverse("ticket_new"), {"subject": "Long", "description": text})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_description_error"' in page
+    assert "Ensure this value has at most 65536 characters (it has 65537)." in page
+    assert text in page
+    assert not Ticket.objects.exists()
+
+
+def test_a_reply_longer_than_the_limit_is_refused_with_the_text_kept(alice, ticket, client_for):
+    text = "x" * (BODY_MAX_CHARS + 1)
+
+    response = client_for(alice).post(reverse("ticket_reply", args=[ticket.pk]), {"body": text})
+
+    page = response.content.decode()
+    assert "Ensure this value has at most 65536 characters (it has 65537)." in page
+    assert text in page
     assert not ticket.comments.exists()

@@ -14,7 +14,7 @@ from accounts.models import Role
 from accounts.services import user_create, user_update
 from macros.models import Macro
 from tests.support.html import shown_text, shows_as_text
-from tickets.models import Attachment, Comment, Priority, Team, TicketEvent, TicketEventKind
+from tickets.models import BODY_MAX_CHARS, Attachment, Comment, Priority, Team, TicketEvent, TicketEventKind
 from tickets.services import comment_create
 
 
@@ -204,4 +204,16 @@ def test_a_macro_assigning_a_deactivated_agent_names_them_and_applies_nothing(bo
     assert "Macro “To Dave” applied." not in body
     ticket.refresh_from_db()
     assert (ticket.assignee, ticket.priority) == (None, Priority.NORMAL)
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_reply_longer_than_the_limit_is_refused_next_to_the_box_with_the_text_kept(bob, ticket, client_for):
+    text = "x" * (BODY_MAX_CHARS + 1)
+
+    response = client_for(bob).post(reverse("staff_ticket_reply", args=[ticket.pk]), {"mode": "note", "body": text})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Ensure this value has at most 65536 characters (it has 65537)." in page
+    assert text in page
     assert not Comment.objects.filter(ticket=ticket).exists()

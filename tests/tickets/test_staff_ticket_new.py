@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import user_update
 from tests.support.api import assert_error_body
-from tickets.models import Channel, Ticket
+from tickets.models import BODY_MAX_CHARS, Channel, Ticket
 
 
 def open_ticket(client, **overrides):
@@ -163,4 +163,17 @@ def test_api_refuses_a_deactivated_accounts_address_naming_requester_email(alice
 
     error = assert_error_body(response, 400, "invalid")
     assert list(error["details"]) == ["requester_email"] and "deactivated" in error["details"]["requester_email"][0]
+    assert not Ticket.objects.exists()
+
+
+def test_a_description_longer_than_the_limit_is_refused_on_the_form_keeping_what_was_typed(alice, bob, client_for):
+    text = "x" * (BODY_MAX_CHARS + 1)
+
+    response = open_ticket(client_for(bob), description=text)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_description_error"' in page
+    assert "Ensure this value has at most 65536 characters (it has 65537)." in page
+    assert text in page
     assert not Ticket.objects.exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from forms_builder.models import Form, Submission
 from tests.forms_builder.api.support import submissions_url
-from tickets.models import Priority, Ticket
+from tickets.models import BODY_MAX_CHARS, Priority, Ticket
 
 
 def test_web_bug_without_a_version_opens_a_ticket(api_client_for, alice, bug_report, category, team):
@@ -70,4 +70,14 @@ def test_anonymous_gets_401(api_client_for, bug_report):
     answers = {"product": "web", "summary": "Hello?"}
     response = api_client_for(None).post(submissions_url(bug_report), {"answers": answers}, format="json")
     assert response.status_code == 401
+    assert not Ticket.objects.exists()
+
+
+def test_a_description_answer_longer_than_the_limit_is_refused_by_its_key(api_client_for, alice, bug_report):
+    answers = {"product": "web", "summary": "Long", "details": "x" * (BODY_MAX_CHARS + 1)}
+
+    response = api_client_for(alice).post(submissions_url(bug_report), {"answers": answers}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"details": ["Enter at most 65536 characters."]}
     assert not Ticket.objects.exists()

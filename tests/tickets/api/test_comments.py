@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tickets.models import Attachment, Comment, Status, TicketEventKind
+from tests.support.api import assert_error_body
+from tickets.models import BODY_MAX_CHARS, Attachment, Comment, Status, TicketEventKind
 from tickets.services import comment_create, ticket_change_status
 
 
@@ -150,3 +151,18 @@ def test_comment_list_query_count_is_bounded(api_client_for, bob, alice, ticket,
     client = api_client_for(bob)
     with django_assert_max_num_queries(5):
         assert len(bodies(client.get(url(ticket) + "?page_size=30"))) == 30
+
+
+def test_a_comment_longer_than_the_limit_is_refused_and_nothing_is_posted(api_client_for, bob, ticket):
+    response = api_client_for(bob).post(url(ticket), {"body": "x" * (BODY_MAX_CHARS + 1)}, format="json")
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"]["body"] == ["Ensure this field has no more than 65536 characters."]
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_comment_at_the_limit_is_posted(api_client_for, bob, ticket):
+    response = api_client_for(bob).post(url(ticket), {"body": "x" * BODY_MAX_CHARS}, format="json")
+
+    assert response.status_code == 201
+    assert len(Comment.objects.get(ticket=ticket).body) == BODY_MAX_CHARS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accounts.models import User
 from tests.support.api import assert_error_body
-from tickets.models import Priority, Ticket, TicketEventKind
+from tickets.models import BODY_MAX_CHARS, Priority, Ticket, TicketEventKind
 
 URL = "/api/v1/tickets/"
 
@@ -98,3 +98,13 @@ def test_more_than_twenty_tags_are_a_field_error(api_client_for, bob, alice):
     response = api_client_for(bob).post("/api/v1/tickets/", body, format="json")
 
     assert list(assert_error_body(response, 400, "invalid")["details"]) == ["tags"]
+
+
+def test_a_description_longer_than_the_limit_is_refused_and_nothing_is_created(api_client_for, alice):
+    data = {"subject": "Long", "description": "x" * (BODY_MAX_CHARS + 1)}
+
+    response = api_client_for(alice).post(URL, data, format="json")
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"]["description"] == ["Ensure this field has no more than 65536 characters."]
+    assert not Ticket.objects.exists()
