@@ -170,7 +170,7 @@ class FormViewSet(StrictQueryString, mixins.ListModelMixin, mixins.RetrieveModel
         return response
 
     def _published_version(self) -> FormVersion:
-        version = services.form_latest_version(form=self.get_object())
+        version = selectors.form_latest_version(form=self.get_object())
         if version is None:  # unpublished since the lookup: as if it never was
             raise Http404
         return version
@@ -184,7 +184,8 @@ def _with_answer_problems(
     problems = {key: list(messages) for key, messages in serializer.errors.items()}
     if "answers" in problems or not isinstance(serializer.initial_data, Mapping):
         return problems
-    answers = serializer.fields["answers"].run_validation(serializer.initial_data["answers"])
+    field = serializer.fields["answers"]  # read as the serializer read it: a multipart part is a JSON string
+    answers = field.run_validation(field.get_value(serializer.initial_data))
     for key, messages in selectors.answer_problems(form=form, answers=answers, files=files).items():
         problems.setdefault(key, []).extend(messages)
     return problems

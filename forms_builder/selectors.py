@@ -39,6 +39,11 @@ def form_slug_for_category(user: AnyUser, category_slug: str) -> str | None:
     return slugs[0] if len(slugs) == 1 else None
 
 
+def form_latest_version(*, form: Form) -> FormVersion | None:
+    """The published version submissions are checked against (the newest), or None if never published."""
+    return form.versions.order_by("-number").first()
+
+
 def answer_problems(
     *, form: Form, answers: Mapping[str, Any], files: Mapping[str, Sequence[UploadedFile]] | None = None
 ) -> dict[str, list[str]]:
@@ -46,5 +51,5 @@ def answer_problems(
 
     For a submission refused for another reason (a requester who cannot be used) that would otherwise name the
     answers' problems only on the next try. `submission_create` still decides when the answers are sent for real."""
-    version = form.versions.order_by("-number").first()
+    version = form_latest_version(form=form)
     return check_answers(version.definition, answers, files).errors if version is not None else {}

@@ -25,6 +25,7 @@ from forms_builder.definitions import definition_problems, form_definition
 from forms_builder.engine import check_answers
 from forms_builder.models import Condition, Field, FieldType, Form, FormVersion, Submission
 from forms_builder.notifications import mail_private_link
+from forms_builder.selectors import form_latest_version
 from helpdesk.errors import InvalidValue, NotPermitted
 from sla.services import sla_clocks_update
 from tickets.models import Channel
@@ -97,11 +98,6 @@ def _unused_slug(slug: str) -> str:
         if not Form.objects.filter(slug=candidate).exists():
             return candidate
     return f"{slug[: limit - 17]}-{secrets.token_hex(8)}"
-
-
-def form_latest_version(*, form: Form) -> FormVersion | None:
-    """The published version submissions are checked against (the newest), or None if never published."""
-    return form.versions.order_by("-number").first()
 
 
 @transaction.atomic

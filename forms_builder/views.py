@@ -23,9 +23,8 @@ from django_ratelimit.decorators import ratelimit
 
 from forms_builder.forms import ANSWERS_PREFIX, AnswersForm, RequesterEmailForm, SubmitOnceForm
 from forms_builder.models import Form, Submission
-from forms_builder.selectors import forms_usable_by
+from forms_builder.selectors import form_latest_version, forms_usable_by
 from forms_builder.services import (
-    form_latest_version,
     private_link_reissue,
     public_requester_for,
     submission_create,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import why_cannot_be_assigned
 from events.services import one_edit
 from helpdesk.errors import InvalidValue, NothingChanged, NotPermitted
 from macros import permissions
@@ -40,8 +41,8 @@ def _validate(macro: Macro) -> None:
         macro.add_tags = ", ".join(normalize_tag_names(macro.add_tags.split(",")))
     if macro.visibility != MacroVisibility.TEAM:
         macro.shared_team = None
-    if macro.set_assignee is not None and not macro.set_assignee.is_agent_or_admin:
-        raise InvalidValue("Invalid assignee.", details={"set_assignee": ["Tickets can only be assigned to agents."]})
+    if macro.set_assignee is not None and (problem := why_cannot_be_assigned(macro.set_assignee)):
+        raise InvalidValue("Invalid assignee.", details={"set_assignee": [problem]})  # who and why, as the page says
     try:
         macro.full_clean()
     except ValidationError as error:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from forms_builder.models import Field, Form, FormVersion
-from forms_builder.services import form_latest_version, form_publish, submission_create
+from forms_builder.selectors import form_latest_version
+from forms_builder.services import form_publish, submission_create
 from helpdesk.errors import InvalidValue
 from tests.forms_builder.examples import bug_report_form
 

@@ -186,3 +186,18 @@ def test_applying_a_macro_with_an_edited_text_longer_than_the_limit_is_refused(b
     error = assert_error_body(response, 400, "invalid")
     assert error["details"]["body"] == ["Ensure this field has no more than 65536 characters."]
     assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_renaming_a_macro_whose_agent_was_deactivated_says_who_and_why_as_the_page(bob, dave, macro, api_client_for):
+    macro.assign_to_me = False
+    macro.set_assignee = dave
+    macro.save()
+    user_update(user=dave, is_active=False)
+
+    response = api_client_for(bob).patch(f"/api/v1/macros/{macro.pk}/", {"name": "Renamed"}, format="json")
+
+    assert response.status_code == 400, response.content
+    why = "Dave Agent is deactivated: tickets can only be assigned to active agents."
+    assert response.json()["error"]["details"] == {"set_assignee": [why]}
+    macro.refresh_from_db()
+    assert (macro.name, macro.set_assignee) == ("Need more info", dave)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from accounts.services import user_update
 from tests.forms_builder.api.support import submissions_url
 from tickets.models import Ticket
@@ -45,4 +49,21 @@ def test_a_refused_requester_and_the_answers_problems_are_reported_in_one_respon
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert set(error["details"]) == {"requester", "version"}
+    assert not Ticket.objects.exists()
+
+
+def test_a_multipart_submission_names_the_refused_requester_and_the_answers_problems(
+    api_client_for, bob, alice, carol, bug_report
+):
+    user_update(user=alice, actor=carol, is_active=False)
+    data = {
+        "answers": json.dumps({"product": "desktop", "summary": "Crashes on start"}),
+        "requester": alice.pk,
+        "screenshot": SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream"),
+    }
+
+    response = api_client_for(bob).post(submissions_url(bug_report), data, format="multipart")
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == {"requester", "version", "screenshot"}
     assert not Ticket.objects.exists()
