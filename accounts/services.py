@@ -31,7 +31,8 @@ class EmailTaken(Exception):
 
 
 class AccountDeactivated(NotPermitted):
-    """The account was deactivated after the request authenticated it: it gets no new credential."""
+    """The account was deactivated, or its password changed or voided, after the request authenticated it: it gets
+    no new credential."""
 
 
 @transaction.atomic
@@ -184,10 +185,13 @@ def api_token_issue(
     unknown = granted - set(TokenScope.values)
     if unknown:
         raise ValueError(f"Unknown token scopes: {sorted(unknown)}")
-    if not _account_lock(user).is_active:
-        # The caller saw the account active, but a deactivation committed since: it revoked the tokens it found, so
-        # this one would outlive it.
+    # The caller authenticated the account as `user` holds it. A deactivation or a first proof of the address (which
+    # voids the password) committed since revoked the tokens it found, so this one would outlive it.
+    account = _account_lock(user)
+    if not account.is_active:
         raise AccountDeactivated("This account was deactivated.")
+    if account.password != user.password:
+        raise AccountDeactivated("This account's password was changed or voided meanwhile: sign in again.")
     secret = token_generate()
     token = ApiToken.objects.create(
         user=user,
@@ -204,7 +208,7 @@ def _account_lock(user: User) -> User:
     """The account's row as it is now, locked until the caller's commit. Issuing a credential and ending them all
     (deactivation, a first proof of the address) both take it, so they take turns: a deactivation's own save of the
     row holds it already, and an issue waits for that to commit and then reads the account as it left it."""
-    return User.objects.select_for_update(no_key=True).only("pk", "is_active").get(pk=user.pk)
+    return User.objects.select_for_update(no_key=True).only("pk", "is_active", "password").get(pk=user.pk)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, User
-from accounts.services import api_token_issue
+from accounts.services import AccountDeactivated, api_token_issue, user_address_first_proven
 from tests.conftest import PASSWORD
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
@@ -152,3 +152,16 @@ def test_an_admin_ticking_verified_on_the_address_page_voids_what_the_attacker_h
     assert response.status_code == 302
     assert EmailAddress.objects.get(email=VICTIM).verified
     assert "_auth_user_id" not in sign_in(VICTIM, ATTACKERS_PASSWORD).session
+
+
+def test_a_token_asked_for_with_the_attackers_password_as_the_owner_proves_the_address_is_refused(attacker):
+    """The attacker's request checked the password before the owner's proof committed; the issue, waiting for the
+    account's lock, then finds the password it was given voided and gives no token that would outlive the proof."""
+    _, account, _ = attacker
+    authenticated = User.objects.get(pk=account.pk)  # as the token request read it, password and all
+    user_address_first_proven(user=account, keep_password=False)
+
+    with pytest.raises(AccountDeactivated):
+        api_token_issue(user=authenticated, name="issued as the proof ended the others")
+
+    assert not ApiToken.objects.filter(user=account, revoked_at__isnull=True).exists()

@@ -242,6 +242,36 @@ def test_an_edit_naming_what_was_deleted_after_it_was_chosen_is_refused_and_chan
     assert not TicketEvent.objects.filter(ticket=ticket, kind__in=[field, "priority"]).exists()
 
 
+@pytest.mark.parametrize(("field", "noun"), [("team", "team"), ("assignee", "agent"), ("category", "category")])
+def test_a_new_ticket_naming_what_was_deleted_after_it_was_chosen_is_refused_and_nothing_is_opened(
+    alice, bob, field, noun
+):
+    """As for an edit: the new-ticket form, the API, an intake form or a mailbox chose it while it existed."""
+    chosen = {
+        "team": lambda: Team.objects.create(name="Sales"),
+        "assignee": lambda: user_create(email="dave@example.com", password=PASSWORD, name="Dave", role=Role.AGENT),
+        "category": lambda: Category.objects.create(name="Refunds", slug="refunds"),
+    }[field]()
+    type(chosen).objects.filter(pk=chosen.pk).delete()
+
+    with pytest.raises(InvalidValue) as refused:
+        ticket_create(requester=alice, actor=bob, subject="Refund", **{field: chosen})
+
+    assert refused.value.details == {field: [f"This {noun} no longer exists."]}
+    assert not Ticket.objects.filter(subject="Refund").exists()
+
+
+def test_a_new_ticket_routed_by_its_category_to_a_team_deleted_meanwhile_is_refused(alice):
+    sales = Team.objects.create(name="Sales")
+    refunds = Category.objects.create(name="Refunds", slug="refunds", default_team=sales)
+    Team.objects.filter(pk=sales.pk).delete()
+
+    with pytest.raises(InvalidValue) as refused:
+        ticket_create(requester=alice, subject="Refund", category=refunds)
+
+    assert refused.value.details == {"team": ["This team no longer exists."]}
+
+
 @pytest.mark.parametrize("on", ["its page", "delete selected"])
 def test_a_team_with_more_tickets_than_one_deletion_changes_is_not_deleted_and_the_page_says_why(
     monkeypatch, client_for, carol, alice, ticket, team, on

@@ -189,3 +189,20 @@ def test_the_triage_form_assigning_an_agent_deleted_meanwhile_says_so_and_change
     ticket.refresh_from_db()
     assert (ticket.assignee, ticket.priority) == (None, Priority.NORMAL)
     assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNEE).exists()
+
+
+def test_a_new_ticket_naming_a_team_deleted_meanwhile_is_refused_and_nothing_is_opened(api_client_for, bob, carol):
+    escalations = Team.objects.create(name="Escalations")
+    client = api_client_for(bob)
+
+    def agent_opens() -> object:
+        assert deleting.wait(timeout=10)
+        body = {"subject": "Refund", "description": "Twice charged.", "team": escalations.pk}
+        return client.post("/api/v1/tickets/", body, format="json")
+
+    deleting, admin_deletes = _admin_deleting(lambda: team_delete(team=escalations, actor=carol))
+    _, response = run_together([admin_deletes, agent_opens])
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"] == {"team": ["This team no longer exists."]}
+    assert not Ticket.objects.filter(subject="Refund").exists()

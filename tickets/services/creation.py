@@ -15,7 +15,7 @@ from tickets.markdown import render_markdown
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketEventKind
 from tickets.services.attachments import attachments_save, validate_files
 from tickets.services.audit import record_event
-from tickets.services.common import staff_only, validate_assignee
+from tickets.services.common import ensure_named_rows_remain, staff_only, validate_assignee
 from tickets.services.tags import normalize_tag_names, tags_from_names
 
 REQUESTER_INACTIVE = "This account is deactivated."
@@ -67,6 +67,8 @@ def ticket_create(
     subject = subject.strip()
     if not subject:
         raise InvalidValue("Subject is required.", details={"subject": ["This field may not be blank."]})
+    routed_team = team or intake_team or (category.default_team if category else None)
+    ensure_named_rows_remain({"category": category, "team": routed_team, "assignee": assignee})
 
     ticket = Ticket.objects.create(
         requester=requester,
@@ -74,7 +76,7 @@ def ticket_create(
         description=description,
         description_html=render_markdown(description),
         category=category,
-        team=team or intake_team or (category.default_team if category else None),
+        team=routed_team,
         priority=intake_priority if intake_priority is not None else priority,
         assignee=assignee,
         channel=channel,

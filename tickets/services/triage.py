@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from tickets.etags import ticket_etag
 from tickets.markdown import render_markdown
 from tickets.models import Category, Priority, Team, Ticket
 from tickets.services.audit import record_event
-from tickets.services.common import lock_ticket, staff_only, validate_assignee
+from tickets.services.common import NAMED_ROWS, ensure_named_rows_remain, lock_ticket, staff_only, validate_assignee
 from tickets.services.status import ticket_change_status
 from tickets.services.tags import ticket_set_tags
 
@@ -110,42 +110,17 @@ def ticket_lock_unchanged(*, ticket: Ticket, expected_etags: Collection[str]) ->
     return locked
 
 
-# The rows a triage edit may point the ticket to, and what to call one that is gone.
-_NAMED_ROWS = {"assignee": (User, "agent"), "team": (Team, "team"), "category": (Category, "category")}
-
-
 def _ensure_named_rows_remain(ticket: Ticket, requested: dict[str, object]) -> None:
-    """Refuse the edit if a team, agent or category it newly points the ticket to was deleted since it was chosen.
-
-    The caller validated the row (a form, a serializer, a macro) before an admin's deletion committed: the database
-    would only find it missing at our commit (its foreign keys are checked then) and fail with an IntegrityError,
-    after the edit was taken for done. Only new values are looked at: a ticket already pointing to a row being
-    deleted is one the deletion will edit itself, under this ticket's lock, which we hold.
-    """
-    for field, (model, noun) in _NAMED_ROWS.items():
-        row = requested.get(field)
-        if row is None or getattr(ticket, f"{field}_id") == row.pk:
-            continue
-        if not _row_kept(model, row.pk):
-            raise InvalidValue(
-                f"The {noun} you chose was deleted meanwhile.", details={field: [f"This {noun} no longer exists."]}
-            )
-
-
-def _row_kept(model: type[Model], pk: int) -> bool:
-    """Whether the row exists, keeping it so until our commit.
-
-    On PostgreSQL it is read FOR KEY SHARE, the lock the foreign key's own check takes: a deletion under way (which
-    locks the row first: tickets/services/removal.py) is waited for and then seen, and one that starts later waits
-    for this edit, then finds the ticket pointing to the row. The lock keeps no other edit naming the row, nor an edit
-    of the row itself, waiting. SQLite lets one writer at a time in, so a plain read is as good there.
-    """
-    sql, params = model._default_manager.filter(pk=pk).values("pk").query.sql_with_params()
-    if connection.vendor == "postgresql":
-        sql += " FOR KEY SHARE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+    """Refuse the edit if a team, agent or category it newly points the ticket to was deleted since it was chosen
+    (common.ensure_named_rows_remain). Only new values are looked at: a ticket already pointing to a row being
+    deleted is one the deletion will edit itself, under this ticket's lock, which we hold."""
+    ensure_named_rows_remain(
+        {
+            field: row
+            for field in NAMED_ROWS
+            if isinstance(row := requested.get(field), Model) and getattr(ticket, f"{field}_id") != row.pk
+        }
+    )
 
 
 def _ensure_unchanged(ticket: Ticket, expected_etags: Collection[str]) -> None:
