@@ -5,14 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.contrib.admin.widgets import AdminTextareaWidget
+from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+
+from helpdesk.forms import MessageTextarea
 
 
 def adopt_saved(obj: Model, saved: Model) -> None:
     """Make the admin's unsaved instance the row a service created: the admin logs and redirects with it."""
     obj.__dict__.update(saved.__dict__)
+
+
+class AdminMessageTextarea(MessageTextarea, AdminTextareaWidget):
+    """The admin's textarea, its line breaks read back as the browser counted them (helpdesk.forms.MessageTextarea)."""
+
+
+# For a ModelAdmin holding a message (a ticket's description, a comment, a macro's or a rule's text).
+MESSAGE_TEXTAREAS = {models.TextField: {"widget": AdminMessageTextarea}}
 
 
 class ReadOnlyAdminMixin:

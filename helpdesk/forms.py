@@ -39,6 +39,16 @@ class MultipleFileField(forms.FileField):
         return [clean_one(data, initial)] if data else []
 
 
+class MessageTextarea(forms.Textarea):
+    """A message's textarea, its line breaks read back as the browser counted them. A browser sends each one as CRLF
+    (HTML form submission) but counts it as one character against the textarea's maxlength: read as sent, a text the
+    browser let through would be refused as too long, and a text sent back untouched would read as changed."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 class PageForm(forms.Form):
     """Labels without a trailing colon. Django 5.2 ties errors and help text to inputs with aria-describedby."""
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from helpdesk.admin_support import MESSAGE_TEXTAREAS
 from macros.forms import StoredAssigneeForm
 from macros.models import Macro
 from macros.services import macro_save
@@ -22,6 +23,7 @@ class MacroAdminForm(StoredAssigneeForm):
 @admin.register(Macro)
 class MacroAdmin(admin.ModelAdmin):
     form = MacroAdminForm
+    formfield_overrides = MESSAGE_TEXTAREAS
     list_display = ("name", "owner", "visibility", "shared_team", "updated_at")
     list_select_related = ("owner", "shared_team")
     list_filter = ("visibility", "shared_team")

@@ -6,7 +6,7 @@ from django import forms
 
 from accounts.models import User
 from accounts.permissions import why_cannot_be_assigned
-from helpdesk.forms import SubmitTokenField
+from helpdesk.forms import MessageTextarea, SubmitTokenField
 from macros.models import Macro
 from macros.services import EDITABLE_FIELDS
 
@@ -43,7 +43,7 @@ class MacroForm(StoredAssigneeForm):
     class Meta:
         model = Macro
         fields = EDITABLE_FIELDS
-        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+        widgets = {"body": MessageTextarea(attrs={"rows": 8})}
         labels = {
             "visibility": "Who may use it",
             "shared_team": "Team",

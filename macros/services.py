@@ -17,7 +17,7 @@ from helpdesk.errors import InvalidValue, NothingChanged, NotPermitted
 from macros import permissions
 from macros.models import Macro, MacroVisibility
 from macros.placeholders import render_placeholders
-from tickets.models import Comment, Ticket
+from tickets.models import BODY_MAX_CHARS, Comment, Ticket
 from tickets.services import UNSET, TicketChanges, comment_create, normalize_tag_names, ticket_update
 from tickets.services.common import lock_ticket
 
@@ -156,6 +156,7 @@ def macro_apply(
     _refuse_if_nothing_left(macro)
     _refuse_if_assignee_gone(macro)
     text = macro_render(macro=macro, ticket=ticket, agent=actor) if body is None else body
+    _refuse_if_too_long(macro, text)
     internal = macro.internal if internal is None else internal
     status = status or macro.set_status or None
     ticket = lock_ticket(ticket)
@@ -185,6 +186,18 @@ def _refuse_if_nothing_left(macro: Macro) -> None:
         "deleted. Edit the macro, or send without it."
     )
     raise InvalidValue(message, details={"macro": [message]})
+
+
+def _refuse_if_too_long(macro: Macro, text: str) -> None:
+    """A macro's text fits the limit as saved, but its placeholders are filled in only now (a subject is up to 200
+    characters): what would be posted must fit too, as a message typed at any door must."""
+    if len(text) <= BODY_MAX_CHARS:
+        return
+    message = (
+        f"Macro “{macro.name}” filled in holds {len(text):,} characters, more than a message may hold "
+        f"({BODY_MAX_CHARS:,}): shorten it before sending."
+    )
+    raise InvalidValue(message, details={"body": [message]})
 
 
 def _refuse_if_nothing_changes(*, macro: Macro, ticket: Ticket, actor: User, posts: bool, status: str | None) -> None:

@@ -20,7 +20,14 @@ from django.utils.html import format_html
 from accounts.models import User
 from accounts.permissions import why_cannot_be_assigned
 from events.services import one_edit
-from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, ServiceDeletionMixin, adopt_saved, counted
+from helpdesk.admin_support import (
+    MESSAGE_TEXTAREAS,
+    DeletionRefusedMixin,
+    ReadOnlyAdminMixin,
+    ServiceDeletionMixin,
+    adopt_saved,
+    counted,
+)
 from helpdesk.errors import DomainError
 from helpdesk.forms import ShownTypedChoiceField, show_initial_values
 from tickets.etags import ticket_etag
@@ -257,6 +264,7 @@ class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Ticket)
 class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    formfield_overrides = MESSAGE_TEXTAREAS
     form = TicketAdminForm
     list_display = (
         "id",
@@ -395,6 +403,7 @@ class CommentAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """Comments are added here (through comment_create, as the signed-in user) and never edited."""
 
     form = CommentAdminForm
+    formfield_overrides = MESSAGE_TEXTAREAS
     list_display = ("id", "ticket", "author", "internal", "created_at")
     list_filter = ("internal", "created_at")
     list_select_related = ("ticket", "author")

@@ -15,6 +15,7 @@ from accounts.models import User
 from helpdesk.errors import InvalidValue
 from helpdesk.form_renderer import python_widget_renderer
 from helpdesk.forms import (
+    MessageTextarea,
     MultipleFileField,
     PageForm,
     ShownChoiceField,
@@ -61,7 +62,7 @@ class TicketNewForm(PageForm):
     subject = forms.CharField(max_length=200)
     description = forms.CharField(
         max_length=BODY_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=MessageTextarea(attrs={"rows": 8}),
         help_text="What happened, what you expected, and anything you already tried.",
     )
     attachments = AttachmentsField(help_text="Screenshots or documents, optional.")
@@ -76,7 +77,7 @@ class ReplyForm(PageForm):
     body = forms.CharField(
         label="Message",
         max_length=BODY_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=MessageTextarea(attrs={"rows": 6}),
         help_text="Markdown is supported.",
     )
     attachments = AttachmentsField()
@@ -113,7 +114,7 @@ class StaffReplyForm(ReplyForm):
     body = forms.CharField(
         label="Message",
         max_length=BODY_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=MessageTextarea(attrs={"rows": 6}),
         help_text="Markdown is supported.",
         required=False,
     )
@@ -358,7 +359,7 @@ class StaffTicketNewForm(PageForm):
         label="Requester's name", max_length=150, required=False, help_text="Used only when the account is new."
     )
     subject = forms.CharField(max_length=200)
-    description = forms.CharField(max_length=BODY_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    description = forms.CharField(max_length=BODY_MAX_CHARS, widget=MessageTextarea(attrs={"rows": 6}), required=False)
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="No category")
     priority = forms.TypedChoiceField(
         choices=[(p.value, p.label.capitalize()) for p in Priority], coerce=int, initial=Priority.NORMAL

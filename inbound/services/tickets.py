@@ -146,20 +146,21 @@ def _size(size: int) -> str:
 
 
 def _with_notes(text: str, notes: list[str]) -> str:
-    if not notes:
-        return _within_body_limit(text.strip())
+    """The text, with a line under it for each attachment left out. A text cut at the limit is cut before that list,
+    which is kept whole: it is what tells staff a file is missing."""
     listed = "\n".join(f"- {note}" for note in notes)
-    return _within_body_limit(f"{text.strip()}\n\nNot attached (the original message keeps them):\n{listed}".strip())
+    tail = f"\n\nNot attached (the original message keeps them):\n{listed}" if notes else ""
+    return f"{_within_body_limit(text.strip(), limit=BODY_MAX_CHARS - len(tail))}{tail}".strip()
 
 
-def _within_body_limit(body: str) -> str:
-    """The first BODY_MAX_CHARS characters of a longer mail, with a note saying so. Refusing it, as the forms and the
-    API refuse a longer message, would lose it: its sender cannot fix it. Nothing is lost: the stored original (the
-    "full mail" link next to the message) keeps every character."""
-    if len(body) <= BODY_MAX_CHARS:
+def _within_body_limit(body: str, *, limit: int) -> str:
+    """The first `limit` characters of a longer mail, with a note saying so. Refusing it, as the forms and the API
+    refuse a message longer than BODY_MAX_CHARS, would lose it: its sender cannot fix it. Nothing is lost: the stored
+    original (the "full mail" link next to the message) keeps every character."""
+    if len(body) <= limit:
         return body
     note = CUT_NOTE.format(limit=f"{BODY_MAX_CHARS:,}")
-    return f"{body[: BODY_MAX_CHARS - len(note) - 2].rstrip()}\n\n{note}"
+    return f"{body[: max(limit - len(note) - 2, 0)].rstrip()}\n\n{note}"
 
 
 def _followers_from_cc(mail: ParsedMail, requester: User) -> list[User]:

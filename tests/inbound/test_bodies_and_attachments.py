@@ -284,3 +284,16 @@ def test_a_reply_longer_than_the_limit_is_posted_cut_with_a_note(ingest, ticket,
     assert len(stored.comment.body) <= BODY_MAX_CHARS
     assert stored.comment.body.startswith("Line 0 of the log.")
     assert stored.comment.body.endswith(f"\n\n{CUT_NOTE}")
+
+
+def test_a_mail_cut_at_the_limit_still_names_the_attachments_it_left_out(ingest):
+    message = _text_mail("Log", LONG_TEXT)
+    message.add_attachment(b"", maintype="text", subtype="plain", filename="empty.txt")
+
+    description = ingest(message.as_bytes()).ticket.description
+
+    assert len(description) <= BODY_MAX_CHARS
+    assert description.startswith("Line 0 of the log.")
+    assert description.endswith(
+        f"{CUT_NOTE}\n\nNot attached (the original message keeps them):\n- “empty.txt” is empty."
+    )

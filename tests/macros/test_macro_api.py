@@ -201,3 +201,21 @@ def test_renaming_a_macro_whose_agent_was_deactivated_says_who_and_why_as_the_pa
     assert response.json()["error"]["details"] == {"set_assignee": [why]}
     macro.refresh_from_db()
     assert (macro.name, macro.set_assignee) == ("Need more info", dave)
+
+
+def test_applying_a_macro_whose_placeholders_fill_it_past_the_limit_is_refused(bob, ticket, macro, api_client_for):
+    ticket.subject = "s" * 200
+    ticket.save(update_fields=["subject"])
+    macro.body = "{{ ticket.subject }}" * (BODY_MAX_CHARS // len("{{ ticket.subject }}"))  # some 655,000 filled in
+    macro.save(update_fields=["body"])
+
+    response = api_client_for(bob).post(f"/api/v1/tickets/{ticket.pk}/apply-macro/", {"macro": macro.pk}, format="json")
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"]["body"] == [
+        "Macro “Need more info” filled in holds 655,200 characters, more than a message may hold (65,536): "
+        "shorten it before sending."
+    ]
+    assert not Comment.objects.filter(ticket=ticket).exists()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None

@@ -11,7 +11,7 @@ from accounts.models import Role
 from accounts.services import user_create, user_update
 from macros.models import Macro, MacroVisibility
 from tests.support.html import submit_token
-from tickets.models import Comment, Priority, Status
+from tickets.models import Comment, Priority, Status, Ticket
 
 
 @pytest.fixture
@@ -243,3 +243,16 @@ def test_choosing_no_one_for_a_deactivated_agent_saves_the_macro(bob, dave, caro
     assert response.status_code == 302
     macro.refresh_from_db()
     assert (macro.name, macro.set_assignee) == ("Escalate now", None)
+
+
+def test_an_empty_box_with_a_macro_filled_in_past_the_limit_sends_nothing_and_says_why(bob, ticket, macro, client_for):
+    Ticket.objects.filter(pk=ticket.pk).update(subject="s" * 200)
+    Macro.objects.filter(pk=macro.pk).update(body="{{ ticket.subject }}" * 3276)  # 655,200 characters filled in
+
+    response = client_for(bob).post(
+        reverse("staff_ticket_reply", args=[ticket.pk]), {"body": "", "mode": "reply", "macro": macro.pk}
+    )
+
+    assert response.status_code == 200
+    assert "filled in holds 655,200 characters, more than a message may hold (65,536)" in response.content.decode()
+    assert not Comment.objects.exists()

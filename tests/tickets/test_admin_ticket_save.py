@@ -167,3 +167,18 @@ def test_a_description_changed_to_one_longer_than_the_limit_is_refused_in_the_ad
     }
     ticket.refresh_from_db()
     assert ticket.description == "Charged twice."
+
+
+def test_a_description_of_many_lines_at_the_limit_goes_back_unchanged_as_a_browser_sends_it(client_for, carol, ticket):
+    """As a long mail's cut leaves it. A browser counts a line break as one character against the textarea's
+    maxlength but sends it as two (CRLF): read as sent, the untouched description was too long and "changed"."""
+    lines = "".join(f"Line {number} of the log.\n" for number in range(4000))[:BODY_MAX_CHARS]
+    Ticket.objects.filter(pk=ticket.pk).update(description=lines)
+    client = client_for(carol)
+    data = form_data(client.get(change_url(ticket)), priority=Priority.HIGH)
+
+    response = client.post(change_url(ticket), {**data, "description": data["description"].replace("\n", "\r\n")})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.description) == (Priority.HIGH, lines)

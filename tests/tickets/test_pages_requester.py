@@ -359,3 +359,13 @@ def test_a_reply_longer_than_the_limit_is_refused_with_the_text_kept(alice, tick
     assert "Ensure this value has at most 65536 characters (it has 65537)." in page
     assert text in page
     assert not ticket.comments.exists()
+
+
+def test_a_reply_of_many_lines_the_browser_let_through_at_the_limit_is_posted(alice, ticket, client_for):
+    """A browser counts a line break as one character against the textarea's maxlength and sends it as CRLF."""
+    text = "".join(f"Line {number} of the log.\n" for number in range(4000))[:BODY_MAX_CHARS].strip()
+
+    response = client_for(alice).post(reverse("ticket_reply", args=[ticket.pk]), {"body": text.replace("\n", "\r\n")})
+
+    assert response.status_code == 302
+    assert ticket.comments.get().body == text
