@@ -189,9 +189,15 @@ def form_definition(form: Form) -> dict[str, Any]:
 
 # --- checking a document ------------------------------------------------------------------------------------------
 
+# The submission API's own names: its body's other keys, and DRF's key for problems not tied to one of them. A
+# refused submission reports the answers' problems by field key in the same `details` as the body's own (a
+# requester who cannot be used), and a multipart body carries file fields' uploads as parts named after their key:
+# a field keyed like one of these could not be told apart from it.
+RESERVED_KEYS = frozenset({"answers", "requester", "non_field_errors"})
+
 
 def field_rule_problems(field: dict[str, Any]) -> list[str]:
-    """What is wrong with one field's own rules (not its conditions)."""
+    """What is wrong with one field's own settings: its key, type and rules (not its conditions)."""
     return [problem for problems in field_rule_problems_by_rule(field).values() for problem in problems]
 
 
@@ -199,6 +205,8 @@ def field_rule_problems_by_rule(field: dict[str, Any]) -> dict[str, list[str]]:
     """The same, keyed by the Field model attribute to blame (so the admin shows each next to its input)."""
     problems: dict[str, list[str]] = {}
     rules = field["rules"]
+    if field["key"] in RESERVED_KEYS:
+        problems["key"] = [f"“{field['key']}” is a name the submission API uses itself; choose another key."]
     if field["type"] not in FieldType.values:
         problems["type"] = [f"“{field['type']}” is not a field type."]
     if rules.get("pattern"):
@@ -365,7 +373,8 @@ def _form_problems(definition: dict[str, Any], by_key: dict[str, dict[str, Any]]
 def definition_problems(definition: dict[str, Any]) -> dict[str, list[str]]:
     """What is wrong with a definition, keyed by field key ("" for the form): unknown or later/own source fields in
     a condition (conditions may only refer to fields placed before), operators that make no sense for the source's
-    type, regexes that do not compile or exceed the length cap, duplicate keys, unknown subject-template keys.
+    type, regexes that do not compile or exceed the length cap, duplicate or reserved keys, unknown subject-template
+    keys.
     Empty when publishable."""
     problems: dict[str, list[str]] = {}
     fields = definition.get("fields") or []

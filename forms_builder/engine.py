@@ -37,6 +37,7 @@ from forms_builder.definitions import (
 from forms_builder.models import FieldType, Operator
 from forms_builder.safe_regex import MAX_MATCH_LENGTH, compile_safe
 from tickets.models import BODY_MAX_CHARS
+from tickets.services.attachments import display_filename, empty_file_message
 
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 URL_PATTERN = r"https?://[^\s/?#]+(?:[/?#]\S*)?"
@@ -313,13 +314,14 @@ def _check_files(spec: Mapping[str, Any], uploads: list[UploadedFile], required:
     rules = spec["rules"]
     problems = []
     for upload in uploads:
-        name = upload.name or "file"
+        # The name the attachment is stored and shown under, so the message names the file the ticket would hold.
+        name = display_filename(upload.name or "")
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         allowed = rules.get("allowed_extensions") or []
         if allowed and extension not in allowed:
             problems.append(f"“{name}” is not an allowed type; upload {', '.join(allowed)}.")
         if not upload.size:
-            problems.append(f"“{name}” is empty.")
+            problems.append(empty_file_message(upload.name or ""))
         elif rules.get("max_file_size") is not None and upload.size > rules["max_file_size"]:
             problems.append(f"“{name}” is larger than {rules['max_file_size']} bytes.")
     if problems:

@@ -16,7 +16,7 @@ from django.http import QueryDict
 from forms_builder.engine import check_answers
 from forms_builder.models import FieldType
 from helpdesk.errors import DomainError
-from helpdesk.forms import MultipleFileInput, PageForm, SubmitTokenField
+from helpdesk.forms import MessageTextarea, MultipleFileInput, PageForm, SubmitTokenField
 
 # Answer inputs are named "answer-<key>" and the email input "requester-email", so no field key can collide with
 # the email input (or with Django's own names) however the admin names it.
@@ -47,7 +47,7 @@ def _choices(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _widget(spec: Mapping[str, Any]) -> forms.Widget:
     kind = spec["type"]
     if kind == FieldType.TEXTAREA:
-        return forms.Textarea(attrs={"rows": 6})
+        return MessageTextarea(attrs={"rows": 6})
     if kind == FieldType.DECIMAL:
         return forms.NumberInput(attrs={"step": "any"})
     if kind == FieldType.DATE:
@@ -101,8 +101,15 @@ class AnswersForm(PageForm):
         parses numbers and checkboxes from text and strips it, as it does for every HTML form."""
         raw = QueryDict(mutable=True)
         for key, spec in self.specs.items():
-            if spec["type"] != FieldType.FILE and self.data:
-                raw.setlist(key, self.data.getlist(self.add_prefix(key)))
+            if spec["type"] == FieldType.FILE or not self.data:
+                continue
+            name = self.add_prefix(key)
+            if isinstance(self.fields[key].widget, MessageTextarea) and name in self.data:
+                # Read through the widget, so a line break counts as the one character the browser counted against
+                # the field's length rules (helpdesk.forms.MessageTextarea), not as the two it sent.
+                raw[key] = self[key].data
+            else:
+                raw.setlist(key, self.data.getlist(name))
         return raw
 
     def raw_files(self) -> dict[str, list[UploadedFile]]:

@@ -49,3 +49,13 @@ def test_a_choice_field_without_choices_is_refused(client_for, carol, form):
     assert response.status_code == 200
     assert field_errors(response)
     assert Field.objects.get(form=form, key="version").type == "text"
+
+
+def test_a_key_the_submission_api_uses_itself_is_refused_next_to_the_key(client_for, carol, form):
+    response = post_version_field(client_for(carol), form, key="requester")
+
+    assert response.status_code == 200
+    assert field_errors(response) == [
+        {"key": ["“requester” is a name the submission API uses itself; choose another key."]}
+    ]
+    assert not Field.objects.filter(form=form, key="requester").exists()

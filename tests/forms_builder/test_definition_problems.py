@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from forms_builder.definitions import definition_problems
 from forms_builder.models import FieldType
 from tests.forms_builder.examples import bug_report, document, spec, when
@@ -62,4 +64,14 @@ def test_duplicate_keys_and_reversed_limits_are_refused():
     assert definition_problems(definition)["a"] == [
         "The minimum length is larger than the maximum length.",
         "Another field already uses the key “a”.",
+    ]
+
+
+@pytest.mark.parametrize("key", ["answers", "requester", "non_field_errors"])
+def test_a_key_the_submission_api_uses_itself_is_refused(key):
+    """Its answer's problems would share `details` with the API's own under the same name."""
+    definition = document(spec(key))
+
+    assert definition_problems(definition)[key] == [
+        f"“{key}” is a name the submission API uses itself; choose another key."
     ]

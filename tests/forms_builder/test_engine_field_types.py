@@ -11,6 +11,7 @@ from django.http import QueryDict
 from forms_builder.engine import check_answers
 from forms_builder.models import FieldType
 from tests.forms_builder.examples import document, spec
+from tickets.services.attachments import empty_file_message
 
 
 def errors_for(field: dict[str, Any], value: Any) -> list[str]:
@@ -127,3 +128,23 @@ def test_accepted_files_are_returned_apart_from_the_answers():
     assert checked.is_valid
     assert [f.name for f in checked.files["shot"]] == ["a.PNG"]
     assert "shot" not in checked.answers
+
+
+def test_a_files_message_names_it_as_the_ticket_would_show_it():
+    """The name cleaned as tickets.services.attachments cleans it: no directory part, no control characters."""
+    empty, wrong_type = upload("C:\\fakepath\\shot.png", b""), upload("C:\\fakepath\\tool\x07.exe")
+
+    checked = check_answers(document(FILE), {}, {"shot": [empty, wrong_type]})
+
+    assert checked.errors == {
+        "shot": [empty_file_message("C:\\fakepath\\shot.png"), "“tool.exe” is not an allowed type; upload png."]
+    }
+    assert checked.errors["shot"][0] == "“shot.png” is empty."
+
+
+def test_an_api_answers_line_breaks_are_counted_as_sent():
+    """JSON text is kept exactly as given, and its JSON Schema `maxLength` counts "\\r\\n" as two characters too."""
+    field = spec("details", FieldType.TEXTAREA, rules={"max_length": 3})
+
+    assert errors_for(field, "a\r\nb") == ["Enter at most 3 characters."]
+    assert cleaned(field, "a\nb") == "a\nb"

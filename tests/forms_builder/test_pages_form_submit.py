@@ -7,9 +7,10 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from forms_builder.models import Form, Submission
+from forms_builder.models import Field, FieldType, Form, Submission
+from forms_builder.services import form_publish
 from tests.forms_builder.examples import bug_report_form
-from tests.forms_builder.pages_support import answers, fill_url
+from tests.forms_builder.pages_support import answers, fill_url, simple_form
 from tests.support.html import elements
 from tickets.models import BODY_MAX_CHARS, Ticket
 
@@ -171,3 +172,15 @@ def test_details_longer_than_the_limit_are_refused_next_to_the_field_and_kept(al
     assert "Enter at most 65536 characters." in body
     assert f"{text}</textarea>" in body
     assert not Ticket.objects.exists()
+
+
+def test_a_textareas_line_breaks_count_as_the_browser_counted_them(alice, category, carol, client_for):
+    """A browser sends each line break as CRLF but counts it as one character against the length."""
+    form = simple_form(category=category, admin=carol, slug="note", name="Note", kind=FieldType.TEXTAREA)
+    Field.objects.filter(form=form, key="question").update(max_length=11)
+    form_publish(form=form, actor=carol)
+
+    response = client_for(alice).post(fill_url(form), answers(question="hello\r\nworld"))
+
+    assert response.status_code == 302
+    assert Submission.objects.get().answers == {"question": "hello\nworld"}

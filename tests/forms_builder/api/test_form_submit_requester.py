@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.settings import api_settings
 
 from accounts.services import user_update
+from forms_builder.definitions import RESERVED_KEYS
+from forms_builder.serializers import SubmissionCreateSerializer
 from tests.forms_builder.api.support import submissions_url
 from tickets.models import Ticket
 
@@ -67,3 +70,10 @@ def test_a_multipart_submission_names_the_refused_requester_and_the_answers_prob
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]) == {"requester", "version", "screenshot"}
     assert not Ticket.objects.exists()
+
+
+def test_no_field_may_take_a_key_the_submission_reports_its_own_problems_under():
+    """The answers' problems are keyed by field key in the same `details` (forms_builder.definitions.RESERVED_KEYS)."""
+    own = {*SubmissionCreateSerializer().fields, api_settings.NON_FIELD_ERRORS_KEY}
+
+    assert own <= RESERVED_KEYS
