@@ -3,6 +3,7 @@ follows a change of address."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -13,7 +14,10 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
+from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest
 
 from accounts import encryption, services
@@ -38,34 +42,54 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_ip(request)
 
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
-        """A confirmation link followed. When it is the account's first proven address, whatever the account had
-        while unproven is void (services.user_address_first_proven): its password too, unless this browser is the
-        one that signed up or signed in with it, waiting for this very confirmation."""
+        """A confirmation link followed. An account that only claimed the address (signed up with it, never
+        confirmed it) loses it to this proof; one that holds it otherwise keeps it, and this fails
+        (services.email_address_claim). When it is the account's first proven address, whatever the account had while
+        unproven is void (services.user_address_first_proven): its password too, unless this browser is the one that
+        signed up or signed in with it, waiting for this very confirmation."""
         user = email_address.user
-        if _another_account_has(email_address):
-            return False
-        first_proof = not address_proven(user)
-        confirmed = super().confirm_email(request, email_address)
-        if confirmed and first_proof:
-            pending = unstash_login(request, peek=True)
-            services.user_address_first_proven(
-                user=user,
-                keep_password=pending is not None and pending.user is not None and pending.user.pk == user.pk,
-                keep_session_key=request.session.session_key,
-            )
+        with transaction.atomic():
+            try:
+                services.email_address_claim(email=email_address.email, confirming=email_address)
+            except services.AddressHeld:
+                self.add_message(
+                    request,
+                    messages.ERROR,
+                    "account/messages/email_confirmation_failed.txt",
+                    {"email": email_address.email},
+                )
+                return False
+            first_proof = not address_proven(user)
+            confirmed = super().confirm_email(request, email_address)
+            if confirmed and first_proof:
+                pending = unstash_login(request, peek=True)
+                services.user_address_first_proven(
+                    user=user,
+                    keep_password=pending is not None and pending.user is not None and pending.user.pk == user.pk,
+                    keep_session_key=request.session.session_key,
+                )
         return confirmed
-
-
-def _another_account_has(email_address: EmailAddress) -> bool:
-    """Whether another account signed up with the address while this one had only asked to change to it: the
-    address is theirs (a confirmation of the change, followed later from the same mailbox, would give two accounts one
-    address)."""
-    return User.objects.filter(email__iexact=email_address.email).exclude(pk=email_address.user_id).exists()
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return settings.ACCOUNT_SIGNUP_OPEN
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        """A new account is about to be made from a provider that vouches for its address (GitHub's verified flag, a
+        trusted GitLab): that proof wins over an account that only claimed the address, as a followed confirmation
+        link does (services.email_address_claim). Without it, allauth would take the claim for an account and keep
+        the address's owner out, mailing them that one exists. An address another account owns stays its own: allauth
+        then answers as it always does, and never signs in or connects to it."""
+        super().pre_social_login(request, sociallogin)
+        if sociallogin.is_existing or sociallogin.state.get("process") != AuthProcess.LOGIN:
+            return
+        if not sociallogin.email_addresses or not self.is_open_for_signup(request, sociallogin):
+            return
+        address = sociallogin.email_addresses[0]  # the one allauth checks and makes the account's address
+        if address.verified:
+            with contextlib.suppress(services.AddressHeld):
+                services.email_address_claim(email=address.email)
 
     def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]) -> User:
         user = super().populate_user(request, sociallogin, data)

@@ -211,7 +211,10 @@ def _authenticate(request: HttpRequest, *, email: str, password: str) -> User | 
 
 
 def _login_failed_window() -> int:
-    """Seconds until allauth's failed-attempt limits have surely forgotten the attempts that lock the account now."""
+    """Seconds until allauth's failed-attempt limits have surely forgotten the attempts that lock the account now.
+
+    allauth 65 has no public way to read a configured limit (allauth.core.ratelimit offers only consume and clear),
+    so this is the one place that reads its internal parse_rates; test_account_rate_limits fails if that changes."""
     rates = parse_rates(account_settings.RATE_LIMITS.get("login_failed"))
     return int(max((rate.duration for rate in rates), default=60))
 

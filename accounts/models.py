@@ -24,6 +24,12 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.AGENT})
 AUTOMATION_ACTOR_EMAIL = "automation@helpdesk.invalid"
 
 
+def forfeited_address(user_pk: int) -> str:
+    """What an account that lost the address it never proved holds instead (accounts.services.email_address_claim):
+    unique, and taking no mail."""
+    return f"forfeited-{user_pk}@helpdesk.invalid"
+
+
 def normalize_email_address(email: str) -> str:
     """Emails are compared case-insensitively; we store them lower-cased so lookups stay indexable."""
     return email.strip().lower()

@@ -17,6 +17,7 @@ from accounts.models import (
     SocialAppSecret,
     TokenScope,
     User,
+    forfeited_address,
     normalize_email_address,
 )
 from accounts.tokens import SHOWN_PREFIX_LENGTH, token_digest, token_generate
@@ -28,6 +29,10 @@ from helpdesk.errors import NotPermitted
 
 class EmailTaken(Exception):
     pass
+
+
+class AddressHeld(Exception):
+    """Another account holds the address, and keeps it (see `email_address_claim`)."""
 
 
 class AccountDeactivated(NotPermitted):
@@ -164,9 +169,71 @@ def user_address_first_proven(*, user: User, keep_password: bool, keep_session_k
     if not keep_password:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+    _unproven_account_credentials_void(user=user, keep_session_key=keep_session_key)
+
+
+def _unproven_account_credentials_void(*, user: User, keep_session_key: str | None = None) -> None:
     _sessions_and_tokens_end(user=user, keep_session_key=keep_session_key)
     Authenticator.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def email_address_claim(*, email: str, confirming: EmailAddress | None = None) -> None:
+    """Someone is proving they own `email`: they followed the confirmation link of `confirming`, or (None) a provider
+    that vouches for the address is signing up a new account with it. Make way for the proof, or raise AddressHeld.
+
+    Another account may hold the address as its own without ever having proven it: someone signed up with it and the
+    confirmation mail went unclicked, perhaps to keep its owner out. The proof wins over that claim: the account loses
+    the address (`_unproven_claim_forfeit`). It does not when the sign-up is newer than the change being confirmed
+    (the mailbox's owner signed up after someone asked to change to their address: that older link confirms nothing
+    now), nor over an account nobody signed up to or one with tickets (filed under the address, perhaps by its owner
+    writing in: the owner takes that account by setting its password from a reset link, tickets and all), a staff
+    account, or one that proved the address."""
+    address = normalize_email_address(email)
+    prover_id = confirming.user_id if confirming is not None else None
+    holder = (
+        User.objects.select_for_update()
+        .filter(email__iexact=address)
+        .exclude(pk=prover_id)
+        .only("pk", "email", "role", "is_active", "password")
+        .first()
+    )
+    if holder is not None and not _unproven_claim_yields(holder, to=confirming):
+        raise AddressHeld(address)
+    if EmailAddress.objects.filter(email__iexact=address, verified=True).exclude(user_id=prover_id).exists():
+        raise AddressHeld(address)
+    if holder is not None:
+        _unproven_claim_forfeit(user=holder, actor=confirming.user if confirming is not None else None)
+    if confirming is None:
+        # Changes other accounts asked for: allauth's sign-up would take them for accounts and keep the owner out.
+        # (Their links would confirm nothing now anyway: the address is proven.)
+        EmailAddress.objects.filter(email__iexact=address, verified=False).delete()
+
+
+def _unproven_claim_yields(holder: User, *, to: EmailAddress | None) -> bool:
+    """Whether `holder`'s hold on its address is a sign-up's unproven claim, older than the proof `to` (None: now)."""
+    if holder.role != Role.REQUESTER or _proven_now(holder.pk):
+        return False
+    signed_up = holder.has_usable_password() or SocialAccount.objects.filter(user=holder).exists()
+    if not signed_up or holder.requested_tickets.exists():
+        return False  # tickets filed under the address stay where a reset link to it finds them
+    # Which came first, the sign-up or the change being confirmed: their address rows' ids tell (allauth keeps no
+    # date on them, and asking again for a change makes a new row).
+    claimed = EmailAddress.objects.filter(user=holder, email__iexact=holder.email).values_list("pk", flat=True).first()
+    return to is None or claimed is None or claimed < to.pk
+
+
+def _unproven_claim_forfeit(*, user: User, actor: User | None) -> None:
+    """The account never proved its address, and `actor` has: it keeps no login for an address it never owned. Its
+    rows stay (tickets filed under the address point at it), deactivated, under an address that takes no mail."""
+    EmailAddress.objects.filter(user=user, verified=False).delete()  # no confirmation link mailed for it works
+    user.email = forfeited_address(user.pk)
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["email", "is_active", "password"])
+    _unproven_account_credentials_void(user=user)
+    _user_edited_record(user=user, actor=actor)
 
 
 @transaction.atomic

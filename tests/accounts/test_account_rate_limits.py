@@ -55,6 +55,19 @@ def test_an_account_locked_on_the_sign_in_page_gets_no_api_token_for_the_right_p
     assert not ApiToken.objects.filter(user=alice).exists()
 
 
+def test_retry_after_follows_the_configured_failed_login_window(alice, settings):
+    """Retry-After is read from allauth's own limits, through its internal rate parser (allauth has no public one):
+    this fails if that parser moves or changes what it returns."""
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,3/15m/key"}
+    for i in range(3):
+        sign_in(Client(), alice.email, "wrong", address=f"203.0.113.{i}")
+
+    refused = ask_for_a_token(alice.email, PASSWORD, address="203.0.113.99")
+
+    assert_error_body(refused, 429, "throttled")
+    assert int(refused["Retry-After"]) == 15 * 60
+
+
 def test_wrong_passwords_sent_for_a_token_lock_the_sign_in_page_too(alice):
     for i in range(5):
         assert ask_for_a_token(alice.email, "wrong", address=f"203.0.113.{i}").status_code == 401

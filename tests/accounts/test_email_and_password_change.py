@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
-from allauth.account.models import EmailAddress
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import ApiToken, User
+from accounts.services import api_token_issue, user_create
 from events.models import Event, EventKind
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, alices_ticket
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"
 
@@ -81,3 +84,107 @@ def test_changing_the_password_needs_the_old_one_and_tells_the_owner_by_mail(ali
     alice.refresh_from_db()
     assert alice.check_password(NEW_PASSWORD)
     assert any(message.to == [alice.email] and "Password" in message.subject for message in mailoutbox)
+
+
+SQUATTED = "alice@new.example"
+SQUATTERS_PASSWORD = "squatters-own-passphrase-1"
+
+
+def confirmation_link(message) -> str:
+    return re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", message.body).group(1)
+
+
+def squatter_signs_up(address: str) -> tuple[Client, User]:
+    """Someone signs up with an address they do not own; the confirmation mail goes to its owner, who ignores it."""
+    browser = Client()
+    browser.post(
+        reverse("account_signup"), {"email": address, "password1": SQUATTERS_PASSWORD, "password2": SQUATTERS_PASSWORD}
+    )
+    cache.clear()  # days pass: allauth's limit of one confirmation mail per address every 3 minutes has lapsed
+    return browser, User.objects.get(email=address)
+
+
+def test_the_owner_proving_an_address_someone_signed_up_with_unconfirmed_takes_it(alice, mailoutbox):
+    """The unconfirmed sign-up only claimed the address; Alice proves it. The proof wins, and the account that
+    claimed it keeps neither the address nor any way in: not its password, token or session."""
+    squatters_browser, squatter = squatter_signs_up(SQUATTED)
+    _, secret = api_token_issue(user=squatter, name="kept from before the rule")
+    client = signed_in(alice)
+
+    client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
+    client.post(confirmation_link(mailoutbox[-1]))
+
+    alice.refresh_from_db()
+    assert alice.email == SQUATTED
+    assert list(EmailAddress.objects.filter(email=SQUATTED).values_list("user", "verified", "primary")) == [
+        (alice.pk, True, True)
+    ]
+    squatter.refresh_from_db()
+    assert squatter.email != SQUATTED and not squatter.is_active and not squatter.has_usable_password()
+    assert ApiToken.objects.get(user=squatter).revoked_at is not None
+    assert Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    assert "_auth_user_id" not in squatters_browser.session
+    signed_in_again = Client()
+    signed_in_again.post(reverse("account_login"), {"login": SQUATTED, "password": SQUATTERS_PASSWORD})
+    assert "_auth_user_id" not in signed_in_again.session
+    assert signed_in(alice).session["_auth_user_id"] == str(alice.pk)  # her password signs her in with it
+
+
+def test_the_squatters_own_confirmation_link_is_dead_once_the_owner_took_the_address(alice, mailoutbox):
+    squatters_browser, _ = squatter_signs_up(SQUATTED)
+    squatters_link = confirmation_link(mailoutbox[-1])
+    client = signed_in(alice)
+    client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
+    client.post(confirmation_link(mailoutbox[-1]))
+
+    response = squatters_browser.post(squatters_link)
+
+    assert response.status_code == 404
+    assert list(EmailAddress.objects.filter(email=SQUATTED).values_list("user", flat=True)) == [alice.pk]
+    assert "_auth_user_id" not in squatters_browser.session
+
+
+def test_an_address_another_account_has_proven_is_still_not_taken_by_a_confirmation(alice, mallory, mailoutbox):
+    """Mallory's address is proven: no confirmation mail Alice gets hold of makes it hers."""
+    client = signed_in(alice)
+    client.post(reverse("account_email"), {"action_add": "", "email": mallory.email})
+    pending = EmailAddress.objects.get(user=alice, email=mallory.email)
+
+    client.post(reverse("account_confirm_email", args=[EmailConfirmationHMAC(pending).key]))
+
+    alice.refresh_from_db()
+    mallory.refresh_from_db()
+    assert alice.email == "alice@example.com" and mallory.email == "mallory@example.com" and mallory.is_active
+    assert EmailAddress.objects.get(user=mallory).verified
+
+
+def test_an_address_whose_guest_tickets_have_an_account_nobody_signed_up_to_is_not_taken_by_a_change(alice, mailoutbox):
+    """Tickets filed under the address by a guest (or by mail) made an account nobody chose a password for: it is
+    the address's, not a claim, and its owner takes it by setting its password from a reset link. A change confirmed
+    elsewhere leaves it alone rather than leave its tickets behind on an account that lost its address."""
+    guest = user_create(email=SQUATTED, password=None, email_verified=False)  # as a public form makes it
+    client = signed_in(alice)
+
+    client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
+    client.post(confirmation_link(mailoutbox[-1]))
+
+    alice.refresh_from_db()
+    guest.refresh_from_db()
+    assert alice.email == "alice@example.com"
+    assert guest.email == SQUATTED and guest.is_active
+
+
+def test_a_sign_up_holding_tickets_filed_under_the_address_is_not_taken_by_a_change(alice, category, mailoutbox):
+    """The unconfirmed sign-up has tickets under the address (written in by mail, say, perhaps by the owner): they
+    are not left on an account that lost its address. The owner takes that account with a reset link instead."""
+    _, squatter = squatter_signs_up(SQUATTED)
+    alices_ticket(squatter, category)  # filed under the address
+    client = signed_in(alice)
+
+    client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
+    client.post(confirmation_link(mailoutbox[-1]))
+
+    alice.refresh_from_db()
+    squatter.refresh_from_db()
+    assert alice.email == "alice@example.com"
+    assert squatter.email == SQUATTED and squatter.is_active

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.accounts.social.dance import sign_in_with, signed_in_user
+from tests.conftest import PASSWORD
 from tests.support.fake_oauth import FakeEmail
 
 
@@ -78,3 +79,63 @@ def test_a_secondary_github_address_of_a_local_account_stays_with_its_owner(alic
     assert signed_in_user(browser) == mona
     assert not SocialAccount.objects.filter(user=alice).exists()
     assert list(EmailAddress.objects.filter(email="alice@example.com").values_list("user", flat=True)) == [alice.pk]
+
+
+SQUATTED = "mona@example.com"
+
+
+def squatter_signs_up(address: str) -> User:
+    """Someone signs up with an address they do not own, and never confirms it."""
+    password = "squatters-own-passphrase-1"
+    Client().post(reverse("account_signup"), {"email": address, "password1": password, "password2": password})
+    return User.objects.get(email=address)
+
+
+def test_a_github_verified_address_someone_signed_up_with_unconfirmed_gets_its_own_account(github_app, fake_github):
+    """GitHub vouches that Mona owns the address; the sign-up that only claimed it loses it. She gets a new account:
+    never the one that claimed it, whose password someone else chose."""
+    squatter = squatter_signs_up(SQUATTED)
+    fake_github.user.email = SQUATTED
+    fake_github.user.emails = [FakeEmail(SQUATTED, verified=True, primary=True)]
+    browser = Client()
+
+    sign_in_with(browser, "github")
+
+    mona = signed_in_user(browser)
+    assert mona is not None and mona.pk != squatter.pk and mona.email == SQUATTED
+    assert list(SocialAccount.objects.values_list("user", flat=True)) == [mona.pk]
+    assert list(EmailAddress.objects.filter(email=SQUATTED).values_list("user", "verified")) == [(mona.pk, True)]
+    squatter.refresh_from_db()
+    assert squatter.email != SQUATTED and not squatter.is_active and not squatter.has_usable_password()
+
+
+def test_a_github_verified_address_another_account_only_asked_to_change_to_signs_up(alice, github_app, fake_github):
+    """Alice typed Mona's address on her Email page (anyone can); that claim does not keep Mona out."""
+    client = Client()
+    client.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
+    client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
+    fake_github.user.email = SQUATTED
+    fake_github.user.emails = [FakeEmail(SQUATTED, verified=True, primary=True)]
+    browser = Client()
+
+    sign_in_with(browser, "github")
+
+    mona = signed_in_user(browser)
+    assert mona is not None and mona.pk != alice.pk and mona.email == SQUATTED
+    assert list(EmailAddress.objects.filter(email=SQUATTED).values_list("user", "verified")) == [(mona.pk, True)]
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com" and alice.is_active
+
+
+def test_an_unverified_provider_address_someone_signed_up_with_takes_nothing_from_them(gitlab_app, fake_gitlab):
+    """Neither proved the address (an untrusted GitLab vouches for nothing): the first claim stands, nobody signs in."""
+    squatter = squatter_signs_up(SQUATTED)
+    fake_gitlab.user.email = SQUATTED
+    browser = Client()
+
+    sign_in_with(browser, "gitlab")
+
+    assert signed_in_user(browser) is None
+    assert not SocialAccount.objects.exists()
+    squatter.refresh_from_db()
+    assert squatter.email == SQUATTED and squatter.is_active
