@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from helpdesk.errors import DomainError
 from helpdesk.forms import MessageTextarea
 
 
@@ -52,7 +54,10 @@ class DeletionRefusedMixin:
 
 class ServiceDeletionMixin:
     """Deleting goes through a service (`delete_one`), from the object's page and from "Delete selected" alike: the
-    list's action bypasses delete_model, so each selected object goes as one deleted on its page does, all or none."""
+    list's action bypasses delete_model, so each selected object goes as one deleted on its page does, all or none.
+
+    A service refusing a deletion (DomainError: something came to need the row since the confirmation page asked) is
+    an error message on the page the request came from, nothing deleted and no deletion logged, not a 500."""
 
     def delete_one(self, request: HttpRequest, obj: Any) -> None:
         raise NotImplementedError
@@ -64,6 +69,29 @@ class ServiceDeletionMixin:
         with transaction.atomic():
             for obj in queryset:
                 self.delete_one(request, obj)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        try:  # Django's delete_view logs and deletes in one transaction, rolled back by the time the error is here
+            return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+        except DomainError as error:
+            return self._refused(request, error)
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        try:  # "Delete selected" logs the deletions before deleting: both, or neither
+            with transaction.atomic():
+                return super().response_action(request, queryset)  # type: ignore[misc]
+        except DomainError as error:
+            return self._refused(request, error)
+
+    def _refused(self, request: HttpRequest, error: DomainError) -> HttpResponse:
+        self.message_user(request, described_error(error), messages.ERROR)  # type: ignore[attr-defined]
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def described_error(error: DomainError) -> str:
+    """A service's refusal as one message for the admin: what was refused, then each reason."""
+    details = " ".join(message for messages_ in error.details.values() for message in messages_)
+    return f"{error.message} {details}".strip()
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

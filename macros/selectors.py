@@ -74,10 +74,12 @@ def macros_for_ticket_page(user: AnyUser) -> list[Macro]:
 
 
 def macros_naming(rows: Sequence[Named]) -> list[Naming]:
-    """The macros whose action names one of `rows` (teams or agents, all of one kind; a macro names no category).
+    """The macros whose action names one of `rows` (teams or agents, all of one kind; a macro names no category),
+    and the shared macros an agent of `rows` owns: others use those, and they would go with the account (the owner's
+    foreign key cascades).
 
-    Not an agent's own macros, which go with their account; nor a chosen assignee that "assign to the agent using
-    it" overrides, which is never used."""
+    Not an agent's own personal macros, which go with their account; nor a chosen assignee that "assign to the agent
+    using it" overrides, which is never used."""
     if not rows or isinstance(rows[0], Category):
         return []
     if isinstance(rows[0], Team):
@@ -86,6 +88,18 @@ def macros_naming(rows: Sequence[Named]) -> list[Naming]:
         macros = Macro.objects.filter(set_assignee__in=rows, assign_to_me=False).exclude(owner__in=rows)
         field, does = "set_assignee_id", "assigns to"
     named = by_pk(rows)
-    return [
+    found = [
         Naming(f"Macro “{macro.name}”", does, named[getattr(macro, field)]) for macro in macros.order_by("name", "pk")
+    ]
+    if isinstance(rows[0], Team):
+        return found
+    shared = Macro.objects.filter(owner__in=rows).exclude(visibility=MacroVisibility.PERSONAL).order_by("name", "pk")
+    return found + [
+        Naming(
+            f"Macro “{macro.name}” (shared)",
+            "belongs to",
+            named[macro.owner_id],
+            remedy="give it to someone else or delete it first",
+        )
+        for macro in shared
     ]

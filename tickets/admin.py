@@ -1,7 +1,8 @@
 """The Django admin for tickets. Every ticket write goes through tickets.services, so admin edits are audited.
 
 Reference data (teams, categories, tags) has no workflow or audit trail and is saved by the admin directly; deleting
-a team or a tag goes through tickets.services, since it changes the tickets that had it.
+a team, a tag or a category goes through tickets.services, which changes the tickets that had it (a category's keep
+it, and keep it from going) and refuses it when configuration names it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from tickets.services import (
     ticket_lock_unchanged,
     ticket_update,
 )
-from tickets.services.removal import removal_refusals, tag_delete, team_delete
+from tickets.services.removal import category_delete, removal_refusals, tag_delete, team_delete
 from tickets.services.tags import tag_rename
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
@@ -110,7 +111,7 @@ class TeamAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(DeletionRefusedMixin, admin.ModelAdmin):
+class CategoryAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
     # Its tickets protect it already (PROTECT); rules, mailboxes and SLA policies naming it do so here.
     deletion_refusals = staticmethod(removal_refusals)
     list_display = ("name", "slug", "default_team", "is_active")
@@ -119,6 +120,9 @@ class CategoryAdmin(DeletionRefusedMixin, admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("default_team",)
+
+    def delete_one(self, request: HttpRequest, obj: Category) -> None:
+        category_delete(category=obj, actor=request.user)
 
 
 @admin.register(Tag)

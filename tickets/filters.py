@@ -60,6 +60,16 @@ ID_MAX = 2**63 - 1
 ID_PATTERN = r"\d{1,18}"
 
 
+def id_read(value: Any) -> int | None:
+    """The id a row-choosing filter (`team`, `category`, `assignee`) reads in a value, as the ORM reads one: `int()`
+    of it, so "05", " 5" and "+5" all name row 5. None when it names no possible row."""
+    try:
+        key = int(value)
+    except (TypeError, ValueError):
+        return None
+    return key if 0 < key <= ID_MAX else None
+
+
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})  # a NumberFilter reads as any number
 class IdFilter(django_filters.NumberFilter):
     """A whole-number id: `1.5` or a number no database stores is a 400, not a silent truncation or a crash."""
@@ -79,11 +89,8 @@ class KeyChoiceField(django_filters.fields.ModelChoiceField):
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values or self.queryset.query.where or value == self.null_value:
             return super().to_python(value)
-        try:
-            key = int(value)
-        except (TypeError, ValueError):
-            key = 0
-        row = _row_by_id(self.queryset.model).first(key) if 0 < key <= ID_MAX else None
+        key = id_read(value)
+        row = _row_by_id(self.queryset.model).first(key) if key is not None else None
         if row is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from accounts.models import User
+from tickets.filters import id_read
 from tickets.models import Category, Team
 
 Named = Team | User | Category
@@ -24,11 +25,12 @@ ID_CONDITION = {Team: "team", Category: "category", User: "assignee"}
 
 @dataclass(frozen=True)
 class Naming:
-    """`what` (“Macro “Escalate””) `does` (“sets”) to `row`."""
+    """`what` (“Macro “Escalate””) `does` (“sets”) to `row`, and what to do about it before `row` can go."""
 
     what: str
     does: str
     row: Named
+    remedy: str = "change or delete it first"
 
 
 def described(row: Named) -> str:
@@ -42,15 +44,16 @@ def by_pk(rows: Sequence[Named]) -> dict[int, Named]:
 
 
 def conditions_naming(rows: Sequence[Named], *, field: str = "conditions") -> Q:
-    """Rows of a model whose stored conditions (the JSONField `field`) name one of `rows` by its id. Stored values are
-    text, as in a query string (tickets.conditions.conditions_problems)."""
-    key = ID_CONDITION[type(rows[0])]
-    return Q(**{f"{field}__{key}__in": [str(row.pk) for row in rows]})
+    """Rows of a model whose stored conditions (the JSONField `field`) may name one of `rows`: those with a condition
+    of their kind, which named_in_conditions then reads. Not by the stored text: "05" names row 5 as "5" does."""
+    return Q(**{f"{field}__has_key": ID_CONDITION[type(rows[0])]})
 
 
 def named_in_conditions(conditions: object, rows: Mapping[int, Named]) -> Named | None:
-    """Which of `rows` (by id, all of one model) these stored conditions name, if any."""
+    """Which of `rows` (by id, all of one model) these stored conditions name, if any, read as the filters read
+    them (tickets.filters.id_read). Stored values are text, as in a query string (tickets.conditions)."""
     if not isinstance(conditions, Mapping) or not rows:
         return None
     value = conditions.get(ID_CONDITION[type(next(iter(rows.values())))])
-    return rows.get(int(value)) if isinstance(value, str) and value.isdigit() else None
+    key = id_read(value) if isinstance(value, str) else None
+    return rows.get(key) if key is not None else None

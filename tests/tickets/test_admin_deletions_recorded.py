@@ -198,6 +198,7 @@ def listed_then_edited(monkeypatch: pytest.MonkeyPatch, edit: Callable[[], objec
 
 
 def test_a_ticket_moved_to_another_team_meanwhile_keeps_it(monkeypatch, carol, bob, ticket, team):
+    no_category_routing_to(team)
     sales = Team.objects.create(name="Sales")
     listed_then_edited(monkeypatch, lambda: ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(team=sales)))
 

@@ -16,14 +16,14 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import user_create
-from helpdesk.errors import InvalidTransition
+from helpdesk.errors import InvalidTransition, InvalidValue
 from tests.support.api import assert_error_body
 from tests.support.servers import wait_until
 from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
 from tickets.etags import ticket_etag
-from tickets.models import Comment, Priority, Status, Team, Ticket, TicketEvent, TicketEventKind
+from tickets.models import Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, ticket_change_status, ticket_update
-from tickets.services.removal import team_delete, user_delete
+from tickets.services.removal import category_delete, team_delete, user_delete
 from tickets.workflow import is_allowed_transition
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
@@ -206,3 +206,33 @@ def test_a_new_ticket_naming_a_team_deleted_meanwhile_is_refused_and_nothing_is_
     error = assert_error_body(response, 400, "invalid")
     assert error["details"] == {"team": ["This team no longer exists."]}
     assert not Ticket.objects.filter(subject="Refund").exists()
+
+
+def test_a_category_given_to_a_ticket_while_it_is_deleted_keeps_it_and_the_deletion_is_refused(bob, carol, ticket):
+    """The edit holds the category (FOR KEY SHARE) until it commits: the deletion waits for it, then sees the ticket
+    that protects the category and refuses, where a plain delete failed at commit on the foreign key (a 500)."""
+    refunds = Category.objects.create(name="Refunds", slug="refunds")
+    editing = threading.Event()
+
+    def agent_edits() -> None:
+        with transaction.atomic():
+            ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(category=refunds))
+            editing.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the deletion waiting for the category's lock")
+
+    def admin_deletes() -> InvalidValue:
+        assert editing.wait(timeout=10)
+        try:
+            category_delete(category=refunds, actor=carol)
+        except InvalidValue as refused:
+            return refused
+        raise AssertionError("the category was deleted")
+
+    _, refusal = run_together([agent_edits, admin_deletes])
+
+    assert (refusal.message, refusal.details) == (
+        "The category “Refunds” was not deleted.",
+        {"deletion": ["1 ticket still has it."]},
+    )
+    ticket.refresh_from_db()
+    assert ticket.category == refunds

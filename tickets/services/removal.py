@@ -16,6 +16,13 @@ queue. A team, tag or agent with more tickets, or several chosen together with m
 
 Nor is a team, an agent or a category that configuration names (tickets.naming): a rule, a macro, a category, a
 mailbox or an SLA policy would lose it unnoticed, and go on doing less than it says. The admin changes those first.
+The admin's confirmation page lists them; each deletion asks again once it holds the row's lock, and refuses
+(InvalidValue) what was saved naming the row in between. A rule, macro, category or mailbox saved naming it after
+that waits for the lock only at its own commit (the foreign key's deferred check) and fails there: unlike a ticket
+edit, those saves do not take the row's lock first. (A condition names a row by its id only, in JSON: one saved in
+the moment between that check and the deletion's commit is not stopped.)
+Likewise a row kept by a protecting foreign key (a category's tickets, an account's requests and comments) that
+gained it in between is refused, not left to fail with a server error.
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, ProtectedError, QuerySet
 
 from accounts.models import User
 from automations.selectors import rules_naming
+from helpdesk.errors import InvalidValue
 from inbound.selectors import mailboxes_naming
 from macros.selectors import macros_naming
 from sla.selectors import sla_policies_naming
@@ -68,7 +76,33 @@ def _configuration_naming(objs: Sequence[Model]) -> list[str]:
         return []  # a tag is named by its name, which a rule's tagging recreates
     rows: list[Named] = list(objs)  # type: ignore[arg-type]  # all of one kind, checked above
     namings: list[Naming] = [naming for selector in _NAMING_SELECTORS for naming in selector(rows)]
-    return [f"{n.what} {n.does} {described(n.row)}: change or delete it first." for n in namings]
+    return [f"{n.what} {n.does} {described(n.row)}: {n.remedy}." for n in namings]
+
+
+def _refuse_if_named(row: Named) -> None:
+    """Asked again under the row's lock: configuration saved naming it since the admin's page asked keeps it."""
+    if refusals := _configuration_naming([row]):
+        raise _refused(row, refusals)
+
+
+def _delete_unless_protected(row: Named) -> None:
+    """Delete `row`, refusing it when a protecting foreign key (a category's tickets) gained it since the page asked."""
+    try:
+        row.delete()
+    except ProtectedError as protected:
+        by_model: dict[type[Model], int] = {}
+        for obj in protected.protected_objects:
+            by_model[type(obj)] = by_model.get(type(obj), 0) + 1
+        reasons = [
+            f"1 {m._meta.verbose_name} still has it." if n == 1 else f"{n} {m._meta.verbose_name_plural} still have it."
+            for m, n in by_model.items()
+        ]
+        raise _refused(row, reasons) from protected
+
+
+def _refused(row: Named, reasons: list[str]) -> InvalidValue:
+    what = described(row)
+    return InvalidValue(f"{what[:1].upper()}{what[1:]} was not deleted.", details={"deletion": reasons})
 
 
 def _tickets_of(obj: Model) -> QuerySet[Ticket]:
@@ -82,8 +116,9 @@ def _tickets_of(obj: Model) -> QuerySet[Ticket]:
 @transaction.atomic
 def team_delete(*, team: Team, actor: User) -> None:
     team = Team.objects.select_for_update().get(pk=team.pk)
+    _refuse_if_named(team)
     _unset_on_tickets(team, field="team", actor=actor, reason=f"team “{team.name}” deleted")
-    team.delete()
+    _delete_unless_protected(team)
 
 
 @transaction.atomic
@@ -99,8 +134,18 @@ def tag_delete(*, tag: Tag, actor: User) -> None:
 def user_delete(*, user: User, actor: User) -> None:
     """Here rather than in accounts.services: the tickets assigned to the user are unassigned first."""
     user = User.objects.select_for_update().get(pk=user.pk)
+    _refuse_if_named(user)
     _unset_on_tickets(user, field="assignee", actor=actor, reason=f"account of {user.display_name} deleted")
-    user.delete()
+    _delete_unless_protected(user)
+
+
+@transaction.atomic
+def category_delete(*, category: Category, actor: User) -> None:
+    """No ticket is changed: a category's tickets keep it (on_delete=PROTECT). Locked first all the same, so that a
+    ticket given the category meanwhile waits, and one given it before is seen, and refuses the deletion."""
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    _refuse_if_named(category)
+    _delete_unless_protected(category)
 
 
 def _unset_on_tickets(obj: Team | User, *, field: str, actor: User, reason: str) -> None:
