@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -296,7 +297,12 @@ def _time_rule_run(*, rule: Rule, now: datetime) -> int:
             # every run until it is due would lock it again only to find that out.
             if schedules is not None and not _business_time_passed(rule, schedules.of(team_id), episode_start, now):
                 continue
-            fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
+            try:
+                fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
+            except (OperationalError, InterfaceError):
+                raise  # the database went away: not this ticket's fault; the next run goes on from here
+            except Exception as error:  # one ticket the rule cannot act on must not hold back every one after it
+                _time_rule_failed(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now, error=error)
         if len(batch) < TIME_RULE_BATCH:
             break
         # On past the last one read: with business hours, tickets not yet due are not recorded, and would fill
@@ -328,6 +334,23 @@ def _time_rule_fire(*, rule: Rule, ticket_id: int, episode_start: datetime, now:
     except IntegrityError:
         return 0  # another worker fired it for this episode, before a restart or at the same time
     return int(_rule_apply(rule=rule, ticket=ticket, chain=[rule.pk]))
+
+
+@transaction.atomic
+def _time_rule_failed(*, rule: Rule, ticket_id: int, episode_start: datetime, now: datetime, error: Exception) -> None:
+    """The rule raised on this ticket (its changes were rolled back): failed for this episode, with the reason in the
+    rule's log for an admin, as a rule refused by a ticket service is; not tried again every run."""
+    logger.exception("time rule %s failed on ticket %s", rule.pk, ticket_id, exc_info=error)
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    if ticket is None:
+        return
+    try:
+        with transaction.atomic():
+            TimeRuleFiring.objects.create(rule=rule, ticket=ticket, episode_start=episode_start, fired_at=now)
+    except IntegrityError:
+        return  # another worker fired it for this episode meanwhile
+    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+    _log(rule, ticket, Outcome.FAILED, f"An unexpected error: {detail}")
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 import automations.services
@@ -212,3 +212,51 @@ def test_a_ticket_that_changes_after_the_rule_read_its_batch_is_checked_again_un
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN  # the answer reopened it; the rule does not close it on stale facts
     assert not TimeRuleFiring.objects.exists()
+
+
+def test_a_ticket_the_rule_fails_on_is_logged_and_does_not_hold_back_the_others(
+    alice, bob, category, unassigned_after_30_minutes, monkeypatch
+):
+    rule = unassigned_after_30_minutes({"status": "new"}, "Unassigned for 30 minutes.")
+    note = automations.services.comment_create
+
+    def fails_on_the_first_ticket(*, ticket: object, **kwargs: object) -> object:
+        if ticket.pk == first.pk:
+            raise RuntimeError("a bug met only on this ticket")
+        return note(ticket=ticket, **kwargs)
+
+    monkeypatch.setattr("automations.services.comment_create", fails_on_the_first_ticket)
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        first = ticket_create(requester=alice, subject="Broken one", category=category)
+        traveller.move_to(datetime(2026, 5, 1, 12, 1, tzinfo=UTC))
+        second = ticket_create(requester=alice, subject="Invoice", category=category)
+        traveller.move_to(datetime(2026, 5, 1, 12, 31, tzinfo=UTC))
+        assert time_rules_run() == 1
+        assert time_rules_run() == 0  # the failure is recorded once, not met again every run
+    assert not first.comments.exists()
+    assert second.comments.get(internal=True).body == "Unassigned for 30 minutes."
+    failed = RuleRun.objects.get(rule=rule, ticket=first)
+    assert failed.outcome == Outcome.FAILED and "a bug met only on this ticket" in failed.reason
+
+
+def test_a_database_outage_stops_the_run_and_the_next_run_fires(
+    alice, bob, category, unassigned_after_30_minutes, monkeypatch
+):
+    rule = unassigned_after_30_minutes({"status": "new"}, "Unassigned for 30 minutes.")
+    note = automations.services.comment_create
+
+    def database_gone(**kwargs: object) -> object:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+        traveller.move_to(datetime(2026, 5, 1, 12, 31, tzinfo=UTC))
+        monkeypatch.setattr("automations.services.comment_create", database_gone)
+        with pytest.raises(OperationalError):
+            time_rules_run()
+        assert not RuleRun.objects.exists()  # not the rule's fault: nothing recorded, tried again
+
+        monkeypatch.setattr("automations.services.comment_create", note)
+        assert time_rules_run() == 1
+    assert ticket.comments.get(internal=True).body == "Unassigned for 30 minutes."
+    assert RuleRun.objects.get(rule=rule, ticket=ticket).outcome == Outcome.FIRED
