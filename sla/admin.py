@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.contrib import admin
@@ -10,7 +9,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from events.services import send_to_worker
 from helpdesk.admin_support import ReadOnlyAdminMixin
 from sla.models import (
     BusinessCalendar,
@@ -22,7 +20,7 @@ from sla.models import (
     SpecialDay,
     TeamCalendar,
 )
-from sla.tasks import sla_refresh_open_tickets
+from sla.services import sla_open_tickets_refresh_request
 
 
 class RefreshOpenTicketsMixin:
@@ -30,16 +28,17 @@ class RefreshOpenTicketsMixin:
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]
-        transaction.on_commit(partial(send_to_worker, sla_refresh_open_tickets))
+        sla_open_tickets_refresh_request()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)  # type: ignore[misc]
-        transaction.on_commit(partial(send_to_worker, sla_refresh_open_tickets))
+        sla_open_tickets_refresh_request()
 
+    @transaction.atomic  # the admin's list action is not atomic of its own: the request commits with the deletion
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         # "Delete selected" in the list bypasses delete_model.
         super().delete_queryset(request, queryset)  # type: ignore[misc]
-        transaction.on_commit(partial(send_to_worker, sla_refresh_open_tickets))
+        sla_open_tickets_refresh_request()
 
 
 class OpeningHoursInline(admin.TabularInline):

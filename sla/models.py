@@ -302,3 +302,25 @@ class EscalationNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} notice for {self.clock}"
+
+
+class SlaRefreshRequest(models.Model):
+    """An admin's change to policies or calendars that the open tickets' clocks have not taken up yet.
+
+    Written in the admin's transaction and deleted by the worker once it has refreshed every open ticket: a broker
+    that is down at commit delays the refresh (`sla_sweep` queues it again), it never loses it. A refresh of many
+    tickets takes several task runs: each saves how far it got, and the next goes on from there."""
+
+    requested_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="When the worker was last asked to do it, or last reported progress."
+    )
+    resume_after = models.BigIntegerField(
+        default=0, help_text="The last open ticket refreshed for it (by id): the next run goes on after it."
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Refresh of open tickets' clocks requested {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -7,33 +7,39 @@ brings its clocks in line: it starts the ones now owed, counts the time used so 
 pending, stops the ones met, and sets each due time from the policy that applies now. So a new policy or priority
 keeps the time already used, a clock that starts late counts as if it had run all along (time pending, resolved or
 closed left out, from the audit trail), and calling it twice changes nothing. The periodic `sla_sweep` records
-warnings and breaches (the `sla.warning` and `sla.breached` events) and sends the escalation notices whose calendar
-is open.
+warnings and breaches (the `sla.warning` and `sla.breached` events), sends the escalation notices whose calendar
+is open, and queues again a refresh of the open tickets (after an admin's change) whose message was lost.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES
 from events.models import EventKind
-from events.services import event_record
+from events.services import event_record, send_to_worker
 from queues.kept import queue_outdated
 from sla import notifications
 from sla.business_time import NeverOpen, Schedule, add_business_time, business_time_between, next_open_moment
-from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaTarget
+from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaRefreshRequest, SlaTarget
 from sla.selectors import Schedules, calendar_for, policy_for, target_for
 from tickets.models import OPEN_STATUSES, Comment, Status, Ticket, TicketEvent, TicketEventKind
 
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
+# One run of the open tickets' refresh: well below CELERY_TASK_SOFT_TIME_LIMIT, so a run ends on its own with its
+# place saved instead of being killed part-way.
+REFRESH_RUN_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -207,24 +213,99 @@ def _stop(clock: SlaClock, now: datetime, met_at: datetime | None) -> None:
 
 
 def sla_open_tickets_refresh(*, now: datetime | None = None) -> int:
-    """Re-apply policies and calendars to every open ticket's clocks, after an admin changed them. For the worker:
-    each ticket in its own short transaction, under its row lock, keeping the time each clock has used."""
+    """Re-apply policies and calendars to every open ticket's clocks, in one go however long it takes. The worker
+    goes through `sla_refresh_requests_serve` instead, which bounds each task run."""
     refreshed = 0
     last_id = 0
     while True:
-        ids = list(
-            Ticket.objects.open().filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
-        )
-        for ticket_id in ids:
-            with transaction.atomic():
-                ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-                if ticket is not None:
-                    sla_clocks_update(ticket=ticket, now=now)
-                    refreshed += 1
-        queue_outdated()  # clocks changed without a ticket event: the queue's SLA counts and columns are out of date
+        ids = _open_ticket_ids_after(last_id)
+        refreshed += _tickets_refresh(ids, now=now)
         if len(ids) < SWEEP_BATCH:
             return refreshed
         last_id = ids[-1]
+
+
+def _open_ticket_ids_after(last_id: int) -> list[int]:
+    return list(Ticket.objects.open().filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+
+
+def _tickets_refresh(ids: list[int], *, now: datetime | None) -> int:
+    """Each ticket in its own short transaction, under its row lock, keeping the time each clock has used: a ticket
+    changed meanwhile waits a moment at most, and is refreshed from its new state."""
+    refreshed = 0
+    for ticket_id in ids:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+            if ticket is not None:
+                sla_clocks_update(ticket=ticket, now=now)
+                refreshed += 1
+    queue_outdated()  # clocks changed without a ticket event: the queue's SLA counts and columns are out of date
+    return refreshed
+
+
+@transaction.atomic
+def sla_open_tickets_refresh_request(*, now: datetime | None = None) -> SlaRefreshRequest:
+    """Have the worker re-apply policies and calendars to the open tickets, after an admin changed them. Recorded in
+    the caller's transaction with the change, so a broker down at commit delays the refresh: `sla_sweep` queues it
+    again once overdue."""
+    now = now or timezone.now()
+    request = SlaRefreshRequest.objects.create(requested_at=now, queued_at=now)
+    transaction.on_commit(_refresh_hand_over)
+    return request
+
+
+def _refresh_hand_over() -> None:
+    from sla.tasks import sla_refresh_open_tickets  # the tasks module imports this one: imported when first needed
+
+    send_to_worker(sla_refresh_open_tickets)
+
+
+def sla_refresh_requests_serve(*, now: datetime | None = None, budget_seconds: float | None = None) -> int:
+    """The worker's side: refresh the open tickets in id order, from where the pending requests' last run got to.
+
+    With 100,000 open tickets a refresh takes minutes, past a task's time limit: a run killed there would start over
+    every time and never finish. So a run stops once it has used `budget_seconds` (REFRESH_RUN_SECONDS), with its
+    place saved, and queues the next run, which goes on from there. Once every open ticket is done it deletes the
+    requests it served. One made meanwhile (its change may have come too late to be read) is at the first ticket:
+    the next run starts over from there, and serves every request."""
+    pending = list(SlaRefreshRequest.objects.values_list("pk", "resume_after"))
+    if not pending:
+        return 0  # served already: a second copy of the message
+    served = [pk for pk, _ in pending]
+    last_id = min(resume_after for _, resume_after in pending)
+    stop_at = time.monotonic() + (REFRESH_RUN_SECONDS if budget_seconds is None else budget_seconds)
+    refreshed = 0
+    while True:
+        ids = _open_ticket_ids_after(last_id)
+        refreshed += _tickets_refresh(ids, now=now)
+        if len(ids) < SWEEP_BATCH:
+            SlaRefreshRequest.objects.filter(pk__in=served).delete()
+            return refreshed
+        last_id = ids[-1]
+        _refresh_progress_save(served, last_id)
+        if time.monotonic() >= stop_at:
+            _refresh_hand_over()  # a broker down now: the progress stops, and `sla_sweep` queues it once overdue
+            return refreshed
+
+
+def _refresh_progress_save(served: list[int], last_id: int) -> None:
+    """Save how far the run got, and that it is alive: `_refresh_requests_resend` leaves a request alone while its run
+    reports progress. A position only moves forward (one statement, so no lock is needed): two runs may serve the
+    same request, when one made meanwhile sends a run from the first ticket, and the one behind must not take back
+    what the other has done. Each ticket is refreshed under its row lock and twice changes nothing, so two runs at
+    once cost time, never correctness."""
+    SlaRefreshRequest.objects.filter(pk__in=served).update(
+        queued_at=timezone.now(), resume_after=Greatest("resume_after", Value(last_id))
+    )
+
+
+def _refresh_requests_resend(now: datetime) -> None:
+    """Queue again a refresh whose message was lost (the broker down at commit or at a run's hand-over, a worker
+    killed). Overdue only once a run queued then would have finished: a run still going reports progress after each
+    batch, so it is not started twice, and the run sent goes on where the lost one stopped."""
+    overdue = now - timedelta(seconds=settings.EVENT_REDELIVER_AFTER_SECONDS + settings.CELERY_TASK_TIME_LIMIT)
+    if SlaRefreshRequest.objects.filter(queued_at__lt=overdue).update(queued_at=now):
+        _refresh_hand_over()
 
 
 def warning_share() -> float:
@@ -307,6 +388,7 @@ def sla_sweep(*, now: datetime | None = None) -> int:
     if checked:
         queue_outdated()  # breaches recorded: the queue's "SLA breached" counts and its SLA column
     sla_notices_send(now=now)
+    _refresh_requests_resend(now)
     return checked
 
 

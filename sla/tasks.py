@@ -17,7 +17,7 @@ def sla_sweep() -> None:
 
 @shared_task(name="sla.refresh_open_tickets", acks_late=True, reject_on_worker_lost=True)
 def sla_refresh_open_tickets() -> None:
-    services.sla_open_tickets_refresh()
+    services.sla_refresh_requests_serve()
 
 
 @event_handler
@@ -35,5 +35,6 @@ def escalate_breach(event: Event) -> None:
 @event_handler
 def tag_renamed_clocks_refresh(event: Event) -> None:
     """A policy's conditions may name a tag by its old or new name: re-apply the policies to the open tickets, as
-    after an admin changed a policy."""
-    services.sla_open_tickets_refresh()
+    after an admin changed a policy (through a request, so the refresh is bounded per run and outlives a lost
+    message)."""
+    services.sla_open_tickets_refresh_request()

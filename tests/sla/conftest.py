@@ -19,6 +19,11 @@ def berlin(*args: int) -> datetime:
     return datetime(*args, tzinfo=BERLIN)
 
 
+def refuse(*args: object, **kwargs: object) -> None:
+    """Queuing fails as it does when Redis is unreachable: patch a task's `apply_async` with it."""
+    raise ConnectionError("broker unreachable")
+
+
 @pytest.fixture
 def office(db: None) -> BusinessCalendar:
     """The default calendar: Berlin, Monday to Friday 9-17, German public holidays."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from events.models import Event, EventKind
-from sla.models import BusinessCalendar, Metric, SlaClock, SlaPolicy
+from sla.models import BusinessCalendar, Metric, SlaClock, SlaPolicy, SlaRefreshRequest
 from sla.services import sla_sweep
-from tests.sla.conftest import berlin
+from sla.tasks import sla_refresh_open_tickets
+from tests.sla.conftest import berlin, refuse
 from tickets.models import Priority
 from tickets.services import ticket_create
 
@@ -113,3 +115,30 @@ def test_deleting_a_policy_from_the_admin_list_takes_its_due_times_off_open_tick
     clock.to(berlin(2026, 3, 2, 13, 5))
     sla_sweep()
     assert not Event.objects.filter(ticket=ticket, kind=EventKind.SLA_BREACHED).exists()
+
+
+def test_a_target_changed_while_the_broker_is_down_reaches_open_tickets_through_the_sweep(
+    carol, alice, bob, client_for, policy, clock, django_capture_on_commit_callbacks
+):
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    urgent = policy.targets.get(priority=Priority.URGENT)
+    form = {"name": policy.name, "position": "10", "is_active": "on", "conditions": "{}"}
+    form |= {"targets-TOTAL_FORMS": "1", "targets-INITIAL_FORMS": "1", "targets-0-id": str(urgent.pk)}
+    form |= {"targets-0-policy": str(policy.pk), "targets-0-priority": str(urgent.priority)}
+    form |= {"targets-0-first_response_minutes": "120", "targets-0-business_hours": "on"}
+    with pytest.MonkeyPatch.context() as broker_down, django_capture_on_commit_callbacks(execute=True):
+        broker_down.setattr(sla_refresh_open_tickets, "apply_async", refuse)
+        response = client_for(carol).post(reverse("admin:sla_slapolicy_change", args=[policy.pk]), form)
+    assert response.status_code == 302
+    first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert first.due_at == berlin(2026, 3, 2, 13, 0)  # not refreshed yet: the worker never heard of it
+
+    # The broker is back: the sweep does not flood a busy queue at once, but sends what was lost once overdue.
+    sla_sweep()
+    assert SlaClock.objects.get(pk=first.pk).due_at == berlin(2026, 3, 2, 13, 0)
+    clock.to(berlin(2026, 3, 2, 9, 30))
+    sla_sweep()
+    first.refresh_from_db()
+    assert first.target_minutes == 120 and first.due_at == berlin(2026, 3, 2, 11, 0)
+    assert not SlaRefreshRequest.objects.exists()  # done: the next sweeps queue nothing more

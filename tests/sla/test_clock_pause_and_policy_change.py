@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 
 from events.models import Event, EventKind
 from sla.display import next_due
-from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
+from sla.models import Metric, SlaClock, SlaPolicy, SlaRefreshRequest, SlaTarget
 from sla.services import sla_sweep
-from tests.sla.conftest import berlin
+from sla.tasks import sla_refresh_open_tickets
+from tests.sla.conftest import berlin, refuse
 from tickets.models import Priority, Status, Tag, Ticket
 from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_create, ticket_update
 
@@ -222,6 +224,30 @@ def test_a_tag_renamed_in_the_admin_takes_its_tickets_out_of_a_policy_naming_it(
         )
 
     assert vip.pk not in running_policies(ticket)
+
+
+def test_a_tag_renamed_while_the_broker_is_down_takes_its_tickets_out_of_the_policy_through_the_sweep(
+    client_for, alice, bob, carol, office, clock, django_capture_on_commit_callbacks
+):
+    """The rename's refresh is a request like an admin's policy change: bounded per run, and kept until served."""
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    vip = SlaPolicy.objects.create(name="VIP", position=1, conditions={"tag": "vip"})
+    SlaTarget.objects.create(policy=vip, priority=Priority.NORMAL, first_response_minutes=60)
+    ticket = ticket_create(requester=alice, subject="Down")
+    ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(tags=["vip"]))
+
+    with pytest.MonkeyPatch.context() as broker_down, django_capture_on_commit_callbacks(execute=True):
+        broker_down.setattr(sla_refresh_open_tickets, "apply_async", refuse)
+        client_for(carol).post(
+            reverse("admin:tickets_tag_change", args=[Tag.objects.get(name="vip").pk]), {"name": "gold"}
+        )
+    assert running_policies(ticket) == {vip.pk}  # the worker never heard of it
+    assert SlaRefreshRequest.objects.exists()
+
+    clock.to(berlin(2026, 3, 2, 9, 11))  # overdue: EVENT_REDELIVER_AFTER_SECONDS + CELERY_TASK_TIME_LIMIT
+    sla_sweep()
+    assert vip.pk not in running_policies(ticket)
+    assert not SlaRefreshRequest.objects.exists()
 
 
 def running_policies(ticket: Ticket) -> set[int]:

@@ -1,0 +1,126 @@
+"""The open tickets' refresh after an admin's change runs in bounded task runs, each going on where the last stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from sla import services
+from sla.models import SlaPolicy, SlaRefreshRequest
+from sla.services import sla_open_tickets_refresh_request, sla_sweep
+from sla.tasks import sla_refresh_open_tickets
+from tests.sla.conftest import Clock, berlin
+from tickets.models import Ticket
+from tickets.services import ticket_create
+
+
+@pytest.fixture
+def tickets(alice, bob, policy: SlaPolicy, clock: Clock) -> list[Ticket]:
+    """Five open tickets; the refresh takes two at a time (SWEEP_BATCH 2), and one batch per run."""
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    return [ticket_create(requester=alice, actor=bob, subject=f"Ticket {n}") for n in range(5)]
+
+
+@pytest.fixture
+def short_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "SWEEP_BATCH", 2)
+    monkeypatch.setattr(services, "REFRESH_RUN_SECONDS", 0)  # out of time after the first batch
+
+
+@pytest.fixture
+def refreshed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The tickets whose clocks the refresh brought in line, in order."""
+    seen: list[int] = []
+    update = services.sla_clocks_update
+
+    def recording(*, ticket: Ticket, now: object = None) -> None:
+        seen.append(ticket.pk)
+        update(ticket=ticket, now=now)
+
+    monkeypatch.setattr(services, "sla_clocks_update", recording)
+    return seen
+
+
+@pytest.fixture
+def broker(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The refresh's messages wait in the queue until the test delivers them with `deliver`."""
+    queued: list[object] = []
+    monkeypatch.setattr(sla_refresh_open_tickets, "apply_async", lambda *args, **kwargs: queued.append(kwargs))
+    return queued
+
+
+def deliver(broker: list[object]) -> None:
+    """The worker takes the oldest message and runs the task."""
+    broker.pop(0)
+    sla_refresh_open_tickets()
+
+
+def requested(django_capture_on_commit_callbacks: Callable) -> SlaRefreshRequest:
+    """An admin's change commits, with its request."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return sla_open_tickets_refresh_request()
+
+
+def test_a_refresh_stops_when_its_run_is_out_of_time_and_the_next_run_goes_on_from_there(
+    tickets, short_runs, refreshed, broker, django_capture_on_commit_callbacks
+):
+    request = requested(django_capture_on_commit_callbacks)
+    assert len(broker) == 1
+
+    deliver(broker)
+    assert refreshed == [tickets[0].pk, tickets[1].pk]
+    request.refresh_from_db()
+    assert request.resume_after == tickets[1].pk
+    assert len(broker) == 1  # it queued the next run
+
+    deliver(broker)
+    assert refreshed == [ticket.pk for ticket in tickets[:4]]
+    deliver(broker)
+    assert refreshed == [ticket.pk for ticket in tickets]  # each open ticket once in all
+    assert not SlaRefreshRequest.objects.exists()
+    assert broker == []  # done: nothing more to run
+
+
+def test_a_change_made_while_a_refresh_is_part_way_starts_it_over_and_both_requests_are_served(
+    tickets, short_runs, refreshed, broker, django_capture_on_commit_callbacks
+):
+    first = requested(django_capture_on_commit_callbacks)
+    deliver(broker)
+    first.refresh_from_db()
+    assert first.resume_after == tickets[1].pk
+
+    second = requested(django_capture_on_commit_callbacks)  # may have come too late for the tickets done already
+    refreshed.clear()
+    while broker:
+        deliver(broker)
+
+    assert refreshed == [ticket.pk for ticket in tickets]  # from the first ticket again, each once
+    assert not SlaRefreshRequest.objects.filter(pk__in=[first.pk, second.pk]).exists()
+
+
+def test_two_runs_at_once_never_move_a_request_back(tickets, short_runs, refreshed, broker):
+    ahead = SlaRefreshRequest.objects.create(resume_after=tickets[3].pk)
+    behind = SlaRefreshRequest.objects.create()  # a run from the first ticket serves both
+
+    services.sla_refresh_requests_serve()
+
+    ahead.refresh_from_db()
+    behind.refresh_from_db()
+    assert refreshed == [tickets[0].pk, tickets[1].pk]
+    assert (ahead.resume_after, behind.resume_after) == (tickets[3].pk, tickets[1].pk)
+
+
+def test_a_run_killed_part_way_is_taken_up_by_the_sweep_where_it_stopped(tickets, clock, refreshed, monkeypatch):
+    monkeypatch.setattr(services, "SWEEP_BATCH", 2)
+    # A run reported the first two tickets done at 9:00, then the worker was killed: its message is gone.
+    SlaRefreshRequest.objects.create(resume_after=tickets[1].pk)
+
+    clock.to(berlin(2026, 3, 2, 9, 5))
+    sla_sweep()
+    assert refreshed == []  # it may still be running: not sent twice
+
+    clock.to(berlin(2026, 3, 2, 9, 11))  # EVENT_REDELIVER_AFTER_SECONDS + CELERY_TASK_TIME_LIMIT later
+    sla_sweep()
+    assert refreshed == [ticket.pk for ticket in tickets[2:]]
+    assert not SlaRefreshRequest.objects.exists()
