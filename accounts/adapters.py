@@ -18,7 +18,7 @@ from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from accounts import encryption, services
 from accounts.mfa import second_factor_required
@@ -71,6 +71,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return confirmed
 
 
+class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):
+    """No app for the provider: its sign-in URLs, which exist whether or not anyone configured it, are not found.
+    Still a SocialApp.DoesNotExist, so allauth code that looks for an app and copes without one keeps coping."""
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return settings.ACCOUNT_SIGNUP_OPEN
@@ -105,6 +110,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if app.pk in secrets:
                 app.secret = secrets[app.pk]
         return apps
+
+    def get_app(self, request: HttpRequest | None, provider: str, client_id: str | None = None) -> SocialApp:
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist as error:
+            raise ProviderNotConfigured(f"No {provider} app is configured.") from error
 
 
 class MFAAdapter(DefaultMFAAdapter):

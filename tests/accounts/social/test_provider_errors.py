@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from tests.accounts.social.dance import sign_in_with, signed_in_user
@@ -62,4 +63,16 @@ def test_a_wrong_client_secret_is_refused_by_the_provider_and_shows_the_error_pa
 
     assert response.status_code == 401
     assert fake_github.token_requests[0]["client_secret"] == "not-the-secret"
+    assert signed_in_user(browser) is None
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("url_name", ["github_login", "github_callback", "gitlab_login", "gitlab_callback"])
+def test_a_provider_nobody_configured_is_not_found_rather_than_a_server_error(db, url_name, method):
+    """A fresh deployment configures no provider, yet the URLs exist: anyone could ask for them."""
+    browser = Client(raise_request_exception=False)
+
+    response = getattr(browser, method)(reverse(url_name), {"code": "x", "state": "y"})
+
+    assert response.status_code == 404
     assert signed_in_user(browser) is None
