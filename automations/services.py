@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -299,8 +300,10 @@ def _time_rule_run(*, rule: Rule, now: datetime) -> int:
                 continue
             try:
                 fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
-            except (OperationalError, InterfaceError):
-                raise  # the database went away: not this ticket's fault; the next run goes on from here
+            except (OperationalError, InterfaceError, SoftTimeLimitExceeded):
+                # The database went away, or the task ran out of time (Celery raises this so that it stops before
+                # it is killed): not this ticket's fault; the next run goes on from here.
+                raise
             except Exception as error:  # one ticket the rule cannot act on must not hold back every one after it
                 _time_rule_failed(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now, error=error)
         if len(batch) < TIME_RULE_BATCH:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
@@ -255,6 +256,31 @@ def test_a_database_outage_stops_the_run_and_the_next_run_fires(
         with pytest.raises(OperationalError):
             time_rules_run()
         assert not RuleRun.objects.exists()  # not the rule's fault: nothing recorded, tried again
+
+        monkeypatch.setattr("automations.services.comment_create", note)
+        assert time_rules_run() == 1
+    assert ticket.comments.get(internal=True).body == "Unassigned for 30 minutes."
+    assert RuleRun.objects.get(rule=rule, ticket=ticket).outcome == Outcome.FIRED
+
+
+def test_the_task_time_limit_stops_the_run_and_the_next_run_fires(
+    alice, bob, category, unassigned_after_30_minutes, monkeypatch
+):
+    """Celery raises SoftTimeLimitExceeded inside the task (CELERY_TASK_SOFT_TIME_LIMIT) so that it stops before it
+    is killed: the ticket it was on is not to blame, and is not recorded as failed for good."""
+    rule = unassigned_after_30_minutes({"status": "new"}, "Unassigned for 30 minutes.")
+    note = automations.services.comment_create
+
+    def out_of_time(**kwargs: object) -> object:
+        raise SoftTimeLimitExceeded()
+
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+        traveller.move_to(datetime(2026, 5, 1, 12, 31, tzinfo=UTC))
+        monkeypatch.setattr("automations.services.comment_create", out_of_time)
+        with pytest.raises(SoftTimeLimitExceeded):
+            time_rules_run()
+        assert not RuleRun.objects.exists()
 
         monkeypatch.setattr("automations.services.comment_create", note)
         assert time_rules_run() == 1
