@@ -14,7 +14,9 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
-from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.providers.base import AuthProcess, Provider
+from allauth.socialaccount.providers.github.provider import GitHubProvider
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -23,6 +25,7 @@ from django.http import Http404, HttpRequest
 from accounts import encryption, services
 from accounts.mfa import second_factor_required
 from accounts.models import Role, SocialAppSecret, User
+from accounts.selectors import ADDRESS_RESERVED, address_reserved
 from accounts.verification import address_proven
 from helpdesk.ratelimits import client_ip
 
@@ -30,6 +33,13 @@ from helpdesk.ratelimits import client_ip
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.ACCOUNT_SIGNUP_OPEN
+
+    def clean_email(self, email: str) -> str:
+        """Signing up with an address, or adding one on the Email page: not one of the reserved kind the helpdesk
+        gives its own accounts (accounts.selectors.address_reserved)."""
+        if address_reserved(email):
+            raise forms.ValidationError(ADDRESS_RESERVED)
+        return super().clean_email(email)
 
     def new_user(self, request: HttpRequest) -> User:
         """Everyone who signs up, with a password or a provider, starts as a requester; only admins promote."""
@@ -96,9 +106,23 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             with contextlib.suppress(services.AddressHeld):
                 services.email_address_claim(email=address.email)
 
+    def is_email_verified(self, provider: Provider, email: str) -> bool:
+        """Whether to take every address this provider reports as verified, whatever the provider says: an app's
+        "verified_email", which the admin sets for a GitLab they trust. Never for GitHub, whose own per-address flag
+        decides: ticked on a GitHub app, an address anyone may type on their GitHub profile would prove itself here,
+        and win over the account that signed up with it (pre_social_login)."""
+        if provider.id == GitHubProvider.id:
+            return False
+        return super().is_email_verified(provider, email)
+
     def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]) -> User:
         user = super().populate_user(request, sociallogin, data)
         user.name = (data.get("name") or "")[: User._meta.get_field("name").max_length]
+        if sociallogin.email_addresses:
+            # allauth checks that this address is free (and pre_social_login makes way for it), but gives the new user
+            # the profile's public address, which GitHub lets differ from it: taken by another account, the sign-up
+            # would end in a 500 on the unique address. An address of the list that is taken stays off the account.
+            user.email = sociallogin.email_addresses[0].email
         return user
 
     def list_apps(self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None):

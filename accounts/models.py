@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -26,8 +27,9 @@ AUTOMATION_ACTOR_EMAIL = "automation@helpdesk.invalid"
 
 def forfeited_address(user_pk: int) -> str:
     """What an account that lost the address it never proved holds instead (accounts.services.email_address_claim):
-    unique, and taking no mail."""
-    return f"forfeited-{user_pk}@helpdesk.invalid"
+    unique, taking no mail, and unguessable: anyone may sign up with any address, and one who took this one first
+    would otherwise make every proof of the address fail."""
+    return f"forfeited-{user_pk}-{secrets.token_hex(8)}@helpdesk.invalid"
 
 
 def normalize_email_address(email: str) -> str:

@@ -16,6 +16,7 @@ from django.utils.crypto import constant_time_compare
 from accounts.models import ApiToken, User, normalize_email_address
 
 REQUESTER_DEACTIVATED = "The account with this address is deactivated."
+ADDRESS_RESERVED = "Addresses at .invalid domains take no mail; use a real address."
 
 
 def _session_signed_in_as(data: dict, user: User) -> bool:
@@ -91,4 +92,14 @@ def requester_address_refusal(email: str) -> str | None:
     An account an admin deactivated takes no new tickets or mail until it is reactivated: it cannot sign in to see
     them, and it is never mailed (notifications skip inactive recipients)."""
     address = normalize_email_address(email)
+    if address_reserved(address):
+        return ADDRESS_RESERVED
     return REQUESTER_DEACTIVATED if User.objects.filter(email__iexact=address, is_active=False).exists() else None
+
+
+def address_reserved(email: str) -> bool:
+    """Whether the address is at a `.invalid` domain (RFC 2606: no such mailbox exists anywhere). The helpdesk gives
+    such addresses to accounts of its own (the automations' actor, an account that lost an address it never proved):
+    an account anyone made under one first, by signing up or writing in, would stand in for them."""
+    domain = normalize_email_address(email).rpartition("@")[2]
+    return domain == "invalid" or domain.endswith(".invalid")

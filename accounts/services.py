@@ -192,23 +192,33 @@ def email_address_claim(*, email: str, confirming: EmailAddress | None = None) -
     account, or one that proved the address."""
     address = normalize_email_address(email)
     prover_id = confirming.user_id if confirming is not None else None
-    holder = (
+    holders = _same_address(
         User.objects.select_for_update()
         .filter(email__iexact=address)
         .exclude(pk=prover_id)
-        .only("pk", "email", "role", "is_active", "password")
-        .first()
+        .only("pk", "email", "role", "is_active", "password"),
+        address,
     )
+    holder = holders[0] if holders else None  # the unique index on lower(email) allows one
     if holder is not None and not _unproven_claim_yields(holder, to=confirming):
         raise AddressHeld(address)
-    if EmailAddress.objects.filter(email__iexact=address, verified=True).exclude(user_id=prover_id).exists():
+    verified = EmailAddress.objects.filter(email__iexact=address, verified=True).exclude(user_id=prover_id)
+    if _same_address(verified, address):
         raise AddressHeld(address)
     if holder is not None:
         _unproven_claim_forfeit(user=holder, actor=confirming.user if confirming is not None else None)
     if confirming is None:
         # Changes other accounts asked for: allauth's sign-up would take them for accounts and keep the owner out.
         # (Their links would confirm nothing now anyway: the address is proven.)
-        EmailAddress.objects.filter(email__iexact=address, verified=False).delete()
+        pending = EmailAddress.objects.filter(email__iexact=address, verified=False)
+        EmailAddress.objects.filter(pk__in=[row.pk for row in _same_address(pending, address)]).delete()
+
+
+def _same_address(rows: Iterable[User | EmailAddress], address: str) -> list:
+    """Of the rows `email__iexact` found, those with this very address. PostgreSQL's iexact compares UPPER(), which
+    takes other addresses for it (`mona@ma\u0131l.example`, with a dotless i, for `mona@mail.example`): proving a
+    mailbox on a domain one registered must take nothing from the account of another."""
+    return [row for row in rows if normalize_email_address(row.email) == address]
 
 
 def _unproven_claim_yields(holder: User, *, to: EmailAddress | None) -> bool:

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import requester_address_refusal
+from accounts.selectors import address_reserved, requester_address_refusal
 from inbound.machine import auto_reply_reason, is_bounce, read_bounce
 from inbound.matching import Participant, ThreadMatch, participant_role, ticket_for_mail, user_for_address
 from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
@@ -217,12 +217,13 @@ def _record_bounce(message: InboundMessage, mail: ParsedMail) -> None:
 
 
 def _usable_address(address: str) -> bool:
-    """An address an account can have (Django's rules, as for every other door)."""
+    """An address an account can have (Django's rules, as for every other door), and not one at a `.invalid`
+    domain, which the helpdesk keeps for accounts of its own (accounts.selectors.address_reserved)."""
     try:
         validate_email(address)
     except ValidationError:
         return False
-    return True
+    return not address_reserved(address)
 
 
 def _earlier_copy_exists(message: InboundMessage) -> bool:

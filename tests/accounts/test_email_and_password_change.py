@@ -188,3 +188,38 @@ def test_a_sign_up_holding_tickets_filed_under_the_address_is_not_taken_by_a_cha
     squatter.refresh_from_db()
     assert alice.email == "alice@example.com"
     assert squatter.email == SQUATTED and squatter.is_active
+
+
+def test_a_sign_up_that_took_the_forfeited_address_first_does_not_keep_the_owner_from_proving_theirs(alice, mailoutbox):
+    """An account may hold an address at helpdesk.invalid (made before sign-up refused them): the one the squatter's
+    account is renamed to must not be one taken first, or the owner's confirmation would end in a 500, the claim
+    intact."""
+    _, squatter = squatter_signs_up(SQUATTED)
+    for guess in range(squatter.pk, squatter.pk + 3):
+        # No door takes a .invalid address now (accounts.selectors.address_reserved): an account made before that
+        user_create(email=f"forfeited-{guess}@helpdesk.invalid", password="x-long-passphrase-1", email_verified=False)
+    client = signed_in(alice)
+
+    client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
+    response = client.post(confirmation_link(mailoutbox[-1]))
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    squatter.refresh_from_db()
+    assert alice.email == SQUATTED
+    assert squatter.email != SQUATTED and not squatter.is_active
+
+
+def test_proving_an_address_that_differs_by_a_dotless_i_takes_nothing_from_the_account_of_the_other(alice, mailoutbox):
+    """`ma\u0131l.example` is a domain of its own (whoever registers it reads its mail); PostgreSQL's case-insensitive
+    match takes it for `mail.example`. Proving it must not cost the sign-up of mona@mail.example its account."""
+    _, pending = squatter_signs_up("mona@mail.example")
+    client = signed_in(alice)
+
+    client.post(reverse("account_email"), {"action_add": "", "email": "mona@ma\u0131l.example"})
+    client.post(confirmation_link(mailoutbox[-1]))
+
+    alice.refresh_from_db()
+    pending.refresh_from_db()
+    assert alice.email == "mona@ma\u0131l.example"
+    assert pending.email == "mona@mail.example" and pending.is_active and pending.has_usable_password()

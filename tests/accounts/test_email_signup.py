@@ -114,3 +114,12 @@ def test_sign_up_can_be_closed_by_the_operator(db, settings):
 
     assert "Sign Up Closed" in response.content.decode()
     assert not User.objects.filter(email="newcomer@example.com").exists()
+
+
+def test_an_address_at_an_invalid_domain_is_refused_with_a_message(db):
+    """The helpdesk's own accounts have such addresses (the automations' actor): one signed up first would stand in."""
+    response = sign_up(Client(), "automation@helpdesk.invalid")
+
+    assert response.status_code == 200
+    assert "Addresses at .invalid domains take no mail" in response.content.decode()
+    assert not User.objects.filter(email="automation@helpdesk.invalid").exists()

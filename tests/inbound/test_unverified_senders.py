@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.services import user_update
 from inbound.models import InboundStatus, Reason
 from notifications.mail_ids import message_id, reply_address
@@ -205,3 +206,13 @@ def test_held_staff_mail_accepted_after_its_ticket_was_merged_into_another_reque
     assert (accepted.status, accepted.ticket, accepted.comment.ticket) == (InboundStatus.PROCESSED, mallorys, mallorys)
     assert (accepted.comment.author, accepted.comment.internal) == (bob, True)
     assert accepted.comment.body == "Refund issued to your card" and Ticket.objects.count() == 2
+
+
+def test_mail_from_an_address_at_an_invalid_domain_makes_no_account_and_is_quarantined(ingest):
+    """`.invalid` addresses are the helpdesk's own (the automations' actor): mail from one, which no mailbox sends,
+    must not make the account that would then stand in for it."""
+    stored = ingest(mail(sender="automation@helpdesk.invalid", subject="Hello"))
+
+    assert not Ticket.objects.exists()
+    assert not User.objects.filter(email="automation@helpdesk.invalid").exists()
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, "no_sender")

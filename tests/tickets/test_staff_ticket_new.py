@@ -177,3 +177,13 @@ def test_a_description_longer_than_the_limit_is_refused_on_the_form_keeping_what
     assert "Ensure this value has at most 65536 characters (it has 65537)." in page
     assert text in page
     assert not Ticket.objects.exists()
+
+
+def test_an_address_at_an_invalid_domain_is_refused_on_the_form(bob, client_for):
+    """The helpdesk's own accounts have such addresses (the automations' actor): no door makes a requester of one."""
+    response = open_ticket(client_for(bob), requester_email="automation@helpdesk.invalid", subject="Phoned in")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_requester_email_error"' in body and "Addresses at .invalid domains take no mail" in body
+    assert not User.objects.filter(email="automation@helpdesk.invalid").exists()

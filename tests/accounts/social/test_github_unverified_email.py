@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from tests.accounts.social.conftest import register_app
 from tests.accounts.social.dance import sign_in_with, signed_in_user
 from tests.support.fake_oauth import FakeEmail
 
@@ -58,3 +59,21 @@ def test_a_verified_secondary_address_becomes_the_account_address_and_the_unveri
 
     assert signed_in_user(browser) == User.objects.get(email="other@example.com")
     assert not EmailAddress.objects.get(email="new@example.com").verified
+
+
+def test_an_app_marked_trusted_does_not_make_an_address_github_has_not_verified_count(db, fake_github):
+    """The admin's "trust" box is for a GitLab; ticked on a GitHub app, it must not turn an address anyone may type on
+    their GitHub profile into one they proved here, taking it from the sign-up that holds it."""
+    register_app(fake_github, settings={"verified_email": True})
+    password = "victims-own-passphrase-1"
+    Client().post(reverse("account_signup"), {"email": "new@example.com", "password1": password, "password2": password})
+    victim = User.objects.get(email="new@example.com")
+    _github_reports_an_unverified_address(fake_github)
+    browser = Client()
+
+    sign_in_with(browser, "github")
+
+    assert signed_in_user(browser) is None
+    victim.refresh_from_db()
+    assert victim.email == "new@example.com" and victim.is_active
+    assert list(User.objects.all()) == [victim]

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.services import user_create
 from tests.accounts.social.dance import sign_in_with, signed_in_user
 from tests.conftest import PASSWORD
 from tests.support.fake_oauth import FakeEmail
@@ -81,6 +82,26 @@ def test_a_secondary_github_address_of_a_local_account_stays_with_its_owner(alic
     assert list(EmailAddress.objects.filter(email="alice@example.com").values_list("user", flat=True)) == [alice.pk]
 
 
+def test_a_github_public_address_of_a_local_account_leaves_it_alone_and_signs_up_with_the_primary(
+    alice, github_app, fake_github
+):
+    """GitHub's profile may show another of the person's addresses than their primary one; allauth checks the primary
+    is free. Alice's address on the profile must not end the sign-up in a 500, nor reach her account."""
+    fake_github.user.email = "alice@example.com"
+    fake_github.user.emails = [
+        FakeEmail("mona@example.com", verified=True, primary=True),
+        FakeEmail("alice@example.com", verified=True),
+    ]
+    browser = Client()
+
+    response = sign_in_with(browser, "github")
+
+    assert response.status_code == 302
+    mona = User.objects.get(email="mona@example.com")
+    assert signed_in_user(browser) == mona
+    assert list(EmailAddress.objects.filter(email="alice@example.com").values_list("user", flat=True)) == [alice.pk]
+
+
 SQUATTED = "mona@example.com"
 
 
@@ -139,3 +160,23 @@ def test_an_unverified_provider_address_someone_signed_up_with_takes_nothing_fro
     assert not SocialAccount.objects.exists()
     squatter.refresh_from_db()
     assert squatter.email == SQUATTED and squatter.is_active
+
+
+def test_a_sign_up_that_took_the_forfeited_address_first_does_not_end_the_github_sign_up_in_a_500(
+    github_app, fake_github
+):
+    squatter = squatter_signs_up(SQUATTED)
+    for guess in range(squatter.pk, squatter.pk + 3):
+        # No door takes a .invalid address now (accounts.selectors.address_reserved): an account made before that
+        user_create(email=f"forfeited-{guess}@helpdesk.invalid", password="x-long-passphrase-1", email_verified=False)
+    fake_github.user.email = SQUATTED
+    fake_github.user.emails = [FakeEmail(SQUATTED, verified=True, primary=True)]
+    browser = Client()
+
+    response = sign_in_with(browser, "github")
+
+    assert response.status_code == 302
+    mona = signed_in_user(browser)
+    assert mona is not None and mona.pk != squatter.pk and mona.email == SQUATTED
+    squatter.refresh_from_db()
+    assert squatter.email != SQUATTED and not squatter.is_active
