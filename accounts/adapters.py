@@ -4,23 +4,28 @@ follows a change of address."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import unstash_login
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_changed
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
+from allauth.socialaccount.providers import registry
 from allauth.socialaccount.providers.base import AuthProcess, Provider
 from allauth.socialaccount.providers.github.provider import GitHubProvider
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import MultipleObjectsReturned
 from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.shortcuts import render
 
 from accounts import encryption, services
 from accounts.mfa import second_factor_required
@@ -28,6 +33,8 @@ from accounts.models import Role, SocialAppSecret, User
 from accounts.selectors import ADDRESS_RESERVED, address_reserved
 from accounts.verification import address_proven
 from helpdesk.ratelimits import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -86,6 +93,25 @@ class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):
     Still a SocialApp.DoesNotExist, so allauth code that looks for an app and copes without one keeps coping."""
 
 
+def provider_name(provider: str) -> str:
+    """A provider's name as people know it ("GitHub"), from its id ("github")."""
+    provider_class = registry.get_class(provider)
+    return provider_class.name if provider_class is not None else provider
+
+
+def providers_configured_twice(apps: list[SocialApp]) -> set[str]:
+    """The providers among `apps` (as list_apps gives them) for which allauth's get_app finds no single app: more
+    than one answers to the provider's name, and not exactly one of those is visible."""
+    names = {app.provider for app in apps} | {app.provider_id for app in apps if app.provider_id}
+    twice = set()
+    for name in names:
+        matching = [app for app in apps if name in (app.provider, app.provider_id)]
+        visible = [app for app in matching if not app.settings.get("hidden")]
+        if len(matching) > 1 and len(visible) != 1:
+            twice.add(name)
+    return twice
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return settings.ACCOUNT_SIGNUP_OPEN
@@ -140,6 +166,25 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return super().get_app(request, provider, client_id=client_id)
         except SocialApp.DoesNotExist as error:
             raise ProviderNotConfigured(f"No {provider} app is configured.") from error
+        except MultipleObjectsReturned as error:
+            # Two apps for one provider (two admin rows, or one next to the environment's): allauth cannot tell which
+            # to use, and we never pick one: they may differ in server, secret or whether addresses are trusted. The
+            # admin refuses to make such a pair (accounts.forms.SocialAppAdminForm), but rows made before that, by two
+            # admins at once, or next to an environment variable set later still can: a page saying so, not a 500
+            # (allauth's AccountMiddleware answers an ImmediateHttpResponse with its response).
+            name = provider_name(provider)
+            logger.error("Sign-in with %s refused: it has more than one application.", name)
+            if request is None:
+                raise
+            page = render(request, "socialaccount/provider_configured_twice.html", {"provider_name": name}, status=503)
+            raise ImmediateHttpResponse(page) from error
+
+    def list_providers(self, request: HttpRequest) -> list[Provider]:
+        """The sign-in page and Connected accounts leave out a provider configured twice (see get_app): its button
+        would only lead to the page saying so."""
+        providers: list[Provider] = super().list_providers(request)
+        configured_twice = providers_configured_twice([p.app for p in providers if p.uses_apps])
+        return [p for p in providers if p.id not in configured_twice]
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -6,6 +6,7 @@ from typing import Any
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.decorators import secure_admin_login
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from allauth.socialaccount.admin import SocialTokenAdmin as AllauthSocialTokenAdmin
 from allauth.socialaccount.models import SocialApp, SocialToken
 from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
@@ -15,11 +16,12 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts import permissions
+from accounts.adapters import provider_name, providers_configured_twice
 from accounts.forms import AdminSetPasswordForm, AdminUserChangeForm, AdminUserCreationForm, SocialAppAdminForm
 from accounts.models import ApiToken, RoleChange, User
 from accounts.services import (
@@ -223,6 +225,18 @@ class SocialAppAdmin(admin.ModelAdmin):
         (None, {"fields": ("provider", "name", "client_id", "client_secret")}),
         ("Sign-in", {"fields": ("base_url", "trust_emails")}),
     )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # Apps made before the form refused a second one (or by two admins at once, or an environment variable set
+        # after the row) still exist: say which provider's sign-in is off until one of its apps goes.
+        for provider in sorted(providers_configured_twice(get_social_adapter(request).list_apps(request))):
+            self.message_user(
+                request,
+                f"{provider_name(provider)} has more than one application (here, or here "
+                "and in the environment), so nobody can sign in with it: delete all but one.",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: SocialApp, form: SocialAppAdminForm, change: bool) -> None:
         super().save_model(request, obj, form, change)

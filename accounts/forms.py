@@ -14,6 +14,7 @@ from django.contrib.auth.forms import (
     BaseUserCreationForm,
     ReadOnlyPasswordHashField,
 )
+from django.db.models import Q
 
 from accounts.models import Role, SocialAppSecret, TokenScope, User, normalize_email_address
 from accounts.selectors import accounts_owning_address, address_has_an_account
@@ -168,14 +169,21 @@ class SocialAppAdminForm(forms.ModelForm):
         provider = cleaned.get("provider")
         if provider is None:
             return cleaned
-        # With two apps for one provider allauth cannot tell which to use, and every sign-in with it fails.
-        if django_settings.SOCIALACCOUNT_PROVIDERS.get(provider, {}).get("APPS"):
+        # With two apps for one provider allauth cannot tell which to use, and every sign-in with it fails
+        # (accounts.adapters.SocialAccountAdapter.get_app). allauth finds a provider's apps by `provider` or
+        # `provider_id`, in the settings under "APPS" or "APP".
+        from_environment = django_settings.SOCIALACCOUNT_PROVIDERS.get(provider, {})
+        if from_environment.get("APPS") or from_environment.get("APP"):
             self.add_error(
                 "provider",
                 f"This provider is configured from the environment ({ENVIRONMENT_CLIENT_ID[provider]}); "
                 "remove it there before configuring it here.",
             )
-        elif SocialApp.objects.filter(provider=provider).exclude(pk=self.instance.pk).exists():
+        elif (
+            SocialApp.objects.filter(Q(provider=provider) | Q(provider_id=provider))
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
             self.add_error("provider", "An application for this provider already exists: change that one instead.")
         if provider == GITHUB and cleaned.get("base_url"):
             self.add_error("base_url", "GitHub Enterprise is set with the GITHUB_URL environment variable.")

@@ -135,25 +135,87 @@ def test_a_plain_http_base_url_is_refused(client_for, carol):
     assert not SocialApp.objects.exists()
 
 
-def test_a_second_app_for_the_same_provider_is_refused(client_for, carol, gitlab_app):
-    response = client_for(carol).post(ADD_URL, app_form(name="Another GitLab", client_id="other-id"))
+def _provider_error(response) -> list[str]:
+    """The errors shown next to the provider field."""
+    return response.context["adminform"].form.errors.get("provider", [])
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_a_second_app_for_the_same_provider_is_refused(client_for, carol, provider):
+    client = client_for(carol)
+    client.post(ADD_URL, app_form(provider=provider, base_url=""))
+
+    response = client.post(ADD_URL, app_form(provider=provider, base_url="", name="Another", client_id="other-id"))
 
     assert response.status_code == 200
-    assert "An application for this provider already exists" in response.content.decode()
+    assert _provider_error(response) == ["An application for this provider already exists: change that one instead."]
     assert SocialApp.objects.count() == 1
 
 
-def test_a_provider_configured_from_the_environment_is_refused(settings, client_for, carol):
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        **settings.SOCIALACCOUNT_PROVIDERS,
-        "gitlab": {"APPS": [{"client_id": "from-env", "secret": "env-secret"}]},
-    }
-
-    response = client_for(carol).post(ADD_URL, app_form())
+def test_a_second_gitlab_for_another_server_is_refused_too(client_for, carol, gitlab_app):
+    """allauth finds the GitLab app by name alone (one sign-in URL, one callback URL): one GitLab server per site."""
+    response = client_for(carol).post(
+        ADD_URL, app_form(name="Other GitLab", client_id="other-id", base_url="https://gitlab.other.example")
+    )
 
     assert response.status_code == 200
-    assert "configured from the environment (GITLAB_CLIENT_ID)" in response.content.decode()
+    assert "An application for this provider already exists" in _provider_error(response)[0]
+    assert SocialApp.objects.count() == 1
+
+
+def test_an_app_answering_to_the_providers_name_by_its_provider_id_counts_as_one(client_for, carol):
+    """allauth looks a provider's apps up by `provider` or `provider_id`; a row made in a shell may use the second."""
+    SocialApp.objects.create(provider="openid_connect", provider_id="github", name="Shell", client_id="shell-id")
+
+    response = client_for(carol).post(ADD_URL, app_form(provider="github", base_url=""))
+
+    assert response.status_code == 200
+    assert "An application for this provider already exists" in _provider_error(response)[0]
+    assert SocialApp.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "configured",
+    [{"APPS": [{"client_id": "from-env", "secret": "s"}]}, {"APP": {"client_id": "from-env", "secret": "s"}}],
+)
+@pytest.mark.parametrize(("provider", "variable"), [("github", "GITHUB_CLIENT_ID"), ("gitlab", "GITLAB_CLIENT_ID")])
+def test_a_provider_configured_from_the_environment_is_refused(
+    settings, client_for, carol, provider, variable, configured
+):
+    settings.SOCIALACCOUNT_PROVIDERS = {**settings.SOCIALACCOUNT_PROVIDERS, provider: configured}
+
+    response = client_for(carol).post(ADD_URL, app_form(provider=provider, base_url=""))
+
+    assert response.status_code == 200
+    assert _provider_error(response) == [
+        f"This provider is configured from the environment ({variable}); remove it there before configuring it here."
+    ]
     assert not SocialApp.objects.exists()
+
+
+def test_the_list_warns_of_a_provider_configured_twice(settings, client_for, carol, gitlab_app):
+    """Rows from before the form refused them, or an environment variable set after the row: sign-in with it is off."""
+    SocialApp.objects.create(provider="github", name="GitHub", client_id="row-id")
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        **settings.SOCIALACCOUNT_PROVIDERS,
+        "github": {"APPS": [{"client_id": "from-env", "secret": "env-secret"}]},
+    }
+
+    response = client_for(carol).get(LIST_URL)
+
+    warnings = [str(message) for message in response.context["messages"]]
+    assert warnings == [
+        "GitHub has more than one application (here, or here and in the environment), so nobody can sign in with it: "
+        "delete all but one."
+    ]
+
+
+def test_the_list_warns_of_nothing_when_each_provider_has_one_app(client_for, carol, gitlab_app):
+    SocialApp.objects.create(provider="github", name="GitHub", client_id="row-id")
+
+    response = client_for(carol).get(LIST_URL)
+
+    assert list(response.context["messages"]) == []
 
 
 @pytest.mark.parametrize("url", [LIST_URL, ADD_URL])
