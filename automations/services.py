@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -40,6 +39,7 @@ from automations.models import (
 )
 from events.models import Event, EventKind
 from events.services import events_caused_by
+from helpdesk.availability import RUN_STOPS
 from helpdesk.errors import DomainError
 from sla.business_time import Schedule, business_time_between
 from sla.selectors import TeamSchedules, calendar_for, schedule_of
@@ -300,9 +300,7 @@ def _time_rule_run(*, rule: Rule, now: datetime) -> int:
                 continue
             try:
                 fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
-            except (OperationalError, InterfaceError, SoftTimeLimitExceeded):
-                # The database went away, or the task ran out of time (Celery raises this so that it stops before
-                # it is killed): not this ticket's fault; the next run goes on from here.
+            except RUN_STOPS:  # the database went away, or the task ran out of time: the next run goes on from here
                 raise
             except Exception as error:  # one ticket the rule cannot act on must not hold back every one after it
                 _time_rule_failed(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now, error=error)

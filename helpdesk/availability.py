@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -25,6 +26,11 @@ UNAVAILABLE_MESSAGE = "The service is briefly unavailable (its database is not a
 # Django wraps every driver error in its own classes: these two are the server (or the file lock) not answering,
 # as opposed to a query that is wrong (ProgrammingError) or data that breaks a rule (IntegrityError, DataError).
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+# What stops a worker's run over many rows (a sweep, the time rules) instead of setting one row aside: the database
+# went away, or the task ran out of time (Celery raises SoftTimeLimitExceeded so that it stops before it is killed).
+# Neither is the row's fault; the next run goes on from there. Anything else raised on one row is logged and that
+# row set aside, so the rows after it go on.
+RUN_STOPS = (*UNAVAILABLE_ERRORS, SoftTimeLimitExceeded)
 
 
 def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:

@@ -89,6 +89,6 @@ class SlaClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(EscalationNotice)
 class EscalationNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("clock", "kind", "send_after", "sent_at")
+    list_display = ("clock", "kind", "send_after", "sent_at", "attempts", "failed_at")
     list_select_related = ("clock__ticket",)
-    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))

@@ -285,19 +285,35 @@ class EscalationKind(models.TextChoices):
     BREACHED = "breached", "Breached"
 
 
+class EscalationNoticeQuerySet(models.QuerySet["EscalationNotice"]):
+    def unsent(self) -> EscalationNoticeQuerySet:
+        """Still to be sent: neither sent nor given up."""
+        return self.filter(sent_at__isnull=True, failed_at__isnull=True)
+
+
 class EscalationNotice(models.Model):
-    """A warning or breach mail owed to the assignee (or the team): kept until the calendar is open to send it."""
+    """A warning or breach mail owed to the assignee (or the team): kept until the calendar is open to send it.
+
+    A notice whose sending raises is tried again with a mail's backoff, and given up (`failed_at`) after
+    NOTIFICATION_MAX_ATTEMPTS, the reason kept in `last_error`."""
 
     clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=16, choices=EscalationKind.choices)
     send_after = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Failed tries to send it.")
+    last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Given up: every try to send it failed.")
+
+    objects = EscalationNoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["send_after", "id"]
         constraints = [models.UniqueConstraint(fields=["clock", "kind"], name="sla_notice_once")]
         indexes = [
-            models.Index(fields=["send_after"], condition=Q(sent_at__isnull=True), name="sla_notice_unsent"),
+            models.Index(
+                fields=["send_after"], condition=Q(sent_at__isnull=True, failed_at__isnull=True), name="sla_notice_due"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,25 +8,30 @@ pending, stops the ones met, and sets each due time from the policy that applies
 keeps the time already used, a clock that starts late counts as if it had run all along (time pending, resolved or
 closed left out, from the audit trail), and calling it twice changes nothing. The periodic `sla_sweep` records
 warnings and breaches (the `sla.warning` and `sla.breached` events), sends the escalation notices whose calendar
-is open, and queues again a refresh of the open tickets (after an admin's change) whose message was lost.
+is open, and queues again a refresh of the open tickets (after an admin's change) whose message was lost. A fault
+delays that work, it never loses it: a clock, notice or ticket that raises is logged and set aside, and the others go
+on; a database outage or the task's time limit (helpdesk.availability.RUN_STOPS) stops the run, and the next goes on
+from there.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Value
+from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES
 from events.models import EventKind
-from events.services import event_record, send_to_worker
+from events.services import ERROR_MAX_CHARS, event_record, retry_delay, send_to_worker
+from helpdesk.availability import RUN_STOPS
 from queues.kept import queue_outdated
 from sla import notifications
 from sla.business_time import NeverOpen, Schedule, add_business_time, business_time_between, next_open_moment
@@ -40,6 +45,8 @@ SWEEP_BATCH = 500
 # One run of the open tickets' refresh: well below CELERY_TASK_SOFT_TIME_LIMIT, so a run ends on its own with its
 # place saved instead of being killed part-way.
 REFRESH_RUN_SECONDS = 60
+# A clock whose check failed is looked at again this much later: not every minute, and never given up.
+CLOCK_CHECK_RETRY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -234,13 +241,26 @@ def _tickets_refresh(ids: list[int], *, now: datetime | None) -> int:
     changed meanwhile waits a moment at most, and is refreshed from its new state."""
     refreshed = 0
     for ticket_id in ids:
-        with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-            if ticket is not None:
-                sla_clocks_update(ticket=ticket, now=now)
-                refreshed += 1
+        try:
+            refreshed += _ticket_refresh(ticket_id, now=now)
+        except RUN_STOPS:
+            raise
+        except Exception:
+            # Left as they were, not tried again by this refresh: it ends only once every open ticket is done, and
+            # a retry would hold back every ticket after this one on every run. Its clocks are brought in line the
+            # next time the ticket changes (every ticket service calls `sla_clocks_update`).
+            logger.exception("sla refresh failed on ticket %s; its clocks stay as they were", ticket_id)
     queue_outdated()  # clocks changed without a ticket event: the queue's SLA counts and columns are out of date
     return refreshed
+
+
+@transaction.atomic
+def _ticket_refresh(ticket_id: int, *, now: datetime | None) -> int:
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    if ticket is None:
+        return 0
+    sla_clocks_update(ticket=ticket, now=now)
+    return 1
 
 
 @transaction.atomic
@@ -254,26 +274,42 @@ def sla_open_tickets_refresh_request(*, now: datetime | None = None) -> SlaRefre
     return request
 
 
-def _refresh_hand_over() -> None:
+def _refresh_hand_over(reported_at: datetime | None = None) -> None:
+    """Queue a run. One queued by a run carries the time that run last reported: its successor can tell whether
+    another run has reported since (`sla_refresh_requests_serve`)."""
     from sla.tasks import sla_refresh_open_tickets  # the tasks module imports this one: imported when first needed
 
-    send_to_worker(sla_refresh_open_tickets)
+    send_to_worker(sla_refresh_open_tickets, *([reported_at.isoformat()] if reported_at is not None else []))
 
 
-def sla_refresh_requests_serve(*, now: datetime | None = None, budget_seconds: float | None = None) -> int:
+def sla_refresh_requests_serve(
+    *, now: datetime | None = None, budget_seconds: float | None = None, reported_at: datetime | None = None
+) -> int:
     """The worker's side: refresh the open tickets in id order, from where the pending requests' last run got to.
 
     With 100,000 open tickets a refresh takes minutes, past a task's time limit: a run killed there would start over
     every time and never finish. So a run stops once it has used `budget_seconds` (REFRESH_RUN_SECONDS), with its
     place saved, and queues the next run, which goes on from there. Once every open ticket is done it deletes the
     requests it served. One made meanwhile (its change may have come too late to be read) is at the first ticket:
-    the next run starts over from there, and serves every request."""
-    pending = list(SlaRefreshRequest.objects.values_list("pk", "resume_after"))
+    the next run starts over from there, and serves every request.
+
+    `reported_at`: the run that queued this one last reported then. A request made meanwhile sends a run of its own,
+    the sweep one for a lost message, a message may come twice: once another run has reported since, this one stops
+    and leaves the requests to it, so two runs going on together do the same tickets for one run at most, not for the
+    rest of the refresh (a request not taken up yet does not count: its own message may have been lost). A message
+    delivered again after its worker was killed part-way stops so too, and `sla_sweep` queues the refresh once
+    overdue, as for any lost run."""
+    requests = SlaRefreshRequest.objects.all()
+    if reported_at is not None and (
+        requests.filter(queued_at__gt=reported_at).exclude(queued_at=F("requested_at")).exists()
+    ):
+        return 0
+    pending = list(requests.values_list("pk", "resume_after"))
     if not pending:
         return 0  # served already: a second copy of the message
     served = [pk for pk, _ in pending]
     last_id = min(resume_after for _, resume_after in pending)
-    stop_at = time.monotonic() + (REFRESH_RUN_SECONDS if budget_seconds is None else budget_seconds)
+    stop_at = time.monotonic() + (_refresh_run_seconds() if budget_seconds is None else budget_seconds)
     refreshed = 0
     while True:
         ids = _open_ticket_ids_after(last_id)
@@ -282,21 +318,29 @@ def sla_refresh_requests_serve(*, now: datetime | None = None, budget_seconds: f
             SlaRefreshRequest.objects.filter(pk__in=served).delete()
             return refreshed
         last_id = ids[-1]
-        _refresh_progress_save(served, last_id)
+        reported_at = _refresh_progress_save(served, last_id)
         if time.monotonic() >= stop_at:
-            _refresh_hand_over()  # a broker down now: the progress stops, and `sla_sweep` queues it once overdue
+            # A broker down now: the progress stops, and `sla_sweep` queues it once overdue.
+            _refresh_hand_over(reported_at)
             return refreshed
 
 
-def _refresh_progress_save(served: list[int], last_id: int) -> None:
+def _refresh_run_seconds() -> float:
+    """A minute, or half the soft time limit where CELERY_TASK_TIME_LIMIT is set lower: a run hands over in time."""
+    return min(REFRESH_RUN_SECONDS, settings.CELERY_TASK_SOFT_TIME_LIMIT / 2)
+
+
+def _refresh_progress_save(served: list[int], last_id: int) -> datetime:
     """Save how far the run got, and that it is alive: `_refresh_requests_resend` leaves a request alone while its run
     reports progress. A position only moves forward (one statement, so no lock is needed): two runs may serve the
     same request, when one made meanwhile sends a run from the first ticket, and the one behind must not take back
     what the other has done. Each ticket is refreshed under its row lock and twice changes nothing, so two runs at
     once cost time, never correctness."""
+    reported_at = timezone.now()
     SlaRefreshRequest.objects.filter(pk__in=served).update(
-        queued_at=timezone.now(), resume_after=Greatest("resume_after", Value(last_id))
+        queued_at=reported_at, resume_after=Greatest("resume_after", Value(last_id))
     )
+    return reported_at
 
 
 def _refresh_requests_resend(now: datetime) -> None:
@@ -381,7 +425,12 @@ def sla_sweep(*, now: datetime | None = None) -> int:
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
         for clock_id in ids:
-            _check_clock(clock_id, now)
+            try:
+                _check_clock(clock_id, now)
+            except RUN_STOPS:
+                raise
+            except Exception as error:  # one clock the sweep cannot check must not hold back every one after it
+                _check_clock_failed(clock_id, now, error)
         checked += len(ids)
         if len(ids) < SWEEP_BATCH:
             break
@@ -409,6 +458,17 @@ def _check_clock(clock_id: int, now: datetime) -> None:
     clock.save(update_fields=["warned_at", "breached_at", "next_check_at"])
 
 
+def _check_clock_failed(clock_id: int, now: datetime, error: Exception) -> None:
+    """The check raised on this clock (its changes were rolled back): looked at again after CLOCK_CHECK_RETRY.
+
+    Never given up: its warning or breach is still owed, and once the fault is fixed (the code or the data) the next
+    look records it, the breach at its due time as always. Not every minute meanwhile, which would fill the log and
+    cost the sweep a failing transaction each run. The queue still shows it breached, from its due time. A change to
+    the ticket plans the clock afresh, and so has it looked at again at once."""
+    logger.exception("sla sweep failed on clock %s; looked at again later", clock_id, exc_info=error)
+    SlaClock.objects.filter(pk=clock_id, next_check_at__lte=now).update(next_check_at=now + CLOCK_CHECK_RETRY)
+
+
 def _skip_locked() -> dict[str, bool]:
     # PostgreSQL lets two sweeps share the work; SQLite has one writer at a time anyway.
     return {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
@@ -434,17 +494,22 @@ def escalation_notice_create(*, clock_id: int, kind: EscalationKind, now: dateti
 def sla_notices_send(*, now: datetime | None = None) -> int:
     """Send the notices whose time has come. A clock stopped meanwhile (answered before opening time) is dropped."""
     now = now or timezone.now()
-    due = EscalationNotice.objects.filter(sent_at__isnull=True, send_after__lte=now).values_list("pk", flat=True)
+    due = EscalationNotice.objects.unsent().filter(send_after__lte=now).values_list("pk", flat=True)
     sent = 0
     for notice_id in list(due[:SWEEP_BATCH]):
-        sent += _send_notice(notice_id, now)
+        try:
+            sent += _send_notice(notice_id, now)
+        except RUN_STOPS:
+            raise
+        except Exception as error:  # one notice that cannot be sent must not hold back every one after it
+            _notice_failed(notice_id, now, error)
     return sent
 
 
 @transaction.atomic
 def _send_notice(notice_id: int, now: datetime) -> int:
-    notices = EscalationNotice.objects.select_for_update(**_skip_locked()).select_related("clock__ticket")
-    notice = notices.filter(pk=notice_id, sent_at__isnull=True).first()
+    notices = EscalationNotice.objects.unsent().select_for_update(**_skip_locked()).select_related("clock__ticket")
+    notice = notices.filter(pk=notice_id).first()
     if notice is None:
         return 0
     notice.sent_at = now
@@ -453,3 +518,21 @@ def _send_notice(notice_id: int, now: datetime) -> int:
         return 0
     notifications.mail_escalation(notice=notice)
     return 1
+
+
+@transaction.atomic
+def _notice_failed(notice_id: int, now: datetime, error: Exception) -> None:
+    """Sending the notice raised (its changes were rolled back): tried again with the backoff of a mail that failed,
+    and after NOTIFICATION_MAX_ATTEMPTS given up, `failed_at` with the reason in the admin's list of notices. By then
+    the warning is hours late; and retried every run for ever, it would fill the log every minute."""
+    logger.exception("sla notice %s not sent", notice_id, exc_info=error)
+    notice = EscalationNotice.objects.unsent().select_for_update().filter(pk=notice_id).first()
+    if notice is None:
+        return  # sent meanwhile by another worker
+    notice.attempts += 1
+    notice.last_error = "".join(traceback.format_exception(error))[-ERROR_MAX_CHARS:]
+    if notice.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        notice.failed_at = now
+    else:
+        notice.send_after = now + timedelta(seconds=retry_delay(notice.attempts))
+    notice.save(update_fields=["attempts", "last_error", "failed_at", "send_after"])

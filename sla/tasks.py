@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from events.models import Event
@@ -16,8 +18,10 @@ def sla_sweep() -> None:
 
 
 @shared_task(name="sla.refresh_open_tickets", acks_late=True, reject_on_worker_lost=True)
-def sla_refresh_open_tickets() -> None:
-    services.sla_refresh_requests_serve()
+def sla_refresh_open_tickets(reported_at: str | None = None) -> None:
+    """`reported_at`: when the run that queued this one last reported (none for a run queued by a request or the
+    sweep, or by a version before it was sent)."""
+    services.sla_refresh_requests_serve(reported_at=datetime.fromisoformat(reported_at) if reported_at else None)
 
 
 @event_handler

@@ -1,0 +1,177 @@
+"""A fault delays the sweep's work, it never loses it: a clock or a notice the sweep fails on is logged and set aside,
+and the others go on; a database outage or the task's time limit stops the sweep, and the next one goes on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import OperationalError
+
+import sla.notifications
+import sla.services
+from events.models import Event, EventKind
+from notifications.models import Notification
+from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock
+from sla.services import escalation_notice_create, sla_notices_send, sla_sweep
+from tests.sla.conftest import berlin
+from tickets.models import Priority, Ticket
+from tickets.services import TicketChanges, ticket_create, ticket_update
+
+
+def _first_response(ticket: Ticket) -> SlaClock:
+    return SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+
+
+def _recorded(ticket: Ticket) -> list[str]:
+    return sorted(Event.objects.filter(ticket=ticket, kind__startswith="sla.").values_list("kind", flat=True))
+
+
+@pytest.fixture
+def two_urgent_tickets(alice, bob, policy, clock) -> tuple[Ticket, Ticket]:
+    """Monday: 4 business hours to a first answer. The first is warned at 12:00 and due 13:00, the second a minute
+    later, so the sweep meets the first one first."""
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    first = ticket_create(requester=alice, actor=bob, subject="Broken one", priority=Priority.URGENT)
+    clock.to(berlin(2026, 3, 2, 9, 1))
+    second = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    return first, second
+
+
+def test_a_clock_the_sweep_fails_on_is_set_aside_and_does_not_hold_back_the_others(
+    two_urgent_tickets, clock, monkeypatch, caplog
+):
+    first, second = two_urgent_tickets
+    record = sla.services.event_record
+
+    def fails_on_the_first_ticket(*, ticket: Ticket, **kwargs: object) -> object:
+        if ticket.pk == first.pk:
+            raise RuntimeError("a bug met only on this ticket")
+        return record(ticket=ticket, **kwargs)
+
+    monkeypatch.setattr("sla.services.event_record", fails_on_the_first_ticket)
+    clock.to(berlin(2026, 3, 2, 12, 30))
+    assert sla_sweep() == 2
+    assert _recorded(second) == [EventKind.SLA_WARNING]
+    assert _recorded(first) == []
+    assert "a bug met only on this ticket" in caplog.text  # logged with its traceback, for whoever watches the logs
+    assert _first_response(first).next_check_at == berlin(2026, 3, 2, 13, 30)
+
+    clock.to(berlin(2026, 3, 2, 12, 31))
+    assert sla_sweep() == 0  # set aside: not failed again every minute
+
+    monkeypatch.setattr("sla.services.event_record", record)  # the fault is fixed
+    clock.to(berlin(2026, 3, 2, 13, 30))
+    sla_sweep()
+    assert _recorded(first) == [EventKind.SLA_BREACHED, EventKind.SLA_WARNING]  # late, never lost
+    assert _first_response(first).breached_at == berlin(2026, 3, 2, 13, 0)  # when it was missed, as always
+
+
+@pytest.mark.parametrize(
+    "stop", [OperationalError("server closed the connection unexpectedly"), SoftTimeLimitExceeded()], ids=repr
+)
+def test_a_database_outage_or_the_time_limit_stops_the_sweep_and_the_next_sweep_records(
+    two_urgent_tickets, clock, monkeypatch, stop
+):
+    first, _ = two_urgent_tickets
+    record = sla.services.event_record
+
+    def stopped(**kwargs: object) -> object:
+        raise stop
+
+    monkeypatch.setattr("sla.services.event_record", stopped)
+    clock.to(berlin(2026, 3, 2, 12, 30))
+    with pytest.raises(type(stop)):
+        sla_sweep()
+    assert _first_response(first).next_check_at == berlin(2026, 3, 2, 12, 0)  # not the clock's fault: not set aside
+
+    monkeypatch.setattr("sla.services.event_record", record)
+    clock.to(berlin(2026, 3, 2, 12, 31))
+    assert sla_sweep() == 2
+    assert _recorded(first) == [EventKind.SLA_WARNING]
+
+
+@pytest.fixture
+def two_notices(two_urgent_tickets, bob, clock) -> tuple[EscalationNotice, EscalationNotice]:
+    """A warning owed on each ticket, due now (the office is open); bob has both tickets."""
+    first, second = two_urgent_tickets
+    clock.to(berlin(2026, 3, 2, 12, 0))
+    notices = []
+    for ticket in (first, second):
+        ticket_update(ticket=ticket, actor=bob, changes=TicketChanges(assignee=bob))
+        escalation_notice_create(clock_id=_first_response(ticket).pk, kind=EscalationKind.WARNING)
+        notices.append(EscalationNotice.objects.get(clock__ticket=ticket))
+    return notices[0], notices[1]
+
+
+def _mail_failing_for(notice: EscalationNotice, monkeypatch: pytest.MonkeyPatch) -> None:
+    mail_escalation = sla.notifications.mail_escalation
+
+    def fails_on_that_notice(*, notice: EscalationNotice) -> None:
+        if notice.pk == failing.pk:
+            raise RuntimeError("a bug met only on this notice")
+        mail_escalation(notice=notice)
+
+    failing = notice
+    monkeypatch.setattr("sla.notifications.mail_escalation", fails_on_that_notice)
+
+
+def test_a_notice_that_fails_is_retried_later_and_does_not_hold_back_the_others(two_notices, clock, monkeypatch):
+    first, second = two_notices
+    _mail_failing_for(first, monkeypatch)
+
+    assert sla_notices_send() == 1
+    assert Notification.objects.filter(key=f"sla-notice:{second.pk}").exists()
+    first.refresh_from_db()
+    assert (first.sent_at, first.failed_at, first.attempts) == (None, None, 1)
+    assert "a bug met only on this notice" in first.last_error
+    assert first.send_after > berlin(2026, 3, 2, 12, 0)
+
+    assert sla_notices_send() == 0  # not tried again every minute
+    first.refresh_from_db()
+    assert first.attempts == 1
+
+    monkeypatch.undo()  # the fault is fixed
+    clock.to(first.send_after)
+    assert sla_notices_send() == 1
+    first.refresh_from_db()
+    assert first.sent_at == first.send_after and first.attempts == 1
+    assert Notification.objects.filter(key=f"sla-notice:{first.pk}").exists()
+
+
+def test_a_notice_that_keeps_failing_is_given_up_with_its_reason(two_notices, clock, monkeypatch, settings):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    first, _ = two_notices
+    _mail_failing_for(first, monkeypatch)
+    for _ in range(3):
+        sla_notices_send()
+        first.refresh_from_db()
+        clock.to(first.send_after + timedelta(seconds=1))
+
+    assert first.attempts == 3 and first.sent_at is None
+    assert first.failed_at is not None and "a bug met only on this notice" in first.last_error
+    clock.to(first.failed_at + timedelta(days=1))
+    assert sla_notices_send() == 0
+    first.refresh_from_db()
+    assert first.attempts == 3  # given up: no more tries, the reason kept for an admin
+    assert not EscalationNotice.objects.unsent().filter(pk=first.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "stop", [OperationalError("server closed the connection unexpectedly"), SoftTimeLimitExceeded()], ids=repr
+)
+def test_a_database_outage_or_the_time_limit_stops_the_notices_and_counts_no_attempt(two_notices, monkeypatch, stop):
+    first, _ = two_notices
+
+    def stopped(**kwargs: object) -> None:
+        raise stop
+
+    monkeypatch.setattr("sla.notifications.mail_escalation", stopped)
+    with pytest.raises(type(stop)):
+        sla_notices_send()
+    first.refresh_from_db()
+    assert (first.sent_at, first.attempts, first.send_after) == (None, 0, berlin(2026, 3, 2, 12, 0))
+
+    monkeypatch.undo()
+    assert sla_notices_send() == 2
