@@ -94,7 +94,17 @@ def requester_address_refusal(email: str) -> str | None:
     address = normalize_email_address(email)
     if address_reserved(address):
         return ADDRESS_RESERVED
-    return REQUESTER_DEACTIVATED if User.objects.filter(email__iexact=address, is_active=False).exists() else None
+    return REQUESTER_DEACTIVATED if any(not user.is_active for user in accounts_at_address(address)) else None
+
+
+def accounts_at_address(email: str) -> list[User]:
+    """The accounts whose address this is (one, by the unique index on lower(email), or none). PostgreSQL's iexact
+    compares UPPER(), which takes other addresses for it (`mona@ma\u0131l.example`, with a dotless i, for
+    `mona@mail.example`): a door finding Mona by her address must not find the account of whoever proved the other."""
+    address = normalize_email_address(email)
+    return [
+        user for user in User.objects.filter(email__iexact=address) if normalize_email_address(user.email) == address
+    ]
 
 
 def address_reserved(email: str) -> bool:

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User, normalize_email_address
-from accounts.selectors import requester_address_refusal
+from accounts.selectors import accounts_at_address, requester_address_refusal
 from accounts.services import EmailTaken, user_create
 from events.models import EventKind
 from events.services import event_record
@@ -230,7 +230,7 @@ def public_requester_for(*, email: str, name: str = "") -> User:
     refusal = requester_address_refusal(address)
     if refusal:
         raise InvalidValue(refusal, details={"email": [refusal]})
-    existing = User.objects.filter(email__iexact=address).first()
+    existing = next(iter(accounts_at_address(address)), None)
     if existing is not None and existing.is_staff:
         # Anyone can type any address; a ticket opened, unsigned, in an agent's or admin's name would carry their
         # authority in the audit trail. Staff sign in to open tickets.
@@ -245,7 +245,7 @@ def public_requester_for(*, email: str, name: str = "") -> User:
             # Anyone may type any address here: it stays unconfirmed until its owner signs up or resets the password.
             return user_create(email=address, password=None, name=name, email_verified=False)
     except (EmailTaken, IntegrityError):
-        return User.objects.get(email__iexact=address)
+        return accounts_at_address(address)[0]
 
 
 @transaction.atomic

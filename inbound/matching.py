@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from accounts.models import User
+from accounts.selectors import accounts_at_address
 from inbound.parsing import ParsedMail
 from inbound.selectors import ticket_id_for_stored_message_ids
 from notifications.mail_ids import ticket_id_from_address, ticket_id_from_message_id, ticket_id_from_subject
@@ -81,7 +82,7 @@ def _knows_sender(ticket: Ticket, user: User | None) -> bool:
 def user_for_address(address: str) -> User | None:
     if not address:
         return None
-    return User.objects.filter(email__iexact=address, is_active=True).first()
+    return next((user for user in accounts_at_address(address) if user.is_active), None)
 
 
 def participant_role(ticket: Ticket, user: User | None) -> Participant | None:

@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, User
-from accounts.services import api_token_issue, user_create
+from accounts.services import api_token_issue, user_create, user_update
 from events.models import Event, EventKind
+from forms_builder.services import public_requester_for
 from tests.conftest import PASSWORD, alices_ticket
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"
@@ -223,3 +224,32 @@ def test_proving_an_address_that_differs_by_a_dotless_i_takes_nothing_from_the_a
     pending.refresh_from_db()
     assert alice.email == "mona@ma\u0131l.example"
     assert pending.email == "mona@mail.example" and pending.is_active and pending.has_usable_password()
+
+
+def test_a_deactivated_account_at_an_address_that_differs_by_a_dotless_i_does_not_turn_away_the_other(
+    alice, carol, mailoutbox
+):
+    """PostgreSQL's case-insensitive match takes `mona@ma\u0131l.example` for `mona@mail.example`. Alice proved the
+    one beside Mona's account at the other (a domain of her own); once an admin deactivates Alice, the doors that
+    turn away a deactivated account's address must not turn Mona away with it."""
+    mona = user_create(email="mona@mail.example", password=PASSWORD)
+    client = signed_in(alice)
+    client.post(reverse("account_email"), {"action_add": "", "email": "mona@ma\u0131l.example"})
+    client.post(confirmation_link(mailoutbox[0]))
+    alice.refresh_from_db()
+    user_update(user=alice, actor=carol, is_active=False)
+
+    assert public_requester_for(email="mona@mail.example") == mona
+
+
+def test_an_address_that_differs_by_a_dotless_i_from_one_an_account_proved_finds_not_that_account(alice, mailoutbox):
+    """Alice proved `mona@ma\u0131l.example` (a domain of her own). Mona, with no account yet, writing in or using a
+    public form as `mona@mail.example` must get an account of her own, not have her ticket filed under Alice's and
+    its replies mailed to Alice."""
+    client = signed_in(alice)
+    client.post(reverse("account_email"), {"action_add": "", "email": "mona@ma\u0131l.example"})
+    client.post(confirmation_link(mailoutbox[0]))
+
+    mona = public_requester_for(email="mona@mail.example")
+
+    assert mona.pk != alice.pk and mona.email == "mona@mail.example"

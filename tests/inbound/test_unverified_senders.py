@@ -216,3 +216,13 @@ def test_mail_from_an_address_at_an_invalid_domain_makes_no_account_and_is_quara
     assert not Ticket.objects.exists()
     assert not User.objects.filter(email="automation@helpdesk.invalid").exists()
     assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, "no_sender")
+
+
+def test_mail_from_an_address_that_differs_by_a_dotless_i_from_an_account_is_not_filed_under_it(ingest, alice):
+    """PostgreSQL's case-insensitive match takes `mona@ma\u0131l.example` (Alice's, on a domain of her own) for
+    `mona@mail.example`: Mona's mail must open a ticket of her own account, not one Alice reads and is mailed about."""
+    User.objects.filter(pk=alice.pk).update(email="mona@ma\u0131l.example")
+
+    stored = ingest(mail(sender="mona@mail.example", subject="My invoice"))
+
+    assert stored.ticket.requester.email == "mona@mail.example" and stored.ticket.requester.pk != alice.pk

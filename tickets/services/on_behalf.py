@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, normalize_email_address
-from accounts.selectors import requester_address_refusal
+from accounts.selectors import accounts_at_address, requester_address_refusal
 from accounts.services import EmailTaken, user_create
 from helpdesk.errors import InvalidValue, NotPermitted
 from tickets import permissions
@@ -34,14 +34,14 @@ def requester_find_or_create(*, actor: User, email: str, name: str = "") -> tupl
     refusal = requester_address_refusal(address)
     if refusal:
         raise InvalidValue(refusal, details={"requester_email": [refusal]})
-    existing = User.objects.filter(email__iexact=address).first()
+    existing = next(iter(accounts_at_address(address)), None)
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             return user_create(email=address, name=name.strip()[:150], email_verified=False), True
     except (EmailTaken, IntegrityError):
-        return User.objects.get(email__iexact=address), False
+        return accounts_at_address(address)[0], False
 
 
 @transaction.atomic
