@@ -22,6 +22,7 @@ from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
 from events.models import Event, EventKind, HandlerRun, RunState
+from helpdesk.availability import RUN_STOPS
 from helpdesk.errors import InvalidValue
 from webhooks import sending, ssrf
 from webhooks.models import UNFINISHED_STATES, DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -358,8 +359,12 @@ def _attempt_create(delivery: WebhookDelivery, outcome: sending.Outcome, now: da
     )
 
 
+@transaction.atomic
 def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) -> None:
-    """What comes after the attempt: the delivery succeeded, failed for good, or waits for its retry."""
+    """What comes after the attempt: the delivery succeeded, failed for good, or waits for its retry.
+
+    All or nothing: a delivery fails only together with disabling its endpoint and queuing the admins' mail. When
+    that raises, the delivery is left `sending`, and the sweep takes it up again once its worker would be dead."""
     rows = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING)
     error = outcome.error or (f"HTTP {outcome.status}" if not outcome.succeeded else "")
     common = {"last_status": outcome.status, "last_error": error[:500], "claimed_at": None}
@@ -377,11 +382,17 @@ def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) 
         else:
             rows.update(state=DeliveryState.PENDING, next_attempt_at=next_attempt_at, **common)
             if delay <= settings.WEBHOOK_QUEUE_RETRY_WITHIN_SECONDS:
-                queue_delivery(delivery.pk, countdown=delay)  # longer waits are left to the sweep
+                # After the commit: a worker quicker than it would find the delivery still `sending`.
+                # Longer waits are left to the sweep.
+                transaction.on_commit(partial(queue_delivery, delivery.pk, countdown=delay))
 
 
+@transaction.atomic
 def _give_up(delivery: WebhookDelivery, *, error: str, now: datetime, last_status: int | None = None) -> None:
-    """Its retry window is over: the delivery fails, and so the endpoint is disabled; the ticket's next goes."""
+    """Its retry window is over: the delivery fails, and so the endpoint is disabled; the ticket's next goes.
+
+    In one transaction: a failed delivery whose endpoint stayed active, its admins never told, would be final (the
+    sweep looks again only at deliveries still `sending`)."""
     failed = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
         state=DeliveryState.FAILED, last_status=last_status, last_error=error[:500], claimed_at=None
     )
@@ -393,6 +404,13 @@ def _give_up(delivery: WebhookDelivery, *, error: str, now: datetime, last_statu
         f"{_hours(now - delivery.created_at)}; the last: {error}",
     )
     _queue_next_of_ticket(delivery)
+
+
+def _give_up_failed(delivery: WebhookDelivery, now: datetime, error: Exception) -> None:
+    """Giving up raised (and was rolled back): the delivery stays `sending`, given up again by a sweep once it
+    looks stuck again, not by every sweep meanwhile, which would fill the log and keep it first in the batch."""
+    logger.exception("webhook sweep could not give up delivery %s; tried again later", delivery.pk, exc_info=error)
+    WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(claimed_at=now)
 
 
 def _hours(span: timedelta) -> str:
@@ -461,8 +479,13 @@ def webhooks_sweep(*, now: datetime | None = None) -> int:
     stuck = WebhookDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stuck_before)
     # Past its window a delivery whose worker died is given up, as after any last failed attempt: pending again
     # it would be retried as long as the worker keeps dying (a receiver that always outlasts the time limit).
-    for delivery in stuck.filter(give_up_at__lt=now).select_related("endpoint")[:SWEEP_BATCH]:
-        _give_up(delivery, error="The worker stopped during the last attempt (killed, or its time limit).", now=now)
+    for delivery in stuck.filter(give_up_at__lt=now).order_by("claimed_at").select_related("endpoint")[:SWEEP_BATCH]:
+        try:
+            _give_up(delivery, error="The worker stopped during the last attempt (killed, or its time limit).", now=now)
+        except RUN_STOPS:
+            raise
+        except Exception as error:  # one delivery the sweep cannot give up must not hold back every one after it
+            _give_up_failed(delivery, now, error)
     stuck.filter(give_up_at__gte=now).update(state=DeliveryState.PENDING, claimed_at=None, next_attempt_at=now)
     due = list(
         WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__is_active=True)
