@@ -79,8 +79,15 @@ def _lost_parts(message: Message) -> bool:
     )
 
 
+# The first empty line, where the header section ends: lines end in CRLF, CR or LF, as the `email` parser reads them.
+_HEADER_SECTION_END = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
+
+
 def parse_headers(raw: bytes) -> Message:
-    return BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    """The message's headers, parsed from its header section alone: given the whole message, even `headersonly`,
+    the parser decodes all of it and splits it into lines, and storing a mail with a 27 MB attachment cost 200 MB."""
+    end = _HEADER_SECTION_END.search(raw)
+    return BytesParser(policy=policy.default).parsebytes(raw[: end.end()] if end else raw, headersonly=True)
 
 
 def header_text(message: Message, name: str) -> str:
