@@ -9,10 +9,8 @@ What a query means, on both databases:
   address still: `will` finds Will Turner's tickets);
 - a hyphenated word is its parts as a phrase: `vpn-drops` finds "vpn-drops" and "VPN drops" (search/services.py
   `WORD_HYPHEN`); so are a URL, a path or a version number (`PATH_SEPARATOR`): `wiki` finds
-  "https://intranet.example.com/wiki/Page", `1.2` "1.2.3", and a query with a colon is one phrase (`10:30`); an
-  email address stays one word;
-- accents are ignored, in addresses too: `cafe` finds "Café", `jose@example.com` "josé@example.com" (PostgreSQL's
-  `unaccent`, FTS5's `remove_diacritics`);
+  "https://intranet.example.com/wiki/Page", `1.2` "1.2.3"; an email address stays one word;
+- accents are ignored: `cafe` finds "Café" (PostgreSQL's `unaccent`, FTS5's `remove_diacritics`);
 - a minus not right before a word or a quote leaves nothing out and is ignored (`- printer` is `printer`, `--tray` is
   `-tray`); a query of nothing else is no search at all, like an empty box;
 - `#123` is ticket 123 only; a bare `123` is ticket 123 or the number in the text;
@@ -49,7 +47,6 @@ from search.services import (
     paths_apart,
     query_words_apart,
     search_configuration,
-    without_accents,
 )
 from tickets.models import Ticket
 
@@ -142,11 +139,8 @@ def _fts_matches(expression: str, *, include_internal: bool) -> RawSQL:
 
 
 def _search_query(query: str) -> SearchQuery:
-    # As the documents were indexed (search/services.py `_indexed`). `unaccent` of a constant is folded when the
-    # planner estimates how many documents match, so a rare word is still estimated as rare (search migration 0004).
-    return SearchQuery(
-        without_accents(Value(query_words_apart(query))), search_type="websearch", config=search_configuration()
-    )
+    # As the documents were indexed (search/services.py).
+    return SearchQuery(query_words_apart(query), search_type="websearch", config=search_configuration())
 
 
 def _without_outer_stop_words(text: str) -> str | None:

@@ -33,21 +33,15 @@ _UNINDEXED_CHARACTERS = str.maketrans({MARK_START: " ", MARK_END: " ", "\x00": "
 WORD_HYPHEN = r"(?<=\w)-(?=\w)"
 WORD_HYPHEN_READ_AS = "_"
 # PostgreSQL's parser also reads "https://intranet.example.com/wiki/Page", "/usr/local/bin/tool" and "1.2.3" as one
-# token each (a protocol, left out, then a url, a file, a version), so "https", "wiki", "tool" or "1.2" would not
-# find them (FTS5 splits them into their words). A PATH_SEPARATOR (a dot, slash, colon or backslash before anything
-# but a blank: "/~bob", "/-/issues") gets PATH_SEPARATOR_SPLIT after it, in the indexed text and in the query alike:
-# the parser then reads words and blanks, the separator stays in a snippet, and a query still keeps them one phrase
-# (`1.2` is `"1 2"`). An email address, from its start, matches the first group and is kept whole, so `me@example.com`
-# is that address, not every "example.com" (PostgreSQL's parser leaves the stop word "me" out); not right after a
-# slash, where it is a URL's user and host ("https://bob@vpn.example.com/login": `vpn.example.com` finds it). Every
-# lookaround is one character wide: the time stays linear in the text's length ("a.a.a…" two hundred thousand
-# characters long), where a wider one took minutes.
-PATH_SEPARATOR = r"(?<![\w.+/-])([\w.+-]+@[\w.-]*\w)|[./:\\](?=\S)"
+# token each (a url, a file, a version), so "wiki", "tool" or "1.2" would not find them (FTS5 splits them into their
+# words). A PATH_SEPARATOR (a dot, slash, colon or backslash before a word or another one) gets PATH_SEPARATOR_SPLIT
+# after it, in the indexed text and in the query alike: the parser then reads words and blanks, the separator stays in
+# a snippet, and a query still keeps them one phrase (`1.2` is `"1 2"`). An email address, from its start, matches the
+# first group and is kept whole, so `me@example.com` is that address, not every "example.com" (PostgreSQL's parser
+# leaves the stop word "me" out). Every lookaround is one character wide: the time stays linear in the text's length
+# ("a.a.a…" two hundred thousand characters long), where a wider one took minutes.
+PATH_SEPARATOR = r"(?<![\w.+-])([\w.+-]+@[\w.-]*\w)|[./:\\](?=[./:\\\w])"
 PATH_SEPARATOR_SPLIT = "\x1f"
-# websearch_to_tsquery ends a word at a colon (tsquery syntax, as in "word:*"), so the query `10:30` or
-# `https://vpn.example.com` would be its parts anywhere in the text, not one phrase as in the documents (where a colon
-# is only a blank, as PostgreSQL's parser reads it). A colon between the parts of a query is read as the split alone.
-_QUERY_SEPARATOR_READ_AS = str.maketrans({":": PATH_SEPARATOR_SPLIT})
 
 # PostgreSQL refuses a tsvector over 1 MB; text past this many characters of one kind is not searchable.
 TEXT_MAX_CHARS = 200_000
@@ -84,21 +78,7 @@ def _document_for(ticket: Ticket) -> TicketDocument:
 def query_words_apart(query: str) -> str:
     """The query with its hyphens and path separators read as the documents' are (`words_apart`)."""
     query = re.sub(WORD_HYPHEN, WORD_HYPHEN_READ_AS, query)
-    return re.sub(PATH_SEPARATOR, _query_separator, query)
-
-
-def _query_separator(match: re.Match[str]) -> str:
-    if match.group(1):  # an email address, kept whole
-        return match.group() + PATH_SEPARATOR_SPLIT
-    return match.group().translate(_QUERY_SEPARATOR_READ_AS) + PATH_SEPARATOR_SPLIT
-
-
-def without_accents(text: str | Expression) -> Func:
-    """PostgreSQL: `text` with its accents taken out before the parser reads it (the `unaccent` extension's function,
-    search migration 0007), in documents and queries alike. The configuration's `unaccent` dictionary does it for a
-    word, but the parser reads "josé@example.com" as a word and a host, "jose@example.com" as an address: only
-    without accents are the two one address, as "José" and "Jose" are one word."""
-    return Func(F(text) if isinstance(text, str) else text, function="unaccent", output_field=TextField())
+    return re.sub(PATH_SEPARATOR, r"\g<0>" + PATH_SEPARATOR_SPLIT, query)
 
 
 def paths_apart(text: str | Expression) -> Func:
@@ -155,30 +135,25 @@ def text_search_configurations_create(*, languages: Iterable[str], using: str = 
     return made
 
 
-def _indexed(text: str | Expression) -> Func:
-    """`text` as the vectors read it, and queries are read (search/selectors.py `_search_query`)."""
-    return without_accents(words_apart(text))
-
-
 def _public_vector() -> SearchVector:
     language = search_configuration()
     # The address as a whole ("alice@example.com") and in parts ("alice", "example.com"), so either finds it.
     address_parts = Replace(F("requester_email"), Value("@"), Value(" "), output_field=TextField())
     return (
-        SearchVector(_indexed("subject"), weight="A", config=language)
+        SearchVector(words_apart("subject"), weight="A", config=language)
         + SearchVector(
-            _indexed("requester_name"),
-            _indexed("requester_email"),
-            _indexed(address_parts),
+            words_apart("requester_name"),
+            words_apart("requester_email"),
+            words_apart(address_parts),
             weight="B",
             config=language,
         )
-        + SearchVector(_indexed("public_text"), weight="C", config=language)
+        + SearchVector(words_apart("public_text"), weight="C", config=language)
     )
 
 
 def _staff_vector() -> SearchVector:
-    return _public_vector() + SearchVector(_indexed("internal_text"), weight="C", config=search_configuration())
+    return _public_vector() + SearchVector(words_apart("internal_text"), weight="C", config=search_configuration())
 
 
 @transaction.atomic
