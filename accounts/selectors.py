@@ -10,6 +10,7 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -102,9 +103,9 @@ def accounts_at_address(email: str) -> list[User]:
     compares UPPER(), which takes other addresses for it (`mona@ma\u0131l.example`, with a dotless i, for
     `mona@mail.example`): a door finding Mona by her address must not find the account of whoever proved the other."""
     address = normalize_email_address(email)
-    return [
-        user for user in User.objects.filter(email__iexact=address) if normalize_email_address(user.email) == address
-    ]
+    # Lower(), as the unique index reads the column: the index is used, and no lookalike matches.
+    candidates = User.objects.annotate(address=Lower("email")).filter(address=address)
+    return [user for user in candidates if normalize_email_address(user.email) == address]
 
 
 def address_reserved(email: str) -> bool:

@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, normalize_email_address
 from events.models import Event, EventKind
 from events.services import retry_delay, send_to_worker
 from inbound.models import InboundMessage, InboundStatus
@@ -68,7 +68,7 @@ def notification_queue(
         return None
     if recipient is not None and (not recipient.is_active or not wants(recipient, kind)):
         return None
-    if Notification.objects.filter(key=key, kind=kind, address__iexact=address).exists():
+    if _already_queued(key=key, kind=kind, address=address):
         return None
     staff = recipient is not None and recipient.is_agent_or_admin and kind != NotificationKind.CSAT_SURVEY
     context = {
@@ -114,6 +114,15 @@ def _hand_over(notification_id: int) -> None:
     from notifications.tasks import notification_send  # the tasks module imports this one
 
     send_to_worker(notification_send, notification_id)
+
+
+def _already_queued(*, key: str, kind: NotificationKind, address: str) -> bool:
+    """Whether this cause's mail of this kind went to this very address. PostgreSQL's iexact compares UPPER(), which
+    takes another address for it (`mona@ma\u0131l.example`, with a dotless i, for `mona@mail.example`): a follower
+    there, someone else's account (accounts.selectors.accounts_at_address), must not take the requester's mail."""
+    wanted = normalize_email_address(address)
+    found = Notification.objects.filter(key=key, kind=kind, address__iexact=address).values_list("address", flat=True)
+    return any(normalize_email_address(other) == wanted for other in found)
 
 
 # --- Who hears of what ------------------------------------------------------------------------------------------
