@@ -54,6 +54,7 @@ from tickets.filters import (
     ASSIGNEE_PATTERN,
     ID_MAX,
     ID_PATTERN,
+    SEARCH_MAX_CHARS,
     UPDATED_WITHIN_HELP,
     WITHIN_DAYS_MAX,
     TicketListFilter,
@@ -188,7 +189,7 @@ TICKET_LIST_PARAMETERS = [
     ),
     OpenApiParameter(
         name="q",
-        type=str,
+        type={"type": "string", "maxLength": SEARCH_MAX_CHARS},
         description="Search: every word, in any order, in the subject, description, public replies, form answers, "
         "requester's name or address (also part of it: `alice@`, `example.com`), tags, and for agents and admins "
         'internal notes; `"a phrase"`, `-word` to leave out, `a or b` (`a or -b`: a, or anything without b); '

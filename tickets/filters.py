@@ -131,6 +131,10 @@ UPDATED_WITHIN_HELP = (
     "a view, an automation rule or an SLA policy it keeps moving, where `updated_after` is a fixed moment."
 )
 
+# A search box's query, generously: PostgreSQL's full-text query parser runs out of stack on some thousands of words
+# (a 503 "database unavailable" that was no such thing), and a saved view stores it to run on every queue page.
+SEARCH_MAX_CHARS = 1000
+
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
 ASSIGNEE_PATTERN = rf"^({ASSIGNEE_ME}|{ASSIGNEE_NONE}|{ID_PATTERN})$"
@@ -171,7 +175,7 @@ class TicketFilter(CopiedPerRequest):
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     updated_within = WithinDaysFilter(field_name="updated_at", help_text=UPDATED_WITHIN_HELP)
-    q = django_filters.CharFilter(method="filter_text", label="Search")
+    q = django_filters.CharFilter(method="filter_text", label="Search", max_length=SEARCH_MAX_CHARS)
 
     class Meta:
         model = Ticket

@@ -26,7 +26,7 @@ from helpdesk.forms import (
 )
 from helpdesk.sql import CompiledQuery
 from tickets.etags import ticket_etag
-from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_MAX, TicketFilter
+from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, ID_MAX, SEARCH_MAX_CHARS, TicketFilter
 from tickets.models import BODY_MAX_CHARS, Category, Priority, Status, Team, Ticket
 from tickets.services import TicketChanges, normalize_tag_names
 from tickets.services.attachments import refuse_empty_files
@@ -290,7 +290,10 @@ class StaffQueueFilter(TicketFilter):
         method="filter_assignee",
     )
     q = django_filters.CharFilter(
-        method="filter_text", label="Search", widget=forms.TextInput(attrs={"type": "search"})
+        method="filter_text",
+        label="Search",
+        max_length=SEARCH_MAX_CHARS,
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, empty_label=None, method="sort_tickets", label="Sort by")
 

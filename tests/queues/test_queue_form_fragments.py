@@ -91,3 +91,9 @@ def test_the_filter_form_shows_each_pages_values_and_errors(bob, team, client_fo
     again = _form(client.get("/staff/?status=open&cursor=").content.decode(), "queue-filters")
     assert _selected(again, "status") == ["open"]
     assert _selected(again, "team") == [""]
+
+
+def test_a_search_longer_than_the_box_holds_says_so_next_to_it(bob, client_for):
+    filters = _form(client_for(bob).get("/staff/", {"q": "word " * 1000}).content.decode(), "queue-filters")
+
+    assert 'id="id_q_error"' in filters and "Ensure this value has at most 1000 characters" in filters
