@@ -74,24 +74,42 @@ class ServiceDeletionMixin:
         try:  # Django's delete_view logs and deletes in one transaction, rolled back by the time the error is here
             return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
         except DomainError as error:
-            return self._refused(request, error)
+            return refused(self, request, error)
 
     def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         try:  # "Delete selected" logs the deletions before deleting: both, or neither
             with transaction.atomic():
                 return super().response_action(request, queryset)  # type: ignore[misc]
         except DomainError as error:
-            return self._refused(request, error)
-
-    def _refused(self, request: HttpRequest, error: DomainError) -> HttpResponse:
-        self.message_user(request, described_error(error), messages.ERROR)  # type: ignore[attr-defined]
-        return HttpResponseRedirect(request.get_full_path())
+            return refused(self, request, error)
 
 
-def described_error(error: DomainError) -> str:
-    """A service's refusal as one message for the admin: what was refused, then each reason."""
+class ServiceErrorsAsMessagesMixin:
+    """A service refusing a save (DomainError) becomes an error message on the page instead of a 500.
+
+    Forms catch the foreseeable refusals in clean(); this is the net for the rest (e.g. a concurrent edit).
+    The admin's own transaction has been rolled back by the time the error arrives here.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except DomainError as error:
+            return refused(self, request, error)
+
+
+def refused(model_admin: Any, request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A service's refusal as an error message on the page the request came from: what was refused, then each
+    reason."""
     details = " ".join(message for messages_ in error.details.values() for message in messages_)
-    return f"{error.message} {details}".strip()
+    model_admin.message_user(request, f"{error.message} {details}".strip(), messages.ERROR)
+    return HttpResponseRedirect(request.get_full_path())
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

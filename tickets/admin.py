@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.core.validators import MaxLengthValidator
 from django.db.models import Count, QuerySet
 from django.forms.formsets import BaseFormSet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -26,6 +26,7 @@ from helpdesk.admin_support import (
     DeletionRefusedMixin,
     ReadOnlyAdminMixin,
     ServiceDeletionMixin,
+    ServiceErrorsAsMessagesMixin,
     adopt_saved,
     counted,
 )
@@ -60,32 +61,6 @@ from tickets.services.tags import tag_rename
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
 TICKET_TIMESTAMPS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
-
-
-class ServiceErrorsAsMessagesMixin:
-    """A service refusing a save (DomainError) becomes an error message on the page instead of a 500.
-
-    Forms catch the foreseeable refusals in clean(); this is the net for the rest (e.g. a concurrent edit).
-    The admin's own transaction has been rolled back by the time the error arrives here.
-    """
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        except DomainError as error:
-            self.message_user(request, _describe_error(error), messages.ERROR)  # type: ignore[attr-defined]
-            return HttpResponseRedirect(request.get_full_path())
-
-
-def _describe_error(error: DomainError) -> str:
-    details = "; ".join(message for messages_ in error.details.values() for message in messages_)
-    return f"{error.message} {details}".strip()
 
 
 # --- reference data ---------------------------------------------------------------------------------------
