@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -9,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
+
+R = TypeVar("R")
 
 if TYPE_CHECKING:
     from tickets.models import Team
@@ -35,6 +38,14 @@ def forfeited_address(user_pk: int) -> str:
 def normalize_email_address(email: str) -> str:
     """Emails are compared case-insensitively; we store them lower-cased so lookups stay indexable."""
     return email.strip().lower()
+
+
+def with_this_address(rows: Iterable[R], address: str, *, field: str = "email") -> list[R]:
+    """Of `rows` a case-insensitive lookup found, those whose `field` is this very address. PostgreSQL's iexact
+    compares UPPER(), which takes other addresses for it (`mona@ma\u0131l.example`, with a dotless i, for
+    `mona@mail.example`): a door finding Mona by her address must find nothing of whoever holds the other."""
+    address = normalize_email_address(address)
+    return [row for row in rows if normalize_email_address(getattr(row, field)) == address]
 
 
 class UserManager(BaseUserManager["User"]):

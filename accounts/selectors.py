@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts.models import ApiToken, User, normalize_email_address
+from accounts.models import ApiToken, User, normalize_email_address, with_this_address
 
 REQUESTER_DEACTIVATED = "The account with this address is deactivated."
 ADDRESS_RESERVED = "Addresses at .invalid domains take no mail; use a real address."
@@ -99,13 +99,11 @@ def requester_address_refusal(email: str) -> str | None:
 
 
 def accounts_at_address(email: str) -> list[User]:
-    """The accounts whose address this is (one, by the unique index on lower(email), or none). PostgreSQL's iexact
-    compares UPPER(), which takes other addresses for it (`mona@ma\u0131l.example`, with a dotless i, for
-    `mona@mail.example`): a door finding Mona by her address must not find the account of whoever proved the other."""
+    """The accounts whose address this is (one, by the unique index on lower(email), or none), never a lookalike's
+    (accounts.models.with_this_address)."""
     address = normalize_email_address(email)
-    # Lower(), as the unique index reads the column: the index is used, and no lookalike matches.
-    candidates = User.objects.annotate(address=Lower("email")).filter(address=address)
-    return [user for user in candidates if normalize_email_address(user.email) == address]
+    # By lower(), as the unique index reads the column, so the index is used.
+    return with_this_address(User.objects.annotate(address=Lower("email")).filter(address=address), address)
 
 
 def address_reserved(email: str) -> bool:

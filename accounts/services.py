@@ -19,6 +19,7 @@ from accounts.models import (
     User,
     forfeited_address,
     normalize_email_address,
+    with_this_address,
 )
 from accounts.tokens import SHOWN_PREFIX_LENGTH, token_digest, token_generate
 from accounts.verification import address_proven, remember_address_proven
@@ -192,7 +193,7 @@ def email_address_claim(*, email: str, confirming: EmailAddress | None = None) -
     account, or one that proved the address."""
     address = normalize_email_address(email)
     prover_id = confirming.user_id if confirming is not None else None
-    holders = _same_address(
+    holders = with_this_address(
         User.objects.select_for_update()
         .filter(email__iexact=address)
         .exclude(pk=prover_id)
@@ -203,7 +204,7 @@ def email_address_claim(*, email: str, confirming: EmailAddress | None = None) -
     if holder is not None and not _unproven_claim_yields(holder, to=confirming):
         raise AddressHeld(address)
     verified = EmailAddress.objects.filter(email__iexact=address, verified=True).exclude(user_id=prover_id)
-    if _same_address(verified, address):
+    if with_this_address(verified, address):
         raise AddressHeld(address)
     if holder is not None:
         _unproven_claim_forfeit(user=holder, actor=confirming.user if confirming is not None else None)
@@ -211,14 +212,7 @@ def email_address_claim(*, email: str, confirming: EmailAddress | None = None) -
         # Changes other accounts asked for: allauth's sign-up would take them for accounts and keep the owner out.
         # (Their links would confirm nothing now anyway: the address is proven.)
         pending = EmailAddress.objects.filter(email__iexact=address, verified=False)
-        EmailAddress.objects.filter(pk__in=[row.pk for row in _same_address(pending, address)]).delete()
-
-
-def _same_address(rows: Iterable[User | EmailAddress], address: str) -> list:
-    """Of the rows `email__iexact` found, those with this very address. PostgreSQL's iexact compares UPPER(), which
-    takes other addresses for it (`mona@ma\u0131l.example`, with a dotless i, for `mona@mail.example`): proving a
-    mailbox on a domain one registered must take nothing from the account of another."""
-    return [row for row in rows if normalize_email_address(row.email) == address]
+        EmailAddress.objects.filter(pk__in=[row.pk for row in with_this_address(pending, address)]).delete()
 
 
 def _unproven_claim_yields(holder: User, *, to: EmailAddress | None) -> bool:

@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, normalize_email_address
+from accounts.models import User, with_this_address
 from events.models import Event, EventKind
 from events.services import retry_delay, send_to_worker
 from inbound.models import InboundMessage, InboundStatus
@@ -117,12 +117,10 @@ def _hand_over(notification_id: int) -> None:
 
 
 def _already_queued(*, key: str, kind: NotificationKind, address: str) -> bool:
-    """Whether this cause's mail of this kind went to this very address. PostgreSQL's iexact compares UPPER(), which
-    takes another address for it (`mona@ma\u0131l.example`, with a dotless i, for `mona@mail.example`): a follower
-    there, someone else's account (accounts.selectors.accounts_at_address), must not take the requester's mail."""
-    wanted = normalize_email_address(address)
-    found = Notification.objects.filter(key=key, kind=kind, address__iexact=address).values_list("address", flat=True)
-    return any(normalize_email_address(other) == wanted for other in found)
+    """Whether this cause's mail of this kind went to this very address, not to a lookalike's: a follower there,
+    someone else's account, must not take the requester's mail (accounts.models.with_this_address)."""
+    found = Notification.objects.filter(key=key, kind=kind, address__iexact=address).only("address")
+    return bool(with_this_address(found, address, field="address"))
 
 
 # --- Who hears of what ------------------------------------------------------------------------------------------
