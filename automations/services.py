@@ -300,10 +300,9 @@ def _time_rule_run(*, rule: Rule, now: datetime) -> int:
                 continue
             try:
                 fired += _time_rule_fire(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now)
-            except RUN_STOPS:  # the database went away, or the task ran out of time: the next run goes on from here
-                raise
             except Exception as error:  # one ticket the rule cannot act on must not hold back every one after it
-                _time_rule_failed(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now, error=error)
+                if row_at_fault(error):
+                    _time_rule_failed(rule=rule, ticket_id=ticket_id, episode_start=episode_start, now=now, error=error)
         if len(batch) < TIME_RULE_BATCH:
             break
         # On past the last one read: with business hours, tickets not yet due are not recorded, and would fill

@@ -39,6 +39,7 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla.warning", "SLA target due soon"
     SLA_BREACHED = "sla.breached", "SLA target missed"
     CSAT_RATED = "csat.rated", "Satisfaction rating given"
+    WEBHOOK_DISABLED = "webhook.disabled", "Webhook endpoint disabled by the worker"
 
 
 class EventQuerySet(models.QuerySet["Event"]):

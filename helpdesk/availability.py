@@ -29,8 +29,33 @@ UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 # What stops a worker's run over many rows (a sweep, the time rules) instead of setting one row aside: the database
 # went away, or the task ran out of time (Celery raises SoftTimeLimitExceeded so that it stops before it is killed).
 # Neither is the row's fault; the next run goes on from there. Anything else raised on one row is logged and that
-# row set aside, so the rows after it go on.
+# row set aside, so the rows after it go on (`row_at_fault` decides).
 RUN_STOPS = (*UNAVAILABLE_ERRORS, SoftTimeLimitExceeded)
+# An OperationalError that is one row's lock, not the database going away: PostgreSQL's deadlock_detected,
+# lock_not_available (lock_timeout, NOWAIT) and query_canceled (lock_timeout or statement_timeout), SQLite's busy lock.
+# Its transaction was rolled back; the run goes on with the other rows and the next run tries this one again.
+ROW_LOCK_SQLSTATES = frozenset({"40P01", "55P03", "57014"})
+
+
+def is_row_lock_failure(error: BaseException) -> bool:
+    if not isinstance(error, OperationalError):
+        return False
+    return getattr(error.__cause__, "sqlstate", None) in ROW_LOCK_SQLSTATES or "database is locked" in str(error)
+
+
+def row_at_fault(error: Exception) -> bool:
+    """One row of a worker's run over many rows raised (its transaction rolled back): is the row to be set aside?
+
+    Call it in the `except`. The database gone or the time up (RUN_STOPS) is raised again, and the run stops. A lock
+    the row could not get is logged, and False: the row is left as it is for the next run (not its fault, and
+    recording a failure would wait for that same lock). Anything else is the row's own fault: True, and the caller
+    records it and goes on with the other rows."""
+    if is_row_lock_failure(error):
+        logger.warning("row locked by another transaction, left for the next run: %s", error)
+        return False
+    if isinstance(error, RUN_STOPS):
+        raise error
+    return True
 
 
 def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:

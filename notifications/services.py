@@ -351,26 +351,44 @@ def notifications_resend(*, notifications: Iterable[Notification]) -> int:
 def notifications_sweep(*, now: datetime | None = None) -> int:
     """Re-send mails a lost message left behind: queued long past their time, or `sending` past the time limit.
 
-    "Long" is EVENT_REDELIVER_AFTER_SECONDS, so a merely busy queue is not flooded with copies."""
+    "Long" is EVENT_REDELIVER_AFTER_SECONDS, so a merely busy queue is not flooded with copies. The backlog is read
+    SWEEP_BATCH rows at a time in id order (a short query each, memory bounded however many were lost), each row
+    once. A row that raises is logged and set aside for the next run, and the others go on; a database outage or the
+    task's time limit stops the run (helpdesk.availability.row_at_fault), and the next goes on from there."""
     now = now or timezone.now()
     overdue = now - timedelta(seconds=settings.EVENT_REDELIVER_AFTER_SECONDS)
     stuck = overdue - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     lost = Q(status=NotificationStatus.QUEUED, next_attempt_at__lt=overdue) | Q(
         status=NotificationStatus.SENDING, started_at__lt=stuck
     )
-    ids = list(Notification.objects.filter(lost).order_by("next_attempt_at").values_list("pk", flat=True))
-    ids = ids[:SWEEP_BATCH]
     resent = 0
-    for notification_id in ids:
-        # Due again from now: re-sent at most once per EVENT_REDELIVER_AFTER_SECONDS.
-        if Notification.objects.filter(lost, pk=notification_id).update(
-            status=NotificationStatus.QUEUED, next_attempt_at=now
-        ):
-            _hand_over(notification_id)
-            resent += 1
+    last_id = 0
+    while True:
+        ids = list(
+            Notification.objects.filter(lost, pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        resent += sum(_resend_if_lost(notification_id, lost=lost, now=now) for notification_id in ids)
+        if len(ids) < SWEEP_BATCH:
+            break
+        last_id = ids[-1]
     if resent:
         logger.info("notifications sweep re-sent %d mails", resent)
     return resent
+
+
+def _resend_if_lost(notification_id: int, *, lost: Q, now: datetime) -> bool:
+    try:
+        # Due again from now: re-sent at most once per EVENT_REDELIVER_AFTER_SECONDS.
+        if not Notification.objects.filter(lost, pk=notification_id).update(
+            status=NotificationStatus.QUEUED, next_attempt_at=now
+        ):
+            return False
+        _hand_over(notification_id)
+    except Exception as error:  # one mail the sweep cannot re-send must not hold back every one after it
+        if row_at_fault(error):
+            logger.exception("notifications sweep could not re-send notification %s; tried later", notification_id)
+        return False
+    return True
 
 
 def notifications_bounced(*, event: Event) -> int:

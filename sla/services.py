@@ -10,8 +10,8 @@ closed left out, from the audit trail), and calling it twice changes nothing. Th
 warnings and breaches (the `sla.warning` and `sla.breached` events), sends the escalation notices whose calendar
 is open, and queues again a refresh of the open tickets (after an admin's change) whose message was lost. A fault
 delays that work, it never loses it: a clock, notice or ticket that raises is logged and set aside, and the others go
-on; a database outage or the task's time limit (helpdesk.availability.RUN_STOPS) stops the run, and the next goes on
-from there.
+on; a row another transaction held locked is left for the next run; a database outage or the task's time limit
+stops the run, and the next goes on from there (helpdesk.availability.row_at_fault).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.utils import timezone
 from accounts.models import STAFF_ROLES
 from events.models import EventKind
 from events.services import ERROR_MAX_CHARS, event_record, retry_delay, send_to_worker
-from helpdesk.availability import RUN_STOPS
+from helpdesk.availability import row_at_fault
 from queues.kept import queue_outdated
 from sla import notifications
 from sla.business_time import NeverOpen, Schedule, add_business_time, business_time_between, next_open_moment
@@ -243,13 +243,12 @@ def _tickets_refresh(ids: list[int], *, now: datetime | None) -> int:
     for ticket_id in ids:
         try:
             refreshed += _ticket_refresh(ticket_id, now=now)
-        except RUN_STOPS:
-            raise
-        except Exception:
+        except Exception as error:
             # Left as they were, not tried again by this refresh: it ends only once every open ticket is done, and
             # a retry would hold back every ticket after this one on every run. Its clocks are brought in line the
             # next time the ticket changes (every ticket service calls `sla_clocks_update`).
-            logger.exception("sla refresh failed on ticket %s; its clocks stay as they were", ticket_id)
+            if row_at_fault(error):
+                logger.exception("sla refresh failed on ticket %s; its clocks stay as they were", ticket_id)
     queue_outdated()  # clocks changed without a ticket event: the queue's SLA counts and columns are out of date
     return refreshed
 
@@ -270,7 +269,9 @@ def sla_open_tickets_refresh_request(*, now: datetime | None = None) -> SlaRefre
     again once overdue."""
     now = now or timezone.now()
     request = SlaRefreshRequest.objects.create(requested_at=now, queued_at=now)
-    transaction.on_commit(_refresh_hand_over)
+    # One message for a transaction's requests (the admin's list saving many policies): its run serves them all.
+    if not any(callback is _refresh_hand_over for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(_refresh_hand_over)
     return request
 
 
@@ -427,10 +428,9 @@ def sla_sweep(*, now: datetime | None = None) -> int:
         for clock_id in ids:
             try:
                 _check_clock(clock_id, now)
-            except RUN_STOPS:
-                raise
             except Exception as error:  # one clock the sweep cannot check must not hold back every one after it
-                _check_clock_failed(clock_id, now, error)
+                if row_at_fault(error):
+                    _check_clock_failed(clock_id, now, error)
         checked += len(ids)
         if len(ids) < SWEEP_BATCH:
             break
@@ -499,10 +499,9 @@ def sla_notices_send(*, now: datetime | None = None) -> int:
     for notice_id in list(due[:SWEEP_BATCH]):
         try:
             sent += _send_notice(notice_id, now)
-        except RUN_STOPS:
-            raise
         except Exception as error:  # one notice that cannot be sent must not hold back every one after it
-            _notice_failed(notice_id, now, error)
+            if row_at_fault(error):
+                _notice_failed(notice_id, now, error)
     return sent
 
 

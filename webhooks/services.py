@@ -22,11 +22,11 @@ from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
 from events.models import Event, EventKind, HandlerRun, RunState
-from helpdesk.availability import RUN_STOPS
+from events.services import event_record
+from helpdesk.availability import row_at_fault
 from helpdesk.errors import InvalidValue
 from webhooks import sending, ssrf
 from webhooks.models import UNFINISHED_STATES, DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.notifications import mail_admins_endpoint_disabled
 from webhooks.payloads import delivery_body
 
 logger = logging.getLogger(__name__)
@@ -144,14 +144,16 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
 
 @transaction.atomic
 def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
-    """The worker's doing: the endpoint is gone (410) or kept failing for a day. Admins are told by mail, queued
-    with the change (a mail server that is down delays the mail; it does not lose it)."""
+    """The worker's doing: the endpoint is gone (410) or kept failing for a day. Admins are told by mail through
+    an event recorded with the change (webhooks.tasks.mail_admins_of_disabled_endpoint): its handler is retried on
+    its own and left failed for an admin to see, so a notice that cannot be queued never undoes the disabling, nor
+    keeps the delivery that caused it from being given up."""
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
         is_active=False, disabled_reason=reason[:300], updated_at=timezone.now()
     )
     if changed:
         logger.warning("webhook endpoint %s disabled: %s", endpoint.pk, reason)
-        mail_admins_endpoint_disabled(endpoint=WebhookEndpoint.objects.get(pk=endpoint.pk))
+        event_record(kind=EventKind.WEBHOOK_DISABLED, internal=True, payload={"endpoint_id": endpoint.pk})
 
 
 # --- Preparing deliveries -----------------------------------------------------------------------------------
@@ -363,8 +365,9 @@ def _attempt_create(delivery: WebhookDelivery, outcome: sending.Outcome, now: da
 def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) -> None:
     """What comes after the attempt: the delivery succeeded, failed for good, or waits for its retry.
 
-    All or nothing: a delivery fails only together with disabling its endpoint and queuing the admins' mail. When
-    that raises, the delivery is left `sending`, and the sweep takes it up again once its worker would be dead."""
+    All or nothing: a delivery fails only together with disabling its endpoint (and recording the event that tells
+    the admins). When that raises, the delivery is left `sending`, and the sweep takes it up again once its worker
+    would be dead."""
     rows = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING)
     error = outcome.error or (f"HTTP {outcome.status}" if not outcome.succeeded else "")
     common = {"last_status": outcome.status, "last_error": error[:500], "claimed_at": None}
@@ -391,8 +394,8 @@ def _record(delivery: WebhookDelivery, outcome: sending.Outcome, now: datetime) 
 def _give_up(delivery: WebhookDelivery, *, error: str, now: datetime, last_status: int | None = None) -> None:
     """Its retry window is over: the delivery fails, and so the endpoint is disabled; the ticket's next goes.
 
-    In one transaction: a failed delivery whose endpoint stayed active, its admins never told, would be final (the
-    sweep looks again only at deliveries still `sending`)."""
+    In one transaction: a failed delivery whose endpoint stayed active would be final (the sweep looks again only at
+    deliveries still `sending`). Telling the admins is only recorded here, not done (webhook_endpoint_disable)."""
     failed = WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
         state=DeliveryState.FAILED, last_status=last_status, last_error=error[:500], claimed_at=None
     )
@@ -482,10 +485,9 @@ def webhooks_sweep(*, now: datetime | None = None) -> int:
     for delivery in stuck.filter(give_up_at__lt=now).order_by("claimed_at").select_related("endpoint")[:SWEEP_BATCH]:
         try:
             _give_up(delivery, error="The worker stopped during the last attempt (killed, or its time limit).", now=now)
-        except RUN_STOPS:
-            raise
         except Exception as error:  # one delivery the sweep cannot give up must not hold back every one after it
-            _give_up_failed(delivery, now, error)
+            if row_at_fault(error):
+                _give_up_failed(delivery, now, error)
     stuck.filter(give_up_at__gte=now).update(state=DeliveryState.PENDING, claimed_at=None, next_attempt_at=now)
     due = list(
         WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__is_active=True)

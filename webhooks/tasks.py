@@ -7,12 +7,19 @@ from celery import shared_task
 from events.models import Event
 from events.runner import event_handler
 from webhooks import services
+from webhooks.notifications import mail_admins_endpoint_disabled
 
 
 @event_handler
 def webhooks_fan_out(event: Event) -> None:
     """Prepare a delivery of the event for every endpoint subscribed to it (and queue them)."""
     services.deliveries_prepare(event=event)
+
+
+@event_handler
+def mail_admins_of_disabled_endpoint(event: Event) -> None:
+    """The worker disabled an endpoint: its admins are mailed."""
+    mail_admins_endpoint_disabled(event=event)
 
 
 @shared_task(name="webhooks.deliver", acks_late=True, reject_on_worker_lost=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 
+import psycopg.errors
 import pytest
 import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
@@ -286,3 +287,30 @@ def test_the_task_time_limit_stops_the_run_and_the_next_run_fires(
         assert time_rules_run() == 1
     assert ticket.comments.get(internal=True).body == "Unassigned for 30 minutes."
     assert RuleRun.objects.get(rule=rule, ticket=ticket).outcome == Outcome.FIRED
+
+
+def test_a_ticket_whose_lock_fails_is_left_for_the_next_run_and_the_others_fire(
+    alice, bob, category, unassigned_after_30_minutes, monkeypatch
+):
+    rule = unassigned_after_30_minutes({"status": "new"}, "Unassigned for 30 minutes.")
+    note = automations.services.comment_create
+    deadlock = OperationalError("deadlock detected")
+    deadlock.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")  # as Django wraps the driver's error
+
+    def deadlocked_on_the_first_ticket(*, ticket: object, **kwargs: object) -> object:
+        if ticket.pk == first.pk:
+            raise deadlock
+        return note(ticket=ticket, **kwargs)
+
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        first = ticket_create(requester=alice, subject="Broken one", category=category)
+        second = ticket_create(requester=alice, subject="Invoice", category=category)
+        traveller.move_to(datetime(2026, 5, 1, 12, 31, tzinfo=UTC))
+        monkeypatch.setattr("automations.services.comment_create", deadlocked_on_the_first_ticket)
+        assert time_rules_run() == 1
+        assert not RuleRun.objects.filter(rule=rule, ticket=first).exists()  # not its fault: nothing recorded
+
+        monkeypatch.setattr("automations.services.comment_create", note)
+        assert time_rules_run() == 1  # the next run fires it
+    assert first.comments.get(internal=True).body == "Unassigned for 30 minutes."
+    assert second.comments.get(internal=True).body == "Unassigned for 30 minutes."

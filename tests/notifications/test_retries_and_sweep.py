@@ -8,13 +8,15 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import user_update
 from notifications import services
-from notifications.models import Notification, NotificationStatus
+from notifications.models import Notification, NotificationKind, NotificationStatus
 from tickets.services import TicketChanges, comment_create, ticket_update
 
 
@@ -71,6 +73,64 @@ def test_the_sweep_resends_a_mail_whose_message_was_lost(ticket, bob, settings, 
     assert [message.to for message in mail.outbox] == [["alice@example.com"]]
     assert Notification.objects.get().status == NotificationStatus.SENT
     assert services.notifications_sweep(now=later) == 0
+
+
+def lost_mails(count: int) -> list[Notification]:
+    """Mails queued long ago whose message to the worker was lost (a broker restart, a worker killed)."""
+    long_ago = timezone.now() - timedelta(days=1)
+    return [
+        Notification.objects.create(
+            kind=NotificationKind.AUTOMATION,
+            key=f"lost:{number}",
+            address=f"customer{number}@example.com",
+            ticket=None,
+            subject="Your order",
+            body_text="It shipped.",
+            message_id=f"<lost-{number}@helpdesk.example>",
+            next_attempt_at=long_ago,
+        )
+        for number in range(count)
+    ]
+
+
+def sweep_reads(queries: CaptureQueriesContext) -> list[str]:
+    """The sweep's reads of lost mail, by their filter (sending one mail reads it again, by id)."""
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and '"notifications_notification"."next_attempt_at" <' in query["sql"]
+    ]
+
+
+def test_the_sweep_reads_a_backlog_in_bounded_batches_and_resends_every_mail_once(db, monkeypatch):
+    monkeypatch.setattr(services, "SWEEP_BATCH", 2)
+    lost = lost_mails(5)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert services.notifications_sweep() == 5
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(mail_.address for mail_ in lost)
+    assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+    reads = sweep_reads(queries)
+    assert len(reads) == 3  # 2 + 2 + 1
+    assert all("LIMIT 2" in sql for sql in reads)
+
+
+def test_a_mail_the_sweep_cannot_resend_is_set_aside_and_the_others_go_on(db, monkeypatch, caplog):
+    first, *others = lost_mails(3)
+    real = services._hand_over
+
+    def fails_for_the_first(notification_id: int) -> None:
+        if notification_id == first.pk:
+            raise RuntimeError("cannot hand it over")
+        real(notification_id)
+
+    monkeypatch.setattr(services, "_hand_over", fails_for_the_first)
+
+    assert services.notifications_sweep() == 2
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(mail_.address for mail_ in others)
+    assert f"could not re-send notification {first.pk}" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -142,3 +142,23 @@ def test_a_target_changed_while_the_broker_is_down_reaches_open_tickets_through_
     first.refresh_from_db()
     assert first.target_minutes == 120 and first.due_at == berlin(2026, 3, 2, 11, 0)
     assert not SlaRefreshRequest.objects.exists()  # done: the next sweeps queue nothing more
+
+
+def test_editing_three_policies_in_the_admin_list_queues_one_refresh(
+    carol, client_for, policy, monkeypatch, django_capture_on_commit_callbacks
+):
+    others = [SlaPolicy.objects.create(name=f"Policy {n}", position=20 + n) for n in range(2)]
+    rows = [policy, *others]
+    form = {"form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "3", "_save": "Save"}
+    for index, row in enumerate(rows):
+        form |= {f"form-{index}-id": str(row.pk), f"form-{index}-position": str(100 + index)}
+    sent: list[dict] = []
+    monkeypatch.setattr(sla_refresh_open_tickets, "apply_async", lambda *args, **kwargs: sent.append(kwargs))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(carol).post(reverse("admin:sla_slapolicy_changelist"), form)
+
+    assert response.status_code == 302
+    assert sorted(SlaPolicy.objects.values_list("position", flat=True)) == [100, 101, 102]  # all three saved
+    assert len(sent) == 1  # one message for the one save, its run serves every request
+    assert SlaRefreshRequest.objects.exists()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from sla import services
 from sla.models import SlaPolicy, SlaRefreshRequest
@@ -128,6 +128,7 @@ def test_a_run_killed_part_way_is_taken_up_by_the_sweep_where_it_stopped(tickets
     assert not SlaRefreshRequest.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # two changes committed apart: one message each (one per transaction)
 def test_a_change_made_while_a_refresh_is_part_way_leaves_one_run_going_not_two(
     alice, bob, clock, short_runs, refreshed, broker, django_capture_on_commit_callbacks
 ):
@@ -187,3 +188,28 @@ def test_a_database_outage_or_the_time_limit_stops_the_refresh_and_keeps_the_req
         services.sla_refresh_requests_serve()
     request.refresh_from_db()
     assert request.resume_after == 0  # the sweep queues it again once overdue, from where it was
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a row lock held by a second connection: PostgreSQL")
+def test_a_ticket_another_transaction_holds_locked_past_the_lock_timeout_is_skipped_and_the_others_refreshed(
+    tickets, refreshed
+):
+    SlaRefreshRequest.objects.create()
+    other = connection.get_new_connection(connection.get_connection_params())  # a ticket service mid-change
+    try:
+        with other.cursor() as cursor:
+            locking = f"SELECT 1 FROM {Ticket._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608 (the model's table)
+            cursor.execute(locking, [tickets[1].pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            assert services.sla_refresh_requests_serve() == 4
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        other.rollback()
+        other.close()
+    assert refreshed == [tickets[0].pk, *(ticket.pk for ticket in tickets[2:])]  # its wait given up, not the run's
+    assert not SlaRefreshRequest.objects.exists()

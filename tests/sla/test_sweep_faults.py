@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import psycopg.errors
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
@@ -175,3 +176,61 @@ def test_a_database_outage_or_the_time_limit_stops_the_notices_and_counts_no_att
 
     monkeypatch.undo()
     assert sla_notices_send() == 2
+
+
+def _as_django_raises(driver_error: Exception) -> OperationalError:
+    """The error a query meets, as Django raises it: the driver's error wrapped, the driver's as its cause."""
+    error = OperationalError(str(driver_error))
+    error.__cause__ = driver_error
+    return error
+
+
+ROW_LOCK_FAILURES = [
+    _as_django_raises(psycopg.errors.DeadlockDetected("deadlock detected")),
+    _as_django_raises(psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")),
+    _as_django_raises(psycopg.errors.QueryCanceled("canceling statement due to statement timeout")),
+    OperationalError("database is locked"),  # SQLite, after SQLITE_BUSY_TIMEOUT
+]
+
+
+@pytest.mark.parametrize("locked", ROW_LOCK_FAILURES, ids=repr)
+def test_a_clock_whose_lock_fails_is_left_for_the_next_sweep_and_the_others_go_on(
+    two_urgent_tickets, clock, monkeypatch, locked
+):
+    first, second = two_urgent_tickets
+    record = sla.services.event_record
+
+    def locked_on_the_first_ticket(*, ticket: Ticket, **kwargs: object) -> object:
+        if ticket.pk == first.pk:
+            raise locked
+        return record(ticket=ticket, **kwargs)
+
+    monkeypatch.setattr("sla.services.event_record", locked_on_the_first_ticket)
+    clock.to(berlin(2026, 3, 2, 12, 30))
+    assert sla_sweep() == 2
+    assert _recorded(second) == [EventKind.SLA_WARNING]
+    assert _first_response(first).next_check_at == berlin(2026, 3, 2, 12, 0)  # no fault of its own: due as it was
+
+    monkeypatch.setattr("sla.services.event_record", record)
+    clock.to(berlin(2026, 3, 2, 12, 31))
+    sla_sweep()
+    assert _recorded(first) == [EventKind.SLA_WARNING]  # the next sweep records it
+
+
+@pytest.mark.parametrize("locked", ROW_LOCK_FAILURES, ids=repr)
+def test_a_notice_whose_lock_fails_is_left_for_the_next_run_without_an_attempt(two_notices, monkeypatch, locked):
+    first, _second = two_notices
+    mail_escalation = sla.notifications.mail_escalation
+
+    def locked_on_the_first(*, notice: EscalationNotice) -> None:
+        if notice.pk == first.pk:
+            raise locked
+        mail_escalation(notice=notice)
+
+    monkeypatch.setattr("sla.notifications.mail_escalation", locked_on_the_first)
+    assert sla_notices_send() == 1
+    first.refresh_from_db()
+    assert (first.sent_at, first.attempts, first.send_after) == (None, 0, berlin(2026, 3, 2, 12, 0))
+
+    monkeypatch.undo()
+    assert sla_notices_send() == 1

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import user_create, user_update
-from events.models import EventKind
+from events.models import Event, EventKind
 from notifications.models import Notification, NotificationStatus
 from notifications.services import notifications_resend, notifications_sweep
 from tests.conftest import PASSWORD
@@ -17,6 +17,7 @@ from tests.webhooks.conftest import Receiver, prepared_delivery
 from tickets.models import Status
 from tickets.services import ticket_change_status
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from webhooks.notifications import mail_admins_endpoint_disabled
 from webhooks.services import delivery_attempt, webhook_endpoint_update
 
 
@@ -107,8 +108,10 @@ def test_an_admin_demoted_while_the_mail_waited_is_not_sent_it(
     """The notice names the endpoint's URL (often with a token in it) and links to an admin-only page."""
     delivery = prepared_delivery(endpoint, ticket)
     receiver.answer_with(410)
-    with django_capture_on_commit_callbacks(execute=False):  # the mail server is down: nothing handed over
+    with django_capture_on_commit_callbacks(execute=False):
         delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+    with django_capture_on_commit_callbacks(execute=False):  # the mail server is down: queued, not handed over
+        mail_admins_endpoint_disabled(event=Event.objects.get(kind=EventKind.WEBHOOK_DISABLED))
     other_admin = user_create(email="dave@example.com", password=PASSWORD, name="Dave", role=Role.ADMIN)
     user_update(user=carol, actor=other_admin, role=Role.REQUESTER)
 
