@@ -12,11 +12,12 @@ from django.utils.html import format_html
 
 from automations.models import Availability, Rule, RuleRun, TimeRuleFiring
 from automations.services import agent_set_away, rule_save
-from helpdesk.admin_support import MESSAGE_TEXTAREAS, ReadOnlyAdminMixin
+from helpdesk.admin_support import MESSAGE_TEXTAREAS, ConfiguredRowsKeptForm, ReadOnlyAdminMixin
 
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
+    form = ConfiguredRowsKeptForm
     formfield_overrides = MESSAGE_TEXTAREAS
     list_display = ("name", "trigger", "position", "is_active", "conditions", "run_log")
     list_filter = ("trigger", "is_active")

@@ -39,13 +39,14 @@ from automations.models import (
 )
 from events.models import Event, EventKind
 from events.services import events_caused_by
-from helpdesk.availability import RUN_STOPS
+from helpdesk.availability import row_at_fault
 from helpdesk.errors import DomainError
 from sla.business_time import Schedule, business_time_between
 from sla.selectors import TeamSchedules, calendar_for, schedule_of
 from tickets.conditions import ticket_matches, tickets_matching
 from tickets.models import Priority, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, normalize_tag_names, ticket_update
+from tickets.services.common import ensure_configured_rows_remain
 
 logger = logging.getLogger(__name__)
 
@@ -367,6 +368,7 @@ def agent_set_away(*, user: User, away: bool) -> Availability:
 def rule_save(*, rule: Rule) -> Rule:
     """Validate and store a rule (the admin and the API both come here)."""
     rule.full_clean()
+    ensure_configured_rows_remain(rule)
     rule.updated_at = timezone.now()
     rule.save()
     return rule

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from helpdesk.errors import DomainError
-from helpdesk.forms import MessageTextarea
+from helpdesk.errors import DomainError, InvalidValue
+from helpdesk.forms import MessageTextarea, form_add_domain_error
+from tickets.services.common import ensure_configured_rows_remain
 
 
 def adopt_saved(obj: Model, saved: Model) -> None:
@@ -26,6 +28,21 @@ class AdminMessageTextarea(MessageTextarea, AdminTextareaWidget):
 
 # For a ModelAdmin holding a message (a ticket's description, a comment, a macro's or a rule's text).
 MESSAGE_TEXTAREAS = {models.TextField: {"widget": AdminMessageTextarea}}
+
+
+class ConfiguredRowsKeptForm(forms.ModelForm):
+    """The admin's form for configuration naming teams, agents or categories (rules, macros, categories, mailboxes,
+    SLA policies): a row chosen and deleted before the save commits is an error next to its field, the input kept.
+
+    The admin validates and saves in one transaction, so the rows read here stay kept until the save commits
+    (tickets.services.common.ensure_configured_rows_remain)."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the instance now holds the chosen rows
+        try:
+            ensure_configured_rows_remain(self.instance)
+        except InvalidValue as error:
+            form_add_domain_error(self, error)
 
 
 class ReadOnlyAdminMixin:

@@ -11,13 +11,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from helpdesk.admin_support import ReadOnlyAdminMixin, counted
+from helpdesk.admin_support import ConfiguredRowsKeptForm, ReadOnlyAdminMixin, counted
 from helpdesk.errors import DomainError
 from inbound import permissions, services
 from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Mailbox
 
 
-class MailboxForm(forms.ModelForm):
+class MailboxForm(ConfiguredRowsKeptForm):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,

@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from helpdesk.admin_support import MESSAGE_TEXTAREAS
+from helpdesk.admin_support import MESSAGE_TEXTAREAS, ConfiguredRowsKeptForm
 from macros.forms import StoredAssigneeForm
 from macros.models import Macro
 from macros.services import macro_save
 
 
-class MacroAdminForm(StoredAssigneeForm):
+class MacroAdminForm(ConfiguredRowsKeptForm, StoredAssigneeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The field takes agents only (the autocomplete offers no one else).

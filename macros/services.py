@@ -19,7 +19,7 @@ from macros.models import Macro, MacroVisibility
 from macros.placeholders import render_placeholders
 from tickets.models import BODY_MAX_CHARS, Comment, Ticket
 from tickets.services import UNSET, TicketChanges, comment_create, normalize_tag_names, ticket_update
-from tickets.services.common import lock_ticket
+from tickets.services.common import ensure_configured_rows_remain, lock_ticket
 
 EDITABLE_FIELDS = (
     "name",
@@ -47,6 +47,7 @@ def _validate(macro: Macro) -> None:
         macro.full_clean()
     except ValidationError as error:
         raise InvalidValue("The macro is not valid.", details=error.message_dict) from error
+    ensure_configured_rows_remain(macro)  # kept until the save commits: the owner too, whom a shared macro needs
 
 
 @transaction.atomic

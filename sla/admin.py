@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from helpdesk.admin_support import ReadOnlyAdminMixin
+from helpdesk.admin_support import ConfiguredRowsKeptForm, ReadOnlyAdminMixin
 from sla.models import (
     BusinessCalendar,
     EscalationNotice,
@@ -73,6 +73,7 @@ class SlaTargetInline(admin.TabularInline):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(RefreshOpenTicketsMixin, admin.ModelAdmin):
+    form = ConfiguredRowsKeptForm
     list_display = ("name", "position", "is_active", "conditions")
     list_editable = ("position", "is_active")
     inlines = [SlaTargetInline]

@@ -23,6 +23,7 @@ from accounts.permissions import why_cannot_be_assigned
 from events.services import one_edit
 from helpdesk.admin_support import (
     MESSAGE_TEXTAREAS,
+    ConfiguredRowsKeptForm,
     DeletionRefusedMixin,
     ReadOnlyAdminMixin,
     ServiceDeletionMixin,
@@ -87,6 +88,7 @@ class TeamAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
+    form = ConfiguredRowsKeptForm
     # Its tickets protect it already (PROTECT); rules, mailboxes and SLA policies naming it do so here.
     deletion_refusals = staticmethod(removal_refusals)
     list_display = ("name", "slug", "default_team", "is_active")

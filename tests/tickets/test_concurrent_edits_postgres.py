@@ -16,7 +16,12 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import user_create
+from automations.models import Rule
+from automations.services import rule_save
 from helpdesk.errors import InvalidTransition, InvalidValue
+from inbound.models import Mailbox
+from macros.models import Macro, MacroVisibility
+from macros.services import macro_update
 from tests.support.api import assert_error_body
 from tests.support.servers import wait_until
 from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
@@ -236,3 +241,168 @@ def test_a_category_given_to_a_ticket_while_it_is_deleted_keeps_it_and_the_delet
     )
     ticket.refresh_from_db()
     assert ticket.category == refunds
+
+
+# --- configuration saved naming a row while an admin deletes it ------------------------------------------------
+
+
+def _rule_admin_form(**fields: object) -> dict[str, object]:
+    form = {"name": "Escalate", "is_active": "on", "trigger": "ticket_created", "position": 0, "conditions": "{}"}
+    return {**form, **fields}
+
+
+def test_a_rule_saved_in_the_admin_setting_a_team_deleted_meanwhile_says_so_and_saves_nothing(client_for, carol):
+    """The save reads the team FOR KEY SHARE before writing: it waits for the deletion, then finds the team gone (a
+    form error), where the foreign key's check at its commit used to fail with a 500."""
+    escalations = Team.objects.create(name="Escalations")
+    browser = client_for(carol)
+
+    def admin_saves_rule() -> object:
+        assert deleting.wait(timeout=10)
+        return browser.post(reverse("admin:automations_rule_add"), _rule_admin_form(set_team=escalations.pk))
+
+    deleting, admin_deletes = _admin_deleting(lambda: team_delete(team=escalations, actor=carol))
+    _, response = run_together([admin_deletes, admin_saves_rule])
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"set_team": ["This team no longer exists."]}
+    assert not Rule.objects.exists()
+
+
+def test_a_rule_created_through_the_api_with_a_condition_on_a_team_deleted_meanwhile_is_refused(api_client_for, carol):
+    """A condition names its team by id only, in JSON: no foreign key would stop it, and the rule matched no ticket."""
+    escalations = Team.objects.create(name="Escalations")
+    client = api_client_for(carol)
+
+    def admin_posts_rule() -> object:
+        assert deleting.wait(timeout=10)
+        body = {"name": "Escalate", "trigger": "ticket_created", "conditions": {"team": str(escalations.pk)}}
+        return client.post("/api/v1/automation/rules/", body, format="json")
+
+    deleting, admin_deletes = _admin_deleting(lambda: team_delete(team=escalations, actor=carol))
+    _, response = run_together([admin_deletes, admin_posts_rule])
+
+    error = assert_error_body(response, 400, "invalid")
+    assert error["details"] == {"conditions": ["The team its condition “team” names no longer exists."]}
+    assert not Rule.objects.exists()
+
+
+def test_a_rule_whose_condition_names_a_team_while_it_is_deleted_keeps_it_and_the_deletion_is_refused(carol):
+    """The other order: the save holds the team until it commits, the deletion waits and then sees the rule."""
+    escalations = Team.objects.create(name="Escalations")
+    saving = threading.Event()
+
+    def admin_saves_rule() -> None:
+        with transaction.atomic():
+            rule_save(rule=Rule(name="Escalate", trigger="ticket_created", conditions={"team": str(escalations.pk)}))
+            saving.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the deletion waiting for the team's lock")
+
+    def admin_deletes() -> InvalidValue:
+        assert saving.wait(timeout=10)
+        try:
+            team_delete(team=escalations, actor=carol)
+        except InvalidValue as refused:
+            return refused
+        raise AssertionError("the team was deleted")
+
+    _, refusal = run_together([admin_saves_rule, admin_deletes])
+
+    assert refusal.details == {
+        "deletion": ["Automation rule “Escalate” has a condition on the team “Escalations”: change or delete it first."]
+    }
+    assert Team.objects.filter(pk=escalations.pk).exists()
+
+
+def test_a_macro_shared_through_the_api_while_its_owner_is_deleted_is_refused_and_nothing_is_recreated(
+    api_client_for, carol
+):
+    """The deletion took the agent's personal macros with it; sharing one meanwhile used to write it back (an update
+    finding no row inserts) and fail on the owner's foreign key at commit, a 500."""
+    dave = user_create(email="dave@example.com", name="Dave Agent", password="x", role=Role.AGENT)
+    notes = Macro.objects.create(name="Notes", body="Mine.", owner=dave, visibility=MacroVisibility.PERSONAL)
+    client = api_client_for(carol)
+
+    def admin_shares_macro() -> object:
+        assert deleting.wait(timeout=10)
+        return client.patch(f"/api/v1/macros/{notes.pk}/", {"visibility": "everyone"}, format="json")
+
+    deleting, admin_deletes = _admin_deleting(lambda: user_delete(user=dave, actor=carol))
+    _, response = run_together([admin_deletes, admin_shares_macro])
+
+    error = assert_error_body(response, 400, "invalid")
+    assert (error["message"], error["details"]) == (
+        "The agent you chose was deleted meanwhile.",
+        {"owner": ["This agent no longer exists."]},
+    )
+    assert not Macro.objects.exists()
+
+
+def test_an_agent_whose_macro_is_being_shared_is_not_deleted_and_the_macro_stays(carol):
+    """The save holds the owner until it commits: the deletion waits, then sees the shared macro and refuses, where
+    it used to take the macro with the account unnoticed."""
+    dave = user_create(email="dave@example.com", name="Dave Agent", password="x", role=Role.AGENT)
+    notes = Macro.objects.create(name="Notes", body="Mine.", owner=dave, visibility=MacroVisibility.PERSONAL)
+    sharing = threading.Event()
+
+    def admin_shares_macro() -> None:
+        with transaction.atomic():
+            macro_update(macro=notes, actor=carol, visibility=MacroVisibility.EVERYONE)
+            sharing.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the deletion waiting for the owner's lock")
+
+    def admin_deletes() -> InvalidValue:
+        assert sharing.wait(timeout=10)
+        try:
+            user_delete(user=dave, actor=carol)
+        except InvalidValue as refused:
+            return refused
+        raise AssertionError("the agent was deleted")
+
+    _, refusal = run_together([admin_shares_macro, admin_deletes])
+
+    assert refusal.details == {
+        "deletion": ["Macro “Notes” (shared) belongs to Dave Agent: give it to someone else or delete it first."]
+    }
+    assert Macro.objects.get().visibility == MacroVisibility.EVERYONE
+
+
+def test_a_category_saved_in_the_admin_routing_to_a_team_deleted_meanwhile_says_so_and_saves_nothing(client_for, carol):
+    escalations = Team.objects.create(name="Escalations")
+    browser = client_for(carol)
+    form = {"name": "Refunds", "slug": "refunds", "default_team": escalations.pk, "is_active": "on"}
+
+    def admin_saves_category() -> object:
+        assert deleting.wait(timeout=10)
+        return browser.post(reverse("admin:tickets_category_add"), form)
+
+    deleting, admin_deletes = _admin_deleting(lambda: team_delete(team=escalations, actor=carol))
+    _, response = run_together([admin_deletes, admin_saves_category])
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"default_team": ["This team no longer exists."]}
+    assert not Category.objects.filter(slug="refunds").exists()
+
+
+def test_a_mailbox_saved_in_the_admin_filing_under_a_category_deleted_meanwhile_says_so_and_saves_nothing(
+    client_for, carol
+):
+    refunds = Category.objects.create(name="Refunds", slug="refunds")
+    browser = client_for(carol)
+    form = {
+        "name": "Refunds desk", "address": "refunds@example.com", "is_active": "on", "category": refunds.pk,
+        "protocol": "imap", "host": "127.0.0.1", "port": 993, "security": "tls", "username": "refunds",
+        "password": "secret", "folder": "INBOX", "processed_folder": "Processed", "after_fetch": "seen",
+        "poll_interval_seconds": 60,
+    }  # fmt: skip
+
+    def admin_saves_mailbox() -> object:
+        assert deleting.wait(timeout=10)
+        return browser.post(reverse("admin:inbound_mailbox_add"), form)
+
+    deleting, admin_deletes = _admin_deleting(lambda: category_delete(category=refunds, actor=carol))
+    _, response = run_together([admin_deletes, admin_saves_mailbox])
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"category": ["This category no longer exists."]}
+    assert not Mailbox.objects.exists()

@@ -12,7 +12,9 @@ from django.db.models import Model
 from accounts.models import User
 from events.services import current_cause, events_caused_by
 from helpdesk.errors import InvalidValue
+from tickets.filters import id_read
 from tickets.models import Category, Team, Ticket
+from tickets.naming import ID_CONDITION
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:
@@ -47,9 +49,38 @@ def ensure_named_rows_remain(rows: Mapping[str, Model | None]) -> None:
     for field, row in rows.items():
         model, noun = NAMED_ROWS[field]
         if row is not None and not _row_kept(model, row.pk):
-            raise InvalidValue(
-                f"The {noun} you chose was deleted meanwhile.", details={field: [f"This {noun} no longer exists."]}
-            )
+            raise _chosen_row_gone(noun, field, f"This {noun} no longer exists.")
+
+
+# What a deleted row of each model is called; the rows configuration names (tickets.naming).
+NOUNS: dict[type[Model], str] = {model: noun for model, noun in NAMED_ROWS.values()}
+
+
+def ensure_configured_rows_remain(config: Model) -> None:
+    """Refuse saving configuration (a rule, a macro, a category, a mailbox, an SLA policy) that names a team, an agent
+    or a category deleted since it was chosen, by foreign key or by id in its `conditions`.
+
+    Each row named is kept as a ticket's write keeps it (_row_kept): the admin's deletion (tickets.services.removal),
+    which locks the row and then asks what names it, either went first and this save finds the row gone, or waits
+    for this save and then sees it, and refuses. Without it the save failed at its commit on the foreign key (a 500),
+    or stored a condition naming a gone id, and a deletion took an agent's macro shared meanwhile with the account.
+    Call it inside the save's transaction, before writing.
+    """
+    for field in config._meta.concrete_fields:
+        noun = NOUNS.get(field.related_model) if field.many_to_one else None
+        pk = getattr(config, field.attname)
+        if noun is not None and pk is not None and not _row_kept(field.related_model, pk):
+            raise _chosen_row_gone(noun, field.name, f"This {noun} no longer exists.")
+    conditions = getattr(config, "conditions", None)
+    for model, name in ID_CONDITION.items():
+        pk = id_read(conditions.get(name)) if isinstance(conditions, Mapping) else None
+        if pk is not None and not _row_kept(model, pk):
+            noun = NOUNS[model]
+            raise _chosen_row_gone(noun, "conditions", f"The {noun} its condition “{name}” names no longer exists.")
+
+
+def _chosen_row_gone(noun: str, field: str, detail: str) -> InvalidValue:
+    return InvalidValue(f"The {noun} you chose was deleted meanwhile.", details={field: [detail]})
 
 
 def _row_kept(model: type[Model], pk: int) -> bool:

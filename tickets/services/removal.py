@@ -17,10 +17,10 @@ queue. A team, tag or agent with more tickets, or several chosen together with m
 Nor is a team, an agent or a category that configuration names (tickets.naming): a rule, a macro, a category, a
 mailbox or an SLA policy would lose it unnoticed, and go on doing less than it says. The admin changes those first.
 The admin's confirmation page lists them; each deletion asks again once it holds the row's lock, and refuses
-(InvalidValue) what was saved naming the row in between. A rule, macro, category or mailbox saved naming it after
-that waits for the lock only at its own commit (the foreign key's deferred check) and fails there: unlike a ticket
-edit, those saves do not take the row's lock first. (A condition names a row by its id only, in JSON: one saved in
-the moment between that check and the deletion's commit is not stopped.)
+(InvalidValue) what was saved naming the row in between. A rule, macro, category, mailbox or SLA policy being saved
+keeps each row it names, by foreign key or by id in its conditions, as a ticket edit does
+(tickets.services.common.ensure_configured_rows_remain): the deletion waits for that save and then sees it, or the
+save waits for the deletion and is told the row is gone.
 Likewise a row kept by a protecting foreign key (a category's tickets, an account's requests and comments) that
 gained it in between is refused, not left to fail with a server error.
 """
