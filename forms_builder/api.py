@@ -135,7 +135,9 @@ class FormViewSet(StrictQueryString, mixins.ListModelMixin, mixins.RetrieveModel
         "makes and the description its description field holds; the answers stay with the ticket. JSON, or "
         "`multipart/form-data` when a file field has uploads: then `answers` is a JSON string and each file "
         "field's uploads are parts named after its key. Invalid answers are 400 `invalid` with `details` keyed by "
-        "field key. Answers to fields the conditions hide are dropped.",
+        "field key; a field keyed like one of the submission's own names (`form`, `files`, `requester`…: a version "
+        "published before such keys were refused) under `answers.<key>`. Answers to fields the conditions hide are "
+        "dropped.",
         parameters=[FORM_SLUG, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED],
         request={JSON: SubmissionCreateSerializer, "multipart/form-data": SUBMISSION_MULTIPART_SCHEMA},
         responses={201: TicketDetailSerializer, **errors(*BODY_ERRORS, 403, 404, 409, 422)},

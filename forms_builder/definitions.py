@@ -31,6 +31,8 @@ import string
 from decimal import Decimal
 from typing import Any
 
+from rest_framework.settings import api_settings
+
 from forms_builder.models import CHOICE_TYPES, Condition, Field, FieldType, Form, Match, Operator
 from forms_builder.safe_regex import pattern_problem
 from tickets.models import Priority
@@ -189,11 +191,21 @@ def form_definition(form: Form) -> dict[str, Any]:
 
 # --- checking a document ------------------------------------------------------------------------------------------
 
-# The submission API's own names: its body's other keys, and DRF's key for problems not tied to one of them. A
-# refused submission reports the answers' problems by field key in the same `details` as the body's own (a
-# requester who cannot be used), and a multipart body carries file fields' uploads as parts named after their key:
-# a field keyed like one of these could not be told apart from it.
-RESERVED_KEYS = frozenset({"answers", "requester", "non_field_errors"})
+# The names a refused submission gives its own problems, in the same `details` as the answers' problems by field
+# key: the API body's other keys and DRF's key for problems tied to none of them; the form's (closed or unpublished:
+# services.submission_create); and those opening its ticket may refuse under (tickets.services.ticket_create: the
+# files, the requester, a category or team deleted meanwhile). A multipart body also carries file fields' uploads
+# as parts named after their key. A field keyed like one of these could not be told apart from it.
+RESERVED_KEYS = frozenset(
+    {"answers", "requester", api_settings.NON_FIELD_ERRORS_KEY, "form", "files", "category", "team"}
+)
+
+
+def error_key(key: str) -> str:
+    """The name a field's problems are reported under: its key, or `answers.<key>` for a reserved one, which no key
+    can take (keys are slugs). Only a version published before its key was reserved has one, and it stays the
+    version submissions use until an admin renames the field and publishes again; its answers keep their key."""
+    return f"answers.{key}" if key in RESERVED_KEYS else key
 
 
 def field_rule_problems(field: dict[str, Any]) -> list[str]:

@@ -32,6 +32,7 @@ from forms_builder.definitions import (
     TEXT_TYPES,
     coerce_condition_value,
     decimal_text,
+    error_key,
     parse_date,
 )
 from forms_builder.models import FieldType, Operator
@@ -68,7 +69,8 @@ class Checked:
     "YYYY-MM-DD", select/radio -> str, multiselect -> list[str], checkbox -> bool, file -> omitted here (see `files`).
     Empty optional answers are omitted.
     `files`: visible file fields' uploads, keyed by field key.
-    `errors`: {field key: [messages]}, empty when valid.
+    `errors`: {field key: [messages]}, empty when valid; a reserved key's under `answers.<key>` (definitions.error_key),
+    so they never share a name with a refused submission's own problems.
     """
 
     answers: dict[str, Any] = field(default_factory=dict)
@@ -122,6 +124,7 @@ def check_answers(
                 checked.errors[key] = [_required_message(spec)]
             continue
         checked.answers[key] = _stored(spec, value)
+    checked.errors = {error_key(key): messages for key, messages in checked.errors.items()}
     return checked
 
 
@@ -185,18 +188,24 @@ def _clean_text(spec: Mapping[str, Any], raw: Any, form_data: bool) -> str:
     rules = spec["rules"]
     if rules.get("min_length") is not None and len(text) < rules["min_length"]:
         raise _Refused(f"Enter at least {rules['min_length']} characters.")
-    if rules.get("max_length") is not None and len(text) > rules["max_length"]:
-        raise _Refused(f"Enter at most {rules['max_length']} characters.")
-    # Whatever the form's own rules: an answer may become the ticket's description, and is stored and indexed.
-    if len(text) > BODY_MAX_CHARS:
-        raise _Refused(f"Enter at most {BODY_MAX_CHARS} characters.")
-    for pattern, refusal in _formats(spec):
-        # The length cap bounds the linear-time matcher; see forms_builder/safe_regex.py.
-        if len(text) > MAX_MATCH_LENGTH:
-            raise _Refused(f"Enter at most {MAX_MATCH_LENGTH} characters.")
+    if len(text) > text_max_length(spec):
+        raise _Refused(f"Enter at most {text_max_length(spec)} characters.")
+    for pattern, refusal in _formats(spec):  # after the length check, which bounds the matcher's work
         if not compile_safe(pattern).fullmatch(text):
             raise _Refused(refusal)
     return text
+
+
+def text_max_length(spec: Mapping[str, Any]) -> int:
+    """The most characters a text answer may hold (the page's inputs stop there too): the field's own maximum; the
+    ticket body's, whatever the form's rules, as an answer may become the description and is stored and indexed; and
+    the pattern matcher's when a format applies, which bounds the linear-time matcher (forms_builder/safe_regex.py)."""
+    limits = [BODY_MAX_CHARS]
+    if spec["rules"].get("max_length") is not None:
+        limits.append(spec["rules"]["max_length"])
+    if _formats(spec):
+        limits.append(MAX_MATCH_LENGTH)
+    return min(limits)
 
 
 TYPE_FORMATS = {

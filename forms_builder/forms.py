@@ -13,7 +13,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 
-from forms_builder.engine import check_answers
+from forms_builder.definitions import TEXT_TYPES, error_key
+from forms_builder.engine import check_answers, text_max_length
 from forms_builder.models import FieldType
 from helpdesk.errors import DomainError
 from helpdesk.forms import MessageTextarea, MultipleFileInput, PageForm, SubmitTokenField
@@ -82,6 +83,9 @@ def _form_field(spec: Mapping[str, Any]) -> forms.Field:
     field.help_text = spec.get("help_text") or ""
     if is_always_required(spec):
         field.widget.attrs["required"] = True
+    if spec["type"] in TEXT_TYPES:
+        # A textarea's line break counts as one character here as on the server (helpdesk.forms.MessageTextarea).
+        field.widget.attrs["maxlength"] = text_max_length(spec)
     return field
 
 
@@ -95,6 +99,8 @@ class AnswersForm(PageForm):
         self.specs = {spec["key"]: spec for spec in definition["fields"]}
         for key, spec in self.specs.items():
             self.fields[key] = _form_field(spec)
+        # The engine's problems come under each field's error_key: a reserved key's is not the submission's own.
+        self.keys_by_error_key = {error_key(key): key for key in self.specs}
 
     def raw_answers(self) -> QueryDict:
         """What was posted, as strings under the field keys. Handed over as form data (a QueryDict), so the engine
@@ -119,7 +125,7 @@ class AnswersForm(PageForm):
     def add_domain_error(self, error: DomainError) -> None:
         """The engine's messages next to the inputs they are about; anything else goes above the form."""
         for key, messages in error.details.items():
-            self.add_error(key if key in self.fields else None, messages)
+            self.add_error(self.keys_by_error_key.get(key), messages)
         if not error.details:
             self.add_error(None, error.message)
 
@@ -128,7 +134,7 @@ class AnswersForm(PageForm):
         guest's address): one post shows every problem, not the answers' only once the address is fixed."""
         checked = check_answers(self.definition, self.raw_answers(), self.raw_files())
         for key, messages in checked.errors.items():
-            self.add_error(key, messages)
+            self.add_error(self.keys_by_error_key[key], messages)
 
     def wrappers(self) -> list[FieldWrapper]:
         return [FieldWrapper(self[key], spec) for key, spec in self.specs.items()]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.models import User
-from forms_builder.models import Condition, ConditionKind, Field, FieldType, Form
+from forms_builder.definitions import form_definition
+from forms_builder.models import Condition, ConditionKind, Field, FieldType, Form, FormVersion
 from forms_builder.services import form_publish
 from tickets.models import Category, Priority
 
@@ -110,3 +113,16 @@ def add_product_and_version(form: Form) -> tuple[Field, Field]:
     version = Field.objects.create(form=form, key="version", label="Version", position=20)
     Condition.objects.create(form=form, target=version, kind=ConditionKind.VISIBLE, source=product, value="desktop")
     return product, version
+
+
+def form_with_one_field(*, category: Category, admin: User, key: str, public: bool = False, **field: Any) -> Form:
+    """A form whose one field is keyed `key`, published as it was before that key was refused (definition_problems
+    is not asked): its version stays the one submissions use until an admin renames the field and publishes again."""
+    form = Form.objects.create(
+        name="Callback", slug="callback", category=category, is_public=public, subject_template="Call back"
+    )
+    Field.objects.create(form=form, key=key, label="Answer", position=10, **field)
+    FormVersion.objects.create(
+        form=form, number=1, definition=form_definition(form), published_at=timezone.now(), published_by=admin
+    )
+    return form

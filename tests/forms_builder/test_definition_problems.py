@@ -67,9 +67,10 @@ def test_duplicate_keys_and_reversed_limits_are_refused():
     ]
 
 
-@pytest.mark.parametrize("key", ["answers", "requester", "non_field_errors"])
+@pytest.mark.parametrize("key", ["answers", "requester", "non_field_errors", "form", "files", "category", "team"])
 def test_a_key_the_submission_api_uses_itself_is_refused(key):
-    """Its answer's problems would share `details` with the API's own under the same name."""
+    """Its answer's problems would share `details` with the submission's own under the same name: the API body's,
+    the form's (closed, unpublished) and those opening the ticket may name (files, requester, category, team)."""
     definition = document(spec(key))
 
     assert definition_problems(definition)[key] == [

@@ -8,10 +8,12 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from forms_builder.models import Form
+from forms_builder.models import Field, FieldType, Form
+from forms_builder.services import form_publish
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import fill_url, simple_form
 from tests.support.html import blocked_by_strict_csp, elements
+from tickets.models import BODY_MAX_CHARS
 
 
 def wrapper_of(html: str, key: str) -> dict[str, str | None]:
@@ -112,3 +114,22 @@ def test_signed_in_requester_is_not_asked_for_an_email(alice, category, carol, c
     body = client_for(alice).get(fill_url(form)).content.decode()
 
     assert "requester-email" not in body
+
+
+def test_text_inputs_stop_at_the_length_the_server_accepts(alice, category, carol, client_for):
+    """The field's own maximum, else the most any answer may hold; a textarea's line break counts as one character
+    in the browser and on the server alike (helpdesk.forms.MessageTextarea)."""
+    form = bug_report_form(category=category, admin=carol)
+    note = simple_form(category=category, admin=carol, slug="note", name="Note", kind=FieldType.TEXTAREA)
+    Field.objects.filter(form=note, key="question").update(max_length=500)
+    form_publish(form=note, actor=carol)
+
+    body = (
+        client_for(alice).get(fill_url(form)).content.decode() + client_for(alice).get(fill_url(note)).content.decode()
+    )
+
+    inputs = {attrs.get("name"): attrs for tag, attrs in elements(body) if tag in {"input", "select", "textarea"}}
+    assert inputs["answer-summary"]["maxlength"] == "100"
+    assert inputs["answer-question"]["maxlength"] == "500"
+    assert inputs["answer-details"]["maxlength"] == str(BODY_MAX_CHARS)
+    assert "maxlength" not in inputs["answer-product"] and "maxlength" not in inputs["answer-screenshot"]

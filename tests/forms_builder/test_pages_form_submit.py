@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from forms_builder.models import Field, FieldType, Form, Submission
 from forms_builder.services import form_publish
-from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.examples import bug_report_form, form_with_one_field
 from tests.forms_builder.pages_support import answers, fill_url, simple_form
 from tests.support.html import elements
 from tickets.models import BODY_MAX_CHARS, Ticket
@@ -184,3 +184,15 @@ def test_a_textareas_line_breaks_count_as_the_browser_counted_them(alice, catego
 
     assert response.status_code == 302
     assert Submission.objects.get().answers == {"question": "hello\nworld"}
+
+
+def test_a_form_published_with_a_field_keyed_form_shows_its_problem_next_to_it(alice, category, carol, client_for):
+    """Its problem is reported under `answers.form`, apart from the submission's own `form` (closed, unpublished)."""
+    form = form_with_one_field(category=category, admin=carol, key="form", required=True)
+
+    response = client_for(alice).post(fill_url(form), answers(form=""))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_answer-form_error"' in body and "This field is required." in body
+    assert not Ticket.objects.exists()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import user_update
 from forms_builder.models import Submission
-from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.examples import bug_report_form, form_with_one_field
 from tests.forms_builder.pages_support import answers, fill_url
 from tests.support.html import shows_as_text
 from tickets.models import Ticket
@@ -190,6 +190,18 @@ def test_an_anonymous_submission_needs_a_valid_email(public_bug_report, client):
     assert response.status_code == 200
     assert 'id="id_requester-email_error"' in body
     assert not Ticket.objects.exists() and not Submission.objects.exists()
+
+
+def test_a_form_published_with_a_field_keyed_requester_shows_its_problem_next_to_it(carol, category, client):
+    """Its problem is reported under `answers.requester` (forms_builder.definitions.error_key), still its input's."""
+    form = form_with_one_field(category=category, admin=carol, key="requester", public=True, required=True)
+
+    response = client.post(fill_url(form), {**answers(requester=""), "requester-email": "not an address"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_requester-email_error"' in body and 'id="id_answer-requester_error"' in body
+    assert not Ticket.objects.exists()
 
 
 def test_refused_answers_leave_no_account_behind(public_bug_report, client):

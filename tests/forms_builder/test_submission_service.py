@@ -11,7 +11,7 @@ from accounts.models import Role, User
 from accounts.services import user_update
 from forms_builder.models import Submission
 from forms_builder.services import form_publish, public_requester_for, submission_create, submission_for_token
-from helpdesk.errors import InvalidValue
+from helpdesk.errors import FileTooLarge, InvalidValue
 from tests.forms_builder.examples import bug_report_form
 from tickets.models import Priority
 
@@ -66,6 +66,25 @@ def test_invalid_answers_raise_with_details_by_field_key(form, alice):
 
     assert refused.value.details == {"version": ["This field is required."], "summary": ["This field is required."]}
     assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("C:\\fakepath\\crash.png", "crash.png"),
+        ("../crash\x07\x1b.png", "crash.png"),
+        ("\x07" * 10 + "c" * 300 + ".png", "c" * 241 + ".png"),  # cut to 255 by Django before cleaning
+    ],
+)
+def test_a_file_over_the_attachment_limit_is_named_as_the_ticket_would_show_it(form, alice, settings, sent, shown):
+    settings.ATTACHMENT_MAX_BYTES = 4
+    files = {"screenshot": [SimpleUploadedFile(sent, b"png-bytes")]}
+
+    with pytest.raises(FileTooLarge) as refused:
+        submission_create(form=form, answers=DESKTOP, files=files, requester=alice, actor=alice)
+
+    assert refused.value.message == f"“{shown}” is larger than the limit of 4 bytes."
+    assert refused.value.details == {"files": [f"“{shown}” is too large."]}
 
 
 def test_an_inactive_form_is_refused(form, alice):

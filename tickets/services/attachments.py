@@ -52,10 +52,11 @@ def validate_files(files: Sequence[UploadedFile]) -> None:
     limit = settings.ATTACHMENT_MAX_BYTES
     for upload in files:
         if upload.size is not None and upload.size > limit:
+            name = display_filename(upload.name or "")  # as the other messages and the ticket name it
             raise FileTooLarge(
-                f"“{upload.name}” is larger than the limit of {limit // (1024 * 1024) or limit} "
+                f"“{name}” is larger than the limit of {limit // (1024 * 1024) or limit} "
                 f"{'MB' if limit >= 1024 * 1024 else 'bytes'}.",
-                details={"files": [f"“{upload.name}” is too large."]},
+                details={"files": [f"“{name}” is too large."]},
             )
 
 

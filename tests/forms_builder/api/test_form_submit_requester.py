@@ -9,8 +9,10 @@ from rest_framework.settings import api_settings
 
 from accounts.services import user_update
 from forms_builder.definitions import RESERVED_KEYS
+from forms_builder.models import Submission
 from forms_builder.serializers import SubmissionCreateSerializer
 from tests.forms_builder.api.support import submissions_url
+from tests.forms_builder.examples import form_with_one_field
 from tickets.models import Ticket
 
 ANSWERS = {"product": "web", "summary": "Phoned in"}
@@ -77,3 +79,30 @@ def test_no_field_may_take_a_key_the_submission_reports_its_own_problems_under()
     own = {*SubmissionCreateSerializer().fields, api_settings.NON_FIELD_ERRORS_KEY}
 
     assert own <= RESERVED_KEYS
+
+
+def test_a_form_published_with_a_field_keyed_requester_reports_its_problems_apart_from_the_bodys(
+    api_client_for, bob, alice, carol, category
+):
+    """Published before the key was refused: its answer's problems go under `answers.<key>`, which no key can take."""
+    form = form_with_one_field(category=category, admin=carol, key="requester", max_length=5)
+    user_update(user=alice, actor=carol, is_active=False)
+    body = {"answers": {"requester": "Someone"}, "requester": alice.pk}
+
+    response = api_client_for(bob).post(submissions_url(form), body, format="json")
+
+    assert response.status_code == 400
+    details = response.json()["error"]["details"]
+    assert details.pop("answers.requester") == ["Enter at most 5 characters."]
+    assert set(details) == {"requester"}
+    assert "Enter at most 5 characters." not in details["requester"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_form_published_with_a_field_keyed_requester_still_opens_tickets(api_client_for, alice, carol, category):
+    form = form_with_one_field(category=category, admin=carol, key="requester", max_length=5)
+
+    response = api_client_for(alice).post(submissions_url(form), {"answers": {"requester": "Ann"}}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert Submission.objects.get().answers == {"requester": "Ann"}
