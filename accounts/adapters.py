@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import unstash_login
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_changed
+from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -23,7 +26,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import MultipleObjectsReturned
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
 
@@ -35,6 +38,18 @@ from accounts.verification import address_proven
 from helpdesk.ratelimits import client_ip
 
 logger = logging.getLogger(__name__)
+
+# Set while a confirmation's changes are uncommitted: what allauth mails then waits for them (AccountAdapter.send_mail).
+_mail_waits_for_commit: ContextVar[bool] = ContextVar("mail_waits_for_commit", default=False)
+
+
+@contextlib.contextmanager
+def _mail_after_commit() -> Iterator[None]:
+    token = _mail_waits_for_commit.set(True)
+    try:
+        yield
+    finally:
+        _mail_waits_for_commit.reset(token)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -63,29 +78,56 @@ class AccountAdapter(DefaultAccountAdapter):
         confirmed it) loses it to this proof; one that holds it otherwise keeps it, and this fails
         (services.email_address_claim). When it is the account's first proven address, whatever the account had while
         unproven is void (services.user_address_first_proven): its password too, unless this browser is the one that
-        signed up or signed in with it, waiting for this very confirmation."""
+        signed up or signed in with it, waiting for this very confirmation. Mail sent meanwhile waits for the commit
+        (send_mail)."""
+        try:
+            with _mail_after_commit(), transaction.atomic():
+                return self._confirm_email_claiming(request, email_address)
+        except IntegrityError:
+            # Another account's confirmation of the same address committed while this one was under way (neither
+            # saw the other's): the unique index on verified addresses gave it to that one.
+            logger.warning("Confirmation refused: another account confirmed the address meanwhile.", exc_info=True)
+            self._confirmation_refused(request, email_address)
+            return False
+
+    def _confirm_email_claiming(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         user = email_address.user
-        with transaction.atomic():
-            try:
-                services.email_address_claim(email=email_address.email, confirming=email_address)
-            except services.AddressHeld:
-                self.add_message(
-                    request,
-                    messages.ERROR,
-                    "account/messages/email_confirmation_failed.txt",
-                    {"email": email_address.email},
-                )
-                return False
-            first_proof = not address_proven(user)
-            confirmed = super().confirm_email(request, email_address)
-            if confirmed and first_proof:
-                pending = unstash_login(request, peek=True)
-                services.user_address_first_proven(
-                    user=user,
-                    keep_password=pending is not None and pending.user is not None and pending.user.pk == user.pk,
-                    keep_session_key=request.session.session_key,
-                )
+        try:
+            services.email_address_claim(email=email_address.email, confirming=email_address)
+        except services.AddressHeld:
+            self._confirmation_refused(request, email_address)
+            return False
+        first_proof = not address_proven(user)
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed and first_proof:
+            pending = unstash_login(request, peek=True)
+            services.user_address_first_proven(
+                user=user,
+                keep_password=pending is not None and pending.user is not None and pending.user.pk == user.pk,
+                keep_session_key=request.session.session_key,
+            )
         return confirmed
+
+    def _confirmation_refused(self, request: HttpRequest, email_address: EmailAddress) -> None:
+        self.add_message(
+            request, messages.ERROR, "account/messages/email_confirmation_failed.txt", {"email": email_address.email}
+        )
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """During a confirmation (allauth's "email changed" mail to the old address), the mail goes out once the
+        confirmation is committed: rolled back, it would tell of a change that never happened. A failure to send it
+        then is logged and leaves the confirmation done (robust)."""
+        if not _mail_waits_for_commit.get():
+            super().send_mail(template_prefix, email, context)
+            return
+        send = super().send_mail
+        request = allauth_context.request  # the request may be over by the commit (an outer transaction's)
+
+        def send_once_committed() -> None:
+            with allauth_context.request_context(request):
+                send(template_prefix, email, context)
+
+        transaction.on_commit(send_once_committed, robust=True)
 
 
 class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):

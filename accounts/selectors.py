@@ -51,14 +51,13 @@ def user_sessions_signed_in(user: User) -> list[UserSession]:
 
 def address_has_an_account(email: str) -> bool:
     """Whether an account has this address: as its account address, or confirmed. An address someone has only asked
-    to change to (pending on their Email page) is nobody's yet: anyone can type anyone's address there."""
+    to change to (pending on their Email page) is nobody's yet: anyone can type anyone's address there. Never a
+    lookalike's (accounts.models.with_this_address)."""
     from allauth.account.models import EmailAddress  # allauth's models load after the apps registry
 
     address = normalize_email_address(email)
-    return (
-        User.objects.filter(email__iexact=address).exists()
-        or EmailAddress.objects.filter(email__iexact=address, verified=True).exists()
-    )
+    verified = EmailAddress.objects.filter(verified=True).annotate(address=Lower("email")).filter(address=address)
+    return bool(accounts_at_address(address) or with_this_address(verified, address))
 
 
 def accounts_owning_address(users: list[User], email: str) -> list[User]:
@@ -73,7 +72,7 @@ def accounts_owning_address(users: list[User], email: str) -> list[User]:
         user
         for user in users
         if normalize_email_address(user.email) == address
-        or EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
+        or with_this_address(EmailAddress.objects.filter(user=user, email__iexact=address, verified=True), address)
     ]
 
 

@@ -108,7 +108,7 @@ def user_update(
 
 
 def _sessions_and_tokens_end(*, user: User, keep_session_key: str | None = None) -> None:
-    _account_lock(user)  # a token being issued meanwhile is committed first, so it is revoked here with the others
+    account_lock(user)  # a token being issued meanwhile is committed first, so it is revoked here with the others
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
         session.end()
@@ -132,7 +132,8 @@ def user_password_reset(*, user: User, password: str) -> User:
     address is proven by it (see `user_address_first_proven` for what that voids)."""
     if not address_proven(user):
         user_address_first_proven(user=user, keep_password=False)
-        EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+        mailed = with_this_address(EmailAddress.objects.filter(user=user, email__iexact=user.email), user.email)
+        EmailAddress.objects.filter(pk__in=[row.pk for row in mailed]).update(verified=True)
         remember_address_proven(user, True)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -258,7 +259,7 @@ def api_token_issue(
         raise ValueError(f"Unknown token scopes: {sorted(unknown)}")
     # The caller authenticated the account as `user` holds it. A deactivation or a first proof of the address (which
     # voids the password) committed since revoked the tokens it found, so this one would outlive it.
-    account = _account_lock(user)
+    account = account_lock(user)
     if not account.is_active:
         raise AccountDeactivated("This account was deactivated.")
     if account.password != user.password:
@@ -275,11 +276,12 @@ def api_token_issue(
     return token, secret
 
 
-def _account_lock(user: User) -> User:
+def account_lock(user: User) -> User:
     """The account's row as it is now, locked until the caller's commit. Issuing a credential and ending them all
     (deactivation, a first proof of the address) both take it, so they take turns: a deactivation's own save of the
-    row holds it already, and an issue waits for that to commit and then reads the account as it left it."""
-    return User.objects.select_for_update(no_key=True).only("pk", "is_active", "password").get(pk=user.pk)
+    row holds it already, and an issue waits for that to commit and then reads the account as it left it. A ticket
+    opened for the account takes it too: a claim forfeiting it (email_address_claim) holds it until it commits."""
+    return User.objects.select_for_update(no_key=True).only("pk", "email", "is_active", "password").get(pk=user.pk)
 
 
 @transaction.atomic

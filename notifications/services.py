@@ -18,13 +18,15 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, with_this_address
+from accounts.models import User, normalize_email_address, with_this_address
 from events.models import Event, EventKind
 from events.services import retry_delay, send_to_worker
+from helpdesk.availability import row_at_fault
 from inbound.models import InboundMessage, InboundStatus
 from notifications import mail_ids
 from notifications.models import Notification, NotificationKind, NotificationStatus
@@ -263,13 +265,21 @@ def notification_withdraw_if_unwanted(*, notification: Notification) -> bool:
 def _thread_so_far(notification: Notification) -> list[str]:
     """The Message-IDs of the ticket's earlier mails between us and this address, newest first: ours to them and
     theirs to us, so the first answer to a ticket opened by mail goes under the mail that opened it."""
-    ours = (
-        Notification.objects.filter(
-            ticket_id=notification.ticket_id, address__iexact=notification.address, pk__lt=notification.pk
+    # By lower(), never iexact, which on PostgreSQL takes a lookalike's address (a dotless i) for this one; the few
+    # lower() still confuses (a Kelvin sign) are left out by with_this_address.
+    earlier = (
+        Notification.objects.annotate(lower_address=Lower("address"))
+        .filter(
+            ticket_id=notification.ticket_id,
+            lower_address=normalize_email_address(notification.address),
+            pk__lt=notification.pk,
         )
         .order_by("-pk")
-        .values_list("created_at", "message_id")[:REFERENCES_MAX]
+        .only("created_at", "message_id", "address")[:REFERENCES_MAX]
     )
+    ours = [
+        (row.created_at, row.message_id) for row in with_this_address(earlier, notification.address, field="address")
+    ]
     theirs = (
         InboundMessage.objects.filter(
             ticket_id=notification.ticket_id,

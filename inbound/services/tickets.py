@@ -9,6 +9,8 @@ from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 
 from accounts.models import User
+from accounts.selectors import address_reserved
+from accounts.services import account_lock
 from forms_builder.services import public_requester_for
 from helpdesk.errors import InvalidValue
 from inbound.matching import user_for_address
@@ -40,7 +42,7 @@ def mail_open_ticket(*, message: InboundMessage, mail: ParsedMail, follow_up_of:
     """A new ticket from the sender, who becomes a requester with an unconfirmed address if we did not know them.
 
     The people Cc'd on this first mail become followers: they receive the public replies."""
-    requester = mail_participant(mail.from_address, name=mail.from_name)
+    requester = _mail_requester(mail)
     files, notes = mail_files(mail)
     text = mail.text
     if follow_up_of is not None:
@@ -113,6 +115,16 @@ def mail_participant(address: str, *, name: str = "") -> User:
     return user_for_address(address) or public_requester_for(email=address, name=_display_name(name))
 
 
+def _mail_requester(mail: ParsedMail) -> User:
+    """The sender's account, found again once the one found first is locked: its owner's proof of the address,
+    committed meanwhile, may have taken it from an unproven sign-up (accounts.services.email_address_claim), and the
+    mail is then theirs."""
+    found = user_for_address(mail.from_address)
+    if found is not None:
+        account_lock(found)
+    return mail_participant(mail.from_address, name=mail.from_name)
+
+
 def _display_name(name: str) -> str:
     """A From display name fit to show staff. One holding an address is left out: staff would read it as the
     sender's address ("bob@example.com" <eve@example.net>)."""
@@ -169,6 +181,8 @@ def _followers_from_cc(mail: ParsedMail, requester: User) -> list[User]:
     for address in dict.fromkeys(mail.cc):
         if address in ours or address == requester.email or ticket_id_from_address(address) is not None:
             continue
+        if address_reserved(address):
+            continue  # the helpdesk's own accounts (the automations' actor, a forfeited one) follow nothing
         try:
             followers.append(mail_participant(address))
         except InvalidValue:

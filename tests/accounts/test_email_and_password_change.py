@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -56,6 +58,73 @@ def test_a_confirmed_new_address_records_that_the_user_was_edited(alice, mailout
     # The event their tickets' search documents are rebuilt on (search/handlers.py), as when an admin edits them.
     edited = Event.objects.filter(kind=EventKind.USER_EDITED)
     assert [(event.actor, event.payload["user_id"]) for event in edited] == [(alice, alice.pk)]
+
+
+class RolledBack(Exception):
+    pass
+
+
+def mails_to(mailoutbox, address: str) -> list:
+    return [message for message in mailoutbox if message.to == [address]]
+
+
+def test_the_mail_saying_the_address_changed_is_not_sent_when_the_confirmation_is_rolled_back(alice, mailoutbox):
+    client = signed_in(alice)
+    client.post(reverse("account_email"), {"action_add": "", "email": "alice@new.example"})
+    [confirmation] = mails_to(mailoutbox, "alice@new.example")
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        client.post(confirmation_link(confirmation))
+        raise RolledBack
+
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"
+    assert mails_to(mailoutbox, "alice@example.com") == []
+
+
+def test_the_mail_saying_the_address_changed_is_sent_once_the_confirmation_is_committed(
+    alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = signed_in(alice)
+    client.post(reverse("account_email"), {"action_add": "", "email": "alice@new.example"})
+    [confirmation] = mails_to(mailoutbox, "alice@new.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirmation_link(confirmation))
+
+    [changed] = mails_to(mailoutbox, "alice@example.com")
+    assert "alice@new.example" in changed.body
+
+
+def test_an_address_another_account_confirms_at_the_same_moment_is_refused_with_a_message(
+    alice, mallory, mailoutbox, monkeypatch
+):
+    """Alice's confirmation of the address commits between Mallory's check that nobody has it and her saving it
+    (shown here by adding Alice's at that moment; with two real connections in
+    test_concurrent_confirmations_postgres.py): Mallory is told, and keeps her own address."""
+    client = signed_in(mallory)
+    client.post(reverse("account_email"), {"action_add": "", "email": "shared@new.example"})
+    [confirmation] = mails_to(mailoutbox, "shared@new.example")
+    checked = EmailAddress.can_set_verified
+
+    def alice_confirms_meanwhile(address: EmailAddress) -> bool:
+        free = checked(address)
+        EmailAddress.objects.create(user=alice, email="shared@new.example", verified=True)
+        return free
+
+    monkeypatch.setattr(EmailAddress, "can_set_verified", alice_confirms_meanwhile)
+
+    response = client.post(confirmation_link(confirmation), follow=True)
+
+    assert response.status_code == 200
+    assert "Unable to confirm shared@new.example because it is already confirmed by a different account." in (
+        response.content.decode()
+    )
+    mallory.refresh_from_db()
+    assert mallory.email == "mallory@example.com"
+    rows = EmailAddress.objects.filter(user=mallory).order_by("email").values_list("email", "verified", "primary")
+    assert list(rows) == [("mallory@example.com", True, True), ("shared@new.example", False, False)]
+    assert mails_to(mailoutbox, "mallory@example.com") == []
 
 
 def test_an_address_of_another_account_is_not_taken(alice, mallory, mailoutbox):

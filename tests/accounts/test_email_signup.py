@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User
+from accounts.services import user_create
 from tests.conftest import PASSWORD
 from tests.support.sessions import sign_in
 
@@ -95,6 +96,31 @@ def test_the_other_accounts_confirmation_followed_after_signing_up_leaves_the_ad
     assert mallory.email != "newcomer@example.com"
     assert not EmailAddress.objects.get(user=mallory, email="newcomer@example.com").verified
     assert User.objects.get(email="newcomer@example.com").pk != mallory.pk
+
+
+def test_an_address_that_differs_by_a_dotless_i_from_an_accounts_does_not_count_as_taken(mallory, mailoutbox):
+    """PostgreSQL's case-insensitive match takes `mona@ma\u0131l.example` (a domain of its own) for
+    `mona@mail.example`. Mallory only asked to change to Mona's address, so it is nobody's yet: the account at the
+    lookalike must not keep Mona from signing up (accounts.models.with_this_address)."""
+    user_create(email="mona@ma\u0131l.example", password=PASSWORD)
+    EmailAddress.objects.create(user=mallory, email="mona@mail.example", verified=False)
+    client = Client()
+
+    sign_up(client, "mona@mail.example")
+    client.post(confirmation_link(mailoutbox[-1]))
+
+    mona = User.objects.get(email="mona@mail.example")
+    assert client.session["_auth_user_id"] == str(mona.pk)
+
+
+def test_an_address_an_account_holds_in_other_letter_case_counts_as_taken(db, mailoutbox):
+    mona = user_create(email="mona@mail.example", password=PASSWORD)
+
+    sign_up(Client(), "MONA@Mail.example")
+
+    assert list(User.objects.filter(email__iexact="mona@mail.example")) == [mona]
+    [message] = mailoutbox
+    assert message.to == ["mona@mail.example"] and "/accounts/confirm-email/" not in message.body
 
 
 def test_a_weak_password_is_refused_with_a_message(db):

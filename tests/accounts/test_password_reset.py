@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 
+from accounts.services import user_create, user_password_reset
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"
@@ -72,3 +73,32 @@ def test_no_reset_link_is_mailed_for_an_account_that_only_asked_to_change_to_the
     [message] = mailoutbox
     assert message.to == ["victim@example.com"]
     assert "/accounts/password/reset/key/" not in message.body
+
+
+LOOKALIKE = "mona@ma\u0131l.example"  # a domain of its own, which PostgreSQL's case-insensitive match takes for mail.
+
+
+def test_no_reset_link_is_mailed_for_an_account_that_proved_only_a_dotless_i_lookalike_of_the_address(db, mailoutbox):
+    """The account proved `mona@ma\u0131l.example` and only asked to change to Mona's `mona@mail.example`: a reset
+    link for it must not reach Mona's mailbox (accounts.models.with_this_address)."""
+    other = user_create(email=LOOKALIKE, password=PASSWORD)
+    EmailAddress.objects.create(user=other, email="mona@mail.example", verified=False)
+
+    Client().post(reverse("account_reset_password"), {"email": "mona@mail.example"})
+
+    [message] = mailoutbox
+    assert message.to == ["mona@mail.example"]
+    assert "/accounts/password/reset/key/" not in message.body
+
+
+def test_a_reset_proves_the_account_address_and_not_a_dotless_i_lookalike_it_asked_to_change_to(db):
+    """The reset link went to `mona@ma\u0131l.example`: it proves that mailbox, never Mona's `mona@mail.example`."""
+    other = user_create(email=LOOKALIKE, password=PASSWORD, email_verified=False)
+    EmailAddress.objects.create(user=other, email="mona@mail.example", verified=False)
+
+    user_password_reset(user=other, password=NEW_PASSWORD)
+
+    assert sorted(EmailAddress.objects.filter(user=other).values_list("email", "verified")) == [
+        ("mona@mail.example", False),
+        ("mona@ma\u0131l.example", True),
+    ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from accounts.models import User
 from accounts.services import user_update
 from inbound.matching import ticket_for_mail
 from inbound.models import InboundStatus, Reason
@@ -122,6 +123,24 @@ def test_a_deactivated_account_in_cc_does_not_become_a_follower(ingest, alice, c
     stored = ingest(mail(sender="dana@example.org", cc=[alice.email, "erin@example.org"]))
 
     assert list(stored.ticket.followers.values_list("email", flat=True)) == ["erin@example.org"]
+
+
+def test_the_automations_actor_in_cc_does_not_become_a_follower(ingest):
+    from automations.services import automation_actor
+
+    actor = automation_actor()
+
+    stored = ingest(mail(sender="dana@example.org", cc=[actor.email, "erin@example.org"]))
+
+    assert stored.status == InboundStatus.PROCESSED
+    assert list(stored.ticket.followers.values_list("email", flat=True)) == ["erin@example.org"]
+
+
+def test_a_reserved_address_in_cc_gets_no_account_and_does_not_follow(ingest):
+    stored = ingest(mail(sender="dana@example.org", cc=["forfeited-7-00aa@helpdesk.invalid", "eve@mail.invalid"]))
+
+    assert stored.status == InboundStatus.PROCESSED and not stored.ticket.followers.exists()
+    assert not User.objects.filter(email__endswith=".invalid").exists()
 
 
 def test_a_follower_replies_in_public(ingest):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import User, forfeited_address
 from helpdesk.errors import InvalidTransition, InvalidValue, NotPermitted
 from tickets.models import Attachment, Status, TicketEvent, TicketEventKind
 from tickets.services import comment_create, ticket_create, ticket_merge
@@ -77,6 +78,16 @@ def test_followers_move_too(alice, bob, carol, ticket, duplicate):
     ticket_merge(source=duplicate, target=ticket, actor=bob)
 
     assert list(ticket.followers.all()) == [carol]
+
+
+def test_an_account_at_a_reserved_address_does_not_become_a_follower(alice, bob, mallory, ticket, category):
+    # A requester that lost its address (accounts.services.email_address_claim) before this rule held its tickets.
+    theirs = ticket_create(requester=mallory, subject="Mine", category=category)
+    User.objects.filter(pk=mallory.pk).update(email=forfeited_address(mallory.pk), is_active=False)
+
+    ticket_merge(source=theirs, target=ticket, actor=bob)
+
+    assert not ticket.followers.exists()
 
 
 def test_a_ticket_cannot_be_merged_into_itself(bob, ticket):

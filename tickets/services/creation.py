@@ -8,6 +8,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import User
+from accounts.selectors import ADDRESS_RESERVED, address_reserved
+from accounts.services import account_lock
 from helpdesk.errors import InvalidValue, NotPermitted
 from sla.services import sla_clocks_update
 from tickets import permissions
@@ -56,10 +58,18 @@ def ticket_create(
             raise NotPermitted("Only staff may set these fields.", details=staff_only(staff_fields))
         if requester.pk != actor.pk:
             raise NotPermitted("You can only open tickets for yourself.", details=staff_only({"requester": 1}))
-    if not requester.is_active:
+    # The account as it is now, locked until the ticket is in: a claim of its address that forfeits it
+    # (accounts.services.email_address_claim, which refuses an account holding tickets) comes before or after, whole.
+    account = account_lock(requester)
+    if not account.is_active:
         # Each door that finds a requester by address refuses a deactivated one first, naming its own field
         # (accounts.selectors.requester_address_refusal); this holds for a requester chosen as an account too.
         raise InvalidValue(REQUESTER_INACTIVE, details={"requester": [REQUESTER_INACTIVE]})
+    # The helpdesk's own accounts (the automations' actor, a forfeited one) take no mail and speak for no one.
+    if address_reserved(account.email):
+        raise InvalidValue(ADDRESS_RESERVED, details={"requester": [ADDRESS_RESERVED]})
+    if any(address_reserved(user.email) for user in followers):
+        raise InvalidValue(ADDRESS_RESERVED, details={"followers": [ADDRESS_RESERVED]})
     if category is not None and not category.is_active and not permissions.is_staff_member(actor):
         raise InvalidValue("Invalid category.", details={"category": ["This category is not available."]})
     validate_assignee(assignee)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import address_reserved
 from helpdesk.errors import InvalidTransition, InvalidValue, NotPermitted
 from sla.services import sla_clocks_update
 from tickets import permissions
@@ -72,6 +73,8 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     if not same_requester:
         followers.add(source.requester_id)
     followers.discard(target.requester_id)
+    # The helpdesk's own accounts (a forfeited requester, the automations' actor) follow nothing (ticket_create).
+    followers = {user.pk for user in User.objects.filter(pk__in=followers) if not address_reserved(user.email)}
     if followers:
         target.followers.add(*followers)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accounts.models import User
+from accounts.selectors import ADDRESS_RESERVED
 from tests.support.api import assert_error_body
 from tickets.models import BODY_MAX_CHARS, Priority, Ticket, TicketEventKind
 
@@ -107,4 +108,13 @@ def test_a_description_longer_than_the_limit_is_refused_and_nothing_is_created(a
 
     error = assert_error_body(response, 400, "invalid")
     assert error["details"]["description"] == ["Ensure this field has no more than 65536 characters."]
+    assert not Ticket.objects.exists()
+
+
+def test_agent_cannot_open_a_ticket_for_the_automations_actor(api_client_for, bob):
+    from automations.services import automation_actor
+
+    response = api_client_for(bob).post(URL, {"subject": "x", "requester": automation_actor().pk}, format="json")
+
+    assert assert_error_body(response, 400, "invalid")["details"] == {"requester": [ADDRESS_RESERVED]}
     assert not Ticket.objects.exists()
