@@ -87,7 +87,7 @@ class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name", "role", "is_active")}),
+        ("Profile", {"fields": ("name", "role", "is_active", "time_zone")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),)
@@ -126,6 +126,7 @@ class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
                 name=data["name"],
                 role=data["role"],
                 is_active=data["is_active"],
+                time_zone=data["time_zone"],
             )
             return
         created = user_create(email=data["email"], password=data["password1"], name=data["name"], role=data["role"])

@@ -29,6 +29,7 @@ from accounts.selectors import api_tokens_of
 from accounts.serializers import (
     ApiTokenSerializer,
     IssuedTokenSerializer,
+    OwnAccountUpdateSerializer,
     TokenRequestSerializer,
     UserCreateSerializer,
     UserSerializer,
@@ -219,10 +220,23 @@ def _login_failed_window() -> int:
     return int(max((rate.duration for rate in rates), default=60))
 
 
-@extend_schema(summary="Who am I", tags=["auth"], responses={200: UserSerializer, **errors(400)})
-@api_view(["GET"])
+@extend_schema(methods=["GET"], summary="Who am I", tags=["auth"], responses={200: UserSerializer, **errors(400)})
+@extend_schema(
+    methods=["PATCH"],
+    summary="Change your own account",
+    description="Only `time_zone` for now: the zone your pages and mails show times in. Needs a token with the "
+    "`write` scope.",
+    tags=["auth"],
+    request={"application/json": OwnAccountUpdateSerializer},
+    responses={200: UserSerializer, **errors(*BODY_ERRORS), 403: SCOPE_403},
+)
+@api_view(["GET", "PATCH"])
 def me(request: Request) -> Response:
     refuse_query_params_not_read(request)
+    if request.method == "PATCH":
+        serializer = OwnAccountUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.user_update(user=request.user, actor=request.user, **serializer.validated_data)
     return Response(UserSerializer(request.user).data)
 
 

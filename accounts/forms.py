@@ -1,4 +1,4 @@
-"""Forms of the accounts app: users and social apps in the admin, the People page, the API tokens page."""
+"""Forms of the accounts app: users and social apps in the admin, the People, API tokens and Time zone pages."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from accounts.models import Role, SocialAppSecret, TokenScope, User, normalize_e
 from accounts.selectors import accounts_owning_address, address_has_an_account
 from accounts.services import user_password_reset, user_update
 from helpdesk.forms import PageForm, ShownChoiceField, show_initial_values
+from helpdesk.time_zones import TimeZoneField
 
 
 def _clean_unique_email(form: forms.ModelForm) -> str:
@@ -49,10 +50,11 @@ class AdminUserChangeForm(forms.ModelForm):
         label="Password",
         help_text="Raw passwords are not stored, so there is no way to see the user's password.",
     )
+    time_zone = TimeZoneField(help_text=User._meta.get_field("time_zone").help_text)
 
     class Meta:
         model = User
-        fields = ("email", "name", "role", "is_active")
+        fields = ("email", "name", "role", "is_active", "time_zone")
 
     def clean_email(self) -> str:
         return _clean_unique_email(self)
@@ -226,6 +228,10 @@ class PersonRoleForm(forms.Form):
 
 NEVER = "never"
 DEFAULT_LIFETIME = "90"
+
+
+class TimeZoneForm(PageForm):
+    time_zone = TimeZoneField(label="Time zone", help_text="Pages and the mails you get show times in this zone.")
 
 
 class ApiTokenCreateForm(PageForm):

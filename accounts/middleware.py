@@ -1,4 +1,5 @@
-"""Sessions that may not be used yet: an unproven email address (everyone), a missing second factor (staff)."""
+"""Sessions that may not be used yet: an unproven email address (everyone), a missing second factor (staff); and the
+time zone a signed-in person's pages are told in."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.mfa import second_factor_missing
 from accounts.verification import EMAIL_UNVERIFIED, address_proven, how_to_confirm
@@ -98,6 +100,22 @@ class StaffSecondFactorMiddleware:
             return JsonResponse(body, status=403)
         messages.warning(request, SETUP_MESSAGE)
         return HttpResponseRedirect(reverse("mfa_activate_totp"))
+
+
+class UserTimeZoneMiddleware:
+    """Pages are told in the signed-in person's zone (User.zone), for the whole request; anonymous ones in the site's
+    (TIME_ZONE). Not the API: its times are ISO 8601 in the site's zone whoever asks (a bearer token's user is only
+    known inside the view, so a session's would otherwise get other offsets than a script's)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or request.path.startswith(API_PREFIX) or not user.is_authenticated:
+            return self.get_response(request)
+        with timezone.override(user.zone):
+            return self.get_response(request)
 
 
 def _has_bearer_token(request: HttpRequest) -> bool:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import tzinfo
 from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -10,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
+from helpdesk.time_zones import validate_time_zone, zone_or_default
 
 R = TypeVar("R")
 
@@ -84,6 +86,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.REQUESTER, db_index=True)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Pages and mails show this person times in this zone. Blank: the site's default (TIME_ZONE).",
+    )
 
     objects = UserManager()
 
@@ -111,6 +119,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_superuser(self) -> bool:  # type: ignore[override]
         return self.role == Role.ADMIN
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone pages and mails tell this person times in (helpdesk.time_zones.zone_or_default)."""
+        return zone_or_default(self.time_zone)
 
     @property
     def is_agent_or_admin(self) -> bool:

@@ -9,13 +9,26 @@ from rest_framework import serializers
 from accounts.models import ApiToken, Role, TokenScope, User, normalize_email_address
 from accounts.tokens import MAX_LIFETIME_DAYS
 from helpdesk import api_fields
+from helpdesk.time_zones import validate_time_zone
+
+TIME_ZONE_HELP = (
+    "The IANA name of the zone pages and mails show this person times in, such as `Europe/Berlin`; empty for the "
+    "site's default. API times are ISO 8601 with their offset, whatever it is."
+)
+
+
+def time_zone_field() -> api_fields.CharField:
+    return api_fields.CharField(
+        max_length=64, required=False, allow_blank=True, validators=[validate_time_zone], help_text=TIME_ZONE_HELP
+    )
 
 
 class UserSerializer(api_fields.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "name", "role", "is_active", "date_joined"]
+        fields = ["id", "email", "name", "role", "is_active", "date_joined", "time_zone"]
         read_only_fields = fields
+        extra_kwargs = {"time_zone": {"help_text": TIME_ZONE_HELP}}
 
 
 class UserCreateSerializer(serializers.Serializer):
@@ -44,6 +57,13 @@ class UserUpdateSerializer(serializers.Serializer):
     name = api_fields.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     is_active = serializers.BooleanField(required=False)
+    time_zone = time_zone_field()
+
+
+class OwnAccountUpdateSerializer(serializers.Serializer):
+    """What everyone may change of their own account through the API."""
+
+    time_zone = time_zone_field()
 
 
 class TokenRequestSerializer(serializers.Serializer):

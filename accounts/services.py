@@ -70,6 +70,7 @@ def user_update(
     role: str | None = None,
     is_active: bool | None = None,
     password: str | None = None,
+    time_zone: str | None = None,
 ) -> User:
     # Compare with the stored row, not with `user`: a form (the admin's) may already have put new values on it.
     stored_role, stored_email, stored_name, stored_active = (
@@ -93,6 +94,8 @@ def user_update(
         user.is_active = is_active
     if password:
         user.set_password(password)
+    if time_zone is not None:
+        user.time_zone = time_zone
     user.save()
     if user.email != stored_email:
         # An admin who changes a user's address vouches for the new one, as when creating the user.

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from accounts.views import sessions, tokens
+from accounts.views import sessions, time_zone, tokens
 
 urlpatterns = [
+    path("time-zone/", time_zone.time_zone_settings, name="account_time_zone"),
     path("tokens/", tokens.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke", tokens.api_token_revoke, name="api_token_revoke"),
     # Our Sessions page takes allauth's path and name (it ends one session too, not only all the others).

@@ -158,6 +158,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UnprovenAddressMiddleware",  # an unproven email address gets no session
     "accounts.middleware.StaffSecondFactorMiddleware",  # MFA_REQUIRED_FOR_STAFF: set up TOTP first
+    "accounts.middleware.UserTimeZoneMiddleware",  # pages tell times in the signed-in person's zone
     "accounts.sessions.UserSessionsMiddleware",  # allauth's, writing at most once a minute per session
     "helpdesk.ratelimits.RateLimitHeadersMiddleware",
     "helpdesk.input_checks.InputCheckMiddleware",  # NUL and unpaired surrogates: a 400 before any door reads them

@@ -80,8 +80,12 @@ def notification_queue(
         "site_url": settings.SITE_URL,
         **(context or {}),
     }
-    if subject is None:
-        subject = render_to_string(f"emails/{kind}_subject.txt", context)
+    # Told in the recipient's zone (the site's for an address without an account), whoever's request or worker this is.
+    with timezone.override(recipient.zone if recipient is not None else None):
+        if subject is None:
+            subject = render_to_string(f"emails/{kind}_subject.txt", context)
+        body_text = render_to_string(f"emails/{kind}.txt", context)
+        body_html = render_to_string(f"emails/{kind}.html", context)
     subject = " ".join(subject.split())
     if ticket is not None and mail_ids.subject_tag(ticket.pk) not in subject:
         subject = f"{mail_ids.subject_tag(ticket.pk)} {subject}"
@@ -96,8 +100,8 @@ def notification_queue(
                 ticket=ticket,
                 event_id=event_id,
                 subject=subject[:300],
-                body_text=render_to_string(f"emails/{kind}.txt", context),
-                body_html=render_to_string(f"emails/{kind}.html", context),
+                body_text=body_text,
+                body_html=body_html,
                 message_id=message_id,
             )
     except IntegrityError:

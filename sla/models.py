@@ -8,7 +8,6 @@ instead of computing it. `sla.services.sla_clocks_update` is the one place clock
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import available_timezones
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -16,12 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from helpdesk.time_zones import validate_time_zone
 from tickets.models import Priority, Team, Ticket
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone name such as Europe/Berlin or America/New_York.")
 
 
 class Weekday(models.IntegerChoices):

@@ -3,6 +3,8 @@ notifications/; `sla.services` decides when (not at 3 a.m. on a Sunday: when the
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from accounts.models import User
 from automations.assignment import available_agents, is_away
 from notifications.models import NotificationKind
@@ -34,13 +36,15 @@ def mail_escalation(*, notice: EscalationNotice) -> None:
     breached = notice.kind == EscalationKind.BREACHED
     # A breach is told with when it was missed: a target relaxed since moves due_at later, even past the mail.
     at = (clock.breached_at or clock.due_at) if breached else clock.due_at
-    # Told in the calendar's zone, named: the same moment as the ticket page's, whichever zone the worker runs in.
-    context = {"clock": clock, "breached": breached, "at": at, "time_zone": str(clock_time_zone(clock))}
     for recipient in escalation_recipients(notice):
+        # Told in the calendar's zone, named: the same moment as the recipient's ticket page, whichever zone the
+        # worker runs in (a clock counting around the clock, without a calendar, in the recipient's own zone).
+        with timezone.override(recipient.zone):
+            time_zone = str(clock_time_zone(clock))
         notification_queue(
             kind=NotificationKind.SLA_ESCALATION,
             key=f"sla-notice:{notice.pk}",
             ticket=clock.ticket,
             recipient=recipient,
-            context=context,
+            context={"clock": clock, "breached": breached, "at": at, "time_zone": time_zone},
         )

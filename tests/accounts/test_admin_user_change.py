@@ -73,7 +73,8 @@ def test_a_deactivated_users_sessions_and_tokens_stay_ended_once_reactivated(cli
 def test_user_change_form_has_no_staff_superuser_or_group_fields(client_for, carol, alice):
     response = client_for(carol).get(reverse("admin:accounts_user_change", args=[alice.pk]))
 
-    assert set(response.context["adminform"].form.fields) == {"email", "password", "name", "role", "is_active"}
+    fields = {"email", "password", "name", "role", "is_active", "time_zone"}
+    assert set(response.context["adminform"].form.fields) == fields
     assert "../password/" in response.content.decode()
 
 
@@ -108,3 +109,24 @@ def test_admin_cannot_deactivate_their_own_account(client_for, carol):
     }
     carol.refresh_from_db()
     assert carol.is_active is True
+
+
+def test_admin_sets_a_users_time_zone_from_a_list(client_for, carol, alice):
+    admin = client_for(carol)
+    page = admin.get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()
+    assert '<select name="time_zone"' in page and '<option value="Asia/Kolkata">' in page
+
+    response = change_user(admin, alice, time_zone="Asia/Kolkata")
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.time_zone == "Asia/Kolkata"
+
+
+def test_a_time_zone_that_does_not_exist_is_an_error_in_the_admin_and_nothing_is_saved(client_for, carol, alice):
+    response = change_user(client_for(carol), alice, time_zone="Mars/Olympus_Mons", name="Renamed")
+
+    assert response.status_code == 200
+    assert "Mars/Olympus_Mons is not one of the available choices" in response.content.decode()
+    alice.refresh_from_db()
+    assert (alice.time_zone, alice.name) == ("", "Alice Requester")

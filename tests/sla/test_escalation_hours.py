@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from accounts.models import User
 from events.models import Event, EventKind
-from sla.models import EscalationNotice, OpeningHours
+from sla.models import BusinessCalendar, EscalationNotice, OpeningHours
 from sla.services import sla_sweep
 from tests.sla.conftest import berlin
 from tickets.models import Priority, Status
@@ -56,6 +57,22 @@ def test_the_mail_tells_the_due_time_in_the_calendars_zone_and_names_it(
 
     [warning] = mail.outbox
     says = "is due at Mon 9 Mar 2026, 11:00 Europe/Berlin."
+    assert says in warning.body
+    assert says in warning.alternatives[0].content
+
+
+def test_a_clock_without_a_calendar_is_told_in_the_recipients_own_zone(
+    alice, bob, policy, clock, django_capture_on_commit_callbacks
+):
+    BusinessCalendar.objects.all().delete()  # urgent: 4 hours around the clock
+    User.objects.filter(pk=bob.pk).update(time_zone="Asia/Kolkata")
+    _late_urgent_ticket(alice, bob, clock, django_capture_on_commit_callbacks)  # 14:00 UTC: due 18:00 UTC
+    clock.to(berlin(2026, 3, 6, 18, 0))  # 3 of 4 hours used: the warning
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep()
+
+    [warning] = mail.outbox
+    says = "is due at Fri 6 Mar 2026, 23:30 Asia/Kolkata."
     assert says in warning.body
     assert says in warning.alternatives[0].content
 

@@ -127,6 +127,7 @@ def test_me_describes_the_current_user(api_client_for, bob):
         "role": "agent",
         "is_active": True,
         "date_joined": body["date_joined"],
+        "time_zone": "",
     }
 
 

@@ -90,3 +90,18 @@ def test_invalid_role_is_a_field_error(api_client_for, carol, alice):
     response = api_client_for(carol).patch(f"/api/v1/users/{alice.pk}/", {"role": "boss"}, format="json")
     assert response.status_code == 400
     assert "role" in response.json()["error"]["details"]
+
+
+def test_admin_sets_a_users_time_zone_and_agents_read_it(api_client_for, carol, bob, alice):
+    response = api_client_for(carol).patch(f"/api/v1/users/{alice.pk}/", {"time_zone": "Asia/Kolkata"}, format="json")
+
+    assert response.status_code == 200
+    assert api_client_for(bob).get(f"/api/v1/users/{alice.pk}/").json()["time_zone"] == "Asia/Kolkata"
+
+
+def test_a_time_zone_that_does_not_exist_is_a_field_error(api_client_for, carol, alice):
+    response = api_client_for(carol).patch(f"/api/v1/users/{alice.pk}/", {"time_zone": "Utopia"}, format="json")
+
+    assert response.status_code == 400 and "time_zone" in response.json()["error"]["details"]
+    alice.refresh_from_db()
+    assert alice.time_zone == ""

@@ -1,0 +1,46 @@
+"""Time zone names: which ones exist, how a person picks one, and the zone a stored name stands for."""
+
+from __future__ import annotations
+
+import functools
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    # available_timezones() walks the tz database's files on every call.
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/Berlin or America/New_York.")
+
+
+def zone_or_default(name: str) -> tzinfo:
+    """The zone named `name`; the site's (TIME_ZONE) for a blank name, or one the tz database no longer has."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return timezone.get_default_timezone()
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A <select> of every time zone by name; the blank choice means the site's default (TIME_ZONE)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(choices=_time_zone_choices, **kwargs)
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    default = ("", f"The site's default ({settings.TIME_ZONE})")
+    return [default, *((name, name.replace("_", " ")) for name in sorted(time_zone_names()))]

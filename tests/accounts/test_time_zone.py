@@ -1,0 +1,137 @@
+"""Each person picks their time zone on an account page; their pages then tell times in it, others' in the site's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+
+from accounts.models import User
+from tests.support.html import elements
+from tickets.models import Comment
+from tickets.services import comment_create
+
+PAGE = reverse("account_time_zone")
+# 12:00 UTC is 17:30 in Kolkata (+05:30 all year).
+NOON_UTC = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def bobs_reply_at_noon_utc(ticket, bob) -> Comment:
+    comment = comment_create(ticket=ticket, author=bob, body="We refunded the second charge.")
+    Comment.objects.filter(pk=comment.pk).update(created_at=NOON_UTC)
+    return comment
+
+
+def shown_times(page: str) -> list[str]:
+    return [attrs["datetime"] or "" for tag, attrs in elements(page) if tag == "time" and "datetime" in attrs]
+
+
+def test_the_page_is_in_the_account_menu(alice, client_for):
+    page = client_for(alice).get(reverse("api_tokens")).content.decode()
+
+    assert f'href="{PAGE}"' in page
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client_for):
+    response = client_for(None).get(PAGE)
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_page_offers_every_zone_with_the_sites_default_first_and_selected(alice, client_for, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    page = client_for(alice).get(PAGE).content.decode()
+
+    options = [attrs for tag, attrs in elements(page) if tag == "option"]
+    assert options[0] == {"value": "", "selected": None}
+    assert "The site&#x27;s default (Europe/Berlin)" in page
+    assert {"value": "Asia/Kolkata"} in options and len(options) > 300
+
+
+def test_a_person_saves_their_zone_and_sees_it_selected(alice, client_for):
+    client = client_for(alice)
+
+    response = client.post(PAGE, {"time_zone": "Asia/Kolkata"}, follow=True)
+
+    alice.refresh_from_db()
+    assert alice.time_zone == "Asia/Kolkata"
+    assert "Your time zone was saved." in response.content.decode()
+    assert {"value": "Asia/Kolkata", "selected": None} in [a for t, a in elements(response.content.decode())]
+
+
+def test_the_blank_choice_goes_back_to_the_sites_default(alice, client_for):
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Kolkata")
+
+    client_for(alice).post(PAGE, {"time_zone": ""})
+
+    alice.refresh_from_db()
+    assert alice.time_zone == ""
+
+
+def test_a_zone_that_does_not_exist_is_an_error_on_the_page_and_the_saved_zone_is_kept(alice, client_for):
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Kolkata")
+
+    response = client_for(alice).post(PAGE, {"time_zone": "Mars/Olympus_Mons"})
+
+    assert response.status_code == 400
+    assert "Select a valid choice. Mars/Olympus_Mons is not one of the available choices." in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.time_zone == "Asia/Kolkata"
+
+
+def test_the_browser_zone_script_is_offered_only_while_no_zone_is_saved(alice, client_for):
+    client = client_for(alice)
+    blank = client.get(PAGE).content.decode()
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Kolkata")
+    chosen = client.get(PAGE).content.decode()
+
+    assert "data-browser-time-zone " in blank or "data-browser-time-zone>" in blank
+    assert "data-browser-time-zone>" not in chosen and "data-browser-time-zone " not in chosen
+    assert "/static/js/time-zone.js" in blank
+
+
+def test_an_agent_sees_a_reply_on_the_staff_ticket_page_in_their_zone(ticket, bob, client_for):
+    bobs_reply_at_noon_utc(ticket, bob)
+    User.objects.filter(pk=bob.pk).update(time_zone="Asia/Kolkata")
+
+    page = client_for(bob).get(reverse("staff_ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "2026-03-02T17:30:00+05:30" in shown_times(page)
+    assert "Mar 2, 2026, 17:30" in page
+
+
+def test_a_requester_sees_the_reply_on_their_ticket_page_in_their_zone(ticket, alice, bob, client_for):
+    bobs_reply_at_noon_utc(ticket, bob)
+    User.objects.filter(pk=alice.pk).update(time_zone="America/New_York")
+
+    page = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "2026-03-02T07:00:00-05:00" in shown_times(page)
+    assert "Mar 2, 2026, 07:00" in page
+
+
+def test_without_a_zone_pages_tell_times_in_the_sites_default(ticket, bob, client_for, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    bobs_reply_at_noon_utc(ticket, bob)
+
+    page = client_for(bob).get(reverse("staff_ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "2026-03-02T13:00:00+01:00" in shown_times(page)
+
+
+def test_the_api_keeps_the_sites_zone_for_a_signed_in_browser_too(ticket, bob, client_for):
+    bobs_reply_at_noon_utc(ticket, bob)
+    User.objects.filter(pk=bob.pk).update(time_zone="Asia/Kolkata")
+
+    rows = client_for(bob).get(f"/api/v1/tickets/{ticket.pk}/comments/").json()["results"]
+
+    assert [row["created_at"] for row in rows] == ["2026-03-02T12:00:00Z"]
+
+
+def test_a_stored_zone_the_tz_database_no_longer_has_reads_as_the_sites_default(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+
+    assert User(time_zone="Mars/Olympus_Mons").zone == ZoneInfo("Europe/Berlin")
+    assert User(time_zone="").zone == ZoneInfo("Europe/Berlin")
+    assert User(time_zone="Asia/Kolkata").zone == ZoneInfo("Asia/Kolkata")
