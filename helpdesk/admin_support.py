@@ -39,6 +39,8 @@ class ConfiguredRowsKeptForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         super()._post_clean()  # the instance now holds the chosen rows
+        if self.errors:
+            return  # nothing is saved, nothing to keep; an id naming no row is the field's error already
         try:
             ensure_configured_rows_remain(self.instance)
         except InvalidValue as error:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from forms_builder.definitions import definition_problems
+from forms_builder.definitions import RESERVED_KEYS, definition_problems
 from forms_builder.models import FieldType
 from tests.forms_builder.examples import bug_report, document, spec, when
 
@@ -76,3 +78,14 @@ def test_a_key_the_submission_api_uses_itself_is_refused(key):
     assert definition_problems(definition)[key] == [
         f"“{key}” is a name the submission API uses itself; choose another key."
     ]
+
+
+def test_the_readme_names_every_reserved_key_and_where_a_published_ones_problems_go():
+    """The admin's field list and the API's endpoint table each say which keys are refused."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    sentences = [line for line in readme.splitlines() if "`non_field_errors`" in line]
+
+    assert len(sentences) == 2
+    for line in sentences:
+        assert {key for key in RESERVED_KEYS if f"`{key}`" not in line} == set(), line
+        assert "`answers.<key>`" in line, line

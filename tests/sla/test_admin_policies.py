@@ -162,3 +162,27 @@ def test_editing_three_policies_in_the_admin_list_queues_one_refresh(
     assert sorted(SlaPolicy.objects.values_list("position", flat=True)) == [100, 101, 102]  # all three saved
     assert len(sent) == 1  # one message for the one save, its run serves every request
     assert SlaRefreshRequest.objects.exists()
+
+
+def test_a_condition_value_that_is_not_text_is_refused_once_not_a_server_error(carol, client_for, db):
+    """Only text names a row (tickets.naming): a number, even one JSON lets through and no id can be, is refused
+    as invalid, once, with no talk of a row deleted meanwhile."""
+    client = client_for(carol)
+    for conditions, name in [
+        ('{"team": Infinity}', "team"),
+        ('{"team": 999}', "team"),
+        ('{"category": 1e400}', "category"),
+    ]:
+        response = client.post(reverse("admin:sla_slapolicy_add"), _policy_form(conditions))
+        assert response.status_code == 200, conditions
+        assert response.context["adminform"].form.errors == {
+            "conditions": [f"{name}: Give the value as text, as in a query string."]
+        }
+    assert not SlaPolicy.objects.exists()
+
+
+def test_a_condition_naming_no_team_says_so_once(carol, client_for, db):
+    response = client_for(carol).post(reverse("admin:sla_slapolicy_add"), _policy_form('{"team": "999"}'))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["conditions"]
+    assert len(errors) == 1 and errors[0].startswith("team: Select a valid choice."), errors

@@ -73,7 +73,10 @@ def ensure_configured_rows_remain(config: Model) -> None:
             raise _chosen_row_gone(noun, field.name, f"This {noun} no longer exists.")
     conditions = getattr(config, "conditions", None)
     for model, name in ID_CONDITION.items():
-        pk = id_read(conditions.get(name)) if isinstance(conditions, Mapping) else None
+        value = conditions.get(name) if isinstance(conditions, Mapping) else None
+        # Only text names a row, as stored conditions are read (tickets.naming.named_in_conditions); other values
+        # are invalid conditions (a JSON Infinity is no int()), refused by the model's validation.
+        pk = id_read(value) if isinstance(value, str) else None
         if pk is not None and not _row_kept(model, pk):
             noun = NOUNS[model]
             raise _chosen_row_gone(noun, "conditions", f"The {noun} its condition “{name}” names no longer exists.")
