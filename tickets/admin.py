@@ -20,6 +20,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from accounts.permissions import why_cannot_be_assigned
+from accounts.selectors import ADDRESS_RESERVED, address_reserved
 from events.services import one_edit
 from helpdesk.admin_support import (
     MESSAGE_TEXTAREAS,
@@ -165,6 +166,8 @@ class TicketAdminForm(forms.ModelForm):
         requester = self.cleaned_data.get("requester")
         if not self.instance.pk and requester is not None and not requester.is_active:
             raise forms.ValidationError(REQUESTER_INACTIVE)  # ticket_create's rule, next to the field
+        if not self.instance.pk and requester is not None and address_reserved(requester.email):
+            raise forms.ValidationError(ADDRESS_RESERVED)  # the automations' actor, say: ticket_create refuses it too
         return requester
 
     def clean_assignee(self) -> User | None:

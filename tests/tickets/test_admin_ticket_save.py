@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from accounts.selectors import ADDRESS_RESERVED
 from accounts.services import user_create, user_update
 from helpdesk.errors import InvalidValue
 from tests.conftest import PASSWORD
@@ -48,6 +49,21 @@ def test_admin_adding_a_ticket_for_a_deactivated_account_is_refused_on_the_field
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"requester": ["This account is deactivated."]}
     assert "Printer on fire" in response.content.decode() and not Ticket.objects.exists()
+
+
+def test_admin_adding_a_ticket_for_the_automations_actor_is_refused_on_the_field(client_for, carol, category):
+    """Its address is at a .invalid domain (ticket_create refuses it): a message next to the field, not a 500."""
+    from automations.services import automation_actor
+
+    client = client_for(carol)
+    page = client.get(reverse("admin:tickets_ticket_add"))
+    data = form_data(page, requester=automation_actor().pk, subject="Printer on fire", category=category.pk)
+
+    response = client.post(reverse("admin:tickets_ticket_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"requester": [ADDRESS_RESERVED]}
+    assert not Ticket.objects.exists()
 
 
 def test_no_door_opens_a_ticket_for_a_deactivated_account(alice, bob):
