@@ -31,16 +31,25 @@ UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 # Neither is the row's fault; the next run goes on from there. Anything else raised on one row is logged and that
 # row set aside, so the rows after it go on (`row_at_fault` decides).
 RUN_STOPS = (*UNAVAILABLE_ERRORS, SoftTimeLimitExceeded)
-# An OperationalError that is one row's lock, not the database going away: PostgreSQL's deadlock_detected,
-# lock_not_available (lock_timeout, NOWAIT) and query_canceled (lock_timeout or statement_timeout), SQLite's busy lock.
-# Its transaction was rolled back; the run goes on with the other rows and the next run tries this one again.
-ROW_LOCK_SQLSTATES = frozenset({"40P01", "55P03", "57014"})
+# An OperationalError that is one row's lock, not the database going away: PostgreSQL's deadlock_detected and
+# lock_not_available (lock_timeout, NOWAIT). Its transaction was rolled back; the run goes on with the other rows and
+# the next run tries this one again. (SQLite's "database is locked" is the whole file's: it stops the run, as the
+# rows after it would each wait as long.)
+ROW_LOCK_SQLSTATES = frozenset({"40P01", "55P03"})
+# PostgreSQL's query_canceled: statement_timeout ran out on the row's work (lock_timeout is 55P03). The connection is
+# fine, so not an outage; nor a lock that goes away: a row whose work always takes too long would be tried on every
+# run and never recorded. The row's own fault, recorded with its backoff.
+QUERY_CANCELED = "57014"
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    return getattr(error.__cause__, "sqlstate", None)
 
 
 def is_row_lock_failure(error: BaseException) -> bool:
     if not isinstance(error, OperationalError):
         return False
-    return getattr(error.__cause__, "sqlstate", None) in ROW_LOCK_SQLSTATES or "database is locked" in str(error)
+    return _sqlstate(error) in ROW_LOCK_SQLSTATES
 
 
 def row_at_fault(error: Exception) -> bool:
@@ -48,12 +57,12 @@ def row_at_fault(error: Exception) -> bool:
 
     Call it in the `except`. The database gone or the time up (RUN_STOPS) is raised again, and the run stops. A lock
     the row could not get is logged, and False: the row is left as it is for the next run (not its fault, and
-    recording a failure would wait for that same lock). Anything else is the row's own fault: True, and the caller
-    records it and goes on with the other rows."""
+    recording a failure would wait for that same lock). Anything else (a statement timeout too) is the row's own
+    fault: True, and the caller records it and goes on with the other rows."""
     if is_row_lock_failure(error):
         logger.warning("row locked by another transaction, left for the next run: %s", error)
         return False
-    if isinstance(error, RUN_STOPS):
+    if isinstance(error, RUN_STOPS) and _sqlstate(error) != QUERY_CANCELED:
         raise error
     return True
 

@@ -419,9 +419,11 @@ def sla_sweep(*, now: datetime | None = None) -> int:
     Reads only clocks whose next check has come, through the partial index on `next_check_at`."""
     now = now or timezone.now()
     checked = 0
+    left: set[int] = set()  # clocks locked by another transaction: due still, tried again by the next sweep, not this
     while True:
         ids = list(
             SlaClock.objects.filter(next_check_at__lte=now)
+            .exclude(pk__in=left)
             .order_by("next_check_at")
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
@@ -431,6 +433,8 @@ def sla_sweep(*, now: datetime | None = None) -> int:
             except Exception as error:  # one clock the sweep cannot check must not hold back every one after it
                 if row_at_fault(error):
                     _check_clock_failed(clock_id, now, error)
+                else:
+                    left.add(clock_id)
         checked += len(ids)
         if len(ids) < SWEEP_BATCH:
             break
