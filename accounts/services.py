@@ -76,6 +76,14 @@ def user_update(
     stored_role, stored_email, stored_name, stored_active = (
         User.objects.filter(pk=user.pk).values_list("role", "email", "name", "is_active").get()
     )
+    # Only the fields given are written, the others taken as stored: `user` may be a request's, read before an admin
+    # deactivated the account, changed its role or its password, and saving its time zone must not undo that.
+    given = {"email": email, "name": name, "role": role, "is_active": is_active, "password": password or None}
+    fields = [field for field, value in {**given, "time_zone": time_zone}.items() if value is not None]
+    stored = {"email": stored_email, "name": stored_name, "role": stored_role, "is_active": stored_active}
+    for field, value in stored.items():
+        if given[field] is None:
+            setattr(user, field, value)
     if email is not None:
         user.email = normalize_email_address(email)
     if name is not None:
@@ -96,7 +104,7 @@ def user_update(
         user.set_password(password)
     if time_zone is not None:
         user.time_zone = time_zone
-    user.save()
+    user.save(update_fields=fields)
     if user.email != stored_email:
         # An admin who changes a user's address vouches for the new one, as when creating the user.
         EmailAddress.objects.filter(user=user).delete()

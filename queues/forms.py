@@ -73,7 +73,7 @@ class QueueFilter(StaffQueueFilter):
         field_name="updated_at",
         lookup_expr="gte",
         label="Updated since",
-        help_text="A fixed moment, for example 2026-01-31T09:00:00Z.",
+        help_text="A fixed moment, for example 2026-01-31T09:00:00Z; without an offset, in the site's time zone.",
     )
     # The other conditions a view or a link may hold (views are saved through the API too): each shown, so that
     # applying the form, or saving it as a view, keeps it rather than widening the list.
@@ -82,7 +82,7 @@ class QueueFilter(StaffQueueFilter):
         field_name="created_at",
         lookup_expr="gte",
         label="Created since",
-        help_text="A fixed moment, for example 2026-01-31T09:00:00Z.",
+        help_text="A fixed moment, for example 2026-01-31T09:00:00Z; without an offset, in the site's time zone.",
     )
     requester = IdFilter(
         field_name="requester_id", label="Requester", widget=KeptConditionCheckbox, help_text="Untick to drop it."

@@ -39,8 +39,8 @@ class Due:
 
 
 def clock_time_zone(clock: SlaClock) -> tzinfo:
-    """The zone a clock's times are told in: its calendar's, whose opening hours it counts; the site's (TIME_ZONE)
-    for a clock counting around the clock."""
+    """The zone a clock's times are told in: its calendar's, whose opening hours it counts; for a clock counting
+    around the clock, the active one: the viewer's on a page (UserTimeZoneMiddleware), the recipient's in a mail."""
     return ZoneInfo(clock.calendar.time_zone) if clock.calendar else timezone.get_current_timezone()
 
 

@@ -33,7 +33,8 @@ class ChoiceInFilter(CommaSeparatedInFilter, django_filters.ChoiceFilter):
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
-    """Any ISO 8601 offset in, UTC out, or a 400.
+    """Any ISO 8601 offset in, UTC out, or a 400. A time without an offset is in the site's zone (TIME_ZONE), not the
+    viewer's: a saved view, a rule or a link means the same tickets on every agent's page, in the API and in the worker.
 
     Python accepts offsets up to ±23:59 and every day of years 1 to 9999; the databases do not. PostgreSQL refuses
     offsets beyond ±15:59, and SQLite's adapter overflows converting the calendar's first and last days to UTC.
@@ -41,7 +42,8 @@ class UtcIsoDateTimeField(IsoDateTimeField):
     """
 
     def to_python(self, value: Any) -> datetime | None:
-        moment = super().to_python(value)
+        with timezone.override(timezone.get_default_timezone()):
+            moment = super().to_python(value)
         if moment is None:
             return None
         try:

@@ -20,7 +20,11 @@ def mail_admins_endpoint_disabled(*, event: Event) -> None:
     endpoint = WebhookEndpoint.objects.filter(pk=event.payload.get("endpoint_id"), is_active=False).first()
     if endpoint is None:
         return
-    context = {"endpoint": endpoint, "url": settings.SITE_URL + reverse("webhook_detail", args=[endpoint.pk])}
+    context = {
+        "endpoint": endpoint,
+        "disabled_at": event.created_at,  # recorded with the disabling; updated_at moves with any later edit
+        "url": settings.SITE_URL + reverse("webhook_detail", args=[endpoint.pk]),
+    }
     for admin in User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"):
         notification_queue(
             kind=NotificationKind.WEBHOOK_DISABLED,

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.services import user_update
 from tests.support.html import elements
 from tickets.models import Comment
 from tickets.services import comment_create
@@ -135,3 +136,13 @@ def test_a_stored_zone_the_tz_database_no_longer_has_reads_as_the_sites_default(
     assert User(time_zone="Mars/Olympus_Mons").zone == ZoneInfo("Europe/Berlin")
     assert User(time_zone="").zone == ZoneInfo("Europe/Berlin")
     assert User(time_zone="Asia/Kolkata").zone == ZoneInfo("Asia/Kolkata")
+
+
+def test_saving_ones_zone_does_not_undo_a_deactivation_or_role_change_made_meanwhile(bob, carol):
+    stale = User.objects.get(pk=bob.pk)  # request.user, read as the request began
+    user_update(user=User.objects.get(pk=bob.pk), actor=carol, role="requester", is_active=False)
+
+    user_update(user=stale, actor=stale, time_zone="Asia/Kolkata")
+
+    bob.refresh_from_db()
+    assert (bob.time_zone, bob.role, bob.is_active) == ("Asia/Kolkata", "requester", False)

@@ -25,12 +25,28 @@ def test_each_admin_is_told_when_a_webhook_was_disabled_in_their_own_zone(carol,
     endpoint = WebhookEndpoint.objects.create(url="https://crm.example.com/hook", secret="s" * 32)
 
     webhook_endpoint_disable(endpoint=endpoint, reason="410 Gone")
+    event = Event.objects.get(kind=EventKind.WEBHOOK_DISABLED)
     with timezone.override(ZoneInfo("America/New_York")):  # the zone of whoever's worker this is: not theirs
-        mail_admins_endpoint_disabled(event=Event.objects.get(kind=EventKind.WEBHOOK_DISABLED))
+        mail_admins_endpoint_disabled(event=event)
 
-    endpoint.refresh_from_db()
     mails = {mail.address: mail for mail in Notification.objects.filter(kind=NotificationKind.WEBHOOK_DISABLED)}
-    in_kolkata = timezone.localtime(endpoint.updated_at, KOLKATA).strftime("%H:%M IST")
-    in_berlin = timezone.localtime(endpoint.updated_at, ZoneInfo("Europe/Berlin")).strftime("%H:%M CE")
+    in_kolkata = timezone.localtime(event.created_at, KOLKATA).strftime("%H:%M IST")
+    in_berlin = timezone.localtime(event.created_at, ZoneInfo("Europe/Berlin")).strftime("%H:%M CE")
     assert in_kolkata in mails[carol.email].body_text and in_kolkata in mails[carol.email].body_html
     assert in_berlin in mails[dave.email].body_text
+
+
+def test_the_mail_tells_when_the_endpoint_was_disabled_not_when_it_was_last_edited(carol, settings):
+    settings.TIME_ZONE = "UTC"
+    endpoint = WebhookEndpoint.objects.create(url="https://crm.example.com/hook", secret="s" * 32)
+    webhook_endpoint_disable(endpoint=endpoint, reason="410 Gone")
+    event = Event.objects.get(kind=EventKind.WEBHOOK_DISABLED)
+    Event.objects.filter(pk=event.pk).update(created_at="2026-03-02T12:00:00Z")
+    # An admin fixes its description before the worker gets to the mail (or before a retry of it).
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(updated_at="2026-03-02T15:45:00Z")
+
+    mail_admins_endpoint_disabled(event=Event.objects.get(pk=event.pk))
+
+    [mail] = Notification.objects.filter(kind=NotificationKind.WEBHOOK_DISABLED)
+    assert "was disabled on Mon 2 Mar 2026, 12:00 UTC" in mail.body_text
+    assert "was disabled on Mon 2 Mar 2026, 12:00 UTC" in mail.body_html

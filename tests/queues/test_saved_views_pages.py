@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from forms_builder.services import submission_create
 from queues.models import SavedView
 from queues.services import saved_view_create
@@ -22,6 +23,7 @@ from tests.queues.conftest import subjects
 from tests.queues.test_builtin_views import filter_form_sent
 from tests.support.html import submit_token
 from tickets.models import Channel, Team, Ticket
+from tickets.services import ticket_create
 
 
 def save_form_query(page) -> str:
@@ -353,3 +355,19 @@ def test_the_requester_and_form_names_take_at_most_one_query(bob, alice, carol, 
 
     assert len(named) <= len(without) + 1
     assert "Requester: Alice Requester (alice@example.com)" in page.content.decode()
+
+
+def test_a_time_without_an_offset_is_in_the_sites_zone_for_every_agent_as_in_the_api(
+    bob, alice, category, client_for, api_client_for
+):
+    # 20:00 UTC on 28 February is already 1 March (01:30) in Kolkata.
+    late = ticket_create(requester=alice, subject="Late on the 28th", category=category)
+    Ticket.objects.filter(pk=late.pk).update(created_at="2026-02-28T20:00:00Z")
+    User.objects.filter(pk=bob.pk).update(time_zone="Asia/Kolkata")
+    view = saved_view_create(owner=bob, name="March", conditions={"created_after": "2026-03-01T00:00:00"})
+
+    page = client_for(bob).get(reverse("staff_queue"), {"view": view.pk})
+    api = api_client_for(bob).get("/api/v1/tickets/", {"created_after": "2026-03-01T00:00:00"}).json()["results"]
+
+    assert api == []
+    assert "Late on the 28th" not in subjects(page)
