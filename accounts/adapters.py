@@ -29,6 +29,7 @@ from django.core.exceptions import MultipleObjectsReturned
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts import encryption, services
 from accounts.mfa import second_factor_required
@@ -36,6 +37,7 @@ from accounts.models import Role, SocialAppSecret, User
 from accounts.selectors import ADDRESS_RESERVED, address_reserved
 from accounts.verification import address_proven
 from helpdesk.ratelimits import client_ip
+from helpdesk.time_zones import in_zone_of
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +115,14 @@ class AccountAdapter(DefaultAccountAdapter):
             request, messages.ERROR, "account/messages/email_confirmation_failed.txt", {"email": email_address.email}
         )
 
+    def send_notification_mail(
+        self, template_prefix: str, user: User, context: dict | None = None, email: str | None = None
+    ) -> None:
+        """allauth's notice of a change to an account ("Date: ...") tells its time in the account's zone, not the
+        request's: a password reset or a confirmation link may be followed signed out, on another device."""
+        with in_zone_of(user):
+            super().send_notification_mail(template_prefix, user, context, email)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """During a confirmation (allauth's "email changed" mail to the old address), the mail goes out once the
         confirmation is committed: rolled back, it would tell of a change that never happened. A failure to send it
@@ -122,9 +132,10 @@ class AccountAdapter(DefaultAccountAdapter):
             return
         send = super().send_mail
         request = allauth_context.request  # the request may be over by the commit (an outer transaction's)
+        zone = timezone.get_current_timezone()  # the recipient's (send_notification_mail), also by then
 
         def send_once_committed() -> None:
-            with allauth_context.request_context(request):
+            with allauth_context.request_context(request), timezone.override(zone):
                 send(template_prefix, email, context)
 
         transaction.on_commit(send_once_committed, robust=True)

@@ -90,7 +90,9 @@ class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
         ("Profile", {"fields": ("name", "role", "is_active", "time_zone")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "name", "role", "time_zone", "password1", "password2")}),
+    )
 
     def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> type[forms.ModelForm]:
         if obj is not None and obj.pk == request.user.pk:
@@ -129,7 +131,13 @@ class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
                 time_zone=data["time_zone"],
             )
             return
-        created = user_create(email=data["email"], password=data["password1"], name=data["name"], role=data["role"])
+        created = user_create(
+            email=data["email"],
+            password=data["password1"],
+            name=data["name"],
+            role=data["role"],
+            time_zone=data["time_zone"],
+        )
         adopt_saved(obj, created)
 
 

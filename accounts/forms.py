@@ -35,11 +35,14 @@ def _clean_unique_email(form: forms.ModelForm) -> str:
 
 
 class AdminUserCreationForm(BaseUserCreationForm):
-    """Email, name, role and a password typed twice. Staff status follows from the role, so it is not asked."""
+    """Email, name, role, time zone and a password typed twice. Staff status follows from the role, so it is not
+    asked."""
+
+    time_zone = TimeZoneField(help_text=User._meta.get_field("time_zone").help_text)
 
     class Meta:
         model = User
-        fields = ("email", "name", "role")
+        fields = ("email", "name", "role", "time_zone")
 
     def clean_email(self) -> str:
         return _clean_unique_email(self)

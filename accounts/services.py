@@ -49,13 +49,14 @@ def user_create(
     name: str = "",
     role: str = Role.REQUESTER,
     email_verified: bool = True,
+    time_zone: str = "",
 ) -> User:
     """A new account. `email_verified`: whether whoever creates it vouches for the address (an admin, the demo seed)
-    or not (someone who typed it into a public form, who need not own it)."""
+    or not (someone who typed it into a public form, who need not own it). `time_zone`: blank for the site's."""
     email = normalize_email_address(email)
     if User.objects.filter(email=email).exists():
         raise EmailTaken(email)
-    user = User.objects.create_user(email=email, password=password, name=name, role=role)
+    user = User.objects.create_user(email=email, password=password, name=name, role=role, time_zone=time_zone)
     EmailAddress.objects.create(user=user, email=email, verified=email_verified, primary=True)
     return user
 

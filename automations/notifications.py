@@ -7,6 +7,7 @@ from django.template import Context, Template
 
 from accounts.models import User
 from automations.models import NotifyWho, Rule
+from helpdesk.time_zones import in_zone_of
 from notifications.models import NotificationKind
 from notifications.services import notification_queue, ticket_url
 from tickets.models import Ticket
@@ -27,8 +28,10 @@ def mail_rule_notification(*, rule: Rule, ticket: Ticket, key: str, event_id: in
     """Queue the rule's mail in the caller's transaction (the rule's actions): one per recipient."""
     url = ticket_url(ticket, staff=rule.notify != NotifyWho.REQUESTER)
     context = {"ticket": ticket, "url": url}
-    body = Template(rule.notification_body).render(Context(context, autoescape=False))
+    template = Template(rule.notification_body)
     for recipient in _recipients(rule, ticket):
+        with in_zone_of(recipient):  # the admin's template may tell times: in each recipient's zone, not the actor's
+            body = template.render(Context(context, autoescape=False))
         notification_queue(
             kind=NotificationKind.AUTOMATION,
             key=key,

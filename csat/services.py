@@ -43,12 +43,13 @@ def survey_from_token(token: str) -> SatisfactionSurvey | None:
 
 def _survey_closed(survey: SatisfactionSurvey) -> InvalidValue:
     """The refusal once the survey's few days are over, saying plainly whether it was rated (and how) or not."""
+    last_day = f"{timezone.localtime(survey.open_until):%d %b}"  # the day in the zone of whoever is told
     if survey.rating:
         message = f"You already rated this ticket {survey.get_rating_display().lower()}; it can no longer be changed."
-        detail = f"Ratings could be changed until {survey.open_until:%d %b}."
+        detail = f"Ratings could be changed until {last_day}."
     else:
         message = "This ticket can no longer be rated."
-        detail = f"Ratings could be given until {survey.open_until:%d %b}."
+        detail = f"Ratings could be given until {last_day}."
     return InvalidValue(message, details={"rating": [detail]})
 
 

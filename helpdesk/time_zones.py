@@ -1,15 +1,21 @@
-"""Time zone names: which ones exist, how a person picks one, and the zone a stored name stands for."""
+"""Time zone names: which ones exist, how a person picks one, the zone a stored name stands for, and telling a person
+times in theirs."""
 
 from __future__ import annotations
 
 import functools
+from contextlib import AbstractContextManager
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @functools.cache
@@ -31,6 +37,12 @@ def zone_or_default(name: str) -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return timezone.get_default_timezone()
+
+
+def in_zone_of(person: User | None) -> AbstractContextManager[None]:
+    """Times told to `person` (a mail, a notice) are in their zone (User.zone), whoever's request or worker renders
+    them; in the site's (TIME_ZONE) for nobody, an address without an account."""
+    return timezone.override(person.zone if person is not None else None)
 
 
 class TimeZoneField(forms.ChoiceField):

@@ -27,6 +27,7 @@ from accounts.models import User, normalize_email_address, with_this_address
 from events.models import Event, EventKind
 from events.services import retry_delay, send_to_worker
 from helpdesk.availability import row_at_fault
+from helpdesk.time_zones import in_zone_of
 from inbound.models import InboundMessage, InboundStatus
 from notifications import mail_ids
 from notifications.models import Notification, NotificationKind, NotificationStatus
@@ -81,7 +82,7 @@ def notification_queue(
         **(context or {}),
     }
     # Told in the recipient's zone (the site's for an address without an account), whoever's request or worker this is.
-    with timezone.override(recipient.zone if recipient is not None else None):
+    with in_zone_of(recipient):
         if subject is None:
             subject = render_to_string(f"emails/{kind}_subject.txt", context)
         body_text = render_to_string(f"emails/{kind}.txt", context)

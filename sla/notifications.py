@@ -3,10 +3,9 @@ notifications/; `sla.services` decides when (not at 3 a.m. on a Sunday: when the
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from accounts.models import User
 from automations.assignment import available_agents, is_away
+from helpdesk.time_zones import in_zone_of
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from sla.display import clock_time_zone
@@ -39,7 +38,7 @@ def mail_escalation(*, notice: EscalationNotice) -> None:
     for recipient in escalation_recipients(notice):
         # Told in the calendar's zone, named: the same moment as the recipient's ticket page, whichever zone the
         # worker runs in (a clock counting around the clock, without a calendar, in the recipient's own zone).
-        with timezone.override(recipient.zone):
+        with in_zone_of(recipient):
             time_zone = str(clock_time_zone(clock))
         notification_queue(
             kind=NotificationKind.SLA_ESCALATION,

@@ -46,4 +46,24 @@ def test_admin_user_add_refuses_mismatched_passwords(client_for, carol):
 def test_user_add_form_asks_no_staff_superuser_or_group_fields(client_for, carol):
     form = client_for(carol).get(reverse("admin:accounts_user_add")).context["adminform"].form
 
-    assert set(form.fields) == {"email", "name", "role", "password1", "password2"}
+    assert set(form.fields) == {"email", "name", "role", "time_zone", "password1", "password2"}
+
+
+def test_admin_creates_a_user_with_a_time_zone(client_for, carol):
+    response = add_user(client_for(carol), time_zone="Pacific/Pago_Pago")
+
+    assert response.status_code == 302
+    assert User.objects.get(email="dana@example.com").time_zone == "Pacific/Pago_Pago"
+
+
+def test_a_user_added_without_a_time_zone_has_the_sites(client_for, carol):
+    add_user(client_for(carol))
+
+    assert User.objects.get(email="dana@example.com").time_zone == ""
+
+
+def test_admin_user_add_refuses_a_time_zone_that_does_not_exist(client_for, carol):
+    response = add_user(client_for(carol), time_zone="Mars/Olympus_Mons")
+
+    assert response.status_code == 200
+    assert not User.objects.filter(email="dana@example.com").exists()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core.cache import cache
 from django.db import transaction
@@ -322,3 +324,19 @@ def test_an_address_that_differs_by_a_dotless_i_from_one_an_account_proved_finds
     mona = public_requester_for(email="mona@mail.example")
 
     assert mona.pk != alice.pk and mona.email == "mona@mail.example"
+
+
+def test_the_mail_saying_the_address_changed_tells_its_time_in_the_owners_zone(
+    alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The confirmation link is followed signed out, on another device (the site's zone, UTC), and the mail waits for
+    the commit: it still tells Alice's own time."""
+    User.objects.filter(pk=alice.pk).update(time_zone="Pacific/Pago_Pago")  # UTC-11
+    with time_machine.travel(datetime(2026, 5, 4, 9, 30, tzinfo=UTC), tick=False):
+        signed_in(alice).post(reverse("account_email"), {"action_add": "", "email": "alice@new.example"})
+        [confirmation] = mails_to(mailoutbox, "alice@new.example")
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post(confirmation_link(confirmation))
+
+    [changed] = mails_to(mailoutbox, "alice@example.com")
+    assert "Date: May 3, 2026, 10:30 p.m." in changed.body

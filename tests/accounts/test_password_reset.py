@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+import time_machine
 from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.services import user_create, user_password_reset
 from tests.conftest import PASSWORD
 
@@ -102,3 +105,15 @@ def test_a_reset_proves_the_account_address_and_not_a_dotless_i_lookalike_it_ask
         ("mona@mail.example", False),
         ("mona@ma\u0131l.example", True),
     ]
+
+
+def test_the_mail_saying_the_password_was_reset_tells_its_time_in_the_owners_zone(alice, mailoutbox):
+    """The link is followed signed out (the site's zone, UTC): the mail still tells Alice's own time."""
+    User.objects.filter(pk=alice.pk).update(time_zone="Pacific/Kiritimati")  # UTC+14
+    with time_machine.travel(datetime(2026, 5, 4, 11, 30, tzinfo=UTC), tick=False):
+        client = Client()
+        client.post(reverse("account_reset_password"), {"email": alice.email})
+        set_new_password(client, reset_link(mailoutbox[0]))
+
+    [notice] = [message for message in mailoutbox[1:] if "Date:" in message.body]
+    assert "Date: May 5, 2026, 1:30 a.m." in notice.body

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core import mail
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import User
 from automations.models import AssignMode, Outcome, Rule, RuleRun, Trigger
 from automations.services import NO_ACTIONS
 from macros.services import macro_apply, macro_create
@@ -106,6 +112,26 @@ def test_a_notification_rule_mails_from_its_template(
     mine = [m for m in mail.outbox if m.subject == f"[#{ticket.pk}] We answered"]  # every mail names its ticket
     assert len(mine) == 1 and mine[0].to == [alice.email]
     assert f"Hello Alice Requester, ticket {ticket.pk} has an answer." in mine[0].body
+
+
+def test_a_notification_rules_times_are_told_in_the_recipients_zone_not_the_actors(
+    alice, bob, category, make_rule, django_capture_on_commit_callbacks
+):
+    User.objects.filter(pk=alice.pk).update(time_zone="Pacific/Kiritimati")  # UTC+14
+    make_rule(
+        trigger=Trigger.AGENT_REPLIED,
+        notify="requester",
+        notification_subject="We answered",
+        notification_body='Your ticket of {{ ticket.created_at|date:"D j M, H:i" }}.',
+    )
+    with time_machine.travel(datetime(2026, 5, 4, 11, 30, tzinfo=UTC), tick=False):
+        ticket = ticket_create(requester=alice, subject="Invoice", category=category)
+        # Bob's page request, in his zone: the mail is Alice's.
+        with timezone.override(ZoneInfo("America/New_York")), django_capture_on_commit_callbacks(execute=True):
+            comment_create(ticket=ticket, author=bob, body="Done.")
+
+    [mine] = [m for m in mail.outbox if m.subject == f"[#{ticket.pk}] We answered"]
+    assert "Your ticket of Tue 5 May, 01:30." in mine.body
 
 
 def test_one_edit_of_two_fields_fires_a_ticket_updated_rule_once(
