@@ -8,7 +8,9 @@ its parsing and fails only in the database, as a 500:
   on a one-to-one key, or an add page's initial choice: Django filters on it as it is;
 - a lookup value the database driver cannot take: a number past 64 bits in an `__in` list or on a foreign key
   (SQLite's driver overflows), or a datetime at the edge of what Python holds (it overflows on its way to UTC);
-- the date hierarchy's year 9999: Django's range for it, or for its December, ends in the year 10000.
+- the date hierarchy's year 9999: Django's range for it, or for its December, ends in the year 10000;
+- a search-as-you-type choice (`autocomplete_fields`) sent as such an id: the form refuses it, then shows it again
+  by filtering on it; a many-to-many choice past 64 bits: the form checks all of them at once with `__in`.
 
 Each is answered here as Django answers its like. The site mixes `CheckedInputAdminMixin` into every class
 registered on it, so a library's admin or a new one needs nothing.
@@ -19,11 +21,13 @@ from __future__ import annotations
 from datetime import MAXYEAR
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db.models import Field, Model, QuerySet
 from django.db.models.base import ModelBase
@@ -84,8 +88,50 @@ class CheckedChangeList(ChangeList):
         return queryset
 
 
+class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id no row can have as Django refuses one that is not a number, before its one `__in` query."""
+
+    def _check_values(self, value: list[str]) -> QuerySet:
+        opts = self.queryset.model._meta
+        key = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        for one in value:  # a list, as clean() made sure
+            if not is_key_value(key, one):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": one}
+                )
+        return super()._check_values(value)
+
+
+class CheckedAutocompleteMixin:
+    """Shows a sent id no row can have as no choice, as Django shows the id of a row that does not exist."""
+
+    field: Field
+
+    def optgroups(self, name: str, value: list[str], attr: dict[str, Any] | None = None) -> list[Any]:
+        return super().optgroups(name, [one for one in value if is_key_value(self.field, one)], attr)
+
+
+class CheckedAutocompleteSelect(CheckedAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(CheckedAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
 class CheckedInputAdminMixin:
     """Ids that no row can have are answered as Django answers ids of rows that do not exist."""
+
+    def formfield_for_foreignkey(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        kwargs.setdefault("form_class", CheckedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         changelist = super().get_changelist(request, **kwargs)

@@ -7,7 +7,7 @@ import functools
 from contextlib import AbstractContextManager
 from datetime import tzinfo
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.conf import settings
@@ -17,11 +17,15 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from accounts.models import User
 
+# A host's zoneinfo folder may hold `localtime`, a link to its own /etc/localtime: no tz database name, and another
+# zone (or none) on the next host, so pages and mails would disagree.
+HOST_ONLY_NAMES = frozenset({"localtime"})
+
 
 @functools.cache
 def time_zone_names() -> frozenset[str]:
     # available_timezones() walks the tz database's files on every call.
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - HOST_ONLY_NAMES
 
 
 def validate_time_zone(value: str) -> None:
@@ -30,12 +34,10 @@ def validate_time_zone(value: str) -> None:
 
 
 def zone_or_default(name: str) -> tzinfo:
-    """The zone named `name`; the site's (TIME_ZONE) for a blank name, or one the tz database no longer has."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    """The zone named `name`; the site's (TIME_ZONE) for a blank name, or one the tz database no longer has. Only a
+    listed name is opened: ZoneInfo reads any path under the tz database, and a folder (America/Indiana) raises."""
+    if name in time_zone_names():
+        return ZoneInfo(name)
     return timezone.get_default_timezone()
 
 

@@ -138,6 +138,31 @@ def test_a_stored_zone_the_tz_database_no_longer_has_reads_as_the_sites_default(
     assert User(time_zone="Asia/Kolkata").zone == ZoneInfo("Asia/Kolkata")
 
 
+def test_a_stored_name_of_a_folder_or_file_of_the_tz_database_that_is_no_zone_reads_as_the_sites_default(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+
+    for name in ("America/Indiana", "Europe", "zone1970.tab", "localtime"):
+        assert User(time_zone=name).zone == ZoneInfo("Europe/Berlin"), name
+
+
+def test_an_agent_whose_stored_zone_names_a_folder_of_the_tz_database_still_gets_the_pages(ticket, bob, client_for):
+    User.objects.filter(pk=bob.pk).update(time_zone="America/Indiana")
+    client = client_for(bob)
+
+    assert client.get(reverse("staff_queue")).status_code == 200
+    assert client.get(reverse("staff_ticket_detail", args=[ticket.pk])).status_code == 200
+
+
+def test_localtime_the_hosts_own_zone_is_not_a_zone_one_can_pick(alice, api_client_for, client_for):
+    page = client_for(alice).get(PAGE).content.decode()
+    response = api_client_for(alice).patch("/api/v1/auth/me", {"time_zone": "localtime"}, format="json")
+
+    assert {"value": "localtime"} not in [attrs for tag, attrs in elements(page) if tag == "option"]
+    assert response.status_code == 400 and list(response.json()["error"]["details"]) == ["time_zone"]
+    alice.refresh_from_db()
+    assert alice.time_zone == ""
+
+
 def test_saving_ones_zone_does_not_undo_a_deactivation_or_role_change_made_meanwhile(bob, carol):
     stale = User.objects.get(pk=bob.pk)  # request.user, read as the request began
     user_update(user=User.objects.get(pk=bob.pk), actor=carol, role="requester", is_active=False)

@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 
 REGISTRY = sorted(admin.site._registry, key=lambda model: model._meta.label)
 ODD_IDS = ["99999999999999999999", "abc"]
+# Sent for a search-as-you-type choice: ids no row can have, which the form refuses and then shows again.
+ODD_CHOSEN_IDS = [*ODD_IDS, "1.0", "1e3", "true", "0x1"]
+AUTOCOMPLETED = [(model, name) for model in REGISTRY for name in admin.site._registry[model].autocomplete_fields]
 
 
 def _url_name(model: type, view: str) -> str:
@@ -47,3 +50,19 @@ def test_every_admin_add_page_ignores_an_initial_choice_no_row_can_have(client_f
             response = client.get(url, {name: odd_id})
 
             assert response.status_code in (200, 403), (name, odd_id)
+
+
+@pytest.mark.parametrize(
+    ("model", "name"), AUTOCOMPLETED, ids=[f"{model._meta.label}.{name}" for model, name in AUTOCOMPLETED]
+)
+def test_every_admin_form_sent_back_with_a_chosen_id_no_row_can_have_shows_its_error(client_for, carol, model, name):
+    client = client_for(carol)
+    before = row_counts()
+
+    for odd_id in ODD_CHOSEN_IDS:
+        response = client.post(reverse(_url_name(model, "add")), {name: odd_id})
+
+        assert response.status_code in (200, 403), odd_id
+        if response.status_code == 200:
+            assert name in response.context["adminform"].form.errors, odd_id
+    assert row_counts() == before
