@@ -14,13 +14,16 @@ from email import errors, policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
 from inbound.charsets import decode_text, repair_header, storable
 from inbound.html import html_to_text, sanitize_html
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+# Two or more empty lines in a row (blank to the eye: spaces, zero-width spaces), kept as one: some clients (Zoho)
+# pad their text with hundreds.
+_BLANK_LINES = re.compile(r"\n(?:[ \t\xa0\u200b\u200c\u200d\ufeff]*\n){2,}")
 
 
 @dataclass
@@ -203,6 +206,7 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
     mail.text = storable("\n\n".join(text.strip() for text in texts if text.strip()))
     if not mail.text and html:
         mail.text = html_to_text(html)
+    mail.text = _BLANK_LINES.sub("\n\n", mail.text)
 
 
 def _leaves(part: Message) -> list[Message]:
@@ -231,20 +235,27 @@ def _disposition(part: Message) -> str | None:
         return None
 
 
+# Where a part names its file, best first. The last is Outlook's: an inline image named only by `filename` in
+# Content-Type.
+_FILENAME_PARAMS = (("filename", "content-disposition"), ("name", "content-type"), ("filename", "content-type"))
+
+
 def _filename(part: Message) -> str:
-    try:
-        name = part.get_filename() or ""
-    except (ValueError, IndexError, AttributeError, LookupError, UnicodeError):
-        name = ""
-    if not name:
-        # Some clients name files only in Content-Type's `name`.
+    """The file name as mail clients read it (compat32): policy.default keeps only "This" of an unquoted
+    `filename=This is a test.txt`, and nothing of an unquoted encoded-word (`name==?utf-8?B?...?=`)."""
+    legacy = Message(policy=policy.compat32)
+    for key, value in part.raw_items():
+        if key.lower() in ("content-type", "content-disposition"):
+            legacy[key] = repair_header(_unfolded(value))  # raw 8-bit bytes, which compat32 would turn into "?"
+    for param, header in _FILENAME_PARAMS:
         try:
-            name = part.get_param("name", header="content-type") or ""
-        except (ValueError, IndexError, AttributeError):
+            name = legacy.get_param(param, header=header)
+            name = collapse_rfc2231_value(name) if name else ""
+        except (ValueError, IndexError, AttributeError, LookupError, UnicodeError, TypeError):
             name = ""
-        if isinstance(name, tuple):
-            name = name[2]
-    return repair_header(_decode_header_value(str(name))) if name else ""
+        if name.strip():
+            return _decode_header_value(name)
+    return ""
 
 
 def part_bytes(part: Message) -> bytes:

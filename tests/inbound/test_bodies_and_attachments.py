@@ -12,7 +12,7 @@ from inbound.models import InboundStatus, Reason
 from inbound.parsing import read_mail
 from inbound.services import inbound_reprocess
 from notifications.mail_ids import message_id
-from tests.inbound.messages import mail, new_message_id
+from tests.inbound.messages import mail, new_message_id, raw_mail
 from tickets.models import BODY_MAX_CHARS, Attachment, Ticket
 
 PIXEL_PNG = (
@@ -297,3 +297,44 @@ def test_a_mail_cut_at_the_limit_still_names_the_attachments_it_left_out(ingest)
     assert description.endswith(
         f"{CUT_NOTE}\n\nNot attached (the original message keeps them):\n- “empty.txt” is empty."
     )
+
+
+def test_attachments_keep_the_names_their_senders_wrote_however_the_header_spells_them(ingest):
+    # As in ../shared/email-corpus: mikel-mail attachment_with_unquoted_name.eml and
+    # attachment_with_base64_encoded_name.eml, chatwoot cid_inline_images_without_disposition.eml (Outlook).
+    parts = [
+        ("Content-Type: text/plain; name=This is a test.txt\nContent-Disposition: attachment;\n\tfilename=This is a "
+         "test.txt", "Tested."),
+        ("Content-Type: application/pdf; name==?utf-8?B?VGhpcyBpcyBhIHRlc3QucGRm?=\nContent-Transfer-Encoding: "
+         "base64\nContent-Disposition: attachment; filename==?utf-8?B?VGhpcyBpcyBhIHRlc3QucGRm?=", "JVBERi0xLjQ="),
+        ('Content-Type: image/jpeg;\n\tfilename="image001.jpg"\nContent-Transfer-Encoding: base64\n'
+         "Content-ID: <image001.jpg@test>", "/9j/4AAQ"),
+    ]  # fmt: skip
+    body = "--b\nContent-Type: text/plain\n\nSee the files.\n" + "".join(
+        f"--b\n{headers}\n\n{content}\n" for headers, content in parts
+    )
+    raw = raw_mail(
+        f"From: dana@example.org\nTo: support@example.com\nSubject: Files\nMessage-ID: {new_message_id()}\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"',
+        body + "--b--",
+    )
+
+    ingest(raw)
+
+    ticket = Ticket.objects.get()
+    assert ticket.description == "See the files."
+    assert list(ticket.attachments.values_list("filename", flat=True)) == [
+        "This is a test.txt",
+        "This is a test.pdf",
+        "image001.jpg",
+    ]
+
+
+def test_a_run_of_empty_lines_in_the_mail_is_one_empty_line_in_the_ticket(ingest):
+    # Zoho pads its text part with hundreds of empty and zero-width lines (../shared/email-corpus: chatwoot
+    # mail_with_html_part_no_html_content.eml): staff would scroll past a blank page to the rest of the mail.
+    padded = "Greetings!\n\n\n\nThe VPN is down.\n\n\u200b\n" + " \n" * 300 + "Dana"
+
+    ingest(mail(sender="dana@example.org", body=padded))
+
+    assert Ticket.objects.get().description == "Greetings!\n\nThe VPN is down.\n\nDana"
