@@ -36,6 +36,7 @@ class UserCreateSerializer(serializers.Serializer):
     name = api_fields.CharField(max_length=150, required=False, default="", allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False, default=Role.REQUESTER)
     password = api_fields.CharField(write_only=True, required=False, allow_blank=False, max_length=128)
+    time_zone = time_zone_field()
 
     def validate_email(self, value: str) -> str:
         email = normalize_email_address(value)

@@ -14,6 +14,7 @@ from csat.models import Rating, SatisfactionSurvey
 from events.models import EventKind
 from events.services import event_record
 from helpdesk.errors import InvalidValue, NotPermitted
+from helpdesk.time_zones import in_zone_of
 from queues.kept import queue_outdated
 from tickets.models import Status, Ticket
 
@@ -43,7 +44,10 @@ def survey_from_token(token: str) -> SatisfactionSurvey | None:
 
 def _survey_closed(survey: SatisfactionSurvey) -> InvalidValue:
     """The refusal once the survey's few days are over, saying plainly whether it was rated (and how) or not."""
-    last_day = f"{timezone.localtime(survey.open_until):%d %b}"  # the day in the zone of whoever is told
+    # The day in the requester's zone: the only one who rates, signed in or by the mail's link (a page in the
+    # site's zone).
+    with in_zone_of(survey.ticket.requester):
+        last_day = f"{timezone.localtime(survey.open_until):%d %b}"
     if survey.rating:
         message = f"You already rated this ticket {survey.get_rating_display().lower()}; it can no longer be changed."
         detail = f"Ratings could be changed until {last_day}."

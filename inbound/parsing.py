@@ -254,8 +254,26 @@ def _filename(part: Message) -> str:
         except (ValueError, IndexError, AttributeError, LookupError, UnicodeError, TypeError):
             name = ""
         if name.strip():
-            return _decode_header_value(name)
+            return _decoded_file_name(name)
     return ""
+
+
+def _decoded_file_name(value: str) -> str:
+    """A name's encoded words joined as written: make_header (`_decode_header_value`) puts a space between words in
+    different charsets and before plain text that follows one ("=?utf-8?Q?caf=C3=A9?=.pdf": "café .pdf")."""
+    value = _unfolded(value).strip()
+    try:
+        # decode_header drops the whitespace between encoded words, and gives the plain text raw-unicode-escaped.
+        pieces = []
+        for part, charset in decode_header(value):
+            if isinstance(part, str):
+                pieces.append(part)
+            else:
+                pieces.append(decode_text(part, charset) if charset else part.decode("raw-unicode-escape"))
+        decoded = "".join(pieces)
+    except (LookupError, UnicodeError, ValueError, AssertionError):
+        decoded = value
+    return repair_header(decoded)
 
 
 def part_bytes(part: Message) -> bytes:

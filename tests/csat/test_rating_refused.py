@@ -86,13 +86,15 @@ def test_changing_a_rating_too_late_says_it_was_already_rated(
     assert SatisfactionSurvey.objects.get().rating == "good"
 
 
+@pytest.mark.parametrize("path", PATHS)
 def test_the_last_day_to_rate_is_told_in_the_requesters_zone(
-    ticket, alice, bob, client_for, client, django_capture_on_commit_callbacks
+    path, ticket, alice, bob, client_for, client, django_capture_on_commit_callbacks
 ):
-    """Open until 4 May 10:00 UTC + 3 days: 8 May, 00:00 in Kiritimati (UTC+14), where Alice is."""
+    """Open until 4 May 10:00 UTC + 3 days: 8 May, 00:00 in Kiritimati (UTC+14), where Alice is; also when she
+    follows the mail's link signed out (a page in the site's zone)."""
     User.objects.filter(pk=alice.pk).update(time_zone="Pacific/Kiritimati")
 
-    response = _rate_late("ticket page", first=None, ticket=ticket, alice=alice, bob=bob, client_for=client_for,
+    response = _rate_late(path, first=None, ticket=ticket, alice=alice, bob=bob, client_for=client_for,
                           client=client, capture=django_capture_on_commit_callbacks)  # fmt: skip
 
     assert "Ratings could be given until 08 May." in response.content.decode()

@@ -338,3 +338,30 @@ def test_a_run_of_empty_lines_in_the_mail_is_one_empty_line_in_the_ticket(ingest
     ingest(mail(sender="dana@example.org", body=padded))
 
     assert Ticket.objects.get().description == "Greetings!\n\nThe VPN is down.\n\nDana"
+
+
+def test_an_attachment_name_of_encoded_words_next_to_plain_text_gets_no_spaces_between_them(ingest):
+    # Words side by side are one name: "café.pdf", not "café .pdf" (as policy.default and mail clients read it).
+    parts = [
+        'filename="=?utf-8?Q?caf=C3=A9?=.pdf"',
+        'filename="Report =?utf-8?Q?caf=C3=A9?=.pdf"',
+        'filename="=?iso-8859-1?Q?caf=E9?= =?koi8-r?B?8NLJ18XU?=.txt"',
+    ]
+    body = "--b\nContent-Type: text/plain\n\nSee the files.\n" + "".join(
+        f"--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n"
+        f"Content-Disposition: attachment; {disposition}\n\nZGF0YQ==\n"
+        for disposition in parts
+    )
+    raw = raw_mail(
+        f"From: dana@example.org\nTo: support@example.com\nSubject: Files\nMessage-ID: {new_message_id()}\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"',
+        body + "--b--",
+    )
+
+    ingest(raw)
+
+    assert list(Ticket.objects.get().attachments.values_list("filename", flat=True)) == [
+        "café.pdf",
+        "Report café.pdf",
+        "caféПривет.txt",
+    ]

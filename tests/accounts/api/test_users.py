@@ -49,6 +49,18 @@ def test_admin_creates_a_user(api_client_for, carol):
     assert user.role == Role.AGENT and not user.has_usable_password()
 
 
+def test_admin_creates_a_user_with_a_time_zone_and_a_zone_that_does_not_exist_is_a_field_error(api_client_for, carol):
+    client = api_client_for(carol)
+
+    created = client.post("/api/v1/users/", {"email": "dana@example.com", "time_zone": "Asia/Tokyo"}, format="json")
+    refused = client.post("/api/v1/users/", {"email": "erin@example.com", "time_zone": "Mars/Olympus"}, format="json")
+
+    assert created.status_code == 201 and created.json()["time_zone"] == "Asia/Tokyo"
+    assert User.objects.get(email="dana@example.com").time_zone == "Asia/Tokyo"
+    assert refused.status_code == 400 and list(refused.json()["error"]["details"]) == ["time_zone"]
+    assert not User.objects.filter(email="erin@example.com").exists()
+
+
 def test_duplicate_email_is_refused_case_insensitively(api_client_for, carol, alice):
     response = api_client_for(carol).post("/api/v1/users/", {"email": "ALICE@example.com"}, format="json")
     assert response.status_code == 400
