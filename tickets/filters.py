@@ -164,7 +164,7 @@ class TicketFilter(CopiedPerRequest):
     )
     category = KeyChoiceFilter(queryset=Category.objects.all(), empty_label="Any category")
     requester = IdFilter(field_name="requester_id")
-    tag = django_filters.CharFilter(field_name="tags__name")
+    tag = django_filters.CharFilter(field_name="tags__name", label="Tag")
     form = IdFilter(field_name="submission__version__form_id", help_text="The intake form the ticket came through.")
     channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text="The door the ticket came in through.")
     sla = django_filters.ChoiceFilter(

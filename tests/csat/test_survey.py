@@ -97,3 +97,22 @@ def test_a_rating_sent_without_a_choice_comes_back_with_the_comment_typed(
 
     assert response.status_code == 400 and comment in response.content.decode()
     assert SatisfactionSurvey.objects.get().rating == ""
+
+
+def test_a_comment_the_browser_let_through_is_not_refused_for_its_line_breaks(
+    ticket, alice, bob, client_for, django_capture_on_commit_callbacks
+):
+    # The browser counts a line break as one character against maxlength and sends it as CRLF (two).
+    _resolve(ticket, bob, django_capture_on_commit_callbacks)
+    client = client_for(alice)
+    page = client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+    maxlength = int(re.search(r'<textarea name="comment"[^>]*maxlength="(\d+)"', page).group(1))
+    lines = ["x" * 99] * (maxlength // 100)
+    comment = "\n".join(lines).ljust(maxlength, "y")
+
+    response = client.post(
+        reverse("ticket_rate", args=[ticket.pk]), {"rating": "good", "comment": comment.replace("\n", "\r\n")}
+    )
+
+    assert response.status_code == 302
+    assert SatisfactionSurvey.objects.get().comment == comment

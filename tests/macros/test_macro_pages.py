@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.models import Role
 from accounts.services import user_create, user_update
 from macros.models import Macro, MacroVisibility
+from tests.support.browser import Browser
 from tests.support.html import submit_token
 from tickets.models import Comment, Priority, Status, Ticket
 
@@ -81,6 +82,15 @@ def test_list_search_matches_words_in_the_name(bob, client_for):
 
     assert "Refund approved" in body
     assert "Password reset" not in body
+
+
+def test_the_list_on_a_phone_scrolls_within_its_table_not_the_whole_page(browser: Browser, bob, macro):
+    browser.resize(390, 800)
+    browser.log_in(bob)
+    browser.open(reverse("macro_list"))
+
+    assert browser.find_all("table")
+    assert browser.page_width() <= 390
 
 
 def test_owner_edits_and_deletes_a_macro(bob, macro, client_for):

@@ -97,3 +97,9 @@ def test_a_search_longer_than_the_box_holds_says_so_next_to_it(bob, client_for):
     filters = _form(client_for(bob).get("/staff/", {"q": "word " * 1000}).content.decode(), "queue-filters")
 
     assert 'id="id_q_error"' in filters and "Ensure this value has at most 1000 characters" in filters
+
+
+def test_the_tag_filter_is_labelled_as_a_tag(bob, client_for):
+    filters = _form(client_for(bob).get("/staff/").content.decode(), "queue-filters")
+
+    assert re.search(r'<label for="id_tag"[^>]*>Tag</label>', filters)

@@ -21,6 +21,7 @@ from queues.services import saved_view_create
 from tests.forms_builder.examples import bug_report_form
 from tests.queues.conftest import subjects
 from tests.queues.test_builtin_views import filter_form_sent
+from tests.support.browser import Browser
 from tests.support.html import submit_token
 from tickets.models import Channel, Team, Ticket
 from tickets.services import ticket_create
@@ -371,3 +372,13 @@ def test_a_time_without_an_offset_is_in_the_sites_zone_for_every_agent_as_in_the
 
     assert api == []
     assert "Late on the 28th" not in subjects(page)
+
+
+def test_the_views_page_on_a_phone_does_not_scroll_sideways(browser: Browser, bob):
+    saved_view_create(owner=bob, name="Walk view", conditions={"priority": "high"})
+    browser.resize(390, 800)
+    browser.log_in(bob)
+    browser.open(reverse("saved_views"))
+
+    assert browser.find_all("table")
+    assert browser.page_width() <= 390

@@ -78,6 +78,39 @@ def test_x_ticks_the_selected_rows_for_a_bulk_action_without_the_mouse(
     assert list(Ticket.objects.filter(priority=Priority.URGENT).values_list("pk", flat=True)) == [tickets[0].pk]
 
 
+@pytest.mark.parametrize("width", [1280, 1024, 800])
+def test_the_queue_panels_open_inside_the_window(browser: Browser, bob: User, ticket, width: int) -> None:
+    browser.resize(width, 800)
+    browser.log_in(bob)
+    browser.open("/staff/")
+
+    for panel in (".queue-filter-panel", ".queue-bulk", ".queue-save"):
+        browser.find(f"{panel} > summary").click()
+        left, right = browser.driver.execute_script(
+            "const box = document.querySelector(arguments[0]).lastElementChild.getBoundingClientRect();"
+            "return [box.left, box.right];",
+            panel,
+        )
+        assert left >= 0 and right <= width, f"{panel} spans {left}..{right} in a {width}px window"
+        browser.find(f"{panel} > summary").click()
+
+
+def test_each_status_and_priority_badge_fits_its_queue_column(browser: Browser, bob: User, alice: User) -> None:
+    for priority in Priority:
+        ticket_create(requester=alice, subject=f"A {priority.label} one", priority=priority, actor=bob)
+    browser.log_in(bob)
+    browser.open("/staff/")
+
+    clipped = browser.driver.execute_script(
+        """return [...document.querySelectorAll("td.col-status, td.col-priority")].filter((cell) => {
+             const badge = cell.firstElementChild;
+             const inner = cell.getBoundingClientRect().right - parseFloat(getComputedStyle(cell).paddingRight);
+             return badge && badge.getBoundingClientRect().right > inner + 0.5;
+           }).map((cell) => cell.textContent.trim());"""
+    )
+    assert clipped == []
+
+
 def test_slash_focuses_search_and_question_mark_lists_the_shortcuts(browser: Browser, bob: User, ticket) -> None:
     browser.log_in(bob)
     browser.open("/staff/")
