@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
@@ -15,6 +16,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import ApiToken, User, normalize_email_address, with_this_address
+
+if TYPE_CHECKING:
+    from allauth.account.models import EmailAddress
 
 REQUESTER_DEACTIVATED = "The account with this address is deactivated."
 ADDRESS_RESERVED = "Addresses at .invalid domains take no mail; use a real address."
@@ -53,11 +57,7 @@ def address_has_an_account(email: str) -> bool:
     """Whether an account has this address: as its account address, or confirmed. An address someone has only asked
     to change to (pending on their Email page) is nobody's yet: anyone can type anyone's address there. Never a
     lookalike's (accounts.models.with_this_address)."""
-    from allauth.account.models import EmailAddress  # allauth's models load after the apps registry
-
-    address = normalize_email_address(email)
-    verified = EmailAddress.objects.filter(verified=True).annotate(address=Lower("email")).filter(address=address)
-    return bool(accounts_at_address(address) or with_this_address(verified, address))
+    return bool(accounts_at_address(email) or email_addresses_at(email, verified=True))
 
 
 def accounts_owning_address(users: list[User], email: str) -> list[User]:
@@ -65,14 +65,11 @@ def accounts_owning_address(users: list[User], email: str) -> list[User]:
     address, or one they have confirmed. Not an account that only asked to change to it (a pending, unconfirmed
     address on the Email page), which anyone can do with anyone's address: a reset link mailed there for that
     account would have the mailbox's owner set the password of, and move into, an account someone else holds."""
-    from allauth.account.models import EmailAddress  # allauth's models load after the apps registry
-
     address = normalize_email_address(email)
     return [
         user
         for user in users
-        if normalize_email_address(user.email) == address
-        or with_this_address(EmailAddress.objects.filter(user=user, email__iexact=address, verified=True), address)
+        if normalize_email_address(user.email) == address or email_addresses_at(address, user=user, verified=True)
     ]
 
 
@@ -103,6 +100,15 @@ def accounts_at_address(email: str) -> list[User]:
     address = normalize_email_address(email)
     # By lower(), as the unique index reads the column, so the index is used.
     return with_this_address(User.objects.annotate(address=Lower("email")).filter(address=address), address)
+
+
+def email_addresses_at(email: str, **filters: Any) -> list[EmailAddress]:
+    """allauth's rows (the Email page's addresses, confirmed or not) of this very address, never a lookalike's
+    (accounts.models.with_this_address); `filters` narrows them (`verified=True`, `user=...`)."""
+    from allauth.account.models import EmailAddress  # allauth's models load after the apps registry
+
+    address = normalize_email_address(email)
+    return with_this_address(EmailAddress.objects.filter(email__iexact=address, **filters), address)
 
 
 def address_reserved(email: str) -> bool:

@@ -21,6 +21,7 @@ from accounts.models import (
     normalize_email_address,
     with_this_address,
 )
+from accounts.selectors import email_addresses_at
 from accounts.tokens import SHOWN_PREFIX_LENGTH, token_digest, token_generate
 from accounts.verification import address_proven, remember_address_proven
 from events.models import EventKind
@@ -144,7 +145,7 @@ def user_password_reset(*, user: User, password: str) -> User:
     address is proven by it (see `user_address_first_proven` for what that voids)."""
     if not address_proven(user):
         user_address_first_proven(user=user, keep_password=False)
-        mailed = with_this_address(EmailAddress.objects.filter(user=user, email__iexact=user.email), user.email)
+        mailed = email_addresses_at(user.email, user=user)
         EmailAddress.objects.filter(pk__in=[row.pk for row in mailed]).update(verified=True)
         remember_address_proven(user, True)
     user.set_password(password)
@@ -216,16 +217,15 @@ def email_address_claim(*, email: str, confirming: EmailAddress | None = None) -
     holder = holders[0] if holders else None  # the unique index on lower(email) allows one
     if holder is not None and not _unproven_claim_yields(holder, to=confirming):
         raise AddressHeld(address)
-    verified = EmailAddress.objects.filter(email__iexact=address, verified=True).exclude(user_id=prover_id)
-    if with_this_address(verified, address):
+    if any(row.user_id != prover_id for row in email_addresses_at(address, verified=True)):
         raise AddressHeld(address)
     if holder is not None:
         _unproven_claim_forfeit(user=holder, actor=confirming.user if confirming is not None else None)
     if confirming is None:
         # Changes other accounts asked for: allauth's sign-up would take them for accounts and keep the owner out.
         # (Their links would confirm nothing now anyway: the address is proven.)
-        pending = EmailAddress.objects.filter(email__iexact=address, verified=False)
-        EmailAddress.objects.filter(pk__in=[row.pk for row in with_this_address(pending, address)]).delete()
+        pending = email_addresses_at(address, verified=False)
+        EmailAddress.objects.filter(pk__in=[row.pk for row in pending]).delete()
 
 
 def _unproven_claim_yields(holder: User, *, to: EmailAddress | None) -> bool:
