@@ -121,9 +121,9 @@ def load(size: int) -> None:
             User.objects.create_user("bench-agent@example.com", role=Role.AGENT, name="Bench Agent")
         cursor.execute(
             """
-            INSERT INTO accounts_user (password, email, name, role, is_active, date_joined)
+            INSERT INTO accounts_user (password, email, name, role, is_active, date_joined, time_zone)
             SELECT '!', 'requester' || g || '@customer' || (g %% 700) || '.example', 'Requester ' || g, 'requester',
-                   true, now()
+                   true, now(), ''
             FROM generate_series(1, %s) AS g
             ON CONFLICT DO NOTHING
             """,

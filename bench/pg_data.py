@@ -42,13 +42,13 @@ SYLLABLES = ["ka", "lo", "mi", "re", "tu", "sa", "ne", "po", "vi", "da", "ko", "
 # a fifth unassigned, priorities mostly normal. Everything is derived from the ticket number g, so a load is
 # reproducible. Markdown is stored rendered (description_html, body_html), as the services do.
 LOAD_SQL = """
-INSERT INTO accounts_user (password, last_login, email, name, role, is_active, date_joined)
-SELECT '!', NULL, 'agent' || g || '@bench.test', 'Agent ' || g, 'agent', true, now() - interval '3 years'
+INSERT INTO accounts_user (password, last_login, email, name, role, is_active, date_joined, time_zone)
+SELECT '!', NULL, 'agent' || g || '@bench.test', 'Agent ' || g, 'agent', true, now() - interval '3 years', ''
 FROM generate_series(1, %(agents)s) g;
 
-INSERT INTO accounts_user (password, last_login, email, name, role, is_active, date_joined)
+INSERT INTO accounts_user (password, last_login, email, name, role, is_active, date_joined, time_zone)
 SELECT '!', NULL, 'requester' || g || '@bench.test', 'Requester ' || g, 'requester', true,
-       now() - interval '3 years'
+       now() - interval '3 years', ''
 FROM generate_series(1, %(requesters)s) g;
 
 INSERT INTO tickets_team (name) SELECT 'Team ' || g FROM generate_series(1, %(teams)s) g;
