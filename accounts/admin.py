@@ -128,7 +128,8 @@ class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
                 name=data["name"],
                 role=data["role"],
                 is_active=data["is_active"],
-                time_zone=data["time_zone"],
+                # Only a zone the admin changed: the one the form showed may since have been changed by the user.
+                time_zone=data["time_zone"] if "time_zone" in form.changed_data else None,
             )
             return
         created = user_create(

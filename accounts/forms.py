@@ -19,7 +19,7 @@ from django.db.models import Q
 from accounts.models import Role, SocialAppSecret, TokenScope, User, normalize_email_address
 from accounts.selectors import accounts_owning_address, address_has_an_account
 from accounts.services import user_password_reset, user_update
-from helpdesk.forms import PageForm, ShownChoiceField, show_initial_values
+from helpdesk.forms import KeepsShownValue, PageForm, ShownChoiceField, show_initial_values
 from helpdesk.time_zones import TimeZoneField
 
 
@@ -48,16 +48,26 @@ class AdminUserCreationForm(BaseUserCreationForm):
         return _clean_unique_email(self)
 
 
+class ShownTimeZoneField(KeepsShownValue, TimeZoneField):
+    """The zone list, sending "unchanged" for the zone the page showed (helpdesk.forms.ShownValueSelect)."""
+
+
 class AdminUserChangeForm(forms.ModelForm):
     password = ReadOnlyPasswordHashField(
         label="Password",
         help_text="Raw passwords are not stored, so there is no way to see the user's password.",
     )
-    time_zone = TimeZoneField(help_text=User._meta.get_field("time_zone").help_text)
+    # The user may change their own zone while an admin has this form open: left alone, the list sends "unchanged"
+    # rather than the zone it showed, so the save (accounts.admin.UserAdmin.save_model) keeps the user's new one.
+    time_zone = ShownTimeZoneField(help_text=User._meta.get_field("time_zone").help_text)
 
     class Meta:
         model = User
         fields = ("email", "name", "role", "is_active", "time_zone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_initial_values(self)
 
     def clean_email(self) -> str:
         return _clean_unique_email(self)

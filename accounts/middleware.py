@@ -18,7 +18,8 @@ from accounts.verification import EMAIL_UNVERIFIED, address_proven, how_to_confi
 from helpdesk.api_errors import API_PREFIX, error_body
 
 # What a staff member without a second factor may still reach: the way to set one up (allauth asks for the
-# password again before activating), the recovery codes shown right after, signing out, and the probes.
+# password again before activating), the recovery codes shown right after, signing out, the probes, and the icon the
+# browser asks for beside each page (else answered with the setup redirect, queuing its warning once more).
 SETUP_VIEW_NAMES = frozenset(
     {
         "mfa_index",
@@ -33,6 +34,7 @@ SETUP_VIEW_NAMES = frozenset(
         "healthz",
         "readyz",
         "metrics",
+        "favicon",
     }
 )
 

@@ -92,6 +92,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[validate_time_zone],
         help_text="Pages and mails show this person times in this zone. Blank: the site's default (TIME_ZONE).",
     )
+    # A blank zone is either never chosen or the site's default chosen on purpose; only the first gets the browser's
+    # zone suggested on the Time zone page (static/js/time-zone.js). Set whenever a zone is saved (user_update).
+    time_zone_chosen = models.BooleanField(
+        default=False,
+        db_default=False,  # rows written by plain SQL too (bench/pg_data.py)
+        editable=False,
+        help_text="Whether a zone was saved on purpose, the site's default included.",
+    )
 
     objects = UserManager()
 

@@ -82,6 +82,8 @@ def user_update(
     # deactivated the account, changed its role or its password, and saving its time zone must not undo that.
     given = {"email": email, "name": name, "role": role, "is_active": is_active, "password": password or None}
     fields = [field for field, value in {**given, "time_zone": time_zone}.items() if value is not None]
+    if time_zone is not None:
+        fields.append("time_zone_chosen")
     stored = {"email": stored_email, "name": stored_name, "role": stored_role, "is_active": stored_active}
     for field, value in stored.items():
         if given[field] is None:
@@ -106,6 +108,7 @@ def user_update(
         user.set_password(password)
     if time_zone is not None:
         user.time_zone = time_zone
+        user.time_zone_chosen = True  # even blank: the site's default, on purpose
     user.save(update_fields=fields)
     if user.email != stored_email:
         # An admin who changes a user's address vouches for the new one, as when creating the user.

@@ -198,6 +198,9 @@ class Submission(models.Model):
     # The address the link was given to (typed into the form, or mailed to on a reissue): the link opens the ticket
     # only while that is still the address of the ticket's active requester (forms_builder.services).
     access_address = models.EmailField(blank=True, editable=False)
+    # Whether the link went by mail to that address (a reissue), so whoever opens it is the ticket's requester; the
+    # first link is shown to whoever filled in the form, who may have typed someone else's address.
+    link_mailed = models.BooleanField(default=False, editable=False)
     # Set when staff revoke the private link; the worker mails a new link for this event, then clears it.
     link_reissue_event = models.ForeignKey(
         "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False

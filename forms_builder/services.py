@@ -288,6 +288,7 @@ def private_link_send(*, submission_id: int, event_id: int) -> None:
     Submission.objects.filter(pk=submission.pk, link_reissue_event_id=event_id).update(
         access_token_digest=token_digest(token),
         access_address=submission.ticket.requester.email,
+        link_mailed=True,
         link_reissue_event=None,
     )
 

@@ -33,6 +33,7 @@ from forms_builder.services import (
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from helpdesk.idempotency import page_post_once
+from helpdesk.time_zones import in_zone_of
 from tickets import permissions
 from tickets.selectors import conversation_of
 
@@ -190,7 +191,12 @@ def form_private_ticket(request: HttpRequest, token: str) -> HttpResponse:
         "comments": conversation.comments,
         "opening_attachments": conversation.opening_files,
     }
-    return render(request, "forms_builder/private_ticket.html", context)
+    if request.user.is_authenticated or not submission.link_mailed:
+        # A signed-in visitor's pages are in their own zone (accounts.middleware.UserTimeZoneMiddleware); the link
+        # shown after filing the form may be held by whoever typed the address, who is not to learn its account's.
+        return render(request, "forms_builder/private_ticket.html", context)
+    with in_zone_of(ticket.requester):  # the link was mailed to them: times as in the mail
+        return render(request, "forms_builder/private_ticket.html", context)
 
 
 @require_http_methods(["POST"])

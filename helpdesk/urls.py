@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import people
-from helpdesk import health, metrics
+from helpdesk import favicon, health, metrics
 from helpdesk.bench_ceiling import BenchCeilingView
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("readyz/worker", health.readyz_worker, name="readyz_worker"),
     path("metrics", metrics.metrics, name="metrics"),
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,4 +1,5 @@
-// The Time zone page: while the user has not picked a zone, select the browser's one in the list (and say so).
+// The Time zone page: until the user has saved a zone (the site's default counts), select the browser's one in the
+// list (and say so); the page marks its form with data-browser-time-zone only then.
 // Nothing is saved until they press Save; without this file the list works the same, starting at the site's default.
 (function () {
   "use strict";

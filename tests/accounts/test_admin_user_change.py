@@ -9,8 +9,10 @@ from django.contrib.auth import authenticate
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import Role, User
+from accounts.services import user_update
 from tests.conftest import PASSWORD
+from tests.support.html import elements
 from tests.support.sessions import is_signed_in, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +132,35 @@ def test_a_time_zone_that_does_not_exist_is_an_error_in_the_admin_and_nothing_is
     assert "Mars/Olympus_Mons is not one of the available choices" in response.content.decode()
     alice.refresh_from_db()
     assert (alice.time_zone, alice.name) == ("", "Alice Requester")
+
+
+def shown_time_zone(page: str) -> str:
+    """What the admin's time zone select sends when left alone: its selected option's value."""
+    select = page[page.index('<select name="time_zone"') :]
+    select = select[: select.index("</select>")]
+    [value] = [attrs["value"] for tag, attrs in elements(select) if tag == "option" and "selected" in attrs]
+    return value or ""
+
+
+def test_an_admin_save_keeps_the_zone_the_user_chose_while_the_form_was_open(client_for, carol, alice):
+    admin = client_for(carol)
+    page = admin.get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()
+    user_update(user=alice, actor=alice, time_zone="Asia/Tokyo")  # alice, on her Time zone page meanwhile
+
+    response = change_user(admin, alice, name="Alice R.", time_zone=shown_time_zone(page))
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.name, alice.time_zone) == ("Alice R.", "Asia/Tokyo")
+
+
+def test_an_admin_who_changes_the_zone_back_to_the_sites_default_is_heard(client_for, carol, alice):
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Tokyo")
+    admin = client_for(carol)
+    page = admin.get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()
+    assert shown_time_zone(page) != ""
+
+    change_user(admin, alice, time_zone="")
+
+    alice.refresh_from_db()
+    assert alice.time_zone == ""

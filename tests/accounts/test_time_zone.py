@@ -171,3 +171,33 @@ def test_saving_ones_zone_does_not_undo_a_deactivation_or_role_change_made_meanw
 
     bob.refresh_from_db()
     assert (bob.time_zone, bob.role, bob.is_active) == ("Asia/Kolkata", "requester", False)
+
+
+def offers_the_browsers_zone(page: str) -> bool:
+    return any(tag == "form" and "data-browser-time-zone" in attrs for tag, attrs in elements(page))
+
+
+def test_a_person_who_saves_the_sites_default_on_purpose_is_no_longer_offered_the_browsers_zone(alice, client_for):
+    client = client_for(alice)
+    assert offers_the_browsers_zone(client.get(PAGE).content.decode())
+
+    page = client.post(PAGE, {"time_zone": ""}, follow=True).content.decode()
+
+    assert "Your time zone was saved." in page
+    assert not offers_the_browsers_zone(page)
+    assert not offers_the_browsers_zone(client.get(PAGE).content.decode())
+    alice.refresh_from_db()
+    assert alice.time_zone == ""
+
+
+def test_choosing_the_sites_default_through_the_api_sticks_on_the_page_too(alice, api_client_for, client_for):
+    response = api_client_for(alice).patch("/api/v1/auth/me", {"time_zone": ""}, format="json")
+
+    assert response.status_code == 200 and response.json()["time_zone"] == ""
+    assert not offers_the_browsers_zone(client_for(alice).get(PAGE).content.decode())
+
+
+def test_an_admins_change_that_leaves_the_zone_out_is_no_choice_of_one(alice, carol, api_client_for, client_for):
+    api_client_for(carol).patch(f"/api/v1/users/{alice.pk}/", {"name": "Alice R."}, format="json")
+
+    assert offers_the_browsers_zone(client_for(alice).get(PAGE).content.decode())
