@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
     from allauth.account.models import EmailAddress
 
 REQUESTER_DEACTIVATED = "The account with this address is deactivated."
-ADDRESS_RESERVED = "Addresses at .invalid domains take no mail; use a real address."
+ADDRESS_RESERVED = (
+    "Addresses at .invalid domains take no mail, nor do addresses with invisible characters; use a real address."
+)
 
 
 def _session_signed_in_as(data: dict, user: User) -> bool:
@@ -112,8 +115,20 @@ def email_addresses_at(email: str, **filters: Any) -> list[EmailAddress]:
 
 
 def address_reserved(email: str) -> bool:
-    """Whether the address is at a `.invalid` domain (RFC 2606: no such mailbox exists anywhere). The helpdesk gives
-    such addresses to accounts of its own (the automations' actor, an account that lost an address it never proved):
-    an account anyone made under one first, by signing up or writing in, would stand in for them."""
-    domain = normalize_email_address(email).rpartition("@")[2]
+    """Whether the address is at a `.invalid` domain (RFC 2606: no such mailbox exists anywhere), or one that reads
+    as such: the helpdesk gives such addresses to accounts of its own (the automations' actor, an account that lost
+    an address it never proved), and an account anyone made under one first, by signing up or writing in, would stand
+    in for them. An address holding invisible (format) characters is nobody's either: mail to it goes where the
+    address without them goes, IDNA leaves them out, and on a page it reads as that address."""
+    address = normalize_email_address(email)
+    if any(unicodedata.category(character) == "Cf" for character in address):
+        return True
+    domain = _domain_as_read(address.rpartition("@")[2])
     return domain == "invalid" or domain.endswith(".invalid")
+
+
+def _domain_as_read(domain: str) -> str:
+    """The domain as mail goes to it and as PostgreSQL's case-insensitive match takes it: NFKC, as IDNA maps it
+    (fullwidth letters and full stops to plain ones), and through upper case, as UPPER() compares (a dotless i is
+    an i; accounts.models.with_this_address)."""
+    return unicodedata.normalize("NFKC", domain).upper().lower()

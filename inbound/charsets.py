@@ -1,5 +1,9 @@
 """Bytes to text without mojibake where the bytes are valid: the declared charset (through the aliases mail
-clients get wrong), then detection by charset-normalizer, then UTF-8 with replacement characters as a last resort.
+clients get wrong), then UTF-8, then a mix of the two, then detection by charset-normalizer, then Windows-1252 with
+replacement characters as a last resort.
+
+A body that mixes UTF-8 and Latin-1 (a reply quoting another client's mail, a signature pasted from elsewhere) is
+read by ftfy: valid UTF-8 as UTF-8, the stray bytes as Windows-1252.
 
 Text leaving here is safe to store: no NUL characters and no lone surrogates (PostgreSQL refuses both).
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 
+import ftfy
 from charset_normalizer import from_bytes
 
 # Labels mail clients use for a charset other than the one they name, or that Python spells differently.
@@ -45,6 +50,27 @@ CHARSET_ALIASES = {
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _MULTIBYTE_RUN = re.compile(rb"[\x80-\xff]{2}")
+# One well-formed UTF-8 sequence of two to four bytes (RFC 3629: no overlong forms, no surrogates).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# Where UTF-8 read as one of these comes out as mojibake ("cafÃ©") that ftfy can undo.
+_WESTERN_SINGLE_BYTE = frozenset({"cp1252", "latin_1", "iso8859_15"})
+# ftfy's encoding repair alone, line by line (fix_text skips ASCII lines; fix_encoding on a whole 4 MB body took
+# seconds): none of its other changes (curly quotes, HTML entities, width), which would alter what the sender wrote.
+_ENCODING_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
 
 
 def codec_for(label: str | None) -> str | None:
@@ -66,19 +92,33 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     codec = codec_for(declared)
     if codec is not None:
         try:
-            return storable(data.decode(codec))
+            text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             pass
+        else:
+            if codec in _WESTERN_SINGLE_BYTE and _UTF8_SEQUENCE.search(data):
+                # UTF-8 under a Latin-1 label ("cafÃ©"): ftfy undoes that mojibake and leaves real Latin-1 as it is.
+                text = ftfy.fix_text(text, _ENCODING_ONLY)
+            return storable(text)
     try:
         return storable(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    if _mixes_utf8_and_single_bytes(data):
+        return storable(ftfy.fix_text(data.decode("sloppy-windows-1252"), _ENCODING_ONLY))
     if not _MULTIBYTE_RUN.search(data):  # only isolated 8-bit bytes: Western single-byte text, never CJK
         return storable(data.decode("cp1252", errors="replace"))
     best = from_bytes(data).best()
     if best is not None:
         return storable(str(best))
     return storable(data.decode("cp1252", errors="replace"))
+
+
+def _mixes_utf8_and_single_bytes(data: bytes) -> bool:
+    """Valid UTF-8 sequences, and 8-bit bytes outside them that stand alone, as Latin-1 letters do between ASCII
+    ones. Legacy multibyte text (Shift_JIS, GBK, KOI8-R words) has runs of them, and is left to detection."""
+    rest = _UTF8_SEQUENCE.sub(b"", data)
+    return len(rest) < len(data) and not _MULTIBYTE_RUN.search(rest)
 
 
 def storable(text: str) -> str:
@@ -92,6 +132,12 @@ def repair_header(text: str, hint: str | None = None) -> str:
     if not re.search("[\udc80-\udcff]", text):
         return storable(text)
     try:
-        return decode_text(text.encode("utf-8", errors="surrogateescape"), hint)
+        data = text.encode("utf-8", errors="surrogateescape")
     except UnicodeEncodeError:
         return storable(text)
+    try:
+        # UTF-8 first, whatever the body declares: it is what mailers write raw into headers today (RFC 6532), and
+        # 8-bit text in another charset is almost never valid UTF-8. Then the body's charset, then the chain.
+        return storable(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return decode_text(data, hint)

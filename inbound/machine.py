@@ -1,7 +1,7 @@
 """Mail written by machines: auto-replies and bounces. Neither may open, reopen or answer a ticket, or mail loops.
 
-Auto-replies: RFC 3834 `Auto-Submitted`, `Precedence: bulk/junk/list`, `X-Autoreply`/`X-Autorespond`,
-`X-Auto-Response-Suppress`, and out-of-office subjects in common languages.
+Auto-replies: RFC 3834 `Auto-Submitted`, `Precedence: bulk/junk/list` (but a list's post, which names its List-Id),
+`X-Autoreply`/`X-Autorespond`, `X-Auto-Response-Suppress`, and out-of-office subjects in common languages.
 Bounces: RFC 3464 delivery reports (`multipart/report; report-type=delivery-status`), mail from MAILER-DAEMON or
 postmaster, and plain-text failure notices sent from a server's own address (an `X-Failed-Recipients` header, or an
 automatic mail whose subject says delivery failed). From a bounce we read which addresses failed permanently and
@@ -84,7 +84,7 @@ def auto_reply_reason(mail: ParsedMail) -> str:
     if auto_submitted:
         return f"Auto-Submitted: {auto_submitted}"
     precedence = header_text(message, "Precedence").strip().lower()
-    if precedence in _AUTO_PRECEDENCE:
+    if precedence in _AUTO_PRECEDENCE and not _relayed_by_a_list(message, precedence):
         return f"Precedence: {precedence}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
         value = header_text(message, name).strip()
@@ -95,6 +95,13 @@ def auto_reply_reason(mail: ParsedMail) -> str:
     if _AUTO_SUBJECT.match(mail.subject):
         return f"Subject: {mail.subject}"
     return ""
+
+
+def _relayed_by_a_list(message: Message, precedence: str) -> bool:
+    """Whether `Precedence: list` is a mailing list's mark on mail a person sent to it (RFC 2919's List-Id names
+    the list): Google Groups and Mailman put it on every post, and a group used as the support address relays each
+    customer's mail so. An automatic answer relayed by a list still carries its own marks, read above and below."""
+    return precedence == "list" and bool(header_values(message, "List-Id"))
 
 
 def _auto_submitted(message: Message) -> str:

@@ -18,9 +18,12 @@ from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datet
 
 from inbound.charsets import decode_text, repair_header, storable
 from inbound.html import html_to_text, sanitize_html
+from inbound.tnef import is_tnef, tnef_files
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+# Address-like text in a header: an address's shape, outside quotes and comments (`<pete(his account)@silly.test>`).
+_ADDRESS_LIKE = re.compile(r"[^@\s<>,;()\"]+@[^@\s<>,;()\"]+\.[^@\s<>,;()\"]+")
 # Two or more empty lines in a row (blank to the eye: spaces, zero-width spaces), kept as one: some clients (Zoho)
 # pad their text with hundreds.
 _BLANK_LINES = re.compile(r"\n(?:[ \t\xa0\u200b\u200c\u200d\ufeff]*\n){2,}")
@@ -41,6 +44,7 @@ class ParsedMail:
     message_id: str = ""
     from_name: str = ""
     from_address: str = ""
+    sender_problem: str = ""  # why no sender address was taken, when none was
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     delivered_to: list[str] = field(default_factory=list)
@@ -134,6 +138,96 @@ def addresses(message: Message, name: str) -> list[tuple[str, str]]:
     return found
 
 
+@dataclass(frozen=True)
+class Sender:
+    name: str = ""
+    address: str = ""
+    problem: str = ""  # why no address was taken, for the reason a quarantined mail shows
+
+
+def sender_of(message: Message) -> Sender:
+    """Whose mail it is: the one address From names, or the one Sender names when From names none or several
+    (RFC 5322 3.6.2: a From of several authors comes with the one who sent it). Mail a list sent on behalf of its
+    author is the author's (`_list_author`)."""
+    author = _list_author(message)
+    if author is not None:
+        return author
+    found, stray, raw = _named_addresses(message, "From")
+    if len(found) == 1 and not stray:
+        return Sender(*found[0])
+    sent_by, sent_by_stray, _ = _named_addresses(message, "Sender")
+    if len(sent_by) == 1 and not sent_by_stray:
+        return Sender(*sent_by[0])
+    if len(found) + len(stray) > 1:
+        named = ", ".join([*(address for _, address in found), *stray])
+        return Sender(problem=f"The From header names several addresses ({named}) and no single Sender.")
+    return Sender(problem=f"The From header names no address we can read: {raw or '(none)'}")
+
+
+def _named_addresses(message: Message, name: str) -> tuple[list[tuple[str, str]], list[str], str]:
+    """The (display name, lower-cased address) pairs an address header names, as either of the stdlib's readings
+    finds them (email.utils, as mail clients read it; email.headerregistry, which recovers more of a malformed one:
+    a missing `>`, an unclosed comment), one per address; the address-like text neither reading accounts for (a
+    second address they dropped), which makes the header ambiguous; and the header as written."""
+    wanted = name.lower()
+    raw = [_unfolded(value) for key, value in message.raw_items() if key.lower() == wanted]
+    pairs = list(getaddresses(raw))
+    for value in raw:
+        try:
+            pairs.extend(
+                (found.display_name, found.addr_spec) for found in policy.default.header_factory(name, value).addresses
+            )
+        except (ValueError, IndexError, TypeError, AttributeError, LookupError, errors.HeaderParseError):
+            continue  # a reading that fails leaves the other
+    found: dict[str, str] = {}
+    display_names = []
+    for display, address in pairs:
+        display_names.append(repair_header(display).lower())
+        address = repair_header(address).strip().strip("<>").lower()
+        if _ADDRESS.fullmatch(address) and len(address) <= 320:
+            found.setdefault(address, _decode_header_value(display).strip())
+    text = repair_header(" ".join(raw)).strip()
+    stray = []
+    for token in _ADDRESS_LIKE.findall(text):
+        token = token.strip("'[]").lower()
+        if token not in found and token not in stray and not any(token in display for display in display_names):
+            stray.append(token)
+    return [(display, address) for address, display in found.items()], stray, text[:200]
+
+
+def _list_author(message: Message) -> Sender | None:
+    """The author of mail a mailing list sent on their behalf (Google Groups: From "'Jane' via Support
+    <support@googlegroups.com>"), as the list names them: X-Original-From, else Reply-To when From is the list's
+    own address (lists and their members also set Reply-To to the list, or to someone else). None: From's."""
+    if not (header_values(message, "List-Id") or header_values(message, "X-Google-Group-Id")):
+        return None
+    lists_own = _list_addresses(message)
+    if header_values(message, "X-Original-From"):
+        candidates, stray, _ = _named_addresses(message, "X-Original-From")
+    else:
+        from_found, _, _ = _named_addresses(message, "From")
+        if not (len(from_found) == 1 and from_found[0][1] in lists_own):
+            return None
+        candidates, stray, _ = _named_addresses(message, "Reply-To")
+    if len(candidates) != 1 or stray or candidates[0][1] in lists_own:
+        return None
+    return Sender(*candidates[0])
+
+
+_MAILTO = re.compile(r"<mailto:([^>?\s]+)", re.IGNORECASE)
+_LIST_ID = re.compile(r"<([^<>\s]+)>")
+
+
+def _list_addresses(message: Message) -> set[str]:
+    """The list's own addresses: those List-Post names (RFC 2369), and the one its List-Id reads as (RFC 2919:
+    `<support.googlegroups.com>` for support@googlegroups.com), for the list's From written without List-Post."""
+    found = {address.lower() for value in header_values(message, "List-Post") for address in _MAILTO.findall(value)}
+    from_found, _, _ = _named_addresses(message, "From")
+    list_ids = {list_id.lower() for value in header_values(message, "List-Id") for list_id in _LIST_ID.findall(value)}
+    found.update(address for _, address in from_found if address.replace("@", ".", 1) in list_ids)
+    return found
+
+
 def message_ids(message: Message, name: str) -> list[str]:
     """The Message-IDs a header names, lower-cased: the form we store and match them in."""
     return [message_id.lower() for message_id in message_ids_as_sent(message, name)]
@@ -149,15 +243,15 @@ def message_ids_as_sent(message: Message, name: str) -> list[str]:
 
 def read_mail(raw: bytes) -> ParsedMail:
     message = parse_message(raw)
-    senders = addresses(message, "From") or addresses(message, "Sender")
-    from_name, from_address = senders[0] if senders else ("", "")
+    sender = sender_of(message)
     own_ids = message_ids(message, "Message-ID")
     mail = ParsedMail(
         message=message,
         subject=" ".join(_subject(message).split()),
         message_id=own_ids[0] if own_ids else "",
-        from_name=from_name,
-        from_address=from_address,
+        from_name=sender.name,
+        from_address=sender.address,
+        sender_problem=sender.problem,
         to=[address for _, address in addresses(message, "To")],
         cc=[address for _, address in addresses(message, "Cc")],
         delivered_to=[
@@ -199,6 +293,8 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
             texts.append(part_text(part))
         elif is_body and content_type == "text/html":
             htmls.append(part_text(part))
+        elif is_tnef(content_type, filename):
+            _add_tnef_files(mail, _attachment(part, content_type, filename, len(mail.attachments) + 1))
         else:
             mail.attachments.append(_attachment(part, content_type, filename, len(mail.attachments) + 1))
     html = "\n".join(htmls)
@@ -207,6 +303,18 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
     if not mail.text and html:
         mail.text = html_to_text(html)
     mail.text = _BLANK_LINES.sub("\n\n", mail.text)
+
+
+def _add_tnef_files(mail: ParsedMail, winmail: MailAttachment) -> None:
+    """The files inside a winmail.dat as the mail's attachments; the winmail.dat itself only when they are not all
+    there (see inbound.tnef). The attachment limits apply to each file, as to any attachment."""
+    files, whole = tnef_files(winmail.data)
+    for name, content_type, data in files:
+        number = len(mail.attachments) + 1
+        filename = name or f"attachment-{number}{mimetypes.guess_extension(content_type) or '.bin'}"
+        mail.attachments.append(MailAttachment(filename=filename, content_type=content_type, data=data))
+    if not whole:
+        mail.attachments.append(winmail)
 
 
 def _leaves(part: Message) -> list[Message]:

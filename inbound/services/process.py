@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import address_reserved, requester_address_refusal
+from accounts.selectors import ADDRESS_RESERVED, address_reserved, requester_address_refusal
 from inbound.machine import auto_reply_reason, is_bounce, read_bounce
 from inbound.matching import Participant, ThreadMatch, participant_role, ticket_for_mail, user_for_address
 from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
@@ -105,10 +105,9 @@ def _decide(message: InboundMessage) -> None:
     auto_reason = auto_reply_reason(mail)
     if auto_reason:
         return _ignore(message, Reason.AUTO_REPLY, auto_reason)
-    if not _usable_address(mail.from_address):
-        return _quarantine(
-            message, Reason.NO_SENDER, f"The mail names no sender address we can use ({mail.from_address or 'none'})."
-        )
+    unusable = _sender_unusable(mail)
+    if unusable:
+        return _quarantine(message, Reason.NO_SENDER, unusable)
     recent = mails_from_sender_since(
         address=mail.from_address, since=sender_window_start(message.received_at), up_to_id=message.pk
     )
@@ -216,14 +215,24 @@ def _record_bounce(message: InboundMessage, mail: ParsedMail) -> None:
     _ignore(message, Reason.BOUNCE, f"Delivery to {failed} failed {report.status} {report.diagnostic}".strip())
 
 
-def _usable_address(address: str) -> bool:
-    """An address an account can have (Django's rules, as for every other door), and not one at a `.invalid`
-    domain, which the helpdesk keeps for accounts of its own (accounts.selectors.address_reserved)."""
+def _sender_unusable(mail: ParsedMail) -> str:
+    """Why the mail has no sender an account can have, or "": Django's rules, as for every other door, and not an
+    address at a `.invalid` domain, which the helpdesk keeps for accounts of its own
+    (accounts.selectors.address_reserved)."""
+    address = mail.from_address
+    if not address:
+        return mail.sender_problem or "The mail names no sender address."
+    if not address.rpartition("@")[0].isascii():
+        # RFC 6532 allows it in a UTF-8 header; Django's EmailValidator, and so every door that makes an account
+        # (sign-up, forms, the API), refuses it.
+        return f"{address}: an address with non-ASCII characters before the @ (RFC 6532), which no account can have."
     try:
         validate_email(address)
     except ValidationError:
-        return False
-    return not address_reserved(address)
+        return f"{address}: not an address an account can have."
+    if address_reserved(address):
+        return f"{address}: {ADDRESS_RESERVED}"
+    return ""
 
 
 def _earlier_copy_exists(message: InboundMessage) -> bool:

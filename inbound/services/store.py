@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from events.services import send_to_worker
 from inbound.models import InboundMessage, Mailbox
-from inbound.parsing import addresses, header_text, message_ids_as_sent, parse_headers
+from inbound.parsing import header_text, message_ids_as_sent, parse_headers, sender_of
 
 MESSAGE_ID_MAX_BYTES = 998  # RFC 5322's line limit, as the columns hold
 
@@ -36,7 +36,6 @@ def inbound_store(
     existing = _already_stored(source=source, source_id=source_id, message_id=message_id, sha256=digest)
     if existing is not None:
         return Stored(existing, created=False)
-    senders = addresses(headers, "From") or addresses(headers, "Sender")
     try:
         with transaction.atomic():  # a savepoint: a concurrent copy of the same message wins, this one is a no-op
             message = InboundMessage.objects.create(
@@ -48,7 +47,7 @@ def inbound_store(
                 size=len(raw),
                 message_id=message_id,
                 message_id_as_sent=message_id_as_sent,
-                from_address=senders[0][1] if senders else "",
+                from_address=sender_of(headers).address,
                 subject=header_text(headers, "Subject")[:255],
                 envelope_recipient=envelope_recipient.lower()[:320],
             )

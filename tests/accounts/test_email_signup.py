@@ -149,3 +149,16 @@ def test_an_address_at_an_invalid_domain_is_refused_with_a_message(db):
     assert response.status_code == 200
     assert "Addresses at .invalid domains take no mail" in response.content.decode()
     assert not User.objects.filter(email="automation@helpdesk.invalid").exists()
+
+
+def test_a_lookalike_of_an_invalid_domain_is_refused_with_a_message(db):
+    """A dotless i (PostgreSQL's UPPER() takes it for an i) or fullwidth letters (IDNA maps them to plain ones)."""
+    for address in (
+        "automation@helpdesk.\u0131nvalid",
+        "automation@helpdesk.\uff49\uff4e\uff56\uff41\uff4c\uff49\uff44",
+    ):
+        response = sign_up(Client(), address)
+
+        assert response.status_code == 200
+        assert "Addresses at .invalid domains take no mail" in response.content.decode()
+    assert not User.objects.exists()

@@ -150,3 +150,60 @@ def test_a_short_latin_1_reply_with_no_useful_charset_label_is_not_read_as_chine
     stored = ingest(raw)
 
     assert stored.comment.body == "Merci, ça marche très bien."
+
+
+# "café" in UTF-8 next to "naïve" in Latin-1: a reply quoting a mail from another client, pasted into one body.
+MIXED = "Le café".encode() + b" est " + "naïve, “quoted”".encode("cp1252") + " — Grüße".encode()
+MIXED_TEXT = "Le café est naïve, “quoted” — Grüße"
+
+
+def test_a_utf_8_body_with_stray_latin_1_bytes_keeps_both_its_utf_8_and_its_latin_1_words():
+    assert read_mail(_plain(MIXED, charset="utf-8")).text == MIXED_TEXT
+
+
+def test_a_latin_1_body_holding_utf_8_sequences_is_not_read_as_mojibake():
+    assert read_mail(_plain(MIXED, charset="iso-8859-1")).text == MIXED_TEXT
+
+
+def test_a_latin_1_body_that_is_all_utf_8_is_read_as_utf_8():
+    text = "Grüße aus Köln, ça va? Das Gerät zeigt „Fehler 42“."
+
+    assert read_mail(_plain(text.encode(), charset="iso-8859-1")).text == text
+
+
+def test_an_undeclared_body_mixing_utf_8_and_latin_1_keeps_both():
+    assert read_mail(_plain(MIXED, charset=None)).text == MIXED_TEXT
+
+
+def _raw_subject_mail(subject: bytes, body: bytes, charset: str) -> bytes:
+    return (
+        b"From: Dana <dana@example.org>\r\nTo: support@example.com\r\nSubject: " + subject + b"\r\n"
+        b"Message-ID: <raw-subject@mail.example.net>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset="
+        + charset.encode()
+        + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + body
+        + b"\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("charset", "body"),
+    [("iso-8859-1", "Der Drucker ist kaputt, schöne Grüße."), ("koi8-r", "Принтер не работает.")],
+)
+def test_a_raw_utf_8_subject_is_read_as_utf_8_whatever_charset_the_body_declares(ingest, charset, body):
+    raw = _raw_subject_mail("Grüße: Drucker defekt".encode(), body.encode(charset), charset)
+
+    stored = ingest(raw)
+
+    assert (stored.ticket.subject, stored.ticket.description) == ("Grüße: Drucker defekt", body)
+
+
+def test_a_raw_latin_1_subject_in_a_mail_with_a_utf_8_body_is_read_as_latin_1(ingest):
+    raw = _raw_subject_mail(
+        "Rechnung für März".encode("latin-1"), "Die Rechnung ist doppelt, 日本語.".encode(), "utf-8"
+    )
+
+    stored = ingest(raw)
+
+    assert stored.ticket.subject == "Rechnung für März"

@@ -17,6 +17,8 @@ OUT_OF_OFFICE = [
     {"Auto-Submitted": "auto-replied"},
     {"Precedence": "bulk"},
     {"Precedence": "junk"},
+    {"Precedence": "list"},  # with no List-Id: no list's post
+    {"Precedence": "list", "List-Id": "<support.example.org>", "Auto-Submitted": "auto-replied"},  # relayed by one
     {"X-Autoreply": "yes"},
     {"X-Auto-Response-Suppress": "All"},
 ]
@@ -59,6 +61,20 @@ def test_auto_submitted_no_is_a_person(ingest):
     stored = ingest(mail(sender="dana@example.org", headers={"Auto-Submitted": "no"}))
 
     assert stored.status == InboundStatus.PROCESSED
+
+
+def test_a_post_a_mailing_list_relays_is_a_persons_mail(ingest):
+    """Google Groups and Mailman mark every post `Precedence: list`: a group used as the support address relays
+    each customer's mail so."""
+    stored = ingest(
+        mail(
+            sender="dana@example.org",
+            headers={"Precedence": "list", "List-Id": "Support <support.example.org>"},
+        )
+    )
+
+    assert stored.status == InboundStatus.PROCESSED
+    assert stored.ticket.requester.email == "dana@example.org"
 
 
 def _postfix_bounce(*, original_message_id: str, failed: str = "alice@example.com") -> bytes:

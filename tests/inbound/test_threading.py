@@ -12,7 +12,7 @@ from inbound.matching import ticket_for_mail
 from inbound.models import InboundStatus, Reason
 from inbound.services import process
 from notifications.mail_ids import message_id, reply_address
-from tests.inbound.messages import mail
+from tests.inbound.messages import mail, raw_mail
 from tickets.models import Channel, Comment, Status, Ticket
 from tickets.services import comment_create, ticket_change_status, ticket_create, ticket_merge
 
@@ -141,6 +141,36 @@ def test_a_reserved_address_in_cc_gets_no_account_and_does_not_follow(ingest):
 
     assert stored.status == InboundStatus.PROCESSED and not stored.ticket.followers.exists()
     assert not User.objects.filter(email__endswith=".invalid").exists()
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "automation@helpdesk.\u0131nvalid",  # a dotless i, which PostgreSQL's UPPER() takes for an i
+        "automation@helpdesk.inv\u200balid",  # a zero-width space
+        "automation@helpdesk.\uff49\uff4e\uff56\uff41\uff4c\uff49\uff44",  # fullwidth letters (NFKC: invalid)
+        "automation@mail.helpdesk\uff0einvalid",  # a fullwidth full stop
+        "erin@exam\u200bple.org",  # a zero-width space anywhere
+        "erin@example.org\u2060",  # a word joiner
+    ],
+)
+def test_a_lookalike_of_a_reserved_address_in_cc_gets_no_account_and_does_not_follow(ingest, lookalike):
+    """Mail to such an address goes where its plain form goes (IDNA maps these away), and the lookalike of the
+    automations' actor would stand in for it on the ticket page."""
+    stored = ingest(
+        raw_mail(f"From: dana@example.org\nTo: support@example.com\nCc: {lookalike}, erin@example.org\nSubject: Hi")
+    )
+
+    assert stored.status == InboundStatus.PROCESSED
+    assert list(stored.ticket.followers.values_list("email", flat=True)) == ["erin@example.org"]
+    assert sorted(User.objects.values_list("email", flat=True)) == ["dana@example.org", "erin@example.org"]
+
+
+def test_mail_from_a_lookalike_of_a_reserved_address_makes_no_account_and_is_quarantined(ingest):
+    stored = ingest(raw_mail("From: automation@helpdesk.\u0131nvalid\nTo: support@example.com\nSubject: Hi"))
+
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.NO_SENDER)
+    assert not User.objects.exists() and not Ticket.objects.exists()
 
 
 def test_a_follower_replies_in_public(ingest):
