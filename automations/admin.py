@@ -52,7 +52,7 @@ class RuleAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Runs</a>', url)
 
     def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
-        rule_save(rule=obj)
+        rule_save(rule=obj, named_rows_kept=True)  # by the form (ConfiguredRowsKeptForm), in this transaction
 
 
 @admin.register(RuleRun)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import messages
@@ -35,16 +35,26 @@ class ConfiguredRowsKeptForm(forms.ModelForm):
     SLA policies): a row chosen and deleted before the save commits is an error next to its field, the input kept.
 
     The admin validates and saves in one transaction, so the rows read here stay kept until the save commits
-    (tickets.services.common.ensure_configured_rows_remain)."""
+    (tickets.services.common.ensure_configured_rows_remain): a service saving the instance after need not read them
+    again (rule_save, macro_save: named_rows_kept).
+
+    `also_kept`: other rows the configuration names by foreign key, by model, and what one is called."""
+
+    also_kept: ClassVar[Mapping[type[Model], str]] = {}
 
     def _post_clean(self) -> None:
         super()._post_clean()  # the instance now holds the chosen rows
         if self.errors:
             return  # nothing is saved, nothing to keep; an id naming no row is the field's error already
         try:
-            ensure_configured_rows_remain(self.instance)
+            ensure_configured_rows_remain(self.instance, also=self.also_kept)
         except InvalidValue as error:
-            form_add_domain_error(self, error)
+            for name, messages_ in error.details.items():
+                # A field the page does not show (an inline's link to the page's own object): above the row.
+                if name in self.fields and self.fields[name].widget.is_hidden:
+                    self.add_error(None, messages_)
+                else:
+                    form_add_domain_error(self, InvalidValue(error.message, details={name: messages_}))
 
 
 class ReadOnlyAdminMixin:
@@ -86,7 +96,9 @@ class ServiceDeletionMixin:
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         with transaction.atomic():
-            for obj in queryset:
+            # In id order, not the list's: each deletion locks its row, and a save naming several holds them in this
+            # order too (tickets.services.common.lock_order), where any other could deadlock the two.
+            for obj in queryset.order_by("pk"):
                 self.delete_one(request, obj)
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:

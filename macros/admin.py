@@ -41,4 +41,4 @@ class MacroAdmin(admin.ModelAdmin):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
 
     def save_model(self, request: HttpRequest, obj: Macro, form: Any, change: bool) -> None:
-        macro_save(macro=obj)
+        macro_save(macro=obj, named_rows_kept=True)  # by the form (ConfiguredRowsKeptForm), in this transaction

@@ -36,7 +36,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def _validate(macro: Macro) -> None:
+def _validate(macro: Macro, *, named_rows_kept: bool = False) -> None:
     if macro.add_tags.strip():
         macro.add_tags = ", ".join(normalize_tag_names(macro.add_tags.split(",")))
     if macro.visibility != MacroVisibility.TEAM:
@@ -47,14 +47,18 @@ def _validate(macro: Macro) -> None:
         macro.full_clean()
     except ValidationError as error:
         raise InvalidValue("The macro is not valid.", details=error.message_dict) from error
-    ensure_configured_rows_remain(macro)  # kept until the save commits: the owner too, whom a shared macro needs
+    if not named_rows_kept:
+        ensure_configured_rows_remain(macro)  # kept until the save commits: the owner too, whom a shared macro needs
 
 
 @transaction.atomic
-def macro_save(*, macro: Macro) -> Macro:
-    """Validate and store a macro as edited in the admin (which already checked who may)."""
+def macro_save(*, macro: Macro, named_rows_kept: bool = False) -> Macro:
+    """Validate and store a macro as edited in the admin (which already checked who may).
+
+    `named_rows_kept`: the caller kept the rows the macro names already, in this transaction (the admin's form,
+    helpdesk.admin_support.ConfiguredRowsKeptForm, to say which field names a gone one); not read again."""
     macro.updated_at = timezone.now()
-    _validate(macro)
+    _validate(macro, named_rows_kept=named_rows_kept)
     macro.save()
     return macro
 

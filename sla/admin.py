@@ -53,8 +53,16 @@ class SpecialDayInline(admin.TabularInline):
     verbose_name_plural = "custom holidays and half days"
 
 
+class TeamCalendarForm(ConfiguredRowsKeptForm):
+    """A link saved as its team or its calendar is deleted says so on the page: it failed at commit on the team's
+    foreign key (a 500), and brought a deleted calendar back (the page's save found no row to update, so inserted)."""
+
+    also_kept = {BusinessCalendar: "calendar"}
+
+
 class TeamCalendarInline(admin.TabularInline):
     model = TeamCalendar
+    form = TeamCalendarForm
     extra = 0
     verbose_name = "team working these hours"
     verbose_name_plural = "teams working these hours"

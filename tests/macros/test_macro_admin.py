@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import user_create, user_update
-from macros.models import Macro
+from macros.models import Macro, MacroVisibility
 from tests.conftest import PASSWORD
+from tickets.models import Team
 
 
 def admin_data(**overrides) -> dict[str, object]:
@@ -102,4 +105,41 @@ def test_admin_cannot_pick_a_requester_as_a_macros_assignee(carol, bob, alice, c
     assert response.context["adminform"].form.errors == {
         "set_assignee": ["Select a valid choice. That choice is not one of the available choices."]
     }
+    assert not Macro.objects.exists()
+
+
+def rows_kept(queries: list[dict[str, str]]) -> list[str]:
+    """The reads keeping a named row (tickets.services.common._row_kept), which select its id alone."""
+    return [query["sql"] for query in queries if '"id" AS "pk" FROM ' in query["sql"]]
+
+
+def test_admin_saving_a_macro_keeps_each_row_it_names_with_one_read(
+    carol, bob, client_for, django_assert_max_num_queries
+):
+    tier2 = Team.objects.create(name="Tier 2")
+    form = admin_data(owner=carol.pk, visibility=MacroVisibility.TEAM, shared_team=tier2.pk, set_team=tier2.pk)
+    client = client_for(carol)
+
+    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(23):
+        response = client.post(reverse("admin:macros_macro_add"), {**form, "set_assignee": bob.pk})
+
+    assert response.status_code == 302
+    assert len(rows_kept(queries.captured_queries)) == 3  # the owner, the team (named twice), the assignee
+    assert Macro.objects.get().set_assignee == bob
+
+
+def test_admin_saving_a_macro_naming_a_team_deleted_meanwhile_is_told_on_the_field(monkeypatch, carol, client_for):
+    tier2 = Team.objects.create(name="Tier 2")
+    validated = Macro.clean
+
+    def deleted_once_validated(macro: Macro) -> None:
+        validated(macro)
+        Team.objects.filter(pk=tier2.pk).delete()  # by another admin, after the form read it
+
+    monkeypatch.setattr(Macro, "clean", deleted_once_validated)
+
+    response = client_for(carol).post(reverse("admin:macros_macro_add"), admin_data(owner=carol.pk, set_team=tier2.pk))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"set_team": ["This team no longer exists."]}
     assert not Macro.objects.exists()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from sla.models import BusinessCalendar, OpeningHours, SlaPolicy, SlaTarget
-from tickets.models import Priority
+from tickets.models import Priority, Team
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -72,3 +73,26 @@ class Clock:
 def clock() -> Iterator[Clock]:
     with time_machine.travel(berlin(2026, 3, 2, 8, 0), tick=False) as traveller:
         yield Clock(traveller)
+
+
+def calendar_form(calendar: BusinessCalendar, *team_links: Team) -> dict[str, object]:
+    form: dict[str, object] = {
+        "name": calendar.name,
+        "time_zone": calendar.time_zone,
+        "holiday_country": calendar.holiday_country,
+        "holiday_region": calendar.holiday_region,
+        **{f"{name}-TOTAL_FORMS": "0" for name in ("opening_hours", "special_days")},
+        **{f"{name}-INITIAL_FORMS": "0" for name in ("opening_hours", "special_days", "team_links")},
+        "team_links-TOTAL_FORMS": str(len(team_links)),
+    }
+    for index, team in enumerate(team_links):
+        form[f"team_links-{index}-team"] = team.pk
+        form[f"team_links-{index}-calendar"] = calendar.pk
+    return form
+
+
+def team_link_errors(response: Any) -> list[dict[str, list[str]]]:
+    (links,) = (
+        inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "team_links"
+    )
+    return links.errors

@@ -22,6 +22,8 @@ from helpdesk.errors import InvalidTransition, InvalidValue
 from inbound.models import Mailbox
 from macros.models import Macro, MacroVisibility
 from macros.services import macro_update
+from sla.models import BusinessCalendar, TeamCalendar
+from tests.sla.conftest import calendar_form, team_link_errors
 from tests.support.api import assert_error_body
 from tests.support.servers import wait_until
 from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
@@ -406,3 +408,46 @@ def test_a_mailbox_saved_in_the_admin_filing_under_a_category_deleted_meanwhile_
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"category": ["This category no longer exists."]}
     assert not Mailbox.objects.exists()
+
+
+def test_a_team_linked_to_a_calendar_in_the_admin_while_it_is_deleted_says_so_and_links_nothing(client_for, carol):
+    """The link's foreign key to the team failed at commit, a 500; the save now keeps the team as other
+    configuration does, waits for the deletion and finds it gone."""
+    escalations = Team.objects.create(name="Escalations")
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    browser = client_for(carol)
+
+    def admin_links_team() -> object:
+        assert deleting.wait(timeout=10)
+        url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
+        return browser.post(url, calendar_form(night_shift, escalations))
+
+    deleting, admin_deletes = _admin_deleting(lambda: team_delete(team=escalations, actor=carol))
+    _, response = run_together([admin_deletes, admin_links_team])
+
+    assert response.status_code == 200
+    assert team_link_errors(response) == [{"team": ["This team no longer exists."]}]
+    assert not TeamCalendar.objects.exists()
+
+
+def test_a_team_linked_on_a_calendars_page_while_the_calendar_is_deleted_says_so_and_does_not_bring_it_back(
+    client_for, carol
+):
+    """The save's update found no row, so Django inserted the calendar again, the deletion undone unnoticed."""
+    escalations = Team.objects.create(name="Escalations")
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    browser = client_for(carol)
+
+    def admin_links_team() -> object:
+        assert deleting.wait(timeout=10)
+        url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
+        return browser.post(url, calendar_form(night_shift, escalations))
+
+    deleting, admin_deletes = _admin_deleting(lambda: BusinessCalendar.objects.get(pk=night_shift.pk).delete())
+    _, response = run_together([admin_deletes, admin_links_team])
+
+    assert response.status_code == 200
+    assert team_link_errors(response) == [{"__all__": ["This calendar no longer exists."]}]
+    assert "This calendar no longer exists." in response.content.decode()
+    assert not BusinessCalendar.objects.filter(pk=night_shift.pk).exists()
+    assert not TeamCalendar.objects.exists()

@@ -56,9 +56,10 @@ def ensure_named_rows_remain(rows: Mapping[str, Model | None]) -> None:
 NOUNS: dict[type[Model], str] = {model: noun for model, noun in NAMED_ROWS.values()}
 
 
-def ensure_configured_rows_remain(config: Model) -> None:
+def ensure_configured_rows_remain(config: Model, *, also: Mapping[type[Model], str] | None = None) -> None:
     """Refuse saving configuration (a rule, a macro, a category, a mailbox, an SLA policy) that names a team, an agent
-    or a category deleted since it was chosen, by foreign key or by id in its `conditions`.
+    or a category deleted since it was chosen, by foreign key or by id in its `conditions`; and a row of `also`'s
+    models (by model, what one is called) it names by foreign key (a team's calendar link names its calendar).
 
     Each row named is kept as a ticket's write keeps it (_row_kept): the admin's deletion (tickets.services.removal),
     which locks the row and then asks what names it, either went first and this save finds the row gone, or waits
@@ -66,20 +67,40 @@ def ensure_configured_rows_remain(config: Model) -> None:
     or stored a condition naming a gone id, and a deletion took an agent's macro shared meanwhile with the account.
     Call it inside the save's transaction, before writing.
     """
+    nouns = {**NOUNS, **(also or {})}
+    named: list[tuple[type[Model], int, str, str]] = []  # model, pk, field, and what to say: in the form's order
     for field in config._meta.concrete_fields:
-        noun = NOUNS.get(field.related_model) if field.many_to_one else None
+        noun = nouns.get(field.related_model) if field.many_to_one or field.one_to_one else None
         pk = getattr(config, field.attname)
-        if noun is not None and pk is not None and not _row_kept(field.related_model, pk):
-            raise _chosen_row_gone(noun, field.name, f"This {noun} no longer exists.")
+        if noun is not None and pk is not None:
+            named.append((field.related_model, pk, field.name, f"This {noun} no longer exists."))
     conditions = getattr(config, "conditions", None)
     for model, name in ID_CONDITION.items():
         value = conditions.get(name) if isinstance(conditions, Mapping) else None
         # Only text names a row, as stored conditions are read (tickets.naming.named_in_conditions); other values
         # are invalid conditions (a JSON Infinity is no int()), refused by the model's validation.
         pk = id_read(value) if isinstance(value, str) else None
-        if pk is not None and not _row_kept(model, pk):
-            noun = NOUNS[model]
-            raise _chosen_row_gone(noun, "conditions", f"The {noun} its condition “{name}” names no longer exists.")
+        if pk is not None:
+            detail = f"The {NOUNS[model]} its condition “{name}” names no longer exists."
+            named.append((model, pk, "conditions", detail))
+    gone = _rows_gone({(model, pk) for model, pk, _, _ in named})
+    for model, pk, field_name, detail in named:
+        if (model, pk) in gone:
+            raise _chosen_row_gone(nouns[model], field_name, detail)
+
+
+def lock_order(row: tuple[type[Model], int]) -> tuple[str, int]:
+    """The one order rows that configuration names are locked in, by whoever locks several: by model, then by
+    primary key. A save keeping them (ensure_configured_rows_remain) and an admin deleting several
+    (helpdesk.admin_support.ServiceDeletionMixin, one model at a time) take them so; in any other order each could
+    hold a row the other waits for, and PostgreSQL would end one of them as a deadlock (a 503)."""
+    model, pk = row
+    return model._meta.label_lower, pk
+
+
+def _rows_gone(rows: set[tuple[type[Model], int]]) -> set[tuple[type[Model], int]]:
+    """Which of `rows` are gone, keeping the others until our commit: each read once, in lock_order."""
+    return {row for row in sorted(rows, key=lock_order) if not _row_kept(*row)}
 
 
 def _chosen_row_gone(noun: str, field: str, detail: str) -> InvalidValue:

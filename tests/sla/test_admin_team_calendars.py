@@ -1,0 +1,45 @@
+"""Teams working a calendar's hours, linked on the calendar's admin page (the TeamCalendar inline)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from sla.models import BusinessCalendar, TeamCalendar
+from tests.sla.conftest import calendar_form, team_link_errors
+from tickets.models import Team
+
+
+def test_an_admin_links_a_team_to_a_calendar(carol, client_for):
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    tier2 = Team.objects.create(name="Tier 2")
+
+    response = client_for(carol).post(
+        reverse("admin:sla_businesscalendar_change", args=[night_shift.pk]), calendar_form(night_shift, tier2)
+    )
+
+    assert response.status_code == 302
+    assert TeamCalendar.objects.get().team == tier2
+
+
+def test_a_team_linked_to_a_calendar_while_it_is_deleted_is_refused_on_the_field_and_nothing_is_linked(
+    monkeypatch, carol, client_for
+):
+    """The form read the team; another admin's deletion committed before the save did. The link failed at commit on
+    its foreign key, a 500 (tests/tickets/test_concurrent_edits_postgres.py races the two for real)."""
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    tier2 = Team.objects.create(name="Tier 2")
+    validated = TeamCalendar.clean
+
+    def deleted_once_validated(link: TeamCalendar) -> None:
+        validated(link)
+        Team.objects.filter(pk=tier2.pk).delete()  # by another admin, after the form read it
+
+    monkeypatch.setattr(TeamCalendar, "clean", deleted_once_validated)
+
+    response = client_for(carol).post(
+        reverse("admin:sla_businesscalendar_change", args=[night_shift.pk]), calendar_form(night_shift, tier2)
+    )
+
+    assert response.status_code == 200
+    assert team_link_errors(response) == [{"team": ["This team no longer exists."]}]
+    assert not TeamCalendar.objects.exists()
