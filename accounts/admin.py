@@ -137,7 +137,8 @@ class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
             password=data["password1"],
             name=data["name"],
             role=data["role"],
-            time_zone=data["time_zone"],
+            # The list starts at the site's default: left there, it is not chosen (the user's page suggests theirs).
+            time_zone=data["time_zone"] or None,
         )
         adopt_saved(obj, created)
 

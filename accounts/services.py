@@ -50,14 +50,22 @@ def user_create(
     name: str = "",
     role: str = Role.REQUESTER,
     email_verified: bool = True,
-    time_zone: str = "",
+    time_zone: str | None = None,
 ) -> User:
     """A new account. `email_verified`: whether whoever creates it vouches for the address (an admin, the demo seed)
-    or not (someone who typed it into a public form, who need not own it). `time_zone`: blank for the site's."""
+    or not (someone who typed it into a public form, who need not own it). `time_zone`: None for the site's, not
+    chosen yet; a name, or blank for the site's, is chosen (User.time_zone_chosen), as when saved by user_update."""
     email = normalize_email_address(email)
     if User.objects.filter(email=email).exists():
         raise EmailTaken(email)
-    user = User.objects.create_user(email=email, password=password, name=name, role=role, time_zone=time_zone)
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        name=name,
+        role=role,
+        time_zone=time_zone or "",
+        time_zone_chosen=time_zone is not None,
+    )
     EmailAddress.objects.create(user=user, email=email, verified=email_verified, primary=True)
     return user
 

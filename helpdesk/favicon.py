@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponsePermanentRedirect
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 ICON = "img/favicon.svg"
 
 
-@require_GET
+@require_safe
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     # To the file's plain name, not its hashed one (static()): a permanent redirect is cached for good, and whitenoise
     # serves the plain name too, so a new icon still reaches a browser that remembered this redirect.

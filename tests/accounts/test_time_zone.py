@@ -201,3 +201,37 @@ def test_an_admins_change_that_leaves_the_zone_out_is_no_choice_of_one(alice, ca
     api_client_for(carol).patch(f"/api/v1/users/{alice.pk}/", {"name": "Alice R."}, format="json")
 
     assert offers_the_browsers_zone(client_for(alice).get(PAGE).content.decode())
+
+
+def test_an_admin_who_creates_a_user_in_the_sites_default_through_the_api_chose_it_for_them(
+    carol, api_client_for, client_for
+):
+    """As a PATCH with the same zone would: an account created with a zone named has it chosen."""
+    response = api_client_for(carol).post(
+        "/api/v1/users/", {"email": "dana@example.com", "time_zone": ""}, format="json"
+    )
+
+    assert response.status_code == 201
+    dana = User.objects.get(email="dana@example.com")
+    assert not offers_the_browsers_zone(client_for(dana).get(PAGE).content.decode())
+
+
+def test_a_user_created_through_the_api_without_a_zone_is_offered_the_browsers(carol, api_client_for, client_for):
+    api_client_for(carol).post("/api/v1/users/", {"email": "dana@example.com"}, format="json")
+
+    dana = User.objects.get(email="dana@example.com")
+    assert offers_the_browsers_zone(client_for(dana).get(PAGE).content.decode())
+
+
+def test_a_zone_an_admin_picks_when_adding_a_user_is_a_chosen_one_and_the_default_left_alone_is_not(carol, client_for):
+    admin = client_for(carol)
+    for email, zone in [("dana@example.com", "Asia/Tokyo"), ("erin@example.com", "")]:
+        data = {"email": email, "name": "", "role": "requester", "time_zone": zone}
+        admin.post(
+            reverse("admin:accounts_user_add"), {**data, "password1": "plum-orchard-42", "password2": "plum-orchard-42"}
+        )
+
+    chosen = dict(
+        User.objects.filter(email__in=["dana@example.com", "erin@example.com"]).values_list("email", "time_zone_chosen")
+    )
+    assert chosen == {"dana@example.com": True, "erin@example.com": False}

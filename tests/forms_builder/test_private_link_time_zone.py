@@ -4,14 +4,17 @@ someone else's address, and that account's zone is not theirs to see. Signed-in 
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import UTC, datetime
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from forms_builder.models import Submission
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
 from tests.support.html import elements
@@ -20,6 +23,8 @@ from tickets.services import comment_create
 
 # 12:00 UTC is 17:30 in Kolkata (+05:30 all year), 13:00 in Berlin and 07:00 in New York in early March.
 NOON_UTC = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+upgrade = importlib.import_module("forms_builder.migrations.0004_submission_link_mailed")
 
 
 @pytest.fixture
@@ -84,3 +89,23 @@ def test_a_signed_in_visitor_keeps_their_own_zone_on_a_mailed_link(
     page = client_for(bob).get(path).content.decode()
 
     assert "2026-03-02T07:00:00-05:00" in shown_times(page)
+
+
+def test_a_link_mailed_before_the_upgrade_shows_the_requesters_zone_too(
+    public_form, alice, bob, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    ticket, _ = filed_as_guest_with_a_reply_at_noon_utc(public_form, alice.email, bob)
+    path = mailed_link(ticket, client_for, bob, mailoutbox, django_capture_on_commit_callbacks)
+    Submission.objects.update(link_mailed=False)  # as an install had it before forms_builder migration 0004
+
+    upgrade.mark_links_mailed_already(apps, None)
+
+    assert "2026-03-02T17:30:00+05:30" in shown_times(Client().get(path).content.decode())
+
+
+def test_the_upgrade_leaves_a_link_shown_after_filing_the_form_in_the_sites_zone(public_form, alice, bob):
+    _, path = filed_as_guest_with_a_reply_at_noon_utc(public_form, alice.email, bob)
+
+    upgrade.mark_links_mailed_already(apps, None)
+
+    assert "2026-03-02T13:00:00+01:00" in shown_times(Client().get(path).content.decode())

@@ -21,6 +21,10 @@ def test_favicon_ico_is_a_permanent_redirect_to_the_icon(client):
     assert (response.status_code, response["Location"]) == (301, ICON)
 
 
+def test_a_head_request_for_the_favicon_gets_the_redirect_too(client):
+    assert client.head("/favicon.ico").status_code == 301
+
+
 def test_the_icon_is_served_from_static_by_whitenoise(settings, rf):
     # The project's middleware indexed the files when the test run started; a fresh one finds them in static/.
     settings.WHITENOISE_USE_FINDERS = True
