@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from helpdesk.errors import DomainError, InvalidValue
 from helpdesk.forms import MessageTextarea, form_add_domain_error
-from tickets.services.common import ensure_configured_rows_remain
+from tickets.services.common import configured_rows_gone
 
 
 def adopt_saved(obj: Model, saved: Model) -> None:
@@ -41,20 +42,45 @@ class ConfiguredRowsKeptForm(forms.ModelForm):
     `also_kept`: other rows the configuration names by foreign key, by model, and what one is called."""
 
     also_kept: ClassVar[Mapping[type[Model], str]] = {}
+    # Set by ConfiguredRowsKeptInlineFormSet, which keeps the rows of all its forms at once.
+    kept_by_formset = False
+    keeps_rows = False  # validated so far and would keep its rows (for the formset)
 
     def _post_clean(self) -> None:
         super()._post_clean()  # the instance now holds the chosen rows
         if self.errors:
             return  # nothing is saved, nothing to keep; an id naming no row is the field's error already
-        try:
-            ensure_configured_rows_remain(self.instance, also=self.also_kept)
-        except InvalidValue as error:
-            for name, messages_ in error.details.items():
-                # A field the page does not show (an inline's link to the page's own object): above the row.
-                if name in self.fields and self.fields[name].widget.is_hidden:
-                    self.add_error(None, messages_)
-                else:
-                    form_add_domain_error(self, InvalidValue(error.message, details={name: messages_}))
+        if self.kept_by_formset:
+            self.keeps_rows = True
+        elif error := configured_rows_gone([self.instance], also=self.also_kept)[0]:
+            self.add_row_gone(error)
+
+    def add_row_gone(self, error: InvalidValue) -> None:
+        for name, messages_ in error.details.items():
+            # A field the page does not show (an inline's link to the page's own object): above the row.
+            if name in self.fields and self.fields[name].widget.is_hidden:
+                self.add_error(None, messages_)
+            else:
+                form_add_domain_error(self, InvalidValue(error.message, details={name: messages_}))
+
+
+class ConfiguredRowsKeptInlineFormSet(BaseInlineFormSet):
+    """An inline of ConfiguredRowsKeptForm rows (a calendar's team links): the rows all of them name are kept in one
+    lock order (tickets.services.common.lock_order), as a bulk deletion takes them; each form keeping its own in turn
+    took them in the page's order, and a deletion of two of them could deadlock with the save."""
+
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
+        form = super()._construct_form(i, **kwargs)
+        form.kept_by_formset = True
+        return form
+
+    def clean(self) -> None:
+        super().clean()
+        keeping = [f for f in self.forms if f.keeps_rows and not f.errors and not self._should_delete_form(f)]
+        refusals = configured_rows_gone([form.instance for form in keeping], also=self.form.also_kept)
+        for form, error in zip(keeping, refusals, strict=True):
+            if error is not None:
+                form.add_row_gone(error)
 
 
 class ReadOnlyAdminMixin:

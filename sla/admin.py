@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from helpdesk.admin_support import ConfiguredRowsKeptForm, ReadOnlyAdminMixin
+from helpdesk.admin_support import ConfiguredRowsKeptForm, ConfiguredRowsKeptInlineFormSet, ReadOnlyAdminMixin
 from sla.models import (
     BusinessCalendar,
     EscalationNotice,
@@ -63,6 +63,7 @@ class TeamCalendarForm(ConfiguredRowsKeptForm):
 class TeamCalendarInline(admin.TabularInline):
     model = TeamCalendar
     form = TeamCalendarForm
+    formset = ConfiguredRowsKeptInlineFormSet
     extra = 0
     verbose_name = "team working these hours"
     verbose_name_plural = "teams working these hours"
@@ -72,6 +73,27 @@ class TeamCalendarInline(admin.TabularInline):
 class BusinessCalendarAdmin(RefreshOpenTicketsMixin, admin.ModelAdmin):
     list_display = ("name", "time_zone", "holiday_country", "holiday_region", "is_default")
     inlines = [OpeningHoursInline, SpecialDayInline, TeamCalendarInline]
+
+    # Each deletion locks its calendars (in id order) before Django lists what goes with them: a team's link saved
+    # meanwhile keeps the calendar (TeamCalendarForm), so the deletion waits for it and then takes the new link too,
+    # where it listed the links first and failed at commit on the new one's foreign key (a 500).
+
+    def delete_model(self, request: HttpRequest, obj: BusinessCalendar) -> None:
+        with transaction.atomic():
+            _calendars_locked(BusinessCalendar.objects.filter(pk=obj.pk))
+            super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BusinessCalendar]) -> None:
+        super().delete_queryset(request, BusinessCalendar.objects.filter(pk__in=_calendars_locked(queryset)))
+
+
+def _calendars_locked(calendars: QuerySet[BusinessCalendar]) -> list[int]:
+    """Lock these calendars until the commit, in id order (as whoever locks several takes them:
+    tickets.services.common.lock_order); the ids of those still there."""
+    pks = list(calendars.values_list("pk", flat=True))  # the list's own query may be one FOR UPDATE cannot take
+    locked = BusinessCalendar.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    return list(locked.values_list("pk", flat=True))
 
 
 class SlaTargetInline(admin.TabularInline):

@@ -87,7 +87,7 @@ def calendar_form(calendar: BusinessCalendar, *team_links: Team) -> dict[str, ob
     }
     for index, team in enumerate(team_links):
         form[f"team_links-{index}-team"] = team.pk
-        form[f"team_links-{index}-calendar"] = calendar.pk
+        form[f"team_links-{index}-calendar"] = calendar.pk or ""  # a calendar being added has no id yet
     return form
 
 

@@ -43,3 +43,31 @@ def test_a_team_linked_to_a_calendar_while_it_is_deleted_is_refused_on_the_field
     assert response.status_code == 200
     assert team_link_errors(response) == [{"team": ["This team no longer exists."]}]
     assert not TeamCalendar.objects.exists()
+
+
+def test_an_admin_adds_a_calendar_with_a_team_linked_in_the_same_save(carol, client_for):
+    """The link's calendar has no id yet while the page is checked: nothing to keep, and no "no longer exists"."""
+    tier2 = Team.objects.create(name="Tier 2")
+    new = BusinessCalendar(name="Night shift", time_zone="Europe/Berlin")
+
+    response = client_for(carol).post(reverse("admin:sla_businesscalendar_add"), calendar_form(new, tier2))
+
+    assert response.status_code == 302
+    assert TeamCalendar.objects.get().calendar == BusinessCalendar.objects.get(name="Night shift")
+
+
+def test_an_admin_removes_a_teams_link_on_the_calendars_page(carol, client_for):
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    link = TeamCalendar.objects.create(team=Team.objects.create(name="Tier 2"), calendar=night_shift)
+    form = {
+        **calendar_form(night_shift, link.team),
+        "team_links-INITIAL_FORMS": "1",
+        "team_links-0-id": link.pk,
+        "team_links-0-DELETE": "on",
+    }
+
+    response = client_for(carol).post(reverse("admin:sla_businesscalendar_change", args=[night_shift.pk]), form)
+
+    assert response.status_code == 302
+    assert not TeamCalendar.objects.exists()
+    assert Team.objects.filter(name="Tier 2").exists()

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Callable
 
+import pytest
 from django.db import transaction
 from django.urls import reverse
 
@@ -22,6 +23,7 @@ from helpdesk.errors import InvalidTransition, InvalidValue
 from inbound.models import Mailbox
 from macros.models import Macro, MacroVisibility
 from macros.services import macro_update
+from sla.admin import TeamCalendarForm
 from sla.models import BusinessCalendar, TeamCalendar
 from tests.sla.conftest import calendar_form, team_link_errors
 from tests.support.api import assert_error_body
@@ -30,6 +32,7 @@ from tests.support.threads import parallel_on_postgresql, run_together, someone_
 from tickets.etags import ticket_etag
 from tickets.models import Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, ticket_change_status, ticket_update
+from tickets.services.common import ensure_configured_rows_remain
 from tickets.services.removal import category_delete, team_delete, user_delete
 from tickets.workflow import is_allowed_transition
 
@@ -451,3 +454,68 @@ def test_a_team_linked_on_a_calendars_page_while_the_calendar_is_deleted_says_so
     assert "This calendar no longer exists." in response.content.decode()
     assert not BusinessCalendar.objects.filter(pk=night_shift.pk).exists()
     assert not TeamCalendar.objects.exists()
+
+
+def test_two_teams_linked_on_a_calendars_page_while_both_are_deleted_together_are_refused_without_a_deadlock(
+    client_for, carol
+):
+    """Each link kept its team in turn, in the page's order, where "Delete selected" takes them in id order: the
+    page held the second team and waited for the first, which the deletion held while it waited for the second."""
+    first = Team.objects.create(name="Escalations")
+    second = Team.objects.create(name="Night desk")
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    browser = client_for(carol)
+    holding_first = threading.Event()
+
+    def admin_deletes_both() -> None:
+        with transaction.atomic():  # as "Delete selected" does (helpdesk.admin_support.ServiceDeletionMixin)
+            team_delete(team=first, actor=carol)
+            holding_first.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the page waiting for the first team's lock")
+            team_delete(team=second, actor=carol)
+
+    def admin_links_both() -> object:
+        assert holding_first.wait(timeout=10)
+        url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
+        return browser.post(url, calendar_form(night_shift, second, first))
+
+    _, response = run_together([admin_deletes_both, admin_links_both])
+
+    assert response.status_code == 200
+    assert team_link_errors(response) == [{"team": ["This team no longer exists."]}] * 2
+    assert not Team.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    assert not TeamCalendar.objects.exists()
+
+
+@pytest.mark.parametrize("deletion", ["its page", "delete selected"])
+def test_a_calendar_deleted_in_the_admin_while_a_team_is_linked_to_it_goes_with_the_new_link(
+    deletion, client_for, carol
+):
+    """The deletion listed the calendar's links before it waited for the link's save to commit, then deleted the
+    calendar from under the new link: its foreign key failed at commit, a 500 for the deleting admin."""
+    escalations = Team.objects.create(name="Escalations")
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    browser = client_for(carol)
+    linking = threading.Event()
+
+    def admin_links_team() -> None:
+        with transaction.atomic():  # as the calendar's page saves a link (TeamCalendarInline)
+            link = TeamCalendar(team=escalations, calendar=night_shift)
+            ensure_configured_rows_remain(link, also=TeamCalendarForm.also_kept)
+            link.save()
+            linking.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the deletion waiting for the calendar's lock")
+
+    def admin_deletes() -> object:
+        assert linking.wait(timeout=10)
+        if deletion == "its page":
+            return browser.post(reverse("admin:sla_businesscalendar_delete", args=[night_shift.pk]), {"post": "yes"})
+        form = {"action": "delete_selected", "_selected_action": [night_shift.pk], "post": "yes"}
+        return browser.post(reverse("admin:sla_businesscalendar_changelist"), form)
+
+    _, response = run_together([admin_links_team, admin_deletes])
+
+    assert response.status_code == 302
+    assert not BusinessCalendar.objects.exists()
+    assert not TeamCalendar.objects.exists()
+    assert Team.objects.filter(name="Escalations").exists()

@@ -3,7 +3,7 @@ admin's change to what tickets point to gives their history."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 
 from django.db import connection
@@ -67,8 +67,29 @@ def ensure_configured_rows_remain(config: Model, *, also: Mapping[type[Model], s
     or stored a condition naming a gone id, and a deletion took an agent's macro shared meanwhile with the account.
     Call it inside the save's transaction, before writing.
     """
+    if error := configured_rows_gone([config], also=also)[0]:
+        raise error
+
+
+def configured_rows_gone(
+    configs: Sequence[Model], *, also: Mapping[type[Model], str] | None = None
+) -> list[InvalidValue | None]:
+    """ensure_configured_rows_remain for several configurations saved together (the rows of an inline): the rows they
+    all name kept in the one lock_order, not each configuration's in turn, whose order would be the page's; for each,
+    the refusal of a row it names that is gone, or None."""
     nouns = {**NOUNS, **(also or {})}
-    named: list[tuple[type[Model], int, str, str]] = []  # model, pk, field, and what to say: in the form's order
+    named = [_rows_named(config, nouns) for config in configs]
+    gone = _rows_gone({(model, pk) for rows in named for model, pk, _, _ in rows})
+    refusals: list[InvalidValue | None] = []
+    for rows in named:
+        first = next(((model, field, detail) for model, pk, field, detail in rows if (model, pk) in gone), None)
+        refusals.append(None if first is None else _chosen_row_gone(nouns[first[0]], first[1], first[2]))
+    return refusals
+
+
+def _rows_named(config: Model, nouns: Mapping[type[Model], str]) -> list[tuple[type[Model], int, str, str]]:
+    """The rows `config` names: model, pk, field, and what to say when it is gone; in the form's order."""
+    named: list[tuple[type[Model], int, str, str]] = []
     for field in config._meta.concrete_fields:
         noun = nouns.get(field.related_model) if field.many_to_one or field.one_to_one else None
         pk = getattr(config, field.attname)
@@ -81,12 +102,10 @@ def ensure_configured_rows_remain(config: Model, *, also: Mapping[type[Model], s
         # are invalid conditions (a JSON Infinity is no int()), refused by the model's validation.
         pk = id_read(value) if isinstance(value, str) else None
         if pk is not None:
-            detail = f"The {NOUNS[model]} its condition “{name}” names no longer exists."
-            named.append((model, pk, "conditions", detail))
-    gone = _rows_gone({(model, pk) for model, pk, _, _ in named})
-    for model, pk, field_name, detail in named:
-        if (model, pk) in gone:
-            raise _chosen_row_gone(nouns[model], field_name, detail)
+            named.append(
+                (model, pk, "conditions", f"The {NOUNS[model]} its condition “{name}” names no longer exists.")
+            )
+    return named
 
 
 def lock_order(row: tuple[type[Model], int]) -> tuple[str, int]:
