@@ -71,6 +71,20 @@ _ENCODING_ONLY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
+# ftfy reads text that mixes charsets on every line at about a third of a megabyte a second: past this, a body is
+# read without its judgement (valid UTF-8 as UTF-8, the other 8-bit bytes as Windows-1252), or a 25 MB one would
+# outlast INBOUND_PROCESS_SECONDS and the full-mail page's request. A body people wrote is far shorter.
+_FTFY_MAX_BYTES = 1024 * 1024
+_STRAY_BYTES_AS_CP1252 = "helpdesk-stray-bytes-as-cp1252"
+
+
+def _stray_bytes_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_STRAY_BYTES_AS_CP1252, _stray_bytes_as_cp1252)
 
 
 def codec_for(label: str | None) -> str | None:
@@ -98,13 +112,15 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
         else:
             if codec in _WESTERN_SINGLE_BYTE and _UTF8_SEQUENCE.search(data):
                 # UTF-8 under a Latin-1 label ("cafÃ©"): ftfy undoes that mojibake and leaves real Latin-1 as it is.
-                text = ftfy.fix_text(text, _ENCODING_ONLY)
+                text = _utf8_under_a_western_label(data, text)
             return storable(text)
     try:
         return storable(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
     if _mixes_utf8_and_single_bytes(data):
+        if len(data) > _FTFY_MAX_BYTES:
+            return storable(data.decode("utf-8", errors=_STRAY_BYTES_AS_CP1252))
         return storable(ftfy.fix_text(data.decode("sloppy-windows-1252"), _ENCODING_ONLY))
     if not _MULTIBYTE_RUN.search(data):  # only isolated 8-bit bytes: Western single-byte text, never CJK
         return storable(data.decode("cp1252", errors="replace"))
@@ -112,6 +128,14 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     if best is not None:
         return storable(str(best))
     return storable(data.decode("cp1252", errors="replace"))
+
+
+def _utf8_under_a_western_label(data: bytes, declared_reading: str) -> str:
+    if len(data) <= _FTFY_MAX_BYTES:
+        return ftfy.fix_text(declared_reading, _ENCODING_ONLY)
+    if _mixes_utf8_and_single_bytes(data):
+        return data.decode("utf-8", errors=_STRAY_BYTES_AS_CP1252)
+    return declared_reading
 
 
 def _mixes_utf8_and_single_bytes(data: bytes) -> bool:

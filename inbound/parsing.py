@@ -24,6 +24,10 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 # Address-like text in a header: an address's shape, outside quotes and comments (`<pete(his account)@silly.test>`).
 _ADDRESS_LIKE = re.compile(r"[^@\s<>,;()\"]+@[^@\s<>,;()\"]+\.[^@\s<>,;()\"]+")
+_STRAY_NAMED_MAX = 10
+# email.headerregistry's parser takes time growing with the square of a header's length (50,000 addresses: 70 s of
+# CPU); a From naming one person is far shorter than this.
+_HEADERREGISTRY_MAX_CHARS = 4096
 # Two or more empty lines in a row (blank to the eye: spaces, zero-width spaces), kept as one: some clients (Zoho)
 # pad their text with hundreds.
 _BLANK_LINES = re.compile(r"\n(?:[ \t\xa0\u200b\u200c\u200d\ufeff]*\n){2,}")
@@ -45,6 +49,7 @@ class ParsedMail:
     from_name: str = ""
     from_address: str = ""
     sender_problem: str = ""  # why no sender address was taken, when none was
+    sender_named_by: str = ""  # the list's header that named the sender instead of From (inbound.parsing.Sender)
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     delivered_to: list[str] = field(default_factory=list)
@@ -143,6 +148,9 @@ class Sender:
     name: str = ""
     address: str = ""
     problem: str = ""  # why no address was taken, for the reason a quarantined mail shows
+    # The header other than From and Sender that named the author of list mail (X-Original-From, Reply-To): its
+    # sender writes it and nothing checks it, as DMARC checks From, so it may open a ticket but answers none.
+    named_by: str = ""
 
 
 def sender_of(message: Message) -> Sender:
@@ -171,14 +179,29 @@ def _named_addresses(message: Message, name: str) -> tuple[list[tuple[str, str]]
     second address they dropped), which makes the header ambiguous; and the header as written."""
     wanted = name.lower()
     raw = [_unfolded(value) for key, value in message.raw_items() if key.lower() == wanted]
-    pairs = list(getaddresses(raw))
+    # Both readings recurse into comments and quoted parts: a deep nesting raises RecursionError, which must not
+    # stop the door that received the mail (inbound_store reads the sender too). A reading that fails leaves the other.
+    try:
+        pairs = list(getaddresses(raw))
+    except RecursionError:
+        pairs = []
     for value in raw:
+        if len(value) > _HEADERREGISTRY_MAX_CHARS:
+            continue  # address-like text it would have found counts as stray below: ambiguous, never a wrong sender
         try:
             pairs.extend(
                 (found.display_name, found.addr_spec) for found in policy.default.header_factory(name, value).addresses
             )
-        except (ValueError, IndexError, TypeError, AttributeError, LookupError, errors.HeaderParseError):
-            continue  # a reading that fails leaves the other
+        except (
+            ValueError,
+            IndexError,
+            TypeError,
+            AttributeError,
+            LookupError,
+            RecursionError,
+            errors.HeaderParseError,
+        ):
+            continue
     found: dict[str, str] = {}
     display_names = []
     for display, address in pairs:
@@ -187,11 +210,15 @@ def _named_addresses(message: Message, name: str) -> tuple[list[tuple[str, str]]
         if _ADDRESS.fullmatch(address) and len(address) <= 320:
             found.setdefault(address, _decode_header_value(display).strip())
     text = repair_header(" ".join(raw)).strip()
-    stray = []
-    for token in _ADDRESS_LIKE.findall(text):
+    stray: list[str] = []
+    # Two addresses or more already make the header ambiguous; the stray ones only lengthen the reason then.
+    displays = "\n".join(display_names) if len(found) < 2 else ""
+    for token in _ADDRESS_LIKE.findall(text) if len(found) < 2 else ():
         token = token.strip("'[]").lower()
-        if token not in found and token not in stray and not any(token in display for display in display_names):
+        if token not in found and token not in stray and token not in displays:
             stray.append(token)
+            if len(stray) == _STRAY_NAMED_MAX:
+                break
     return [(display, address) for address, display in found.items()], stray, text[:200]
 
 
@@ -203,15 +230,17 @@ def _list_author(message: Message) -> Sender | None:
         return None
     lists_own = _list_addresses(message)
     if header_values(message, "X-Original-From"):
-        candidates, stray, _ = _named_addresses(message, "X-Original-From")
+        named_by = "X-Original-From"
+        candidates, stray, _ = _named_addresses(message, named_by)
     else:
         from_found, _, _ = _named_addresses(message, "From")
         if not (len(from_found) == 1 and from_found[0][1] in lists_own):
             return None
-        candidates, stray, _ = _named_addresses(message, "Reply-To")
+        named_by = "Reply-To"
+        candidates, stray, _ = _named_addresses(message, named_by)
     if len(candidates) != 1 or stray or candidates[0][1] in lists_own:
         return None
-    return Sender(*candidates[0])
+    return Sender(*candidates[0], named_by=named_by)
 
 
 _MAILTO = re.compile(r"<mailto:([^>?\s]+)", re.IGNORECASE)
@@ -252,6 +281,7 @@ def read_mail(raw: bytes) -> ParsedMail:
         from_name=sender.name,
         from_address=sender.address,
         sender_problem=sender.problem,
+        sender_named_by=sender.named_by,
         to=[address for _, address in addresses(message, "To")],
         cc=[address for _, address in addresses(message, "Cc")],
         delivered_to=[

@@ -145,11 +145,22 @@ def _thread_into(message: InboundMessage, mail: ParsedMail, match: ThreadMatch, 
     role = participant_role(ticket, sender)
     # Staff speak for the helpdesk: only on a signed route that was sent to them (the requester and followers get
     # the ticket's signed Message-IDs too).
-    trusted = role is not None and (role != Participant.STAFF or (match.signed and _sent_to(sender, mail)))
+    # The author a list's header names (X-Original-From, Reply-To) is whoever sent the mail says: anyone could
+    # answer as the requester with them. They open tickets (inbound.parsing._list_author), never answer one.
+    trusted = (
+        role is not None
+        and not mail.sender_named_by
+        and (role != Participant.STAFF or (match.signed and _sent_to(sender, mail)))
+    )
     if not trusted:
         # A stranger, or a staff address on an unsigned route (From can be forged): never a public reply, never a
         # reopen. It waits on the ticket page for an agent to accept or reject.
-        why = "not the requester, a follower or staff" if role is None else "staff, but on an unsigned route"
+        if role is None:
+            why = "not the requester, a follower or staff"
+        elif mail.sender_named_by:
+            why = f"{role.label}, but named by {mail.sender_named_by}, which nothing verifies"
+        else:
+            why = "staff, but on an unsigned route"
         message.ticket = ticket
         return _quarantine(
             message, Reason.UNVERIFIED_SENDER, f"{mail.from_address} is {why}; matched by {match.rule.label}.{moved}"

@@ -8,6 +8,7 @@ from email.header import Header
 
 import pytest
 
+from inbound import charsets
 from inbound.parsing import read_mail
 from notifications.mail_ids import message_id
 from tests.inbound.messages import raw_mail
@@ -173,6 +174,24 @@ def test_a_latin_1_body_that_is_all_utf_8_is_read_as_utf_8():
 
 def test_an_undeclared_body_mixing_utf_8_and_latin_1_keeps_both():
     assert read_mail(_plain(MIXED, charset=None)).text == MIXED_TEXT
+
+
+@pytest.mark.parametrize("charset", [None, "iso-8859-1"])
+def test_a_body_past_ftfys_share_mixing_charsets_on_every_line_is_read_without_it(charset, monkeypatch):
+    """ftfy reads text that mixes charsets at about a third of a megabyte a second: a 25 MB body of it outlasted
+    INBOUND_PROCESS_SECONDS on every attempt (and the full-mail page's request). Past a megabyte the stdlib reads it,
+    valid UTF-8 as UTF-8 and the stray bytes as Windows-1252, with the same text."""
+    line = "Le café".encode() + b" est " + "naïve".encode("latin-1") + " — Grüße\n".encode()
+    body = line * (charsets._FTFY_MAX_BYTES // len(line) + 10)
+
+    def too_slow_for_this_size(*args: object, **kwargs: object) -> str:
+        raise AssertionError("ftfy read a body past its share")
+
+    monkeypatch.setattr(charsets.ftfy, "fix_text", too_slow_for_this_size)
+    text = read_mail(_plain(body, charset=charset)).text
+
+    assert text.startswith("Le café est naïve — Grüße\nLe café est naïve")
+    assert text.count("naïve") == body.count(b"na\xefve")
 
 
 def _raw_subject_mail(subject: bytes, body: bytes, charset: str) -> bytes:

@@ -7,8 +7,9 @@ import pytest
 
 from accounts.models import User
 from inbound.models import InboundStatus, Reason
+from notifications.mail_ids import message_id
 from tests.inbound.messages import mail, raw_mail
-from tickets.models import Ticket
+from tickets.models import Comment, Ticket
 
 
 def _from(header: str, *, extra: str = "") -> bytes:
@@ -143,3 +144,56 @@ def test_reply_to_without_a_list_header_does_not_change_the_requester(ingest):
     stored = ingest(mail(sender="Jane Doe <jane@example.org>", headers={"Reply-To": "boss@example.org"}))
 
     assert stored.ticket.requester.email == "jane@example.org"
+
+
+@pytest.mark.parametrize("rule", ["subject_tag", "signed_message_id"])
+def test_list_headers_naming_the_requester_do_not_let_a_stranger_answer_their_ticket(ingest, alice, ticket, rule):
+    """X-Original-From and Reply-To are written by whoever sends the mail, and nothing checks them (DMARC checks
+    From): on an existing ticket the author a list names is held for an agent, never a reply as them. The signed
+    route is one a follower has: the ticket's mail."""
+    threading = (
+        {"subject": f"Re: [#{ticket.pk}] Invoice"}
+        if rule == "subject_tag"
+        else {"in_reply_to": message_id(ticket_id=ticket.pk)}
+    )
+    stored = ingest(
+        mail(
+            sender="Mallory <mallory@evil.example>",
+            body="Please send the invoice to my new address, mallory@evil.example.",
+            headers={"List-Id": "<mallory.evil.example>", "X-Original-From": f"Alice <{alice.email}>"},
+            **threading,
+        )
+    )
+
+    assert (stored.status, stored.reason, stored.ticket) == (
+        InboundStatus.QUARANTINED,
+        Reason.UNVERIFIED_SENDER,
+        ticket,
+    )
+    assert "X-Original-From" in stored.detail
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_google_groups_mail_naming_a_new_tickets_author_still_opens_it_for_them(ingest, alice):
+    stored = ingest(_google_groups_mail(original_from=f"Alice <{alice.email}>", reply_to=None))
+
+    assert stored.status == InboundStatus.PROCESSED and stored.ticket.requester == alice
+
+
+def test_a_from_of_deeply_nested_comments_is_stored_and_quarantined_saying_why(ingest):
+    """The stdlib's address parsers recurse into comments: a deep enough nesting raises RecursionError, which must
+    not stop the door that received the mail (an IMAP poll would stop at it for ever)."""
+    stored = ingest(_from("john@example.com " + "(" * 2000 + ")" * 2000))
+
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.NO_SENDER)
+    assert not Ticket.objects.exists()
+
+
+def test_a_from_of_ten_thousand_addresses_is_stored_and_quarantined_naming_a_few(ingest):
+    """The door reads the sender too (an SMTP session waits on it): email.headerregistry's parser takes time that
+    grows with the square of a header's length (70 s of CPU for 50,000 addresses), so a long From is read by
+    email.utils alone, and the reason names the first addresses."""
+    stored = ingest(_from(", ".join(f"user{number}@example.com" for number in range(10_000))))
+
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.NO_SENDER)
+    assert "several addresses (user0@example.com, user1@example.com" in stored.detail
