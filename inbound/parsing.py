@@ -137,10 +137,16 @@ def addresses(message: Message, name: str) -> list[tuple[str, str]]:
     # Split into addresses before decoding encoded-words: a decoded display name must not become an address.
     raw = [_unfolded(value) for key, value in message.raw_items() if key.lower() == wanted]
     for display, address in getaddresses(raw):
-        address = repair_header(address).strip().strip("<>").lower()
-        if _ADDRESS.fullmatch(address) and len(address) <= 320:
+        address = _address_read(address)
+        if address:
             found.append((_decode_header_value(display).strip(), address))
     return found
+
+
+def _address_read(address: str) -> str:
+    """A parsed address as we store and match it (lower-cased), or "" when it is no address an account could have."""
+    address = repair_header(address).strip().strip("<>").lower()
+    return address if _ADDRESS.fullmatch(address) and len(address) <= 320 else ""
 
 
 @dataclass(frozen=True)
@@ -157,10 +163,10 @@ def sender_of(message: Message) -> Sender:
     """Whose mail it is: the one address From names, or the one Sender names when From names none or several
     (RFC 5322 3.6.2: a From of several authors comes with the one who sent it). Mail a list sent on behalf of its
     author is the author's (`_list_author`)."""
-    author = _list_author(message)
+    found, stray, raw = _named_addresses(message, "From")
+    author = _list_author(message, found)
     if author is not None:
         return author
-    found, stray, raw = _named_addresses(message, "From")
     if len(found) == 1 and not stray:
         return Sender(*found[0])
     sent_by, sent_by_stray, _ = _named_addresses(message, "Sender")
@@ -206,8 +212,8 @@ def _named_addresses(message: Message, name: str) -> tuple[list[tuple[str, str]]
     display_names = []
     for display, address in pairs:
         display_names.append(repair_header(display).lower())
-        address = repair_header(address).strip().strip("<>").lower()
-        if _ADDRESS.fullmatch(address) and len(address) <= 320:
+        address = _address_read(address)
+        if address:
             found.setdefault(address, _decode_header_value(display).strip())
     text = repair_header(" ".join(raw)).strip()
     stray: list[str] = []
@@ -222,22 +228,21 @@ def _named_addresses(message: Message, name: str) -> tuple[list[tuple[str, str]]
     return [(display, address) for address, display in found.items()], stray, text[:200]
 
 
-def _list_author(message: Message) -> Sender | None:
+def _list_author(message: Message, from_found: list[tuple[str, str]]) -> Sender | None:
     """The author of mail a mailing list sent on their behalf (Google Groups: From "'Jane' via Support
     <support@googlegroups.com>"), as the list names them: X-Original-From, else Reply-To when From is the list's
-    own address (lists and their members also set Reply-To to the list, or to someone else). None: From's."""
+    own address (lists and their members also set Reply-To to the list, or to someone else). None: From's.
+    `from_found`: the addresses From names, as _named_addresses reads them."""
     if not (header_values(message, "List-Id") or header_values(message, "X-Google-Group-Id")):
         return None
-    lists_own = _list_addresses(message)
+    lists_own = _list_addresses(message, from_found)
     if header_values(message, "X-Original-From"):
         named_by = "X-Original-From"
-        candidates, stray, _ = _named_addresses(message, named_by)
-    else:
-        from_found, _, _ = _named_addresses(message, "From")
-        if not (len(from_found) == 1 and from_found[0][1] in lists_own):
-            return None
+    elif len(from_found) == 1 and from_found[0][1] in lists_own:
         named_by = "Reply-To"
-        candidates, stray, _ = _named_addresses(message, named_by)
+    else:
+        return None
+    candidates, stray, _ = _named_addresses(message, named_by)
     if len(candidates) != 1 or stray or candidates[0][1] in lists_own:
         return None
     return Sender(*candidates[0], named_by=named_by)
@@ -247,11 +252,10 @@ _MAILTO = re.compile(r"<mailto:([^>?\s]+)", re.IGNORECASE)
 _LIST_ID = re.compile(r"<([^<>\s]+)>")
 
 
-def _list_addresses(message: Message) -> set[str]:
+def _list_addresses(message: Message, from_found: list[tuple[str, str]]) -> set[str]:
     """The list's own addresses: those List-Post names (RFC 2369), and the one its List-Id reads as (RFC 2919:
     `<support.googlegroups.com>` for support@googlegroups.com), for the list's From written without List-Post."""
     found = {address.lower() for value in header_values(message, "List-Post") for address in _MAILTO.findall(value)}
-    from_found, _, _ = _named_addresses(message, "From")
     list_ids = {list_id.lower() for value in header_values(message, "List-Id") for list_id in _LIST_ID.findall(value)}
     found.update(address for _, address in from_found if address.replace("@", ".", 1) in list_ids)
     return found
