@@ -8,14 +8,15 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.widgets import AdminTextareaWidget
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import models, router, transaction
 from django.db.models import Model, QuerySet
-from django.forms.models import BaseInlineFormSet
+from django.forms.models import BaseInlineFormSet, BaseModelFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from helpdesk.errors import DomainError, InvalidValue
 from helpdesk.forms import MessageTextarea, form_add_domain_error
-from tickets.services.common import configured_rows_gone
+from tickets.services.common import configured_rows_gone, own_rows_gone
 
 
 def adopt_saved(obj: Model, saved: Model) -> None:
@@ -81,6 +82,62 @@ class ConfiguredRowsKeptInlineFormSet(BaseInlineFormSet):
         for form, error in zip(keeping, refusals, strict=True):
             if error is not None:
                 form.add_row_gone(error)
+
+
+class ListedRowForm(forms.ModelForm):
+    """A row of the admin's list (list_editable), saved by ListedRowsKeptMixin."""
+
+    def edited_fields(self) -> list[str]:
+        """The columns the list changed (its own fields; the row's id is the formset's)."""
+        return [name for name in self.changed_data if name in self._meta.fields]
+
+
+class ListedRowsKeptFormSet(BaseModelFormSet):
+    """The admin list's rows (list_editable) that are saved, kept until the save commits, in lock order
+    (tickets.services.common.own_rows_gone): one deleted since the list read it is an error above its row, nothing
+    saved. Its save found no row to update, so inserted it again: a deleted row back, without what went with it."""
+
+    def clean(self) -> None:
+        super().clean()
+        opts = self.model._meta
+        if any(form.instance._state.adding for form in self.forms[: self.initial_form_count()]):
+            # Its id names no row: deleted before the list was sent. Django's error is on the hidden id, not shown,
+            # and the list, read again, no longer lines up with the rows sent, so say it above the list.
+            raise ValidationError(
+                f"One of these {opts.verbose_name_plural} was deleted meanwhile: reload the list and make your "
+                "changes again."
+            )
+        saving = [form for form in self.forms if form.has_changed() and not form.errors]
+        gone = own_rows_gone(self.model, [form.instance.pk for form in saving])
+        for form in saving:
+            if form.instance.pk in gone:
+                form.add_error(None, f"The {opts.verbose_name} “{form.instance}” was deleted meanwhile.")
+
+
+class ListedRowsKeptMixin:
+    """The admin's list (list_editable) saves its rows as the change page saves one: checked and saved in one
+    transaction, a row deleted meanwhile refused (ListedRowsKeptFormSet), and only the columns the list changed
+    written. Django's list saved every column of the row as read when the list was sent, undoing another admin's
+    change of the others (a policy's conditions) made meanwhile."""
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        return super().get_changelist_form(request, **{"form": ListedRowForm, **kwargs})  # type: ignore[misc]
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return super().get_changelist_formset(request, **{"formset": ListedRowsKeptFormSet, **kwargs})  # type: ignore[misc]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.method != "POST":  # a plain look at the list takes no write lock (SQLite's IMMEDIATE)
+            return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        # Django checks the list's rows outside its transaction, so the rows they kept were free again at the save.
+        with transaction.atomic(using=router.db_for_write(self.model)):  # type: ignore[attr-defined]
+            return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        if isinstance(form, ListedRowForm):
+            obj.save(update_fields=form.edited_fields())
+        else:
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
 
 
 class ReadOnlyAdminMixin:

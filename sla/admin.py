@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from helpdesk.admin_support import ConfiguredRowsKeptForm, ConfiguredRowsKeptInlineFormSet, ReadOnlyAdminMixin
+from helpdesk.admin_support import (
+    ConfiguredRowsKeptForm,
+    ConfiguredRowsKeptInlineFormSet,
+    ListedRowsKeptMixin,
+    ReadOnlyAdminMixin,
+    ServiceErrorsAsMessagesMixin,
+)
+from helpdesk.errors import InvalidValue
 from sla.models import (
     BusinessCalendar,
     EscalationNotice,
@@ -60,17 +69,43 @@ class TeamCalendarForm(ConfiguredRowsKeptForm):
     also_kept = {BusinessCalendar: "calendar"}
 
 
+class TeamCalendarFormSet(ConfiguredRowsKeptInlineFormSet):
+    """A team linked to another calendar after this page found it free (its unique check) is refused, nothing of the
+    page saved (ServiceErrorsAsMessagesMixin): the link's write failed on the team's unique key, a 500."""
+
+    def save_new(self, form: TeamCalendarForm, commit: bool = True) -> TeamCalendar:
+        return _team_link_saved(form, partial(super().save_new, form, commit=commit))
+
+    def save_existing(self, form: TeamCalendarForm, obj: TeamCalendar, commit: bool = True) -> TeamCalendar:
+        return _team_link_saved(form, partial(super().save_existing, form, obj, commit=commit))
+
+
+def _team_link_saved(form: TeamCalendarForm, save: Callable[[], TeamCalendar]) -> TeamCalendar:
+    link = form.instance
+    try:
+        with transaction.atomic():  # a savepoint: PostgreSQL reads nothing more in a transaction after an error
+            return save()
+    except IntegrityError:
+        other = TeamCalendar.objects.filter(team_id=link.team_id).exclude(pk=link.pk).select_related("calendar").first()
+        if other is None:
+            raise  # not the race this answers
+        raise InvalidValue(
+            "The team was linked to another calendar meanwhile.",
+            details={"team": [f"The team “{link.team}” already has a business calendar: “{other.calendar}”."]},
+        ) from None
+
+
 class TeamCalendarInline(admin.TabularInline):
     model = TeamCalendar
     form = TeamCalendarForm
-    formset = ConfiguredRowsKeptInlineFormSet
+    formset = TeamCalendarFormSet
     extra = 0
     verbose_name = "team working these hours"
     verbose_name_plural = "teams working these hours"
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(RefreshOpenTicketsMixin, admin.ModelAdmin):
+class BusinessCalendarAdmin(ServiceErrorsAsMessagesMixin, RefreshOpenTicketsMixin, admin.ModelAdmin):
     list_display = ("name", "time_zone", "holiday_country", "holiday_region", "is_default")
     inlines = [OpeningHoursInline, SpecialDayInline, TeamCalendarInline]
 
@@ -102,7 +137,7 @@ class SlaTargetInline(admin.TabularInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(RefreshOpenTicketsMixin, admin.ModelAdmin):
+class SlaPolicyAdmin(ListedRowsKeptMixin, RefreshOpenTicketsMixin, admin.ModelAdmin):
     form = ConfiguredRowsKeptForm
     list_display = ("name", "position", "is_active", "conditions")
     list_editable = ("position", "is_active")

@@ -186,3 +186,69 @@ def test_a_condition_naming_no_team_says_so_once(carol, client_for, db):
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["conditions"]
     assert len(errors) == 1 and errors[0].startswith("team: Select a valid choice."), errors
+
+
+def _policy_list_form(*rows: tuple[SlaPolicy, int]) -> dict[str, str]:
+    """The policies' list saved with each row's new position, each left active."""
+    form = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": str(len(rows)), "_save": "Save"}
+    for index, (row, position) in enumerate(rows):
+        form |= {f"form-{index}-id": str(row.pk), f"form-{index}-position": str(position)}
+        form |= {f"form-{index}-is_active": "on"}
+    return form
+
+
+def test_saving_the_policy_list_keeps_a_name_and_conditions_changed_meanwhile(monkeypatch, carol, client_for, policy):
+    """The list read the row to save its position; another admin's change of its name and conditions committed
+    before the list's save did. The list wrote back every column it had read, undoing that change."""
+    validated = SlaPolicy.clean
+
+    def changed_once_validated(row: SlaPolicy) -> None:
+        validated(row)
+        SlaPolicy.objects.filter(pk=policy.pk).update(name="Urgent only", conditions={"priority": "urgent"})
+
+    monkeypatch.setattr(SlaPolicy, "clean", changed_once_validated)
+
+    response = client_for(carol).post(reverse("admin:sla_slapolicy_changelist"), _policy_list_form((policy, 20)))
+
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.position, policy.name, policy.conditions) == (20, "Urgent only", {"priority": "urgent"})
+
+
+def test_a_policy_deleted_while_the_list_is_saved_is_refused_on_the_list_and_not_brought_back(
+    monkeypatch, carol, client_for, policy
+):
+    """The list read the row; another admin's deletion committed before the list's save did. The save found no row
+    to update, so inserted it again: a deleted policy back, without its targets."""
+    other = SlaPolicy.objects.create(name="Other", position=30)
+    validated = SlaPolicy.clean
+
+    def deleted_once_validated(row: SlaPolicy) -> None:
+        validated(row)
+        SlaPolicy.objects.filter(pk=policy.pk).delete()  # by another admin, after the list read it
+
+    monkeypatch.setattr(SlaPolicy, "clean", deleted_once_validated)
+
+    response = client_for(carol).post(
+        reverse("admin:sla_slapolicy_changelist"), _policy_list_form((policy, 20), (other, 40))
+    )
+
+    assert response.status_code == 200
+    errors = [form.non_field_errors() for form in response.context["cl"].formset.forms]
+    assert errors[0] == ["The SLA policy “Standard” was deleted meanwhile."] and not errors[1]
+    assert "was deleted meanwhile" in response.text  # shown on the page, above its row
+    assert list(SlaPolicy.objects.values_list("name", "position")) == [("Other", 30)]  # nothing of the save
+
+
+def test_a_policy_deleted_before_the_list_is_saved_is_refused_on_the_list(carol, client_for, policy):
+    """Gone before the save was sent: the list's hidden id names no row. Django refused it where the page shows no
+    error, only "Please correct the error below"."""
+    other = SlaPolicy.objects.create(name="Other", position=30)
+    form = _policy_list_form((other, 40), (policy, 20))
+    policy.delete()
+
+    response = client_for(carol).post(reverse("admin:sla_slapolicy_changelist"), form)
+
+    assert response.status_code == 200
+    assert "One of these SLA policies was deleted meanwhile: reload the list" in response.text
+    assert list(SlaPolicy.objects.values_list("name", "position")) == [("Other", 30)]

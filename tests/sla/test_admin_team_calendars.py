@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from sla.admin import TeamCalendarForm
 from sla.models import BusinessCalendar, TeamCalendar
 from tests.sla.conftest import calendar_form, team_link_errors
 from tickets.models import Team
@@ -71,3 +72,37 @@ def test_an_admin_removes_a_teams_link_on_the_calendars_page(carol, client_for):
     assert response.status_code == 302
     assert not TeamCalendar.objects.exists()
     assert Team.objects.filter(name="Tier 2").exists()
+
+
+def test_a_team_linked_to_another_calendar_meanwhile_is_refused_on_the_page_and_nothing_is_saved(
+    monkeypatch, carol, client_for
+):
+    """The form found the team free (its unique check); another admin's link of it to another calendar committed
+    before this save did. The insert failed on the team's unique key: a 500.
+
+    The other link is made once this form's unique check has passed, in the same place a concurrent commit lands;
+    on PostgreSQL the insert would wait for the other transaction and then fail alike."""
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    weekend = BusinessCalendar.objects.create(name="Weekend", time_zone="Europe/Berlin")
+    tier2 = Team.objects.create(name="Tier 2")
+    checked = TeamCalendarForm.validate_unique
+
+    def linked_elsewhere_once_checked(form: TeamCalendarForm) -> None:
+        checked(form)
+        TeamCalendar.objects.create(team=tier2, calendar=weekend)  # by another admin, after the form checked
+
+    monkeypatch.setattr(TeamCalendarForm, "validate_unique", linked_elsewhere_once_checked)
+    url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
+    form = {**calendar_form(night_shift, tier2), "name": "Night shift (EU)"}
+
+    response = client_for(carol).post(url, form, follow=True)
+
+    assert response.status_code == 200 and response.redirect_chain == [(url, 302)]
+    (shown,) = (str(message) for message in response.context["messages"])
+    assert shown == (
+        "The team was linked to another calendar meanwhile. "
+        "The team “Tier 2” already has a business calendar: “Weekend”."
+    )
+    # The other admin's link, made here inside this request's transaction, went with its rollback.
+    assert not TeamCalendar.objects.filter(calendar=night_shift).exists()
+    assert BusinessCalendar.objects.get(pk=night_shift.pk).name == "Night shift"  # nothing of the save

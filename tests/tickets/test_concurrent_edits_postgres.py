@@ -24,7 +24,7 @@ from inbound.models import Mailbox
 from macros.models import Macro, MacroVisibility
 from macros.services import macro_update
 from sla.admin import TeamCalendarForm
-from sla.models import BusinessCalendar, TeamCalendar
+from sla.models import BusinessCalendar, SlaPolicy, TeamCalendar
 from tests.sla.conftest import calendar_form, team_link_errors
 from tests.support.api import assert_error_body
 from tests.support.servers import wait_until
@@ -519,3 +519,56 @@ def test_a_calendar_deleted_in_the_admin_while_a_team_is_linked_to_it_goes_with_
     assert not BusinessCalendar.objects.exists()
     assert not TeamCalendar.objects.exists()
     assert Team.objects.filter(name="Escalations").exists()
+
+
+def test_a_policy_deleted_while_the_policy_list_is_saved_is_refused_and_not_brought_back(client_for, carol):
+    """The list's save of the policy's position waited for the deletion, found no row to update and inserted it
+    again: a deleted policy back, without its targets."""
+    policy = SlaPolicy.objects.create(name="Standard", position=10)
+    browser = client_for(carol)
+
+    def admin_saves_list() -> object:
+        assert deleting.wait(timeout=10)
+        form = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "_save": "Save"}
+        form |= {"form-0-id": str(policy.pk), "form-0-position": "20", "form-0-is_active": "on"}
+        return browser.post(reverse("admin:sla_slapolicy_changelist"), form)
+
+    deleting, admin_deletes = _admin_deleting(lambda: SlaPolicy.objects.filter(pk=policy.pk).delete())
+    _, response = run_together([admin_deletes, admin_saves_list])
+
+    assert response.status_code == 200
+    assert response.context["cl"].formset.forms[0].non_field_errors() == [
+        "The SLA policy “Standard” was deleted meanwhile."
+    ]
+    assert not SlaPolicy.objects.exists()
+
+
+def test_a_team_linked_to_two_calendars_at_once_is_refused_on_the_second_page_and_it_saves_nothing(client_for, carol):
+    """Both pages found the team free; the second link's insert waited for the first to commit, then failed on the
+    team's unique key: a 500."""
+    escalations = Team.objects.create(name="Escalations")
+    night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    weekend = BusinessCalendar.objects.create(name="Weekend", time_zone="Europe/Berlin")
+    browser = client_for(carol)
+    linking = threading.Event()
+
+    def admin_links_team_to_weekend() -> None:
+        with transaction.atomic():  # as the other calendar's page saves its link, not yet committed
+            TeamCalendar.objects.create(team=escalations, calendar=weekend)
+            linking.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the second link waiting for the team's key")
+
+    def admin_links_team_to_night_shift() -> object:
+        assert linking.wait(timeout=10)
+        url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
+        return browser.post(url, {**calendar_form(night_shift, escalations), "name": "Nights"}, follow=True)
+
+    _, response = run_together([admin_links_team_to_weekend, admin_links_team_to_night_shift])
+
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == [
+        "The team was linked to another calendar meanwhile. "
+        "The team “Escalations” already has a business calendar: “Weekend”."
+    ]
+    assert TeamCalendar.objects.get().calendar == weekend
+    assert BusinessCalendar.objects.get(pk=night_shift.pk).name == "Night shift"

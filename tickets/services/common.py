@@ -117,6 +117,13 @@ def lock_order(row: tuple[type[Model], int]) -> tuple[str, int]:
     return model._meta.label_lower, pk
 
 
+def own_rows_gone(model: type[Model], pks: Sequence[int]) -> set[int]:
+    """Which of these rows of `model` themselves (not the rows they name) are gone, keeping the others until our
+    commit, in lock_order: the rows an admin's list saves (list_editable), where a row deleted before the save
+    commits was inserted again."""
+    return {pk for _, pk in _rows_gone({(model, pk) for pk in pks})}
+
+
 def _rows_gone(rows: set[tuple[type[Model], int]]) -> set[tuple[type[Model], int]]:
     """Which of `rows` are gone, keeping the others until our commit: each read once, in lock_order."""
     return {row for row in sorted(rows, key=lock_order) if not _row_kept(*row)}
