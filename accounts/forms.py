@@ -51,6 +51,10 @@ class AdminUserCreationForm(BaseUserCreationForm):
 class ShownTimeZoneField(KeepsShownValue, TimeZoneField):
     """The zone list, sending "unchanged" for the zone the page showed (helpdesk.forms.ShownValueSelect)."""
 
+    def show(self, value: Any) -> None:
+        self.offer_stored(value or "")  # a zone the tz database has since dropped is shown too, so "unchanged" keeps it
+        super().show(value)
+
 
 class AdminUserChangeForm(forms.ModelForm):
     password = ReadOnlyPasswordHashField(
@@ -71,6 +75,14 @@ class AdminUserChangeForm(forms.ModelForm):
 
     def clean_email(self) -> str:
         return _clean_unique_email(self)
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # A zone left as shown is not saved (UserAdmin.save_model), so the model's check of the name is skipped: the
+        # stored one may be a zone the tz database has since dropped, which must not block the rest of the save.
+        exclusions = super()._get_validation_exclusions()
+        if "time_zone" not in self.changed_data:
+            exclusions.add("time_zone")
+        return exclusions
 
 
 class AdminSetPasswordForm(AdminPasswordChangeForm):
@@ -245,6 +257,10 @@ DEFAULT_LIFETIME = "90"
 
 class TimeZoneForm(PageForm):
     time_zone = TimeZoneField(label="Time zone", help_text="Pages and the mails you get show times in this zone.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].offer_stored(self.initial.get("time_zone", ""))
 
 
 class ApiTokenCreateForm(PageForm):

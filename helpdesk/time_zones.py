@@ -54,6 +54,14 @@ class TimeZoneField(forms.ChoiceField):
         kwargs.setdefault("required", False)
         super().__init__(choices=_time_zone_choices, **kwargs)
 
+    def offer_stored(self, name: str) -> None:
+        """Offer also `name`, the zone a person already has, should the tz database have dropped it since (as 2020b
+        dropped US/Pacific-New): a list without it would show, and send back, its first choice, so saving the page
+        for another reason would lose the zone. Only this one name is added; other unknown names stay refused."""
+        if name and name not in time_zone_names():
+            default, *zones = _time_zone_choices()
+            self.choices = [default, (name, f"{name} (no longer known)"), *zones]
+
 
 def _time_zone_choices() -> list[tuple[str, str]]:
     default = ("", f"The site's default ({settings.TIME_ZONE})")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import Role, User
 from accounts.services import user_update
 from tests.conftest import PASSWORD
+from tests.support.browser_forms import choose, form_controls, submitted
 from tests.support.html import elements
 from tests.support.sessions import is_signed_in, sign_in
 
@@ -162,5 +163,52 @@ def test_an_admin_who_changes_the_zone_back_to_the_sites_default_is_heard(client
 
     change_user(admin, alice, time_zone="")
 
+    alice.refresh_from_db()
+    assert alice.time_zone == ""
+
+
+# Removed from the tz database in 2020b: a row saved before then may still hold it.
+DROPPED_ZONE = "US/Pacific-New"
+
+
+def test_an_admin_who_renames_a_user_keeps_their_zone_the_tz_database_no_longer_has(client_for, carol, alice):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE, time_zone_chosen=True)
+    admin = client_for(carol)
+    url = reverse("admin:accounts_user_change", args=[alice.pk])
+    shown = form_controls(admin.get(url).content.decode(), action="")
+
+    response = admin.post(url, {**submitted(shown), "name": "Alice R."})
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.name, alice.time_zone) == ("Alice R.", DROPPED_ZONE)
+
+
+def test_the_admin_shows_a_users_zone_the_tz_database_no_longer_has_as_no_longer_known(client_for, carol, alice):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE)
+
+    page = client_for(carol).get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()
+
+    assert f"{DROPPED_ZONE} (no longer known)</option>" in page
+    assert page.count(DROPPED_ZONE) == 1  # the label: the option itself is sent as "unchanged"
+
+
+def test_an_admin_replaces_a_users_zone_the_tz_database_no_longer_has(client_for, carol, alice):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE)
+    admin = client_for(carol)
+    url = reverse("admin:accounts_user_change", args=[alice.pk])
+    shown = form_controls(admin.get(url).content.decode(), action="")
+
+    response = admin.post(url, submitted(choose(shown, "time_zone", "America/Los_Angeles")))
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.time_zone == "America/Los_Angeles"
+
+
+def test_an_admin_cannot_post_a_zone_the_tz_database_no_longer_has_for_a_user_who_lacks_it(client_for, carol, alice):
+    response = change_user(client_for(carol), alice, time_zone=DROPPED_ZONE)
+
+    assert response.status_code == 200
     alice.refresh_from_db()
     assert alice.time_zone == ""

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import user_update
+from tests.support.browser_forms import choose, form_controls, submitted
 from tests.support.html import elements
 from tickets.models import Comment
 from tickets.services import comment_create
@@ -151,6 +152,78 @@ def test_an_agent_whose_stored_zone_names_a_folder_of_the_tz_database_still_gets
 
     assert client.get(reverse("staff_queue")).status_code == 200
     assert client.get(reverse("staff_ticket_detail", args=[ticket.pk])).status_code == 200
+
+
+# Removed from the tz database in 2020b: a row saved before then may still hold it.
+DROPPED_ZONE = "US/Pacific-New"
+
+
+def test_an_agent_whose_stored_zone_the_tz_database_dropped_gets_pages_in_the_sites_default(
+    ticket, bob, client_for, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    bobs_reply_at_noon_utc(ticket, bob)
+    User.objects.filter(pk=bob.pk).update(time_zone=DROPPED_ZONE, time_zone_chosen=True)
+
+    response = client_for(bob).get(reverse("staff_ticket_detail", args=[ticket.pk]))
+
+    assert response.status_code == 200
+    assert "2026-03-02T13:00:00+01:00" in shown_times(response.content.decode())
+
+
+def test_the_page_shows_a_stored_zone_the_tz_database_dropped_as_no_longer_known_and_selected(alice, client_for):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE, time_zone_chosen=True)
+
+    page = client_for(alice).get(PAGE).content.decode()
+
+    options = [attrs for tag, attrs in elements(page) if tag == "option"]
+    assert [option for option in options if "selected" in option] == [{"value": DROPPED_ZONE, "selected": None}]
+    assert f"{DROPPED_ZONE} (no longer known)</option>" in page
+
+
+def test_saving_the_page_as_shown_keeps_a_stored_zone_the_tz_database_dropped(alice, client_for):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE, time_zone_chosen=True)
+    client = client_for(alice)
+    shown = form_controls(client.get(PAGE).content.decode(), action=PAGE)
+
+    response = client.post(PAGE, submitted(shown))
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.time_zone == DROPPED_ZONE
+
+
+def test_a_person_replaces_a_stored_zone_the_tz_database_dropped(alice, client_for):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE, time_zone_chosen=True)
+    client = client_for(alice)
+    shown = form_controls(client.get(PAGE).content.decode(), action=PAGE)
+
+    client.post(PAGE, submitted(choose(shown, "time_zone", "America/Los_Angeles")))
+
+    alice.refresh_from_db()
+    assert alice.time_zone == "America/Los_Angeles"
+
+
+def test_a_dropped_zone_one_does_not_hold_cannot_be_saved_on_the_page(alice, client_for):
+    response = client_for(alice).post(PAGE, {"time_zone": DROPPED_ZONE})
+
+    assert response.status_code == 400
+    alice.refresh_from_db()
+    assert alice.time_zone == ""
+
+
+def test_an_api_change_that_leaves_the_zone_out_keeps_a_stored_zone_the_tz_database_dropped(
+    alice, carol, api_client_for
+):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE, time_zone_chosen=True)
+
+    own = api_client_for(alice).patch("/api/v1/auth/me", {}, format="json")
+    admins = api_client_for(carol).patch(f"/api/v1/users/{alice.pk}/", {"name": "Alice R."}, format="json")
+
+    assert (own.status_code, own.json()["time_zone"]) == (200, DROPPED_ZONE)
+    assert admins.status_code == 200
+    alice.refresh_from_db()
+    assert (alice.name, alice.time_zone) == ("Alice R.", DROPPED_ZONE)
 
 
 def test_localtime_the_hosts_own_zone_is_not_a_zone_one_can_pick(alice, api_client_for, client_for):
