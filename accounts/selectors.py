@@ -6,6 +6,7 @@ import unicodedata
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+import idna
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
 REQUESTER_DEACTIVATED = "The account with this address is deactivated."
 ADDRESS_RESERVED = (
-    "Addresses at .invalid domains take no mail, nor do addresses with invisible characters; use a real address."
+    "Addresses at .invalid domains take no mail, nor do addresses with invisible characters or a top-level domain "
+    "mixing alphabets; use a real address."
 )
 
 
@@ -119,12 +121,55 @@ def address_reserved(email: str) -> bool:
     as such: the helpdesk gives such addresses to accounts of its own (the automations' actor, an account that lost
     an address it never proved), and an account anyone made under one first, by signing up or writing in, would stand
     in for them. An address holding invisible (format) characters is nobody's either: mail to it goes where the
-    address without them goes, IDNA leaves them out, and on a page it reads as that address."""
+    address without them goes, IDNA leaves them out, and on a page it reads as that address. The one exception is
+    what IDNA2008 keeps in a domain: a zero-width non-joiner or joiner where its script needs one (CONTEXTJ: Persian
+    writes some words with a ZWNJ, Indic scripts put one after a virama), which makes it another domain."""
     address = normalize_email_address(email)
-    if any(unicodedata.category(character) == "Cf" for character in address):
+    local, _, domain = address.rpartition("@")
+    if any(unicodedata.category(character) == "Cf" for character in local):
         return True
-    domain = _domain_as_read(address.rpartition("@")[2])
-    return domain == "invalid" or domain.endswith(".invalid")
+    domain = _domain_as_read(domain)
+    if not all(_joiners_as_idna_allows(label) for label in domain.split(".")):
+        return True
+    top_level = domain.rpartition(".")[2]
+    return top_level == "invalid" or _lookalike_top_level(top_level)
+
+
+# The only format (Cf) characters IDNA2008 does not disallow in a label, each under its CONTEXTJ rule (RFC 5892).
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def _joiners_as_idna_allows(label: str) -> bool:
+    """Whether the label's format characters, if any, are joiners in a context IDNA2008 allows them in."""
+    invisible = {character for character in label if unicodedata.category(character) == "Cf"}
+    if not invisible:
+        return True
+    if not invisible <= _JOINERS:
+        return False
+    try:
+        # Non-transitional UTS #46 keeps the joiners, and check_label then applies CONTEXTJ to them.
+        idna.encode(label, uts46=True)
+    except idna.IDNAError:
+        return False
+    return True
+
+
+# Cyrillic and Greek letters that read as those of "invalid" (UTS #39 confusables, for these letters only: the
+# stdlib has no confusables data).
+_INVALID_LOOKALIKES = str.maketrans(
+    {"\u0456": "i", "\u03b9": "i", "\u043f": "n", "\u0475": "v", "\u03bd": "v", "\u0430": "a", "\u03b1": "a"}
+    | {"\u04cf": "l", "\u0501": "d"}
+)
+
+
+def _lookalike_top_level(label: str) -> bool:
+    """Whether a top-level domain passes for another: one mixing Latin, Cyrillic and Greek letters (`invalid` with
+    a Cyrillic U+0456 for its first i), which no real one does (IANA delegates single-script TLDs only, such as
+    `рф`), or one reading as `invalid` in Cyrillic or Greek letters alone."""
+    if label.isascii():
+        return False
+    scripts = {unicodedata.name(character, "").partition(" ")[0] for character in label if character.isalpha()}
+    return len(scripts & {"LATIN", "CYRILLIC", "GREEK"}) > 1 or label.translate(_INVALID_LOOKALIKES) == "invalid"
 
 
 def _domain_as_read(domain: str) -> str:

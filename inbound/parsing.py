@@ -18,7 +18,7 @@ from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datet
 
 from inbound.charsets import decode_text, repair_header, storable
 from inbound.html import html_to_text, sanitize_html
-from inbound.tnef import is_tnef, tnef_files
+from inbound.tnef import TnefContents, is_tnef, tnef_read
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
@@ -74,15 +74,35 @@ class ParsedMail:
 
 
 def parse_message(raw: bytes) -> Message:
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    if _lost_parts(message):
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        unreadable = not _mime_headers_readable(message)
+    except RecursionError:
+        message, unreadable = None, True
+    if unreadable or _lost_parts(message):
         # policy.default cuts an unquoted boundary at its first "=" (Outlook Express writes
         # `boundary=----=_NextPart_...`), so no part is found and the text is lost. compat32 reads parameters as
-        # mail clients do: its reading is kept when it finds every part.
+        # mail clients do: its reading is kept when it finds every part, or when policy.default cannot read them.
         legacy = BytesParser(policy=policy.compat32).parsebytes(raw)
-        if not _lost_parts(legacy):
+        if unreadable or not _lost_parts(legacy):
             return legacy
     return message
+
+
+# The headers policy.default parses as structured ones to find a part's type, name and encoding.
+_MIME_HEADERS = ("Content-Type", "Content-Disposition", "Content-Transfer-Encoding")
+
+
+def _mime_headers_readable(message: Message) -> bool:
+    """Whether policy.default can read every part's MIME headers: its parser recurses into comments, and a deep
+    nesting raises RecursionError, there or wherever the part is read later. compat32 reads them as plain text."""
+    try:
+        for part in message.walk():
+            for name in _MIME_HEADERS:
+                part.get(name)
+    except RecursionError:
+        return False
+    return True
 
 
 def _lost_parts(message: Message) -> bool:
@@ -99,7 +119,11 @@ def parse_headers(raw: bytes) -> Message:
     """The message's headers, parsed from its header section alone: given the whole message, even `headersonly`,
     the parser decodes all of it and splits it into lines, and storing a mail with a 27 MB attachment cost 200 MB."""
     end = _HEADER_SECTION_END.search(raw)
-    return BytesParser(policy=policy.default).parsebytes(raw[: end.end()] if end else raw, headersonly=True)
+    section = raw[: end.end()] if end else raw
+    try:
+        return BytesParser(policy=policy.default).parsebytes(section, headersonly=True)
+    except RecursionError:  # a Content-Type of deeply nested comments (parse_message): the door must store the mail
+        return BytesParser(policy=policy.compat32).parsebytes(section, headersonly=True)
 
 
 def header_text(message: Message, name: str) -> str:
@@ -136,11 +160,22 @@ def addresses(message: Message, name: str) -> list[tuple[str, str]]:
     wanted = name.lower()
     # Split into addresses before decoding encoded-words: a decoded display name must not become an address.
     raw = [_unfolded(value) for key, value in message.raw_items() if key.lower() == wanted]
-    for display, address in getaddresses(raw):
-        address = _address_read(address)
-        if address:
-            found.append((_decode_header_value(display).strip(), address))
+    for value in raw:
+        for display, address in _addresses_in(value):
+            address = _address_read(address)
+            if address:
+                found.append((_decode_header_value(display).strip(), address))
     return found
+
+
+def _addresses_in(value: str) -> list[tuple[str, str]]:
+    """The (display name, address) pairs of one header value as email.utils reads it; none when it cannot: it
+    recurses into comments, and a deep nesting raises RecursionError, which must not fail the mail (a To or Cc no
+    one can read names no recipient or follower). One value at a time, so the header's other values still count."""
+    try:
+        return getaddresses([value])
+    except RecursionError:
+        return []
 
 
 def _address_read(address: str) -> str:
@@ -318,6 +353,7 @@ def _date(value: str) -> datetime | None:
 def _read_parts(message: Message, mail: ParsedMail) -> None:
     texts: list[str] = []
     htmls: list[str] = []
+    winmails: list[TnefContents] = []
     for part in _leaves(message):
         content_type = _content_type(part)
         filename = _filename(part)
@@ -328,27 +364,40 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
         elif is_body and content_type == "text/html":
             htmls.append(part_text(part))
         elif is_tnef(content_type, filename):
-            _add_tnef_files(mail, _attachment(part, content_type, filename, len(mail.attachments) + 1))
+            winmails.append(_add_tnef_files(mail, _attachment(part, content_type, filename, len(mail.attachments) + 1)))
         else:
             mail.attachments.append(_attachment(part, content_type, filename, len(mail.attachments) + 1))
     html = "\n".join(htmls)
     mail.html = sanitize_html(html) if html else ""
-    mail.text = storable("\n\n".join(text.strip() for text in texts if text.strip()))
-    if not mail.text and html:
-        mail.text = html_to_text(html)
+    mail.text = _body_text(texts, html)
+    if not mail.text:
+        # Outlook's "rich text" mail may carry its words only in the winmail.dat; the mail's own text wins, as the
+        # winmail.dat holds the same message when both have it.
+        tnef_html = "\n".join(winmail.html for winmail in winmails if winmail.html)
+        mail.text = _body_text([winmail.text for winmail in winmails], tnef_html)
+        if not mail.html and tnef_html:
+            mail.html = sanitize_html(tnef_html)
     mail.text = _BLANK_LINES.sub("\n\n", mail.text)
 
 
-def _add_tnef_files(mail: ParsedMail, winmail: MailAttachment) -> None:
+def _body_text(texts: list[str], html: str) -> str:
+    """The plain text parts, or the HTML as text when they are empty."""
+    text = storable("\n\n".join(text.strip() for text in texts if text.strip()))
+    return html_to_text(html) if not text and html else text
+
+
+def _add_tnef_files(mail: ParsedMail, winmail: MailAttachment) -> TnefContents:
     """The files inside a winmail.dat as the mail's attachments; the winmail.dat itself only when they are not all
-    there (see inbound.tnef). The attachment limits apply to each file, as to any attachment."""
-    files, whole = tnef_files(winmail.data)
-    for name, content_type, data in files:
+    there (see inbound.tnef). The attachment limits apply to each file, as to any attachment. Returns what was read,
+    for its body."""
+    contents = tnef_read(winmail.data)
+    for name, content_type, data in contents.files:
         number = len(mail.attachments) + 1
         filename = name or f"attachment-{number}{mimetypes.guess_extension(content_type) or '.bin'}"
         mail.attachments.append(MailAttachment(filename=filename, content_type=content_type, data=data))
-    if not whole:
+    if not contents.whole:
         mail.attachments.append(winmail)
+    return contents
 
 
 def _leaves(part: Message) -> list[Message]:

@@ -152,13 +152,38 @@ def test_an_address_at_an_invalid_domain_is_refused_with_a_message(db):
 
 
 def test_a_lookalike_of_an_invalid_domain_is_refused_with_a_message(db):
-    """A dotless i (PostgreSQL's UPPER() takes it for an i) or fullwidth letters (IDNA maps them to plain ones)."""
+    """A dotless i (PostgreSQL's UPPER() takes it for an i), fullwidth letters (IDNA maps them to plain ones), or
+    Cyrillic and Greek letters that read as Latin ones."""
     for address in (
         "automation@helpdesk.\u0131nvalid",
         "automation@helpdesk.\uff49\uff4e\uff56\uff41\uff4c\uff49\uff44",
+        "automation@helpdesk.\u0456nvalid",  # a Cyrillic i (U+0456) among Latin letters
+        "automation@helpdesk.\u0456\u043f\u0475\u0430\u04cf\u0456\u0501",  # Cyrillic letters alone
+        "automation@helpdesk.\u03b9nv\u03b1lid",  # Greek iota and alpha among Latin letters
     ):
         response = sign_up(Client(), address)
 
         assert response.status_code == 200
         assert "Addresses at .invalid domains take no mail" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_an_internationalised_domain_needing_a_zero_width_non_joiner_signs_up(db, mailoutbox):
+    """Persian writes some words with a ZWNJ, which IDNA2008 allows in a domain (CONTEXTJ): no lookalike of one
+    without it, as a zero-width space would be."""
+    address = "user@\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.ir"
+
+    response = sign_up(Client(), address)
+
+    assert response.status_code == 302
+    assert User.objects.get(email=address).role == Role.REQUESTER
+
+
+def test_a_domain_with_a_joiner_idna_refuses_is_refused_with_a_message(db):
+    """A ZWJ in a Latin label, or a zero-width space where Persian has its ZWNJ: IDNA leaves such a domain out."""
+    for address in ("newcomer@exa\u200dmple.com", "user@\u0645\u06cc\u200b\u062e\u0648\u0627\u0647\u0645.ir"):
+        response = sign_up(Client(), address)
+
+        assert response.status_code == 200
+        assert "nor do addresses with invisible characters" in response.content.decode()
     assert not User.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from email import policy
 from email.message import EmailMessage
 
+import pytest
 from django.urls import reverse
 
 from inbound.models import InboundStatus, Reason
@@ -249,6 +250,38 @@ Content-Transfer-Encoding: quoted-printable\r
 \r
 ------=_NextPart_000_0093_01C81419.EB75E850--\r
 """
+
+
+@pytest.mark.parametrize(
+    "mime_header",
+    [
+        "Content-Type: text/plain; charset=utf-8 {nested}",
+        "Content-Disposition: inline {nested}",
+        "Content-Transfer-Encoding: 7bit {nested}",
+    ],
+)
+def test_a_mime_header_of_deeply_nested_comments_is_stored_and_still_gives_the_mail_its_text(ingest, mime_header):
+    """The stdlib's structured header parser recurses into comments: a deep enough nesting raises RecursionError,
+    which must neither stop the door that stores the mail nor fail it in the worker."""
+    header = mime_header.format(nested="(" * 5000 + "x" + ")" * 5000)
+    stored = ingest(raw_mail(f"From: dana@example.org\nTo: support@example.com\nSubject: Hi\n{header}", "Hello."))
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert (stored.from_address, stored.ticket.description) == ("dana@example.org", "Hello.")
+
+
+def test_a_part_header_of_deeply_nested_comments_still_gives_the_mail_its_text(ingest):
+    nested = "(" * 5000 + "x" + ")" * 5000
+    stored = ingest(
+        raw_mail(
+            "From: dana@example.org\nTo: support@example.com\nSubject: Hi\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=zz",
+            f"--zz\nContent-Type: text/plain; charset=utf-8 {nested}\n\nHello.\n--zz--",
+        )
+    )
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.description == "Hello."
 
 
 def test_an_unquoted_outlook_express_boundary_still_gives_the_mail_its_text(ingest):

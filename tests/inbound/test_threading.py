@@ -152,6 +152,12 @@ def test_a_reserved_address_in_cc_gets_no_account_and_does_not_follow(ingest):
         "automation@mail.helpdesk\uff0einvalid",  # a fullwidth full stop
         "erin@exam\u200bple.org",  # a zero-width space anywhere
         "erin@example.org\u2060",  # a word joiner
+        "erin@exa\u200dmple.org",  # a zero-width joiner, which IDNA allows in no Latin label
+        "automation@helpdesk.\u0456nvalid",  # a Cyrillic i (U+0456) among Latin letters
+        "automation@helpdesk.\u0456\u043f\u0475\u0430l\u0456d",  # Cyrillic i, pe, izhitsa, a among Latin l and d
+        "automation@helpdesk.\u0456\u043f\u0475\u0430\u04cf\u0456\u0501",  # Cyrillic letters alone
+        "automation@helpdesk.\u03b9n\u03bd\u03b1l\u03b9d",  # Greek iota, nu, alpha among Latin letters
+        "erin@example.c\u043em",  # a Cyrillic o (U+043E) among Latin letters: no top-level domain mixes alphabets
     ],
 )
 def test_a_lookalike_of_a_reserved_address_in_cc_gets_no_account_and_does_not_follow(ingest, lookalike):
@@ -170,6 +176,68 @@ def test_mail_from_a_lookalike_of_a_reserved_address_makes_no_account_and_is_qua
     stored = ingest(raw_mail("From: automation@helpdesk.\u0131nvalid\nTo: support@example.com\nSubject: Hi"))
 
     assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.NO_SENDER)
+    assert not User.objects.exists() and not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("header", ["To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"])
+def test_a_recipient_header_of_deeply_nested_comments_names_no_one_and_the_mail_opens_its_ticket(ingest, header):
+    """The stdlib's address parser recurses into comments: a deep enough nesting raises RecursionError, which must
+    not fail the mail. The header names no recipient, the other headers still do."""
+    nested = "(" * 5000 + "x" + ")" * 5000
+    stored = ingest(
+        raw_mail(
+            f"From: dana@example.org\nTo: support@example.com\n{header}: {nested} <eve@example.org>\n"
+            "Cc: erin@example.org\nSubject: Hi"
+        )
+    )
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.requester.email == "dana@example.org"
+    assert list(stored.ticket.followers.values_list("email", flat=True)) == ["erin@example.org"]
+    assert not User.objects.filter(email="eve@example.org").exists()
+
+
+PERSIAN_DOMAIN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.ir"  # with the ZWNJ Persian writes it with
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        f"dana@{PERSIAN_DOMAIN}",
+        "dana@\u0915\u094d\u200d\u0937.in",  # a ZWJ after a Devanagari virama
+    ],
+)
+def test_mail_from_a_domain_needing_a_zero_width_joiner_opens_a_ticket_for_a_new_account(ingest, sender):
+    """IDNA2008 allows a ZWNJ or ZWJ where the script needs it (CONTEXTJ): the address is no lookalike."""
+    stored = ingest(raw_mail(f"From: {sender}\nTo: support@example.com\nCc: erin@{PERSIAN_DOMAIN}\nSubject: Hi"))
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.requester.email == sender
+    assert list(stored.ticket.followers.values_list("email", flat=True)) == [f"erin@{PERSIAN_DOMAIN}"]
+
+
+def test_mail_from_a_cyrillic_top_level_domain_opens_a_ticket(ingest):
+    """`.рф` is a real top-level domain in one alphabet: no lookalike of `.invalid`."""
+    sender = "dana@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444"
+    stored = ingest(raw_mail(f"From: {sender}\nTo: support@example.com\nSubject: Hi"))
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.requester.email == sender
+
+
+@pytest.mark.parametrize(
+    ("sender", "why"),
+    [
+        ("dana@exa\u200dmple.org", "invisible characters"),  # a ZWJ in a Latin label, which IDNA refuses
+        (f"dana@{PERSIAN_DOMAIN.replace(chr(0x200C), chr(0x200B))}", "invisible characters"),  # a zero-width space
+        ("da\u200bna@example.org", "non-ASCII characters before the @"),  # where IDNA has no say
+    ],
+)
+def test_mail_from_an_address_with_an_invisible_character_idna_refuses_is_quarantined_saying_why(ingest, sender, why):
+    stored = ingest(raw_mail(f"From: {sender}\nTo: support@example.com\nSubject: Hi"))
+
+    assert (stored.status, stored.reason) == (InboundStatus.QUARANTINED, Reason.NO_SENDER)
+    assert why in stored.detail
     assert not User.objects.exists() and not Ticket.objects.exists()
 
 

@@ -1,8 +1,13 @@
 """Outlook's winmail.dat (application/ms-tnef): the files inside become the ticket's attachments, within the
-attachment limits; one that holds none, or cannot be read, is kept as it came.
+attachment limits; one that holds none, or cannot be read, is kept as it came. A mail whose own body is empty takes
+its text from the winmail.dat: its plain body, else its HTML body as text.
 
-samples/winmail-two-files.dat is tnefparse's own test sample two-files.tnef (LGPL-3.0): a real Outlook TNEF stream
-holding the files AUTHORS and README."""
+The samples are tnefparse's own test samples (LGPL-3.0, koodaamo/tnefparse tests/examples, commit 8b79230a), real
+Outlook TNEF streams, exact bytes:
+- winmail-two-files.dat (two-files.tnef): the files AUTHORS and README, no body;
+- winmail-plain-body.dat (triples.tnef): the plain body "Sample description", and a compressed RTF one;
+- winmail-html-body.dat (body.tnef): an HTML body only (the Bill of Rights);
+- winmail-rtf-body.dat (rtf.tnef): a compressed RTF body only."""
 
 from __future__ import annotations
 
@@ -10,19 +15,31 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from inbound.services.tickets import EMPTY_BODY
+from notifications.mail_ids import message_id
 from tests.inbound.messages import new_message_id
 from tickets.models import Attachment
 
-WINMAIL = (Path(__file__).parent / "samples" / "winmail-two-files.dat").read_bytes()
+SAMPLES = Path(__file__).parent / "samples"
+WINMAIL = (SAMPLES / "winmail-two-files.dat").read_bytes()
+WINMAIL_PLAIN_BODY = (SAMPLES / "winmail-plain-body.dat").read_bytes()
+WINMAIL_HTML_BODY = (SAMPLES / "winmail-html-body.dat").read_bytes()
+WINMAIL_RTF_BODY = (SAMPLES / "winmail-rtf-body.dat").read_bytes()
 
 
-def _outlook_mail(winmail: bytes) -> bytes:
+def _outlook_mail(
+    winmail: bytes, *, text: str = "See the attached files.", sender: str = "Dana <dana@example.org>", **headers: str
+) -> bytes:
+    """Outlook's "rich text" mail: a winmail.dat, and a text part unless `text` is empty."""
     message = EmailMessage(policy=policy.SMTP)
-    message["From"] = "Dana <dana@example.org>"
+    message["From"] = sender
     message["To"] = "support@example.com"
     message["Subject"] = "Files from Outlook"
     message["Message-ID"] = new_message_id()
-    message.set_content("See the attached files.")
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    if text:
+        message.set_content(text)
     message.add_attachment(winmail, maintype="application", subtype="ms-tnef", filename="winmail.dat")
     return message.as_bytes()
 
@@ -72,3 +89,42 @@ def test_a_cut_off_winmail_dat_keeps_the_original_next_to_what_could_be_read(ing
 
     assert [name for name, _ in _stored_files(stored)] == ["AUTHORS", "README", "winmail.dat"]
     assert _stored_files(stored)[-1][1] == cut
+
+
+def test_a_mail_with_no_text_of_its_own_opens_a_ticket_with_the_plain_body_of_its_winmail_dat(ingest):
+    stored = ingest(_outlook_mail(WINMAIL_PLAIN_BODY, text=""))
+
+    assert stored.ticket.description == "Sample description"
+
+
+def test_a_mail_with_no_text_of_its_own_opens_a_ticket_with_the_html_body_of_its_winmail_dat_as_text(ingest):
+    stored = ingest(_outlook_mail(WINMAIL_HTML_BODY, text=""))
+
+    description = stored.ticket.description
+    assert description.startswith("THE BILL OF RIGHTS\nAmendments 1-10 of the Constitution\n\nThe Conventions")
+    assert "Amendment X\n\nThe powers not delegated" in description
+    assert "<" not in description and "&nbsp;" not in description
+
+
+def test_a_reply_with_no_text_of_its_own_is_the_body_of_its_winmail_dat(ingest, ticket, alice):
+    raw = _outlook_mail(WINMAIL_PLAIN_BODY, text="", sender=alice.email, In_Reply_To=message_id(ticket_id=ticket.pk))
+
+    stored = ingest(raw)
+
+    assert stored.comment is not None and stored.comment.ticket == ticket
+    assert stored.comment.body == "Sample description"
+
+
+def test_the_mails_own_text_is_the_description_rather_than_its_winmail_dats(ingest):
+    stored = ingest(_outlook_mail(WINMAIL_HTML_BODY, text="Please see below."))
+
+    assert stored.ticket.description == "Please see below."
+
+
+def test_a_winmail_dat_whose_only_body_is_compressed_rtf_puts_no_rtf_in_the_description(ingest, ticket, alice):
+    """Reading compressed RTF needs a library the project does not have: the mail is as one with no text at all."""
+    stored = ingest(
+        _outlook_mail(WINMAIL_RTF_BODY, text="", sender=alice.email, In_Reply_To=message_id(ticket_id=ticket.pk))
+    )
+
+    assert stored.status == "processed" and stored.comment.body == EMPTY_BODY
