@@ -38,7 +38,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from report_data import fill_report_metrics  # noqa: E402  (bench/ is on the path: this script's folder)
+from report_data import fill_report_metrics, report_tickets_insert  # noqa: E402  (bench/ is on the path)
 
 from accounts.models import Role, User  # noqa: E402
 from reports.models import DailyRollup, TicketMetrics  # noqa: E402
@@ -52,27 +52,6 @@ AGENTS, TEAMS, CATEGORIES = 20, 5, 10
 # and agent vary independently (integer divisions), so the rollups have a row for most of their 1,000 combinations.
 OPEN_TICKETS = int(os.environ.get("OPEN_TICKETS", "20000"))
 
-TICKETS_SQL = """
-INSERT INTO tickets_ticket (subject, description, description_html, status, priority, category_id, team_id,
-    requester_id, assignee_id, channel, sender_verified, created_at, updated_at, first_response_at, resolved_at)
-SELECT 'Ticket ' || g, '', '',
-    CASE WHEN g > %(solved)s THEN (ARRAY['new', 'open', 'pending'])[1 + g %% 3] ELSE 'resolved' END,
-    (ARRAY[10, 20, 20, 30, 40])[1 + g %% 5],
-    (%(categories)s)[1 + (g / 7) %% %(n_categories)s],
-    (%(teams)s)[1 + (g / 3) %% %(n_teams)s],
-    %(requester)s,
-    (%(agents)s)[1 + (g / 13) %% %(n_agents)s],
-    (ARRAY['web', 'form', 'email', 'api', 'staff'])[1 + g %% 5],
-    true,
-    created, created,
-    created + (5 + g %% 600) * interval '1 minute',
-    CASE WHEN g > %(solved)s THEN NULL ELSE created + (60 + (g * 7) %% 5000) * interval '1 minute' END
-FROM (
-    SELECT g, %(start)s::timestamptz + (g * %(step)s) * interval '1 second' AS created
-    FROM generate_series(1, %(tickets)s) AS g
-) AS s
-"""
-
 
 def seed() -> None:
     requester = User.objects.create_user("requester@bench.test", "x", name="Requester")
@@ -85,25 +64,18 @@ def seed() -> None:
         Category.objects.create(name=f"Category {i}", slug=f"category-{i}", default_team=teams[i % TEAMS])
         for i in range(CATEGORIES)
     ]
-    now = timezone.now()
-    step = DAYS * 86400 / TICKETS
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            TICKETS_SQL,
-            {
-                "solved": TICKETS - OPEN_TICKETS,
-                "categories": [c.pk for c in categories],
-                "n_categories": CATEGORIES,
-                "teams": [t.pk for t in teams],
-                "n_teams": TEAMS,
-                "requester": requester.pk,
-                "agents": [a.pk for a in agents],
-                "n_agents": AGENTS,
-                "start": now - timedelta(days=DAYS),
-                "step": step,
-                "tickets": TICKETS,
-            },
+        report_tickets_insert(
+            cursor,
+            tickets=TICKETS,
+            open_tickets=OPEN_TICKETS,
+            days=DAYS,
+            now=timezone.now(),
+            requester=requester,
+            agents=agents,
+            teams=teams,
+            categories=categories,
         )
         print(f"  {TICKETS:,} tickets inserted in {time.perf_counter() - started:.0f} s")
         cursor.execute("ANALYZE tickets_ticket")

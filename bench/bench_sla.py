@@ -32,11 +32,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from sla_data import sla_seed_postgres  # noqa: E402  (bench/ is on the path)
 
 from accounts.models import User  # noqa: E402
 from sla.models import Metric, SlaClock  # noqa: E402
 from sla.services import sla_sweep  # noqa: E402
-from tickets.models import Channel, Priority, Status, Ticket  # noqa: E402
+from tickets.models import Ticket  # noqa: E402
 
 TICKETS = int(os.environ.get("TICKETS", "1000000"))
 DUE = int(os.environ.get("DUE", "200"))
@@ -72,40 +73,15 @@ def seed(now: object) -> None:
     print()
 
 
-def seed_postgres(now: object) -> None:
-    """The same rows as `seed`, written by PostgreSQL itself: a minute for a million tickets, not an hour."""
-    requester = User.objects.create_user("req@bench.test", "x")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO tickets_ticket (subject, description, description_html, status, priority, created_at,
-                                        updated_at, requester_id, channel, sender_verified)
-            SELECT 'Ticket ' || n, '', '', %s, %s, %s, %s, %s, %s, true FROM generate_series(0, %s - 1) AS n
-            """,
-            [Status.OPEN, Priority.URGENT, now, now, requester.pk, Channel.API, TICKETS],
-        )
-        cursor.execute(
-            """
-            INSERT INTO sla_slaclock (ticket_id, metric, target_minutes, started_at, elapsed, counted_until, paused,
-                                      due_at, warn_at, next_check_at)
-            SELECT t.id, m.metric, 240, %(now)s, interval '0', %(now)s, false, due.at, due.at, due.at
-            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM tickets_ticket) AS t
-            CROSS JOIN (VALUES (%(first)s), (%(resolution)s)) AS m(metric)
-            CROSS JOIN LATERAL (
-                SELECT CASE WHEN t.n < %(due)s THEN %(now)s - interval '1 minute'
-                            ELSE %(now)s + (1 + t.n %% 500) * interval '1 hour' END AS at
-            ) AS due
-            """,
-            {"now": now, "first": Metric.FIRST_RESPONSE, "resolution": Metric.RESOLUTION, "due": DUE},
-        )
-
-
 def main() -> None:
     call_command("migrate", verbosity=0)
     now = timezone.now()
     if not Ticket.objects.exists():
         started = time.perf_counter()
-        (seed_postgres if connection.vendor == "postgresql" else seed)(now)
+        if connection.vendor == "postgresql":
+            sla_seed_postgres(now=now, tickets=TICKETS, due=DUE)
+        else:
+            seed(now)
         print(f"seeded in {time.perf_counter() - started:.0f} s")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

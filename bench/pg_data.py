@@ -112,6 +112,25 @@ SELECT t.id, COALESCE(t.assignee_id, b.agents[1]),
 FROM tickets_ticket t CROSS JOIN bench_ids b;
 """
 
+
+def desk_insert(cursor: Any, size: int) -> None:
+    """LOAD_SQL's users, teams, categories, tags, tickets and first comments for `size` tickets."""
+    params = {
+        "size": size,
+        "agents": AGENTS,
+        "requesters": max(size // REQUESTERS_PER_TICKET, 10),
+        "teams": TEAMS,
+        "categories": CATEGORIES,
+        "tags": TAGS,
+        "agent_email": AGENT_EMAIL,
+        "words": WORDS,
+        "syllables": SYLLABLES,
+    }
+    for statement in LOAD_SQL.split(";\n"):
+        if statement.strip():
+            cursor.execute(statement, params)
+
+
 # Every resolution asks its requester for a rating (csat.services.survey_request, on the worker), so every ticket
 # resolved once has a survey; a quarter rated, a fifth of those bad, as bench/report_data.py's metrics say. An empty
 # survey table hid what the lists' survey flags and ratings cost (bench/README.md, tenth session).
@@ -248,20 +267,7 @@ def prepare(size: int) -> dict[str, Any]:
     call_command("migrate", verbosity=0, interactive=False)
     if not User.objects.filter(email=AGENT_EMAIL).exists():
         with transaction.atomic(), connection.cursor() as cursor:
-            params = {
-                "size": size,
-                "agents": AGENTS,
-                "requesters": max(size // REQUESTERS_PER_TICKET, 10),
-                "teams": TEAMS,
-                "categories": CATEGORIES,
-                "tags": TAGS,
-                "agent_email": AGENT_EMAIL,
-                "words": WORDS,
-                "syllables": SYLLABLES,
-            }
-            for statement in LOAD_SQL.split(";\n"):
-                if statement.strip():
-                    cursor.execute(statement, params)
+            desk_insert(cursor, size)
             agent = User.objects.create_user(AGENT_EMAIL, "bench-password", role=Role.AGENT, name="Bench Agent")
             EmailAddress.objects.create(user=agent, email=AGENT_EMAIL, verified=True, primary=True)
             busy, write = Ticket.objects.order_by("-created_at", "-id")[:2]

@@ -3,13 +3,69 @@ columns, in one statement (the per-ticket service would take hours on a million)
 by the service the worker uses. Wall-clock minutes stand in for business minutes; SLA and CSAT figures are
 derived from the id, so the page has something to show. The rollups (daily figures, duration distributions, open
 counts) come from `rollups_backfill`, the service `manage.py reports_backfill` uses. Used by bench/pg_data.py and
-bench/bench_reports.py.
+bench/bench_reports.py, whose tickets' SQL is here too: that script sets Django up on its own database when imported,
+and tests/helpdesk/test_bench_load_postgres.py loads a few with this very SQL.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
+
+TICKETS_SQL = """
+INSERT INTO tickets_ticket (subject, description, description_html, status, priority, category_id, team_id,
+    requester_id, assignee_id, channel, sender_verified, created_at, updated_at, first_response_at, resolved_at)
+SELECT 'Ticket ' || g, '', '',
+    CASE WHEN g > %(solved)s THEN (ARRAY['new', 'open', 'pending'])[1 + g %% 3] ELSE 'resolved' END,
+    (ARRAY[10, 20, 20, 30, 40])[1 + g %% 5],
+    (%(categories)s)[1 + (g / 7) %% %(n_categories)s],
+    (%(teams)s)[1 + (g / 3) %% %(n_teams)s],
+    %(requester)s,
+    (%(agents)s)[1 + (g / 13) %% %(n_agents)s],
+    (ARRAY['web', 'form', 'email', 'api', 'staff'])[1 + g %% 5],
+    true,
+    created, created,
+    created + (5 + g %% 600) * interval '1 minute',
+    CASE WHEN g > %(solved)s THEN NULL ELSE created + (60 + (g * 7) %% 5000) * interval '1 minute' END
+FROM (
+    SELECT g, %(start)s::timestamptz + (g * %(step)s) * interval '1 second' AS created
+    FROM generate_series(1, %(tickets)s) AS g
+) AS s
+"""
+
+
+def report_tickets_insert(
+    cursor: Any,
+    *,
+    tickets: int,
+    open_tickets: int,
+    days: int,
+    now: datetime,
+    requester: Any,
+    agents: list[Any],
+    teams: list[Any],
+    categories: list[Any],
+) -> None:
+    """bench/bench_reports.py's tickets: `tickets` of them over `days` days up to `now`, the newest `open_tickets`
+    still open."""
+    cursor.execute(
+        TICKETS_SQL,
+        {
+            "solved": tickets - open_tickets,
+            "categories": [c.pk for c in categories],
+            "n_categories": len(categories),
+            "teams": [t.pk for t in teams],
+            "n_teams": len(teams),
+            "requester": requester.pk,
+            "agents": [a.pk for a in agents],
+            "n_agents": len(agents),
+            "start": now - timedelta(days=days),
+            "step": days * 86400 / tickets,
+            "tickets": tickets,
+        },
+    )
+
 
 METRICS_SQL = """
 INSERT INTO reports_ticketmetrics (ticket_id, created_at, status, priority, channel, team_id, category_id,

@@ -26,22 +26,30 @@ def search_prepare() -> dict[str, Any]:
     from search.models import TicketDocument
     from tickets.models import Ticket
 
-    every = max(Ticket.objects.count() // RARE_TICKETS, 1)
     with connection.cursor() as cursor:
-        # Tickets that should have the word and lack it get it, and their documents are built again below.
-        cursor.execute(
-            "WITH marked AS (UPDATE tickets_ticket SET description = description || ' ' || %s "
-            "WHERE id %% %s = 7 AND description NOT LIKE %s RETURNING id) "
-            "DELETE FROM search_ticketdocument WHERE ticket_id IN (SELECT id FROM marked)",
-            [RARE_WORD, every, f"%{RARE_WORD}%"],
-        )
+        rare_word_mark(cursor)
     missing = Ticket.objects.filter(~Exists(TicketDocument.objects.filter(ticket_id=OuterRef("pk"))))
     if missing.exists():
         started = time.monotonic()
         with connection.cursor() as cursor:
             documents_build(cursor)
+            # Here, not in documents_build: VACUUM cannot run in a transaction, and its test builds in one.
+            cursor.execute("VACUUM ANALYZE search_ticketdocument")
         print(f"  search documents built in {time.monotonic() - started:.0f} s", flush=True)
     return {"rare_word": RARE_WORD, "common_word": COMMON_WORD}
+
+
+def rare_word_mark(cursor: Any) -> None:
+    """Tickets that should have the rare word and lack it get it, and lose their documents (built again)."""
+    from tickets.models import Ticket
+
+    every = max(Ticket.objects.count() // RARE_TICKETS, 1)
+    cursor.execute(
+        "WITH marked AS (UPDATE tickets_ticket SET description = description || ' ' || %s "
+        "WHERE id %% %s = 7 AND description NOT LIKE %s RETURNING id) "
+        "DELETE FROM search_ticketdocument WHERE ticket_id IN (SELECT id FROM marked)",
+        [RARE_WORD, every, f"%{RARE_WORD}%"],
+    )
 
 
 def documents_build(cursor: Any) -> None:
@@ -83,4 +91,3 @@ def documents_build(cursor: Any) -> None:
         ).update(public_vector=_public_vector(), staff_vector=_staff_vector())
     for statement in indexes.POSTGRES_FORWARDS:
         cursor.execute(statement)
-    cursor.execute("VACUUM ANALYZE search_ticketdocument")
