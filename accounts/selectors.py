@@ -163,17 +163,35 @@ _INVALID_LOOKALIKES = str.maketrans(
 
 
 def _lookalike_top_level(label: str) -> bool:
-    """Whether a top-level domain passes for another: one mixing Latin, Cyrillic and Greek letters (`invalid` with
-    a Cyrillic U+0456 for its first i), which no real one does (IANA delegates single-script TLDs only, such as
-    `рф`), or one reading as `invalid` in Cyrillic or Greek letters alone."""
+    """Whether a top-level domain passes for another: one mixing Latin letters with another alphabet's (`invalid`
+    with a Cyrillic U+0456, a Coptic U+2C93 or a Cherokee U+13A5 for its first i), or Cyrillic with Greek, which
+    no real one does (IANA delegates single-script TLDs only, such as `рф` or `vermögensberater`; Japanese ones mix
+    kana and kanji, never Latin), or one reading as `invalid` in Cyrillic or Greek letters alone. A letter's script
+    is the first word of its Unicode name (LATIN, CYRILLIC, COPTIC...): the stdlib has no Script property."""
     if label.isascii():
         return False
     scripts = {unicodedata.name(character, "").partition(" ")[0] for character in label if character.isalpha()}
-    return len(scripts & {"LATIN", "CYRILLIC", "GREEK"}) > 1 or label.translate(_INVALID_LOOKALIKES) == "invalid"
+    mixes_latin = "LATIN" in scripts and len(scripts) > 1
+    mixes_alphabets = mixes_latin or len(scripts & {"LATIN", "CYRILLIC", "GREEK"}) > 1
+    return mixes_alphabets or label.translate(_INVALID_LOOKALIKES) == "invalid"
 
 
 def _domain_as_read(domain: str) -> str:
     """The domain as mail goes to it and as PostgreSQL's case-insensitive match takes it: NFKC, as IDNA maps it
     (fullwidth letters and full stops to plain ones), and through upper case, as UPPER() compares (a dotless i is
-    an i; accounts.models.with_this_address)."""
-    return unicodedata.normalize("NFKC", domain).upper().lower()
+    an i; accounts.models.with_this_address). An A-label is read as the letters it encodes (`_label_as_read`)."""
+    read = unicodedata.normalize("NFKC", domain).upper().lower()
+    return ".".join(_label_as_read(label) for label in read.split("."))
+
+
+def _label_as_read(label: str) -> str:
+    """An A-label (`xn--p1ai`) as its letters (`рф`): it is the same domain, and mail clients and browsers show it
+    so, so the rules on lookalikes and invisible characters apply to what it encodes. Decoded with the punycode
+    codec, not IDNA, which would refuse the very labels those rules are for; one that is no punycode stays as it is."""
+    if not label.startswith("xn--"):
+        return label
+    try:
+        letters = label[4:].encode("ascii").decode("punycode")
+    except ValueError:  # UnicodeError: not ASCII, or no valid punycode
+        return label
+    return unicodedata.normalize("NFKC", letters).upper().lower()

@@ -90,19 +90,36 @@ def parse_message(raw: bytes) -> Message:
 
 
 # The headers policy.default parses as structured ones to find a part's type, name and encoding.
-_MIME_HEADERS = ("Content-Type", "Content-Disposition", "Content-Transfer-Encoding")
+_MIME_HEADERS = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
+# Real mail nests a comment a level or two. policy.default's parser takes a few stack frames a level and raises
+# RecursionError where the stack runs out, which depends on how deep the reader already stands (the worker, a staff
+# page): a nesting deeper than this is read with compat32 wherever it is read, never just short of that point.
+_COMMENT_NESTING_MAX = 32
 
 
 def _mime_headers_readable(message: Message) -> bool:
-    """Whether policy.default can read every part's MIME headers: its parser recurses into comments, and a deep
-    nesting raises RecursionError, there or wherever the part is read later. compat32 reads them as plain text."""
-    try:
-        for part in message.walk():
-            for name in _MIME_HEADERS:
-                part.get(name)
-    except RecursionError:
-        return False
-    return True
+    """Whether policy.default can read every part's MIME headers from any reader's stack: none nests comments
+    deeper than _COMMENT_NESTING_MAX. compat32 reads them as plain text."""
+    return not any(
+        _comments_nest_too_deep(value)
+        for part in message.walk()
+        for key, value in part.raw_items()
+        if key.lower() in _MIME_HEADERS
+    )
+
+
+def _comments_nest_too_deep(value: str) -> bool:
+    """Whether the header's parentheses nest deeper than _COMMENT_NESTING_MAX. A quoted or escaped one counts too:
+    compat32 reads such a header as well."""
+    depth = 0
+    for character in value if "(" in value else "":
+        if character == "(":
+            depth += 1
+            if depth > _COMMENT_NESTING_MAX:
+                return True
+        elif character == ")":
+            depth = max(depth - 1, 0)
+    return False
 
 
 def _lost_parts(message: Message) -> bool:

@@ -43,7 +43,9 @@ def store_provider_mail(sender: object, event: AnymailInboundEvent, esp_name: st
     _encode_binary_attachments(message)
     try:
         raw = message.as_bytes()
-    except (ValueError, LookupError, UnicodeError, TypeError):
+    # RecursionError: policy.default refolds a long header by parsing it, and recurses into its comments. compat32
+    # writes it as it came.
+    except (ValueError, LookupError, UnicodeError, TypeError, RecursionError):
         raw = message.as_bytes(policy=policy.compat32)
     inbound_store(
         raw=raw,
@@ -59,10 +61,15 @@ def _encode_binary_attachments(message: Message) -> None:
     turn every CR or LF byte in them into a line end. An attachment parsed from raw MIME names its encoding and is
     left as posted; so is a file of plain ASCII text, whose line ends MIME leaves to the reader anyway."""
     for part in message.walk():
-        if part.is_multipart() or part.get_content_disposition() not in ("attachment", "inline"):
+        try:
+            if part.is_multipart() or part.get_content_disposition() not in ("attachment", "inline"):
+                continue
+            if "Content-Transfer-Encoding" not in part and not (part.get_payload(decode=True) or b"").isascii():
+                encoders.encode_base64(part)
+        except RecursionError:
+            # A MIME header of deeply nested comments (the parser recurses into them): anymail wrote no such
+            # header, so the part came from raw MIME and is left as posted (inbound.parsing reads it with compat32).
             continue
-        if "Content-Transfer-Encoding" not in part and not (part.get_payload(decode=True) or b"").isascii():
-            encoders.encode_base64(part)
 
 
 def _basic_auth_configured() -> bool:
@@ -97,9 +104,11 @@ def _provider_view(
             if not webhook_body_read(request, view_reads_form_body=view_reads_form_body):
                 return _too_large(request)
             return view(request)
-        except (AnymailError, AnymailConfigurationError, KeyError, ValueError) as error:
+        except (AnymailError, AnymailConfigurationError, KeyError, ValueError, RecursionError) as error:
             # A post the provider's format does not allow (or a webhook set up for the wrong events): 400, not a
             # 500. A failure to store (the database) is not caught: a 5xx makes the provider deliver it again.
+            # RecursionError: anymail parses posted MIME with policy.default, which recurses into a header's
+            # comments; a nesting past the stack is mail no retry will deliver.
             logger.warning("refused an inbound webhook post: %s", error)
             return HttpResponseBadRequest("Not an inbound mail post this endpoint accepts.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
@@ -166,6 +167,53 @@ def test_a_lookalike_of_an_invalid_domain_is_refused_with_a_message(db):
         assert response.status_code == 200
         assert "Addresses at .invalid domains take no mail" in response.content.decode()
     assert not User.objects.exists()
+
+
+def test_a_lookalike_domain_written_as_punycode_is_refused_with_a_message(db):
+    """An A-label is the same domain as the letters it encodes, and mail clients show it as them: `xn--nvalid-ovf`
+    is `\u0456nvalid` with a Cyrillic i, `xn--example-j06c` a Latin label with a zero-width joiner."""
+    for address in (
+        "automation@helpdesk.xn--nvalid-ovf",
+        "automation@helpdesk.XN--NVALID-OVF",
+        "automation@helpdesk.xn--80a3a6dc7mqv5k",  # Cyrillic letters alone
+        "newcomer@xn--example-j06c.com",
+    ):
+        response = sign_up(Client(), address)
+
+        assert response.status_code == 200
+        assert "Addresses at .invalid domains take no mail" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_a_top_level_domain_mixing_latin_with_letters_of_another_alphabet_is_refused_with_a_message(db):
+    """Lookalikes of Latin letters are not only Cyrillic and Greek: no real top-level domain mixes Latin letters
+    with any other alphabet's."""
+    for address in (
+        "automation@helpdesk.\u2c93nvalid",  # a Coptic iauda for the i
+        "automation@helpdesk.\u13a5nvalid",  # a Cherokee v for the i
+        "newcomer@example.c\u0585m",  # an Armenian oh for the o
+    ):
+        response = sign_up(Client(), address)
+
+        assert response.status_code == 200
+        assert "a top-level domain mixing alphabets" in response.content.decode()
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("address", ["user@example.verm\u00f6gensberater", "user@example.\u30b3\u30e0"])
+def test_an_address_at_a_top_level_domain_of_one_alphabet_signs_up(db, mailoutbox, address):
+    """`.vermögensberater` is Latin letters alone, `.コム` Katakana alone."""
+    response = sign_up(Client(), address)
+
+    assert response.status_code == 302
+    assert User.objects.get(email=address).role == Role.REQUESTER
+
+
+def test_an_address_at_a_cyrillic_top_level_domain_written_as_punycode_signs_up(db, mailoutbox):
+    response = sign_up(Client(), "user@xn--e1afmkfd.xn--p1ai")  # пример.рф
+
+    assert response.status_code == 302
+    assert User.objects.get(email="user@xn--e1afmkfd.xn--p1ai").role == Role.REQUESTER
 
 
 def test_an_internationalised_domain_needing_a_zero_width_non_joiner_signs_up(db, mailoutbox):

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from inbound.models import InboundStatus, Reason
-from inbound.parsing import read_mail
+from inbound.parsing import ParsedMail, read_mail
 from inbound.services import inbound_reprocess
 from notifications.mail_ids import message_id
 from tests.inbound.messages import mail, new_message_id, raw_mail
@@ -282,6 +282,30 @@ def test_a_part_header_of_deeply_nested_comments_still_gives_the_mail_its_text(i
 
     assert stored.status == InboundStatus.PROCESSED, stored.detail
     assert stored.ticket.description == "Hello."
+
+
+def _read_with_frames_below(frames: int, raw: bytes) -> ParsedMail:
+    return read_mail(raw) if frames == 0 else _read_with_frames_below(frames - 1, raw)
+
+
+@pytest.mark.parametrize("mime_header", ["Content-Disposition: inline", "Content-Transfer-Encoding: 7bit"])
+def test_a_part_header_nested_near_the_parsers_limit_reads_the_same_from_the_worker_as_from_a_page(mime_header):
+    """Whether the stdlib's parser runs out of stack on a nesting depends on how deep the stack already is: the
+    worker and the staff page read the mail from different depths, and a nesting that was readable where the mail
+    was parsed must not raise a little deeper (a failed mail, a 500 on the page)."""
+    for depth in range(100, 300):
+        nested = "(" * depth + "x" + ")" * depth
+        raw = raw_mail(
+            "From: dana@example.org\nTo: support@example.com\nSubject: Hi\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=zz",
+            f"--zz\nContent-Type: text/plain\n{mime_header} {nested}\n\nHello.\n"
+            "--zz\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf\n"
+            "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--zz--",
+        )
+        for frames in range(4):
+            mail = _read_with_frames_below(frames, raw)
+
+            assert (mail.text, [file.filename for file in mail.attachments]) == ("Hello.", ["a.pdf"]), depth
 
 
 def test_an_unquoted_outlook_express_boundary_still_gives_the_mail_its_text(ingest):

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from inbound import webhook_bodies, webhooks
 from inbound.models import InboundMessage
-from tests.inbound.messages import mail, new_message_id
+from tests.inbound.messages import mail, new_message_id, raw_mail
 from tickets.models import Attachment, Ticket
 
 SECRET = "hooks:s3cret-basic-auth"
@@ -108,6 +108,42 @@ def test_postmark_raw_email_with_basic_auth(db, django_capture_on_commit_callbac
 
     assert response.status_code == 200
     assert Ticket.objects.get().subject == "Via Postmark"
+
+
+NESTED_COMMENTS = "(" * 5000 + "x" + ")" * 5000
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Cc: {NESTED_COMMENTS} <eve@example.org>",
+        f"Content-Disposition: inline {NESTED_COMMENTS}",
+        f"Content-Transfer-Encoding: 7bit {NESTED_COMMENTS}",
+    ],
+)
+def test_a_raw_mime_post_with_a_header_of_deeply_nested_comments_is_stored(
+    db, header, django_capture_on_commit_callbacks
+):
+    """The stdlib's header parser recurses into comments: writing the posted message out, or reading its parts'
+    dispositions, must not fail the door with a RecursionError (a 500 the provider retries until it gives up)."""
+    raw = raw_mail(f"From: dana@example.org\nTo: support@example.com\nSubject: Nested\n{header}", "Hello.")
+
+    response = _post(reverse("inbound_mailgun"), _mailgun_fields(raw), django_capture_on_commit_callbacks, **_basic())
+
+    assert response.status_code == 200
+    assert (Ticket.objects.get().subject, Ticket.objects.get().description) == ("Nested", "Hello.")
+
+
+def test_a_raw_mime_post_whose_content_type_the_provider_library_cannot_parse_is_a_400(
+    db, django_capture_on_commit_callbacks
+):
+    """anymail parses the posted MIME before the mail reaches the helpdesk: a Content-Type nested past the stack is
+    a post this endpoint cannot take, like any malformed post, never a 500."""
+    raw = raw_mail(f"From: dana@example.org\nTo: support@example.com\nContent-Type: text/plain {NESTED_COMMENTS}")
+
+    response = _post(reverse("inbound_mailgun"), _mailgun_fields(raw), django_capture_on_commit_callbacks, **_basic())
+
+    assert response.status_code == 400 and not InboundMessage.objects.exists()
 
 
 @pytest.mark.parametrize("name", ["inbound_postmark", "inbound_sendgrid", "inbound_amazon_ses"])
