@@ -34,6 +34,7 @@ from accounts.serializers import (
     UserCreateSerializer,
     UserSerializer,
     UserUpdateSerializer,
+    stored_zone_context,
 )
 from accounts.tokens import token_expiry
 from accounts.verification import address_proven
@@ -115,7 +116,7 @@ class UserViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self.get_object()
-        serializer = UserUpdateSerializer(data=request.data, partial=True)
+        serializer = UserUpdateSerializer(data=request.data, partial=True, context=stored_zone_context(user))
         serializer.is_valid(raise_exception=True)
         if user.pk == request.user.pk:
             _refuse_locking_oneself_out(user, serializer.validated_data)
@@ -234,7 +235,8 @@ def _login_failed_window() -> int:
 def me(request: Request) -> Response:
     refuse_query_params_not_read(request)
     if request.method == "PATCH":
-        serializer = OwnAccountUpdateSerializer(data=request.data, partial=True)
+        context = stored_zone_context(request.user)
+        serializer = OwnAccountUpdateSerializer(data=request.data, partial=True, context=context)
         serializer.is_valid(raise_exception=True)
         services.user_update(user=request.user, actor=request.user, **serializer.validated_data)
     return Response(UserSerializer(request.user).data)

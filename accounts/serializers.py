@@ -17,9 +17,31 @@ TIME_ZONE_HELP = (
 )
 
 
+class KnownOrStoredTimeZone:
+    """validate_time_zone, letting through the zone the person already has (the view's context `stored_time_zone`):
+    one the tz database has since dropped is read back by GET, and a client sending back what it read must not be
+    refused for it, as the pages keep it (helpdesk.time_zones.TimeZoneField.offer_stored). Other unknown names stay
+    refused."""
+
+    requires_context = True
+
+    def __call__(self, value: str, field: serializers.Field) -> None:
+        if value != field.context.get("stored_time_zone"):
+            validate_time_zone(value)
+
+
+def stored_zone_context(user: User) -> dict[str, str]:
+    """The context of a serializer changing `user`: the zone they have passes its check (KnownOrStoredTimeZone)."""
+    return {"stored_time_zone": user.time_zone}
+
+
 def time_zone_field() -> api_fields.CharField:
     return api_fields.CharField(
-        max_length=64, required=False, allow_blank=True, validators=[validate_time_zone], help_text=TIME_ZONE_HELP
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        validators=[KnownOrStoredTimeZone()],
+        help_text=TIME_ZONE_HELP,
     )
 
 

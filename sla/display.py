@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from helpdesk.time_zones import zone_or_default
 from sla.models import SlaClock
 
 
@@ -41,7 +41,8 @@ class Due:
 def clock_time_zone(clock: SlaClock) -> tzinfo:
     """The zone a clock's times are told in: its calendar's, whose opening hours it counts; for a clock counting
     around the clock, the active one: the viewer's on a page (UserTimeZoneMiddleware), the recipient's in a mail."""
-    return ZoneInfo(clock.calendar.time_zone) if clock.calendar else timezone.get_current_timezone()
+    # A calendar's zone the tz database has since dropped: the site's, which its hours are counted in (schedule_of).
+    return zone_or_default(clock.calendar.time_zone) if clock.calendar else timezone.get_current_timezone()
 
 
 def next_due(clocks: list[SlaClock], now: datetime | None = None) -> Due | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from helpdesk.sql import CompiledQuery, id_batches
+from helpdesk.time_zones import zone_or_default
 from sla.business_time import ALWAYS_OPEN, Schedule, merged
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy, SlaTarget, TeamCalendar, minute_of
 from tickets.conditions import ticket_matches
@@ -28,7 +28,9 @@ def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
         for day in calendar.special_days.all()
     }
     return Schedule(
-        time_zone=ZoneInfo(calendar.time_zone),
+        # The model's check let the name in while the tz database had it; one dropped since counts in the site's zone
+        # (as a person's does) rather than failing every ticket's save and the worker's refresh.
+        time_zone=zone_or_default(calendar.time_zone),
         weekly=tuple(merged(ranges) for ranges in weekly),
         special_days=special,
         holiday_country=calendar.holiday_country,

@@ -226,6 +226,33 @@ def test_an_api_change_that_leaves_the_zone_out_keeps_a_stored_zone_the_tz_datab
     assert (alice.name, alice.time_zone) == ("Alice R.", DROPPED_ZONE)
 
 
+def test_an_api_change_that_sends_back_a_stored_zone_the_tz_database_dropped_keeps_it(alice, carol, api_client_for):
+    """A client sends back what it read (GET, then PATCH with the name changed): the zone it read is the one the
+    person has, kept as the pages keep it (TimeZoneField.offer_stored), not refused as unknown."""
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE, time_zone_chosen=True)
+
+    own = api_client_for(alice).patch("/api/v1/auth/me", {"time_zone": DROPPED_ZONE}, format="json")
+    admins = api_client_for(carol).patch(
+        f"/api/v1/users/{alice.pk}/", {"name": "Alice R.", "time_zone": DROPPED_ZONE}, format="json"
+    )
+
+    assert (own.status_code, own.json()["time_zone"]) == (200, DROPPED_ZONE)
+    assert admins.status_code == 200
+    alice.refresh_from_db()
+    assert (alice.name, alice.time_zone) == ("Alice R.", DROPPED_ZONE)
+
+
+def test_a_dropped_zone_one_does_not_hold_cannot_be_saved_through_the_api(alice, bob, carol, api_client_for):
+    User.objects.filter(pk=alice.pk).update(time_zone=DROPPED_ZONE)
+    other_dropped = "Canada/East-Saskatchewan"  # removed in 2017c
+
+    own = api_client_for(alice).patch("/api/v1/auth/me", {"time_zone": other_dropped}, format="json")
+    admins = api_client_for(carol).patch(f"/api/v1/users/{bob.pk}/", {"time_zone": DROPPED_ZONE}, format="json")
+
+    assert (own.status_code, admins.status_code) == (400, 400)
+    assert User.objects.get(pk=alice.pk).time_zone == DROPPED_ZONE and User.objects.get(pk=bob.pk).time_zone == ""
+
+
 def test_localtime_the_hosts_own_zone_is_not_a_zone_one_can_pick(alice, api_client_for, client_for):
     page = client_for(alice).get(PAGE).content.decode()
     response = api_client_for(alice).patch("/api/v1/auth/me", {"time_zone": "localtime"}, format="json")

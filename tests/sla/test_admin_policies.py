@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.urls import reverse
 
 from events.models import Event, EventKind
@@ -252,3 +253,40 @@ def test_a_policy_deleted_before_the_list_is_saved_is_refused_on_the_list(carol,
     assert response.status_code == 200
     assert "One of these SLA policies was deleted meanwhile: reload the list" in response.text
     assert list(SlaPolicy.objects.values_list("name", "position")) == [("Other", 30)]
+
+
+def test_deleting_policies_from_the_list_asks_first_then_deletes_and_logs_in_the_lists_transaction(
+    carol, client_for, policy
+):
+    """The list's actions go through changelist_view too, which ListedRowsKeptMixin runs in one transaction."""
+    client = client_for(carol)
+    url = reverse("admin:sla_slapolicy_changelist")
+    chosen = {"action": "delete_selected", "_selected_action": [str(policy.pk)]}
+
+    asked = client.post(url, {**chosen, "index": "0"})
+    assert asked.status_code == 200 and "Are you sure" in asked.text and SlaPolicy.objects.exists()
+
+    response = client.post(url, {**chosen, "post": "yes"})
+
+    assert response.status_code == 302 and not SlaPolicy.objects.exists()
+    assert LogEntry.objects.get().action_flag == DELETION
+    assert SlaRefreshRequest.objects.exists()  # RefreshOpenTicketsMixin.delete_queryset
+
+
+def test_a_list_edit_is_logged_with_what_changed_and_refreshes_open_tickets(carol, client_for, policy):
+    other = SlaPolicy.objects.create(name="Other", position=30)
+    client = client_for(carol)
+    url = reverse("admin:sla_slapolicy_changelist")
+
+    refused = client.post(url, _policy_list_form((policy, -1), (other, 40)))
+    assert refused.status_code == 200
+    assert refused.context["cl"].formset.errors[0] == {"position": ["Ensure this value is greater than or equal to 0."]}
+    assert not LogEntry.objects.exists() and not SlaRefreshRequest.objects.exists()
+
+    response = client.post(url, _policy_list_form((policy, 20), (other, 30)))
+
+    assert response.status_code == 302
+    (entry,) = LogEntry.objects.all()
+    assert (entry.object_id, entry.action_flag) == (str(policy.pk), CHANGE)
+    assert entry.get_change_message() == "Changed Position."
+    assert SlaRefreshRequest.objects.count() == 1  # RefreshOpenTicketsMixin.save_related, for the one row changed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sla.models import Metric, SlaClock
+from sla.models import BusinessCalendar, Metric, SlaClock
 from tests.sla.conftest import berlin
 from tickets.models import Priority
 from tickets.services import comment_create, ticket_create
@@ -58,3 +58,21 @@ def test_a_calendar_with_no_open_time_saves_the_ticket_and_leaves_the_clock_with
     ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
     first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
     assert (first.due_at, first.warn_at, first.next_check_at) == (None, None, None)
+
+
+# Removed from the tz database in 2020b: a calendar saved before then may still hold it.
+DROPPED_ZONE = "US/Pacific-New"
+
+
+def test_a_calendar_whose_zone_the_tz_database_dropped_counts_in_the_sites_zone(
+    alice, bob, policy, office, clock, settings
+):
+    """Its validation let the name in while the tz database had it; opening it failed every ticket's save."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    BusinessCalendar.objects.filter(pk=office.pk).update(time_zone=DROPPED_ZONE)
+    clock.to(berlin(2026, 3, 2, 10, 0))
+
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+
+    first = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert first.due_at == berlin(2026, 3, 2, 14, 0)  # 9-17 in the site's zone, as a person's dropped zone is read

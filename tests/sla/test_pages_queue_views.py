@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from sla.models import BusinessCalendar
 from tests.sla.conftest import berlin
 from tickets.models import Priority, Status
 from tickets.services import ticket_change_status, ticket_create
@@ -40,3 +41,17 @@ def test_requesters_never_see_sla_due_times(alice, bob, policy, clock, client_fo
     ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
     page = client_for(alice).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
     assert "due in" not in page and "sla-" not in page
+
+
+def test_a_due_time_in_a_calendar_whose_zone_the_tz_database_dropped_is_shown_in_the_sites_zone(
+    alice, bob, policy, office, clock, client_for, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    clock.to(berlin(2026, 3, 2, 9, 0))
+    ticket = ticket_create(requester=alice, actor=bob, subject="Down", priority=Priority.URGENT)
+    BusinessCalendar.objects.filter(pk=office.pk).update(time_zone="US/Pacific-New")  # removed in tz 2020b
+
+    response = client_for(bob).get(reverse("staff_ticket_detail", args=[ticket.pk]))
+
+    assert response.status_code == 200
+    assert "Mon 2 Mar, 13:00 CET" in response.content.decode()
