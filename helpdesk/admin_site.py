@@ -12,16 +12,21 @@ its parsing and fails only in the database, as a 500:
 - a search-as-you-type choice (`autocomplete_fields`) sent as such an id: the form refuses it, then shows it again
   by filtering on it; a many-to-many choice past 64 bits: the form checks all of them at once with `__in`.
 
-Each is answered here as Django answers its like. The site mixes `CheckedInputAdminMixin` into every class
-registered on it, so a library's admin or a new one needs nothing.
+Each is answered here as Django answers its like. And a save that passed the page's unique checks can still fail
+on the key itself, when another admin's save committed after the check (SaveConflictsAsMessagesMixin).
+
+The site mixes both mixins into every class registered on it, so a library's admin or a new one needs nothing.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import MAXYEAR
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -29,11 +34,15 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, connections, router
 from django.db.models import Field, Model, QuerySet
 from django.db.models.base import ModelBase
 from django.db.models.fields.related import RelatedField
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.utils.text import get_text_list
 from django.utils.translation import gettext
+
+logger = logging.getLogger(__name__)
 
 # What SQLite's driver binds (and what a PostgreSQL bigint holds).
 INT64 = range(-(2**63), 2**63)
@@ -175,6 +184,92 @@ class CheckedInputAdminMixin:
         return initial
 
 
+# PostgreSQL's SQLSTATE for a unique key's violation, and the key it names in the error's detail.
+UNIQUE_VIOLATION = "23505"
+POSTGRESQL_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)")
+
+
+class SaveConflictsAsMessagesMixin:
+    """A save that fails in the database (IntegrityError) is an error message on the same page, nothing of it saved,
+    not a 500.
+
+    Mostly a unique key: the page checked it was free (its unique checks), but another admin's save committed between
+    that check and this save's write: two calendars named alike, or two made the default, at once. An admin's own
+    answer to a conflict it foresees (sla.admin's team linked to two calendars) is more precise and runs first.
+
+    Django saves a page in one transaction; it is rolled back by the time the error gets here, so the message (kept
+    in a cookie, or the session) is written outside it. Deletions, actions and the list's edited rows are left to
+    what answers them already (the one list that edits rows, the SLA policies', has no unique field)."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except IntegrityError as error:
+            if request.method != "POST":
+                raise  # a page only shown saves nothing: not a conflict of saves
+            return self._save_conflict_refused(request, error)
+
+    def _save_conflict_refused(self, request: HttpRequest, error: IntegrityError) -> HttpResponse:
+        if connections[router.db_for_write(self.model)].needs_rollback:  # type: ignore[attr-defined]
+            raise error  # a transaction around the admin's own is broken still: nothing could be written after it
+        logger.warning("An admin save conflicted with another saved meanwhile", exc_info=error)
+        conflict = unique_conflict_described(error)
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            "This could not be saved: another change saved meanwhile conflicts with it"
+            f"{f' ({conflict})' if conflict else ''}. Nothing was saved; check the values and save again.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def unique_conflict_described(error: IntegrityError) -> str | None:
+    """The unique key an IntegrityError names, in the words of its model and fields ("another business calendar has
+    the same name"); None for any other error, or a key the error does not name in a way read here. Never the SQL."""
+    found = _unique_key_violated(error)
+    if found is None:
+        return None
+    table, columns = found
+    model = next((model for model in apps.get_models() if model._meta.db_table == table), None)
+    if model is None:
+        return None
+    by_column = {field.column: field for field in model._meta.concrete_fields}
+    if not columns or not all(column in by_column for column in columns):
+        return f"another {model._meta.verbose_name} has the same values"  # a key on expressions (a lower-cased email)
+    names = get_text_list([str(by_column[column].verbose_name) for column in columns], "and")
+    return f"another {model._meta.verbose_name} has the same {names}"
+
+
+def _unique_key_violated(error: IntegrityError) -> tuple[str, list[str]] | None:
+    """The table and columns of the unique key an IntegrityError is about, as each database's driver tells them."""
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)  # psycopg's
+    if diag is not None:
+        if getattr(cause, "sqlstate", None) != UNIQUE_VIOLATION or not diag.table_name:
+            return None
+        key = POSTGRESQL_KEY.match(diag.message_detail or "")
+        return diag.table_name, [column.strip('" ') for column in key["columns"].split(",")] if key else []
+    key = SQLITE_UNIQUE.match(str(error))  # "UNIQUE constraint failed: sla_businesscalendar.name"
+    if key is None:
+        return None
+    qualified = [column.strip().rpartition(".") for column in key["columns"].split(",")]
+    tables = {table for table, _, _ in qualified}
+    if len(tables) != 1 or not (table := tables.pop()):
+        return None  # "index 'accounts_user_email_ci_unique'": a key on expressions, its table not told
+    return table, [column for _, _, column in qualified]
+
+
+# Outermost first: a save conflict's net is around all the rest, each admin's own answers included.
+SITE_MIXINS = (SaveConflictsAsMessagesMixin, CheckedInputAdminMixin)
+
+
 class HelpdeskAdminSite(admin.AdminSite):
     def register(
         self,
@@ -182,12 +277,13 @@ class HelpdeskAdminSite(admin.AdminSite):
         admin_class: type[admin.ModelAdmin] | None = None,
         **options: Any,
     ) -> None:
-        # A subclass with the mixin first, made here rather than asked of each admin.py: libraries register theirs
-        # (allauth's) on this site too, and a new admin cannot forget it.
+        # A subclass with the mixins first, made here rather than asked of each admin.py: libraries register theirs
+        # (allauth's) on this site too, and a new admin cannot forget them.
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, CheckedInputAdminMixin):
+        missing = tuple(mixin for mixin in SITE_MIXINS if not issubclass(admin_class, mixin))
+        if missing:
             namespace = {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__}
-            admin_class = type(admin_class.__name__, (CheckedInputAdminMixin, admin_class), namespace)
+            admin_class = type(admin_class.__name__, (*missing, admin_class), namespace)
         super().register(model_or_iterable, admin_class, **options)
 
 

@@ -572,3 +572,30 @@ def test_a_team_linked_to_two_calendars_at_once_is_refused_on_the_second_page_an
     ]
     assert TeamCalendar.objects.get().calendar == weekend
     assert BusinessCalendar.objects.get(pk=night_shift.pk).name == "Night shift"
+
+
+def test_two_calendars_named_alike_at_once_in_the_admin_the_second_page_says_so_and_saves_nothing(client_for, carol):
+    """Both pages found the name free; the second insert waited for the first to commit, then failed on the name's
+    unique key: a 500 (helpdesk.admin_site.SaveConflictsAsMessagesMixin)."""
+    browser = client_for(carol)
+    naming = threading.Event()
+
+    def other_admin_adds_night_shift() -> None:
+        with transaction.atomic():  # as the other admin's add page saves it, not yet committed
+            BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+            naming.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the second insert waiting for the name's key")
+
+    def admin_adds_night_shift() -> object:
+        assert naming.wait(timeout=10)
+        form = calendar_form(BusinessCalendar(name="Night shift", time_zone="UTC"))
+        return browser.post(reverse("admin:sla_businesscalendar_add"), form, follow=True)
+
+    _, response = run_together([other_admin_adds_night_shift, admin_adds_night_shift])
+
+    assert response.status_code == 200 and response.redirect_chain == [(reverse("admin:sla_businesscalendar_add"), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "This could not be saved: another change saved meanwhile conflicts with it (another business calendar has the "
+        "same name). Nothing was saved; check the values and save again."
+    ]
+    assert BusinessCalendar.objects.get(name="Night shift").time_zone == "Europe/Berlin"  # the other admin's, intact

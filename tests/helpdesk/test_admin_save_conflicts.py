@@ -1,0 +1,95 @@
+"""A save that passed its page's unique checks but fails on the key itself, because another admin's save committed
+in between, is an error message on the same page with nothing of it saved: before, the IntegrityError was a 500.
+
+SQLite takes one writer at a time, so the race cannot run here: the other admin's row is saved before the request
+and the page's check of that field made to find it free, as it did when it ran before that commit.
+tests/tickets/test_concurrent_edits_postgres.py races two connections for real."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db.models import Model
+from django.urls import reverse
+
+from sla.models import BusinessCalendar
+from tests.sla.conftest import calendar_form
+from tickets.models import Team
+
+NOTHING_SAVED = "Nothing was saved; check the values and save again."
+
+
+def checked_before_the_other_save(monkeypatch: pytest.MonkeyPatch, model: type[Model], field: str) -> None:
+    """The page's unique checks (fields and constraints) of `field` ran before the other admin's save committed."""
+    unique, constraints = model.validate_unique, model.validate_constraints
+    monkeypatch.setattr(model, "validate_unique", lambda row, exclude=None: unique(row, {*(exclude or ()), field}))
+    monkeypatch.setattr(
+        model, "validate_constraints", lambda row, exclude=None: constraints(row, {*(exclude or ()), field})
+    )
+
+
+def shown_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_a_calendar_named_alike_by_another_admin_meanwhile_is_refused_on_the_add_page(
+    monkeypatch, caplog, carol, client_for
+):
+    theirs = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    checked_before_the_other_save(monkeypatch, BusinessCalendar, "name")
+    url = reverse("admin:sla_businesscalendar_add")
+
+    with caplog.at_level(logging.WARNING, logger="helpdesk.admin_site"):
+        response = client_for(carol).post(
+            url, calendar_form(BusinessCalendar(name="Night shift", time_zone="UTC")), follow=True
+        )
+
+    assert response.status_code == 200 and response.redirect_chain == [(url, 302)]
+    assert shown_messages(response) == [
+        "This could not be saved: another change saved meanwhile conflicts with it "
+        f"(another business calendar has the same name). {NOTHING_SAVED}"
+    ]
+    assert list(BusinessCalendar.objects.filter(name="Night shift").values_list("pk", "time_zone")) == [
+        (theirs.pk, "Europe/Berlin")
+    ]
+    (logged,) = (record for record in caplog.records if record.name == "helpdesk.admin_site")
+    assert logged.levelno == logging.WARNING and logged.exc_info is not None
+
+
+def test_a_second_default_calendar_made_by_another_admin_meanwhile_is_refused_on_the_change_page(
+    monkeypatch, carol, client_for
+):
+    BusinessCalendar.objects.all().delete()  # the office hours the migrations make the default
+    theirs = BusinessCalendar.objects.create(name="Berlin office", time_zone="Europe/Berlin", is_default=True)
+    mine = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    checked_before_the_other_save(monkeypatch, BusinessCalendar, "is_default")
+    url = reverse("admin:sla_businesscalendar_change", args=[mine.pk])
+    form = {**calendar_form(mine), "name": "Nights", "is_default": "on"}
+
+    response = client_for(carol).post(url, form, follow=True)
+
+    assert response.status_code == 200 and response.redirect_chain == [(url, 302)]
+    assert shown_messages(response) == [
+        "This could not be saved: another change saved meanwhile conflicts with it "
+        f"(another business calendar has the same default). {NOTHING_SAVED}"
+    ]
+    mine.refresh_from_db()
+    assert (mine.name, mine.is_default) == ("Night shift", False)  # nothing of the save
+    assert BusinessCalendar.objects.get(is_default=True) == theirs
+
+
+def test_a_team_named_alike_by_another_admin_meanwhile_is_refused_on_the_change_page(monkeypatch, carol, client_for):
+    theirs = Team.objects.create(name="Escalations")
+    mine = Team.objects.create(name="Tier 2")
+    checked_before_the_other_save(monkeypatch, Team, "name")
+    url = reverse("admin:tickets_team_change", args=[mine.pk])
+
+    response = client_for(carol).post(url, {"name": "Escalations"}, follow=True)
+
+    assert response.status_code == 200 and response.redirect_chain == [(url, 302)]
+    assert shown_messages(response) == [
+        "This could not be saved: another change saved meanwhile conflicts with it "
+        f"(another team has the same name). {NOTHING_SAVED}"
+    ]
+    assert sorted(Team.objects.values_list("pk", "name")) == sorted([(theirs.pk, "Escalations"), (mine.pk, "Tier 2")])
