@@ -188,15 +188,18 @@ class CheckedInputAdminMixin:
 UNIQUE_VIOLATION = "23505"
 POSTGRESQL_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
 SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)")
+SQLITE_INDEX = re.compile(r"index '(?P<name>[^']+)'")
 
 
 class SaveConflictsAsMessagesMixin:
-    """A save that fails in the database (IntegrityError) is an error message on the same page, nothing of it saved,
+    """A save that fails on a unique key in the database is an error message on the same page, nothing of it saved,
     not a 500.
 
-    Mostly a unique key: the page checked it was free (its unique checks), but another admin's save committed between
-    that check and this save's write: two calendars named alike, or two made the default, at once. An admin's own
-    answer to a conflict it foresees (sla.admin's team linked to two calendars) is more precise and runs first.
+    The page checked the key was free (its unique checks), but another admin's save committed between that check and
+    this save's write: two calendars named alike, or two made the default, at once. An admin's own answer to a
+    conflict it foresees (sla.admin's team linked to two calendars) is more precise and runs first. Any other
+    IntegrityError (a NOT NULL column left empty, a check failed) is no other save's doing but a bug in what the admin
+    saves: it stays a 500 with its traceback rather than a message blaming another change.
 
     Django saves a page in one transaction; it is rolled back by the time the error gets here, so the message (kept
     in a cookie, or the session) is written outside it. Deletions, actions and the list's edited rows are left to
@@ -212,8 +215,8 @@ class SaveConflictsAsMessagesMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         except IntegrityError as error:
-            if request.method != "POST":
-                raise  # a page only shown saves nothing: not a conflict of saves
+            if request.method != "POST" or not is_unique_violation(error):
+                raise  # a page only shown saves nothing; only a unique key can be taken by another save meanwhile
             return self._save_conflict_refused(request, error)
 
     def _save_conflict_refused(self, request: HttpRequest, error: IntegrityError) -> HttpResponse:
@@ -230,6 +233,16 @@ class SaveConflictsAsMessagesMixin:
         return HttpResponseRedirect(request.get_full_path())
 
 
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused the write for a unique key (a unique index or constraint, partial or on
+    expressions), as each database's driver tells it."""
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)  # psycopg's; SQLite's driver has none, only its message
+    if sqlstate is not None:
+        return sqlstate == UNIQUE_VIOLATION
+    return SQLITE_UNIQUE.match(str(error)) is not None
+
+
 def unique_conflict_described(error: IntegrityError) -> str | None:
     """The unique key an IntegrityError names, in the words of its model and fields ("another business calendar has
     the same name"); None for any other error, or a key the error does not name in a way read here. Never the SQL."""
@@ -237,7 +250,9 @@ def unique_conflict_described(error: IntegrityError) -> str | None:
     if found is None:
         return None
     table, columns = found
-    model = next((model for model in apps.get_models() if model._meta.db_table == table), None)
+    # Auto-created tables too: a many-to-many link (a team's member) added twice at once.
+    models = apps.get_models(include_auto_created=True)
+    model = next((model for model in models if model._meta.db_table == table), None)
     if model is None:
         return None
     by_column = {field.column: field for field in model._meta.concrete_fields}
@@ -259,11 +274,22 @@ def _unique_key_violated(error: IntegrityError) -> tuple[str, list[str]] | None:
     key = SQLITE_UNIQUE.match(str(error))  # "UNIQUE constraint failed: sla_businesscalendar.name"
     if key is None:
         return None
+    index = SQLITE_INDEX.fullmatch(key["columns"])
+    if index is not None:  # "index 'accounts_user_email_ci_unique'": a key on expressions, named but not its table
+        return _table_of_constraint(index["name"])
     qualified = [column.strip().rpartition(".") for column in key["columns"].split(",")]
     tables = {table for table, _, _ in qualified}
     if len(tables) != 1 or not (table := tables.pop()):
-        return None  # "index 'accounts_user_email_ci_unique'": a key on expressions, its table not told
+        return None
     return table, [column for _, _, column in qualified]
+
+
+def _table_of_constraint(name: str) -> tuple[str, list[str]] | None:
+    """The table of the model declaring the constraint `name`, with no columns: its key is on expressions."""
+    for model in apps.get_models():
+        if any(constraint.name == name for constraint in model._meta.constraints):
+            return model._meta.db_table, []
+    return None
 
 
 # Outermost first: a save conflict's net is around all the rest, each admin's own answers included.

@@ -8,11 +8,16 @@ tests/tickets/test_concurrent_edits_postgres.py races two connections for real."
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
+from django.contrib import admin
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.urls import reverse
 
+from accounts.models import User
+from helpdesk.admin_site import unique_conflict_described
 from sla.models import BusinessCalendar
 from tests.sla.conftest import calendar_form
 from tickets.models import Team
@@ -93,3 +98,52 @@ def test_a_team_named_alike_by_another_admin_meanwhile_is_refused_on_the_change_
         f"(another team has the same name). {NOTHING_SAVED}"
     ]
     assert sorted(Team.objects.values_list("pk", "name")) == sorted([(theirs.pk, "Escalations"), (mine.pk, "Tier 2")])
+
+
+def test_a_save_failing_on_a_not_null_column_is_still_an_error_with_its_traceback_not_a_conflict(
+    monkeypatch, caplog, carol, client_for
+):
+    """Only a unique key can be taken by another save meanwhile: any other IntegrityError is a bug in what the admin
+    saves, and a message blaming another change would hide it."""
+    mine = Team.objects.create(name="Tier 2")
+    model_admin = admin.site._registry[Team]
+
+    def save_model_with_a_bug(request, obj, form, change) -> None:
+        obj.name = None
+        obj.save()
+
+    monkeypatch.setattr(model_admin, "save_model", save_model_with_a_bug)
+
+    with pytest.raises(IntegrityError), caplog.at_level(logging.WARNING, logger="helpdesk.admin_site"):
+        client_for(carol).post(reverse("admin:tickets_team_change", args=[mine.pk]), {"name": "Tier 3"})
+
+    assert [record for record in caplog.records if record.name == "helpdesk.admin_site"] == []
+    assert Team.objects.get(pk=mine.pk).name == "Tier 2"
+
+
+def integrity_error_of(save: Callable[[], object]) -> IntegrityError:
+    with pytest.raises(IntegrityError) as raised, transaction.atomic():
+        save()
+    return raised.value
+
+
+def test_a_key_on_a_lower_cased_email_is_named_by_its_model(alice):
+    error = integrity_error_of(lambda: User.objects.create(email=alice.email.upper(), name="Alice again"))
+
+    assert unique_conflict_described(error) == "another user has the same values"
+
+
+def test_a_not_null_column_is_no_unique_conflict(db):
+    error = integrity_error_of(lambda: Team.objects.create(name=None))
+
+    assert unique_conflict_described(error) is None
+
+
+def test_a_many_to_many_link_made_twice_is_named_by_its_two_ends(bob):
+    team = Team.objects.create(name="Escalations")
+    team.members.add(bob)
+    link = Team.members.through
+
+    error = integrity_error_of(lambda: link.objects.create(team=team, user=bob))
+
+    assert unique_conflict_described(error) == "another team-user relationship has the same team and user"
