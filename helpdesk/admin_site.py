@@ -42,6 +42,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.text import get_text_list
 from django.utils.translation import gettext
 
+from helpdesk.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 # What SQLite's driver binds (and what a PostgreSQL bigint holds).
@@ -224,13 +226,22 @@ class SaveConflictsAsMessagesMixin:
             raise error  # a transaction around the admin's own is broken still: nothing could be written after it
         logger.warning("An admin save conflicted with another saved meanwhile", exc_info=error)
         conflict = unique_conflict_described(error)
-        self.message_user(  # type: ignore[attr-defined]
+        return refused(
+            self,
             request,
-            "This could not be saved: another change saved meanwhile conflicts with it"
-            f"{f' ({conflict})' if conflict else ''}. Nothing was saved; check the values and save again.",
-            messages.ERROR,
+            DomainError(
+                "This could not be saved: another change saved meanwhile conflicts with it"
+                f"{f' ({conflict})' if conflict else ''}. Nothing was saved; check the values and save again."
+            ),
         )
-        return HttpResponseRedirect(request.get_full_path())
+
+
+def refused(model_admin: Any, request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A refusal as an error message on the page the request came from: what was refused, then each reason. Used by
+    the admin's services' refusals too (helpdesk.admin_support)."""
+    details = " ".join(message for messages_ in error.details.values() for message in messages_)
+    model_admin.message_user(request, f"{error.message} {details}".strip(), messages.ERROR)
+    return HttpResponseRedirect(request.get_full_path())
 
 
 def is_unique_violation(error: IntegrityError) -> bool:

@@ -6,14 +6,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from django import forms
-from django.contrib import messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet, BaseModelFormSet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 
+from helpdesk.admin_site import refused
 from helpdesk.errors import DomainError, InvalidValue
 from helpdesk.forms import MessageTextarea, form_add_domain_error
 from tickets.services.common import configured_rows_gone, own_rows_gone
@@ -216,14 +216,6 @@ class ServiceErrorsAsMessagesMixin:
             return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         except DomainError as error:
             return refused(self, request, error)
-
-
-def refused(model_admin: Any, request: HttpRequest, error: DomainError) -> HttpResponse:
-    """A service's refusal as an error message on the page the request came from: what was refused, then each
-    reason."""
-    details = " ".join(message for messages_ in error.details.values() for message in messages_)
-    model_admin.message_user(request, f"{error.message} {details}".strip(), messages.ERROR)
-    return HttpResponseRedirect(request.get_full_path())
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

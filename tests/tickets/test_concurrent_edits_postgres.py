@@ -413,20 +413,27 @@ def test_a_mailbox_saved_in_the_admin_filing_under_a_category_deleted_meanwhile_
     assert not Mailbox.objects.exists()
 
 
+def _team_linked_while(browser, calendar, team, deletion):
+    """The calendar's page posted with a link to `team` while `deletion` runs (it holds its locks first)."""
+
+    def admin_links_team() -> object:
+        assert deleting.wait(timeout=10)
+        url = reverse("admin:sla_businesscalendar_change", args=[calendar.pk])
+        return browser.post(url, calendar_form(calendar, team))
+
+    deleting, admin_deletes = _admin_deleting(deletion)
+    _, response = run_together([admin_deletes, admin_links_team])
+    return response
+
+
 def test_a_team_linked_to_a_calendar_in_the_admin_while_it_is_deleted_says_so_and_links_nothing(client_for, carol):
     """The link's foreign key to the team failed at commit, a 500; the save now keeps the team as other
     configuration does, waits for the deletion and finds it gone."""
     escalations = Team.objects.create(name="Escalations")
     night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
-    browser = client_for(carol)
-
-    def admin_links_team() -> object:
-        assert deleting.wait(timeout=10)
-        url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
-        return browser.post(url, calendar_form(night_shift, escalations))
-
-    deleting, admin_deletes = _admin_deleting(lambda: team_delete(team=escalations, actor=carol))
-    _, response = run_together([admin_deletes, admin_links_team])
+    response = _team_linked_while(
+        client_for(carol), night_shift, escalations, lambda: team_delete(team=escalations, actor=carol)
+    )
 
     assert response.status_code == 200
     assert team_link_errors(response) == [{"team": ["This team no longer exists."]}]
@@ -439,15 +446,9 @@ def test_a_team_linked_on_a_calendars_page_while_the_calendar_is_deleted_says_so
     """The save's update found no row, so Django inserted the calendar again, the deletion undone unnoticed."""
     escalations = Team.objects.create(name="Escalations")
     night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
-    browser = client_for(carol)
-
-    def admin_links_team() -> object:
-        assert deleting.wait(timeout=10)
-        url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
-        return browser.post(url, calendar_form(night_shift, escalations))
-
-    deleting, admin_deletes = _admin_deleting(lambda: BusinessCalendar.objects.get(pk=night_shift.pk).delete())
-    _, response = run_together([admin_deletes, admin_links_team])
+    response = _team_linked_while(
+        client_for(carol), night_shift, escalations, lambda: BusinessCalendar.objects.get(pk=night_shift.pk).delete()
+    )
 
     assert response.status_code == 200
     assert team_link_errors(response) == [{"__all__": ["This calendar no longer exists."]}]
