@@ -32,7 +32,7 @@ from accounts.services import (
     user_update,
 )
 from helpdesk.admin_support import DeletionRefusedMixin, ReadOnlyAdminMixin, ServiceDeletionMixin, adopt_saved
-from tickets.services.removal import removal_refusals, user_delete
+from tickets.services.removal import removal_refusals, removals_lock, user_delete
 
 # Permissions follow from a user's role (accounts.backends.RoleBackend); groups would be a second, unused source.
 admin.site.unregister(Group)
@@ -104,6 +104,9 @@ class UserAdmin(DeletionRefusedMixin, ServiceDeletionMixin, DjangoUserAdmin):
         if obj is not None and obj.pk == request.user.pk:
             return False
         return super().has_delete_permission(request, obj)
+
+    def lock_selected(self, objs: list[User]) -> None:
+        removals_lock(rows=objs)
 
     def delete_one(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj, actor=request.user)

@@ -181,8 +181,15 @@ class ServiceDeletionMixin:
         with transaction.atomic():
             # In id order, not the list's: each deletion locks its row, and a save naming several holds them in this
             # order too (tickets.services.common.lock_order), where any other could deadlock the two.
-            for obj in queryset.order_by("pk"):
+            selected = list(queryset.order_by("pk"))
+            self.lock_selected(selected)
+            for obj in selected:
                 self.delete_one(request, obj)
+
+    def lock_selected(self, objs: list[Any]) -> None:
+        """Lock the rows of "Delete selected" (in id order) before the first is deleted. Nothing by default: each
+        deletion locks its row itself, in its turn. A deletion that edits the tickets naming its row overrides it
+        (tickets.services.removal.removals_lock)."""
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
         try:  # Django's delete_view logs and deletes in one transaction, rolled back by the time the error is here

@@ -58,7 +58,7 @@ from tickets.services import (
     ticket_lock_unchanged,
     ticket_update,
 )
-from tickets.services.removal import category_delete, removal_refusals, tag_delete, team_delete
+from tickets.services.removal import category_delete, removal_refusals, removals_lock, tag_delete, team_delete
 from tickets.services.tags import tag_rename
 from tickets.workflow import ALLOWED_TRANSITIONS, is_allowed_transition
 
@@ -82,6 +82,9 @@ class TeamAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
     @admin.display(description="members", ordering="member_count")
     def member_count(self, team: Team) -> int:
         return team.member_count
+
+    def lock_selected(self, objs: list[Team]) -> None:
+        removals_lock(rows=objs)
 
     def delete_one(self, request: HttpRequest, obj: Team) -> None:
         team_delete(team=obj, actor=request.user)

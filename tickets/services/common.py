@@ -46,10 +46,21 @@ def ensure_named_rows_remain(rows: Mapping[str, Model | None]) -> None:
     deletion committed: the database would only find it missing at our commit (its foreign keys are checked then) and
     fail with an IntegrityError, after the write was taken for done.
     """
-    for field, row in rows.items():
-        model, noun = NAMED_ROWS[field]
-        if row is not None and not _row_kept(model, row.pk):
-            raise _chosen_row_gone(noun, field, f"This {noun} no longer exists.")
+    if error := named_rows_gone(rows):
+        raise error
+
+
+def named_rows_gone(rows: Mapping[str, Model | None]) -> InvalidValue | None:
+    """ensure_named_rows_remain's refusal (of the first field, in `rows`' order, whose row is gone), or None; the
+    others kept until our commit, each read in lock_order: for a caller that must lock them before something else
+    (a ticket edit: tickets.services.triage) and refuse only after that."""
+    kept = {field: (NAMED_ROWS[field][0], row.pk) for field, row in rows.items() if row is not None}
+    gone = _rows_gone(set(kept.values()))
+    field = next((field for field, row in kept.items() if row in gone), None)
+    if field is None:
+        return None
+    noun = NAMED_ROWS[field][1]
+    return _chosen_row_gone(noun, field, f"This {noun} no longer exists.")
 
 
 # What a deleted row of each model is called; the rows configuration names (tickets.naming).

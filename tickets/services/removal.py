@@ -41,7 +41,7 @@ from sla.selectors import sla_policies_naming
 from tickets.models import Category, Tag, Team, Ticket
 from tickets.naming import Named, Naming, described
 from tickets.selectors import categories_naming
-from tickets.services.common import caused_by, lock_ticket
+from tickets.services.common import caused_by, lock_order, lock_ticket
 from tickets.services.tags import ticket_untag
 from tickets.services.triage import TicketChanges, ticket_update
 
@@ -111,6 +111,17 @@ def _tickets_of(obj: Model) -> QuerySet[Ticket]:
     if isinstance(obj, Tag):
         return Ticket.objects.filter(tags=obj)
     return Ticket.objects.filter(assignee=obj)
+
+
+def removals_lock(*, rows: Sequence[Team | User]) -> None:
+    """Lock the teams (or accounts) deleted together, all of them in lock_order, before the first one's tickets are
+    edited: the one order is the rows, then the tickets. An edit keeps the rows it names before it locks its ticket
+    (tickets.services.triage.ticket_update); a deletion that locked the second row only after it had locked the
+    first row's tickets could hold a ticket such an edit waits for while it waits for a row that edit keeps (a ticket
+    moved from the first team to the second), and PostgreSQL would end one of the two as a deadlock (a 503).
+    Call it inside the deletions' transaction."""
+    for model, pk in sorted({(type(row), row.pk) for row in rows}, key=lock_order):
+        model._default_manager.select_for_update().filter(pk=pk).exists()
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from tickets.etags import ticket_etag
 from tickets.markdown import render_markdown
 from tickets.models import Category, Priority, Team, Ticket
 from tickets.services.audit import record_event
-from tickets.services.common import NAMED_ROWS, ensure_named_rows_remain, lock_ticket, staff_only, validate_assignee
+from tickets.services.common import NAMED_ROWS, lock_ticket, named_rows_gone, staff_only, validate_assignee
 from tickets.services.status import ticket_change_status
 from tickets.services.tags import ticket_set_tags
 
@@ -52,10 +52,12 @@ def ticket_update(
     requested = {name: value for name, value in vars(changes).items() if value is not UNSET}
     if requested and not permissions.can_triage_ticket(actor):
         raise NotPermitted("Only agents and admins may change these fields.", details=staff_only(requested))
+    gone = _named_rows_gone(requested)  # before the ticket's lock: see there
     ticket = lock_ticket(ticket)
     if expected_etags is not None:
         _ensure_unchanged(ticket, expected_etags)
-    _ensure_named_rows_remain(ticket, requested)
+    if gone is not None:
+        raise gone
     if "status" in requested:
         # Returns the row it re-read under the lock we already hold, with the new status.
         ticket = ticket_change_status(ticket=ticket, actor=actor, status=requested.pop("status"))
@@ -110,17 +112,16 @@ def ticket_lock_unchanged(*, ticket: Ticket, expected_etags: Collection[str]) ->
     return locked
 
 
-def _ensure_named_rows_remain(ticket: Ticket, requested: dict[str, object]) -> None:
-    """Refuse the edit if a team, agent or category it newly points the ticket to was deleted since it was chosen
-    (common.ensure_named_rows_remain). Only new values are looked at: a ticket already pointing to a row being
-    deleted is one the deletion will edit itself, under this ticket's lock, which we hold."""
-    ensure_named_rows_remain(
-        {
-            field: row
-            for field in NAMED_ROWS
-            if isinstance(row := requested.get(field), Model) and getattr(ticket, f"{field}_id") != row.pk
-        }
-    )
+def _named_rows_gone(requested: dict[str, object]) -> InvalidValue | None:
+    """The refusal of an edit pointing the ticket to a team, agent or category deleted since it was chosen
+    (common.ensure_named_rows_remain), or None, keeping the rows it names until our commit.
+
+    Taken before the ticket's lock, in the one order a deletion takes them (the row, then its tickets:
+    tickets.services.removal): an edit holding the ticket while it waited for a row that a deletion held, waiting
+    for that ticket, was ended by PostgreSQL as a deadlock (a 503). So every row named is kept, the ticket's current
+    ones too (which row is new is known only under the ticket's lock): an edit naming a row a deletion holds waits
+    for it, and is refused once it is gone. The refusal is raised only after the If-Match check, as before."""
+    return named_rows_gone({field: row for field in NAMED_ROWS if isinstance(row := requested.get(field), Model)})
 
 
 def _ensure_unchanged(ticket: Ticket, expected_etags: Collection[str]) -> None:
