@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
 import secrets
 from datetime import timedelta
+from email import policy
+from email.utils import parseaddr
 
 import pytest
 from django.utils import timezone
@@ -12,6 +15,7 @@ from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
 from notifications.mail_ids import message_id
 from tests.inbound.messages import mail, raw_mail
 from tickets.models import Comment, Status, Ticket
+from tickets.services import comment_create
 
 OUT_OF_OFFICE = [
     {"Auto-Submitted": "auto-replied"},
@@ -324,3 +328,103 @@ def test_our_own_mail_is_recognised_when_the_sender_setting_has_a_display_name(i
 
     assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.OWN_MAIL)
     assert not Ticket.objects.exists()
+
+
+GROUP = "support-group@googlegroups.com"
+GROUP_HEADERS = {
+    "Sender": GROUP,
+    "List-Id": "<support-group.googlegroups.com>",
+    "List-Post": f"<https://groups.google.com/group/support-group/post>, <mailto:{GROUP}>",
+    "Mailing-list": f"list {GROUP}; contact support-group+owners@googlegroups.com",
+    "X-Google-Group-Id": "123456789012",
+    "Precedence": "list",
+}
+
+
+def _groups_ticket(ingest) -> Ticket:
+    """A ticket whose requester is the group: a post it sent as itself, its Reply-To the list."""
+    stored = ingest(mail(sender=f"Support Group <{GROUP}>", headers={**GROUP_HEADERS, "Reply-To": GROUP}))
+    assert stored.ticket.requester.email == GROUP, stored.detail
+    return stored.ticket
+
+
+def _agents_reply_to_the_group(ticket: Ticket, bob, mailoutbox, django_capture_on_commit_callbacks):
+    """The mail the helpdesk sends the group for an agent's public answer, as it left (Django's outbox)."""
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=bob, body="Restart the printer, please.")
+    (sent,) = [message for message in mailoutbox if message.to == [GROUP]]
+    return sent
+
+
+def _relayed_by_the_group(sent: bytes, *, style: str) -> bytes:
+    """`sent` as a list hands it to its members, the support mailbox among them. Google Groups: From rewritten to
+    "'Name' via Group", the author in X-Original-From, Reply-To the list, a Message-ID of its own; In-Reply-To,
+    References, the body and the sender's other headers kept ("google-groups"), or the sender's X- headers dropped
+    ("x-headers-stripped"). Mailman's DMARC mitigation ("mailman-munged-from"): From rewritten, the author in Cc, no
+    X-Original-From, the Message-ID kept."""
+    message = email.message_from_bytes(sent, policy=policy.SMTP)
+    author = message["From"]
+    name = parseaddr(author)[0] or parseaddr(author)[1]
+    replaced = ["From", "Reply-To", "Sender"]
+    if style != "mailman-munged-from":
+        replaced.append("Message-ID")
+    if style == "x-headers-stripped":
+        replaced += [key for key in message if key.lower().startswith("x-")]
+    for header in replaced:
+        del message[header]
+    message["From"] = f"'{name}' via Support Group <{GROUP}>"
+    message["Reply-To"] = GROUP
+    for header, value in GROUP_HEADERS.items():
+        message[header] = value
+    if style == "mailman-munged-from":
+        message["Cc"] = author
+    else:
+        message["Message-ID"] = f"<{secrets.token_hex(8)}@googlegroups.com>"
+        message["X-Original-From"] = author
+    return message.as_bytes()
+
+
+@pytest.mark.parametrize("style", ["google-groups", "x-headers-stripped", "mailman-munged-from"])
+@pytest.mark.parametrize("sender_setting", ["helpdesk@example.com", "Example Helpdesk <helpdesk@example.com>"])
+def test_our_reply_to_a_group_coming_back_through_the_group_is_our_own_mail(
+    ingest, bob, mailoutbox, django_capture_on_commit_callbacks, settings, style, sender_setting
+):
+    """The group redistributes the agent's answer to its members, the support mailbox among them: it is the
+    helpdesk's own mail, never a second copy of the answer posted as the group's, which would reopen the ticket."""
+    settings.DEFAULT_FROM_EMAIL = sender_setting
+    ticket = _groups_ticket(ingest)
+    sent = _agents_reply_to_the_group(ticket, bob, mailoutbox, django_capture_on_commit_callbacks)
+
+    stored = ingest(_relayed_by_the_group(sent.message().as_bytes(), style=style))
+
+    ticket.refresh_from_db()
+    assert (stored.status, stored.reason) == (InboundStatus.IGNORED, Reason.OWN_MAIL), stored.detail
+    assert list(ticket.comments.values_list("body", flat=True)) == ["Restart the printer, please."]
+    assert ticket.status == Status.OPEN
+
+
+def test_a_group_members_answer_to_our_reply_is_not_taken_for_our_own_mail(
+    ingest, bob, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A member's post has the shape of our echo (From "via" the group, our Message-ID in In-Reply-To), but its
+    X-Original-From is theirs: it goes to the ticket, held for an agent, as any author a list's header names."""
+    ticket = _groups_ticket(ingest)
+    sent = _agents_reply_to_the_group(ticket, bob, mailoutbox, django_capture_on_commit_callbacks)
+    answer = mail(
+        sender=f"'Dana' via Support Group <{GROUP}>",
+        subject=f"Re: {sent.subject}",
+        body="Restarted; it works again.",
+        in_reply_to=sent.extra_headers["Message-ID"],
+        references=[sent.extra_headers["Message-ID"]],
+        headers={**GROUP_HEADERS, "Reply-To": GROUP, "X-Original-From": "Dana <dana@example.org>"},
+    )
+
+    stored = ingest(answer)
+
+    assert (stored.status, stored.reason, stored.ticket) == (
+        InboundStatus.QUARANTINED,
+        Reason.UNVERIFIED_SENDER,
+        ticket,
+    )
+    assert stored.from_address == "dana@example.org"
