@@ -13,7 +13,8 @@ its parsing and fails only in the database, as a 500:
   by filtering on it; a many-to-many choice past 64 bits: the form checks all of them at once with `__in`.
 
 Each is answered here as Django answers its like. And a save that passed the page's unique checks can still fail
-on the key itself, when another admin's save committed after the check (SaveConflictsAsMessagesMixin).
+on the key itself, when another admin's save committed after the check (SaveConflictsAsMessagesMixin). Such a
+refused save shows its page again with what the admin typed (RefusalShownMixin).
 
 The site mixes both mixins into every class registered on it, so a library's admin or a new one needs nothing.
 """
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import MAXYEAR
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -42,7 +45,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.text import get_text_list
 from django.utils.translation import gettext
 
-from helpdesk.errors import DomainError
+from helpdesk.errors import DomainError, PreconditionFailed
+from helpdesk.forms import form_add_domain_error
 
 logger = logging.getLogger(__name__)
 
@@ -193,9 +197,68 @@ SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)")
 SQLITE_INDEX = re.compile(r"index '(?P<name>[^']+)'")
 
 
-class SaveConflictsAsMessagesMixin:
-    """A save that fails on a unique key in the database is an error message on the same page, nothing of it saved,
-    not a 500.
+# The request attribute holding a save's refusal while its page is shown again (RefusalShownMixin).
+REFUSAL_SHOWN = "helpdesk_admin_refusal_shown"
+
+
+class RefusalShownForm(forms.BaseForm):
+    """A change page's form shown again after its save was refused: the refusal is its own error, next to the fields
+    it names and above the form for the rest, so the form is invalid and Django shows it, bound to what was sent,
+    where it would have saved."""
+
+    refusal: DomainError
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        form_add_domain_error(self, self.refusal)
+        if not self.errors:  # a refusal naming fields with no message: still nothing may be saved
+            self.add_error(None, self.refusal.message)
+
+
+class RefusalShownMixin:
+    """A save refused at save time (a service's DomainError, a unique key taken meanwhile) answers with its change
+    page shown again, bound to what the admin sent, the refusal on it: a redirect to the page showed it empty, or as
+    stored, and everything typed was lost.
+
+    Django's changeform_view runs again for the same request, its transaction of the refused save rolled back: its
+    form made invalid by the refusal (RefusalShownForm), it renders the page with its inlines and saves nothing. A
+    refusal on that second pass is not answered again but raised.
+
+    Except a page read before another change saved (PreconditionFailed: a ticket's version token): every value it
+    holds is as it was read, so it is shown afresh, as it is now (a redirect), never again with those values, which
+    a second save would write over the other change."""
+
+    def get_form(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        refusal = getattr(request, REFUSAL_SHOWN, None)
+        if refusal is None:
+            return form
+        return type(form)(form.__name__, (RefusalShownForm, form), {"refusal": refusal, "__module__": __name__})
+
+    def refused_save_shown(
+        self, request: HttpRequest, error: DomainError, show: Callable[[], HttpResponse]
+    ) -> HttpResponse:
+        """The answer to a refused save: its message at the top, and the page `show` renders again, refused."""
+        if getattr(request, REFUSAL_SHOWN, None) is not None:
+            raise error  # the page shown again was refused itself: answered once, never in a loop
+        if isinstance(error, PreconditionFailed):
+            return refused(self, request, error)
+        model_admin_message(self, request, error)
+        for name in request.FILES:
+            for upload in request.FILES.getlist(name):
+                upload.seek(0)  # read by the refused save's form already
+        setattr(request, REFUSAL_SHOWN, error)
+        try:
+            return show()
+        finally:
+            delattr(request, REFUSAL_SHOWN)
+
+
+class SaveConflictsAsMessagesMixin(RefusalShownMixin):
+    """A save that fails on a unique key in the database is an error on the same page, shown again with what was
+    typed and nothing of it saved, not a 500.
 
     The page checked the key was free (its unique checks), but another admin's save committed between that check and
     this save's write: two calendars named alike, or two made the default, at once. An admin's own answer to a
@@ -219,28 +282,31 @@ class SaveConflictsAsMessagesMixin:
         except IntegrityError as error:
             if request.method != "POST" or not is_unique_violation(error):
                 raise  # a page only shown saves nothing; only a unique key can be taken by another save meanwhile
-            return self._save_conflict_refused(request, error)
+            refusal = self._save_conflict_refusal(error)
+            show = partial(super().changeform_view, request, object_id, form_url, extra_context)  # type: ignore[misc]
+            return self.refused_save_shown(request, refusal, show)
 
-    def _save_conflict_refused(self, request: HttpRequest, error: IntegrityError) -> HttpResponse:
+    def _save_conflict_refusal(self, error: IntegrityError) -> DomainError:
         if connections[router.db_for_write(self.model)].needs_rollback:  # type: ignore[attr-defined]
             raise error  # a transaction around the admin's own is broken still: nothing could be written after it
         logger.warning("An admin save conflicted with another saved meanwhile", exc_info=error)
         conflict = unique_conflict_described(error)
-        return refused(
-            self,
-            request,
-            DomainError(
-                "This could not be saved: another change saved meanwhile conflicts with it"
-                f"{f' ({conflict})' if conflict else ''}. Nothing was saved; check the values and save again."
-            ),
+        return DomainError(
+            "This could not be saved: another change saved meanwhile conflicts with it"
+            f"{f' ({conflict})' if conflict else ''}. Nothing was saved; check the values and save again."
         )
 
 
-def refused(model_admin: Any, request: HttpRequest, error: DomainError) -> HttpResponse:
-    """A refusal as an error message on the page the request came from: what was refused, then each reason. Used by
-    the admin's services' refusals too (helpdesk.admin_support)."""
+def model_admin_message(model_admin: Any, request: HttpRequest, error: DomainError) -> None:
+    """A refusal as an error message at the top of the page: what was refused, then each reason."""
     details = " ".join(message for messages_ in error.details.values() for message in messages_)
     model_admin.message_user(request, f"{error.message} {details}".strip(), messages.ERROR)
+
+
+def refused(model_admin: Any, request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A refusal as an error message on the page the request came from, which it redirects to: for a deletion or an
+    action, which have no input to keep (helpdesk.admin_support)."""
+    model_admin_message(model_admin, request, error)
     return HttpResponseRedirect(request.get_full_path())
 
 

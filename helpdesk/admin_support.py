@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from django import forms
@@ -13,7 +14,7 @@ from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet, BaseModelFormSet
 from django.http import HttpRequest, HttpResponse
 
-from helpdesk.admin_site import refused
+from helpdesk.admin_site import RefusalShownMixin, refused
 from helpdesk.errors import DomainError, InvalidValue
 from helpdesk.forms import MessageTextarea, form_add_domain_error
 from tickets.services.common import configured_rows_gone, own_rows_gone
@@ -205,8 +206,9 @@ class ServiceDeletionMixin:
             return refused(self, request, error)
 
 
-class ServiceErrorsAsMessagesMixin:
-    """A service refusing a save (DomainError) becomes an error message on the page instead of a 500.
+class ServiceErrorsAsMessagesMixin(RefusalShownMixin):
+    """A service refusing a save (DomainError) is an error on the page, shown again with what was typed, instead of
+    a 500 (RefusalShownMixin).
 
     Forms catch the foreseeable refusals in clean(); this is the net for the rest (e.g. a concurrent edit).
     The admin's own transaction has been rolled back by the time the error arrives here.
@@ -222,7 +224,8 @@ class ServiceErrorsAsMessagesMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         except DomainError as error:
-            return refused(self, request, error)
+            show = partial(super().changeform_view, request, object_id, form_url, extra_context)  # type: ignore[misc]
+            return self.refused_save_shown(request, error, show)
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

@@ -85,24 +85,54 @@ def test_a_team_linked_to_another_calendar_meanwhile_is_refused_on_the_page_and_
     night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
     weekend = BusinessCalendar.objects.create(name="Weekend", time_zone="Europe/Berlin")
     tier2 = Team.objects.create(name="Tier 2")
-    checked = TeamCalendarForm.validate_unique
-
-    def linked_elsewhere_once_checked(form: TeamCalendarForm) -> None:
-        checked(form)
-        TeamCalendar.objects.create(team=tier2, calendar=weekend)  # by another admin, after the form checked
-
-    monkeypatch.setattr(TeamCalendarForm, "validate_unique", linked_elsewhere_once_checked)
+    linked_elsewhere_once_checked(monkeypatch, tier2, weekend)
     url = reverse("admin:sla_businesscalendar_change", args=[night_shift.pk])
     form = {**calendar_form(night_shift, tier2), "name": "Night shift (EU)"}
 
-    response = client_for(carol).post(url, form, follow=True)
+    response = client_for(carol).post(url, form)
 
-    assert response.status_code == 200 and response.redirect_chain == [(url, 302)]
-    (shown,) = (str(message) for message in response.context["messages"])
-    assert shown == (
-        "The team was linked to another calendar meanwhile. "
-        "The team “Tier 2” already has a business calendar: “Weekend”."
-    )
-    # The other admin's link, made here inside this request's transaction, went with its rollback.
+    assert_refused_with_the_input_kept(response, name="Night shift (EU)", team=tier2)
     assert not TeamCalendar.objects.filter(calendar=night_shift).exists()
     assert BusinessCalendar.objects.get(pk=night_shift.pk).name == "Night shift"  # nothing of the save
+
+
+def test_a_team_linked_to_another_calendar_meanwhile_is_refused_on_the_add_page_and_nothing_is_saved(
+    monkeypatch, carol, client_for
+):
+    weekend = BusinessCalendar.objects.create(name="Weekend", time_zone="Europe/Berlin")
+    tier2 = Team.objects.create(name="Tier 2")
+    linked_elsewhere_once_checked(monkeypatch, tier2, weekend)
+    form = calendar_form(BusinessCalendar(name="Night shift", time_zone="Asia/Tokyo"), tier2)
+
+    response = client_for(carol).post(reverse("admin:sla_businesscalendar_add"), form)
+
+    assert_refused_with_the_input_kept(response, name="Night shift", team=tier2)
+    assert response.context["adminform"].form["time_zone"].value() == "Asia/Tokyo"
+    assert not BusinessCalendar.objects.filter(name="Night shift").exists()  # nothing of the save
+
+
+def linked_elsewhere_once_checked(monkeypatch, team: Team, calendar: BusinessCalendar) -> None:
+    """Another admin links `team` to `calendar` once this page's unique check of the link found the team free."""
+    checked = TeamCalendarForm.validate_unique
+
+    def linked(form: TeamCalendarForm) -> None:
+        checked(form)
+        TeamCalendar.objects.get_or_create(team=team, calendar=calendar)
+
+    monkeypatch.setattr(TeamCalendarForm, "validate_unique", linked)
+
+
+def assert_refused_with_the_input_kept(response, *, name: str, team: Team) -> None:
+    """The page is shown again (not a redirect to it, which showed it empty or as stored), with what the admin typed
+    and linked, and the refusal: at the top, and above the form, where the save can be tried again."""
+    assert response.status_code == 200
+    refusal = "The team was linked to another calendar meanwhile."
+    reason = f"The team “{team}” already has a business calendar: “Weekend”."
+    assert [str(message) for message in response.context["messages"]] == [f"{refusal} {reason}"]
+    form = response.context["adminform"].form
+    assert form.non_field_errors() == [reason]
+    assert form["name"].value() == name
+    (links,) = (
+        inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "team_links"
+    )
+    assert [link["team"].value() for link in links.forms] == [str(team.pk)]
