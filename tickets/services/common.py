@@ -63,6 +63,19 @@ def named_rows_gone(rows: Mapping[str, Model | None]) -> InvalidValue | None:
     return _chosen_row_gone(noun, field, f"This {noun} no longer exists.")
 
 
+def keep_rows_the_ticket_names(ticket_id: int) -> None:
+    """Keep the team, agent and category the ticket names (as read now, before its lock) until our commit, each read
+    in lock_order: for a writer that locks the ticket and then writes rows naming them (reports' metrics and open
+    counts), whose foreign keys are checked at commit. Taken after the ticket's lock, that check could wait for a
+    deletion holding the row while the deletion waits for the ticket (the rows, then the tickets), and PostgreSQL
+    would end one of the two as a deadlock. A row a deletion holds is waited for here and then found gone, and the
+    ticket, once locked, no longer names it."""
+    named = Ticket.objects.filter(pk=ticket_id).values(*(f"{field}_id" for field in NAMED_ROWS)).first()
+    if named is not None:
+        rows = {(model, named[f"{field}_id"]) for field, (model, _noun) in NAMED_ROWS.items()}
+        _rows_gone({(model, pk) for model, pk in rows if pk is not None})
+
+
 # What a deleted row of each model is called; the rows configuration names (tickets.naming).
 NOUNS: dict[type[Model], str] = {model: noun for model, noun in NAMED_ROWS.values()}
 
