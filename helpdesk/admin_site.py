@@ -230,6 +230,27 @@ class RefusalShownMixin:
     holds is as it was read, so it is shown afresh, as it is now (a redirect), never again with those values, which
     a second save would write over the other change."""
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except Exception as error:  # which are refusals, each mixin's save_refusal says; the rest are raised
+            refusal = self.save_refusal(request, error)
+            if refusal is None:
+                raise
+        show = partial(super().changeform_view, request, object_id, form_url, extra_context)  # type: ignore[misc]
+        return self._refused_save_shown(request, refusal, show)
+
+    def save_refusal(self, request: HttpRequest, error: Exception) -> DomainError | None:
+        """What a page's save failing with `error` tells the admin, or None for an error that is a bug (a 500 with
+        its traceback). Each mixin answers the errors it knows and passes the others on (super)."""
+        return None
+
     def get_form(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
         refusal = getattr(request, REFUSAL_SHOWN, None)
@@ -237,12 +258,11 @@ class RefusalShownMixin:
             return form
         return type(form)(form.__name__, (RefusalShownForm, form), {"refusal": refusal, "__module__": __name__})
 
-    def refused_save_shown(
+    def _refused_save_shown(
         self, request: HttpRequest, error: DomainError, show: Callable[[], HttpResponse]
     ) -> HttpResponse:
-        """The answer to a refused save: its message at the top, and the page `show` renders again, refused."""
-        if getattr(request, REFUSAL_SHOWN, None) is not None:
-            raise error  # the page shown again was refused itself: answered once, never in a loop
+        """The answer to a refused save: its message at the top, and the page `show` renders again, refused (outside
+        changeform_view's try: a refusal of that second pass is raised, never answered again)."""
         if isinstance(error, PreconditionFailed):
             return refused(self, request, error)
         model_admin_message(self, request, error)
@@ -270,23 +290,11 @@ class SaveConflictsAsMessagesMixin(RefusalShownMixin):
     in a cookie, or the session) is written outside it. Deletions, actions and the list's edited rows are left to
     what answers them already (the one list that edits rows, the SLA policies', has no unique field)."""
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        except IntegrityError as error:
-            if request.method != "POST" or not is_unique_violation(error):
-                raise  # a page only shown saves nothing; only a unique key can be taken by another save meanwhile
-            refusal = self._save_conflict_refusal(error)
-            show = partial(super().changeform_view, request, object_id, form_url, extra_context)  # type: ignore[misc]
-            return self.refused_save_shown(request, refusal, show)
-
-    def _save_conflict_refusal(self, error: IntegrityError) -> DomainError:
+    def save_refusal(self, request: HttpRequest, error: Exception) -> DomainError | None:
+        if not isinstance(error, IntegrityError):
+            return super().save_refusal(request, error)
+        if request.method != "POST" or not is_unique_violation(error):
+            return None  # a page only shown saves nothing; only a unique key can be taken by another save meanwhile
         if connections[router.db_for_write(self.model)].needs_rollback:  # type: ignore[attr-defined]
             raise error  # a transaction around the admin's own is broken still: nothing could be written after it
         logger.warning("An admin save conflicted with another saved meanwhile", exc_info=error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from typing import Any, ClassVar
 
 from django import forms
@@ -214,18 +213,10 @@ class ServiceErrorsAsMessagesMixin(RefusalShownMixin):
     The admin's own transaction has been rolled back by the time the error arrives here.
     """
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        except DomainError as error:
-            show = partial(super().changeform_view, request, object_id, form_url, extra_context)  # type: ignore[misc]
-            return self.refused_save_shown(request, error, show)
+    def save_refusal(self, request: HttpRequest, error: Exception) -> DomainError | None:
+        if isinstance(error, DomainError):
+            return error
+        return super().save_refusal(request, error)
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

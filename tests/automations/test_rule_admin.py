@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from automations.models import AssignMode, Rule
+from tests.support.admin import deleted_once_validated
 from tickets.models import Category, Team
 
 
@@ -41,13 +42,7 @@ def test_a_rule_saved_in_the_admin_keeps_each_row_it_names_with_one_read(
 
 def test_a_rule_saved_in_the_admin_naming_a_team_deleted_meanwhile_says_so_on_the_field(monkeypatch, client_for, carol):
     tier2 = Team.objects.create(name="Tier 2")
-    validated = Rule.clean
-
-    def deleted_once_validated(rule: Rule) -> None:
-        validated(rule)
-        Team.objects.filter(pk=tier2.pk).delete()  # by another admin, after the form read it
-
-    monkeypatch.setattr(Rule, "clean", deleted_once_validated)
+    deleted_once_validated(monkeypatch, Rule, tier2)
 
     response = client_for(carol).post(reverse("admin:automations_rule_add"), rule_form(set_team=tier2.pk))
 

@@ -11,6 +11,7 @@ from accounts.models import Role
 from accounts.services import user_create, user_update
 from macros.models import Macro, MacroVisibility
 from tests.conftest import PASSWORD
+from tests.support.admin import deleted_once_validated
 from tickets.models import Team
 
 
@@ -132,13 +133,7 @@ def test_admin_saving_a_macro_keeps_each_row_it_names_with_one_read(
 
 def test_admin_saving_a_macro_naming_a_team_deleted_meanwhile_is_told_on_the_field(monkeypatch, carol, client_for):
     tier2 = Team.objects.create(name="Tier 2")
-    validated = Macro.clean
-
-    def deleted_once_validated(macro: Macro) -> None:
-        validated(macro)
-        Team.objects.filter(pk=tier2.pk).delete()  # by another admin, after the form read it
-
-    monkeypatch.setattr(Macro, "clean", deleted_once_validated)
+    deleted_once_validated(monkeypatch, Macro, tier2)
 
     response = client_for(carol).post(reverse("admin:macros_macro_add"), admin_data(owner=carol.pk, set_team=tier2.pk))
 

@@ -11,6 +11,7 @@ from sla.models import BusinessCalendar, Metric, SlaClock, SlaPolicy, SlaRefresh
 from sla.services import sla_sweep
 from sla.tasks import sla_refresh_open_tickets
 from tests.sla.conftest import berlin, refuse
+from tests.support.admin import deleted_once_validated
 from tickets.models import Priority
 from tickets.services import ticket_create
 
@@ -222,13 +223,7 @@ def test_a_policy_deleted_while_the_list_is_saved_is_refused_on_the_list_and_not
     """The list read the row; another admin's deletion committed before the list's save did. The save found no row
     to update, so inserted it again: a deleted policy back, without its targets."""
     other = SlaPolicy.objects.create(name="Other", position=30)
-    validated = SlaPolicy.clean
-
-    def deleted_once_validated(row: SlaPolicy) -> None:
-        validated(row)
-        SlaPolicy.objects.filter(pk=policy.pk).delete()  # by another admin, after the list read it
-
-    monkeypatch.setattr(SlaPolicy, "clean", deleted_once_validated)
+    deleted_once_validated(monkeypatch, SlaPolicy, policy)
 
     response = client_for(carol).post(
         reverse("admin:sla_slapolicy_changelist"), _policy_list_form((policy, 20), (other, 40))

@@ -7,6 +7,7 @@ from django.urls import reverse
 from sla.admin import TeamCalendarForm
 from sla.models import BusinessCalendar, TeamCalendar
 from tests.sla.conftest import calendar_form, team_link_errors
+from tests.support.admin import deleted_once_validated
 from tickets.models import Team
 
 
@@ -29,13 +30,7 @@ def test_a_team_linked_to_a_calendar_while_it_is_deleted_is_refused_on_the_field
     its foreign key, a 500 (tests/tickets/test_concurrent_edits_postgres.py races the two for real)."""
     night_shift = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
     tier2 = Team.objects.create(name="Tier 2")
-    validated = TeamCalendar.clean
-
-    def deleted_once_validated(link: TeamCalendar) -> None:
-        validated(link)
-        Team.objects.filter(pk=tier2.pk).delete()  # by another admin, after the form read it
-
-    monkeypatch.setattr(TeamCalendar, "clean", deleted_once_validated)
+    deleted_once_validated(monkeypatch, TeamCalendar, tier2)
 
     response = client_for(carol).post(
         reverse("admin:sla_businesscalendar_change", args=[night_shift.pk]), calendar_form(night_shift, tier2)

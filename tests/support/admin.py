@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
 
 from accounts.models import User
 from accounts.services import api_token_issue
@@ -40,3 +42,15 @@ def records_for_every_admin_list(ticket: Ticket, agent: User) -> Ticket:
     comment_create(ticket=ticket, author=agent, body="See **attached**.", files=[upload])
     comment_create(ticket=ticket, author=agent, body="Internal thoughts", internal=True)
     return ticket
+
+
+def deleted_once_validated(monkeypatch: pytest.MonkeyPatch, model: type[Model], row: Model) -> None:
+    """Another admin deletes `row` once the page has validated its `model` row (its clean()), before its save
+    writes: the row the page read is gone by then."""
+    validated = model.clean
+
+    def validated_then_deleted(obj: Model) -> None:
+        validated(obj)
+        type(row).objects.filter(pk=row.pk).delete()  # by another admin, after the page read it
+
+    monkeypatch.setattr(model, "clean", validated_then_deleted)

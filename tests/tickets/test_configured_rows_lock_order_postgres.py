@@ -147,36 +147,28 @@ def _moved_while_both_are_deleted(
     return edit, deletion
 
 
-def test_a_ticket_moved_to_the_lower_of_two_teams_deleted_together_is_moved_and_then_loses_it_without_a_deadlock(
-    monkeypatch, client_for, api_client_for, bob, carol, ticket
+@pytest.mark.parametrize(
+    ("to_lower", "moves"),
+    [
+        # The edit held the ticket and then waited for the lower team, which the deletion held while it waited for
+        # the ticket (a ticket of the higher team): PostgreSQL ended one of the two (a 503). The edit now keeps the
+        # team it names before it locks the ticket: the deletion waits for it, then finds the ticket in that team.
+        pytest.param(True, [("Alpha", "Zulu"), ("Zulu", "")], id="to-the-lower"),
+        # "Delete selected" locks both teams before it touches a ticket, so it never holds the ticket (one of the
+        # lower team's) while it waits for the higher team, which the edit keeps.
+        pytest.param(False, [("Zulu", "Alpha"), ("Alpha", "")], id="to-the-higher"),
+    ],
+)
+def test_a_ticket_moved_to_one_of_two_teams_deleted_together_is_moved_and_then_loses_it_without_a_deadlock(
+    monkeypatch, client_for, api_client_for, bob, carol, ticket, to_lower, moves
 ):
-    """The edit held the ticket and then waited for the lower team, which the deletion held while it waited for the
-    ticket (a ticket of the higher team): PostgreSQL ended one of the two (a 503). The edit now keeps the team it
-    names before it locks the ticket: the deletion waits for it, then finds the ticket in the lower team."""
     edit, deletion = _moved_while_both_are_deleted(
-        monkeypatch, client_for, api_client_for, bob, carol, ticket, to_lower=True
+        monkeypatch, client_for, api_client_for, bob, carol, ticket, to_lower=to_lower
     )
 
     assert (edit.status_code, deletion.status_code) == (200, 302)
     assert not Team.objects.filter(name__in=["Zulu", "Alpha"]).exists()
     ticket.refresh_from_db()
     assert ticket.team is None
-    moves = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.TEAM).order_by("id")
-    assert [(event.old_value, event.new_value) for event in moves] == [("Alpha", "Zulu"), ("Zulu", "")]
-
-
-def test_a_ticket_moved_to_the_higher_of_two_teams_deleted_together_is_moved_and_then_loses_it_without_a_deadlock(
-    monkeypatch, client_for, api_client_for, bob, carol, ticket
-):
-    """The edit keeps the higher team before it locks the ticket; "Delete selected" locks both teams before it
-    touches a ticket, so it never holds the ticket (one of the lower team's) while it waits for the higher team."""
-    edit, deletion = _moved_while_both_are_deleted(
-        monkeypatch, client_for, api_client_for, bob, carol, ticket, to_lower=False
-    )
-
-    assert (edit.status_code, deletion.status_code) == (200, 302)
-    assert not Team.objects.filter(name__in=["Zulu", "Alpha"]).exists()
-    ticket.refresh_from_db()
-    assert ticket.team is None
-    moves = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.TEAM).order_by("id")
-    assert [(event.old_value, event.new_value) for event in moves] == [("Zulu", "Alpha"), ("Alpha", "")]
+    team_moves = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.TEAM).order_by("id")
+    assert [(event.old_value, event.new_value) for event in team_moves] == moves
