@@ -35,7 +35,7 @@ from sla.business_time import Schedule, business_time_between
 from sla.models import SlaClock
 from sla.selectors import TeamSchedules
 from tickets.models import OPEN_STATUSES, Channel, Comment, Status, Ticket, TicketEvent, TicketEventKind
-from tickets.services.common import keep_rows_the_ticket_names
+from tickets.services.common import ticket_locked_keeping_what_it_names
 
 SOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 BACKFILL_BATCH = 1000
@@ -89,9 +89,9 @@ def ticket_metrics_update(*, ticket_id: int, schedules: TeamSchedules | None = N
 
     The ticket is locked, so two computations of it (an event delivered twice, at once) take turns: the second finds
     the first's figures stored, and moves the open counts by nothing. The rows it names are kept before it is
-    locked, in the one order a deletion takes them (tickets.services.common.keep_rows_the_ticket_names)."""
-    keep_rows_the_ticket_names(ticket_id)
-    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    locked, in the one order a deletion takes them, and again if it moved meanwhile
+    (tickets.services.common.ticket_locked_keeping_what_it_names)."""
+    ticket = ticket_locked_keeping_what_it_names(ticket_id)
     if ticket is None:
         return None  # deleted meanwhile: its metrics went with it (cascade)
     schedule = (schedules or TeamSchedules()).of(ticket.team_id)

@@ -127,6 +127,9 @@ class TagAdmin(DeletionRefusedMixin, ServiceDeletionMixin, admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
+    def lock_selected(self, objs: list[Tag]) -> None:
+        removals_lock(rows=objs)
+
     def delete_one(self, request: HttpRequest, obj: Tag) -> None:
         tag_delete(tag=obj, actor=request.user)
 

@@ -10,18 +10,25 @@ this, so it runs only when DATABASE_URL points at PostgreSQL.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Role, User
+from accounts.services import user_create
 from automations.models import Rule
+from reports.models import TicketMetrics
+from reports.services import ticket_metrics_update
 from tests.support.servers import wait_until
 from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
-from tickets.models import Team, Ticket, TicketEvent, TicketEventKind
+from tickets.models import Tag, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services.common import ensure_configured_rows_remain
+from tickets.services.removal import team_delete
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
 
@@ -119,6 +126,22 @@ def _edit_pausing_at_the_ticket_lock(
     return pausing
 
 
+def _admin_deletes_selected(
+    admin: Client, changelist: str, pks: list[int], *, holding: threading.Event, done: threading.Event
+) -> Callable[[], HttpResponse]:
+    """The admin's "Delete selected" of these rows on this list, sent once the edit holds what it pauses at."""
+
+    def deletes() -> HttpResponse:
+        assert holding.wait(timeout=10)
+        form = {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: pks}
+        try:
+            return admin.post(reverse(changelist), form)
+        finally:
+            done.set()
+
+    return deletes
+
+
 def _moved_while_both_are_deleted(
     monkeypatch: pytest.MonkeyPatch, client_for, api_client_for, bob, carol, ticket: Ticket, *, to_lower: bool
 ) -> tuple[HttpResponse, HttpResponse]:
@@ -135,13 +158,9 @@ def _moved_while_both_are_deleted(
         pausing.append(threading.get_ident())
         return agent.patch(f"/api/v1/tickets/{ticket.pk}/", {"team": goal.pk}, format="json")
 
-    def admin_deletes_both() -> HttpResponse:
-        assert holding.wait(timeout=10)
-        form = {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [higher.pk, lower.pk]}
-        try:
-            return admin.post(reverse("admin:tickets_team_changelist"), form)
-        finally:
-            done.set()
+    admin_deletes_both = _admin_deletes_selected(
+        admin, "admin:tickets_team_changelist", [higher.pk, lower.pk], holding=holding, done=done
+    )
 
     edit, deletion = run_together([agent_moves_the_ticket, admin_deletes_both])
     return edit, deletion
@@ -172,3 +191,137 @@ def test_a_ticket_moved_to_one_of_two_teams_deleted_together_is_moved_and_then_l
     assert ticket.team is None
     team_moves = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.TEAM).order_by("id")
     assert [(event.old_value, event.new_value) for event in team_moves] == moves
+
+
+# --- an agent taking a ticket ("Assign to me") while "Delete selected" deletes their account and its assignee's -----
+
+
+def test_a_ticket_taken_while_its_assignee_and_the_taker_are_deleted_together_is_taken_and_then_unassigned(
+    monkeypatch, client_for, bob, carol, ticket
+):
+    """The take held the ticket and then waited for its taker's account, which the deletion held while it waited for
+    the ticket (its assignee's): PostgreSQL ended one of the two (a 503). The take now keeps the account before it
+    locks the ticket: the deletion waits for it, then finds the ticket taken, and unassigns it."""
+    dave = user_create(email="dave@example.com", password="x" * 12, name="Dave Agent", role=Role.AGENT)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=dave)
+    admin, agent = client_for(carol), client_for(bob)
+    holding, done = threading.Event(), threading.Event()
+    pausing = _edit_pausing_at_the_ticket_lock(monkeypatch, after=True, holding=holding, done=done)
+
+    def agent_takes_the_ticket() -> HttpResponse:
+        pausing.append(threading.get_ident())
+        return agent.post(reverse("staff_ticket_assign_me", args=[ticket.pk]), {"shown_assignee": dave.pk})
+
+    admin_deletes_both = _admin_deletes_selected(
+        admin, "admin:accounts_user_changelist", [dave.pk, bob.pk], holding=holding, done=done
+    )
+
+    take, deletion = run_together([agent_takes_the_ticket, admin_deletes_both])
+
+    assert (take.status_code, deletion.status_code) == (302, 302)
+    assert not User.objects.filter(pk__in=[bob.pk, dave.pk]).exists()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    moves = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNEE).order_by("id")
+    assert [(event.old_value, event.new_value) for event in moves] == [("Dave Agent", "Bob Agent"), ("Bob Agent", "")]
+
+
+# --- a ticket retagged from one of two tags to the other while "Delete selected" deletes both ----------------------
+
+
+@pytest.mark.parametrize(
+    ("to_lower", "moves"),
+    [
+        # The retag held the ticket and then waited for the lower tag (its new tag's row, checked by the join row's
+        # foreign key), which the deletion held while it waited for the ticket (a ticket of the higher tag):
+        # PostgreSQL ended one of the two (a 503). The retag now keeps its tags before it locks the ticket.
+        pytest.param(True, [("zulu", "alpha"), ("alpha", "")], id="to-the-lower"),
+        # Kept before the ticket's lock, the higher tag would be waited for by a deletion that held the ticket (one of
+        # the lower tag's) while the retag waited for it: "Delete selected" locks both tags before it touches a ticket.
+        pytest.param(False, [("alpha", "zulu"), ("zulu", "")], id="to-the-higher"),
+    ],
+)
+def test_a_ticket_retagged_to_one_of_two_tags_deleted_together_is_retagged_and_then_loses_it_without_a_deadlock(
+    monkeypatch, client_for, api_client_for, bob, carol, ticket, to_lower, moves
+):
+    lower, higher = Tag.objects.create(name="alpha"), Tag.objects.create(name="zulu")
+    start, goal = (higher, lower) if to_lower else (lower, higher)
+    ticket.tags.set([start])
+    admin, agent = client_for(carol), api_client_for(bob)
+    holding, done = threading.Event(), threading.Event()
+    pausing = _edit_pausing_at_the_ticket_lock(monkeypatch, after=to_lower, holding=holding, done=done)
+
+    def agent_retags_the_ticket() -> HttpResponse:
+        pausing.append(threading.get_ident())
+        return agent.patch(f"/api/v1/tickets/{ticket.pk}/", {"tags": [goal.name]}, format="json")
+
+    admin_deletes_both = _admin_deletes_selected(
+        admin, "admin:tickets_tag_changelist", [higher.pk, lower.pk], holding=holding, done=done
+    )
+
+    edit, deletion = run_together([agent_retags_the_ticket, admin_deletes_both])
+
+    assert (edit.status_code, deletion.status_code) == (200, 302)
+    assert not Tag.objects.exists()
+    retags = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.TAGS).order_by("id")
+    assert [(event.old_value, event.new_value) for event in retags] == moves
+
+
+# --- a ticket's figures computed while it moves to a team being deleted ---------------------------------------------
+
+
+def test_figures_of_a_ticket_moved_after_their_read_keep_its_new_team_so_deleting_it_cannot_deadlock_them(
+    monkeypatch, carol, ticket
+):
+    """The figures keep the team the ticket named when read; the ticket moves to another team before they lock it,
+    and that team's deletion waits for the ticket while they hold it. Their row naming the new team, checked at their
+    commit, waited for the deletion: PostgreSQL ended one of the two. Now they find the ticket names a team they did
+    not keep, let it go (rolled back to a savepoint), keep that team (waiting for its deletion), and lock it again."""
+    from tickets.services import common
+
+    other = Team.objects.create(name="Sales")
+    keep, locked = common.keep_rows_the_ticket_names, common._ticket_locked
+    figures: list[int] = []
+    holding, done = threading.Event(), threading.Event()
+
+    def ticket_moved() -> None:
+        try:
+            Ticket.objects.filter(pk=ticket.pk).update(team=other)
+        finally:
+            connection.close()
+
+    def keep_then_the_ticket_moves(ticket_id: int) -> set:
+        kept = keep(ticket_id)
+        if threading.get_ident() in figures and not holding.is_set():  # once, between the first read and lock
+            mover = threading.Thread(target=ticket_moved)
+            mover.start()
+            mover.join(timeout=10)
+        return kept
+
+    def locked_then_the_deletion_waits(ticket_id: int) -> Ticket | None:
+        found = locked(ticket_id)
+        if threading.get_ident() in figures and not holding.is_set():
+            holding.set()
+            wait_until(lambda: done.is_set() or someone_waits_for_a_lock(), timeout=10, what="the deletion waiting")
+        return found
+
+    monkeypatch.setattr(common, "keep_rows_the_ticket_names", keep_then_the_ticket_moves)
+    monkeypatch.setattr(common, "_ticket_locked", locked_then_the_deletion_waits)
+
+    def figures_computed() -> None:
+        figures.append(threading.get_ident())
+        ticket_metrics_update(ticket_id=ticket.pk)
+
+    def admin_deletes_the_other_team() -> None:
+        assert holding.wait(timeout=10)
+        try:
+            team_delete(team=other, actor=carol)
+        finally:
+            done.set()
+
+    run_together([figures_computed, admin_deletes_the_other_team])
+
+    assert not Team.objects.filter(pk=other.pk).exists()
+    ticket.refresh_from_db()
+    assert ticket.team is None
+    assert TicketMetrics.objects.get(ticket=ticket).team is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 from accounts.models import User
@@ -63,17 +63,54 @@ def named_rows_gone(rows: Mapping[str, Model | None]) -> InvalidValue | None:
     return _chosen_row_gone(noun, field, f"This {noun} no longer exists.")
 
 
-def keep_rows_the_ticket_names(ticket_id: int) -> None:
+# Attempts at locking a ticket that names only rows kept before: each retry follows a ticket moved meanwhile.
+KEEP_ATTEMPTS = 3
+
+
+def ticket_locked_keeping_what_it_names(ticket_id: int) -> Ticket | None:
+    """The ticket under its row lock (None if it is gone), the team, agent and category it names kept first
+    (keep_rows_the_ticket_names). Call it inside a transaction.
+
+    What it names is read before the lock: a ticket moved between that read and the lock names a row not kept, which
+    a writer naming it would then take after the ticket's lock (the deadlock keep_rows_the_ticket_names avoids). So
+    the lock is taken after a savepoint and, if the ticket names a row not kept, given up by rolling back to it (on
+    PostgreSQL a row lock taken after a savepoint goes with it) and taken again once that row is kept; a ticket still
+    moving after KEEP_ATTEMPTS is kept as it is, its writer no worse off than before."""
+    for _ in range(KEEP_ATTEMPTS - 1):
+        kept = keep_rows_the_ticket_names(ticket_id)
+        savepoint = transaction.savepoint()
+        ticket = _ticket_locked(ticket_id)
+        if ticket is None or _rows_named_by(ticket) <= kept:
+            transaction.savepoint_commit(savepoint)
+            return ticket
+        transaction.savepoint_rollback(savepoint)
+    keep_rows_the_ticket_names(ticket_id)
+    return _ticket_locked(ticket_id)
+
+
+def _ticket_locked(ticket_id: int) -> Ticket | None:
+    return Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+
+
+def _rows_named_by(ticket: Ticket) -> set[tuple[type[Model], int]]:
+    named = ((model, getattr(ticket, f"{field}_id")) for field, (model, _noun) in NAMED_ROWS.items())
+    return {(model, pk) for model, pk in named if pk is not None}
+
+
+def keep_rows_the_ticket_names(ticket_id: int) -> set[tuple[type[Model], int]]:
     """Keep the team, agent and category the ticket names (as read now, before its lock) until our commit, each read
     in lock_order: for a writer that locks the ticket and then writes rows naming them (reports' metrics and open
     counts), whose foreign keys are checked at commit. Taken after the ticket's lock, that check could wait for a
     deletion holding the row while the deletion waits for the ticket (the rows, then the tickets), and PostgreSQL
     would end one of the two as a deadlock. A row a deletion holds is waited for here and then found gone, and the
-    ticket, once locked, no longer names it."""
-    named = Ticket.objects.filter(pk=ticket_id).values(*(f"{field}_id" for field in NAMED_ROWS)).first()
-    if named is not None:
-        rows = {(model, named[f"{field}_id"]) for field, (model, _noun) in NAMED_ROWS.items()}
-        _rows_gone({(model, pk) for model, pk in rows if pk is not None})
+    ticket, once locked, no longer names it. Returns the rows it read (gone or kept): a ticket moved since names
+    others (ticket_locked_keeping_what_it_names)."""
+    ticket = Ticket.objects.filter(pk=ticket_id).only(*(f"{field}_id" for field in NAMED_ROWS)).first()
+    if ticket is None:
+        return set()
+    rows = _rows_named_by(ticket)
+    _rows_gone(rows)
+    return rows
 
 
 # What a deleted row of each model is called; the rows configuration names (tickets.naming).

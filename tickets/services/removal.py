@@ -113,12 +113,13 @@ def _tickets_of(obj: Model) -> QuerySet[Ticket]:
     return Ticket.objects.filter(assignee=obj)
 
 
-def removals_lock(*, rows: Sequence[Team | User]) -> None:
-    """Lock the teams (or accounts) deleted together, all of them in lock_order, before the first one's tickets are
-    edited: the one order is the rows, then the tickets. An edit keeps the rows it names before it locks its ticket
-    (tickets.services.triage.ticket_update); a deletion that locked the second row only after it had locked the
-    first row's tickets could hold a ticket such an edit waits for while it waits for a row that edit keeps (a ticket
-    moved from the first team to the second), and PostgreSQL would end one of the two as a deadlock (a 503).
+def removals_lock(*, rows: Sequence[Team | User | Tag]) -> None:
+    """Lock the teams (accounts, tags) deleted together, all of them in lock_order, before the first one's tickets
+    are edited: the one order is the rows, then the tickets. An edit keeps the rows it names, and the tags it sets,
+    before it locks its ticket (tickets.services.triage.ticket_update); a deletion that locked the second row only
+    after it had locked the first row's tickets could hold a ticket such an edit waits for while it waits for a row
+    that edit keeps (a ticket moved from the first team to the second), and PostgreSQL would end one of the two as a
+    deadlock (a 503).
     Call it inside the deletions' transaction."""
     for model, pk in sorted({(type(row), row.pk) for row in rows}, key=lock_order):
         model._default_manager.select_for_update().filter(pk=pk).exists()

@@ -16,7 +16,7 @@ from helpdesk.errors import InvalidValue
 from sla.services import sla_clocks_update
 from tickets.models import Tag, Ticket, TicketEventKind
 from tickets.services.audit import record_event
-from tickets.services.common import lock_ticket
+from tickets.services.common import lock_ticket, own_rows_gone
 
 
 def normalize_tag_names(names: Iterable[str]) -> list[str]:
@@ -49,6 +49,23 @@ def tags_from_names(names: Sequence[str]) -> list[Tag]:
     # ignore_conflicts: another request may create the same tag at the same moment.
     Tag.objects.bulk_create(missing, ignore_conflicts=True)
     return list(Tag.objects.filter(name__in=names))
+
+
+def tags_kept(*, names: Sequence[str]) -> None:
+    """Keep the existing tags `names` asks for until our commit, in lock_order: for an edit that sets them on a
+    ticket it locks after this (tickets.services.triage.ticket_update).
+
+    The join rows' foreign keys take a share of each new tag's row: taken after the ticket's lock, that could wait
+    for a tag a deletion holds while the deletion waits for the ticket (the tags, then their tickets:
+    tickets.services.removal), and PostgreSQL would end one of the two as a deadlock (a 503). A tag a deletion held
+    is waited for here and found gone: ticket_set_tags creates it anew under the ticket's lock, as any tag on first
+    use, a row no deletion sees before our commit. Invalid names keep nothing: ticket_set_tags refuses them under the
+    ticket's lock (after an If-Match check)."""
+    try:
+        cleaned = normalize_tag_names(names)
+    except InvalidValue:
+        return
+    own_rows_gone(Tag, [tag.pk for tag in tags_from_names(cleaned)])
 
 
 def ticket_set_tags(*, ticket: Ticket, actor: User, names: Sequence[str]) -> None:

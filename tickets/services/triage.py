@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Model
@@ -22,7 +23,7 @@ from tickets.models import Category, Priority, Team, Ticket
 from tickets.services.audit import record_event
 from tickets.services.common import NAMED_ROWS, lock_ticket, named_rows_gone, staff_only, validate_assignee
 from tickets.services.status import ticket_change_status
-from tickets.services.tags import ticket_set_tags
+from tickets.services.tags import tags_kept, ticket_set_tags
 
 UNSET: object = object()
 
@@ -42,20 +43,30 @@ class TicketChanges:
 @transaction.atomic
 @one_edit()
 def ticket_update(
-    *, ticket: Ticket, actor: User, changes: TicketChanges, expected_etags: Collection[str] | None = None
+    *,
+    ticket: Ticket,
+    actor: User,
+    changes: TicketChanges,
+    expected_etags: Collection[str] | None = None,
+    precondition: Callable[[Ticket], None] | None = None,
 ) -> Ticket:
     """Apply a triage edit: each changed field is saved and recorded as its own audit event.
 
     `expected_etags` (a client's If-Match) makes the edit conditional: it applies only if the ticket's current
     ETag is one of them. The check runs under the row lock, so of two edits made from the same read only one wins.
+    `precondition` is another such check, given the locked ticket, that raises to refuse the edit (ticket_take).
     """
     requested = {name: value for name, value in vars(changes).items() if value is not UNSET}
     if requested and not permissions.can_triage_ticket(actor):
         raise NotPermitted("Only agents and admins may change these fields.", details=staff_only(requested))
     gone = _named_rows_gone(requested)  # before the ticket's lock: see there
+    if "tags" in requested:
+        tags_kept(names=requested["tags"])  # likewise
     ticket = lock_ticket(ticket)
     if expected_etags is not None:
         _ensure_unchanged(ticket, expected_etags)
+    if precondition is not None:
+        precondition(ticket)
     if gone is not None:
         raise gone
     if "status" in requested:
@@ -91,14 +102,21 @@ def ticket_update(
 def ticket_take(*, ticket: Ticket, actor: User, shown_assignee_id: int | None) -> Ticket:
     """Assign the ticket to `actor` ("Assign to me"), taking it from the assignee their page showed (`None`: nobody),
     but never from someone who took it since: then nothing changes and the refusal names them. Checked under the
-    row lock, so of two agents taking the same ticket at once the second is told the first has it."""
-    locked = lock_ticket(ticket)
-    if locked.assignee_id not in (None, shown_assignee_id, actor.pk):
-        taken_by = locked.assignee.display_name
+    row lock, so of two agents taking the same ticket at once the second is told the first has it.
+
+    Checked by ticket_update, under the lock it takes only after keeping the taker's account: a take that locked the
+    ticket first, and then waited for the account a deletion held while it waited for the ticket (its assignee's
+    too, deleted together: "Delete selected"), was ended by PostgreSQL as a deadlock (a 503)."""
+    not_taken = partial(_ensure_not_taken, actor=actor, shown_assignee_id=shown_assignee_id)
+    return ticket_update(ticket=ticket, actor=actor, changes=TicketChanges(assignee=actor), precondition=not_taken)
+
+
+def _ensure_not_taken(ticket: Ticket, *, actor: User, shown_assignee_id: int | None) -> None:
+    if ticket.assignee_id not in (None, shown_assignee_id, actor.pk):
+        taken_by = ticket.assignee.display_name
         raise PreconditionFailed(
             f"{taken_by} took this ticket meanwhile.", details={"assignee": [f"Assigned to {taken_by} now."]}
         )
-    return ticket_update(ticket=locked, actor=actor, changes=TicketChanges(assignee=actor))
 
 
 @transaction.atomic
