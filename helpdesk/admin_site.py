@@ -12,18 +12,19 @@ its parsing and fails only in the database, as a 500:
 - a search-as-you-type choice (`autocomplete_fields`) sent as such an id: the form refuses it, then shows it again
   by filtering on it; a many-to-many choice past 64 bits: the form checks all of them at once with `__in`.
 
-Each is answered here as Django answers its like. And a save that passed the page's unique checks can still fail
-on the key itself, when another admin's save committed after the check (SaveConflictsAsMessagesMixin). Such a
-refused save shows its page again with what the admin typed (RefusalShownMixin).
+Each is answered here as Django answers its like. A list that edits rows (list_editable), refused and shown again,
+shows each row next to its own inputs (ListedRowsShownMixin). And a save that passed the page's unique checks can
+still fail on the key itself, when another admin's save committed after the check (SaveConflictsAsMessagesMixin).
+Such a refused save shows its page again with what the admin typed (RefusalShownMixin).
 
-The site mixes both mixins into every class registered on it, so a library's admin or a new one needs nothing.
+The site mixes these mixins into every class registered on it, so a library's admin or a new one needs nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import MAXYEAR
 from functools import partial
 from typing import Any
@@ -36,13 +37,18 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    EmptyResultSet,
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    ValidationError,
+)
 from django.db import IntegrityError, connections, router
-from django.db.models import Field, Model, QuerySet
+from django.db.models import F, Field, Model, QuerySet, UniqueConstraint
 from django.db.models.base import ModelBase
 from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.utils.text import get_text_list
 from django.utils.translation import gettext
 
 from helpdesk.errors import DomainError, PreconditionFailed
@@ -190,6 +196,42 @@ class CheckedInputAdminMixin:
         return initial
 
 
+class ListedRowsShownMixin:
+    """A list that edits rows (list_editable), refused and shown again, shows each row next to its own inputs.
+
+    Django shows the inputs sent, in the order the page had them, next to the rows read again, in their order now: a
+    row moved by another admin's change of its ordering column put one row's name next to another row's inputs (and
+    its hidden id: a second save wrote them to the row they belong to, which the admin did not see). So the rows
+    shown are the ones the inputs are for. A row deleted before the page was sent has no row to stand next to its
+    inputs: nothing is saved, and the list is shown afresh with a message."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        formset = getattr(cl, "formset", None)
+        if formset is None or not formset.is_bound:
+            return response
+        if any(names_a_row_gone(formset, form) for form in formset.initial_forms):
+            plural = self.model._meta.verbose_name_plural  # type: ignore[attr-defined]
+            message = (
+                f"One of these {plural} was deleted meanwhile. Nothing was saved; the list is shown as it is now: "
+                "make your changes again."
+            )
+            self.message_user(request, message, messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+        rows = [form.instance for form in formset.forms]
+        if not any(row._state.adding for row in rows):  # else an id no row can have: Django's error on it, as sent
+            cl.result_list = rows
+        return response
+
+
+def names_a_row_gone(formset: Any, form: forms.ModelForm) -> bool:
+    """Whether the list's form names its row by an id a row can have, when no row has it: deleted since the page was
+    read. An id no row can have (`abc`, past 64 bits) is a tampered page, refused by Django on the id."""
+    pk = formset.model._meta.pk
+    return form.instance._state.adding and is_key_value(pk, formset.data.get(form.add_prefix(pk.name)))
+
+
 # PostgreSQL's SQLSTATE for a unique key's violation, and the key it names in the error's detail.
 UNIQUE_VIOLATION = "23505"
 POSTGRESQL_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
@@ -212,7 +254,11 @@ class RefusalShownForm(forms.BaseForm):
         super().full_clean()
         if not self.is_bound:
             return
-        form_add_domain_error(self, self.refusal)
+        # A key another save took meanwhile is found by the page's own unique check by now, once that save committed:
+        # its error says so next to the field already, and the refusal's saying it again would read as a second one.
+        details = {name: said for name, said in self.refusal.details.items() if not self.has_error(name, "unique")}
+        if details or not self.refusal.details:
+            form_add_domain_error(self, DomainError(self.refusal.message, details=details))
         if not self.errors:  # a refusal naming fields with no message: still nothing may be saved
             self.add_error(None, self.refusal.message)
 
@@ -298,11 +344,7 @@ class SaveConflictsAsMessagesMixin(RefusalShownMixin):
         if connections[router.db_for_write(self.model)].needs_rollback:  # type: ignore[attr-defined]
             raise error  # a transaction around the admin's own is broken still: nothing could be written after it
         logger.warning("An admin save conflicted with another saved meanwhile", exc_info=error)
-        conflict = unique_conflict_described(error)
-        return DomainError(
-            "This could not be saved: another change saved meanwhile conflicts with it"
-            f"{f' ({conflict})' if conflict else ''}. Nothing was saved; check the values and save again."
-        )
+        return unique_conflict_refusal(error)
 
 
 def model_admin_message(model_admin: Any, request: HttpRequest, error: DomainError) -> None:
@@ -328,13 +370,34 @@ def is_unique_violation(error: IntegrityError) -> bool:
     return SQLITE_UNIQUE.match(str(error)) is not None
 
 
-def unique_conflict_described(error: IntegrityError) -> str | None:
-    """The unique key an IntegrityError names, in the words of its model and fields ("another business calendar has
-    the same name"); None for any other error, or a key the error does not name in a way read here. Never the SQL."""
+def unique_conflict_refusal(error: IntegrityError) -> DomainError:
+    """A save's unique key taken by another save meanwhile, as a refusal naming the fields of the key next to them
+    ("User with this Email already exists.", as the page's own unique check says it), or above the form for a key
+    of several fields; a key the error does not name in a way read here only as a conflict. Never the SQL."""
+    refusal = (
+        "This could not be saved: another change saved meanwhile conflicts with it. Nothing was saved; check the "
+        "values and save again."
+    )
+    found = unique_key_fields(error)
+    if found is None:
+        return DomainError(refusal)
+    model, fields = found
+    # In Django's words, as the page's own unique check says it: "User with this Email already exists."
+    conflict = model().unique_error_message(model, tuple(field.name for field in fields)).messages[0]
+    # On the one field it is about, as Django's unique check puts it; a key of several fields is the whole form's.
+    where = fields[0].name if len(fields) == 1 else NON_FIELD_ERRORS
+    return DomainError(refusal, details={where: [conflict]})
+
+
+def unique_key_fields(error: IntegrityError) -> tuple[type[Model], list[Field]] | None:
+    """The model and fields of the unique key an IntegrityError names: a key's columns, or the fields a constraint's
+    expressions are over (the lower-cased email); None for any other error, or a key not named in a way read here."""
     found = _unique_key_violated(error)
     if found is None:
         return None
-    table, columns = found
+    table, columns, constraint = found
+    if constraint is not None and (declared := _constraint_fields(constraint)) is not None:
+        return declared
     # Auto-created tables too: a many-to-many link (a team's member) added twice at once.
     models = apps.get_models(include_auto_created=True)
     model = next((model for model in models if model._meta.db_table == table), None)
@@ -342,43 +405,53 @@ def unique_conflict_described(error: IntegrityError) -> str | None:
         return None
     by_column = {field.column: field for field in model._meta.concrete_fields}
     if not columns or not all(column in by_column for column in columns):
-        return f"another {model._meta.verbose_name} has the same values"  # a key on expressions (a lower-cased email)
-    names = get_text_list([str(by_column[column].verbose_name) for column in columns], "and")
-    return f"another {model._meta.verbose_name} has the same {names}"
+        return None
+    return model, [by_column[column] for column in columns]
 
 
-def _unique_key_violated(error: IntegrityError) -> tuple[str, list[str]] | None:
-    """The table and columns of the unique key an IntegrityError is about, as each database's driver tells them."""
+def _unique_key_violated(error: IntegrityError) -> tuple[str | None, list[str], str | None] | None:
+    """The table, columns and constraint's name of the unique key an IntegrityError is about, as each database's
+    driver tells them (a key on expressions has no columns named)."""
     cause = error.__cause__
     diag = getattr(cause, "diag", None)  # psycopg's
     if diag is not None:
         if getattr(cause, "sqlstate", None) != UNIQUE_VIOLATION or not diag.table_name:
             return None
         key = POSTGRESQL_KEY.match(diag.message_detail or "")
-        return diag.table_name, [column.strip('" ') for column in key["columns"].split(",")] if key else []
+        columns = [column.strip('" ') for column in key["columns"].split(",")] if key else []
+        return diag.table_name, columns, diag.constraint_name
     key = SQLITE_UNIQUE.match(str(error))  # "UNIQUE constraint failed: sla_businesscalendar.name"
     if key is None:
         return None
     index = SQLITE_INDEX.fullmatch(key["columns"])
     if index is not None:  # "index 'accounts_user_email_ci_unique'": a key on expressions, named but not its table
-        return _table_of_constraint(index["name"])
+        return None, [], index["name"]
     qualified = [column.strip().rpartition(".") for column in key["columns"].split(",")]
     tables = {table for table, _, _ in qualified}
     if len(tables) != 1 or not (table := tables.pop()):
         return None
-    return table, [column for _, _, column in qualified]
+    return table, [column for _, _, column in qualified], None
 
 
-def _table_of_constraint(name: str) -> tuple[str, list[str]] | None:
-    """The table of the model declaring the constraint `name`, with no columns: its key is on expressions."""
+def _constraint_fields(name: str) -> tuple[type[Model], list[Field]] | None:
+    """The model declaring the unique constraint `name`, and the fields it is over: its fields, or those its
+    expressions read (`Lower("email")`: the email). None for a name no model declares (a field's own unique index)."""
     for model in apps.get_models():
-        if any(constraint.name == name for constraint in model._meta.constraints):
-            return model._meta.db_table, []
+        for constraint in model._meta.constraints:
+            if constraint.name == name and isinstance(constraint, UniqueConstraint):
+                names = list(constraint.fields) or _names_read(constraint.expressions)
+                return (model, [model._meta.get_field(one) for one in names]) if names else None
     return None
 
 
+def _names_read(expressions: Iterable[Any]) -> list[str]:
+    """The fields these expressions read, each once, in order."""
+    names = [node.name for expression in expressions for node in expression.flatten() if isinstance(node, F)]
+    return list(dict.fromkeys(names))
+
+
 # Outermost first: a save conflict's net is around all the rest, each admin's own answers included.
-SITE_MIXINS = (SaveConflictsAsMessagesMixin, CheckedInputAdminMixin)
+SITE_MIXINS = (SaveConflictsAsMessagesMixin, CheckedInputAdminMixin, ListedRowsShownMixin)
 
 
 class HelpdeskAdminSite(admin.AdminSite):

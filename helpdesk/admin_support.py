@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.admin.widgets import AdminTextareaWidget
-from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet, BaseModelFormSet
@@ -94,19 +93,13 @@ class ListedRowForm(forms.ModelForm):
 
 class ListedRowsKeptFormSet(BaseModelFormSet):
     """The admin list's rows (list_editable) that are saved, kept until the save commits, in lock order
-    (tickets.services.common.own_rows_gone): one deleted since the list read it is an error above its row, nothing
-    saved. Its save found no row to update, so inserted it again: a deleted row back, without what went with it."""
+    (tickets.services.common.own_rows_gone): one deleted once the list's save read it is an error above its row,
+    nothing saved. Its save found no row to update, so inserted it again: a deleted row back, without what went with
+    it. One deleted before the list was sent names no row: admin_site.ListedRowsShownMixin shows the list afresh."""
 
     def clean(self) -> None:
         super().clean()
         opts = self.model._meta
-        if any(form.instance._state.adding for form in self.forms[: self.initial_form_count()]):
-            # Its id names no row: deleted before the list was sent. Django's error is on the hidden id, not shown,
-            # and the list, read again, no longer lines up with the rows sent, so say it above the list.
-            raise ValidationError(
-                f"One of these {opts.verbose_name_plural} was deleted meanwhile: reload the list and make your "
-                "changes again."
-            )
         saving = [form for form in self.forms if form.has_changed() and not form.errors]
         gone = own_rows_gone(self.model, [form.instance.pk for form in saving])
         for form in saving:

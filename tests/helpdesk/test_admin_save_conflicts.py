@@ -17,13 +17,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.urls import reverse
 
+import accounts.admin
 from accounts.models import User
-from helpdesk.admin_site import unique_conflict_described
+from helpdesk.admin_site import unique_conflict_refusal
 from sla.models import BusinessCalendar
 from tests.sla.conftest import calendar_form
+from tests.support.admin import shown_messages
 from tickets.models import Team
 
 NOTHING_SAVED = "Nothing was saved; check the values and save again."
+CONFLICT = f"This could not be saved: another change saved meanwhile conflicts with it. {NOTHING_SAVED}"
 
 
 def checked_before_the_other_save(monkeypatch: pytest.MonkeyPatch, model: type[Model], field: str) -> None:
@@ -33,10 +36,6 @@ def checked_before_the_other_save(monkeypatch: pytest.MonkeyPatch, model: type[M
     monkeypatch.setattr(
         model, "validate_constraints", lambda row, exclude=None: constraints(row, {*(exclude or ()), field})
     )
-
-
-def shown_messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
 
 
 def typed_values(response, *names: str) -> dict[str, object]:
@@ -67,12 +66,8 @@ def test_a_calendar_named_alike_by_another_admin_meanwhile_is_refused_on_the_add
         )
 
     assert response.status_code == 200
-    refusal = (
-        "This could not be saved: another change saved meanwhile conflicts with it "
-        f"(another business calendar has the same name). {NOTHING_SAVED}"
-    )
-    assert shown_messages(response) == [refusal]
-    assert form_errors(response) == [refusal]
+    assert shown_messages(response) == [f"{CONFLICT} Business calendar with this Name already exists."]
+    assert response.context["adminform"].form.errors == {"name": ["Business calendar with this Name already exists."]}
     assert typed_values(response, "name", "time_zone", "holiday_country", "holiday_region") == {
         "name": "Night shift",
         "time_zone": "UTC",
@@ -100,10 +95,7 @@ def test_a_second_default_calendar_made_by_another_admin_meanwhile_is_refused_on
     response = client_for(carol).post(url, form)
 
     assert response.status_code == 200
-    assert shown_messages(response) == [
-        "This could not be saved: another change saved meanwhile conflicts with it "
-        f"(another business calendar has the same default). {NOTHING_SAVED}"
-    ]
+    assert shown_messages(response) == [f"{CONFLICT} Business calendar with this Default already exists."]
     assert typed_values(response, "name", "is_default") == {"name": "Nights", "is_default": True}
     mine.refresh_from_db()
     assert (mine.name, mine.is_default) == ("Night shift", False)  # nothing of the save
@@ -120,10 +112,7 @@ def test_a_team_named_alike_by_another_admin_meanwhile_is_refused_on_the_change_
 
     assert response.status_code == 200
     assert typed_values(response, "name") == {"name": "Escalations"}
-    assert shown_messages(response) == [
-        "This could not be saved: another change saved meanwhile conflicts with it "
-        f"(another team has the same name). {NOTHING_SAVED}"
-    ]
+    assert shown_messages(response) == [f"{CONFLICT} Team with this Name already exists."]
     assert sorted(Team.objects.values_list("pk", "name")) == sorted([(theirs.pk, "Escalations"), (mine.pk, "Tier 2")])
 
 
@@ -154,16 +143,20 @@ def integrity_error_of(save: Callable[[], object]) -> IntegrityError:
     return raised.value
 
 
-def test_a_key_on_a_lower_cased_email_is_named_by_its_model(alice):
+def test_a_key_on_a_lower_cased_email_is_named_by_the_field_it_lower_cases(alice):
     error = integrity_error_of(lambda: User.objects.create(email=alice.email.upper(), name="Alice again"))
 
-    assert unique_conflict_described(error) == "another user has the same values"
+    refusal = unique_conflict_refusal(error)
+
+    assert (refusal.message, refusal.details) == (CONFLICT, {"email": ["User with this Email already exists."]})
 
 
 def test_a_not_null_column_is_no_unique_conflict(db):
     error = integrity_error_of(lambda: Team.objects.create(name=None))
 
-    assert unique_conflict_described(error) is None
+    refusal = unique_conflict_refusal(error)
+
+    assert (refusal.message, refusal.details) == (CONFLICT, {})
 
 
 def test_a_many_to_many_link_made_twice_is_named_by_its_two_ends(bob):
@@ -173,4 +166,35 @@ def test_a_many_to_many_link_made_twice_is_named_by_its_two_ends(bob):
 
     error = integrity_error_of(lambda: link.objects.create(team=team, user=bob))
 
-    assert unique_conflict_described(error) == "another team-user relationship has the same team and user"
+    assert unique_conflict_refusal(error).details == {
+        "__all__": ["Team-user relationship with this Team and User already exists."]
+    }
+
+
+def test_an_email_taken_by_another_admin_meanwhile_is_refused_next_to_the_email_field(
+    monkeypatch, carol, client_for, bob
+):
+    """The key is on the lower-cased address, an expression: the conflict was "another user has the same values",
+    above the form, naming no field."""
+    saved = accounts.admin.user_update
+
+    def saved_once_theirs_committed(**fields: object) -> User:
+        User.objects.create_user("dana@example.com", name="Dana")  # by another admin, after this page validated
+        return saved(**fields)
+
+    monkeypatch.setattr(accounts.admin, "user_update", saved_once_theirs_committed)
+
+    response = client_for(carol).post(
+        reverse("admin:accounts_user_change", args=[bob.pk]),
+        {"email": "Dana@Example.com", "name": "Bob again", "role": bob.role, "is_active": "on"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"email": ["User with this Email already exists."]}
+    assert shown_messages(response) == [
+        f"This could not be saved: another change saved meanwhile conflicts with it. {NOTHING_SAVED} "
+        "User with this Email already exists."
+    ]
+    assert typed_values(response, "email", "name") == {"email": "Dana@Example.com", "name": "Bob again"}
+    bob_then = User.objects.get(pk=bob.pk)
+    assert (bob_then.email, bob_then.name) == (bob.email, bob.name)

@@ -11,7 +11,7 @@ from sla.models import BusinessCalendar, Metric, SlaClock, SlaPolicy, SlaRefresh
 from sla.services import sla_sweep
 from sla.tasks import sla_refresh_open_tickets
 from tests.sla.conftest import berlin, refuse
-from tests.support.admin import deleted_once_validated
+from tests.support.admin import deleted_once_validated, shown_messages
 from tickets.models import Priority
 from tickets.services import ticket_create
 
@@ -236,18 +236,68 @@ def test_a_policy_deleted_while_the_list_is_saved_is_refused_on_the_list_and_not
     assert list(SlaPolicy.objects.values_list("name", "position")) == [("Other", 30)]  # nothing of the save
 
 
-def test_a_policy_deleted_before_the_list_is_saved_is_refused_on_the_list(carol, client_for, policy):
-    """Gone before the save was sent: the list's hidden id names no row. Django refused it where the page shows no
-    error, only "Please correct the error below"."""
-    other = SlaPolicy.objects.create(name="Other", position=30)
-    form = _policy_list_form((other, 40), (policy, 20))
-    policy.delete()
+def _list_as_shown(response, positions: dict[int, int] | None = None) -> dict[str, str]:
+    """The policies' list page sent back as it showed each row (its id, position and active box), with the new
+    positions of the rows in `positions` (by id)."""
+    formset = response.context["cl"].formset
+    management = formset.management_form
+    form = {management[name].html_name: str(management[name].value()) for name in management.fields} | {"_save": "Save"}
+    for row in formset.forms:
+        pk = int(row["id"].value())
+        position = (positions or {}).get(pk, row["position"].value())
+        form |= {f"{row.prefix}-id": str(pk), f"{row.prefix}-position": str(position)}
+        if row["is_active"].value():
+            form[f"{row.prefix}-is_active"] = "on"
+    return form
 
-    response = client_for(carol).post(reverse("admin:sla_slapolicy_changelist"), form)
+
+def shown_rows(response) -> list[tuple[str, str, str]]:
+    """Each row of the list shown again: the policy's name, and the id and position of the inputs next to it."""
+    cl = response.context["cl"]
+    return [
+        (row.name, str(form["id"].value()), str(form["position"].value()))
+        for row, form in zip(cl.result_list, cl.formset.forms, strict=True)
+    ]
+
+
+def test_a_policy_deleted_before_the_list_is_sent_shows_the_list_afresh_and_saves_nothing(carol, client_for, policy):
+    """The page listed the row; another admin deleted it before the page's save was sent. The list shown again read
+    the rows left, while its inputs were still the page's: the row after the deleted one showed the deleted one's
+    position and id next to its name."""
+    other = SlaPolicy.objects.create(name="Other", position=30)
+    last = SlaPolicy.objects.create(name="Last", position=50)
+    client = client_for(carol)
+    url = reverse("admin:sla_slapolicy_changelist")
+    form = _list_as_shown(client.get(url), {policy.pk: 20, other.pk: 40, last.pk: 60})
+    policy.delete()  # by another admin
+
+    response = client.post(url, form, follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    assert shown_messages(response) == [
+        "One of these SLA policies was deleted meanwhile. Nothing was saved; the list is shown as it is now: make "
+        "your changes again."
+    ]
+    assert shown_rows(response) == [("Other", str(other.pk), "30"), ("Last", str(last.pk), "50")]
+    assert list(SlaPolicy.objects.values_list("name", "position")) == [("Other", 30), ("Last", 50)]
+
+
+def test_a_list_refused_after_another_admin_reordered_it_shows_each_row_with_its_own_inputs(carol, client_for, policy):
+    """The list is ordered by position: another admin's change of one moved it meanwhile. The list shown again for
+    its error read the rows in their new order, next to the inputs in the page's."""
+    other = SlaPolicy.objects.create(name="Other", position=30)
+    client = client_for(carol)
+    url = reverse("admin:sla_slapolicy_changelist")
+    form = _list_as_shown(client.get(url), {policy.pk: -1})
+    SlaPolicy.objects.filter(pk=other.pk).update(position=1)  # by another admin: now listed first
+
+    response = client.post(url, form)
 
     assert response.status_code == 200
-    assert "One of these SLA policies was deleted meanwhile: reload the list" in response.text
-    assert list(SlaPolicy.objects.values_list("name", "position")) == [("Other", 30)]
+    assert shown_rows(response) == [("Standard", str(policy.pk), "-1"), ("Other", str(other.pk), "30")]
+    assert response.context["cl"].formset.errors[0] == {
+        "position": ["Ensure this value is greater than or equal to 0."]
+    }
 
 
 def test_deleting_policies_from_the_list_asks_first_then_deletes_and_logs_in_the_lists_transaction(

@@ -54,3 +54,8 @@ def deleted_once_validated(monkeypatch: pytest.MonkeyPatch, model: type[Model], 
         type(row).objects.filter(pk=row.pk).delete()  # by another admin, after the page read it
 
     monkeypatch.setattr(model, "clean", validated_then_deleted)
+
+
+def shown_messages(response) -> list[str]:
+    """The messages an admin page shows at its top."""
+    return [str(message) for message in response.context["messages"]]

@@ -599,7 +599,9 @@ def test_two_calendars_named_alike_at_once_in_the_admin_the_second_page_says_so_
     typed = response.context["adminform"].form
     assert (typed["name"].value(), typed["time_zone"].value()) == ("Night shift", "UTC")
     assert [str(message) for message in response.context["messages"]] == [
-        "This could not be saved: another change saved meanwhile conflicts with it (another business calendar has the "
-        "same name). Nothing was saved; check the values and save again."
+        "This could not be saved: another change saved meanwhile conflicts with it. Nothing was saved; check the "
+        "values and save again. Business calendar with this Name already exists."
     ]
+    # Said once next to the name: the page shown again finds the other admin's calendar, committed by then.
+    assert typed.errors == {"name": ["Business calendar with this Name already exists."]}
     assert BusinessCalendar.objects.get(name="Night shift").time_zone == "Europe/Berlin"  # the other admin's, intact
