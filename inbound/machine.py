@@ -14,7 +14,15 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
-from inbound.parsing import ParsedMail, header_text, header_values, message_ids, parse_message, part_bytes
+from inbound.parsing import (
+    ParsedMail,
+    content_type_of,
+    header_text,
+    header_values,
+    message_ids,
+    parse_message,
+    part_bytes,
+)
 
 _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailer_daemon)@", re.IGNORECASE)
 _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -60,7 +68,7 @@ class BounceReport:
 
 def is_bounce(mail: ParsedMail) -> bool:
     message = mail.message
-    if message.get_content_type() == "multipart/report" and _report_type(message) in ("delivery-status", ""):
+    if content_type_of(message) == "multipart/report" and _report_type(message) in ("delivery-status", ""):
         return True
     if _BOUNCE_SENDERS.match(mail.from_address):
         return True
@@ -90,7 +98,7 @@ def auto_reply_reason(mail: ParsedMail) -> str:
         value = header_text(message, name).strip()
         if value and value.lower() not in ("no", "none", "false"):
             return f"{name}: {value}"
-    if message.get_content_type() == "multipart/report":
+    if content_type_of(message) == "multipart/report":
         return f"Report: {_report_type(message)}"  # read receipts and other reports that are not bounces
     if _AUTO_SUBJECT.match(mail.subject):
         return f"Subject: {mail.subject}"
@@ -114,7 +122,7 @@ def read_bounce(mail: ParsedMail) -> BounceReport:
     report = BounceReport()
     message = mail.message
     for part in message.walk():
-        content_type = part.get_content_type()
+        content_type = content_type_of(part)
         if content_type == "message/delivery-status":
             _read_delivery_status(part, report)
         elif content_type in ("message/rfc822", "text/rfc822-headers"):
@@ -148,15 +156,16 @@ def _read_delivery_status(part: Message, report: BounceReport) -> None:
 def _status_blocks(part: Message) -> list[Message]:
     """The per-message and per-recipient blocks of a delivery-status part (RFC 3464 section 2.1)."""
     payload = part.get_payload()
-    if isinstance(payload, list):
+    if isinstance(payload, list) and part.get_content_type() == "message/delivery-status":
         return [block for block in payload if isinstance(block, Message)]
-    # Some MTAs encode the part (base64): parse its decoded text as header blocks.
+    # Some MTAs encode the part (base64), and a type with a comment is not one the parser splits into blocks (it
+    # reads the first block's headers and takes the rest for its body): parse its text as header blocks.
     text = part_bytes(part).decode("utf-8", errors="replace").replace("\r\n", "\n")
     return [parse_message(chunk.encode()) for chunk in re.split(r"\n\s*\n", text) if chunk.strip()]
 
 
 def _original_ids(part: Message) -> list[str]:
-    if part.get_content_type() == "text/rfc822-headers":
+    if content_type_of(part) == "text/rfc822-headers":
         headers = parse_message(part_bytes(part))
     else:
         payload = part.get_payload()
@@ -174,4 +183,4 @@ def _report_type(message: Message) -> str:
 
 
 def _has_part(message: Message, content_type: str) -> bool:
-    return any(part.get_content_type() == content_type for part in message.walk())
+    return any(content_type_of(part) == content_type for part in message.walk())

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import errors, policy
 from email.header import decode_header, make_header
+from email.headerregistry import ContentTypeHeader
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
@@ -372,7 +373,7 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
     htmls: list[str] = []
     winmails: list[TnefContents] = []
     for part in _leaves(message):
-        content_type = _content_type(part)
+        content_type = content_type_of(part)
         filename = _filename(part)
         disposition = _disposition(part)
         is_body = disposition != "attachment" and not filename
@@ -429,9 +430,22 @@ def _leaves(part: Message) -> list[Message]:
     return [part]
 
 
-def _content_type(part: Message) -> str:
+def content_type_of(part: Message) -> str:
+    """The part's type as RFC 2045 reads its Content-Type: comments left out, text/plain when it cannot be read.
+    Message.get_content_type takes all before a ";" as the type, comments and all: `text/plain (comment)` was no
+    text, and the mail lost its body. The header registry's reading leaves comments out and, for a type it cannot
+    read, registers a defect and gives text/plain. A compat32 reading (parse_message) is read the same way unless
+    its comments nest too deep for that parser from any stack: then it cannot be read."""
+    header = part.get("content-type")
+    if header is None:
+        return part.get_content_type()  # no header: text/plain, or message/rfc822 in a multipart/digest
     try:
-        return part.get_content_type()
+        if isinstance(header, ContentTypeHeader):
+            return header.content_type
+        value = _unfolded(header)
+        if _comments_nest_too_deep(value):
+            return "text/plain"
+        return policy.default.header_factory("content-type", value).content_type
     except (ValueError, IndexError, AttributeError):
         return "application/octet-stream"
 

@@ -284,6 +284,45 @@ def test_a_part_header_of_deeply_nested_comments_still_gives_the_mail_its_text(i
     assert stored.ticket.description == "Hello."
 
 
+COMMENTS_IN_A_CONTENT_TYPE = {
+    "a short comment": "(plain text)",
+    "nested a few levels": "(" * 5 + "x" + ")" * 5,
+    "nested past the parser's stack": "(" * 5000 + "x" + ")" * 5000,
+}
+
+
+@pytest.mark.parametrize("comment", COMMENTS_IN_A_CONTENT_TYPE.values(), ids=COMMENTS_IN_A_CONTENT_TYPE)
+def test_a_content_type_with_a_comment_after_its_type_still_gives_the_mail_its_text(ingest, comment):
+    """`text/plain (comment)` with no parameter after it: the stdlib's get_content_type takes everything before a
+    ";" as the type, so the comment stayed in it and the text became an attachment of type `text/plain (...)`."""
+    raw = raw_mail(f"From: dana@example.org\nTo: support@example.com\nSubject: Hi\nContent-Type: text/plain {comment}")
+
+    stored = ingest(raw)
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert (stored.ticket.description, stored.ticket.attachments.count()) == ("Hello.", 0)
+    assert bytes(stored.raw) == raw
+
+
+@pytest.mark.parametrize("comment", COMMENTS_IN_A_CONTENT_TYPE.values(), ids=COMMENTS_IN_A_CONTENT_TYPE)
+def test_a_part_content_type_with_a_comment_after_its_type_still_gives_the_mail_its_text(ingest, comment):
+    stored = ingest(
+        raw_mail(
+            "From: dana@example.org\nTo: support@example.com\nSubject: Hi\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=zz",
+            f"--zz\nContent-Type: text/plain {comment}\n\nHello.\n"
+            "--zz\nContent-Type: application/pdf (a file)\nContent-Disposition: attachment; filename=a.pdf\n"
+            "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--zz--",
+        )
+    )
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.description == "Hello."
+    assert [(file.filename, file.content_type) for file in stored.ticket.attachments.all()] == [
+        ("a.pdf", "application/pdf")
+    ]
+
+
 def _read_with_frames_below(frames: int, raw: bytes) -> ParsedMail:
     return read_mail(raw) if frames == 0 else _read_with_frames_below(frames - 1, raw)
 

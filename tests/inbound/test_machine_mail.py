@@ -160,6 +160,19 @@ def test_an_exim_bounce_without_a_report_part_is_still_a_bounce(ingest, ticket):
     assert BouncedAddress.objects.filter(email="gone@example.org").exists()
 
 
+def test_a_bounce_whose_report_parts_carry_comments_in_their_content_type_is_still_read(ingest, ticket):
+    """`message/delivery-status (report)` is that type (RFC 2045 comments): the stdlib's get_content_type kept the
+    comment in the type, and the report went unread."""
+    raw = _postfix_bounce(original_message_id=message_id(ticket_id=ticket.pk))
+    raw = raw.replace(b"Content-Type: message/delivery-status", b"Content-Type: message/delivery-status (report)")
+    raw = raw.replace(b"Content-Type: text/rfc822-headers", b"Content-Type: text/rfc822-headers (the original)")
+
+    stored = ingest(raw)
+
+    assert (stored.reason, stored.ticket) == (Reason.BOUNCE, ticket)
+    assert BouncedAddress.objects.get().last_status == "5.1.1"
+
+
 def test_a_bounce_of_mail_we_did_not_send_opens_nothing(ingest):
     stored = ingest(_postfix_bounce(original_message_id="<someone-else@example.net>"))
 
