@@ -4,17 +4,26 @@ INBOUND_WEBHOOK_SECRET for every provider, and Mailgun's signature (MAILGUN_WEBH
 A provider whose credentials are not configured answers 404: an unauthenticated door is never open. A webhook
 answers 200 only once the message is stored; any failure before that is a 5xx, so the provider retries. A post over
 INBOUND_WEBHOOK_MAX_BYTES answers 413, which providers do not retry: they bounce or log the mail.
+
+A post that passed the checks but that anymail cannot read is kept, and answered 200: a provider takes a 4xx as
+final (or retries it a few times, to the same refusal), and the mail was lost. The raw MIME it carries is stored as
+any mail (the helpdesk's reading is more forgiving than anymail's); a post without one is kept quarantined as
+failed, its fields and files attached, for an admin. A post that fails the checks, or that is no mail post (a
+webhook set up for the wrong events: AnymailConfigurationError), is still a 400.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from email import encoders, policy
-from email.message import Message
+from email.message import EmailMessage, Message
 from typing import Any
 
-from anymail.exceptions import AnymailConfigurationError, AnymailError
+from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
 from anymail.signals import AnymailInboundEvent, inbound
 from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView
 from anymail.webhooks.base import AnymailBasicAuthMixin
@@ -26,8 +35,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.views.decorators.csrf import csrf_exempt
 
 from inbound.models import Source
-from inbound.services import inbound_store
-from inbound.webhook_bodies import webhook_body_limit, webhook_body_read
+from inbound.services import inbound_keep_unreadable, inbound_store
+from inbound.webhook_bodies import FORM_DATA, webhook_body_limit, webhook_body_read
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +97,39 @@ def _basic_auth_check(view_class: type[AnymailBasicAuthMixin], request: HttpRequ
     AnymailBasicAuthMixin.validate_request(view_class(), request)
 
 
+class _PostUnreadable(Exception):
+    """anymail could not read a post whose checks (basic auth, Mailgun's signature) it had passed: the view parses
+    a post's events only once its validators have run."""
+
+
+# What anymail raises on a post it cannot read: its own errors, and those of reading a field of the wrong shape.
+# RecursionError: it parses posted MIME with policy.default, which recurses into a header's comments.
+_UNREADABLE = (AnymailError, LookupError, ValueError, TypeError, AttributeError, RecursionError)
+
+
+def _reading_kept(view_class: type[AnymailBasicAuthMixin]) -> type[AnymailBasicAuthMixin]:
+    class ReadingKept(view_class):
+        def parse_events(self, request: HttpRequest) -> list[AnymailInboundEvent]:
+            try:
+                return super().parse_events(request)
+            except (AnymailConfigurationError, AnymailWebhookValidationFailure):
+                raise  # no mail post (a webhook set up for other events), or one refused (SES's SNS topic)
+            except _UNREADABLE as error:
+                raise _PostUnreadable from error
+
+    return ReadingKept
+
+
 def _provider_view(
-    view_class: type[AnymailBasicAuthMixin], configured: Callable[[], bool], *, view_reads_form_body: bool = False
+    view_class: type[AnymailBasicAuthMixin],
+    configured: Callable[[], bool],
+    *,
+    posted_mime: Callable[[HttpRequest], PostedMime] | None = None,
+    view_reads_form_body: bool = False,
 ) -> Callable[..., HttpResponse]:
-    view = view_class.as_view()
+    """`posted_mime`: the mail's raw MIME in the provider's post, for a provider that posts it."""
+    view = _reading_kept(view_class).as_view()
+    esp_name = view_class.esp_name  # a class attribute: an instance would read the settings at import
 
     @csrf_exempt
     def provider_inbound(request: HttpRequest) -> HttpResponse:
@@ -104,15 +142,105 @@ def _provider_view(
             if not webhook_body_read(request, view_reads_form_body=view_reads_form_body):
                 return _too_large(request)
             return view(request)
+        except _PostUnreadable as unreadable:
+            return _unreadable_post_kept(
+                request, esp_name=esp_name, posted_mime=posted_mime, error=unreadable.__cause__
+            )
         except (AnymailError, AnymailConfigurationError, KeyError, ValueError, RecursionError) as error:
-            # A post the provider's format does not allow (or a webhook set up for the wrong events): 400, not a
-            # 500. A failure to store (the database) is not caught: a 5xx makes the provider deliver it again.
-            # RecursionError: anymail parses posted MIME with policy.default, which recurses into a header's
-            # comments; a nesting past the stack is mail no retry will deliver.
+            # A post that fails the checks, or that the provider's format does not allow (a webhook set up for the
+            # wrong events): 400, not a 500. A failure to store (the database) is not caught: a 5xx makes the
+            # provider deliver it again.
             logger.warning("refused an inbound webhook post: %s", error)
             return HttpResponseBadRequest("Not an inbound mail post this endpoint accepts.")
 
     return provider_inbound
+
+
+def _unreadable_post_kept(
+    request: HttpRequest,
+    *,
+    esp_name: str,
+    posted_mime: Callable[[HttpRequest], PostedMime] | None,
+    error: BaseException | None,
+) -> HttpResponse:
+    reason = "".join(traceback.format_exception_only(type(error), error)).strip()
+    logger.warning("anymail could not read an authenticated %s inbound post, kept: %s", esp_name, reason[:500])
+    mime = posted_mime(request) if posted_mime else PostedMime()
+    if mime.raw:
+        inbound_store(
+            raw=mime.raw.encode("utf-8", errors="surrogateescape"),
+            source=Source.WEBHOOK,
+            source_id=f"{esp_name}:{mime.event_id}" if mime.event_id else "",
+            envelope_recipient=mime.recipient,
+        )
+    else:
+        inbound_keep_unreadable(
+            raw=_post_as_mail(request, esp_name=esp_name, reason=reason),
+            source=Source.WEBHOOK,
+            subject=f"A {esp_name} inbound post anymail could not read",
+            detail=f"anymail could not read this {esp_name} inbound post; its fields and files are attached. {reason}",
+        )
+    return HttpResponse("Kept.", content_type="text/plain")
+
+
+@dataclass(frozen=True)
+class PostedMime:
+    """What a provider's post says of its mail, read as anymail reads it: the raw MIME, the provider's id for the
+    post (as `store_provider_mail` names it), the envelope recipient."""
+
+    raw: str = ""
+    event_id: str = ""
+    recipient: str = ""
+
+
+def _mailgun_mime(request: HttpRequest) -> PostedMime:
+    fields = request.POST
+    return PostedMime(_text(fields.get("body-mime")), _text(fields.get("token")), _text(fields.get("recipient")))
+
+
+def _postmark_mime(request: HttpRequest) -> PostedMime:
+    posted = _json_object(request.body)
+    return PostedMime(
+        _text(posted.get("RawEmail")), _text(posted.get("MessageID")), _text(posted.get("OriginalRecipient"))
+    )
+
+
+def _sendgrid_mime(request: HttpRequest) -> PostedMime:
+    recipients = _json_object(request.POST.get("envelope") or "").get("to")
+    recipient = recipients[0] if isinstance(recipients, list) and recipients else ""
+    return PostedMime(_text(request.POST.get("email")), recipient=_text(recipient))
+
+
+def _json_object(text: str | bytes) -> dict[str, Any]:
+    try:
+        posted = json.loads(text)
+    except ValueError:
+        return {}
+    return posted if isinstance(posted, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _post_as_mail(request: HttpRequest, *, esp_name: str, reason: str) -> bytes:
+    """The post as a mail an admin reads on the stored mail's page: each field and file an attachment, or the
+    body as posted when it is not a form."""
+    kept = EmailMessage(policy=policy.SMTP)
+    kept["Subject"] = f"A {esp_name} inbound post anymail could not read"
+    kept.set_content(f"anymail could not read this {esp_name} inbound post: {reason}\n")
+    if request.content_type in (FORM_DATA, "application/x-www-form-urlencoded"):
+        for name, values in request.POST.lists():
+            for value in values:
+                # As bytes, in base64: a text part's content would end in a line end the field did not have.
+                text = value.encode("utf-8", errors="surrogateescape")
+                kept.add_attachment(text, "text", "plain", filename=f"{name}.txt", params={"charset": "utf-8"})
+        for uploads in request.FILES.lists():
+            for upload in uploads[1]:
+                kept.add_attachment(upload.read(), "application", "octet-stream", filename=upload.name)
+    else:
+        kept.add_attachment(request.body, "application", "octet-stream", filename="post")
+    return kept.as_bytes()
 
 
 def _credentials_asked() -> HttpResponse:
@@ -134,8 +262,10 @@ def _too_large(request: HttpRequest) -> HttpResponse:
     return HttpResponse("The post is larger than this endpoint accepts.", status=413, content_type="text/plain")
 
 
-mailgun_inbound = _provider_view(MailgunInboundWebhookView, _mailgun_configured)
-postmark_inbound = _provider_view(PostmarkInboundWebhookView, _basic_auth_configured)
+mailgun_inbound = _provider_view(MailgunInboundWebhookView, _mailgun_configured, posted_mime=_mailgun_mime)
+postmark_inbound = _provider_view(PostmarkInboundWebhookView, _basic_auth_configured, posted_mime=_postmark_mime)
 # anymail's SendGrid view reads `request.body` before its fields (to decode text in another charset again).
-sendgrid_inbound = _provider_view(SendGridInboundWebhookView, _basic_auth_configured, view_reads_form_body=True)
+sendgrid_inbound = _provider_view(
+    SendGridInboundWebhookView, _basic_auth_configured, posted_mime=_sendgrid_mime, view_reads_form_body=True
+)
 amazon_ses_inbound = _provider_view(AmazonSESInboundWebhookView, _basic_auth_configured)

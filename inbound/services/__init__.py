@@ -11,7 +11,7 @@ from inbound.services.process import (
     inbound_process,
     inbound_stale_ids,
 )
-from inbound.services.store import Stored, inbound_store
+from inbound.services.store import Stored, inbound_keep_unreadable, inbound_store
 
 __all__ = [
     "Stored",
@@ -21,6 +21,7 @@ __all__ = [
     "inbound_claim_returned",
     "inbound_discard",
     "inbound_fail",
+    "inbound_keep_unreadable",
     "inbound_process",
     "inbound_reprocess",
     "inbound_stale_ids",

@@ -8,9 +8,10 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from events.services import send_to_worker
-from inbound.models import InboundMessage, Mailbox
+from inbound.models import InboundMessage, InboundStatus, Mailbox, Reason
 from inbound.parsing import header_text, message_ids_as_sent, parse_headers, sender_of
 
 MESSAGE_ID_MAX_BYTES = 998  # RFC 5322's line limit, as the columns hold
@@ -58,6 +59,28 @@ def inbound_store(
         return Stored(existing, created=False)
     transaction.on_commit(partial(queue_processing, message.pk))
     return Stored(message, created=True)
+
+
+@transaction.atomic
+def inbound_keep_unreadable(*, raw: bytes, source: str, subject: str, detail: str) -> InboundMessage:
+    """Keep what a door received but could not read as mail (a provider's post its library refused), quarantined as
+    failed with the reason, where an admin reads failed mail. It is not queued: no mail was read from it. Bytes
+    already stored are that row, as the key on Message-ID and hash (both "" and the same here) allows one."""
+    digest = hashlib.sha256(raw).hexdigest()
+    existing = _already_stored(source=source, source_id="", message_id="", sha256=digest)
+    if existing is not None:
+        return existing
+    return InboundMessage.objects.create(
+        source=source,
+        raw=raw,
+        sha256=digest,
+        size=len(raw),
+        subject=subject[:255],
+        status=InboundStatus.QUARANTINED,
+        reason=Reason.FAILED,
+        detail=detail,
+        processed_at=timezone.now(),
+    )
 
 
 def _bounded(message_id: str) -> str:

@@ -134,14 +134,70 @@ def test_a_raw_mime_post_with_a_header_of_deeply_nested_comments_is_stored(
     assert (Ticket.objects.get().subject, Ticket.objects.get().description) == ("Nested", "Hello.")
 
 
-def test_a_raw_mime_post_whose_content_type_the_provider_library_cannot_parse_is_a_400(
+def test_an_authenticated_raw_mime_post_the_provider_library_cannot_parse_is_kept_and_becomes_a_ticket(
     db, django_capture_on_commit_callbacks
 ):
-    """anymail parses the posted MIME before the mail reaches the helpdesk: a Content-Type nested past the stack is
-    a post this endpoint cannot take, like any malformed post, never a 500."""
-    raw = raw_mail(f"From: dana@example.org\nTo: support@example.com\nContent-Type: text/plain {NESTED_COMMENTS}")
+    """anymail parses the posted MIME before the mail reaches the helpdesk, and gives up on a Content-Type nested
+    past the stack. A 400 was final for the provider: the mail was lost. The helpdesk's own reading takes it."""
+    raw = raw_mail(
+        f"From: dana@example.org\nTo: support@example.com\nSubject: Nested\nContent-Type: text/plain {NESTED_COMMENTS}"
+    )
 
     response = _post(reverse("inbound_mailgun"), _mailgun_fields(raw), django_capture_on_commit_callbacks, **_basic())
+
+    assert response.status_code == 200
+    stored = InboundMessage.objects.get()
+    assert (bytes(stored.raw), stored.source, stored.source_id) == (raw, "webhook", "Mailgun:tok-1")
+    assert (stored.ticket.subject, stored.ticket.description) == ("Nested", "Hello.")
+
+
+def test_an_authenticated_postmark_post_whose_raw_email_the_provider_library_cannot_parse_becomes_a_ticket(
+    db, django_capture_on_commit_callbacks
+):
+    raw = raw_mail(
+        f"From: dana@example.org\nTo: support@example.com\nSubject: Nested\nContent-Type: text/plain {NESTED_COMMENTS}"
+    )
+    payload = {"RawEmail": raw.decode(), "MessageID": "pm-9", "Headers": [], "FromFull": {"Email": "dana@example.org"},
+               "OriginalRecipient": "support@example.com"}  # fmt: skip
+
+    response = _post(reverse("inbound_postmark"), json.dumps(payload), django_capture_on_commit_callbacks,
+                     content_type="application/json", **_basic())  # fmt: skip
+
+    assert response.status_code == 200
+    stored = InboundMessage.objects.get()
+    assert (stored.source_id, stored.envelope_recipient) == ("Postmark:pm-9", "support@example.com")
+    assert (stored.ticket.subject, stored.ticket.description) == ("Nested", "Hello.")
+
+
+def test_an_authenticated_post_the_provider_library_cannot_read_is_kept_quarantined_for_an_admin(
+    db, django_capture_on_commit_callbacks
+):
+    """A post in the provider's parsed format (no raw MIME) that anymail cannot read: its fields and files are kept,
+    quarantined with anymail's reason, where an admin sees failed mail."""
+    fields = {**_mailgun_fields(b""), "from": "dana@example.org", "subject": "Parsed", "body-plain": "Hello.",
+              "attachment-count": "1", "content-id-map": "{not json",
+              "attachment-1": SimpleUploadedFile("log.txt", b"a log", content_type="text/plain")}  # fmt: skip
+    del fields["body-mime"]
+
+    response = _post(reverse("inbound_mailgun"), fields, django_capture_on_commit_callbacks, **_basic())
+
+    assert response.status_code == 200
+    kept = InboundMessage.objects.get()
+    assert (kept.status, kept.reason, kept.source, kept.ticket) == ("quarantined", "failed", "webhook", None)
+    assert "Mailgun" in kept.detail and "JSONDecodeError" in kept.detail
+    posted = message_from_bytes(bytes(kept.raw), policy=policy.default)
+    files = {part.get_filename(): part.get_content() for part in posted.iter_attachments()}
+    assert (files["subject.txt"], files["body-plain.txt"], files["log.txt"]) == ("Parsed", "Hello.", b"a log")
+    assert not Ticket.objects.exists()
+
+
+def test_an_unauthenticated_post_the_provider_library_cannot_parse_is_still_refused(
+    db, django_capture_on_commit_callbacks
+):
+    raw = raw_mail(f"From: dana@example.org\nTo: support@example.com\nContent-Type: text/plain {NESTED_COMMENTS}")
+    fields = _mailgun_fields(raw, key="not-the-signing-key")
+
+    response = _post(reverse("inbound_mailgun"), fields, django_capture_on_commit_callbacks, **_basic())
 
     assert response.status_code == 400 and not InboundMessage.objects.exists()
 
