@@ -52,15 +52,14 @@ def tags_from_names(names: Sequence[str]) -> list[Tag]:
 
 
 def tags_kept(*, names: Sequence[str]) -> None:
-    """Keep the existing tags `names` asks for until our commit, in lock_order: for an edit that sets them on a
-    ticket it locks after this (tickets.services.triage.ticket_update).
+    """Create the tags `names` asks for that are missing, and keep them all until our commit, in lock_order: for an
+    edit that sets them on a ticket it locks after this (tickets.services.triage.ticket_update).
 
     The join rows' foreign keys take a share of each new tag's row: taken after the ticket's lock, that could wait
     for a tag a deletion holds while the deletion waits for the ticket (the tags, then their tickets:
-    tickets.services.removal), and PostgreSQL would end one of the two as a deadlock (a 503). A tag a deletion held
-    is waited for here and found gone: ticket_set_tags creates it anew under the ticket's lock, as any tag on first
-    use, a row no deletion sees before our commit. Invalid names keep nothing: ticket_set_tags refuses them under the
-    ticket's lock (after an If-Match check)."""
+    tickets.services.removal), and PostgreSQL would end one of the two as a deadlock (a 503). A tag a deletion holds
+    is waited for here and, once gone, made anew, as any tag on first use: a row no deletion sees before our commit.
+    Invalid names keep nothing: ticket_set_tags refuses them under the ticket's lock (after an If-Match check)."""
     try:
         cleaned = normalize_tag_names(names)
     except InvalidValue:
