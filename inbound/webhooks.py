@@ -56,11 +56,16 @@ def store_provider_mail(sender: object, event: AnymailInboundEvent, esp_name: st
     # writes it as it came.
     except (ValueError, LookupError, UnicodeError, TypeError, RecursionError):
         raw = message.as_bytes(policy=policy.compat32)
+    _webhook_mail_stored(raw, esp_name=esp_name, event_id=event.event_id, recipient=message.envelope_recipient)
+
+
+def _webhook_mail_stored(raw: bytes, *, esp_name: str, event_id: str | None, recipient: str | None) -> None:
+    """Store a provider's mail, named by the provider and its id for the post: a post delivered again is that mail."""
     inbound_store(
         raw=raw,
         source=Source.WEBHOOK,
-        source_id=f"{esp_name}:{event.event_id}" if event.event_id else "",
-        envelope_recipient=message.envelope_recipient or "",
+        source_id=f"{esp_name}:{event_id}" if event_id else "",
+        envelope_recipient=recipient or "",
     )
 
 
@@ -167,12 +172,8 @@ def _unreadable_post_kept(
     logger.warning("anymail could not read an authenticated %s inbound post, kept: %s", esp_name, reason[:500])
     mime = posted_mime(request) if posted_mime else PostedMime()
     if mime.raw:
-        inbound_store(
-            raw=mime.raw.encode("utf-8", errors="surrogateescape"),
-            source=Source.WEBHOOK,
-            source_id=f"{esp_name}:{mime.event_id}" if mime.event_id else "",
-            envelope_recipient=mime.recipient,
-        )
+        raw = mime.raw.encode("utf-8", errors="surrogateescape")
+        _webhook_mail_stored(raw, esp_name=esp_name, event_id=mime.event_id, recipient=mime.recipient)
     else:
         inbound_keep_unreadable(
             raw=_post_as_mail(request, esp_name=esp_name, reason=reason),
@@ -186,7 +187,7 @@ def _unreadable_post_kept(
 @dataclass(frozen=True)
 class PostedMime:
     """What a provider's post says of its mail, read as anymail reads it: the raw MIME, the provider's id for the
-    post (as `store_provider_mail` names it), the envelope recipient."""
+    post, the envelope recipient."""
 
     raw: str = ""
     event_id: str = ""

@@ -46,6 +46,8 @@ def _is_slug(value: str) -> bool:
 def tags_from_names(names: Sequence[str]) -> list[Tag]:
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     missing = [Tag(name=name) for name in names if name not in existing]
+    if not missing:
+        return list(existing.values())
     # ignore_conflicts: another request may create the same tag at the same moment.
     Tag.objects.bulk_create(missing, ignore_conflicts=True)
     return list(Tag.objects.filter(name__in=names))
