@@ -154,11 +154,12 @@ def _joiners_as_idna_allows(label: str) -> bool:
     return True
 
 
-# Cyrillic and Greek letters that read as those of "invalid" (UTS #39 confusables, for these letters only: the
-# stdlib has no confusables data).
+# Letters that read as those of "invalid" (UTS #39 confusables, for these letters only: the stdlib has no
+# confusables data): Cyrillic and Greek ones, and Latin small capitals, which are of the one alphabet.
 _INVALID_LOOKALIKES = str.maketrans(
     {"\u0456": "i", "\u03b9": "i", "\u043f": "n", "\u0475": "v", "\u03bd": "v", "\u0430": "a", "\u03b1": "a"}
     | {"\u04cf": "l", "\u0501": "d"}
+    | {"\u026a": "i", "\u0274": "n", "\u1d20": "v", "\u1d00": "a", "\u029f": "l", "\u1d05": "d"}
 )
 
 
@@ -166,14 +167,20 @@ def _lookalike_top_level(label: str) -> bool:
     """Whether a top-level domain passes for another: one mixing Latin letters with another alphabet's (`invalid`
     with a Cyrillic U+0456, a Coptic U+2C93 or a Cherokee U+13A5 for its first i), or Cyrillic with Greek, which
     no real one does (IANA delegates single-script TLDs only, such as `рф` or `vermögensberater`; Japanese ones mix
-    kana and kanji, never Latin), or one reading as `invalid` in Cyrillic or Greek letters alone. A letter's script
-    is the first word of its Unicode name (LATIN, CYRILLIC, COPTIC...): the stdlib has no Script property."""
+    kana and kanji, never Latin), or one reading as `invalid` in lookalike or accented letters of one alphabet
+    (a Latin small capital I, U+026A, or an accented i for its first i). A letter's script is the first word of its
+    Unicode name (LATIN, CYRILLIC, COPTIC...): the stdlib has no Script property."""
     if label.isascii():
         return False
     scripts = {unicodedata.name(character, "").partition(" ")[0] for character in label if character.isalpha()}
     mixes_latin = "LATIN" in scripts and len(scripts) > 1
     mixes_alphabets = mixes_latin or len(scripts & {"LATIN", "CYRILLIC", "GREEK"}) > 1
-    return mixes_alphabets or label.translate(_INVALID_LOOKALIKES) == "invalid"
+    return mixes_alphabets or _without_marks(label).translate(_INVALID_LOOKALIKES) == "invalid"
+
+
+def _without_marks(label: str) -> str:
+    """The label's letters without their accents (the combining marks NFD splits off)."""
+    return "".join(c for c in unicodedata.normalize("NFD", label) if not unicodedata.combining(c))
 
 
 def _domain_as_read(domain: str) -> str:

@@ -153,14 +153,18 @@ def test_an_address_at_an_invalid_domain_is_refused_with_a_message(db):
 
 
 def test_a_lookalike_of_an_invalid_domain_is_refused_with_a_message(db):
-    """A dotless i (PostgreSQL's UPPER() takes it for an i), fullwidth letters (IDNA maps them to plain ones), or
-    Cyrillic and Greek letters that read as Latin ones."""
+    """A dotless i (PostgreSQL's UPPER() takes it for an i), fullwidth letters (IDNA maps them to plain ones),
+    Cyrillic and Greek letters that read as Latin ones, Latin small capitals, or accented letters."""
     for address in (
         "automation@helpdesk.\u0131nvalid",
         "automation@helpdesk.\uff49\uff4e\uff56\uff41\uff4c\uff49\uff44",
         "automation@helpdesk.\u0456nvalid",  # a Cyrillic i (U+0456) among Latin letters
         "automation@helpdesk.\u0456\u043f\u0475\u0430\u04cf\u0456\u0501",  # Cyrillic letters alone
         "automation@helpdesk.\u03b9nv\u03b1lid",  # Greek iota and alpha among Latin letters
+        "automation@helpdesk.\u026anvalid",  # a Latin small capital I: one alphabet, still reads as invalid
+        "automation@helpdesk.\u026a\u0274\u1d20\u1d00\u029f\u026a\u1d05",  # Latin small capitals alone
+        "automation@helpdesk.inval\u00edd",  # an accented i (NFKC keeps it)
+        "automation@helpdesk.i\u0308nvalid",  # an i with a combining diaeresis
     ):
         response = sign_up(Client(), address)
 

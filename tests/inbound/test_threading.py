@@ -157,6 +157,8 @@ def test_a_reserved_address_in_cc_gets_no_account_and_does_not_follow(ingest):
         "automation@helpdesk.\u0456\u043f\u0475\u0430l\u0456d",  # Cyrillic i, pe, izhitsa, a among Latin l and d
         "automation@helpdesk.\u0456\u043f\u0475\u0430\u04cf\u0456\u0501",  # Cyrillic letters alone
         "automation@helpdesk.\u03b9n\u03bd\u03b1l\u03b9d",  # Greek iota, nu, alpha among Latin letters
+        "automation@helpdesk.\u026anvalid",  # a Latin small capital I, in one alphabet
+        "automation@helpdesk.\u00ednvalid",  # an accented i
         "erin@example.c\u043em",  # a Cyrillic o (U+043E) among Latin letters: no top-level domain mixes alphabets
         "automation@helpdesk.xn--nvalid-ovf",  # the A-label of a Cyrillic i among Latin letters
         "erin@xn--example-j06c.org",  # the A-label of a zero-width joiner in a Latin label
