@@ -46,7 +46,7 @@ from sla.selectors import TeamSchedules, calendar_for, schedule_of
 from tickets.conditions import ticket_matches, tickets_matching
 from tickets.models import Priority, Team, Ticket, TicketEvent, TicketEventKind
 from tickets.services import TicketChanges, comment_create, normalize_tag_names, ticket_update
-from tickets.services.common import ensure_configured_rows_remain
+from tickets.services.common import ensure_configured_rows_remain, ticket_locked_keeping_what_it_names
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,10 @@ def rules_run_for_event(*, event: Event) -> None:
 
 @transaction.atomic
 def _rule_run(*, rule: Rule, ticket_id: int, cause: dict[str, Any], event: Event) -> None:
-    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    # What the ticket names kept before its lock: the actions write rows naming them (a mail to the assignee, the
+    # team's round-robin place), checked at our commit. Taken after the ticket's lock, that check waited for the row's
+    # deletion, which held it while it waited for the ticket, and PostgreSQL ended one of the two.
+    ticket = ticket_locked_keeping_what_it_names(ticket_id)
     if ticket is None or _already_fired(rule, ticket, event, cause.get("edit")):
         return  # gone, or the rule already fired for this event (delivered twice) or for this edit's other fields
     if rule.pk in cause.get("rules", ()):
@@ -321,7 +324,7 @@ def _business_time_passed(rule: Rule, schedule: Schedule, episode_start: datetim
 
 @transaction.atomic
 def _time_rule_fire(*, rule: Rule, ticket_id: int, episode_start: datetime, now: datetime) -> int:
-    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    ticket = ticket_locked_keeping_what_it_names(ticket_id)  # as for a trigger rule (_rule_run)
     # Asked again under the lock: the batch was read a while ago, and the ticket may have been answered, reopened or
     # deleted since; a rule acting on what it read then would close a ticket its requester has just replied to.
     still_due = _with_episode_start(_time_rule_tickets(rule).filter(pk=ticket_id), rule.time_base)

@@ -38,6 +38,7 @@ from sla.business_time import NeverOpen, Schedule, add_business_time, business_t
 from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaRefreshRequest, SlaTarget
 from sla.selectors import Schedules, calendar_for, policy_for, target_for
 from tickets.models import OPEN_STATUSES, Comment, Status, Ticket, TicketEvent, TicketEventKind
+from tickets.services.common import ticket_locked_keeping_what_it_names
 
 logger = logging.getLogger(__name__)
 
@@ -511,6 +512,13 @@ def sla_notices_send(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def _send_notice(notice_id: int, now: datetime) -> int:
+    """Send the notice, if still unsent, under its ticket's lock, the ticket's team, agent and category kept before
+    it (tickets.services.common.ticket_locked_keeping_what_it_names): the mail's row names its recipient, the
+    assignee, checked at our commit. Taken after the ticket's lock, that check waited for the assignee's deletion,
+    which held the account while it waited for the ticket to unassign it, and PostgreSQL ended one of the two."""
+    ticket_id = EscalationNotice.objects.filter(pk=notice_id).values_list("clock__ticket_id", flat=True).first()
+    if ticket_id is None or ticket_locked_keeping_what_it_names(ticket_id) is None:
+        return 0
     notices = EscalationNotice.objects.unsent().select_for_update(**_skip_locked()).select_related("clock__ticket")
     notice = notices.filter(pk=notice_id).first()
     if notice is None:

@@ -18,12 +18,17 @@ from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import user_create
-from automations.models import Rule
+from automations.models import NotifyWho, Rule, TimeBase, Trigger
+from automations.services import time_rules_run
+from notifications.models import Notification, NotificationKind
 from reports.models import TicketMetrics
 from reports.services import ticket_metrics_update
+from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock
+from sla.services import sla_notices_send
 from tests.support.servers import wait_until
 from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
 from tickets.models import Tag, Team, Ticket, TicketEvent, TicketEventKind
@@ -325,3 +330,96 @@ def test_figures_of_a_ticket_moved_after_their_read_keep_its_new_team_so_deletin
     ticket.refresh_from_db()
     assert ticket.team is None
     assert TicketMetrics.objects.get(ticket=ticket).team is None
+
+
+# --- an SLA escalation mailed to a ticket's assignee while "Delete selected" deletes the assignee's account ---------
+
+
+def test_an_escalation_mailed_to_the_assignee_being_deleted_is_sent_and_then_the_account_goes_without_a_deadlock(
+    monkeypatch, client_for, carol, ticket
+):
+    """The sweep held the ticket (with the notice) and then, its mail's row naming the assignee checked at its commit,
+    waited for the account, which the deletion held while it waited for the ticket to unassign it: PostgreSQL ended
+    one of the two. The sweep now keeps what the ticket names before it locks it: the deletion waits for the mail."""
+    from sla import notifications
+
+    dave = user_create(email="dave@example.com", password="x" * 12, name="Dave Agent", role=Role.AGENT)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=dave)
+    now = timezone.now()
+    clock = SlaClock.objects.create(
+        ticket=ticket, metric=Metric.FIRST_RESPONSE, started_at=now, counted_until=now, due_at=now
+    )
+    notice = EscalationNotice.objects.create(clock=clock, kind=EscalationKind.BREACHED, send_after=now)
+    mail_escalation = notifications.mail_escalation
+    holding, done = threading.Event(), threading.Event()
+
+    def mail_escalation_pausing(*, notice: EscalationNotice) -> None:
+        holding.set()
+        wait_until(lambda: done.is_set() or someone_waits_for_a_lock(), timeout=10, what="the deletion waiting")
+        mail_escalation(notice=notice)
+
+    monkeypatch.setattr(notifications, "mail_escalation", mail_escalation_pausing)
+
+    def sweep_sends_the_notice() -> int:
+        return sla_notices_send(now=now)
+
+    admin_deletes_dave = _admin_deletes_selected(
+        client_for(carol), "admin:accounts_user_changelist", [dave.pk], holding=holding, done=done
+    )
+
+    sent, deletion = run_together([sweep_sends_the_notice, admin_deletes_dave])
+
+    assert (sent, deletion.status_code) == (1, 302)
+    assert not User.objects.filter(pk=dave.pk).exists()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    notice.refresh_from_db()
+    assert notice.sent_at == now
+    assert Notification.objects.filter(key=f"sla-notice:{notice.pk}", address=dave.email).exists()
+
+
+# --- a rule mailing a ticket's assignee while "Delete selected" deletes the assignee's account ----------------------
+
+
+def test_a_rule_mailing_the_assignee_being_deleted_fires_and_then_the_account_goes_without_a_deadlock(
+    monkeypatch, client_for, carol, ticket
+):
+    """The rule held the ticket and then, its mail's row naming the assignee checked at its commit, waited for the
+    account, which the deletion held while it waited for the ticket to unassign it: PostgreSQL ended one of the two.
+    A rule now keeps what the ticket names before it locks it: the deletion waits for the rule."""
+    from automations import notifications
+
+    dave = user_create(email="dave@example.com", password="x" * 12, name="Dave Agent", role=Role.AGENT)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=dave)
+    Rule.objects.create(
+        name="Nudge",
+        trigger=Trigger.TIME,
+        after_minutes=0,
+        time_base=TimeBase.CREATED,
+        notify=NotifyWho.ASSIGNEE,
+        notification_body="Still open.",
+    )
+    mail_rule_notification = notifications.mail_rule_notification
+    holding, done = threading.Event(), threading.Event()
+
+    def mail_rule_notification_pausing(**kwargs: object) -> None:
+        holding.set()
+        wait_until(lambda: done.is_set() or someone_waits_for_a_lock(), timeout=10, what="the deletion waiting")
+        mail_rule_notification(**kwargs)
+
+    monkeypatch.setattr(notifications, "mail_rule_notification", mail_rule_notification_pausing)
+
+    def time_rules_fire() -> int:
+        return time_rules_run(now=timezone.now())
+
+    admin_deletes_dave = _admin_deletes_selected(
+        client_for(carol), "admin:accounts_user_changelist", [dave.pk], holding=holding, done=done
+    )
+
+    fired, deletion = run_together([time_rules_fire, admin_deletes_dave])
+
+    assert (fired, deletion.status_code) == (1, 302)
+    assert not User.objects.filter(pk=dave.pk).exists()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert Notification.objects.filter(kind=NotificationKind.AUTOMATION, address=dave.email).exists()
