@@ -1,8 +1,12 @@
 """The visible part of a reply: what the person wrote, without the quoted history and their signature.
 
 mail-parser-reply splits the text at the reply headers of common clients in many languages ("On … wrote:",
-"Am … schrieb:", Outlook's "From:/Sent:" block, "-----Original Message-----") and finds the signature. The full
-text is always kept (the original message is one click away), so a wrong cut hides text, it never loses it.
+"Am … schrieb:", Outlook's "From:/Sent:" block, "-----Original Message-----") and finds the signature. Around it:
+a mailing list's footer is removed first; an answer written below or between "> " quoted lines (bottom-posted or
+inline) is shown with the quote header and the quoted lines it answers, up to its last paragraph; otherwise the
+text is cut at the first quote header the library or the rules below find, and a trailing "Sent from <app>" line
+is dropped. The full text is always kept
+(the original message is one click away), so a wrong cut hides text, it never loses it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,26 @@ _ADDRESS_AND_TIME = re.compile(r"(?=.*@)(?=.*\b\d{1,2}[:.]\d{2}\b)(?=.*(?:\b\d{4
 _SEPARATOR = re.compile(r"^[ \t]*(?:_{8,}|-{8,}|-{2,}[^\n]{1,60}?-{2,})[ \t]*$")
 _FIELD = re.compile(r"^[ \t]*\*?[^\W\d_][\w ]{1,20}\*?[ \t]?:\*?(?:[ \t]|\S)")
 _FIELD_BLOCK = 3  # "From:", "Sent:", "To:"... with an address among them
+# A header may also end in its verb without the colon ("On … John <john@doe.com> wrote"), and a line of one
+# repeated mark ("====") just above a header belongs to it.
+_WROTE = re.compile(r"\b(?:wrote|a écrit|escribió|ha scritto|napisał)$", re.IGNORECASE)
+_RULE = re.compile(r"^[ \t]*([-=_*~#])\1{2,}[ \t]*$")
+# Mailman's footer, at the end of the text: a line of underscores, "<name> mailing list", its address and URL.
+_LIST_FOOTER = re.compile(r"\n[ \t]*_{2,}[ \t]*\n[^\n]*\bmailing list[ \t]*(?:\n[^\n]*(?:@|://)[^\n]*){1,3}\s*\Z")
+
+# A phone or webmail app's line ending the reply: "Sent from TypeApp<http://…>", "Envoyé à partir de Outlook pour
+# iOS"; a short app name without sentence punctuation, so "Sent from our warehouse on Monday, …" stays.
+_SENT_FROM = re.compile(
+    r"^[ \t]*(?:sent (?:from|with)|envoyé (?:depuis|de|à partir de|avec)|gesendet (?:von|mit)|enviado (?:desde|con)"
+    r"|inviato da|verzonden (?:vanaf|met))[ \t]+[^\s.,;!?<>]+(?:[ \t]+[^\s.,;!?<>]+){0,4}[ \t]*(?:<[^<>\s]+>)?[ \t]*$",
+    re.IGNORECASE,
+)
+# Text below a quote that is no answer: a signature after its delimiter ends the search; a paragraph of legal or
+# list boilerplate is no answer; an answer has a sentence (three words or more, a line ending in . ? or !).
+_SIGNATURE_DELIMITER = re.compile(r"^[ \t]*--[ \t]*$")
+_BOILERPLATE = re.compile(r"\b(?:confidential|intended (?:solely |only )?for|disclaimer|privileged|unsubscribe)", re.I)
+_ANSWER_WORDS = 3
+_SENTENCE_END = re.compile("[.?!][\"'\u201d\u2019\u00bb)]*\\s*$")
 
 
 def _quote_start(lines: list[str]) -> int | None:
@@ -37,7 +61,7 @@ def _quote_start(lines: list[str]) -> int | None:
                 return end
         if _FIELD.match(line) and _is_field_block(lines[end : end + _FIELD_BLOCK + 2]):
             return end
-        if stripped.endswith(":") and len(stripped) <= 300:
+        if (stripped.endswith(":") or _WROTE.search(stripped)) and len(stripped) <= 300:
             for start in range(end, max(end - _HEADER_LINES, -1), -1):
                 if not lines[start].strip():
                     break
@@ -60,18 +84,91 @@ def _is_field_block(lines: list[str]) -> bool:
 def _cut_at_quote_header(text: str) -> str:
     lines = text.split("\n")
     start = _quote_start(lines)
+    above = [index for index in range(start or 0) if lines[index].strip()]
+    if above and _RULE.match(lines[above[-1]]):
+        start = above[-1]
     return "\n".join(lines[:start]) if start else text
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _has_quote_header(text: str) -> bool:
+    """Whether our rules or the library find a quote header anywhere in `text`, its first line included."""
+    if _quote_start(text.split("\n")) is not None:
+        return True
+    try:
+        return any(reply.headers for reply in EmailMessage(text=text, languages=list(_LANGUAGES)).read().replies)
+    except (RecursionError, ValueError, IndexError):
+        return False
+
+
+def _paragraphs(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """The unquoted paragraphs of `lines`, each with the index of its first line. Unquoted lines straight after a
+    quoted line are that quoted line wrapped by the sender's client, not a paragraph of their own."""
+    paragraphs: list[tuple[int, list[str]]] = []
+    current: list[str] | None = None
+    wrapped = False
+    for index, line in enumerate(lines):
+        if not line.strip() or _is_quoted(line):
+            current, wrapped = None, _is_quoted(line)
+        elif current is not None:
+            current.append(line)
+        elif not wrapped:
+            current = [line]
+            paragraphs.append((index, current))
+    return paragraphs
+
+
+def _is_answer(paragraph: list[str]) -> bool:
+    text = " ".join(paragraph)
+    return (
+        len(text.split()) >= _ANSWER_WORDS
+        and any(_SENTENCE_END.search(line) for line in paragraph)
+        and not _BOILERPLATE.search(text)
+    )
+
+
+def _answered_quote(lines: list[str]) -> str | None:
+    """The person's answer below or between the "> " quoted lines of the message they reply to, with the lines it
+    answers; None when there is no such answer. The quoted lines are deeper history when a quote header comes
+    before their own (in the last three lines above them); the answer ends at a signature delimiter
+    or at the next unquoted quote header, and the quoted lines after its last unquoted paragraph are left out."""
+    first = next((index for index, line in enumerate(lines) if _is_quoted(line)), None)
+    if first is None:
+        return None
+    above = "\n".join(lines[:first]).rstrip().split("\n")
+    if _has_quote_header("\n".join(above[:-_HEADER_LINES])):
+        return None
+    below = lines[first:]
+    below = below[: next((i for i, line in enumerate(below) if _SIGNATURE_DELIMITER.match(line)), len(below))]
+    answered, answer_end = False, first
+    for start, paragraph in _paragraphs(below):
+        if _has_quote_header("\n".join(paragraph)):
+            break
+        answered, answer_end = answered or _is_answer(paragraph), first + start + len(paragraph)
+    return "\n".join(lines[:answer_end]).strip() if answered else None
+
+
+def _without_sent_from_line(text: str) -> str:
+    lines = text.rstrip().split("\n")
+    return "\n".join(lines[:-1]).rstrip() if _SENT_FROM.match(lines[-1]) else text
 
 
 def visible_reply(text: str) -> str:
     """The newest reply in `text`; the whole text when no part of it looks like a reply of its own."""
     if not text.strip():
         return ""
-    text = _cut_at_quote_header(text.replace("\r\n", "\n"))
+    text = _LIST_FOOTER.sub("", text.replace("\r\n", "\n"))
+    answer = _answered_quote(text.split("\n"))
+    if answer:
+        return answer
+    text = _cut_at_quote_header(text)
     try:
         # keep_hyphen_lists: a "- item" list is part of the message, not a signature.
         replies = EmailMessage(text=text, languages=list(_LANGUAGES), keep_hyphen_lists=True).read().replies
     except (RecursionError, ValueError, IndexError):  # a library fault must not cost the mail its body
         return text.strip()
-    visible = replies[0].body.strip() if replies else ""
+    visible = _without_sent_from_line(replies[0].body.strip()) if replies else ""
     return visible or text.strip()

@@ -18,14 +18,7 @@ from tests.inbound.corpus import corpus_folder
 from tests.inbound.messages import mail
 
 CORPUS = (corpus_folder() or Path("/nonexistent")) / "reply-bodies"
-KNOWN_MISSES = {
-    "crisp/email_9",  # a French webmail header ("Message du : ...") with no separator and fields over four lines
-    "crisp/email_24",  # "On ... wrote" without its colon
-    "crisp/email_ios_outlook_fr",  # keeps the French "Envoyé à partir de Outlook pour iOS" signature line
-    "crisp/email_sent_from",  # keeps "Sent from TypeApp<...>" (the library's signature rules know "Sent from my")
-    "zapier/email_1_1",  # keeps a mailing list's footer
-    "zapier/email_1_2",  # a bottom-posted answer below the quote is cut with the quote
-}
+KNOWN_MISSES: set[str] = set()
 
 
 def _normalise(text: str) -> str:
@@ -115,3 +108,145 @@ def test_a_reply_with_its_own_labelled_lines_keeps_its_text(ingest, ticket, alic
 
     assert kept in stored.comment.body
     assert kept in visible_reply(text)
+
+
+HEADER = "On Tue, 1 Mar 2011 at 18:02, Ann Example <ann@example.com> wrote:"
+FOOTER = (
+    "_______________________________________________\n"
+    "riak-users mailing list\n"
+    "riak-users@lists.basho.com\n"
+    "http://lists.basho.com/mailman/listinfo/riak-users_lists.basho.com"
+)
+
+
+def test_an_answer_below_the_quote_is_shown():
+    text = f"Hi,\n{HEADER}\n> How do I clear a bucket?\n> Thanks\n\nList the keys and delete each one.\n\n{FOOTER}\n"
+
+    visible = visible_reply(text)
+
+    assert visible.startswith("Hi,")
+    assert visible.endswith("List the keys and delete each one.")
+    assert "mailing list" not in visible
+
+
+def test_answers_between_quoted_questions_are_shown_with_their_questions():
+    text = (
+        f"Hi Ann,\n\n{HEADER}\n> Is option A fine?\n\nYes, option A is great.\n\n"
+        "> And option B?\n\nIt has a few drawbacks.\n"
+    )
+
+    visible = visible_reply(text)
+
+    assert "Yes, option A is great." in visible
+    assert "> And option B?" in visible
+    assert visible.endswith("It has a few drawbacks.")
+
+
+@pytest.mark.parametrize(
+    "below",
+    [
+        "-- \nAlice Example\nAcme Corp",  # a signature after its delimiter
+        "Alice Example\nHead of Support",  # a name and a title
+        FOOTER,  # a mailing list's footer
+        "This e-mail is confidential and intended solely for the addressee.",  # a disclaimer
+    ],
+)
+def test_a_top_posted_reply_is_cut_at_the_quote_whatever_follows_the_quoted_lines(below):
+    text = f"Yes, Tuesday works for us.\n\n{HEADER}\n> Can we meet next week?\n\n{below}\n"
+
+    assert visible_reply(text) == "Yes, Tuesday works for us."
+
+
+def test_a_quoted_line_wrapped_by_the_sender_client_is_not_an_answer():
+    text = (
+        f"Yes, Tuesday works for us.\n\n{HEADER}\n> Can we meet next week, say on Tuesday or\nWednesday afternoon?\n>\n"
+    )
+
+    assert visible_reply(text) == "Yes, Tuesday works for us."
+
+
+def test_an_answer_below_a_quote_deeper_in_the_history_is_not_the_newest_reply():
+    text = (
+        "Fixed now.\n\n"
+        "From: Bob <bob@example.com>\nSent: Monday, 2 March 2020 10:00\nTo: Alice <alice@example.com>\n"
+        "Subject: Re: Printer\n\n"
+        f"{HEADER}\n> The printer is broken.\n\nWe will look at it today.\n"
+    )
+
+    assert visible_reply(text) == "Fixed now."
+
+
+def test_an_answer_around_a_quoted_line_of_its_own_ends_at_the_next_quote_header():
+    reply = "Please run:\n\n> npm install\n\nand tell me what it prints."
+    text = (
+        f"{reply}\n\nFrom: Bob <bob@example.com>\nSent: Monday, 2 March 2020 10:00\nTo: Alice <alice@example.com>\n"
+        "Subject: Re: Build\n\nThe build fails.\n"
+    )
+
+    assert visible_reply(text) == reply
+
+
+def test_an_inline_answer_ends_at_the_signature_delimiter():
+    text = f"Hi Ann,\n\n{HEADER}\n> Is option A fine?\n\nYes, it is great.\n\n> Thanks\n-- \nBob Example.\nAcme Corp."
+
+    assert visible_reply(text) == f"Hi Ann,\n\n{HEADER}\n> Is option A fine?\n\nYes, it is great."
+
+
+def test_a_mailing_list_footer_is_removed():
+    text = f"Hi folks\n\nHow do I clear a bucket?\n\n-Ann\n\n\n{FOOTER}\n"
+
+    assert visible_reply(text) == "Hi folks\n\nHow do I clear a bucket?\n\n-Ann"
+
+
+def test_a_sentence_naming_a_mailing_list_is_kept():
+    text = "Please ask on the users mailing list\nusers@example.org\nhttps://example.org/lists/users"
+
+    assert visible_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    "sent_from",
+    [
+        "Sent from TypeApp<http://www.typeapp.com/r?b=2621>",
+        "Envoyé à partir de Outlook pour iOS<https://aka.ms/o0ukef>",
+    ],
+)
+def test_a_sent_from_app_line_ending_the_reply_is_a_signature(sent_from):
+    text = f"Thanks for the fix, it works.\n\n{sent_from}\n{HEADER}\n> Please try again."
+
+    assert visible_reply(text) == "Thanks for the fix, it works."
+
+
+def test_a_sentence_starting_like_a_sent_from_line_is_kept():
+    text = "The parcel is on its way.\n\nSent from our warehouse on Monday, it should arrive on Friday."
+
+    assert visible_reply(text) == text
+
+
+def test_a_quote_header_without_its_colon_starts_the_quote():
+    header = "On Wed, 14 Nov 2018 08:14:43 -0200 John Doe <john@doe.com> wrote"
+    text = f"Tuesday suits me.\n\n{header}\n\nWhen are you available?"
+
+    assert visible_reply(text) == "Tuesday suits me."
+
+
+def test_a_sentence_ending_in_wrote_is_kept():
+    text = "On Monday at 10:30 I forwarded what ops@example.org wrote\n\nDid it arrive?"
+
+    assert visible_reply(text) == text
+
+
+def test_a_separator_line_over_a_quote_header_goes_with_the_quote():
+    text = (
+        "See you then.\n\n====\n\n"
+        'Message du : 12/12/2016 13:20\nDe : "Questions" <questions@company.com>\nA : ann@example.fr\n'
+        "Copie à : \nSujet : Rendez-vous\n\nQuand êtes-vous disponible ?"
+    )
+
+    assert visible_reply(text) == "See you then."
+
+
+def test_a_separator_line_within_the_reply_is_kept():
+    text = "Results\n=======\n\nAll tests pass since 10:30."
+
+    assert visible_reply(text) == text
