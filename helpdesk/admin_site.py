@@ -52,7 +52,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.translation import gettext
 
 from helpdesk.errors import DomainError, PreconditionFailed
-from helpdesk.forms import form_add_domain_error
+from helpdesk.forms import domain_error_names_a_field, form_add_domain_error
 
 logger = logging.getLogger(__name__)
 
@@ -246,18 +246,26 @@ REFUSAL_SHOWN = "helpdesk_admin_refusal_shown"
 class RefusalShownForm(forms.BaseForm):
     """A change page's form shown again after its save was refused: the refusal is its own error, next to the fields
     it names and above the form for the rest, so the form is invalid and Django shows it, bound to what was sent,
-    where it would have saved."""
+    where it would have saved.
+
+    A refusal naming no field of the form (a key over several fields, a service's refusal with no details) is said
+    whole above the form, and only there (`said_above_form`: the top of the page does not say it again)."""
 
     refusal: DomainError
+    said_above_form = False
 
     def full_clean(self) -> None:
         super().full_clean()
         if not self.is_bound:
             return
+        if not domain_error_names_a_field(self, self.refusal):
+            self.add_error(None, refusal_text(self.refusal))
+            self.said_above_form = True
+            return
         # A key another save took meanwhile is found by the page's own unique check by now, once that save committed:
         # its error says so next to the field already, and the refusal's saying it again would read as a second one.
         details = {name: said for name, said in self.refusal.details.items() if not self.has_error(name, "unique")}
-        if details or not self.refusal.details:
+        if details:
             form_add_domain_error(self, DomainError(self.refusal.message, details=details))
         if not self.errors:  # a refusal naming fields with no message: still nothing may be saved
             self.add_error(None, self.refusal.message)
@@ -307,19 +315,32 @@ class RefusalShownMixin:
     def _refused_save_shown(
         self, request: HttpRequest, error: DomainError, show: Callable[[], HttpResponse]
     ) -> HttpResponse:
-        """The answer to a refused save: its message at the top, and the page `show` renders again, refused (outside
-        changeform_view's try: a refusal of that second pass is raised, never answered again)."""
+        """The answer to a refused save: the page `show` renders again, refused (outside changeform_view's try: a
+        refusal of that second pass is raised, never answered again), and the refusal as a message at its top, unless
+        its form says it whole above itself already (RefusalShownForm.said_above_form).
+
+        The message is added once the page is made: a change page is a TemplateResponse, rendered with its messages
+        only once returned; any other answer (a redirect) shows the message on the page it leads to."""
         if isinstance(error, PreconditionFailed):
             return refused(self, request, error)
-        model_admin_message(self, request, error)
         for name in request.FILES:
             for upload in request.FILES.getlist(name):
                 upload.seek(0)  # read by the refused save's form already
         setattr(request, REFUSAL_SHOWN, error)
         try:
-            return show()
+            response = show()
         finally:
             delattr(request, REFUSAL_SHOWN)
+        if not refusal_said_above_form(response):
+            model_admin_message(self, request, error)
+        return response
+
+
+def refusal_said_above_form(response: HttpResponse) -> bool:
+    """Whether the change page shown again says its refusal whole above its form (RefusalShownForm)."""
+    adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+    form = getattr(adminform, "form", None)
+    return isinstance(form, RefusalShownForm) and form.said_above_form
 
 
 class SaveConflictsAsMessagesMixin(RefusalShownMixin):
@@ -348,9 +369,14 @@ class SaveConflictsAsMessagesMixin(RefusalShownMixin):
 
 
 def model_admin_message(model_admin: Any, request: HttpRequest, error: DomainError) -> None:
-    """A refusal as an error message at the top of the page: what was refused, then each reason."""
+    """A refusal as an error message at the top of the page."""
+    model_admin.message_user(request, refusal_text(error), messages.ERROR)
+
+
+def refusal_text(error: DomainError) -> str:
+    """A refusal in one text: what was refused, then each reason."""
     details = " ".join(message for messages_ in error.details.values() for message in messages_)
-    model_admin.message_user(request, f"{error.message} {details}".strip(), messages.ERROR)
+    return f"{error.message} {details}".strip()
 
 
 def refused(model_admin: Any, request: HttpRequest, error: DomainError) -> HttpResponse:

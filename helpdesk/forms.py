@@ -85,6 +85,11 @@ def model_choices(field: forms.ModelChoiceField, objects: Iterable[Model]) -> No
     field.widget.choices = [*empty, *((field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects)]
 
 
+def domain_error_names_a_field(form: forms.Form, error: DomainError) -> bool:
+    """Whether a service's refusal names a field the form shows, where form_add_domain_error puts it."""
+    return any(DETAIL_FIELD_ALIASES.get(name, name) in form.fields for name in error.details)
+
+
 def form_add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Show a service's refusal next to the fields it names, or above the form when it names none we show."""
     for name, messages in error.details.items():

@@ -20,7 +20,7 @@ from django.urls import reverse
 import accounts.admin
 from accounts.models import User
 from helpdesk.admin_site import unique_conflict_refusal
-from sla.models import BusinessCalendar
+from sla.models import BusinessCalendar, SpecialDay
 from tests.sla.conftest import calendar_form
 from tests.support.admin import shown_messages
 from tickets.models import Team
@@ -114,6 +114,61 @@ def test_a_team_named_alike_by_another_admin_meanwhile_is_refused_on_the_change_
     assert typed_values(response, "name") == {"name": "Escalations"}
     assert shown_messages(response) == [f"{CONFLICT} Team with this Name already exists."]
     assert sorted(Team.objects.values_list("pk", "name")) == sorted([(theirs.pk, "Escalations"), (mine.pk, "Tier 2")])
+
+
+def test_a_special_day_added_by_another_admin_meanwhile_is_refused_once_above_the_form(monkeypatch, carol, client_for):
+    """The key is over two fields (the calendar and the date), so the refusal names none: it is said once, above the
+    form where Django says what no field is wrong about, not again at the top of the page."""
+    mine = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    SpecialDay.objects.create(calendar=mine, date="2026-12-24", name="Christmas Eve")
+    checked_before_the_other_save(monkeypatch, SpecialDay, "date")
+    form = {
+        **calendar_form(mine),
+        "name": "Nights",
+        "special_days-TOTAL_FORMS": "1",
+        "special_days-0-calendar": mine.pk,
+        "special_days-0-date": "2026-12-24",
+        "special_days-0-name": "Holy night",
+    }
+
+    response = client_for(carol).post(reverse("admin:sla_businesscalendar_change", args=[mine.pk]), form)
+
+    assert response.status_code == 200
+    conflict = "Special day with this Calendar and Date already exists."
+    assert response.text.count(conflict) == 1
+    assert response.text.count(NOTHING_SAVED) == 1
+    assert shown_messages(response) == []
+    assert response.context["adminform"].form.non_field_errors() == [f"{CONFLICT} {conflict}"]
+    assert typed_values(response, "name") == {"name": "Nights"}
+    assert list(SpecialDay.objects.values_list("calendar", "name")) == [(mine.pk, "Christmas Eve")]
+    assert BusinessCalendar.objects.get(pk=mine.pk).name == "Night shift"
+
+
+def test_a_refused_save_whose_page_cannot_be_shown_again_says_its_refusal_at_the_top(monkeypatch, carol, client_for):
+    """The calendar is found gone (as if another admin deleted it) when the refused save's page is shown again: no
+    form is left to say the refusal above, so the page Django leads to says it at its top."""
+    mine = BusinessCalendar.objects.create(name="Night shift", time_zone="Europe/Berlin")
+    SpecialDay.objects.create(calendar=mine, date="2026-12-24", name="Christmas Eve")
+    checked_before_the_other_save(monkeypatch, SpecialDay, "date")
+    model_admin = admin.site._registry[BusinessCalendar]
+    found = model_admin.get_object
+    looked_up = []
+
+    def gone_once_refused(request, object_id, from_field=None):
+        looked_up.append(object_id)
+        return found(request, object_id, from_field) if len(looked_up) == 1 else None
+
+    monkeypatch.setattr(model_admin, "get_object", gone_once_refused)
+    form = {
+        **calendar_form(mine),
+        "special_days-TOTAL_FORMS": "1",
+        "special_days-0-calendar": mine.pk,
+        "special_days-0-date": "2026-12-24",
+    }
+
+    response = client_for(carol).post(reverse("admin:sla_businesscalendar_change", args=[mine.pk]), form, follow=True)
+
+    assert f"{CONFLICT} Special day with this Calendar and Date already exists." in shown_messages(response)
 
 
 def test_a_save_failing_on_a_not_null_column_is_still_an_error_with_its_traceback_not_a_conflict(

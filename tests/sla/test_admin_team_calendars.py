@@ -119,13 +119,15 @@ def linked_elsewhere_once_checked(monkeypatch, team: Team, calendar: BusinessCal
 
 def assert_refused_with_the_input_kept(response, *, name: str, team: Team) -> None:
     """The page is shown again (not a redirect to it, which showed it empty or as stored), with what the admin typed
-    and linked, and the refusal: at the top, and above the form, where the save can be tried again."""
+    and linked, and the refusal once: above the form, where the save can be tried again (it names the link's team,
+    no field of the page's form, so not next to one), not again at the top of the page."""
     assert response.status_code == 200
     refusal = "The team was linked to another calendar meanwhile."
     reason = f"The team “{team}” already has a business calendar: “Weekend”."
-    assert [str(message) for message in response.context["messages"]] == [f"{refusal} {reason}"]
+    assert [str(message) for message in response.context["messages"]] == []
     form = response.context["adminform"].form
-    assert form.non_field_errors() == [reason]
+    assert form.non_field_errors() == [f"{refusal} {reason}"]
+    assert response.text.count(reason) == 1
     assert form["name"].value() == name
     (links,) = (
         inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "team_links"
