@@ -33,8 +33,12 @@ _FIELD_BLOCK = 3  # "From:", "Sent:", "To:"... with an address among them
 # repeated mark ("====") just above a header belongs to it.
 _WROTE = re.compile(r"\b(?:wrote|a écrit|escribió|ha scritto|napisał)$", re.IGNORECASE)
 _RULE = re.compile(r"^[ \t]*([-=_*~#])\1{2,}[ \t]*$")
-# Mailman's footer, at the end of the text: a line of underscores, "<name> mailing list", its address and URL.
-_LIST_FOOTER = re.compile(r"\n[ \t]*_{2,}[ \t]*\n[^\n]*\bmailing list[ \t]*(?:\n[^\n]*(?:@|://)[^\n]*){1,3}\s*\Z")
+# Mailman's footer, at the end of the text: a line of underscores, "<name> mailing list" (Mailman 3 adds " -- " and
+# its address), then lines naming its addresses and URL.
+_LIST_FOOTER = re.compile(
+    r"\n[ \t]*_{2,}[ \t]*\n[^\n]*\bmailing list(?:[ \t]+--[ \t]+[^\s@]+@[^\s@]+)?[ \t]*"
+    r"(?:\n(?=[^\n]*(?:@|://))[^\n]*){1,3}\s*\Z"  # lookahead, then the line: linear on a line full of "@"
+)
 
 # A phone or webmail app's line ending the reply: "Sent from TypeApp<http://…>", "Envoyé à partir de Outlook pour
 # iOS"; a short app name without sentence punctuation, so "Sent from our warehouse on Monday, …" stays.

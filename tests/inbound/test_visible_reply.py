@@ -192,8 +192,17 @@ def test_an_inline_answer_ends_at_the_signature_delimiter():
     assert visible_reply(text) == f"Hi Ann,\n\n{HEADER}\n> Is option A fine?\n\nYes, it is great."
 
 
-def test_a_mailing_list_footer_is_removed():
-    text = f"Hi folks\n\nHow do I clear a bucket?\n\n-Ann\n\n\n{FOOTER}\n"
+MAILMAN_3_FOOTER = (
+    "_______________________________________________\n"
+    "Support mailing list -- support@lists.example.org\n"
+    "To unsubscribe send an email to support-leave@lists.example.org\n"
+    "https://lists.example.org/mailman3/lists/support.lists.example.org/"
+)
+
+
+@pytest.mark.parametrize("footer", [FOOTER, MAILMAN_3_FOOTER], ids=["mailman 2", "mailman 3"])
+def test_a_mailing_list_footer_is_removed(footer):
+    text = f"Hi folks\n\nHow do I clear a bucket?\n\n-Ann\n\n\n{footer}\n"
 
     assert visible_reply(text) == "Hi folks\n\nHow do I clear a bucket?\n\n-Ann"
 
