@@ -5,8 +5,8 @@ mail-parser-reply splits the text at the reply headers of common clients in many
 a mailing list's footer is removed first; an answer written below or between "> " quoted lines (bottom-posted or
 inline) is shown with the quote header and the quoted lines it answers, up to its last paragraph; otherwise the
 text is cut at the first quote header the library or the rules below find, and a trailing "Sent from <app>" line
-is dropped. The full text is always kept
-(the original message is one click away), so a wrong cut hides text, it never loses it.
+is dropped. The full text is always kept (the original message is one click away), so a wrong cut hides text, it
+never loses it.
 """
 
 from __future__ import annotations
@@ -136,9 +136,10 @@ def _is_answer(paragraph: list[str]) -> bool:
 
 def _answered_quote(lines: list[str]) -> str | None:
     """The person's answer below or between the "> " quoted lines of the message they reply to, with the lines it
-    answers; None when there is no such answer. The quoted lines are deeper history when a quote header comes
-    before their own (in the last three lines above them); the answer ends at a signature delimiter
-    or at the next unquoted quote header, and the quoted lines after its last unquoted paragraph are left out."""
+    answers; None when there is no such answer. The first quoted lines' own header is in the three lines above
+    them: a quote header further up means they are deeper history, below the newest reply, and no answer is looked
+    for. The answer ends at a signature delimiter or at the next unquoted quote header, and the quoted lines after
+    its last unquoted paragraph are left out."""
     first = next((index for index, line in enumerate(lines) if _is_quoted(line)), None)
     if first is None:
         return None
