@@ -10,7 +10,8 @@ What a query means, on both databases:
 - a hyphenated word is its parts as a phrase: `vpn-drops` finds "vpn-drops" and "VPN drops" (search/services.py
   `WORD_HYPHEN`); so are a URL, a path or a version number (`PATH_SEPARATOR`): `wiki` finds
   "https://intranet.example.com/wiki/Page", `1.2` "1.2.3"; an email address stays one word;
-- accents are ignored: `cafe` finds "Café" (PostgreSQL's `unaccent`, FTS5's `remove_diacritics`);
+- accents are ignored: `cafe` finds "Café" (PostgreSQL's `unaccent`, FTS5's `remove_diacritics`), and
+  `jose@example.org` the requester josé@example.org (search/services.py `_address_without_accents`);
 - a minus not right before a word or a quote leaves nothing out and is ignored (`- printer` is `printer`, `--tray` is
   `-tray`); a query of nothing else is no search at all, like an empty box;
 - `#123` is ticket 123 only; a bare `123` is ticket 123 or the number in the text;

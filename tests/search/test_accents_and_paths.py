@@ -1,11 +1,15 @@
 """Accents and the parts of addresses, paths and version numbers find the same tickets on PostgreSQL as on SQLite:
-`cafe` finds "Café", `wiki` finds "https://intranet.example.com/wiki/Page", `1.2` finds "1.2.3"."""
+`cafe` finds "Café", `wiki` finds "https://intranet.example.com/wiki/Page", `1.2` finds "1.2.3", `jose@example.org`
+finds the tickets of josé@example.org."""
 
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from accounts.services import user_create
 from tests.search.helpers import API, found
+from tests.support.html import shown_text
 from tickets.services import ticket_create
 
 
@@ -79,3 +83,42 @@ def test_the_snippet_highlights_the_accented_word_and_the_part_of_the_path(api_c
     assert "<mark>résumé</mark>" in accented
     assert "/usr/local/bin/<mark>tool</mark>" in path
     assert "https://intranet.example.com/wiki/Page" in path  # shown as written
+
+
+@pytest.fixture
+def accented_requesters(worker) -> dict[str, str]:
+    """The subject of the ticket of each requester with an accented address, by the address."""
+    subjects = {
+        "josé@example.org": "Printer jams",
+        "renée.dupont@example.org": "Scanner offline",
+        "müller@exämple.de": "Badge expired",
+    }
+    with worker():
+        for address, subject in subjects.items():
+            ticket_create(requester=user_create(email=address, name="Requester"), subject=subject)
+    return subjects
+
+
+ADDRESSES_WITHOUT_THEIR_ACCENTS = [
+    ("jose@example.org", "josé@example.org"),
+    ("JOSE@EXAMPLE.ORG", "josé@example.org"),
+    ("renee.dupont@example.org", "renée.dupont@example.org"),
+    ("muller@example.de", "müller@exämple.de"),
+]
+
+
+@pytest.mark.parametrize(("query", "address"), ADDRESSES_WITHOUT_THEIR_ACCENTS)
+def test_a_requesters_address_written_without_its_accents_finds_their_tickets(
+    api_client_for, bob, accented_requesters, query, address
+):
+    results = api_client_for(bob).get(API, {"q": query}).json()["results"]
+
+    assert [row["subject"] for row in results] == [accented_requesters[address]]
+
+
+@pytest.mark.parametrize(("query", "address"), ADDRESSES_WITHOUT_THEIR_ACCENTS)
+def test_the_staff_queue_finds_them_too(client_for, bob, accented_requesters, query, address):
+    page = shown_text(client_for(bob).get(reverse("staff_queue"), {"q": query}).content.decode())
+
+    assert "1 ticket" in page
+    assert accented_requesters[address] in page

@@ -1,6 +1,7 @@
 """Documents indexed before hyphens and paths were split and accents ignored are rebuilt by the migration (0007), so
 a query written as in the text ("ORD-88231"), a part of it ("88231", "wiki") or without its accents ("cafe") finds
-them after the upgrade."""
+them after the upgrade; those of a requester whose address has accents are rebuilt again by 0008, so the address
+written without them finds them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from accounts.services import user_create
 from tests.search.helpers import found
 from tickets.services import ticket_create
 
@@ -25,8 +27,8 @@ def index_the_old_way() -> None:
         )
 
 
-def migrate_0007() -> None:
-    migration = importlib.import_module("search.migrations.0007_accents_and_paths")
+def migrate(name: str) -> None:
+    migration = importlib.import_module(f"search.migrations.{name}")
     with connection.schema_editor() as schema_editor:
         migration.rebuild_vectors(apps, schema_editor)
 
@@ -40,7 +42,7 @@ def test_documents_indexed_the_old_way_are_found_by_a_hyphenated_number_after_th
     client = api_client_for(bob)
     assert found(client, "88231") == []
 
-    migrate_0007()
+    migrate("0007_accents_and_paths")
 
     assert found(client, "88231") == [order.pk]
     assert found(client, "ORD-88231") == [order.pk]
@@ -56,7 +58,22 @@ def test_documents_indexed_the_old_way_are_found_without_accents_and_by_a_part_o
     assert found(client, "cafe") == []
     assert found(client, "intranet") == []
 
-    migrate_0007()
+    migrate("0007_accents_and_paths")
 
     assert found(client, "cafe") == [cafe.pk]
     assert found(client, "intranet") == [cafe.pk]
+
+
+def test_only_documents_of_a_requester_with_an_accented_address_are_rebuilt_by_0008(api_client_for, alice, bob, worker):
+    jose = user_create(email="jos\u00e9@example.org", name="Jose Perez")
+    with worker():
+        printer = ticket_create(requester=jose, subject="Printer jams")
+        ticket_create(requester=alice, subject="Caf\u00e9 order")
+    index_the_old_way()
+    client = api_client_for(bob)
+    assert found(client, "jose@example.org") == []
+
+    migrate("0008_requester_address_without_accents")
+
+    assert found(client, "jose@example.org") == [printer.pk]
+    assert found(client, "cafe") == []  # alice's address has no accents: her ticket's vector is left as it was
