@@ -45,8 +45,15 @@ from sla.business_time import Schedule, business_time_between
 from sla.selectors import TeamSchedules, calendar_for, schedule_of
 from tickets.conditions import ticket_matches, tickets_matching
 from tickets.models import Priority, Team, Ticket, TicketEvent, TicketEventKind
-from tickets.services import TicketChanges, comment_create, normalize_tag_names, ticket_update
-from tickets.services.common import ensure_configured_rows_remain, ticket_locked_keeping_what_it_names
+from tickets.services import (
+    UNSET,
+    TicketChanges,
+    comment_create,
+    normalize_tag_names,
+    rows_an_edit_names,
+    ticket_update,
+)
+from tickets.services.common import Row, ensure_configured_rows_remain, ticket_locked_keeping_what_it_names
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +147,11 @@ def rules_run_for_event(*, event: Event) -> None:
 
 @transaction.atomic
 def _rule_run(*, rule: Rule, ticket_id: int, cause: dict[str, Any], event: Event) -> None:
-    # What the ticket names kept before its lock: the actions write rows naming them (a mail to the assignee, the
-    # team's round-robin place), checked at our commit. Taken after the ticket's lock, that check waited for the row's
-    # deletion, which held it while it waited for the ticket, and PostgreSQL ended one of the two.
-    ticket = ticket_locked_keeping_what_it_names(ticket_id)
+    # What the ticket names kept before its lock, with what the rule's actions name (_rows_a_rule_names): the actions
+    # write rows naming them (a mail to the assignee, the team's round-robin place, the audit entries), checked at our
+    # commit. Taken after the ticket's lock, that check waited for the row's deletion, which held it while it waited
+    # for the ticket, and PostgreSQL ended one of the two.
+    ticket = ticket_locked_keeping_what_it_names(ticket_id, also=_rows_a_rule_names(rule))
     if ticket is None or _already_fired(rule, ticket, event, cause.get("edit")):
         return  # gone, or the rule already fired for this event (delivered twice) or for this edit's other fields
     if rule.pk in cause.get("rules", ()):
@@ -165,6 +173,20 @@ def _rule_run(*, rule: Rule, ticket_id: int, cause: dict[str, Any], event: Event
         _log(rule, ticket, Outcome.NOT_MATCHED, f"Condition not met: {unmet}.", event)
         return
     _rule_apply(rule=rule, ticket=ticket, chain=[*cause.get("rules", ()), rule.pk], event=event)
+
+
+def _rows_a_rule_names(rule: Rule) -> set[Row]:
+    """The rows the rule's actions may write rows naming, kept before the ticket's lock: the automation's actor, the
+    team, category and agent it sets (tickets.services.triage.rows_an_edit_names). Not the tags it adds, which
+    keeping would create for a rule whose conditions turn out unmet; nor an agent chosen by round-robin, chosen
+    only under the lock: those are kept only then (in ticket_update)."""
+    assigns_agent = rule.assign == AssignMode.AGENT and rule.assign_to is not None
+    asked = TicketChanges(
+        team=rule.set_team or UNSET,
+        category=rule.set_category or UNSET,
+        assignee=rule.assign_to if assigns_agent else UNSET,
+    )
+    return rows_an_edit_names(actor=automation_actor(), changes=asked)
 
 
 def _already_fired(rule: Rule, ticket: Ticket, event: Event, edit: str | None) -> bool:
@@ -324,7 +346,7 @@ def _business_time_passed(rule: Rule, schedule: Schedule, episode_start: datetim
 
 @transaction.atomic
 def _time_rule_fire(*, rule: Rule, ticket_id: int, episode_start: datetime, now: datetime) -> int:
-    ticket = ticket_locked_keeping_what_it_names(ticket_id)  # as for a trigger rule (_rule_run)
+    ticket = ticket_locked_keeping_what_it_names(ticket_id, also=_rows_a_rule_names(rule))  # as in _rule_run
     # Asked again under the lock: the batch was read a while ago, and the ticket may have been answered, reopened or
     # deleted since; a rule acting on what it read then would close a ticket its requester has just replied to.
     still_due = _with_episode_start(_time_rule_tickets(rule).filter(pk=ticket_id), rule.time_base)

@@ -18,8 +18,15 @@ from macros import permissions
 from macros.models import Macro, MacroVisibility
 from macros.placeholders import render_placeholders
 from tickets.models import BODY_MAX_CHARS, Comment, Ticket
-from tickets.services import UNSET, TicketChanges, comment_create, normalize_tag_names, ticket_update
-from tickets.services.common import ensure_configured_rows_remain, lock_ticket
+from tickets.services import (
+    UNSET,
+    TicketChanges,
+    comment_create,
+    normalize_tag_names,
+    rows_an_edit_names,
+    ticket_update,
+)
+from tickets.services.common import Row, ensure_configured_rows_remain, lock_ticket_keeping
 
 EDITABLE_FIELDS = (
     "name",
@@ -164,7 +171,7 @@ def macro_apply(
     _refuse_if_too_long(macro, text)
     internal = macro.internal if internal is None else internal
     status = status or macro.set_status or None
-    ticket = lock_ticket(ticket)
+    ticket = lock_ticket_keeping(ticket.pk, also=rows_a_macro_names(macro=macro, actor=actor))
     _refuse_if_nothing_changes(
         macro=macro, ticket=ticket, actor=actor, posts=bool(text.strip() or files), status=status
     )
@@ -178,6 +185,20 @@ def macro_apply(
     if changes != TicketChanges():
         ticket_update(ticket=ticket, actor=actor, changes=changes)
     return comment
+
+
+def rows_a_macro_names(*, macro: Macro, actor: User) -> set[Row]:
+    """What applying the macro writes rows naming, to keep before the ticket's lock with what the ticket names: the
+    agent applying it (the reply's author, the edit's actor), and the agent, team and tags it sets
+    (tickets.services.triage.rows_an_edit_names). Kept only under the lock (in ticket_update), a row a deletion held
+    while it waited for the ticket was a deadlock (a 503 to one of the two)."""
+    assignee = actor if macro.assign_to_me else macro.set_assignee
+    asked = TicketChanges(
+        assignee=assignee or UNSET,
+        team=macro.set_team or UNSET,
+        tags=macro.add_tags.split(",") if macro.add_tags.strip() else UNSET,
+    )
+    return rows_an_edit_names(actor=actor, changes=asked)
 
 
 def _refuse_if_nothing_left(macro: Macro) -> None:

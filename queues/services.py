@@ -15,8 +15,8 @@ from helpdesk.errors import DomainError, InvalidTransition, InvalidValue, NotPer
 from queues import permissions
 from queues.models import SavedView, Sort
 from tickets.models import Category, Team, Ticket
-from tickets.services import UNSET, TicketChanges, ticket_update
-from tickets.services.common import lock_ticket
+from tickets.services import UNSET, TicketChanges, rows_an_edit_names, ticket_update
+from tickets.services.common import lock_ticket_keeping
 from tickets.services.merge import ticket_merge
 
 
@@ -168,7 +168,7 @@ def tickets_bulk_update(*, ticket_ids: Sequence[int], actor: User, changes: Bulk
         old_status = None
         try:
             with transaction.atomic():
-                ticket = lock_ticket(Ticket(pk=ticket_id))
+                ticket = _ticket_locked_keeping_what_the_edit_names(ticket_id, actor=actor, changes=changes)
                 wanted = _ticket_changes(ticket, changes)
                 if wanted == TicketChanges():
                     outcome.unchanged.append(ticket_id)
@@ -186,6 +186,16 @@ def tickets_bulk_update(*, ticket_ids: Sequence[int], actor: User, changes: Bulk
         else:
             outcome.changed.append(ticket_id)
     return outcome
+
+
+def _ticket_locked_keeping_what_the_edit_names(ticket_id: int, *, actor: User, changes: BulkChanges) -> Ticket:
+    """The ticket under its row lock, kept first: what it names, the actor, and the agent, team, category and added
+    tags the change asks for (tickets.services.triage.rows_an_edit_names), as ticket_update keeps them before a lock
+    of its own. Kept only under this lock, a row a deletion held while it waited for the ticket was a deadlock."""
+    asked = TicketChanges(
+        assignee=changes.assignee, team=changes.team, category=changes.category, tags=changes.add_tags or UNSET
+    )
+    return lock_ticket_keeping(ticket_id, also=rows_an_edit_names(actor=actor, changes=asked))
 
 
 def _tickets_bulk_merge(*, ticket_ids: Sequence[int], actor: User, target: Ticket) -> BulkOutcome:

@@ -52,6 +52,7 @@ from tickets.services import (
     REQUESTER_INACTIVE,
     TicketChanges,
     comment_create,
+    rows_an_edit_names,
     ticket_change_status,
     ticket_create,
     ticket_edit_content,
@@ -324,9 +325,12 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     @one_edit()  # the text and the triage fields saved together are one change, as rules see it
     def _save_change(self, request: HttpRequest, ticket: Ticket, form: TicketAdminForm) -> None:
         versions = _versions(form)
+        changes = triage_changes_from(form)
         if versions:
-            # Holds the row lock for the admin's whole save, so the checks and writes below see no other edit.
-            ticket_lock_unchanged(ticket=ticket, expected_etags=versions)
+            # Holds the row lock for the admin's whole save, so the checks and writes below see no other edit; what
+            # the edit names kept first, as ticket_update would before a lock of its own.
+            also = rows_an_edit_names(actor=request.user, changes=changes)
+            ticket_lock_unchanged(ticket=ticket, expected_etags=versions, also=also)
         if {"subject", "description"} & set(form.changed_data):
             ticket = ticket_edit_content(
                 ticket=ticket,
@@ -334,7 +338,6 @@ class TicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
                 subject=form.cleaned_data["subject"],
                 description=form.cleaned_data["description"],
             )
-        changes = triage_changes_from(form)
         if vars(changes) != vars(TicketChanges()):
             ticket_update(ticket=ticket, actor=request.user, changes=changes)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -25,6 +26,7 @@ from accounts.services import user_create
 from automations.models import NotifyWho, Rule, TimeBase, Trigger
 from automations.services import time_rules_run
 from notifications.models import Notification, NotificationKind
+from queues.services import BulkChanges, BulkOutcome, tickets_bulk_update
 from reports.models import TicketMetrics
 from reports.services import ticket_metrics_update
 from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock
@@ -36,6 +38,8 @@ from tickets.services.common import ensure_configured_rows_remain
 from tickets.services.removal import team_delete
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
+
+T = TypeVar("T")
 
 
 def teams_lower_and_higher() -> tuple[Team, Team]:
@@ -106,28 +110,32 @@ def _edit_pausing_at_the_ticket_lock(
     monkeypatch: pytest.MonkeyPatch, *, after: bool, holding: threading.Event, done: threading.Event
 ) -> list[int]:
     """Make the edit made on this test's edit thread stop at its ticket lock (`after` taking it, or just before), set
-    `holding`, and go on once the deletion waits for a lock (or, if it waited for none, has finished: `done`)."""
-    from tickets.services import triage
+    `holding`, and go on once the deletion waits for a lock (or, if it waited for none, has finished: `done`). The
+    lock is the first the thread takes, by whichever service takes it (a triage edit, a macro, a bulk edit)."""
+    from tickets.services import common, triage
 
-    lock_ticket = triage.lock_ticket
     pausing: list[int] = []
 
     def pause() -> None:
         holding.set()
         wait_until(lambda: done.is_set() or someone_waits_for_a_lock(), timeout=10, what="the deletion waiting")
 
-    def lock_ticket_pausing(ticket: Ticket) -> Ticket:
-        if threading.get_ident() not in pausing:
-            return lock_ticket(ticket)
-        pausing.clear()  # once: the deletion's own edits, and any later one, go straight through
-        if not after:
-            pause()
-        locked = lock_ticket(ticket)
-        if after:
-            pause()
-        return locked
+    def pausing_at(lock: Callable[[T], Ticket | None]) -> Callable[[T], Ticket | None]:
+        def lock_pausing(ticket: T) -> Ticket | None:
+            if threading.get_ident() not in pausing:
+                return lock(ticket)
+            pausing.clear()  # once: the deletion's own edits, and any later one, go straight through
+            if not after:
+                pause()
+            locked = lock(ticket)
+            if after:
+                pause()
+            return locked
 
-    monkeypatch.setattr(triage, "lock_ticket", lock_ticket_pausing)
+        return lock_pausing
+
+    monkeypatch.setattr(triage, "lock_ticket", pausing_at(triage.lock_ticket))
+    monkeypatch.setattr(common, "_ticket_locked", pausing_at(common._ticket_locked))
     return pausing
 
 
@@ -295,8 +303,8 @@ def test_figures_of_a_ticket_moved_after_their_read_keep_its_new_team_so_deletin
         finally:
             connection.close()
 
-    def keep_then_the_ticket_moves(ticket_id: int) -> set:
-        kept = keep(ticket_id)
+    def keep_then_the_ticket_moves(ticket_id: int, **also: object) -> tuple[set, set]:
+        kept = keep(ticket_id, **also)
         if threading.get_ident() in figures and not holding.is_set():  # once, between the first read and lock
             mover = threading.Thread(target=ticket_moved)
             mover.start()
@@ -423,3 +431,69 @@ def test_a_rule_mailing_the_assignee_being_deleted_fires_and_then_the_account_go
     ticket.refresh_from_db()
     assert ticket.assignee is None
     assert Notification.objects.filter(kind=NotificationKind.AUTOMATION, address=dave.email).exists()
+
+
+# --- an agent editing their own ticket while "Delete selected" deletes their account ----------------------------------
+
+
+def test_an_agent_editing_their_ticket_while_their_account_is_deleted_edits_it_and_then_the_account_goes(
+    monkeypatch, client_for, api_client_for, carol, ticket
+):
+    """The edit held the ticket and then, its audit entry naming its actor checked at its commit, waited for the
+    agent's account, which the deletion held while it waited for the ticket (its assignee's): PostgreSQL ended one of
+    the two (a 503). The edit now keeps its actor, with what the ticket names, before it locks the ticket: the
+    deletion waits for the edit, then unassigns the ticket."""
+    dave = user_create(email="dave@example.com", password="x" * 12, name="Dave Agent", role=Role.AGENT)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=dave)
+    agent = api_client_for(dave)
+    holding, done = threading.Event(), threading.Event()
+    pausing = _edit_pausing_at_the_ticket_lock(monkeypatch, after=True, holding=holding, done=done)
+
+    def dave_raises_the_priority() -> HttpResponse:
+        pausing.append(threading.get_ident())
+        return agent.patch(f"/api/v1/tickets/{ticket.pk}/", {"priority": "high"}, format="json")
+
+    admin_deletes_dave = _admin_deletes_selected(
+        client_for(carol), "admin:accounts_user_changelist", [dave.pk], holding=holding, done=done
+    )
+
+    edit, deletion = run_together([dave_raises_the_priority, admin_deletes_dave])
+
+    assert (edit.status_code, deletion.status_code) == (200, 302)
+    assert not User.objects.filter(pk=dave.pk).exists()
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.assignee) == (30, None)
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.PRIORITY, actor=None).exists()
+
+
+# --- a bulk edit assigning a ticket to an agent while "Delete selected" deletes that agent and its assignee ---------
+
+
+def test_a_bulk_edit_assigning_an_agent_deleted_with_the_tickets_assignee_assigns_and_then_unassigns_them(
+    monkeypatch, client_for, bob, carol, ticket
+):
+    """The bulk edit locks each ticket before it edits it, and kept the agent it assigns only then (in the edit):
+    it held the ticket and waited for Dave, whom the deletion held (deleted) while it waited for the ticket (Erin's).
+    PostgreSQL ended one of the two. It now keeps the rows it asks for, with the ticket's own, before its lock."""
+    dave = user_create(email="dave@example.com", password="x" * 12, name="Dave Agent", role=Role.AGENT)
+    erin = user_create(email="erin@example.com", password="x" * 12, name="Erin Agent", role=Role.AGENT)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=erin)
+    holding, done = threading.Event(), threading.Event()
+    pausing = _edit_pausing_at_the_ticket_lock(monkeypatch, after=True, holding=holding, done=done)
+
+    def bob_assigns_to_dave() -> BulkOutcome:
+        pausing.append(threading.get_ident())
+        return tickets_bulk_update(ticket_ids=[ticket.pk], actor=bob, changes=BulkChanges(assignee=dave))
+
+    admin_deletes_both = _admin_deletes_selected(
+        client_for(carol), "admin:accounts_user_changelist", [erin.pk, dave.pk], holding=holding, done=done
+    )
+
+    outcome, deletion = run_together([bob_assigns_to_dave, admin_deletes_both])
+
+    assert (outcome.changed, deletion.status_code) == ([ticket.pk], 302)
+    assert not User.objects.filter(pk__in=[dave.pk, erin.pk]).exists()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    moves = TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.ASSIGNEE).order_by("id")
+    assert [(event.old_value, event.new_value) for event in moves] == [("Erin Agent", "Dave Agent"), ("Dave Agent", "")]

@@ -19,6 +19,7 @@ from tickets.services.tags import normalize_tag_names
 from tickets.services.triage import (
     UNSET,
     TicketChanges,
+    rows_an_edit_names,
     ticket_edit_content,
     ticket_lock_unchanged,
     ticket_take,
@@ -33,6 +34,7 @@ __all__ = [
     "comment_create",
     "display_filename",
     "normalize_tag_names",
+    "rows_an_edit_names",
     "ticket_change_status",
     "ticket_create",
     "ticket_edit_content",

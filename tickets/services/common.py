@@ -4,6 +4,7 @@ admin's change to what tickets point to gives their history."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 
 from django.db import connection, transaction
@@ -39,6 +40,10 @@ NAMED_ROWS: dict[str, tuple[type[Model], str]] = {
 }
 
 
+# A row kept or locked: its model and primary key.
+Row = tuple[type[Model], int]
+
+
 def ensure_named_rows_remain(rows: Mapping[str, Model | None]) -> None:
     """Refuse a write pointing a ticket to a team, agent or category (`rows`, by field) deleted since it was chosen.
 
@@ -52,11 +57,21 @@ def ensure_named_rows_remain(rows: Mapping[str, Model | None]) -> None:
 
 def named_rows_gone(rows: Mapping[str, Model | None]) -> InvalidValue | None:
     """ensure_named_rows_remain's refusal (of the first field, in `rows`' order, whose row is gone), or None; the
-    others kept until our commit, each read in lock_order: for a caller that must lock them before something else
-    (a ticket edit: tickets.services.triage) and refuse only after that."""
-    kept = {field: (NAMED_ROWS[field][0], row.pk) for field, row in rows.items() if row is not None}
-    gone = _rows_gone(set(kept.values()))
-    field = next((field for field, row in kept.items() if row in gone), None)
+    others kept until our commit, each read in lock_order."""
+    return named_row_refused(rows, _rows_gone(named_rows(rows)))
+
+
+def named_rows(rows: Mapping[str, Model | None]) -> set[Row]:
+    """The rows a ticket is pointed to (`rows`, by field: a team, an agent, a category), as rows to keep."""
+    return {(NAMED_ROWS[field][0], row.pk) for field, row in rows.items() if row is not None}
+
+
+def named_row_refused(rows: Mapping[str, Model | None], gone: AbstractSet[Row]) -> InvalidValue | None:
+    """The refusal of pointing a ticket to `rows` (by field) when one of them is `gone`: the first field's, in
+    `rows`' order; None when none is."""
+    field = next(
+        (field for field, row in rows.items() if row is not None and (NAMED_ROWS[field][0], row.pk) in gone), None
+    )
     if field is None:
         return None
     noun = NAMED_ROWS[field][1]
@@ -67,50 +82,69 @@ def named_rows_gone(rows: Mapping[str, Model | None]) -> InvalidValue | None:
 KEEP_ATTEMPTS = 3
 
 
-def ticket_locked_keeping_what_it_names(ticket_id: int) -> Ticket | None:
-    """The ticket under its row lock (None if it is gone), the team, agent and category it names kept first
-    (keep_rows_the_ticket_names). Call it inside a transaction.
+def ticket_locked_keeping_what_it_names(ticket_id: int, *, also: AbstractSet[Row] = frozenset()) -> Ticket | None:
+    """The ticket under its row lock (None if it is gone), the team, agent and category it names kept first, with the
+    rows of `also` (keep_rows_the_ticket_names). Call it inside a transaction."""
+    return ticket_locked_keeping(ticket_id, also=also)[0]
+
+
+def lock_ticket_keeping(ticket_id: int, *, also: AbstractSet[Row] = frozenset()) -> Ticket:
+    """lock_ticket for a writer that then writes rows naming what the ticket names or `also`: those kept first
+    (ticket_locked_keeping_what_it_names). Ticket.DoesNotExist when the ticket is gone, as lock_ticket."""
+    ticket = ticket_locked_keeping_what_it_names(ticket_id, also=also)
+    if ticket is None:
+        raise Ticket.DoesNotExist
+    return ticket
+
+
+def ticket_locked_keeping(ticket_id: int, *, also: AbstractSet[Row] = frozenset()) -> tuple[Ticket | None, set[Row]]:
+    """The ticket under its row lock (None if it is gone), the team, agent and category it names kept first, with the
+    rows of `also` (an edit's actor, the rows it points the ticket to), all in one lock_order pass
+    (keep_rows_the_ticket_names); and which of the rows kept were found gone. Call it inside a transaction.
 
     What it names is read before the lock: a ticket moved between that read and the lock names a row not kept, which
     a writer naming it would then take after the ticket's lock (the deadlock keep_rows_the_ticket_names avoids). So
     the lock is taken after a savepoint and, if the ticket names a row not kept, given up by rolling back to it (on
     PostgreSQL a row lock taken after a savepoint goes with it) and taken again once that row is kept; a ticket still
-    moving after KEEP_ATTEMPTS is kept as it is, its writer no worse off than before."""
+    moving after KEEP_ATTEMPTS is kept as it is, its writer no worse off than before. A row found gone stays gone:
+    one a deletion held was waited for until it committed."""
+    gone: set[Row] = set()
     for _ in range(KEEP_ATTEMPTS - 1):
-        kept = keep_rows_the_ticket_names(ticket_id)
+        kept, gone_now = keep_rows_the_ticket_names(ticket_id, also=also)
+        gone |= gone_now
         savepoint = transaction.savepoint()
         ticket = _ticket_locked(ticket_id)
         if ticket is None or _rows_named_by(ticket) <= kept:
             transaction.savepoint_commit(savepoint)
-            return ticket
+            return ticket, gone
         transaction.savepoint_rollback(savepoint)
-    keep_rows_the_ticket_names(ticket_id)
-    return _ticket_locked(ticket_id)
+    gone |= keep_rows_the_ticket_names(ticket_id, also=also)[1]
+    return _ticket_locked(ticket_id), gone
 
 
 def _ticket_locked(ticket_id: int) -> Ticket | None:
     return Ticket.objects.select_for_update().filter(pk=ticket_id).first()
 
 
-def _rows_named_by(ticket: Ticket) -> set[tuple[type[Model], int]]:
+def _rows_named_by(ticket: Ticket) -> set[Row]:
     named = ((model, getattr(ticket, f"{field}_id")) for field, (model, _noun) in NAMED_ROWS.items())
     return {(model, pk) for model, pk in named if pk is not None}
 
 
-def keep_rows_the_ticket_names(ticket_id: int) -> set[tuple[type[Model], int]]:
-    """Keep the team, agent and category the ticket names (as read now, before its lock) until our commit, each read
-    in lock_order: for a writer that locks the ticket and then writes rows naming them (reports' metrics and open
-    counts), whose foreign keys are checked at commit. Taken after the ticket's lock, that check could wait for a
+def keep_rows_the_ticket_names(ticket_id: int, *, also: AbstractSet[Row] = frozenset()) -> tuple[set[Row], set[Row]]:
+    """Keep the team, agent and category the ticket names (as read now, before its lock), and the rows of `also`,
+    until our commit, all read in the one lock_order: for a writer that locks the ticket and then writes rows naming
+    them (reports' metrics and open counts; an edit's audit entries naming its actor, the rows it points the ticket
+    to), whose foreign keys are checked at commit. Taken after the ticket's lock, that check could wait for a
     deletion holding the row while the deletion waits for the ticket (the rows, then the tickets), and PostgreSQL
     would end one of the two as a deadlock. A row a deletion holds is waited for here and then found gone, and the
-    ticket, once locked, no longer names it. Returns the rows it read (gone or kept): a ticket moved since names
-    others (ticket_locked_keeping_what_it_names)."""
+    ticket, once locked, no longer names it. `also` goes in the same pass: kept in a batch of their own, sorted apart,
+    its rows and the ticket's could be taken out of lock_order (an actor's account, then its assignee's, deleted
+    together). Returns the rows it read (gone or kept: a ticket moved since names others,
+    ticket_locked_keeping_what_it_names) and those of them found gone."""
     ticket = Ticket.objects.filter(pk=ticket_id).only(*(f"{field}_id" for field in NAMED_ROWS)).first()
-    if ticket is None:
-        return set()
-    rows = _rows_named_by(ticket)
-    _rows_gone(rows)
-    return rows
+    rows = (set() if ticket is None else _rows_named_by(ticket)) | set(also)
+    return rows, _rows_gone(rows)
 
 
 # What a deleted row of each model is called; the rows configuration names (tickets.naming).
@@ -169,7 +203,7 @@ def _rows_named(config: Model, nouns: Mapping[type[Model], str]) -> list[tuple[t
     return named
 
 
-def lock_order(row: tuple[type[Model], int]) -> tuple[str, int]:
+def lock_order(row: Row) -> tuple[str, int]:
     """The one order rows that configuration names are locked in, by whoever locks several: by model, then by
     primary key. A save keeping them (ensure_configured_rows_remain) and an admin deleting several
     (helpdesk.admin_support.ServiceDeletionMixin, one model at a time) take them so; in any other order each could
@@ -185,7 +219,7 @@ def own_rows_gone(model: type[Model], pks: Sequence[int]) -> set[int]:
     return {pk for _, pk in _rows_gone({(model, pk) for pk in pks})}
 
 
-def _rows_gone(rows: set[tuple[type[Model], int]]) -> set[tuple[type[Model], int]]:
+def _rows_gone(rows: AbstractSet[Row]) -> set[Row]:
     """Which of `rows` are gone, keeping the others until our commit: each read once, in lock_order."""
     return {row for row in sorted(rows, key=lock_order) if not _row_kept(*row)}
 

@@ -41,7 +41,7 @@ from sla.selectors import sla_policies_naming
 from tickets.models import Category, Tag, Team, Ticket
 from tickets.naming import Named, Naming, described
 from tickets.selectors import categories_naming
-from tickets.services.common import caused_by, lock_order, lock_ticket
+from tickets.services.common import caused_by, lock_order, ticket_locked_keeping_what_it_names
 from tickets.services.tags import ticket_untag
 from tickets.services.triage import TicketChanges, ticket_update
 
@@ -161,9 +161,12 @@ def category_delete(*, category: Category, actor: User) -> None:
 
 
 def _unset_on_tickets(obj: Team | User, *, field: str, actor: User, reason: str) -> None:
-    """Each ticket whose `field` is `obj` loses it as an edit by `actor`; one changed meanwhile keeps what it has."""
+    """Each ticket whose `field` is `obj` loses it as an edit by `actor`; one changed meanwhile keeps what it has.
+    What the ticket names, and `actor`, are kept before its lock, as ticket_update keeps them before a lock of its
+    own: kept only under the lock (in ticket_update), a team another deletion held while it waited for the ticket
+    would be a deadlock."""
     with caused_by(reason):
         for ticket in _tickets_of(obj).order_by("pk").only("pk"):
-            locked = lock_ticket(ticket)
-            if getattr(locked, f"{field}_id") == obj.pk:
+            locked = ticket_locked_keeping_what_it_names(ticket.pk, also={(User, actor.pk)})
+            if locked is not None and getattr(locked, f"{field}_id") == obj.pk:
                 ticket_update(ticket=locked, actor=actor, changes=TicketChanges(**{field: None}))

@@ -16,7 +16,7 @@ from helpdesk.errors import InvalidValue
 from sla.services import sla_clocks_update
 from tickets.models import Tag, Ticket, TicketEventKind
 from tickets.services.audit import record_event
-from tickets.services.common import lock_ticket, own_rows_gone
+from tickets.services.common import Row, lock_ticket
 
 
 def normalize_tag_names(names: Iterable[str]) -> list[str]:
@@ -53,20 +53,22 @@ def tags_from_names(names: Sequence[str]) -> list[Tag]:
     return list(Tag.objects.filter(name__in=names))
 
 
-def tags_kept(*, names: Sequence[str]) -> None:
-    """Create the tags `names` asks for that are missing, and keep them all until our commit, in lock_order: for an
-    edit that sets them on a ticket it locks after this (tickets.services.triage.ticket_update).
+def tags_to_keep(*, names: Sequence[str]) -> set[Row]:
+    """Create the tags `names` asks for that are missing, and return them all as rows to keep until our commit: for
+    an edit that sets them on a ticket it locks after keeping them (tickets.services.triage.ticket_update, which
+    keeps them in the one lock_order pass with the other rows it names).
 
     The join rows' foreign keys take a share of each new tag's row: taken after the ticket's lock, that could wait
     for a tag a deletion holds while the deletion waits for the ticket (the tags, then their tickets:
     tickets.services.removal), and PostgreSQL would end one of the two as a deadlock (a 503). A tag a deletion holds
-    is waited for here and, once gone, made anew, as any tag on first use: a row no deletion sees before our commit.
-    Invalid names keep nothing: ticket_set_tags refuses them under the ticket's lock (after an If-Match check)."""
+    is waited for by the keep and, once gone, made anew, as any tag on first use: a row no deletion sees before our
+    commit. Invalid names keep nothing: ticket_set_tags refuses them under the ticket's lock (after an If-Match
+    check)."""
     try:
         cleaned = normalize_tag_names(names)
     except InvalidValue:
-        return
-    own_rows_gone(Tag, [tag.pk for tag in tags_from_names(cleaned)])
+        return set()
+    return {(Tag, tag.pk) for tag in tags_from_names(cleaned)}
 
 
 def ticket_set_tags(*, ticket: Ticket, actor: User, names: Sequence[str]) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import partial
 
@@ -21,9 +22,19 @@ from tickets.etags import ticket_etag
 from tickets.markdown import render_markdown
 from tickets.models import Category, Priority, Team, Ticket
 from tickets.services.audit import record_event
-from tickets.services.common import NAMED_ROWS, lock_ticket, named_rows_gone, staff_only, validate_assignee
+from tickets.services.common import (
+    NAMED_ROWS,
+    Row,
+    lock_ticket,
+    lock_ticket_keeping,
+    named_row_refused,
+    named_rows,
+    staff_only,
+    ticket_locked_keeping,
+    validate_assignee,
+)
 from tickets.services.status import ticket_change_status
-from tickets.services.tags import tags_kept, ticket_set_tags
+from tickets.services.tags import tags_to_keep, ticket_set_tags
 
 UNSET: object = object()
 
@@ -59,16 +70,16 @@ def ticket_update(
     requested = {name: value for name, value in vars(changes).items() if value is not UNSET}
     if requested and not permissions.can_triage_ticket(actor):
         raise NotPermitted("Only agents and admins may change these fields.", details=staff_only(requested))
-    gone = _named_rows_gone(requested)  # before the ticket's lock: see there
-    if "tags" in requested:
-        tags_kept(names=requested["tags"])  # likewise
-    ticket = lock_ticket(ticket)
+    asked = _rows_asked(requested)
+    ticket, gone = ticket_locked_keeping(ticket.pk, also=rows_an_edit_names(actor=actor, changes=changes))
+    if ticket is None:
+        raise Ticket.DoesNotExist
     if expected_etags is not None:
         _ensure_unchanged(ticket, expected_etags)
     if precondition is not None:
         precondition(ticket)
-    if gone is not None:
-        raise gone
+    if refused := named_row_refused(asked, gone):
+        raise refused  # after the If-Match check and the precondition, as before
     if "status" in requested:
         # Returns the row it re-read under the lock we already hold, with the new status.
         ticket = ticket_change_status(ticket=ticket, actor=actor, status=requested.pop("status"))
@@ -120,26 +131,42 @@ def _ensure_not_taken(ticket: Ticket, *, actor: User, shown_assignee_id: int | N
 
 
 @transaction.atomic
-def ticket_lock_unchanged(*, ticket: Ticket, expected_etags: Collection[str]) -> Ticket:
+def ticket_lock_unchanged(
+    *, ticket: Ticket, expected_etags: Collection[str], also: AbstractSet[Row] = frozenset()
+) -> Ticket:
     """Lock the ticket for the rest of the caller's transaction, refusing if it changed since the client read it.
 
-    For an edit made of several service calls (the admin saves text and triage fields in one go).
+    For an edit made of several service calls (the admin saves text and triage fields in one go). What the ticket
+    names, and the rows of `also` (what the edit names: rows_an_edit_names), are kept before the lock, as
+    ticket_update keeps them before its own.
     """
-    locked = lock_ticket(ticket)
+    locked = lock_ticket_keeping(ticket.pk, also=also)
     _ensure_unchanged(locked, expected_etags)
     return locked
 
 
-def _named_rows_gone(requested: dict[str, object]) -> InvalidValue | None:
-    """The refusal of an edit pointing the ticket to a team, agent or category deleted since it was chosen
-    (common.ensure_named_rows_remain), or None, keeping the rows it names until our commit.
+def rows_an_edit_names(*, actor: User | None, changes: TicketChanges) -> set[Row]:
+    """The rows a triage edit writes rows naming, to keep before the ticket's lock with those the ticket names
+    (common.ticket_locked_keeping): its actor (its audit entries and domain events name them), the team, agent and
+    category it points the ticket to, and the tags it sets (created if missing: tags.tags_to_keep).
 
-    Taken before the ticket's lock, in the one order a deletion takes them (the row, then its tickets:
-    tickets.services.removal): an edit holding the ticket while it waited for a row that a deletion held, waiting
-    for that ticket, was ended by PostgreSQL as a deadlock (a 503). So every row named is kept, the ticket's current
-    ones too (which row is new is known only under the ticket's lock): an edit naming a row a deletion holds waits
-    for it, and is refused once it is gone. The refusal is raised only after the If-Match check, as before."""
-    return named_rows_gone({field: row for field in NAMED_ROWS if isinstance(row := requested.get(field), Model)})
+    The deletion of any of them locks the row and then the tickets naming it (tickets.services.removal): an edit
+    that held the ticket while its foreign keys' checks waited for a row the deletion held, waiting for that ticket,
+    was ended by PostgreSQL as a deadlock (a 503). Kept first, in the one lock_order pass, a row a deletion holds is
+    waited for and then found gone (an edit naming it is refused), and a deletion starting later waits for the edit.
+    A caller that locks the ticket itself before the edit (a macro, a bulk edit, a rule, the admin's save) keeps
+    these rows first: ticket_update's own keep, under its caller's lock, then finds them kept already."""
+    rows = named_rows(_rows_asked(vars(changes)))
+    if actor is not None and actor.pk is not None:
+        rows.add((User, actor.pk))
+    if changes.tags is not UNSET:
+        rows |= tags_to_keep(names=changes.tags)  # type: ignore[arg-type]  # a sequence of names when set
+    return rows
+
+
+def _rows_asked(requested: Mapping[str, object]) -> dict[str, Model]:
+    """The team, agent and category an edit points the ticket to, by field (None, for "none", names no row)."""
+    return {field: row for field in NAMED_ROWS if isinstance(row := requested.get(field), Model)}
 
 
 def _ensure_unchanged(ticket: Ticket, expected_etags: Collection[str]) -> None:

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import User
 from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError, NothingChanged, PreconditionFailed
 from helpdesk.forms import form_add_domain_error
@@ -20,7 +21,7 @@ from helpdesk.idempotency import page_post_once
 from inbound.selectors import ticket_page_mail
 from macros.models import Macro
 from macros.selectors import macros_for_ticket_page, macros_visible_to
-from macros.services import macro_apply, macro_describe_actions, macro_render
+from macros.services import macro_apply, macro_describe_actions, macro_render, rows_a_macro_names
 from queues.views import queue
 from tickets.forms import (
     AssignMeForm,
@@ -48,7 +49,7 @@ from tickets.services import (
     ticket_update,
 )
 from tickets.services.comments import comment_refuse_if_merged
-from tickets.services.common import lock_ticket
+from tickets.services.common import lock_ticket_keeping
 from tickets.services.links import links_touching
 from tickets.services.on_behalf import requester_find_or_create, ticket_open_on_behalf
 from tickets.staff_page import (
@@ -92,9 +93,12 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
     """Send the reply or note (with the macro chosen), hold it if a message arrived meanwhile, or skip it if this very
     form was sent already; None when it was refused, with the reason on the form. Under the ticket's row lock, so the
     same form posted twice at once (a double click) is looked at one post after the other. A ticket merged since the
-    page was loaded refuses it before anything is held, naming the ticket to send it on (the page links there)."""
-    locked = lock_ticket(ticket)
+    page was loaded refuses it before anything is held, naming the ticket to send it on (the page links there).
+    What the reply and the macro write rows naming (the agent, the macro's agent, team and tags) is kept before the
+    lock, with what the ticket names (tickets.services.common.lock_ticket_keeping): kept under it,
+    a row a deletion held while it waited for the ticket was a deadlock."""
     macro = _chosen_macro(request, form.cleaned_data["macro"])
+    locked = _ticket_locked_for_reply(ticket, actor=request.user, macro=macro)
     if _sent_already(request, ticket, form.cleaned_data, text=_text_to_send(request, ticket, form, macro)):
         messages.info(request, "This message was already sent; it was not sent again.")
         return redirect("staff_ticket_detail", pk=ticket.pk)
@@ -141,6 +145,11 @@ def _post_reply(request: HttpRequest, ticket: Ticket, form: StaffReplyForm) -> H
         sent.append(f"Macro “{macro.name}” applied.")
     messages.success(request, " ".join(sent))
     return redirect("staff_ticket_detail", pk=ticket.pk)
+
+
+def _ticket_locked_for_reply(ticket: Ticket, *, actor: User, macro: Macro | None) -> Ticket:
+    also = {(User, actor.pk)} if macro is None else rows_a_macro_names(macro=macro, actor=actor)
+    return lock_ticket_keeping(ticket.pk, also=also)
 
 
 def _not_sent(request: HttpRequest, form: StaffReplyForm, error: DomainError) -> None:
