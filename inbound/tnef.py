@@ -3,7 +3,8 @@ the files inside are what the sender attached, and a winmail.dat is of no use to
 also carry the message's text, which the mail itself then lacks: its plain body, its HTML body, or only RTF.
 
 A stream that tnefparse cannot read is kept as it came. One it reads only in part (an attribute's checksum fails:
-cut short or damaged) gives what it could read and the original as well, so that no file is lost.
+cut short or damaged) gives what it could read and the original as well, so that no file is lost. So does one whose
+message text is only RTF, which is not read here (tnef_read): the winmail.dat is then the only copy of the words.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ TNEF_CONTENT_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"
 @dataclass
 class TnefContents:
     files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (file name, content type, bytes)
-    whole: bool = False  # read whole, with files in it: the winmail.dat itself need not be kept
+    whole: bool = False  # read whole, with files and any text in it: the winmail.dat itself need not be kept
     text: str = ""  # the message's plain body
     html: str = ""  # the message's HTML body, not sanitised
 
@@ -38,7 +39,9 @@ def tnef_read(data: bytes) -> TnefContents:
     an empty TnefContents.
 
     The RTF body is left out: tnefparse decompresses it only with the compressed_rtf library, which the project does
-    not have, and hands back the compressed bytes otherwise."""
+    not have, and hands back the compressed bytes otherwise; and striprtf, which turns RTF into text, ran for minutes
+    on a hostile 128 KB line, in regular expressions the worker's soft time limit cannot stop. A stream whose only body
+    is RTF is therefore not read whole: the winmail.dat is kept beside the files taken out of it."""
     try:
         tnef = TNEF(data, do_checksum=True)
         files = []
@@ -51,10 +54,11 @@ def tnef_read(data: bytes) -> TnefContents:
         whole = all(obj.good_checksum for obj in tnef.objects)
         text = _tnef_string(tnef.body, tnef.codepage)
         html = _tnef_string(tnef.htmlbody, tnef.codepage)
+        text_unread = tnef.has_body() and not text and not html  # only RTF
     except Exception:  # any fault of a third-party parser on untrusted bytes: the original is kept
         logger.info("kept a winmail.dat that tnefparse could not read", exc_info=True)
         return TnefContents()
-    return TnefContents(files=files, whole=whole and bool(files), text=text, html=html)
+    return TnefContents(files=files, whole=whole and bool(files) and not text_unread, text=text, html=html)
 
 
 def _tnef_string(body: str | bytes | None, codepage: str | None) -> str:

@@ -7,13 +7,17 @@ Outlook TNEF streams, exact bytes:
 - winmail-two-files.dat (two-files.tnef): the files AUTHORS and README, no body;
 - winmail-plain-body.dat (triples.tnef): the plain body "Sample description", and a compressed RTF one;
 - winmail-html-body.dat (body.tnef): an HTML body only (the Bill of Rights);
-- winmail-rtf-body.dat (rtf.tnef): a compressed RTF body only."""
+- winmail-rtf-body.dat (rtf.tnef): a compressed RTF body only.
+A winmail.dat holding files and an RTF body only is made of two of them (_files_and_rtf_body)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+
+from tnefparse.tnef import TNEF, TNEFObject
 
 from inbound.services.tickets import EMPTY_BODY
 from notifications.mail_ids import message_id
@@ -42,6 +46,25 @@ def _outlook_mail(
         message.set_content(text)
     message.add_attachment(winmail, maintype="application", subtype="ms-tnef", filename="winmail.dat")
     return message.as_bytes()
+
+
+def _files_and_rtf_body() -> bytes:
+    """two-files.tnef with rtf.tnef's message properties (its compressed RTF body) before its files, where Outlook
+    writes them: a winmail.dat holding files, and the message's text as RTF only."""
+    properties = next(
+        WINMAIL_RTF_BODY[start:end] for start, end, obj in _objects(WINMAIL_RTF_BODY) if obj.name == TNEF.ATTMAPIPROPS
+    )
+    first_file = next(start for start, _, obj in _objects(WINMAIL) if obj.level == TNEF.LVL_ATTACHMENT)
+    return WINMAIL[:first_file] + properties + WINMAIL[first_file:]
+
+
+def _objects(winmail: bytes) -> Iterator[tuple[int, int, TNEFObject]]:
+    """Each attribute of a TNEF stream: where it starts and ends, and what tnefparse reads of it."""
+    start = 6  # past the signature and the key
+    while start < len(winmail):
+        obj = TNEFObject(winmail[start:])
+        yield start, start + obj.length, obj
+        start += obj.length
 
 
 def _stored_files(stored) -> list[tuple[str, bytes]]:
@@ -128,3 +151,14 @@ def test_a_winmail_dat_whose_only_body_is_compressed_rtf_puts_no_rtf_in_the_desc
     )
 
     assert stored.status == "processed" and stored.comment.body == EMPTY_BODY
+
+
+def test_a_winmail_dat_whose_text_is_only_rtf_is_kept_next_to_the_files_taken_out_of_it(ingest):
+    """Its text is not read (inbound.tnef): the winmail.dat is the only copy of it on the ticket."""
+    winmail = _files_and_rtf_body()
+
+    stored = ingest(_outlook_mail(winmail, text=""))
+
+    files = _stored_files(stored)
+    assert [name for name, _ in files] == ["AUTHORS", "README", "winmail.dat"]
+    assert files[-1][1] == winmail
