@@ -3,10 +3,10 @@
 mail-parser-reply splits the text at the reply headers of common clients in many languages ("On … wrote:",
 "Am … schrieb:", Outlook's "From:/Sent:" block, "-----Original Message-----") and finds the signature. Around it:
 a mailing list's footer is removed first; an answer written below or between "> " quoted lines (bottom-posted or
-inline) is shown with the quote header and the quoted lines it answers, up to its last paragraph; otherwise the
-text is cut at the first quote header the library or the rules below find, and a trailing "Sent from <app>" line
-is dropped. The full text is always kept (the original message is one click away), so a wrong cut hides text, it
-never loses it.
+inline, after a blank line or right under a quoted line that ends a sentence) is shown with the quote header and
+the quoted lines it answers, up to its last paragraph; otherwise the text is cut at the first quote header the
+library or the rules below find, and a trailing "Sent from <app>" line naming an app is dropped. The full text is
+always kept (the original message is one click away), so a wrong cut hides text, it never loses it.
 """
 
 from __future__ import annotations
@@ -40,11 +40,25 @@ _LIST_FOOTER = re.compile(
     r"(?:\n(?=[^\n]*(?:@|://))[^\n]*){1,3}\s*\Z"  # lookahead, then the line: linear on a line full of "@"
 )
 
+# A run of spaces this long is layout, never words, and the library's patterns take time in the square of its
+# length (20,000 spaces in a line: 7 s; 100,000: minutes, beyond the worker's time limits): it is read as one space.
+_SPACE_RUN = re.compile(r"[^\S\n]{64,}")
+
 # A phone or webmail app's line ending the reply: "Sent from TypeApp<http://…>", "Envoyé à partir de Outlook pour
-# iOS"; a short app name without sentence punctuation, so "Sent from our warehouse on Monday, …" stays.
+# iOS", "Gesendet von meinem iPad": a short name without sentence punctuation inside (so "Sent from our warehouse on
+# Monday, …" stays) that is an app's, by its link, a possessive ("my iPhone", "mon iPhone") or an app or device word
+# first. "Sent from home" and "Sent from the office" are the person's words and stay. The spaces before the link go
+# with the link, never also with the end of the line: linear on a line with a long run of spaces.
 _SENT_FROM = re.compile(
-    r"^[ \t]*(?:sent (?:from|with)|envoyé (?:depuis|de|à partir de|avec)|gesendet (?:von|mit)|enviado (?:desde|con)"
-    r"|inviato da|verzonden (?:vanaf|met))[ \t]+[^\s.,;!?<>]+(?:[ \t]+[^\s.,;!?<>]+){0,4}[ \t]*(?:<[^<>\s]+>)?[ \t]*$",
+    r"^[ \t]*(?:sent (?:from|with)|envoyé (?:depuis|de|à partir de|avec)|gesendet (?:von|mit)"
+    r"|enviado (?:desde|con|do|de)|inviato da|verzonden (?:vanaf|met))[ \t]+"
+    r"(?P<name>[^\s.,;!?<>]+(?:[ \t]+[^\s.,;!?<>]+){0,4})(?:[ \t]*(?P<link><[^<>\s]+>))?\.?[ \t]*$",
+    re.IGNORECASE,
+)
+_APP_NAME_FIRST_WORD = re.compile(
+    r"my|mon|ma|meinem|meiner|mi|meu|mio|mijn"  # a possessive: "my Galaxy", "mon iPhone", "meinem iPad"
+    r"|iphone|ipad|android|outlook|gmail|yahoo|samsung|galaxy|blackberry|typeapp|mail|windows|proton|protonmail"
+    r"|spark|aol|icloud|bluemail|airmail|tutanota",
     re.IGNORECASE,
 )
 # Text below a quote that is no answer: a signature after its delimiter ends the search; a paragraph of legal or
@@ -108,18 +122,30 @@ def _has_quote_header(text: str) -> bool:
         return False
 
 
+def _continues_quoted_line(quoted_line: str, line: str) -> bool:
+    """Whether `line`, unquoted and straight under `quoted_line`, is the end of that quoted line wrapped by the
+    sender's client: the quoted line stops mid-sentence ("> Can we meet on Tuesday or"), or `line` goes on in lower
+    case ("> … a quis orci." over "rhoncus tortor in."). An answer written right under a quoted line, as Thunderbird
+    and mutt users do, follows a whole sentence or an empty quoted line (">") and starts like a sentence."""
+    quoted = quoted_line.strip().lstrip("> \t")  # its text, without the marks of any quoting depth
+    return bool(quoted) and (not _SENTENCE_END.search(quoted) or line.lstrip()[:1].islower())
+
+
 def _paragraphs(lines: list[str]) -> list[tuple[int, list[str]]]:
-    """The unquoted paragraphs of `lines`, each with the index of its first line. Unquoted lines straight after a
-    quoted line are that quoted line wrapped by the sender's client, not a paragraph of their own."""
+    """The unquoted paragraphs of `lines`, each with the index of its first line. Unquoted lines that continue the
+    quoted line above them (_continues_quoted_line) are that quoted line wrapped, not a paragraph of their own."""
     paragraphs: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
     wrapped = False
+    quoted_above: str | None = None  # the quoted line just above an unquoted line
     for index, line in enumerate(lines):
         if not line.strip() or _is_quoted(line):
-            current, wrapped = None, _is_quoted(line)
+            current, wrapped, quoted_above = None, False, line if _is_quoted(line) else None
         elif current is not None:
             current.append(line)
-        elif not wrapped:
+        elif wrapped or (quoted_above is not None and _continues_quoted_line(quoted_above, line)):
+            wrapped = True
+        else:
             current = [line]
             paragraphs.append((index, current))
     return paragraphs
@@ -156,16 +182,24 @@ def _answered_quote(lines: list[str]) -> str | None:
     return "\n".join(lines[:answer_end]).strip() if answered else None
 
 
+def _is_sent_from_app_line(line: str) -> bool:
+    """Whether `line` is an app's "Sent from <app>" line (_SENT_FROM)."""
+    match = _SENT_FROM.match(line)
+    if not match:
+        return False
+    return bool(match["link"] or _APP_NAME_FIRST_WORD.fullmatch(match["name"].split()[0]))
+
+
 def _without_sent_from_line(text: str) -> str:
     lines = text.rstrip().split("\n")
-    return "\n".join(lines[:-1]).rstrip() if _SENT_FROM.match(lines[-1]) else text
+    return "\n".join(lines[:-1]).rstrip() if _is_sent_from_app_line(lines[-1]) else text
 
 
 def visible_reply(text: str) -> str:
     """The newest reply in `text`; the whole text when no part of it looks like a reply of its own."""
     if not text.strip():
         return ""
-    text = _LIST_FOOTER.sub("", text.replace("\r\n", "\n"))
+    text = _LIST_FOOTER.sub("", _SPACE_RUN.sub(" ", text.replace("\r\n", "\n")))
     answer = _answered_quote(text.split("\n"))
     if answer:
         return answer

@@ -165,6 +165,51 @@ def test_a_quoted_line_wrapped_by_the_sender_client_is_not_an_answer():
     assert visible_reply(text) == "Yes, Tuesday works for us."
 
 
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "> Can we meet next week, say on Tuesday or\nWednesday afternoon?",  # the quoted line stops mid-sentence
+        "> Can we meet next week? I am free on Tuesday.\nor on Wednesday afternoon, if that suits you better.",
+        "> > Can we meet next week, say on Tuesday or\nWednesday afternoon?",  # deeper in the quote
+    ],
+)
+def test_a_quoted_line_wrapped_without_its_mark_is_not_an_answer(quote):
+    text = f"Yes, Tuesday works for us.\n\n{HEADER}\n{quote}\n"
+
+    assert visible_reply(text) == "Yes, Tuesday works for us."
+
+
+def test_answers_right_under_their_quoted_questions_are_shown():
+    text = (
+        "Hi,\n\nOn Mon, 3 Feb 2025 at 10:00, Sam <sam@example.com> wrote:\n"
+        "> Is option A fine?\nYes, go ahead with A.\n> And the date?\nFriday works."
+    )
+
+    assert visible_reply(text) == text
+
+
+def test_an_answer_right_under_an_empty_quoted_line_is_shown():
+    text = f"Hi Ann,\n\n{HEADER}\n> Is option A fine?\n>\nYes, go ahead with A.\n> Thanks"
+
+    assert visible_reply(text) == f"Hi Ann,\n\n{HEADER}\n> Is option A fine?\n>\nYes, go ahead with A."
+
+
+@pytest.mark.parametrize(
+    "below",
+    [
+        "Alice Example",  # a name
+        "Alice Example\nHead of Support",  # a name and a title
+        "Sent from my iPhone",
+        "Get Outlook for iOS<https://aka.ms/o0ukef>",
+        "This e-mail is confidential and intended solely for the addressee.",  # a disclaimer
+    ],
+)
+def test_a_top_posted_reply_is_cut_at_the_quote_whatever_follows_right_under_the_quoted_lines(below):
+    text = f"Yes, Tuesday works for us.\n\n{HEADER}\n> Can we meet next week?\n{below}\n"
+
+    assert visible_reply(text) == "Yes, Tuesday works for us."
+
+
 def test_an_answer_below_a_quote_deeper_in_the_history_is_not_the_newest_reply():
     text = (
         "Fixed now.\n\n"
@@ -218,6 +263,19 @@ def test_a_sentence_naming_a_mailing_list_is_kept():
     [
         "Sent from TypeApp<http://www.typeapp.com/r?b=2621>",
         "Envoyé à partir de Outlook pour iOS<https://aka.ms/o0ukef>",
+        "Sent from my iPhone",
+        "Sent from my Galaxy",
+        "Sent from Outlook for iOS",
+        "Sent from Mail for Windows",
+        "Sent from Yahoo Mail on Android",
+        "Sent from Samsung Mobile",
+        "Sent with Proton Mail secure email.",
+        "Envoyé de mon iPhone",
+        "Gesendet von meinem iPad",
+        "Enviado desde mi iPhone",
+        "Enviado do meu iPhone",
+        "Inviato da iPhone",
+        "Verzonden vanaf mijn iPhone",
     ],
 )
 def test_a_sent_from_app_line_ending_the_reply_is_a_signature(sent_from):
@@ -226,8 +284,19 @@ def test_a_sent_from_app_line_ending_the_reply_is_a_signature(sent_from):
     assert visible_reply(text) == "Thanks for the fix, it works."
 
 
-def test_a_sentence_starting_like_a_sent_from_line_is_kept():
-    text = "The parcel is on its way.\n\nSent from our warehouse on Monday, it should arrive on Friday."
+@pytest.mark.parametrize(
+    "last_line",
+    [
+        "Sent from our warehouse on Monday, it should arrive on Friday.",
+        "Sent from home",
+        "Sent from the office",
+        "Sent from the office.",
+        "Envoyé de chez moi",
+        "Enviado desde casa",
+    ],
+)
+def test_a_last_line_starting_like_a_sent_from_line_but_naming_no_app_is_kept(last_line):
+    text = f"The parcel is on its way.\n\n{last_line}"
 
     assert visible_reply(text) == text
 
@@ -259,3 +328,10 @@ def test_a_separator_line_within_the_reply_is_kept():
     text = "Results\n=======\n\nAll tests pass since 10:30."
 
     assert visible_reply(text) == text
+
+
+def test_a_long_run_of_spaces_in_a_line_is_read_as_one_space():
+    """Layout, never words; the reply rules' time grows with the square of such a run (inbound.quotes._SPACE_RUN)."""
+    text = "Total:" + " " * 5000 + "12 tickets\n\u00a0\t" + "\u00a0" * 100 + "\nThanks"
+
+    assert visible_reply(text) == "Total: 12 tickets\n\nThanks"
