@@ -40,9 +40,11 @@ _LIST_FOOTER = re.compile(
     r"(?:\n(?=[^\n]*(?:@|://))[^\n]*){1,3}\s*\Z"  # lookahead, then the line: linear on a line full of "@"
 )
 
-# A run of spaces this long is layout, never words, and the library's patterns take time in the square of its
-# length (20,000 spaces in a line: 7 s; 100,000: minutes, beyond the worker's time limits): it is read as one space.
+# The library's signature pattern takes time in the square of a run of white space (20,000 spaces in a line: 7 s;
+# 16,000 lines of spaces: 33 s; beyond the worker's time limits soon after). Such a run is layout, never words: a
+# long one in a line is read as one space, and lines of white space as one blank line.
 _SPACE_RUN = re.compile(r"[^\S\n]{64,}")
+_BLANK_LINE_RUN = re.compile(r"\n(?:[^\S\n]*\n){2,}")
 
 # A phone or webmail app's line ending the reply: "Sent from TypeApp<http://…>", "Envoyé à partir de Outlook pour
 # iOS", "Gesendet von meinem iPad": a short name without sentence punctuation inside (so "Sent from our warehouse on
@@ -195,11 +197,15 @@ def _without_sent_from_line(text: str) -> str:
     return "\n".join(lines[:-1]).rstrip() if _is_sent_from_app_line(lines[-1]) else text
 
 
+def _white_space_runs_shortened(text: str) -> str:
+    return _BLANK_LINE_RUN.sub("\n\n", _SPACE_RUN.sub(" ", text))
+
+
 def visible_reply(text: str) -> str:
     """The newest reply in `text`; the whole text when no part of it looks like a reply of its own."""
     if not text.strip():
         return ""
-    text = _LIST_FOOTER.sub("", _SPACE_RUN.sub(" ", text.replace("\r\n", "\n")))
+    text = _LIST_FOOTER.sub("", _white_space_runs_shortened(text.replace("\r\n", "\n")))
     answer = _answered_quote(text.split("\n"))
     if answer:
         return answer

@@ -330,8 +330,8 @@ def test_a_separator_line_within_the_reply_is_kept():
     assert visible_reply(text) == text
 
 
-def test_a_long_run_of_spaces_in_a_line_is_read_as_one_space():
+def test_long_runs_of_white_space_are_read_as_one_space_or_one_blank_line():
     """Layout, never words; the reply rules' time grows with the square of such a run (inbound.quotes._SPACE_RUN)."""
-    text = "Total:" + " " * 5000 + "12 tickets\n\u00a0\t" + "\u00a0" * 100 + "\nThanks"
+    text = "Total:" + " " * 5000 + "12 tickets\n" + "\u2003\n\x0c\n" * 2000 + "Thanks"
 
     assert visible_reply(text) == "Total: 12 tickets\n\nThanks"
