@@ -111,7 +111,8 @@ class BusinessCalendarAdmin(ServiceErrorsAsMessagesMixin, RefreshOpenTicketsMixi
 
     # Each deletion locks its calendars (in id order) before Django lists what goes with them: a team's link saved
     # meanwhile keeps the calendar (TeamCalendarForm), so the deletion waits for it and then takes the new link too,
-    # where it listed the links first and failed at commit on the new one's foreign key (a 500).
+    # where it listed the links first and failed at commit on the new one's foreign key (a 500). Their running
+    # clocks are locked before them (_calendars_locked).
 
     def delete_model(self, request: HttpRequest, obj: BusinessCalendar) -> None:
         with transaction.atomic():
@@ -125,10 +126,26 @@ class BusinessCalendarAdmin(ServiceErrorsAsMessagesMixin, RefreshOpenTicketsMixi
 
 def _calendars_locked(calendars: QuerySet[BusinessCalendar]) -> list[int]:
     """Lock these calendars until the commit, in id order (as whoever locks several takes them:
-    tickets.services.common.lock_order); the ids of those still there."""
+    tickets.services.common.lock_order), their running clocks first (_running_clocks_locked); the ids of those still
+    there."""
     pks = list(calendars.values_list("pk", flat=True))  # the list's own query may be one FOR UPDATE cannot take
+    _running_clocks_locked(pks)
     locked = BusinessCalendar.objects.select_for_update().filter(pk__in=pks).order_by("pk")
     return list(locked.values_list("pk", flat=True))
+
+
+def _running_clocks_locked(calendar_pks: list[int]) -> None:
+    """Lock the running clocks on these calendars, in the order a ticket's write locks its own (SlaClock's ordering:
+    sla.services.sla_clocks_update), before the calendars themselves.
+
+    A ticket's write locks its running clocks and then writes a clock naming their calendar (a clock started, or
+    moved to it), whose foreign key takes the calendar at the commit: clocks, then the calendar. Django's deletion
+    unsets the calendar of its clocks, so holding the calendar first it waited for the ticket's clocks while the
+    ticket's commit waited for the calendar, and PostgreSQL ended one of the two (a 503). Taken first, a clock
+    held by a ticket's write is waited for until that write commits, and a write that comes later waits for the
+    deletion, then reads its clocks with the calendar unset (and the team's calendar gone)."""
+    running = SlaClock.objects.running().select_for_update().filter(calendar_id__in=calendar_pks)
+    list(running.order_by("started_at", "id").values_list("pk", flat=True))
 
 
 class SlaTargetInline(admin.TabularInline):
