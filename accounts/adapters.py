@@ -76,11 +76,13 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_ip(request)
 
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
-        """A confirmation link followed. An account that only claimed the address (signed up with it, never
-        confirmed it) loses it to this proof; one that holds it otherwise keeps it, and this fails
-        (services.email_address_claim). When it is the account's first proven address, whatever the account had while
-        unproven is void (services.user_address_first_proven): its password too, unless this browser is the one that
-        signed up or signed in with it, waiting for this very confirmation. Mail sent meanwhile waits for the commit
+        """A mailed code typed in, in the browser that asked for it (allauth keeps the code in its session; the
+        code form, accounts.forms.EmailCodeConfirmForm, leaves who may have the address to this). An account that
+        only claimed the address (signed up with it, never confirmed it) loses it to this proof; one that holds it
+        otherwise keeps it, and this fails (services.email_address_claim). When it is the account's first proven
+        address, whatever the account had while unproven is void (services.user_address_first_proven): its password
+        too, unless this browser is the one that signed up or signed in with it, waiting for this very confirmation
+        (with codes it always is; the check stays for any other way in). Mail sent meanwhile waits for the commit
         (send_mail)."""
         try:
             with _mail_after_commit(), transaction.atomic():
@@ -119,7 +121,7 @@ class AccountAdapter(DefaultAccountAdapter):
         self, template_prefix: str, user: User, context: dict | None = None, email: str | None = None
     ) -> None:
         """allauth's notice of a change to an account ("Date: ...") tells its time in the account's zone, not the
-        request's: a password reset or a confirmation link may be followed signed out, on another device."""
+        request's: a password reset link may be followed signed out, on another device."""
         with in_zone_of(user):
             super().send_notification_mail(template_prefix, user, context, email)
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from allauth.account.forms import ResetPasswordForm, ResetPasswordKeyForm, SignupForm
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import (
+    BaseConfirmCodeForm,
+    ConfirmEmailVerificationCodeForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SignupForm,
+)
 from allauth.socialaccount.models import SocialApp
 from django import forms
 from django.conf import settings as django_settings
@@ -111,6 +118,20 @@ class SignUpForm(SignupForm):
         if self.account_already_exists and not address_has_an_account(email):
             self.account_already_exists = False
         return email
+
+
+class EmailCodeConfirmForm(ConfirmEmailVerificationCodeForm):
+    """allauth's form for the code of a confirmation mail, without allauth's check that no other account has the
+    address: it refuses a right code for an address another account only signed up with, unproven, which the
+    mailbox's owner is meant to take from it. Whether the address may be this account's is decided as the code
+    confirms it (AccountAdapter.confirm_email, services.email_address_claim), by the rules every proof follows."""
+
+    def clean_code(self) -> str:
+        code = BaseConfirmCodeForm.clean_code(self)
+        if self.user is None:
+            # A code page allauth shows so as not to tell that the address has an account: its mail had no code.
+            raise get_adapter().validation_error("email_taken")
+        return code
 
 
 class PasswordResetRequestForm(ResetPasswordForm):

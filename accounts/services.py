@@ -206,16 +206,18 @@ def _unproven_account_credentials_void(*, user: User, keep_session_key: str | No
 
 @transaction.atomic
 def email_address_claim(*, email: str, confirming: EmailAddress | None = None) -> None:
-    """Someone is proving they own `email`: they followed the confirmation link of `confirming`, or (None) a provider
-    that vouches for the address is signing up a new account with it. Make way for the proof, or raise AddressHeld.
+    """Someone is proving they own `email`: they typed the mailed code of `confirming` into the browser that asked
+    for it, or (None) a provider that vouches for the address is signing up a new account with it. Make way for the
+    proof, or raise AddressHeld.
 
     Another account may hold the address as its own without ever having proven it: someone signed up with it and the
-    confirmation mail went unclicked, perhaps to keep its owner out. The proof wins over that claim: the account loses
+    confirmation mail went unused, perhaps to keep its owner out. The proof wins over that claim: the account loses
     the address (`_unproven_claim_forfeit`). It does not when the sign-up is newer than the change being confirmed
-    (the mailbox's owner signed up after someone asked to change to their address: that older link confirms nothing
-    now), nor over an account nobody signed up to or one with tickets (filed under the address, perhaps by its owner
-    writing in: the owner takes that account by setting its password from a reset link, tickets and all), a staff
-    account, or one that proved the address."""
+    (a row of a change asked for before confirmation went by code, whose link the mailbox's owner got before signing
+    up: it confirms nothing now; a change confirmed by code has no row yet, and is newer), nor over an account
+    nobody signed up to or one with tickets (filed under the address, perhaps by its owner writing in: the owner
+    takes that account by setting its password from a reset link, tickets and all), a staff account, or one that
+    proved the address."""
     address = normalize_email_address(email)
     prover_id = confirming.user_id if confirming is not None else None
     holders = with_this_address(
@@ -248,14 +250,15 @@ def _unproven_claim_yields(holder: User, *, to: EmailAddress | None) -> bool:
         return False  # tickets filed under the address stay where a reset link to it finds them
     # Which came first, the sign-up or the change being confirmed: their address rows' ids tell (allauth keeps no
     # date on them, and asking again for a change makes a new row).
+    # A change confirmed by code has no row until now (allauth keeps it in the asking browser's session): it is newer.
     claimed = EmailAddress.objects.filter(user=holder, email__iexact=holder.email).values_list("pk", flat=True).first()
-    return to is None or claimed is None or claimed < to.pk
+    return to is None or to.pk is None or claimed is None or claimed < to.pk
 
 
 def _unproven_claim_forfeit(*, user: User, actor: User | None) -> None:
     """The account never proved its address, and `actor` has: it keeps no login for an address it never owned. Its
     rows stay (tickets filed under the address point at it), deactivated, under an address that takes no mail."""
-    EmailAddress.objects.filter(user=user, verified=False).delete()  # no confirmation link mailed for it works
+    EmailAddress.objects.filter(user=user, verified=False).delete()  # no code mailed for it confirms it now
     user.email = forfeited_address(user.pk)
     user.is_active = False
     user.set_unusable_password()

@@ -1,10 +1,11 @@
 """The one rule every door asks: has this account proven it owns its email address?
 
-An address is proven when allauth's EmailAddress row for it is verified: the owner followed a confirmation link, reset
-the password from a mailed link, or an admin (or a provider that vouches for it) said so. Until then the account
-gets nothing from any door: no token from `POST /api/v1/auth/token`, no use of a token it already has, no session, no
-admin, and no ticket filed under the address (tickets/selectors.py). Anyone can type anyone's address into a sign-up
-form or a public intake form; only the mailbox's owner can prove it.
+An address is proven when allauth's EmailAddress row for it is verified: the owner typed the mailed code into the
+browser that asked for it (signed up, signed in, or asked to change to the address), reset the password from a mailed
+link, or an admin (or a provider that vouches for it) said so. Until then the account gets nothing from any door: no
+token from `POST /api/v1/auth/token`, no use of a token it already has, no session, no admin, and no ticket filed under
+the address (tickets/selectors.py). Anyone can type anyone's address into a sign-up form or a public intake form; only
+the mailbox's owner can prove it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ _PROVEN_ATTRIBUTE = "_address_proven"
 
 def how_to_confirm() -> str:
     return (
-        "Confirm your email address first: follow the link in the confirmation mail we sent you, or sign in at "
-        f"{reverse('account_login')} to have a new one sent."
+        "Confirm your email address first: sign in at "
+        f"{reverse('account_login')} and enter the code from the confirmation mail we send you there."
     )
 
 

@@ -615,8 +615,12 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a mail scanner following the link must not confirm the address
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# An address is confirmed with a code, never a link: the mail carries a code that only the browser which asked for
+# it (the one that signed up, signed in, or asked to change to the address) can type in, allauth keeping it in that
+# session. A link worked in any browser: whoever typed someone else's address (a sign-up, a change on their Email
+# page) had its owner, reading our genuine mail, confirm it for them. allauth's defaults: eight letters, 15 minutes,
+# 3 tries; a new code by signing in again (or asking for the change again), at most one mail per address per 10 s.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_CHANGE_EMAIL = True  # one address per user: changing it verifies the new one before it replaces the old
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell the user when their password or email changes
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -632,6 +636,7 @@ ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignUpForm",
     "reset_password": "accounts.forms.PasswordResetRequestForm",
     "reset_password_from_key": "accounts.forms.PasswordResetFromMailForm",
+    "confirm_email_verification_code": "accounts.forms.EmailCodeConfirmForm",
 }
 
 # A social login never signs in to an existing account by matching its email address: the owner signs in first

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
@@ -18,6 +17,10 @@ from accounts.services import api_token_issue, user_create, user_update
 from events.models import Event, EventKind
 from forms_builder.services import public_requester_for
 from tests.conftest import PASSWORD, alices_ticket
+from tests.forms_builder.examples import bug_report_form
+from tests.forms_builder.pages_support import answers, fill_url
+from tests.support.confirmation_mail import confirm_with_code, recipient_does_what_the_mail_says
+from tickets.models import Ticket
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"
 
@@ -36,8 +39,8 @@ def test_a_new_address_replaces_the_old_one_only_once_confirmed(alice, mailoutbo
     alice.refresh_from_db()
     assert alice.email == "alice@example.com"  # not yet: the new address is unconfirmed
     [confirmation] = [message for message in mailoutbox if message.to == ["alice@new.example"]]
-    link = re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", confirmation.body).group(1)
-    client.post(link)
+    assert "http://" not in confirmation.body  # only a code, which works in this browser alone
+    confirm_with_code(client, confirmation)
 
     alice.refresh_from_db()
     assert alice.email == "alice@new.example"
@@ -49,7 +52,7 @@ def test_a_new_address_replaces_the_old_one_only_once_confirmed(alice, mailoutbo
 def confirm_new_address(client, mailoutbox, address: str) -> None:
     client.post(reverse("account_email"), {"action_add": "", "email": address})
     [confirmation] = [message for message in mailoutbox if message.to == [address]]
-    client.post(re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", confirmation.body).group(1))
+    confirm_with_code(client, confirmation)
 
 
 def test_a_confirmed_new_address_records_that_the_user_was_edited(alice, mailoutbox):
@@ -76,7 +79,7 @@ def test_the_mail_saying_the_address_changed_is_not_sent_when_the_confirmation_i
     [confirmation] = mails_to(mailoutbox, "alice@new.example")
 
     with pytest.raises(RolledBack), transaction.atomic():
-        client.post(confirmation_link(confirmation))
+        confirm_with_code(client, confirmation)
         raise RolledBack
 
     alice.refresh_from_db()
@@ -92,7 +95,7 @@ def test_the_mail_saying_the_address_changed_is_sent_once_the_confirmation_is_co
     [confirmation] = mails_to(mailoutbox, "alice@new.example")
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(confirmation_link(confirmation))
+        confirm_with_code(client, confirmation)
 
     [changed] = mails_to(mailoutbox, "alice@example.com")
     assert "alice@new.example" in changed.body
@@ -116,7 +119,7 @@ def test_an_address_another_account_confirms_at_the_same_moment_is_refused_with_
 
     monkeypatch.setattr(EmailAddress, "can_set_verified", alice_confirms_meanwhile)
 
-    response = client.post(confirmation_link(confirmation), follow=True)
+    response = confirm_with_code(client, confirmation, follow=True)
 
     assert response.status_code == 200
     assert "Unable to confirm shared@new.example because it is already confirmed by a different account." in (
@@ -125,8 +128,32 @@ def test_an_address_another_account_confirms_at_the_same_moment_is_refused_with_
     mallory.refresh_from_db()
     assert mallory.email == "mallory@example.com"
     rows = EmailAddress.objects.filter(user=mallory).order_by("email").values_list("email", "verified", "primary")
-    assert list(rows) == [("mallory@example.com", True, True), ("shared@new.example", False, False)]
+    assert list(rows) == [("mallory@example.com", True, True)]  # a change asked for has no row until confirmed
     assert mails_to(mailoutbox, "mallory@example.com") == []
+
+
+VICTIM = "victim@example.com"
+
+
+def test_a_change_to_someone_elses_address_is_not_confirmed_by_them_doing_what_our_mail_says(
+    mallory, category, carol, mailoutbox
+):
+    """Mallory asks to change to the victim's address, which has no account. The victim gets our genuine mail and
+    does what it says, in their own browser. That must not make the address Mallory's: she would sign in with her own
+    password as the victim and read every ticket they open from it (a public form, a mail)."""
+    signed_in(mallory).post(reverse("account_email"), {"action_add": "", "email": VICTIM})
+    [mail] = mails_to(mailoutbox, VICTIM)
+
+    recipient_does_what_the_mail_says(Client(), mail)
+
+    mallory.refresh_from_db()
+    assert mallory.email == "mallory@example.com"
+    assert not EmailAddress.objects.filter(email=VICTIM, verified=True).exists()
+    form = bug_report_form(category=category, admin=carol, public=True)
+    data = {**answers(product="web", summary="My salary slip is wrong"), "requester-email": VICTIM}
+    assert Client().post(fill_url(form), data).status_code == 200
+    assert Ticket.objects.get(subject__contains="salary slip").requester != mallory
+    assert "salary slip" not in signed_in(mallory).get(reverse("ticket_list")).content.decode()
 
 
 def test_an_address_of_another_account_is_not_taken(alice, mallory, mailoutbox):
@@ -162,10 +189,6 @@ SQUATTED = "alice@new.example"
 SQUATTERS_PASSWORD = "squatters-own-passphrase-1"
 
 
-def confirmation_link(message) -> str:
-    return re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", message.body).group(1)
-
-
 def squatter_signs_up(address: str) -> tuple[Client, User]:
     """Someone signs up with an address they do not own; the confirmation mail goes to its owner, who ignores it."""
     browser = Client()
@@ -184,7 +207,7 @@ def test_the_owner_proving_an_address_someone_signed_up_with_unconfirmed_takes_i
     client = signed_in(alice)
 
     client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
-    client.post(confirmation_link(mailoutbox[-1]))
+    confirm_with_code(client, mailoutbox[-1])
 
     alice.refresh_from_db()
     assert alice.email == SQUATTED
@@ -202,17 +225,18 @@ def test_the_owner_proving_an_address_someone_signed_up_with_unconfirmed_takes_i
     assert signed_in(alice).session["_auth_user_id"] == str(alice.pk)  # her password signs her in with it
 
 
-def test_the_squatters_own_confirmation_link_is_dead_once_the_owner_took_the_address(alice, mailoutbox):
+def test_the_squatters_own_code_is_dead_once_the_owner_took_the_address(alice, mailoutbox):
+    """The squatter's browser still shows the code page of its sign-up; even with the code (the owner's mail), it
+    gets the address back no more than a way in."""
     squatters_browser, _ = squatter_signs_up(SQUATTED)
-    squatters_link = confirmation_link(mailoutbox[-1])
+    squatters_mail = mailoutbox[-1]
     client = signed_in(alice)
     client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
-    client.post(confirmation_link(mailoutbox[-1]))
+    confirm_with_code(client, mailoutbox[-1])
 
-    response = squatters_browser.post(squatters_link)
+    confirm_with_code(squatters_browser, squatters_mail)
 
-    assert response.status_code == 404
-    assert list(EmailAddress.objects.filter(email=SQUATTED).values_list("user", flat=True)) == [alice.pk]
+    assert list(EmailAddress.objects.filter(email=SQUATTED).values_list("user", "verified")) == [(alice.pk, True)]
     assert "_auth_user_id" not in squatters_browser.session
 
 
@@ -220,9 +244,9 @@ def test_an_address_another_account_has_proven_is_still_not_taken_by_a_confirmat
     """Mallory's address is proven: no confirmation mail Alice gets hold of makes it hers."""
     client = signed_in(alice)
     client.post(reverse("account_email"), {"action_add": "", "email": mallory.email})
-    pending = EmailAddress.objects.get(user=alice, email=mallory.email)
+    [mail] = mails_to(mailoutbox, mallory.email)
 
-    client.post(reverse("account_confirm_email", args=[EmailConfirmationHMAC(pending).key]))
+    confirm_with_code(client, mail)
 
     alice.refresh_from_db()
     mallory.refresh_from_db()
@@ -238,7 +262,7 @@ def test_an_address_whose_guest_tickets_have_an_account_nobody_signed_up_to_is_n
     client = signed_in(alice)
 
     client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
-    client.post(confirmation_link(mailoutbox[-1]))
+    confirm_with_code(client, mailoutbox[-1])
 
     alice.refresh_from_db()
     guest.refresh_from_db()
@@ -254,7 +278,7 @@ def test_a_sign_up_holding_tickets_filed_under_the_address_is_not_taken_by_a_cha
     client = signed_in(alice)
 
     client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
-    client.post(confirmation_link(mailoutbox[-1]))
+    confirm_with_code(client, mailoutbox[-1])
 
     alice.refresh_from_db()
     squatter.refresh_from_db()
@@ -273,7 +297,7 @@ def test_a_sign_up_that_took_the_forfeited_address_first_does_not_keep_the_owner
     client = signed_in(alice)
 
     client.post(reverse("account_email"), {"action_add": "", "email": SQUATTED})
-    response = client.post(confirmation_link(mailoutbox[-1]))
+    response = confirm_with_code(client, mailoutbox[-1])
 
     assert response.status_code == 302
     alice.refresh_from_db()
@@ -289,7 +313,7 @@ def test_proving_an_address_that_differs_by_a_dotless_i_takes_nothing_from_the_a
     client = signed_in(alice)
 
     client.post(reverse("account_email"), {"action_add": "", "email": "mona@ma\u0131l.example"})
-    client.post(confirmation_link(mailoutbox[-1]))
+    confirm_with_code(client, mailoutbox[-1])
 
     alice.refresh_from_db()
     pending.refresh_from_db()
@@ -306,7 +330,7 @@ def test_a_deactivated_account_at_an_address_that_differs_by_a_dotless_i_does_no
     mona = user_create(email="mona@mail.example", password=PASSWORD)
     client = signed_in(alice)
     client.post(reverse("account_email"), {"action_add": "", "email": "mona@ma\u0131l.example"})
-    client.post(confirmation_link(mailoutbox[0]))
+    confirm_with_code(client, mailoutbox[0])
     alice.refresh_from_db()
     user_update(user=alice, actor=carol, is_active=False)
 
@@ -319,7 +343,7 @@ def test_an_address_that_differs_by_a_dotless_i_from_one_an_account_proved_finds
     its replies mailed to Alice."""
     client = signed_in(alice)
     client.post(reverse("account_email"), {"action_add": "", "email": "mona@ma\u0131l.example"})
-    client.post(confirmation_link(mailoutbox[0]))
+    confirm_with_code(client, mailoutbox[0])
 
     mona = public_requester_for(email="mona@mail.example")
 
@@ -329,14 +353,14 @@ def test_an_address_that_differs_by_a_dotless_i_from_one_an_account_proved_finds
 def test_the_mail_saying_the_address_changed_tells_its_time_in_the_owners_zone(
     alice, mailoutbox, django_capture_on_commit_callbacks
 ):
-    """The confirmation link is followed signed out, on another device (the site's zone, UTC), and the mail waits for
-    the commit: it still tells Alice's own time."""
+    """The mail waits for the commit, when the request (and its zone) may be over: it still tells Alice's own time."""
     User.objects.filter(pk=alice.pk).update(time_zone="Pacific/Pago_Pago")  # UTC-11
     with time_machine.travel(datetime(2026, 5, 4, 9, 30, tzinfo=UTC), tick=False):
-        signed_in(alice).post(reverse("account_email"), {"action_add": "", "email": "alice@new.example"})
+        browser = signed_in(alice)
+        browser.post(reverse("account_email"), {"action_add": "", "email": "alice@new.example"})
         [confirmation] = mails_to(mailoutbox, "alice@new.example")
         with django_capture_on_commit_callbacks(execute=True):
-            Client().post(confirmation_link(confirmation))
+            confirm_with_code(browser, confirmation)
 
     [changed] = mails_to(mailoutbox, "alice@example.com")
     assert "Date: May 3, 2026, 10:30 p.m." in changed.body

@@ -1,8 +1,9 @@
 """Account pre-hijack: an attacker signs up with the victim's address and never confirms it, keeping a token.
 
 The attacker gets nothing while the address is unproven (not even the tickets the victim files as a guest under
-it), and when the real owner proves the address (password reset, or the confirmation link opened in their own
-browser), every password, token, session, second factor and connected account the attacker had is void.
+it). The confirmation mail the victim gets carries a code that works only in the attacker's browser, so the victim
+cannot prove the address for the attacker; when the real owner proves it (password reset, an admin), every password,
+token, session, second factor and connected account the attacker had is void.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tests.conftest import PASSWORD
 from tests.forms_builder.examples import bug_report_form
 from tests.forms_builder.pages_support import answers, fill_url
 from tests.support.api import assert_error_body
+from tests.support.confirmation_mail import confirm_with_code, recipient_does_what_the_mail_says
 from tickets.models import Ticket
 from tickets.selectors import tickets_visible_to
 
@@ -97,25 +99,30 @@ def test_a_password_reset_by_the_owner_voids_everything_the_attacker_had(attacke
     assert "salary slip" in owners_browser.get(reverse("ticket_list")).content.decode()
 
 
-def test_the_owner_opening_the_confirmation_link_voids_the_attackers_password(attacker, mailoutbox):
-    browser, account, _ = attacker
-    confirm = mail_link(mailoutbox[0], r"/accounts/confirm-email/[^/\s]+/")
+def test_the_owner_doing_what_the_confirmation_mail_says_gives_the_attacker_nothing(attacker, public_form, mailoutbox):
+    """The victim gets our genuine mail about the attacker's sign-up and does what it says, in their own browser.
+    The attacker must not then sign in with the password they chose and find a proven account holding the victim's
+    tickets."""
+    [mail] = mailoutbox
 
-    Client().post(confirm)  # the owner's browser, which never signed up
+    recipient_does_what_the_mail_says(Client(), mail)
+    victim_files_a_guest_ticket(public_form)
 
-    assert EmailAddress.objects.get(email=VICTIM).verified
-    account.refresh_from_db()
-    assert not account.has_usable_password()
-    assert "_auth_user_id" not in sign_in(VICTIM, ATTACKERS_PASSWORD).session
-    assert ApiToken.objects.get(user=account).revoked_at is not None
-    assert "_auth_user_id" not in browser.session  # the attacker's browser was never signed in, and is not now
+    assert not EmailAddress.objects.get(email=VICTIM).verified  # the code works only in the attacker's browser
+    attackers_browser = sign_in(VICTIM, ATTACKERS_PASSWORD)
+    assert "_auth_user_id" not in attackers_browser.session
+    assert "salary slip" not in attackers_browser.get(reverse("ticket_list")).content.decode()
+    token = Client().post(
+        "/api/v1/auth/token", {"email": VICTIM, "password": ATTACKERS_PASSWORD}, content_type="application/json"
+    )
+    assert_error_body(token, 403, "email_unverified")
 
 
 def test_confirming_in_the_browser_that_signed_up_keeps_that_password(db, mailoutbox):
     browser = Client()
     browser.post(reverse("account_signup"), {"email": VICTIM, "password1": PASSWORD, "password2": PASSWORD})
 
-    browser.post(mail_link(mailoutbox[0], r"/accounts/confirm-email/[^/\s]+/"))
+    confirm_with_code(browser, mailoutbox[0])
 
     assert browser.session["_auth_user_id"] == str(User.objects.get(email=VICTIM).pk)
     assert "_auth_user_id" in sign_in(VICTIM, PASSWORD).session

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
@@ -12,6 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from tests.accounts.social.conftest import register_app
 from tests.accounts.social.dance import sign_in_with, signed_in_user
+from tests.support.confirmation_mail import confirm_with_code
 from tests.support.fake_oauth import FakeEmail
 
 
@@ -37,9 +36,8 @@ def test_confirming_the_address_from_the_mail_signs_the_new_user_in(github_app, 
     _github_reports_an_unverified_address(fake_github)
     browser = Client()
     sign_in_with(browser, "github")
-    key = re.search(r"/accounts/confirm-email/([^/\s]+)/", mail.outbox[0].body).group(1)
 
-    browser.post(reverse("account_confirm_email", args=[key]))
+    confirm_with_code(browser, mail.outbox[0])
 
     assert signed_in_user(browser) == User.objects.get(email="new@example.com")
     assert EmailAddress.objects.get(email="new@example.com").verified
