@@ -12,9 +12,12 @@ always kept (the original message is one click away), so a wrong cut hides text,
 from __future__ import annotations
 
 import re
+import secrets
 
 from mailparser_reply import EmailMessage
 from mailparser_reply.constants import MAIL_LANGUAGES
+
+from tickets.models import BODY_MAX_CHARS
 
 # Every language the library knows (its English rules are always added).
 _LANGUAGES = [language for language in MAIL_LANGUAGES if len(language) == 2]
@@ -26,7 +29,9 @@ _LANGUAGES = [language for language in MAIL_LANGUAGES if len(language) == 2]
 # ----", Outlook's underscores) followed by a "From:" block, or naming an address itself.
 _HEADER_LINES = 3
 _ADDRESS_AND_TIME = re.compile(r"(?=.*@)(?=.*\b\d{1,2}[:.]\d{2}\b)(?=.*(?:\b\d{4}\b|<[^<>@\s]+@[^<>\s]+>))")
-_SEPARATOR = re.compile(r"^[ \t]*(?:_{8,}|-{8,}|-{2,}[^\n]{1,60}?-{2,})[ \t]*$")
+# The runs of "-" are taken whole (possessive "+"), the text between them ends in another character: the same lines
+# as "-{2,}[^\n]{1,60}?-{2,}", which took time in the square of a run (a line of 1,000 "-" and an "x": 0.5 s).
+_SEPARATOR = re.compile(r"^[ \t]*(?:_{8,}+|-{5,}+|-{2,}+[^\n]{1,60}?(?<!-)-{2,}+)[ \t]*$")
 _FIELD = re.compile(r"^[ \t]*\*?[^\W\d_][\w ]{1,20}\*?[ \t]?:\*?(?:[ \t]|\S)")
 _FIELD_BLOCK = 3  # "From:", "Sent:", "To:"... with an address among them
 # A header may also end in its verb without the colon ("On … John <john@doe.com> wrote"), and a line of one
@@ -45,6 +50,19 @@ _LIST_FOOTER = re.compile(
 # long one in a line is read as one space, and lines of white space as one blank line.
 _SPACE_RUN = re.compile(r"[^\S\n]{64,}")
 _BLANK_LINE_RUN = re.compile(r"\n(?:[^\S\n]*\n){2,}")
+
+# The reply is cut to BODY_MAX_CHARS when stored (inbound.services.tickets._within_body_limit), with a note saying
+# so. Only the text's start is read: up to the limit and a margin, so a quote header or paragraph across the limit is
+# read whole and a text longer than the limit still gives a reply longer than it (and the note). A 25 MB text of
+# short lines took 33 s to read whole.
+_READ_MAX = BODY_MAX_CHARS + 8_192
+# The library's quote header pattern takes time in (header-like pieces of a line) x (its length): a line of 23 KB
+# repeating "On … <sam@example.com> wrote:" took 7 s, one of 290 KB many minutes. A quote header is a few hundred
+# characters at most, so the library is handed each longer line cut to its first _LIBRARY_LINE_MAX characters and a
+# word-like mark, and the mark in its reply is then replaced by the rest of the line. A line's leading run of "_" and
+# "-" (a separator) is handed whole: the library reads it fast, and deletes it whole after a blank line.
+_LIBRARY_LINE_MAX = 200
+_SEPARATOR_RUN = re.compile(r"[_-]*")
 
 # A phone or webmail app's line ending the reply: "Sent from TypeApp<http://…>", "Envoyé à partir de Outlook pour
 # iOS", "Gesendet von meinem iPad": a short name without sentence punctuation inside (so "Sent from our warehouse on
@@ -119,9 +137,42 @@ def _has_quote_header(text: str) -> bool:
     if _quote_start(text.split("\n")) is not None:
         return True
     try:
-        return any(reply.headers for reply in EmailMessage(text=text, languages=list(_LANGUAGES)).read().replies)
+        return any(reply.headers for reply in _library_read(text).replies)
     except (RecursionError, ValueError, IndexError):
         return False
+
+
+def _library_read(text: str, *, keep_hyphen_lists: bool = False) -> EmailMessage:
+    """The library's reading of `text`, each line longer than _LIBRARY_LINE_MAX shortened (_long_lines_shortened);
+    the replies it finds have the lines' rests back."""
+    mark = f"Z{secrets.token_hex(8)}N"  # word characters, as the line's rest mostly is; in no mail's text
+    shortened, rests = _long_lines_shortened(text, mark=mark)
+    message = EmailMessage(text=shortened, languages=list(_LANGUAGES), keep_hyphen_lists=keep_hyphen_lists).read()
+    if rests:
+        marked_rest = re.compile(rf"{mark}(\d+)Z")
+
+        def with_rests(part: str) -> str:
+            return marked_rest.sub(lambda found: rests[int(found[1])], part)
+
+        for reply in message.replies:
+            reply.content, reply.headers = with_rests(reply.content), with_rests(reply.headers)
+            reply.signatures = with_rests(reply.signatures)
+            reply.disclaimers = [with_rests(disclaimer) for disclaimer in reply.disclaimers]
+    return message
+
+
+def _long_lines_shortened(text: str, *, mark: str) -> tuple[str, list[str]]:
+    """`text` with each line longer than _LIBRARY_LINE_MAX cut to its first _LIBRARY_LINE_MAX characters (or its
+    leading run of "_" and "-", when longer) followed by `mark`, the rest's number and "Z"; and those rests, in order.
+    Lines are stripped, as the library does."""
+    lines = [line.strip() for line in text.split("\n")]
+    rests: list[str] = []
+    for index, line in enumerate(lines):
+        cut = max(_LIBRARY_LINE_MAX, _SEPARATOR_RUN.match(line).end())
+        if len(line) > cut:
+            lines[index] = f"{line[:cut]}{mark}{len(rests)}Z"
+            rests.append(line[cut:])
+    return "\n".join(lines), rests
 
 
 def _continues_quoted_line(quoted_line: str, line: str) -> bool:
@@ -205,14 +256,14 @@ def visible_reply(text: str) -> str:
     """The newest reply in `text`; the whole text when no part of it looks like a reply of its own."""
     if not text.strip():
         return ""
-    text = _LIST_FOOTER.sub("", _white_space_runs_shortened(text.replace("\r\n", "\n")))
+    text = _LIST_FOOTER.sub("", _white_space_runs_shortened(text.replace("\r\n", "\n")))[:_READ_MAX]
     answer = _answered_quote(text.split("\n"))
     if answer:
         return answer
     text = _cut_at_quote_header(text)
     try:
         # keep_hyphen_lists: a "- item" list is part of the message, not a signature.
-        replies = EmailMessage(text=text, languages=list(_LANGUAGES), keep_hyphen_lists=True).read().replies
+        replies = _library_read(text, keep_hyphen_lists=True).replies
     except (RecursionError, ValueError, IndexError):  # a library fault must not cost the mail its body
         return text.strip()
     visible = _without_sent_from_line(replies[0].body.strip()) if replies else ""

@@ -16,6 +16,7 @@ from inbound.quotes import visible_reply
 from notifications.mail_ids import message_id
 from tests.inbound.corpus import corpus_folder
 from tests.inbound.messages import mail
+from tickets.models import BODY_MAX_CHARS
 
 CORPUS = (corpus_folder() or Path("/nonexistent")) / "reply-bodies"
 KNOWN_MISSES: set[str] = set()
@@ -335,3 +336,67 @@ def test_long_runs_of_white_space_are_read_as_one_space_or_one_blank_line():
     text = "Total:" + " " * 5000 + "12 tickets\n" + "\u2003\n\x0c\n" * 2000 + "Thanks"
 
     assert visible_reply(text) == "Total: 12 tickets\n\nThanks"
+
+
+def test_a_text_longer_than_the_body_limit_is_read_only_a_little_past_the_limit():
+    """What lies past the limit is cut when the reply is stored (inbound.services.tickets._within_body_limit), with
+    a note saying so: reading it would only cost time. The reply read stays longer than the limit, so the note is
+    still added."""
+    text = "".join(f"Line {number} of the log.\n" for number in range(20_000))  # some 450,000 characters
+
+    reply = visible_reply(text)
+
+    assert BODY_MAX_CHARS < len(reply) < 2 * BODY_MAX_CHARS
+    assert text.startswith(reply)
+
+
+def test_a_single_line_longer_than_the_body_limit_gives_a_reply_longer_than_the_limit():
+    text = "Lorem ipsum dolor sit amet. " * 10_000
+
+    reply = visible_reply(text)
+
+    assert BODY_MAX_CHARS < len(reply) < 2 * BODY_MAX_CHARS
+    assert text.startswith(reply)
+
+
+LONG = "we went through every open ticket on the call, one by one, and agreed on who takes which, " * 5
+
+
+@pytest.mark.parametrize(
+    "long_line",
+    [
+        f"Notes: {LONG}",
+        f"- {LONG}",  # a list item, never a signature
+        f"-- {LONG}",
+        f"{LONG}\u2019 and so on",
+        f"On Mon, 3 Feb 2025 at 10:00, Sam <sam@example.com> wrote:n {LONG}" * 20,  # header-like text, many times
+    ],
+)
+def test_long_lines_keep_their_text_and_a_quote_header_below_them_still_starts_the_quote(long_line):
+    text = f"Hi,\n\n{long_line}\n\nThanks\n\n{HEADER}\n> Old question?"
+
+    assert visible_reply(text) == f"Hi,\n\n{long_line.strip()}\n\nThanks"
+
+
+def test_a_long_paragraph_starting_with_on_and_ending_in_wrote_is_no_quote_header():
+    """A quote header is a line of a few hundred characters at most (inbound.quotes._LIBRARY_LINE_MAX)."""
+    text = f"Thanks for the update.\n\nOn Monday {LONG}and this is what Sam wrote:\n\nThe backup failed twice."
+
+    assert visible_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    ("line", "is_separator"),
+    [
+        ("-----", True),
+        ("---- Oprindelig besked ----", True),
+        ("-- Re-sent --", True),
+        ("_" * 32, True),
+        ("-" * 1000 + "x", False),
+        ("--a" + "-" * 1000 + "x", False),
+    ],
+)
+def test_a_separator_line_followed_by_a_from_field_starts_the_quote(line, is_separator):
+    text = f"See you then.\n{line}\nFrom: Ann <ann@example.com>\n\nWhen are you available?"
+
+    assert visible_reply(text) == ("See you then." if is_separator else text)
