@@ -8,7 +8,7 @@ from email.header import Header
 
 import pytest
 
-from inbound import charsets
+from inbound import charsets, parsing
 from inbound.parsing import read_mail
 from notifications.mail_ids import message_id
 from tests.inbound.messages import raw_mail
@@ -57,6 +57,25 @@ def test_encoded_word_subjects_in_several_charsets_are_decoded():
     subject.append(" Принтер", "koi8-r")
 
     assert read_mail(_plain(b"x", charset="us-ascii", subject=subject.encode())).subject == "プリンター Принтер"
+
+
+def test_a_subject_of_many_encoded_words_is_decoded_from_its_first_16_kb_only():
+    word = "=?utf-8?q?caf=C3=A9?="
+    subject = " ".join([word] * 40_000)  # 860 KB: the stdlib's decoding grows with the square of the words
+
+    decoded = read_mail(_plain(b"x", charset="us-ascii", subject=subject)).subject
+
+    assert decoded.startswith("cafécafé") and set(decoded) == set("café")
+    assert len(decoded) == 4 * ((parsing._ENCODED_HEADER_MAX_CHARS + 1) // (len(word) + 1))
+
+
+def test_references_without_encoded_words_are_read_whole_however_long():
+    references = [f"<id{number}@example.org>" for number in range(40_000)]
+    raw = _plain(b"x", charset="us-ascii").replace(
+        b"\r\n\r\n", f"\r\nReferences: {' '.join(references)}\r\n\r\n".encode(), 1
+    )
+
+    assert read_mail(raw).references == [reference.strip("<>").join("<>") for reference in references]
 
 
 def test_raw_8bit_utf8_headers_are_read_as_utf8():

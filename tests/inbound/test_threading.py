@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.services import user_update
 from inbound.matching import ticket_for_mail
 from inbound.models import InboundStatus, Reason
+from inbound.parsing import REFERENCED_IDS_MAX, read_mail
 from inbound.services import process
 from notifications.mail_ids import message_id, reply_address
 from tests.inbound.messages import mail, raw_mail
@@ -509,3 +510,17 @@ def test_the_first_answer_to_a_mailed_in_ticket_goes_under_the_requesters_mail_a
     (answer,) = [message for message in mailoutbox if message.to == ["dana@example.org"]]
     assert answer.extra_headers["In-Reply-To"] == opening
     assert answer.extra_headers["References"] == opening
+
+
+def test_only_the_nearest_referenced_ids_up_to_the_limit_are_looked_up():
+    """Each referenced Message-ID costs a database look-up: the nearest REFERENCED_IDS_MAX count, older ones not."""
+    references = [f"<old{number}@example.org>" for number in range(REFERENCED_IDS_MAX * 10)]
+    parsed = read_mail(mail(sender="x@example.org", in_reply_to="<parent@example.org>", references=references))
+
+    assert parsed.referenced_ids == [
+        "<parent@example.org>",
+        *(
+            f"<old{number}@example.org>"
+            for number in range(len(references) - 1, len(references) - REFERENCED_IDS_MAX, -1)
+        ),
+    ]
