@@ -6,7 +6,9 @@ images are kept as attachments instead. The site's CSP (img-src 'self' data:) is
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import nh3
@@ -25,8 +27,38 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 
 
+# nh3's parser (html5ever) takes time growing with the square of how deeply elements nest, and caps no depth
+# (servo/html5ever#788): 50,000 nested <div>s (537 KB) took 10 s, in code a worker's time limit cannot stop. Real mail
+# has a few thousand tags: HTML with up to _WHOLE_START_TAGS_MAX of them is sanitised whole (at most about a second).
+# Longer HTML is sanitised _PIECE_START_TAGS at a time, each piece on its own: the time grows with its length, and a
+# time limit can stop the worker between pieces. An element still open where a piece ends is closed there. Each piece
+# comes out safe and closed, so their sequence does.
+_WHOLE_START_TAGS_MAX = 20_000
+_PIECE_START_TAGS = 1_000
+_START_TAG = re.compile(r"<[A-Za-z]")  # every place a start tag may begin, some in comments or attributes
+
+
 def sanitize_html(html: str) -> str:
     """Safe to put in a staff page as is: no scripts, styles, images, forms or event handlers."""
+    return "".join(_piece_sanitized(piece) for piece in _pieces(html))
+
+
+def _pieces(html: str) -> Iterator[str]:
+    """The HTML whole, or cut before every _PIECE_START_TAGS-th possible start tag when it has more than
+    _WHOLE_START_TAGS_MAX of them (see there)."""
+    starts = _START_TAG.finditer(html)
+    if next(itertools.islice(starts, _WHOLE_START_TAGS_MAX, None), None) is None:
+        yield html
+        return
+    cut = 0
+    for number, start in enumerate(_START_TAG.finditer(html)):
+        if number and number % _PIECE_START_TAGS == 0:
+            yield html[cut : start.start()]
+            cut = start.start()
+    yield html[cut:]
+
+
+def _piece_sanitized(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -72,10 +104,11 @@ class _TextCollector(HTMLParser):
         self.parts.append(data if self._pre_depth else re.sub(r"\s+", " ", data))
 
 
-def html_to_text(html: str) -> str:
-    """The readable text of (sanitised) HTML: paragraphs and line breaks kept, links written out."""
+def html_to_text(sanitized_html: str) -> str:
+    """The readable text of sanitize_html's output: paragraphs and line breaks kept, links written out. Sanitised HTML
+    is well formed, with no scripts or styles whose code would read as text."""
     collector = _TextCollector()
-    collector.feed(sanitize_html(html))
+    collector.feed(sanitized_html)
     collector.close()
     lines = [line.strip() for line in "".join(collector.parts).replace("\xa0", " ").splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -60,6 +60,38 @@ def test_the_full_mail_page_shows_sanitised_html_and_never_a_remote_image(ingest
         assert forbidden not in page
 
 
+def _html_only(html: str) -> bytes:
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "dana@example.org"
+    message["To"] = "support@example.com"
+    message["Subject"] = "Deep"
+    message.set_content(html, subtype="html")
+    return message.as_bytes()
+
+
+def test_html_with_more_tags_than_read_whole_is_sanitised_a_piece_at_a_time_and_keeps_its_words(monkeypatch):
+    # nh3's time grows with the square of how deeply elements nest: a piece of a few tags bounds how deep it reads.
+    monkeypatch.setattr("inbound.html._WHOLE_START_TAGS_MAX", 20)
+    monkeypatch.setattr("inbound.html._PIECE_START_TAGS", 4)
+    html = "<p>Before</p>" + "<div>" * 300 + "Deep inside" + "</div>" * 300 + "<p>After</p><script>alert(1)</script>"
+
+    mail = read_mail(_html_only(html))
+
+    assert "<div>" * 4 in mail.html
+    assert "<div>" * 5 not in mail.html
+    assert mail.text == "Before\n\nDeep inside\n\nAfter"
+    assert "script" not in mail.html
+
+
+def test_html_with_as_many_tags_as_read_whole_is_sanitised_whole(monkeypatch):
+    monkeypatch.setattr("inbound.html._WHOLE_START_TAGS_MAX", 20)
+    monkeypatch.setattr("inbound.html._PIECE_START_TAGS", 4)
+
+    mail = read_mail(_html_only("<div>" * 20 + "Deep inside" + "</div>" * 20))
+
+    assert "<div>" * 20 + "Deep inside" + "</div>" * 20 in mail.html
+
+
 def test_the_staff_ticket_page_links_the_full_mail_of_the_opening_message_and_of_a_reply(ingest, bob, client_for):
     first = ingest(mail(sender="dana@example.org", message_id="<m1@example.org>"))
     reply = ingest(mail(sender="dana@example.org", in_reply_to="<m1@example.org>", body="More"))
