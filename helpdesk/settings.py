@@ -727,6 +727,9 @@ INBOUND_SENDER_LIMIT = env_int("INBOUND_SENDER_LIMIT", 20)
 INBOUND_SENDER_WINDOW_SECONDS = env_int("INBOUND_SENDER_WINDOW_SECONDS", 600)
 INBOUND_FETCH_TIMEOUT_SECONDS = env_int("INBOUND_FETCH_TIMEOUT_SECONDS", 30)  # IMAP/POP3 socket timeout
 INBOUND_TLS_CA_FILE = env_str("INBOUND_TLS_CA_FILE")  # a private CA for mail servers; the system's CAs otherwise
+# A winmail.dat's RTF body is read in a child process (inbound.rtf) stopped after this long (and this much CPU):
+# hostile RTF can take minutes. Unread, the winmail.dat is kept. Keep it well below INBOUND_PROCESS_SECONDS.
+INBOUND_RTF_SECONDS = env_int("INBOUND_RTF_SECONDS", 10)
 CELERY_BEAT_SCHEDULE["inbound-poll"] = {
     "task": "inbound.poll_due_mailboxes",
     "schedule": env_int("INBOUND_POLL_TICK_SECONDS", 15),  # how often beat looks for mailboxes due a poll

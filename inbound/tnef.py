@@ -4,7 +4,8 @@ also carry the message's text, which the mail itself then lacks: its plain body,
 
 A stream that tnefparse cannot read is kept as it came. One it reads only in part (an attribute's checksum fails:
 cut short or damaged) gives what it could read and the original as well, so that no file is lost. So does one whose
-message text is only RTF, which is not read here (tnef_read): the winmail.dat is then the only copy of the words.
+message text is only RTF that could not be read (inbound.rtf): the winmail.dat is then the only copy of the words.
+One read whole that gives files or text need not be kept: the stored original mail has it still.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from tnefparse import TNEF
 
 from inbound.charsets import decode_text, storable
+from inbound.rtf import rtf_body_text
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +40,10 @@ def tnef_read(data: bytes) -> TnefContents:
     """The files inside, whether the stream was read whole, and the message's body. Nothing readable inside gives
     an empty TnefContents.
 
-    The RTF body is left out: tnefparse decompresses it only with the compressed_rtf library, which the project does
-    not have, and hands back the compressed bytes otherwise; and striprtf, which turns RTF into text, ran for minutes
-    on a hostile 128 KB line, in regular expressions the worker's soft time limit cannot stop. A stream whose only body
-    is RTF is therefore not read whole: the winmail.dat is kept beside the files taken out of it."""
+    A body that is only RTF is read as text in a bounded child process (inbound.rtf): tnefparse decompresses it in
+    pure Python, up to eight times its size, and striprtf, which turns RTF into text, ran for minutes on a hostile
+    128 KB line, in regular expressions the worker's soft time limit cannot stop. When it gives no text the stream is
+    not read whole: the winmail.dat is kept beside the files taken out of it."""
     try:
         tnef = TNEF(data, do_checksum=True)
         files = []
@@ -54,11 +56,17 @@ def tnef_read(data: bytes) -> TnefContents:
         whole = all(obj.good_checksum for obj in tnef.objects)
         text = _tnef_string(tnef.body, tnef.codepage)
         html = _tnef_string(tnef.htmlbody, tnef.codepage)
-        text_unread = tnef.has_body() and not text and not html  # only RTF
+        has_body = tnef.has_body()
+        # The compressed bytes, not TNEF.rtfbody, which would decompress them here in the worker.
+        rtf = tnef._rtfbody if not text and not html and isinstance(tnef._rtfbody, bytes) else b""
     except Exception:  # any fault of a third-party parser on untrusted bytes: the original is kept
         logger.info("kept a winmail.dat that tnefparse could not read", exc_info=True)
         return TnefContents()
-    return TnefContents(files=files, whole=whole and bool(files) and not text_unread, text=text, html=html)
+    if rtf:
+        text = rtf_body_text(rtf)
+    text_unread = has_body and not text and not html
+    whole = whole and bool(files or text or html) and not text_unread
+    return TnefContents(files=files, whole=whole, text=text, html=html)
 
 
 def _tnef_string(body: str | bytes | None, codepage: str | None) -> str:

@@ -1,6 +1,7 @@
 """Outlook's winmail.dat (application/ms-tnef): the files inside become the ticket's attachments, within the
-attachment limits; one that holds none, or cannot be read, is kept as it came. A mail whose own body is empty takes
-its text from the winmail.dat: its plain body, else its HTML body as text.
+attachment limits; one that holds neither files nor text, or cannot be read, is kept as it came. A mail whose own
+body is empty takes its text from the winmail.dat: its plain body, else its HTML body as text, else its RTF body as
+text (read in a bounded child process: one that cannot be read in time keeps the winmail.dat).
 
 The samples are tnefparse's own test samples (LGPL-3.0, koodaamo/tnefparse tests/examples, commit 8b79230a), real
 Outlook TNEF streams, exact bytes:
@@ -8,18 +9,21 @@ Outlook TNEF streams, exact bytes:
 - winmail-plain-body.dat (triples.tnef): the plain body "Sample description", and a compressed RTF one;
 - winmail-html-body.dat (body.tnef): an HTML body only (the Bill of Rights);
 - winmail-rtf-body.dat (rtf.tnef): a compressed RTF body only.
-A winmail.dat holding files and an RTF body only is made of two of them (_files_and_rtf_body)."""
+A winmail.dat holding files and an RTF body only is made of two of them (_files_and_rtf_body), or of two-files.tnef
+and an RTF body written here (_rtf_body_properties)."""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from compressed_rtf import compress
+from compressed_rtf.crc32 import crc32
 from tnefparse.tnef import TNEF, TNEFObject
 
-from inbound.services.tickets import EMPTY_BODY
 from notifications.mail_ids import message_id
 from tests.inbound.messages import new_message_id
 from tickets.models import Attachment
@@ -48,14 +52,46 @@ def _outlook_mail(
     return message.as_bytes()
 
 
-def _files_and_rtf_body() -> bytes:
-    """two-files.tnef with rtf.tnef's message properties (its compressed RTF body) before its files, where Outlook
-    writes them: a winmail.dat holding files, and the message's text as RTF only."""
-    properties = next(
-        WINMAIL_RTF_BODY[start:end] for start, end, obj in _objects(WINMAIL_RTF_BODY) if obj.name == TNEF.ATTMAPIPROPS
-    )
+def _files_and_rtf_body(properties: bytes | None = None) -> bytes:
+    """two-files.tnef with message properties holding an RTF body (rtf.tnef's unless given) before its files, where
+    Outlook writes them: a winmail.dat holding files, and the message's text as RTF only."""
+    if properties is None:
+        properties = next(
+            WINMAIL_RTF_BODY[start:end]
+            for start, end, obj in _objects(WINMAIL_RTF_BODY)
+            if obj.name == TNEF.ATTMAPIPROPS
+        )
     first_file = next(start for start, _, obj in _objects(WINMAIL) if obj.level == TNEF.LVL_ATTACHMENT)
     return WINMAIL[:first_file] + properties + WINMAIL[first_file:]
+
+
+def _rtf_body_properties(compressed_rtf: bytes) -> bytes:
+    """The message's MAPI properties attribute holding one property, its RTF body (PR_RTF_COMPRESSED, 0x1009, binary
+    0x0102): a count of values, the value's length, the bytes padded to 4. The attribute is its level, name, type
+    (0x0006, bytes) and length, the data, and the sum of the data's bytes as its checksum."""
+    padding = b"\x00" * (-len(compressed_rtf) % 4)
+    data = struct.pack("<IHHII", 1, 0x0102, 0x1009, 1, len(compressed_rtf)) + compressed_rtf + padding
+    header = struct.pack("<BHHI", TNEF.LVL_MESSAGE, TNEF.ATTMAPIPROPS, 0x0006, len(data))
+    return header + data + struct.pack("<H", sum(data) % 65536)
+
+
+def _lzfu_bomb(compressed_bytes: int) -> bytes:
+    """Compressed RTF (LZFu) at its densest: each flag byte followed by eight references of 17 bytes each, eight
+    times its size once decompressed. A reference to where the next byte is written ends the stream: none does."""
+    body = bytearray()
+    written = 207  # past LZFu's preset dictionary
+    while len(body) < compressed_bytes:
+        body.append(0xFF)
+        for _ in range(8):
+            body += struct.pack(">H", (written + 1) % 4096 << 4 | 0xF)
+            written = (written + 17) % 4096
+    header = struct.pack("<II", len(body) + 12, len(body) * 8) + b"LZFu" + struct.pack("<I", crc32(bytes(body)))
+    return header + bytes(body)
+
+
+def _stored_rtf(rtf: bytes) -> bytes:
+    """RTF as Outlook may store it uncompressed ("MELA"), which a compressed RTF body may also be."""
+    return compress(rtf, compressed=False)
 
 
 def _objects(winmail: bytes) -> Iterator[tuple[int, int, TNEFObject]]:
@@ -144,21 +180,88 @@ def test_the_mails_own_text_is_the_description_rather_than_its_winmail_dats(inge
     assert stored.ticket.description == "Please see below."
 
 
-def test_a_winmail_dat_whose_only_body_is_compressed_rtf_puts_no_rtf_in_the_description(ingest, ticket, alice):
-    """Reading compressed RTF needs a library the project does not have: the mail is as one with no text at all."""
+def test_a_mail_with_no_text_of_its_own_opens_a_ticket_with_the_rtf_body_of_its_winmail_dat_as_text(ingest):
+    stored = ingest(_outlook_mail(WINMAIL_RTF_BODY, text=""))
+
+    description = stored.ticket.description
+    assert "ahakg'akgq[arja'kmba'hgmpgkjaqpgbmdvb\nad\n\\hge" in description
+    assert "-- Greg\nGreg Allen\nSenior Engineer/QADirector Team\nCompuware Corporation" in description
+    assert "\\par" not in description and "rtf1" not in description and "Arial" not in description
+    assert _stored_files(stored) == []  # the words are on the ticket: the winmail.dat is not needed
+
+
+def test_a_reply_with_no_text_of_its_own_is_the_rtf_body_of_its_winmail_dat(ingest, ticket, alice):
     stored = ingest(
         _outlook_mail(WINMAIL_RTF_BODY, text="", sender=alice.email, In_Reply_To=message_id(ticket_id=ticket.pk))
     )
 
-    assert stored.status == "processed" and stored.comment.body == EMPTY_BODY
+    assert stored.status == "processed" and stored.comment.body.startswith("aafgag'alga'kgk\n\nagka;kgag")
 
 
-def test_a_winmail_dat_whose_text_is_only_rtf_is_kept_next_to_the_files_taken_out_of_it(ingest):
-    """Its text is not read (inbound.tnef): the winmail.dat is the only copy of it on the ticket."""
-    winmail = _files_and_rtf_body()
+def test_a_winmail_dat_whose_text_is_only_rtf_gives_its_files_and_its_text(ingest):
+    stored = ingest(_outlook_mail(_files_and_rtf_body(), text=""))
+
+    assert [name for name, _ in _stored_files(stored)] == ["AUTHORS", "README"]
+    assert "Greg Allen" in stored.ticket.description
+
+
+def test_rtf_made_from_html_gives_the_words_without_the_markup(ingest):
+    """Outlook's RTF for an HTML mail (\\fromhtml1) carries the HTML's tags in \\htmltag groups, which are left out,
+    and the words both as HTML and as RTF reads them; the RTF's reading (\\par, \\line) gives the line breaks."""
+    rtf = (
+        rb"{\rtf1\ansi\ansicpg1252\fromhtml1 \deff0{\fonttbl{\f0\fswiss Arial;}}"
+        rb"{\*\htmltag19 <html>}{\*\htmltag34 <head>}{\*\htmltag241 <style>}{\*\htmltag241 p \{margin:0\}}"
+        rb"{\*\htmltag249 </style>}{\*\htmltag41 </head>}{\*\htmltag50 <body>}"
+        rb"{\*\htmltag64 <p class=MsoNormal>}\htmlrtf {\htmlrtf0 Hi Dana,\htmlrtf\par}\htmlrtf0{\*\htmltag72 </p>}"
+        rb"{\*\htmltag64 <p>}\htmlrtf {\htmlrtf0 The caf\'e9 {\*\htmltag84 &amp;}\htmlrtf &\htmlrtf0  bar "
+        rb"\u8212? closed{\*\htmltag116 <br>}\htmlrtf \line\htmlrtf0 till June.\htmlrtf\par}\htmlrtf0"
+        rb"{\*\htmltag72 </p>}{\*\htmltag58 </body>}{\*\htmltag27 </html>}}"
+    )
+
+    stored = ingest(_outlook_mail(_files_and_rtf_body(_rtf_body_properties(_stored_rtf(rtf))), text=""))
+
+    assert stored.ticket.description == "Hi Dana,\nThe caf\u00e9 & bar \u2014 closed\ntill June."
+
+
+def test_an_rtf_body_that_takes_too_long_to_read_keeps_the_winmail_dat(ingest, settings):
+    """striprtf's link pattern backtracks over every "{\\field{\\*\\fldinst{HYPERLINK" it is given: 32 KB of them
+    took 7.5 s, 128 KB minutes. The child reading it is stopped at INBOUND_RTF_SECONDS; the mail is processed."""
+    settings.INBOUND_RTF_SECONDS = 0.5
+    hostile = b"{\\rtf1 " + b'{\\field{\\*\\fldinst{HYPERLINK "' * 4000 + b"}"
+    winmail = _files_and_rtf_body(_rtf_body_properties(_stored_rtf(hostile)))
 
     stored = ingest(_outlook_mail(winmail, text=""))
 
+    assert stored.status == "processed" and stored.ticket.description == ""
     files = _stored_files(stored)
     assert [name for name, _ in files] == ["AUTHORS", "README", "winmail.dat"]
     assert files[-1][1] == winmail
+
+
+def test_an_rtf_body_that_needs_more_memory_than_the_child_may_have_keeps_the_winmail_dat(ingest, monkeypatch):
+    """The child's memory is limited (RLIMIT_AS): at the limit it fails with a MemoryError. Here the limit is below
+    what the interpreter has already, so the decompressed RTF cannot have any."""
+    monkeypatch.setattr("inbound.rtf.RTF_CHILD_MEMORY_BYTES", 1)
+    winmail = _files_and_rtf_body(_rtf_body_properties(_lzfu_bomb(64 * 1024)))
+
+    stored = ingest(_outlook_mail(winmail, text=""))
+
+    assert stored.status == "processed" and stored.ticket.description == ""
+    assert [name for name, _ in _stored_files(stored)] == ["AUTHORS", "README", "winmail.dat"]
+
+
+def test_an_rtf_body_that_cannot_be_read_keeps_the_winmail_dat(ingest):
+    winmail = _files_and_rtf_body(_rtf_body_properties(b"\xff" * 40))  # no compressed RTF: the child fails
+
+    stored = ingest(_outlook_mail(winmail, text=""))
+
+    assert stored.status == "processed" and stored.ticket.description == ""
+    assert [name for name, _ in _stored_files(stored)] == ["AUTHORS", "README", "winmail.dat"]
+
+
+def test_an_rtf_body_with_no_text_keeps_the_winmail_dat(ingest):
+    winmail = _files_and_rtf_body(_rtf_body_properties(_stored_rtf(rb"{\rtf1\ansi{\fonttbl{\f0 Arial;}}\par}")))
+
+    stored = ingest(_outlook_mail(winmail, text=""))
+
+    assert [name for name, _ in _stored_files(stored)] == ["AUTHORS", "README", "winmail.dat"]
