@@ -15,6 +15,7 @@ from email.header import decode_header, make_header
 from email.headerregistry import ContentTypeHeader
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import Compat32, EmailPolicy
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
 from inbound.charsets import decode_text, repair_header, storable
@@ -81,7 +82,7 @@ class ParsedMail:
 
 def parse_message(raw: bytes) -> Message:
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=_DEFAULT_BOUNDED).parsebytes(raw)
         unreadable = not _mime_headers_readable(message)
     except RecursionError:
         message, unreadable = None, True
@@ -89,7 +90,7 @@ def parse_message(raw: bytes) -> Message:
         # policy.default cuts an unquoted boundary at its first "=" (Outlook Express writes
         # `boundary=----=_NextPart_...`), so no part is found and the text is lost. compat32 reads parameters as
         # mail clients do: its reading is kept when it finds every part, or when policy.default cannot read them.
-        legacy = BytesParser(policy=policy.compat32).parsebytes(raw)
+        legacy = BytesParser(policy=_COMPAT32_BOUNDED).parsebytes(raw)
         if unreadable or not _lost_parts(legacy):
             return legacy
     return message
@@ -101,6 +102,48 @@ _MIME_HEADERS = frozenset({"content-type", "content-disposition", "content-trans
 # RecursionError where the stack runs out, which depends on how deep the reader already stands (the worker, a staff
 # page): a nesting deeper than this is read with compat32 wherever it is read, never just short of that point.
 _COMMENT_NESTING_MAX = 32
+
+
+# Real mail's MIME headers carry a handful of parameters (type, charset, boundary, name, filename: the shared corpus's
+# have at most four, in 278 characters). policy.default parses a structured header again at every look-up (the
+# parser looks up each part's type and boundary, we its charset and file name), in time growing faster than its
+# length: 16,000 parameters (250 KB) held a worker 14 s, 64,000 (1 MB) for minutes, in C and stdlib code the time
+# limit cannot stop; a value of many words or comments grows with the square of its length, parameters or none
+# (400 KB: 14 s), and so does compat32's reading of a ";" inside quotes (16 KB: 0.3 s). A MIME header is read up to
+# its this-many-th parameter and this many characters; a file name of thousands of RFC 2231 segments is read from
+# its first ones. The mail as stored keeps the header whole.
+MIME_HEADER_MAX_PARAMETERS = 64
+MIME_HEADER_MAX_CHARS = 8 * 1024
+
+
+def _mime_header_bounded(value: str) -> str:
+    """The value cut before its (MIME_HEADER_MAX_PARAMETERS + 1)th ";" and after MIME_HEADER_MAX_CHARS characters.
+    Every ";" counts, a quoted one too: compat32 looks for a parameter's end at each one."""
+    if len(value) <= MIME_HEADER_MAX_CHARS and value.count(";") <= MIME_HEADER_MAX_PARAMETERS:
+        return value
+    head = value[:MIME_HEADER_MAX_CHARS]
+    return ";".join(head.split(";", MIME_HEADER_MAX_PARAMETERS + 1)[: MIME_HEADER_MAX_PARAMETERS + 1])
+
+
+class _MimeHeadersBounded:
+    """A parser policy that bounds each part's MIME headers (_mime_header_bounded) as it reads them from the mail,
+    before any look-up parses one: the parser looks up a part's type while it reads the part."""
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)  # type: ignore[misc]
+        return name, _mime_header_bounded(value) if name.lower() in _MIME_HEADERS else value
+
+
+class _DefaultBounded(_MimeHeadersBounded, EmailPolicy):
+    pass
+
+
+class _Compat32Bounded(_MimeHeadersBounded, Compat32):
+    pass
+
+
+_DEFAULT_BOUNDED = _DefaultBounded()
+_COMPAT32_BOUNDED = _Compat32Bounded()
 
 
 def _mime_headers_readable(message: Message) -> bool:
@@ -144,9 +187,9 @@ def parse_headers(raw: bytes) -> Message:
     end = _HEADER_SECTION_END.search(raw)
     section = raw[: end.end()] if end else raw
     try:
-        return BytesParser(policy=policy.default).parsebytes(section, headersonly=True)
+        return BytesParser(policy=_DEFAULT_BOUNDED).parsebytes(section, headersonly=True)
     except RecursionError:  # a Content-Type of deeply nested comments (parse_message): the door must store the mail
-        return BytesParser(policy=policy.compat32).parsebytes(section, headersonly=True)
+        return BytesParser(policy=_COMPAT32_BOUNDED).parsebytes(section, headersonly=True)
 
 
 def header_text(message: Message, name: str) -> str:

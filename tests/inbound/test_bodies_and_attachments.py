@@ -4,13 +4,13 @@ malformed MIME and the size limit."""
 from __future__ import annotations
 
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 
 import pytest
 from django.urls import reverse
 
 from inbound.models import InboundStatus, Reason
-from inbound.parsing import ParsedMail, read_mail
+from inbound.parsing import MIME_HEADER_MAX_CHARS, MIME_HEADER_MAX_PARAMETERS, ParsedMail, parse_headers, read_mail
 from inbound.services import inbound_reprocess
 from notifications.mail_ids import message_id
 from tests.inbound.messages import mail, new_message_id, raw_mail
@@ -377,6 +377,87 @@ def test_a_part_header_nested_near_the_parsers_limit_reads_the_same_from_the_wor
             mail = _read_with_frames_below(frames, raw)
 
             assert (mail.text, [file.filename for file in mail.attachments]) == ("Hello.", ["a.pdf"]), depth
+
+
+# A hostile mail's MIME header: thousands of parameters after the ones a mail client reads (250 KB).
+JUNK_PARAMETERS = "; ".join(f'p{number}="v{number}"' for number in range(16_000))
+JUNK_NAMES = [f"p{number}" for number in range(16_000)]
+
+
+def _parameter_names(part: Message, header: str) -> list[str]:
+    return [name for name, _ in part.get_params(header=header)[1:]]
+
+
+def _mail_with_a_text_and_a_file(*, top: str = "", text: str = "", file: str = "") -> bytes:
+    return raw_mail(
+        "From: dana@example.org\nTo: support@example.com\nSubject: Hi\nMIME-Version: 1.0\n"
+        f"Content-Type: multipart/mixed; boundary=zz{top}",
+        f"--zz\nContent-Type: text/plain; charset=utf-8{text}\n\nHello.\n"
+        f"--zz\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf{file}\n"
+        "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--zz--",
+    )
+
+
+MANY_PARAMETERS = {
+    "the mail's Content-Type": (dict(top=f"; {JUNK_PARAMETERS}"), 0, "content-type", "boundary"),
+    "a part's Content-Type": (dict(text=f"; {JUNK_PARAMETERS}"), 1, "content-type", "charset"),
+    "a part's Content-Disposition": (dict(file=f"; {JUNK_PARAMETERS}"), 2, "content-disposition", "filename"),
+}
+
+
+@pytest.mark.parametrize(("junk", "part_number", "header", "first"), MANY_PARAMETERS.values(), ids=MANY_PARAMETERS)
+def test_a_mime_header_of_thousands_of_parameters_is_read_from_its_first_ones(ingest, junk, part_number, header, first):
+    """policy.default parses a structured header again on every look-up, in time growing faster than its length:
+    16,000 parameters held the worker 14 s, 64,000 (1 MB) for minutes, where the time limit cannot stop it. Real mail
+    has a handful; the boundary, charset and file name among the first are read as before."""
+    raw = _mail_with_a_text_and_a_file(**junk)
+
+    stored = ingest(raw)
+    part = list(read_mail(raw).message.walk())[part_number]
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.description == "Hello."
+    assert [(file.filename, file.content_type) for file in stored.ticket.attachments.all()] == [
+        ("a.pdf", "application/pdf")
+    ]
+    assert _parameter_names(part, header) == [first, *JUNK_NAMES[: MIME_HEADER_MAX_PARAMETERS - 1]]
+
+
+def test_the_door_reads_a_content_type_of_thousands_of_parameters_from_its_first_ones():
+    """The door that stores a mail parses its headers too (the parser looks up the type): it must never hang."""
+    raw = raw_mail(
+        f"From: dana@example.org\nTo: support@example.com\nSubject: Hi\nContent-Type: text/plain; {JUNK_PARAMETERS}"
+    )
+
+    headers = parse_headers(raw)
+
+    assert headers["Subject"] == "Hi"
+    assert _parameter_names(headers, "content-type") == JUNK_NAMES[:MIME_HEADER_MAX_PARAMETERS]
+
+
+def test_a_file_name_in_thousands_of_rfc_2231_segments_is_read_from_its_first_ones():
+    segments = "; ".join(f"filename*{number}*=a%41" for number in range(1, 10_000))
+    raw = _mail_with_a_text_and_a_file(file=f"; filename*0*=utf-8''a%41; {segments}").replace(b"filename=a.pdf; ", b"")
+
+    mail = read_mail(raw)
+
+    assert (mail.text, [file.filename for file in mail.attachments]) == ("Hello.", ["aA" * MIME_HEADER_MAX_PARAMETERS])
+
+
+def test_a_mime_header_longer_than_the_limit_is_read_from_its_start():
+    """policy.default's parsing of a value of many words or comments grows with the square of its length (400 KB:
+    14 s), parameters or none."""
+    comments = " (x)" * 100_000
+    raw = raw_mail(
+        "From: dana@example.org\nTo: support@example.com\nSubject: Hi\nMIME-Version: 1.0\n"
+        f"Content-Type: text/plain; charset=koi8-r{comments}\nContent-Transfer-Encoding: 8bit{comments}",
+    ).replace(b"Hello.", "Привет.".encode("koi8-r"))
+
+    mail = read_mail(raw)
+
+    assert mail.text == "Привет."
+    kept = [len(value) for name, value in mail.message.raw_items() if name.startswith("Content-")]
+    assert kept == [MIME_HEADER_MAX_CHARS, MIME_HEADER_MAX_CHARS]
 
 
 def test_an_unquoted_outlook_express_boundary_still_gives_the_mail_its_text(ingest):
