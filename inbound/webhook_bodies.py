@@ -125,6 +125,24 @@ def form_data_parse(
     return fields, files  # fields stay mutable (Django's are not): no private attribute for a nicety
 
 
+def held_form_field_bytes(request: HttpRequest, name: str) -> bytes | None:
+    """The last field `name` of a form-data body held whole (`webhook_body_read` with `view_reads_form_body`), as
+    the bytes posted, or None. `request.POST` decodes a field in the request's charset and replaces what does not
+    decode: a mail posted as a field (SendGrid's raw `email`) in 8-bit ISO-8859-1 would lose its letters. Read once
+    `request.POST` was: Django has checked the boundary, and the parts are within its limits."""
+    boundary = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))[1].get("boundary", "")
+    if request.content_type != FORM_DATA or not boundary:
+        return None
+    body = request.body
+    found = None
+    for part in _form_data_parts(io.BytesIO(body), boundary=boundary.encode("ascii"), content_length=len(body)):
+        params = _disposition_params(part)
+        if params.get("name", "").strip() == name and "filename" not in params:
+            found = _decoded(part, part.raw)
+        part.close()
+    return found
+
+
 def _form_data_parts(stream: IO[bytes], *, boundary: bytes, content_length: int) -> Iterator[MultipartPart]:
     """The parts, split on the boundary Django parsed from Content-Type (the last, if it names several), as many as
     Django would take (DATA_UPLOAD_MAX_NUMBER_FIELDS and FILES). A part larger than FILE_UPLOAD_MAX_MEMORY_SIZE is

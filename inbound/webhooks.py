@@ -5,11 +5,17 @@ A provider whose credentials are not configured answers 404: an unauthenticated 
 answers 200 only once the message is stored; any failure before that is a 5xx, so the provider retries. A post over
 INBOUND_WEBHOOK_MAX_BYTES answers 413, which providers do not retry: they bounce or log the mail.
 
+A post carrying the mail's raw MIME (Mailgun's `body-mime`, Postmark's `RawEmail`, SendGrid's raw `email`) passes
+the same checks (anymail's view's own validators) and is stored as posted, unparsed: anymail would parse it with
+policy.default inside the request (a Content-Type of 16,000 parameters held the web worker 10 s; 64,000, past the
+worker timeout, failed the post with a 5xx the provider retried for days) and store its own re-serialisation,
+not the mail as sent. The worker reads it under its own bounds (inbound.parsing). Amazon SES's SNS post, and the
+providers' parsed formats, go through anymail's view.
+
 A post that passed the checks but that anymail cannot read is kept, and answered 200: a provider takes a 4xx as
-final (or retries it a few times, to the same refusal), and the mail was lost. The raw MIME it carries is stored as
-any mail (the helpdesk's reading is more forgiving than anymail's); a post without one is kept quarantined as
-failed, its fields and files attached, for an admin. A post that fails the checks, or that is no mail post (a
-webhook set up for the wrong events: AnymailConfigurationError), is still a 400.
+final (or retries it a few times, to the same refusal), and the mail was lost. It holds no raw MIME (that is stored
+unread), so it is kept quarantined as failed, its fields and files attached, for an admin. A post that fails the
+checks, or that is no mail post (a webhook set up for the wrong events: AnymailConfigurationError), is still a 400.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from inbound.models import Source
 from inbound.services import inbound_keep_unreadable, inbound_store
-from inbound.webhook_bodies import FORM_DATA, webhook_body_limit, webhook_body_read
+from inbound.webhook_bodies import FORM_DATA, held_form_field_bytes, webhook_body_limit, webhook_body_read
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +138,7 @@ def _provider_view(
     posted_mime: Callable[[HttpRequest], PostedMime] | None = None,
     view_reads_form_body: bool = False,
 ) -> Callable[..., HttpResponse]:
-    """`posted_mime`: the mail's raw MIME in the provider's post, for a provider that posts it."""
+    """`posted_mime`: the mail's raw MIME in the provider's post, for a provider that posts it: stored as posted."""
     view = _reading_kept(view_class).as_view()
     esp_name = view_class.esp_name  # a class attribute: an instance would read the settings at import
 
@@ -146,70 +152,78 @@ def _provider_view(
             _basic_auth_check(view_class, request)
             if not webhook_body_read(request, view_reads_form_body=view_reads_form_body):
                 return _too_large(request)
-            return view(request)
+            mime = posted_mime(request) if posted_mime else PostedMime()
+            if not mime.raw:
+                return view(request)
+            _validators_run(view_class, request)
         except _PostUnreadable as unreadable:
-            return _unreadable_post_kept(
-                request, esp_name=esp_name, posted_mime=posted_mime, error=unreadable.__cause__
-            )
+            return _unreadable_post_kept(request, esp_name=esp_name, error=unreadable.__cause__)
         except (AnymailError, AnymailConfigurationError, KeyError, ValueError, RecursionError) as error:
             # A post that fails the checks, or that the provider's format does not allow (a webhook set up for the
             # wrong events): 400, not a 500. A failure to store (the database) is not caught: a 5xx makes the
             # provider deliver it again.
             logger.warning("refused an inbound webhook post: %s", error)
             return HttpResponseBadRequest("Not an inbound mail post this endpoint accepts.")
+        _webhook_mail_stored(mime.raw, esp_name=esp_name, event_id=mime.event_id, recipient=mime.recipient)
+        return HttpResponse()  # as anymail's view answers
 
     return provider_inbound
+
+
+def _validators_run(view_class: type[AnymailBasicAuthMixin], request: HttpRequest) -> None:
+    """Every check anymail's view runs before it reads a post (basic auth, Mailgun's signature): the view's own
+    `run_validators`, so a check anymail adds to a provider applies to the posts stored without the view too."""
+    view_class().run_validators(request)
 
 
 def _unreadable_post_kept(
     request: HttpRequest,
     *,
     esp_name: str,
-    posted_mime: Callable[[HttpRequest], PostedMime] | None,
     error: BaseException | None,
 ) -> HttpResponse:
     reason = "".join(traceback.format_exception_only(type(error), error)).strip()
     logger.warning("anymail could not read an authenticated %s inbound post, kept: %s", esp_name, reason[:500])
-    mime = posted_mime(request) if posted_mime else PostedMime()
-    if mime.raw:
-        raw = mime.raw.encode("utf-8", errors="surrogateescape")
-        _webhook_mail_stored(raw, esp_name=esp_name, event_id=mime.event_id, recipient=mime.recipient)
-    else:
-        inbound_keep_unreadable(
-            raw=_post_as_mail(request, esp_name=esp_name, reason=reason),
-            source=Source.WEBHOOK,
-            subject=f"A {esp_name} inbound post anymail could not read",
-            detail=f"anymail could not read this {esp_name} inbound post; its fields and files are attached. {reason}",
-        )
+    inbound_keep_unreadable(
+        raw=_post_as_mail(request, esp_name=esp_name, reason=reason),
+        source=Source.WEBHOOK,
+        subject=f"A {esp_name} inbound post anymail could not read",
+        detail=f"anymail could not read this {esp_name} inbound post; its fields and files are attached. {reason}",
+    )
     return HttpResponse("Kept.", content_type="text/plain")
 
 
 @dataclass(frozen=True)
 class PostedMime:
-    """What a provider's post says of its mail, read as anymail reads it: the raw MIME, the provider's id for the
-    post, the envelope recipient."""
+    """What a provider's post says of its mail, read as anymail reads it: the raw MIME (empty for a post in the
+    provider's parsed format), the provider's id for the post, the envelope recipient."""
 
-    raw: str = ""
+    raw: bytes = b""
     event_id: str = ""
     recipient: str = ""
 
 
 def _mailgun_mime(request: HttpRequest) -> PostedMime:
     fields = request.POST
-    return PostedMime(_text(fields.get("body-mime")), _text(fields.get("token")), _text(fields.get("recipient")))
+    return PostedMime(_mime(fields.get("body-mime")), _text(fields.get("token")), _text(fields.get("recipient")))
 
 
 def _postmark_mime(request: HttpRequest) -> PostedMime:
     posted = _json_object(request.body)
     return PostedMime(
-        _text(posted.get("RawEmail")), _text(posted.get("MessageID")), _text(posted.get("OriginalRecipient"))
+        _mime(posted.get("RawEmail")), _text(posted.get("MessageID")), _text(posted.get("OriginalRecipient"))
     )
 
 
 def _sendgrid_mime(request: HttpRequest) -> PostedMime:
     recipients = _json_object(request.POST.get("envelope") or "").get("to")
     recipient = recipients[0] if isinstance(recipients, list) and recipients else ""
-    return PostedMime(_text(request.POST.get("email")), recipient=_text(recipient))
+    raw = _mime(request.POST.get("email"))
+    if raw and request.content_type == FORM_DATA:
+        # The part's bytes (the body is held: view_reads_form_body): the MIME names its own charsets, and SendGrid's
+        # `charsets` field names those of the fields it extracted, not one the mail as a whole could be decoded in.
+        raw = held_form_field_bytes(request, "email") or raw
+    return PostedMime(raw, recipient=_text(recipient))
 
 
 def _json_object(text: str | bytes) -> dict[str, Any]:
@@ -222,6 +236,13 @@ def _json_object(text: str | bytes) -> dict[str, Any]:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _mime(value: object) -> bytes:
+    """Posted MIME as text (a form field decoded by Django, a JSON string), in UTF-8 as anymail encodes it to parse
+    it. surrogatepass: a JSON string may hold a lone surrogate (an escape), which UTF-8 refuses; a post that always
+    fails to store is retried for days, while the worker reads any bytes."""
+    return _text(value).encode("utf-8", errors="surrogatepass")
 
 
 def _post_as_mail(request: HttpRequest, *, esp_name: str, reason: str) -> bytes:
