@@ -5,12 +5,14 @@ A provider whose credentials are not configured answers 404: an unauthenticated 
 answers 200 only once the message is stored; any failure before that is a 5xx, so the provider retries. A post over
 INBOUND_WEBHOOK_MAX_BYTES answers 413, which providers do not retry: they bounce or log the mail.
 
-A post carrying the mail's raw MIME (Mailgun's `body-mime`, Postmark's `RawEmail`, SendGrid's raw `email`) passes
-the same checks (anymail's view's own validators) and is stored as posted, unparsed: anymail would parse it with
-policy.default inside the request (a Content-Type of 16,000 parameters held the web worker 10 s; 64,000, past the
-worker timeout, failed the post with a 5xx the provider retried for days) and store its own re-serialisation,
-not the mail as sent. The worker reads it under its own bounds (inbound.parsing). Amazon SES's SNS post, and the
-providers' parsed formats, go through anymail's view.
+A post carrying the mail's raw MIME (Mailgun's `body-mime`, Postmark's `RawEmail`, SendGrid's raw `email`, the
+`content` of Amazon SES's notification for a receipt rule's SNS action) passes the same checks (anymail's view's
+own validators) and is stored as posted, unparsed: anymail would parse it with policy.default inside the request
+(a Content-Type of 16,000 parameters held the web worker 10 s; 64,000, past the worker timeout, failed the post
+with a 5xx the provider retried for days) and store its own re-serialisation, not the mail as sent. The worker
+reads it under its own bounds (inbound.parsing). The providers' parsed formats, and SNS's other posts (a
+subscription's confirmation, which anymail confirms; SES's S3 action, whose mail anymail fetches), go through
+anymail's view.
 
 A post that passed the checks but that anymail cannot read is kept, and answered 200: a provider takes a 4xx as
 final (or retries it a few times, to the same refusal), and the mail was lost. It holds no raw MIME (that is stored
@@ -23,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from base64 import b64decode
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import encoders, policy
@@ -171,8 +174,9 @@ def _provider_view(
 
 
 def _validators_run(view_class: type[AnymailBasicAuthMixin], request: HttpRequest) -> None:
-    """Every check anymail's view runs before it reads a post (basic auth, Mailgun's signature): the view's own
-    `run_validators`, so a check anymail adds to a provider applies to the posts stored without the view too."""
+    """Every check anymail's view runs before it reads a post (basic auth, Mailgun's signature, Amazon SNS's headers
+    against its body): the view's own `run_validators`, so a check anymail adds to a provider (such as SNS's
+    signature, which anymail 15 does not check yet) applies to the posts stored without the view too."""
     view_class().run_validators(request)
 
 
@@ -224,6 +228,47 @@ def _sendgrid_mime(request: HttpRequest) -> PostedMime:
         # `charsets` field names those of the fields it extracted, not one the mail as a whole could be decoded in.
         raw = held_form_field_bytes(request, "email") or raw
     return PostedMime(raw, recipient=_text(recipient))
+
+
+def _amazon_ses_mime(request: HttpRequest) -> PostedMime:
+    """The mail in an SNS notification of a receipt rule's SNS action, with the id anymail gives the inbound event
+    (SES's id for the mail, not SNS's for the notification: a post stored through anymail's view before is the same
+    mail delivered again). Anything else is left to anymail's view, to answer as it does: a subscription's
+    confirmation (anymail confirms it), the S3 action (anymail fetches the mail), a post it cannot read."""
+    try:
+        # anymail's own reading of the body, kept on the request: its check of the SNS headers reads the same one.
+        sns = AmazonSESInboundWebhookView._parse_sns_message(request)
+    except AnymailError:
+        return PostedMime()
+    if not isinstance(sns, dict) or sns.get("Type") != "Notification":
+        return PostedMime()
+    ses_event = _json_object(_text(sns.get("Message")))
+    receipt, mail = _json_field(ses_event, "receipt"), _json_field(ses_event, "mail")
+    action = _json_field(receipt, "action")
+    if ses_event.get("notificationType") != "Received" or action.get("type") != "SNS":
+        return PostedMime()
+    recipients = receipt.get("recipients")
+    recipient = recipients[0] if isinstance(recipients, list) and recipients else ""
+    return PostedMime(
+        _ses_content(ses_event.get("content"), action.get("encoding")), _text(mail.get("messageId")), _text(recipient)
+    )
+
+
+def _ses_content(content: object, encoding: object) -> bytes:
+    """The mail as anymail decodes it: base64 as its `b64decode` takes it (leniently), else UTF-8 text."""
+    if not isinstance(content, str):
+        return b""
+    if encoding != "BASE64":
+        return _mime(content)
+    try:
+        return b64decode(content.encode("ascii"))
+    except ValueError:  # not base64 (binascii.Error), or not ASCII: anymail's view answers as it does
+        return b""
+
+
+def _json_field(posted: dict[str, Any], name: str) -> dict[str, Any]:
+    value = posted.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def _json_object(text: str | bytes) -> dict[str, Any]:
@@ -290,4 +335,4 @@ postmark_inbound = _provider_view(PostmarkInboundWebhookView, _basic_auth_config
 sendgrid_inbound = _provider_view(
     SendGridInboundWebhookView, _basic_auth_configured, posted_mime=_sendgrid_mime, view_reads_form_body=True
 )
-amazon_ses_inbound = _provider_view(AmazonSESInboundWebhookView, _basic_auth_configured)
+amazon_ses_inbound = _provider_view(AmazonSESInboundWebhookView, _basic_auth_configured, posted_mime=_amazon_ses_mime)
