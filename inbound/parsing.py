@@ -448,19 +448,15 @@ def _read_parts(message: Message, mail: ParsedMail) -> None:
             winmails.append(_add_tnef_files(mail, _attachment(part, content_type, filename, len(mail.attachments) + 1)))
         else:
             mail.attachments.append(_attachment(part, content_type, filename, len(mail.attachments) + 1))
-    mail.html = _sanitized("\n".join(htmls))
+    mail.html = sanitize_html("\n".join(htmls))
     mail.text = _body_text(texts, mail.html)
     if not mail.text:
         # Outlook's "rich text" mail may carry its words only in the winmail.dat; the mail's own text wins, as the
         # winmail.dat holds the same message when both have it.
-        tnef_html = _sanitized("\n".join(winmail.html for winmail in winmails if winmail.html))
+        tnef_html = sanitize_html("\n".join(winmail.html for winmail in winmails if winmail.html))
         mail.text = _body_text([winmail.text for winmail in winmails], tnef_html)
         mail.html = mail.html or tnef_html
     mail.text = _BLANK_LINES.sub("\n\n", mail.text)
-
-
-def _sanitized(html: str) -> str:
-    return sanitize_html(html) if html else ""
 
 
 def _body_text(texts: list[str], sanitized_html: str) -> str:
