@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from mailparser_reply import EmailMessage
+from mailparser_reply import EmailMessage, EmailReply
 from mailparser_reply.constants import MAIL_LANGUAGES
 
 from tickets.models import BODY_MAX_CHARS
@@ -243,6 +243,17 @@ def _is_sent_from_app_line(line: str) -> bool:
     return bool(match["link"] or _APP_NAME_FIRST_WORD.fullmatch(match["name"].split()[0]))
 
 
+def _reply_body(reply: EmailReply) -> str:
+    """The reply without its quote header, disclaimers and signature. The library reads a last line starting
+    "Envoyé depuis", "Gesendet von", "Inviato da"... as a signature whatever it names: one naming no app ("Envoyé
+    depuis Lyon") is the person's words, and stays."""
+    body, signature = reply.body.strip(), reply.signatures.strip()
+    if _SENT_FROM.match(signature) and not _is_sent_from_app_line(signature):
+        separator = "\n\n" if f"\n\n{signature}" in reply.full_body else "\n"
+        return f"{body}{separator}{signature}"
+    return body
+
+
 def _without_sent_from_line(text: str) -> str:
     lines = text.rstrip().split("\n")
     return "\n".join(lines[:-1]).rstrip() if _is_sent_from_app_line(lines[-1]) else text
@@ -266,5 +277,5 @@ def visible_reply(text: str) -> str:
         replies = _library_read(text, keep_hyphen_lists=True).replies
     except (RecursionError, ValueError, IndexError):  # a library fault must not cost the mail its body
         return text.strip()
-    visible = _without_sent_from_line(replies[0].body.strip()) if replies else ""
+    visible = _without_sent_from_line(_reply_body(replies[0])) if replies else ""
     return visible or text.strip()

@@ -294,6 +294,9 @@ def test_a_sent_from_app_line_ending_the_reply_is_a_signature(sent_from):
         "Sent from the office.",
         "Envoyé de chez moi",
         "Enviado desde casa",
+        "Envoyé depuis Lyon",
+        "Gesendet von Hamburg aus",
+        "Inviato da Roma",
     ],
 )
 def test_a_last_line_starting_like_a_sent_from_line_but_naming_no_app_is_kept(last_line):
