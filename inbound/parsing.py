@@ -6,17 +6,22 @@ MIME tree, a wrong charset or a broken encoded-word gives a best reading, never 
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import errors, policy
+from email.feedparser import FeedParser
 from email.header import decode_header, make_header
 from email.headerregistry import ContentTypeHeader
 from email.message import Message
 from email.parser import BytesParser
-from email.policy import Compat32, EmailPolicy
+from email.policy import Compat32, EmailPolicy, Policy
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+
+from django.conf import settings
 
 from inbound.charsets import decode_text, repair_header, storable
 from inbound.html import html_to_text, sanitize_html
@@ -62,6 +67,8 @@ class ParsedMail:
     text: str = ""
     html: str = ""  # sanitised
     attachments: list[MailAttachment] = field(default_factory=list)
+    # The mail was read up to its this-many-th MIME part, of more (PartsUnreadDefect): 0 when it was read whole.
+    parts_unread_after: int = 0
 
     @property
     def recipients(self) -> list[str]:
@@ -81,8 +88,10 @@ class ParsedMail:
 
 
 def parse_message(raw: bytes) -> Message:
+    """The message, read up to its first parts (_BoundedFeedParser)."""
+    _mime_header_parsed.cache_clear()  # the last mail's: held for nothing, and a reading must not depend on them
     try:
-        message = BytesParser(policy=_DEFAULT_BOUNDED).parsebytes(raw)
+        message = _parsed(raw, _DEFAULT_BOUNDED)
         unreadable = not _mime_headers_readable(message)
     except RecursionError:
         message, unreadable = None, True
@@ -90,10 +99,76 @@ def parse_message(raw: bytes) -> Message:
         # policy.default cuts an unquoted boundary at its first "=" (Outlook Express writes
         # `boundary=----=_NextPart_...`), so no part is found and the text is lost. compat32 reads parameters as
         # mail clients do: its reading is kept when it finds every part, or when policy.default cannot read them.
-        legacy = BytesParser(policy=_COMPAT32_BOUNDED).parsebytes(raw)
+        legacy = _parsed(raw, _COMPAT32_BOUNDED)
         if unreadable or not _lost_parts(legacy):
             return legacy
     return message
+
+
+# Each part costs the parser's and our look-ups of its MIME headers, and policy.default's parsing of one takes
+# a few microseconds a character (more for a long one): 300 parts of three 1 KB headers of words held a worker 23 s,
+# 40,000 parts of short ones 14 s, in C and stdlib code the time limit cannot stop. A mail is read up to the part
+# that takes it past settings.INBOUND_MIME_PARTS_MAX parts or this many characters of MIME headers (the shared
+# corpus's mails have at most 33 parts and 4 KB); the parts after it are not read, and the ticket says so. A part's
+# header is parsed three times rather than about ten (_mime_header_parsed): 64 KB of the slowest headers to parse
+# (8 KB of one-letter words each) read in under two seconds.
+MIME_HEADERS_MAX_CHARS_IN_MAIL = 64 * 1024
+# As email.parser.Parser feeds its FeedParser: a mail read whole is read exactly as BytesParser reads it.
+_FEED_CHARS = 8192
+
+
+class PartsUnreadDefect(errors.MessageDefect):
+    """On a mail read up to its `parts_read`th part, of more (_BoundedFeedParser)."""
+
+    def __init__(self, parts_read: int) -> None:
+        super().__init__(f"The mail was read up to its part {parts_read}; the parts after it were not read.")
+        self.parts_read = parts_read
+
+
+class _PartsBoundReached(Exception):
+    pass
+
+
+class _BoundedFeedParser(FeedParser):
+    """The stdlib's parser, stopped where the next part would begin past the bounds (MIME_HEADERS_MAX_CHARS_IN_MAIL).
+    The parts begun before it are whole: the parser begins a part once the one before it has ended."""
+
+    def __init__(self, *, policy: Policy) -> None:
+        super().__init__(policy=policy)
+        self.parts_max = settings.INBOUND_MIME_PARTS_MAX
+        self.parts_read = 0
+        self.mime_header_chars = 0
+
+    def _new_message(self) -> None:
+        bounds_reached = self.parts_read >= self.parts_max or self.mime_header_chars >= MIME_HEADERS_MAX_CHARS_IN_MAIL
+        if self._msgstack and bounds_reached:  # the mail itself (the first) is always read
+            raise _PartsBoundReached
+        super()._new_message()
+        self.parts_read += 1
+
+    def _parse_headers(self, lines: list[str]) -> None:
+        super()._parse_headers(lines)
+        # Every MIME header counts, a repeated one too: a bound on what the look-ups may parse.
+        mime_headers = [value for key, value in self._cur.raw_items() if key.lower() in _MIME_HEADERS]
+        self.mime_header_chars += sum(len(value) for value in mime_headers)
+
+    def read_so_far(self) -> Message:
+        """The mail as read up to where the parser was stopped, marked with a PartsUnreadDefect."""
+        mail = self._msgstack[0]
+        mail.defects.append(PartsUnreadDefect(self.parts_read))
+        return mail
+
+
+def _parsed(raw: bytes, policy: Policy) -> Message:
+    """BytesParser(policy=policy).parsebytes(raw), read up to the bounds of _BoundedFeedParser."""
+    parser = _BoundedFeedParser(policy=policy)
+    text = raw.decode("ascii", errors="surrogateescape")
+    try:
+        for start in range(0, len(text), _FEED_CHARS):
+            parser.feed(text[start : start + _FEED_CHARS])
+        return parser.close()
+    except _PartsBoundReached:
+        return parser.read_so_far()
 
 
 # The headers policy.default parses as structured ones to find a part's type, name and encoding.
@@ -135,7 +210,18 @@ class _MimeHeadersBounded:
 
 
 class _DefaultBounded(_MimeHeadersBounded, EmailPolicy):
-    pass
+    def header_fetch_parse(self, name: str, value: str) -> object:
+        if type(value) is str and name.lower() in _MIME_HEADERS:
+            return _mime_header_parsed(self, name, value)
+        return super().header_fetch_parse(name, value)
+
+
+@functools.lru_cache(maxsize=4)
+def _mime_header_parsed(parsing_policy: EmailPolicy, name: str, value: str) -> object:
+    """A MIME header as policy.default reads it, parsed once for the look-ups that follow each other: the parser's
+    and ours look up a part's type about ten times. A few are kept: a parsed header holds a thousand times its
+    length (8 MB for one of 8 KB)."""
+    return EmailPolicy.header_fetch_parse(parsing_policy, name, value)
 
 
 class _Compat32Bounded(_MimeHeadersBounded, Compat32):
@@ -412,6 +498,9 @@ def read_mail(raw: bytes) -> ParsedMail:
         in_reply_to=message_ids(message, "In-Reply-To"),
         references=message_ids(message, "References"),
         date=_date(header_text(message, "Date")),
+        parts_unread_after=next(
+            (defect.parts_read for defect in message.defects if isinstance(defect, PartsUnreadDefect)), 0
+        ),
     )
     _read_parts(message, mail)
     return mail
@@ -479,16 +568,17 @@ def _add_tnef_files(mail: ParsedMail, winmail: MailAttachment) -> TnefContents:
     return contents
 
 
-def _leaves(part: Message) -> list[Message]:
+def _leaves(message: Message) -> Iterator[Message]:
     """The parts that carry content, in order. An attached message (message/rfc822) is one part: the mail's
-    attachment, not more of its body."""
-    if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
-        leaves = []
-        for child in part.get_payload():
-            if isinstance(child, Message):
-                leaves.extend(_leaves(child))
-        return leaves
-    return [part]
+    attachment, not more of its body. One at a time, so that each is read while its parsed headers are at hand
+    (_mime_header_parsed)."""
+    pending = [message]
+    while pending:
+        part = pending.pop()
+        if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
+            pending.extend(reversed([child for child in part.get_payload() if isinstance(child, Message)]))
+        else:
+            yield part
 
 
 def content_type_of(part: Message) -> str:

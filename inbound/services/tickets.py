@@ -30,6 +30,10 @@ CUT_NOTE = (
     "(The rest of this message was cut: it was longer than {limit} characters. The original message is kept in "
     "full: staff can read it with “full mail”.)"
 )
+PARTS_UNREAD_NOTE = (
+    "The mail's parts after its first {count}, text and files alike: it has more parts, or longer part headers, than "
+    "the helpdesk reads of one mail."
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,8 @@ def _display_name(name: str) -> str:
 
 def mail_files(mail: ParsedMail) -> tuple[list[ContentFile], list[str]]:
     """The mail's attachments (inline images included) that hold something and are within the attachment limits,
-    and a line for each one left out. Nothing is lost: the stored original keeps every part."""
+    and a line for each one left out, and for the parts not read (inbound.parsing.PartsUnreadDefect). Nothing is
+    lost: the stored original keeps every part."""
     files: list[ContentFile] = []
     left_out: list[str] = []
     for attachment in mail.attachments:
@@ -150,6 +155,8 @@ def mail_files(mail: ParsedMail) -> tuple[list[ContentFile], list[str]]:
             left_out.append(f"“{attachment.filename}”: more than {settings.ATTACHMENT_MAX_FILES} files.")
         else:
             files.append(ContentFile(attachment.data, name=attachment.filename))
+    if mail.parts_unread_after:
+        left_out.insert(0, PARTS_UNREAD_NOTE.format(count=f"{mail.parts_unread_after:,}"))
     return files, left_out
 
 
@@ -157,12 +164,30 @@ def _size(size: int) -> str:
     return filesizeformat(size).replace("\xa0", " ")  # plain text: no HTML non-breaking space
 
 
+# The list of what was left out takes at most this much of a message; the lines past it are counted.
+NOTES_MAX_CHARS = BODY_MAX_CHARS // 4
+
+
 def _with_notes(text: str, notes: list[str]) -> str:
     """The text, with a line under it for each attachment left out. A text cut at the limit is cut before that list,
-    which is kept whole: it is what tells staff a file is missing."""
-    listed = "\n".join(f"- {note}" for note in notes)
+    which is kept: it is what tells staff a file is missing."""
+    listed = "\n".join(_notes_listed(notes))
     tail = f"\n\nNot attached (the original message keeps them):\n{listed}" if notes else ""
     return f"{_within_body_limit(text.strip(), limit=BODY_MAX_CHARS - len(tail))}{tail}".strip()
+
+
+def _notes_listed(notes: list[str]) -> list[str]:
+    """A line for each note, up to NOTES_MAX_CHARS (hundreds of files of long names outgrew a message), then one
+    saying how many more."""
+    lines: list[str] = []
+    length = 0
+    for index, note in enumerate(notes):
+        line = f"- {note}"
+        length += len(line) + 1
+        if length > NOTES_MAX_CHARS:
+            return [*lines, f"- And {len(notes) - index:,} more."]
+        lines.append(line)
+    return lines
 
 
 def _within_body_limit(body: str, *, limit: int) -> str:
