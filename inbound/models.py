@@ -174,6 +174,22 @@ class InboundMessage(models.Model):
         return f"{self.subject or '(no subject)'} from {self.from_address or 'unknown'} ({self.pk})"
 
 
+class InboundReading(models.Model):
+    """What the worker read of a message, for the staff "full mail" page, which never reads the mail itself: a
+    hostile mail takes seconds to read (a 25 MB one longer than the web server waits), which the worker spends
+    under its time limits. Kept apart from the message so that reading and listing messages never loads it."""
+
+    message = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, primary_key=True, related_name="reading")
+    read_at = models.DateTimeField(default=timezone.now)
+    headers = models.JSONField(default=list, help_text="[name, value] pairs of the headers the page shows.")
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitised by inbound.html.sanitize_html.")
+    parts = models.JSONField(default=list, help_text="{filename, content_type, size, inline} of each part.")
+
+    def __str__(self) -> str:
+        return f"Reading of {self.message_id}"
+
+
 class BouncedAddress(models.Model):
     """An address our mail to bounced permanently. Cleared when its owner writes to us again."""
 

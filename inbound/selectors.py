@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import BinaryField, F, Q, QuerySet
+from django.db.models.functions import Substr
 
 from helpdesk.sql import CompiledQuery
 from inbound.models import InboundMessage, InboundStatus, Mailbox, Reason
@@ -87,6 +88,21 @@ def ticket_page_mail(ticket: Ticket) -> TicketMail:
     return TicketMail(
         opening=next((row for row in rows if row.status == InboundStatus.PROCESSED), None),
         held=[row for row in rows if row.status == InboundStatus.QUARANTINED],
+    )
+
+
+# The first bytes of a stored mail, where its headers are, for the full mail page of a mail not read yet: the page
+# shows them without loading the mail (up to INBOUND_WEBHOOK_MAX_BYTES) or parsing megabytes of headers.
+MAIL_HEAD_BYTES = 64 * 1024
+
+
+def messages_for_mail_page() -> QuerySet[InboundMessage]:
+    """Stored mail with what the worker read of it (`reading`) and, instead of `raw`, its first MAIL_HEAD_BYTES
+    (`raw_head`)."""
+    return (
+        InboundMessage.objects.defer("raw")
+        .select_related("reading")
+        .annotate(raw_head=Substr("raw", 1, MAIL_HEAD_BYTES, output_field=BinaryField()))
     )
 
 

@@ -1,4 +1,5 @@
-"""The inbound app's background work: process stored mail (with a time limit), poll mailboxes, sweep up strays.
+"""The inbound app's background work: process stored mail (with a time limit), read a mail staff ask to read, poll
+mailboxes, sweep up strays.
 
 Each task is idempotent: a message already decided, or a mailbox polled by someone else, is left alone.
 """
@@ -38,6 +39,18 @@ def inbound_process_message(message_id: int) -> None:
         raise
     except Exception as error:  # SoftTimeLimitExceeded included: quarantined with its reason, the others go on
         services.inbound_fail(message_id=message_id, error=error)
+
+
+@shared_task(
+    name="inbound.read_message",
+    acks_late=True,
+    soft_time_limit=settings.INBOUND_PROCESS_SECONDS,
+    time_limit=settings.INBOUND_PROCESS_SECONDS + 30,
+)
+def inbound_read_message(message_id: int) -> None:
+    """Read a mail staff asked to read that the worker kept no reading of, under processing's time limits. A mail
+    that outlasts them stays unread: the page says so."""
+    services.inbound_read(message_id=message_id)
 
 
 @shared_task(name="inbound.sweep")

@@ -12,21 +12,46 @@ from helpdesk.decorators import staff_required
 from helpdesk.errors import DomainError
 from inbound import services
 from inbound.models import InboundMessage
-from inbound.parsing import header_text, read_mail
-
-SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Date", "Subject", "Message-ID", "In-Reply-To", "References")
+from inbound.parsing import parse_headers
+from inbound.selectors import messages_for_mail_page
+from inbound.services.reading import shown_headers, unread_because
 
 
 @require_http_methods(["GET"])
 @login_required
 @staff_required
 def inbound_message_original(request: HttpRequest, pk: int) -> HttpResponse:
-    """The whole mail as it arrived: headers, full text, and its HTML sanitised, with no image loaded."""
-    message = get_object_or_404(InboundMessage, pk=pk)
-    mail = read_mail(bytes(message.raw))
-    headers = [(name, value) for name in SHOWN_HEADERS if (value := header_text(mail.message, name))]
-    context = {"message": message, "mail": mail, "headers": headers}
+    """The whole mail as the worker read it: headers, full text, its HTML sanitised with no image loaded, its parts.
+    The mail itself is never read here: a hostile one takes seconds to read, which the worker spends under its time
+    limits. Of a mail not read yet, the headers at its start are shown."""
+    message = get_object_or_404(messages_for_mail_page(), pk=pk)
+    reading = getattr(message, "reading", None)
+    if reading is not None:
+        headers = [tuple(header) for header in reading.headers]
+    else:
+        headers = shown_headers(parse_headers(bytes(message.raw_head)))
+    context = {
+        "message": message,
+        "reading": reading,
+        "headers": headers,
+        "unread_because": unread_because(message) if reading is None else "",
+    }
     return render(request, "inbound/original.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required
+@staff_required
+def inbound_message_read(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """Have the worker read a mail it kept no reading of (stored before readings were kept, or failed)."""
+    message = get_object_or_404(InboundMessage.objects.defer("raw"), pk=pk)
+    try:
+        services.inbound_read_request(message=message, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The worker is reading the mail: reload this page in a moment.")
+    return redirect("inbound_message_original", pk=pk)
 
 
 @require_http_methods(["POST"])

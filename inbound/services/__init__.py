@@ -1,5 +1,6 @@
 """Every write of the inbound app. Storing: `store.py`; deciding what a message is: `process.py`; turning it into a
-ticket or a reply: `tickets.py`; staff decisions on held mail: `decisions.py`."""
+ticket or a reply: `tickets.py`; what was read of it, for the full mail page: `reading.py`; staff decisions on held
+mail: `decisions.py`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from inbound.services.process import (
     inbound_process,
     inbound_stale_ids,
 )
+from inbound.services.reading import inbound_read, inbound_read_request
 from inbound.services.store import Stored, inbound_keep_unreadable, inbound_store
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "inbound_fail",
     "inbound_keep_unreadable",
     "inbound_process",
+    "inbound_read",
+    "inbound_read_request",
     "inbound_reprocess",
     "inbound_stale_ids",
     "inbound_store",

@@ -24,6 +24,7 @@ from inbound.matching import Participant, ThreadMatch, participant_role, ticket_
 from inbound.models import BouncedAddress, InboundMessage, InboundStatus, Reason
 from inbound.parsing import ParsedMail, read_mail
 from inbound.selectors import mails_from_sender_since, our_addresses, sender_window_start
+from inbound.services.reading import inbound_reading_keep
 from inbound.services.tickets import mail_open_ticket, mail_reply, ticket_conversation_continues_on
 from notifications.mail_ids import recipient_id_from_address, ticket_id_from_address, ticket_id_from_message_id
 from notifications.models import Notification
@@ -96,6 +97,8 @@ def _decide(message: InboundMessage) -> None:
         limit_mb = settings.INBOUND_MAX_BYTES / (1024 * 1024)
         return _quarantine(message, Reason.TOO_LARGE, f"{message.size} bytes; the limit is {limit_mb:g} MB.")
     mail = read_mail(bytes(message.raw))
+    # Whatever it turns out to be (a duplicate, a bounce, a loop...), staff can read it on the full mail page.
+    inbound_reading_keep(message=message, mail=mail)
     if _earlier_copy_exists(message):
         return _ignore(message, Reason.DUPLICATE, f"Message-ID {message.message_id} was received before.")
     if _is_our_own_mail(mail):
