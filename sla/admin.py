@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from helpdesk.admin_support import (
@@ -104,48 +104,61 @@ class TeamCalendarInline(admin.TabularInline):
     verbose_name_plural = "teams working these hours"
 
 
-@admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(ServiceErrorsAsMessagesMixin, RefreshOpenTicketsMixin, admin.ModelAdmin):
-    list_display = ("name", "time_zone", "holiday_country", "holiday_region", "is_default")
-    inlines = [OpeningHoursInline, SpecialDayInline, TeamCalendarInline]
+class ClocksLockedFirstMixin:
+    """Each deletion locks its rows (in id order) before Django lists what goes with them, their running clocks
+    before the rows themselves (_rows_locked). `clocks_naming`: SlaClock's foreign key to the admin's model.
 
-    # Each deletion locks its calendars (in id order) before Django lists what goes with them: a team's link saved
-    # meanwhile keeps the calendar (TeamCalendarForm), so the deletion waits for it and then takes the new link too,
-    # where it listed the links first and failed at commit on the new one's foreign key (a 500). Their running
-    # clocks are locked before them (_calendars_locked).
+    A ticket's write keeps the policy and the calendar its clocks are about to name until its commit
+    (sla.services._kept), after its own clocks' lock. So the deletion waits for a write that started a clock on the
+    row, or moved one to it, and then unsets that clock too; and a write that comes later waits for the deletion,
+    then picks another policy or calendar. Listed first, the new clock was missed, and the deletion or the write failed
+    at commit on the clock's foreign key (a 500)."""
 
-    def delete_model(self, request: HttpRequest, obj: BusinessCalendar) -> None:
+    clocks_naming: str
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
         with transaction.atomic():
-            _calendars_locked(BusinessCalendar.objects.filter(pk=obj.pk))
-            super().delete_model(request, obj)
+            self._rows_locked(type(obj)._default_manager.filter(pk=obj.pk))
+            super().delete_model(request, obj)  # type: ignore[misc]
 
     @transaction.atomic
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BusinessCalendar]) -> None:
-        super().delete_queryset(request, BusinessCalendar.objects.filter(pk__in=_calendars_locked(queryset)))
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        rows = queryset.model._default_manager.filter(pk__in=self._rows_locked(queryset))
+        super().delete_queryset(request, rows)  # type: ignore[misc]
+
+    def _rows_locked(self, rows: QuerySet) -> list[int]:
+        """Lock these rows until the commit, in id order (as whoever locks several takes them:
+        tickets.services.common.lock_order), their running clocks first (_running_clocks_locked); the ids of those
+        still there."""
+        pks = list(rows.values_list("pk", flat=True))  # the list's own query may be one FOR UPDATE cannot take
+        _running_clocks_locked(self.clocks_naming, pks)
+        locked = rows.model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk")
+        return list(locked.values_list("pk", flat=True))
 
 
-def _calendars_locked(calendars: QuerySet[BusinessCalendar]) -> list[int]:
-    """Lock these calendars until the commit, in id order (as whoever locks several takes them:
-    tickets.services.common.lock_order), their running clocks first (_running_clocks_locked); the ids of those still
-    there."""
-    pks = list(calendars.values_list("pk", flat=True))  # the list's own query may be one FOR UPDATE cannot take
-    _running_clocks_locked(pks)
-    locked = BusinessCalendar.objects.select_for_update().filter(pk__in=pks).order_by("pk")
-    return list(locked.values_list("pk", flat=True))
+def _running_clocks_locked(field: str, pks: list[int]) -> None:
+    """Lock the running clocks naming these rows (by `field`: their calendar, their policy), in the order a ticket's
+    write locks its own (SlaClock's ordering: sla.services.sla_clocks_update), before the rows themselves.
 
-
-def _running_clocks_locked(calendar_pks: list[int]) -> None:
-    """Lock the running clocks on these calendars, in the order a ticket's write locks its own (SlaClock's ordering:
-    sla.services.sla_clocks_update), before the calendars themselves.
-
-    A ticket's write locks its running clocks and then writes a clock naming their calendar (a clock started, or
-    moved to it), whose foreign key takes the calendar at the commit: clocks, then the calendar. Django's deletion
-    unsets the calendar of its clocks, so holding the calendar first it waited for the ticket's clocks while the
-    ticket's commit waited for the calendar, and PostgreSQL ended one of the two (a 503). Taken first, a clock
-    held by a ticket's write is waited for until that write commits, and a write that comes later waits for the
-    deletion, then reads its clocks with the calendar unset (and the team's calendar gone)."""
-    running = SlaClock.objects.running().select_for_update().filter(calendar_id__in=calendar_pks)
+    A ticket's write locks its running clocks and then writes a clock naming a calendar (a clock started, or moved to
+    it), whose foreign key takes the calendar at the commit: clocks, then the calendar. Django's deletion unsets the
+    calendar of its clocks, so holding the calendar first it waited for the ticket's clocks while the ticket's
+    commit waited for the calendar, and PostgreSQL ended one of the two (a 503). Taken first, a clock held by a
+    ticket's write is waited for until that write commits, and a write that comes later waits for the deletion,
+    then reads its clocks with the calendar unset (and the team's calendar gone). A policy's clocks the same."""
+    running = SlaClock.objects.running().select_for_update().filter(**{f"{field}_id__in": pks})
     list(running.order_by("started_at", "id").values_list("pk", flat=True))
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(
+    ClocksLockedFirstMixin, ServiceErrorsAsMessagesMixin, RefreshOpenTicketsMixin, admin.ModelAdmin
+):
+    list_display = ("name", "time_zone", "holiday_country", "holiday_region", "is_default")
+    inlines = [OpeningHoursInline, SpecialDayInline, TeamCalendarInline]
+    # A team's link saved meanwhile keeps the calendar too (TeamCalendarForm), so the deletion waits for it and then
+    # takes the new link, where it listed the links first and failed at commit on the new one's foreign key (a 500).
+    clocks_naming = "calendar"
 
 
 class SlaTargetInline(admin.TabularInline):
@@ -154,8 +167,9 @@ class SlaTargetInline(admin.TabularInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(ListedRowsKeptMixin, RefreshOpenTicketsMixin, admin.ModelAdmin):
+class SlaPolicyAdmin(ClocksLockedFirstMixin, ListedRowsKeptMixin, RefreshOpenTicketsMixin, admin.ModelAdmin):
     form = ConfiguredRowsKeptForm
+    clocks_naming = "policy"
     list_display = ("name", "position", "is_active", "conditions")
     list_editable = ("position", "is_active")
     inlines = [SlaTargetInline]

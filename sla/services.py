@@ -19,12 +19,14 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, Model, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -38,9 +40,11 @@ from sla.business_time import NeverOpen, Schedule, add_business_time, business_t
 from sla.models import EscalationKind, EscalationNotice, Metric, SlaClock, SlaRefreshRequest, SlaTarget
 from sla.selectors import Schedules, calendar_for, policy_for, target_for
 from tickets.models import OPEN_STATUSES, Comment, Status, Ticket, TicketEvent, TicketEventKind
-from tickets.services.common import ticket_locked_keeping_what_it_names
+from tickets.services.common import own_rows_gone, ticket_locked_keeping_what_it_names
 
 logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Model)
 
 SWEEP_BATCH = 500
 # One run of the open tickets' refresh: well below CELERY_TASK_SOFT_TIME_LIMIT, so a run ends on its own with its
@@ -100,12 +104,15 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
     """Bring the ticket's clocks in line with the ticket as stored now. Call it with the ticket's row locked, in the
     transaction of the write it follows: it sets no savepoint of its own, so a failure here undoes that write too."""
     now = now or timezone.now()
+    running = {clock.metric: clock for clock in SlaClock.objects.select_for_update().filter(ticket=ticket).running()}
     policy = policy_for(ticket)
     target = target_for(policy, ticket.priority)
-    running = {clock.metric: clock for clock in SlaClock.objects.select_for_update().filter(ticket=ticket).running()}
     if target is None and not running:
         return  # no promise made, none running: the cheap path of an install without policies
-    calendar = calendar_for(ticket) if target is None or target.business_hours else None
+    if policy is not None and not _kept(policy):  # deleted meanwhile: the ticket meets the next policy, or none
+        policy = _kept_as_chosen(policy_for, ticket)
+        target = target_for(policy, ticket.priority)
+    calendar = _kept_as_chosen(calendar_for, ticket) if target is None or target.business_hours else None
     schedules = Schedules(calendar)
     not_counted: list[tuple[datetime, datetime]] | None = None  # read when a clock first starts
 
@@ -132,6 +139,26 @@ def sla_clocks_update(*, ticket: Ticket, now: datetime | None = None) -> None:
         clock.paused = ticket.status == Status.PENDING
         _plan(clock, now, schedules.of(clock.calendar_id))
         clock.save()
+
+
+def _kept(row: Model) -> bool:
+    """Whether the policy or calendar the clocks are about to name still exists, keeping it so until our commit
+    (FOR KEY SHARE on PostgreSQL: tickets.services.common.own_rows_gone).
+
+    The clocks' foreign keys are checked at our commit. An admin's deletion under way (which locks the row's running
+    clocks and then the row, sla.admin.ClocksLockedFirstMixin) had none of ours to unset when the ticket moved to a
+    team working that calendar, or matched that policy, only now: our commit found the row gone, an IntegrityError,
+    the edit lost. Kept here, after our own clocks' lock (the deletion's order), a deletion under way is waited for
+    and then seen, and one that comes later waits for our commit and then unsets our clocks too."""
+    return not own_rows_gone(type(row), [row.pk])
+
+
+def _kept_as_chosen(choose: Callable[[Ticket], M | None], ticket: Ticket) -> M | None:
+    """The row `choose` picks for the ticket (policy_for, calendar_for), kept (_kept); picked again while the one
+    picked was deleted meanwhile: each time a deletion has committed, so this ends."""
+    while (row := choose(ticket)) is not None and not _kept(row):
+        pass
+    return row
 
 
 def _start(

@@ -1,6 +1,7 @@
 """An admin deleting a business calendar while a ticket's clocks on that calendar are written: the deletion takes the
 clocks before the calendar, as the ticket's write does, so neither can deadlock the other (PostgreSQL ends one of
-the two, a 503).
+the two, a 503). And while a ticket moves to a team working that calendar, none of its clocks on it yet: the write
+keeps the calendar until its commit, so neither ends in an IntegrityError on the clock's foreign key (a 500).
 
 Real parallel connections (one per thread): SQLite takes one writer at a time for the whole file and cannot show
 this, so it runs only when DATABASE_URL points at PostgreSQL.
@@ -18,8 +19,8 @@ from django.urls import reverse
 
 from sla.models import BusinessCalendar, Metric, OpeningHours, SlaClock, SlaPolicy, SlaTarget, TeamCalendar
 from sla.services import sla_clocks_update
-from tests.support.servers import wait_until
-from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
+from tests.sla.races import deletion_pausing_before_its_commit, edit_pausing_before_its_commit
+from tests.support.threads import parallel_on_postgresql, run_together
 from tickets.models import Priority, Team, Ticket
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
@@ -41,21 +42,6 @@ def _promises(name: str, team: Team, *, resolution_minutes: int | None) -> None:
     )
 
 
-def _edit_pausing_before_its_commit(
-    monkeypatch: pytest.MonkeyPatch, *, holding: threading.Event, done: threading.Event
-) -> None:
-    """Make the edit stop once its clocks are written (the ticket and its clocks locked, its commit still to come),
-    set `holding`, and go on once the deletion waits for a lock (or, if it waited for none, has finished: `done`)."""
-    from tickets.services import triage
-
-    def clocks_update_pausing(**kwargs: object) -> None:
-        sla_clocks_update(**kwargs)  # type: ignore[arg-type]
-        holding.set()
-        wait_until(lambda: done.is_set() or someone_waits_for_a_lock(), timeout=10, what="the deletion waiting")
-
-    monkeypatch.setattr(triage, "sla_clocks_update", clocks_update_pausing)
-
-
 @pytest.mark.parametrize("deleted_by", ["delete-page", "delete-selected"])
 def test_a_ticket_moved_to_a_team_of_the_calendar_being_deleted_is_moved_and_its_clocks_go_on_in_the_default_one(
     monkeypatch, client_for, api_client_for, bob, carol, ticket, office, deleted_by
@@ -73,30 +59,135 @@ def test_a_ticket_moved_to_a_team_of_the_calendar_being_deleted_is_moved_and_its
     Ticket.objects.filter(pk=ticket.pk).update(team=tier1, priority=Priority.URGENT)
     sla_clocks_update(ticket=Ticket.objects.get(pk=ticket.pk))
     assert list(SlaClock.objects.values_list("metric", "calendar")) == [(Metric.FIRST_RESPONSE, night_shift.pk)]
-    admin, agent = client_for(carol), api_client_for(bob)
-    holding, done = threading.Event(), threading.Event()
-    _edit_pausing_before_its_commit(monkeypatch, holding=holding, done=done)
-
-    def agent_moves_the_ticket() -> HttpResponse:
-        return agent.patch(f"/api/v1/tickets/{ticket.pk}/", {"team": tier2.pk}, format="json")
-
-    def admin_deletes_the_calendar() -> HttpResponse:
-        assert holding.wait(timeout=10)
-        try:
-            if deleted_by == "delete-page":
-                return admin.post(reverse("admin:sla_businesscalendar_delete", args=[night_shift.pk]), {"post": "yes"})
-            form = {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [night_shift.pk]}
-            return admin.post(reverse("admin:sla_businesscalendar_changelist"), form)
-        finally:
-            done.set()
-
-    edit, deletion = run_together([agent_moves_the_ticket, admin_deletes_the_calendar])
-
-    assert (edit.status_code, deletion.status_code) == (200, 302)
-    assert not BusinessCalendar.objects.filter(pk=night_shift.pk).exists()
-    assert Ticket.objects.get(pk=ticket.pk).team == tier2
+    _moved_while_the_calendar_is_deleted(
+        monkeypatch,
+        paused="edit",
+        admin=client_for(carol),
+        agent=api_client_for(bob),
+        ticket=ticket,
+        team=tier2,
+        calendar=night_shift,
+        deleted_by=deleted_by,
+    )
     clocks = SlaClock.objects.filter(ticket=ticket).order_by("id")
     assert [(clock.metric, clock.calendar_id) for clock in clocks] == [
         (Metric.FIRST_RESPONSE, office.pk),
         (Metric.RESOLUTION, office.pk),
     ]
+
+
+def _delete(admin: object, calendar: BusinessCalendar, deleted_by: str) -> HttpResponse:
+    if deleted_by == "delete-page":
+        return admin.post(reverse("admin:sla_businesscalendar_delete", args=[calendar.pk]), {"post": "yes"})
+    form = {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [calendar.pk]}
+    return admin.post(reverse("admin:sla_businesscalendar_changelist"), form)
+
+
+def _urgent_ticket_on_the_default_calendar(ticket: Ticket, office: BusinessCalendar) -> None:
+    """The ticket's team (Support) works by the default calendar and promises a first response only."""
+    _promises("Support", ticket.team, resolution_minutes=None)
+    Ticket.objects.filter(pk=ticket.pk).update(priority=Priority.URGENT)
+    sla_clocks_update(ticket=Ticket.objects.get(pk=ticket.pk))
+    assert list(SlaClock.objects.values_list("metric", "calendar")) == [(Metric.FIRST_RESPONSE, office.pk)]
+
+
+@pytest.mark.parametrize("deleted_by", ["delete-page", "delete-selected"])
+def test_a_ticket_moved_to_a_team_whose_calendar_is_being_deleted_is_moved_on_the_default_calendar(
+    monkeypatch, client_for, api_client_for, bob, carol, ticket, office, deleted_by
+):
+    """No clock named the night shift when the admin deleted it: the deletion had none to unset, and the move,
+    which read the calendar before the deletion committed, wrote a clock naming it. Its foreign key, checked at the
+    commit, found the calendar gone: an IntegrityError, a 500 for the agent and the move lost. The move now waits
+    for the deletion, and its clocks count by the default calendar, as the team has none any more."""
+    tier2 = Team.objects.create(name="Tier 2")
+    night_shift = _night_shift_of(tier2)
+    _promises("Tier 2", tier2, resolution_minutes=8 * 60)
+    _urgent_ticket_on_the_default_calendar(ticket, office)
+    _moved_while_the_calendar_is_deleted(
+        monkeypatch,
+        paused="deletion",
+        admin=client_for(carol),
+        agent=api_client_for(bob),
+        ticket=ticket,
+        team=tier2,
+        calendar=night_shift,
+        deleted_by=deleted_by,
+    )
+    clocks = SlaClock.objects.filter(ticket=ticket).order_by("id")
+    assert [(clock.metric, clock.calendar_id) for clock in clocks] == [
+        (Metric.FIRST_RESPONSE, office.pk),
+        (Metric.RESOLUTION, office.pk),
+    ]
+
+
+@pytest.mark.parametrize("deleted_by", ["delete-page", "delete-selected"])
+def test_a_calendar_deleted_while_a_ticket_moves_to_its_team_waits_for_the_move_and_unsets_its_clocks(
+    monkeypatch, client_for, api_client_for, bob, carol, ticket, office, deleted_by
+):
+    """The move wrote its clocks naming the night shift first, none of which named it before: the deletion found no
+    clock of it to unset, deleted it, and the move's commit failed on the foreign key (a 500, the move lost). The
+    deletion now waits for the move, then unsets the calendar of its clocks, and the refresh it asks for puts them
+    on the default calendar."""
+    tier2 = Team.objects.create(name="Tier 2")
+    night_shift = _night_shift_of(tier2)
+    _promises("Tier 2", tier2, resolution_minutes=8 * 60)
+    _urgent_ticket_on_the_default_calendar(ticket, office)
+    _moved_while_the_calendar_is_deleted(
+        monkeypatch,
+        paused="edit",
+        admin=client_for(carol),
+        agent=api_client_for(bob),
+        ticket=ticket,
+        team=tier2,
+        calendar=night_shift,
+        deleted_by=deleted_by,
+    )
+    clocks = SlaClock.objects.filter(ticket=ticket).order_by("id")
+    assert [(clock.metric, clock.calendar_id) for clock in clocks] == [
+        (Metric.FIRST_RESPONSE, office.pk),
+        (Metric.RESOLUTION, office.pk),
+    ]
+
+
+def _moved_while_the_calendar_is_deleted(
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    paused: str,
+    admin: object,
+    agent: object,
+    ticket: Ticket,
+    team: Team,
+    calendar: BusinessCalendar,
+    deleted_by: str,
+) -> None:
+    """An agent moves the ticket to `team` while an admin deletes `calendar`: the `paused` side ("edit" or
+    "deletion") goes first and stops before its commit until the other waits for a lock. Both succeed."""
+    holding, done = threading.Event(), threading.Event()
+    pause = edit_pausing_before_its_commit if paused == "edit" else deletion_pausing_before_its_commit
+    pause(monkeypatch, holding=holding, done=done)
+
+    def agent_moves_the_ticket() -> HttpResponse:
+        return agent.patch(f"/api/v1/tickets/{ticket.pk}/", {"team": team.pk}, format="json")
+
+    def admin_deletes_the_calendar() -> HttpResponse:
+        return _delete(admin, calendar, deleted_by)
+
+    first, second = (
+        (agent_moves_the_ticket, admin_deletes_the_calendar)
+        if paused == "edit"
+        else (admin_deletes_the_calendar, agent_moves_the_ticket)
+    )
+
+    def second_once_the_first_holds() -> HttpResponse:
+        assert holding.wait(timeout=10)
+        try:
+            return second()
+        finally:
+            done.set()
+
+    responses = run_together([first, second_once_the_first_holds])
+    edit, deletion = responses if paused == "edit" else responses[::-1]
+
+    assert (edit.status_code, deletion.status_code) == (200, 302)
+    assert not BusinessCalendar.objects.filter(pk=calendar.pk).exists()
+    assert Ticket.objects.get(pk=ticket.pk).team == team

@@ -1,5 +1,5 @@
-"""What bringing a ticket's clocks in line reads: the calendar once, the replies only for a next-response promise,
-and nothing at all for an internal note, which changes nothing a clock measures."""
+"""What bringing a ticket's clocks in line reads: the calendar once (then kept by its id alone), the replies only for a
+next-response promise, and nothing at all for an internal note, which changes nothing a clock measures."""
 
 from __future__ import annotations
 
@@ -96,7 +96,9 @@ def test_the_clocks_calendar_is_read_once_with_its_hours(alice, bob, policy, clo
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
         sla_clocks_update(ticket=Ticket.objects.select_for_update().get(pk=ticket.pk))
 
-    assert len(_statements(captured, "sla_businesscalendar")) == 1
+    read, kept = _statements(captured, "sla_businesscalendar")
+    assert '"sla_businesscalendar"."time_zone"' in read  # all of it, then its hours: for the schedule
+    assert '"sla_businesscalendar"."time_zone"' not in kept  # its id alone, held until the commit (sla.services._kept)
     assert len(_statements(captured, "sla_openinghours")) == 1
     assert not [query for query in captured.captured_queries if "SAVEPOINT" in query["sql"]]  # the caller's transaction
 
