@@ -43,6 +43,10 @@ class NotPermitted(DomainError):
     code = "permission_denied"
 
 
+class AccountGone(NotPermitted):
+    """The account the request acts as was deleted while the request was on its way: nothing was saved."""
+
+
 class InvalidValue(DomainError):
     status_code = 400
     code = "invalid"

@@ -26,7 +26,7 @@ from tickets.services import (
     rows_an_edit_names,
     ticket_update,
 )
-from tickets.services.common import Row, ensure_configured_rows_remain, lock_ticket_keeping
+from tickets.services.common import Row, ensure_configured_rows_remain, lock_ticket
 
 EDITABLE_FIELDS = (
     "name",
@@ -171,7 +171,7 @@ def macro_apply(
     _refuse_if_too_long(macro, text)
     internal = macro.internal if internal is None else internal
     status = status or macro.set_status or None
-    ticket = lock_ticket_keeping(ticket.pk, also=rows_a_macro_names(macro=macro, actor=actor))
+    ticket = lock_ticket(ticket, actor=actor, also=rows_a_macro_names(macro=macro, actor=actor))
     _refuse_if_nothing_changes(
         macro=macro, ticket=ticket, actor=actor, posts=bool(text.strip() or files), status=status
     )

@@ -15,14 +15,15 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.services import user_create
 from automations.models import Rule
 from automations.services import rule_save
-from helpdesk.errors import InvalidTransition, InvalidValue
+from events.models import Event, EventKind
+from helpdesk.errors import AccountGone, InvalidTransition, InvalidValue
 from inbound.models import Mailbox
 from macros.models import Macro, MacroVisibility
-from macros.services import macro_update
+from macros.services import macro_apply, macro_update
 from sla.admin import TeamCalendarForm
 from sla.models import BusinessCalendar, SlaPolicy, TeamCalendar
 from tests.sla.conftest import calendar_form, team_link_errors
@@ -31,7 +32,7 @@ from tests.support.servers import wait_until
 from tests.support.threads import parallel_on_postgresql, run_together, someone_waits_for_a_lock
 from tickets.etags import ticket_etag
 from tickets.models import Category, Comment, Priority, Status, Team, Ticket, TicketEvent, TicketEventKind
-from tickets.services import TicketChanges, ticket_change_status, ticket_update
+from tickets.services import TicketChanges, comment_create, ticket_change_status, ticket_edit_content, ticket_update
 from tickets.services.common import ensure_configured_rows_remain
 from tickets.services.removal import category_delete, team_delete, user_delete
 from tickets.workflow import is_allowed_transition
@@ -607,3 +608,129 @@ def test_two_calendars_named_alike_at_once_in_the_admin_the_second_page_says_so_
     # Said once next to the name: the page shown again finds the other admin's calendar, committed by then.
     assert typed.errors == {"name": ["Business calendar with this Name already exists."]}
     assert BusinessCalendar.objects.get(name="Night shift").time_zone == "Europe/Berlin"  # the other admin's, intact
+
+
+# --- a write by an account an admin deletes meanwhile -------------------------------------------------------------
+
+
+def _dave_assigned(ticket: Ticket) -> User:
+    """An agent with nothing that protects the account (no comment, no request): an admin may delete it."""
+    dave = user_create(email="dave@example.com", name="Dave Agent", password="x", role=Role.AGENT)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=dave)
+    return dave
+
+
+def test_a_reply_sent_by_an_agent_deleted_meanwhile_is_refused_and_nothing_is_sent(client_for, carol, ticket):
+    """The deletion unassigns the agent's ticket first, holding it: the reply waited for it, then wrote a comment
+    naming the gone account, and its foreign key failed at commit (a 500)."""
+    dave = _dave_assigned(ticket)
+    browser = client_for(dave)
+    form = {"mode": "reply", "body": "We refunded the second charge."}
+
+    def agent_replies() -> object:
+        assert deleting.wait(timeout=10)
+        return browser.post(reverse("staff_ticket_reply", args=[ticket.pk]), form)
+
+    deleting, admin_deletes = _admin_deleting(lambda: user_delete(user=dave, actor=carol))
+    _, response = run_together([admin_deletes, agent_replies])
+
+    assert response.status_code == 200
+    assert "Nothing was sent. Your account no longer exists." in response.content.decode()
+    assert not Comment.objects.filter(ticket=ticket).exists()
+    assert not User.objects.filter(pk=dave.pk).exists()
+
+
+def test_a_comment_posted_through_the_api_by_an_account_deleted_meanwhile_is_refused_with_403(
+    api_client_for, carol, ticket
+):
+    """Not the agent's ticket: the comment's insert waited for nothing, and only its foreign key's check at commit
+    waited for the deletion, then failed (a 500)."""
+    dave = user_create(email="dave@example.com", name="Dave Agent", password="x", role=Role.AGENT)
+    client = api_client_for(dave)
+
+    def agent_comments() -> object:
+        assert deleting.wait(timeout=10)
+        return client.post(f"/api/v1/tickets/{ticket.pk}/comments/", {"body": "On it."}, format="json")
+
+    deleting, admin_deletes = _admin_deleting(lambda: user_delete(user=dave, actor=carol))
+    _, response = run_together([admin_deletes, agent_comments])
+
+    error = assert_error_body(response, 403, "permission_denied")
+    assert error["message"] == "Your account no longer exists."
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_macro_applied_by_an_agent_deleted_meanwhile_is_refused_and_changes_nothing(carol, ticket):
+    """A macro without text is a triage edit: its audit entry named the gone account, a 500 at commit."""
+    dave = _dave_assigned(ticket)
+    urgent = Macro.objects.create(
+        name="Urgent", body="", set_priority=Priority.URGENT, owner=carol, visibility=MacroVisibility.EVERYONE
+    )
+
+    def agent_applies() -> AccountGone:
+        assert deleting.wait(timeout=10)
+        try:
+            macro_apply(macro=urgent, ticket=ticket, actor=dave)
+        except AccountGone as refused:
+            return refused
+        raise AssertionError("the macro was applied")
+
+    deleting, admin_deletes = _admin_deleting(lambda: user_delete(user=dave, actor=carol))
+    _, refusal = run_together([admin_deletes, agent_applies])
+
+    assert refusal.message == "Your account no longer exists."
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.assignee) == (Priority.NORMAL, None)
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.PRIORITY).exists()
+
+
+def test_an_agent_deleted_while_their_reply_is_being_written_is_refused_without_a_deadlock(carol, ticket):
+    """The reply held the ticket and checked the account only at commit; the deletion held the account and waited
+    for the ticket (to unassign it): PostgreSQL ended one of the two as a deadlock. Now the reply holds the account
+    from its start: the deletion waits for it, then finds the reply, which protects the account."""
+    dave = _dave_assigned(ticket)
+    replying = threading.Event()
+
+    def agent_replies() -> None:
+        with transaction.atomic():
+            comment_create(ticket=ticket, author=dave, body="We refunded the second charge.")
+            replying.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the deletion waiting for the account's lock")
+
+    def admin_deletes() -> InvalidValue:
+        assert replying.wait(timeout=10)
+        try:
+            user_delete(user=dave, actor=carol)
+        except InvalidValue as refused:
+            return refused
+        raise AssertionError("the agent was deleted")
+
+    _, refusal = run_together([agent_replies, admin_deletes])
+
+    assert refusal.details == {"deletion": ["1 comment still has it."]}
+    assert Comment.objects.get(ticket=ticket).author == dave
+    assert Ticket.objects.get(pk=ticket.pk).assignee == dave
+
+
+def test_an_agent_deleted_while_correcting_a_ticket_is_deleted_once_the_correction_is_saved(carol, ticket):
+    """The other order for a write whose rows the deletion may take: it waits for the write, then deletes the
+    account, its audit entry kept without it (SET_NULL), where the two used to deadlock."""
+    dave = _dave_assigned(ticket)
+    correcting = threading.Event()
+
+    def agent_corrects() -> None:
+        with transaction.atomic():
+            ticket_edit_content(ticket=ticket, actor=dave, subject="Invoice charged twice", description="Twice.")
+            correcting.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the deletion waiting for the account's lock")
+
+    def admin_deletes() -> None:
+        assert correcting.wait(timeout=10)
+        user_delete(user=dave, actor=carol)
+
+    run_together([agent_corrects, admin_deletes])
+
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.assignee) == ("Invoice charged twice", None)
+    assert not User.objects.filter(pk=dave.pk).exists()
+    assert Event.objects.get(kind=EventKind.TICKET_EDITED, ticket=ticket).actor is None

@@ -50,7 +50,7 @@ def comment_create(
     if not body.strip():
         raise InvalidValue("The message is empty.", details={"body": ["This field may not be blank."]})
     validate_files(files)
-    ticket = lock_ticket(ticket)
+    ticket = lock_ticket(ticket, actor=author)
     is_staff_author = permissions.is_staff_member(author)
     if is_staff_author and not on_merged:  # a requester's merged ticket is closed to them, as any closed ticket
         comment_refuse_if_merged(ticket)

@@ -12,15 +12,39 @@ from django.db.models import Model
 
 from accounts.models import User
 from events.services import current_cause, events_caused_by
-from helpdesk.errors import InvalidValue
+from helpdesk.errors import AccountGone, InvalidValue
 from tickets.filters import id_read
 from tickets.models import Category, Team, Ticket
 from tickets.naming import ID_CONDITION
 
 
-def lock_ticket(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock so concurrent edits are applied one after the other."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+def lock_ticket(ticket: Ticket, *, actor: User | None, also: AbstractSet[Row] = frozenset()) -> Ticket:
+    """Re-read the ticket under a row lock so concurrent edits are applied one after the other, for a write by
+    `actor` (its comment, its audit entries and domain events name their account), and that writes rows naming
+    `also` and what the ticket names: all kept first (ticket_locked_keeping).
+
+    An admin deleting the actor's account meanwhile (tickets.services.removal.user_delete, which locks the account
+    and then the tickets it is assigned) either went first, and the write is refused (AccountGone, nothing saved),
+    or waits for the write and then sees what it saved. Checked only by the foreign keys at our commit, after the
+    ticket's lock, the write failed on the gone account (a 500), or waited for the account while the deletion held
+    it and waited for the ticket: a deadlock. Ticket.DoesNotExist when the ticket is gone."""
+    locked, gone = ticket_locked_keeping(ticket.pk, also={*also, *actor_row(actor)})
+    refuse_if_actor_gone(actor, gone)
+    if locked is None:
+        raise Ticket.DoesNotExist
+    return locked
+
+
+def actor_row(actor: User | None) -> set[Row]:
+    """The actor's account as a row to keep (none for no actor, or one not saved)."""
+    return set() if actor is None or actor.pk is None else {(User, actor.pk)}
+
+
+def refuse_if_actor_gone(actor: User | None, gone: AbstractSet[Row]) -> None:
+    """Refuse a write whose actor's account was found gone when its rows were kept: deleted by an admin while the
+    request (authenticated before) was on its way."""
+    if actor_row(actor) & gone:
+        raise AccountGone("Your account no longer exists.")
 
 
 def staff_only(fields: dict[str, object]) -> dict[str, list[str]]:

@@ -22,7 +22,7 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str, sys
         raise NotPermitted("Only agents and admins may change the status.", details=staff_only({"status": 1}))
     if status not in Status.values:
         raise InvalidValue("Invalid status.", details={"status": [f"“{status}” is not a valid status."]})
-    ticket = lock_ticket(ticket)
+    ticket = lock_ticket(ticket, actor=actor)
     old = ticket.status
     if old == status:
         return ticket

@@ -85,7 +85,7 @@ def ticket_set_tags(*, ticket: Ticket, actor: User, names: Sequence[str]) -> Non
 def ticket_untag(*, ticket: Ticket, actor: User, tag: Tag) -> None:
     """Take `tag` off the ticket (the tag is being deleted), recorded as a tags edit. The other tags stay exactly as
     they are: not through ticket_set_tags, whose normalising could rename one an admin created as "VIP"."""
-    ticket = lock_ticket(ticket)
+    ticket = lock_ticket(ticket, actor=actor)
     old_names = sorted(ticket.tags.values_list("name", flat=True))
     if tag.name not in old_names:
         return

@@ -29,6 +29,7 @@ from tickets.services.common import (
     lock_ticket_keeping,
     named_row_refused,
     named_rows,
+    refuse_if_actor_gone,
     staff_only,
     ticket_locked_keeping,
     validate_assignee,
@@ -72,6 +73,7 @@ def ticket_update(
         raise NotPermitted("Only agents and admins may change these fields.", details=staff_only(requested))
     asked = _rows_asked(requested)
     ticket, gone = ticket_locked_keeping(ticket.pk, also=rows_an_edit_names(actor=actor, changes=changes))
+    refuse_if_actor_gone(actor, gone)
     if ticket is None:
         raise Ticket.DoesNotExist
     if expected_etags is not None:
@@ -185,7 +187,7 @@ def ticket_edit_content(*, ticket: Ticket, actor: User, subject: str, descriptio
     subject = subject.strip()
     if not subject:
         raise InvalidValue("Subject is required.", details={"subject": ["This field may not be blank."]})
-    ticket = lock_ticket(ticket)
+    ticket = lock_ticket(ticket, actor=actor)
     ticket.subject = subject
     ticket.description = description
     ticket.description_html = render_markdown(description)
