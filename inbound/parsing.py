@@ -113,6 +113,9 @@ def parse_message(raw: bytes) -> Message:
 # header is parsed three times rather than about ten (_mime_header_parsed): 64 KB of the slowest headers to parse
 # (8 KB of one-letter words each) read in under two seconds.
 MIME_HEADERS_MAX_CHARS_IN_MAIL = 64 * 1024
+# The parser recurses a level for each part nested in another (an attached message too), and 2,000 levels ran out of
+# stack (RecursionError: the mail quarantined). Real mail nests a few levels; parts deeper than this are not read.
+MIME_NESTING_MAX = 32
 # As email.parser.Parser feeds its FeedParser: a mail read whole is read exactly as BytesParser reads it.
 _FEED_CHARS = 8192
 
@@ -130,8 +133,9 @@ class _PartsBoundReached(Exception):
 
 
 class _BoundedFeedParser(FeedParser):
-    """The stdlib's parser, stopped where the next part would begin past the bounds (MIME_HEADERS_MAX_CHARS_IN_MAIL).
-    The parts begun before it are whole: the parser begins a part once the one before it has ended."""
+    """The stdlib's parser, stopped where the next part would begin past the bounds (INBOUND_MIME_PARTS_MAX,
+    MIME_HEADERS_MAX_CHARS_IN_MAIL, MIME_NESTING_MAX). The parts begun before it are whole: the parser begins a part
+    once the one before it has ended."""
 
     def __init__(self, *, policy: Policy) -> None:
         super().__init__(policy=policy)
@@ -140,7 +144,11 @@ class _BoundedFeedParser(FeedParser):
         self.mime_header_chars = 0
 
     def _new_message(self) -> None:
-        bounds_reached = self.parts_read >= self.parts_max or self.mime_header_chars >= MIME_HEADERS_MAX_CHARS_IN_MAIL
+        bounds_reached = (
+            self.parts_read >= self.parts_max
+            or self.mime_header_chars >= MIME_HEADERS_MAX_CHARS_IN_MAIL
+            or len(self._msgstack) >= MIME_NESTING_MAX
+        )
         if self._msgstack and bounds_reached:  # the mail itself (the first) is always read
             raise _PartsBoundReached
         super()._new_message()

@@ -682,3 +682,21 @@ def test_the_list_of_files_left_out_ends_with_how_many_more_within_a_message(ing
     listed = description.count(": more than 10 files.")
     assert 0 < listed < 390
     assert description.endswith(f"\n- And {390 - listed} more.")
+
+
+def test_a_mail_of_parts_nested_thousands_deep_opens_a_ticket_with_its_first_text_and_a_note(ingest):
+    """The stdlib's parser recurses a level for each nested part: 2,000 levels ran out of stack (RecursionError) and
+    the mail was quarantined after three tries. It is read to a depth real mail never reaches."""
+    nesting = "".join(f"--b{level}\nContent-Type: multipart/mixed; boundary=b{level + 1}\n\n" for level in range(2000))
+    raw = raw_mail(
+        "From: dana@example.org\nTo: support@example.com\nSubject: Deep\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=top",
+        f"--top\nContent-Type: text/plain\n\nThe words on top.\n--top\nContent-Type: multipart/mixed; boundary=b0\n\n"
+        f"{nesting}--b2000\nContent-Type: text/plain\n\nDeep down.\n--top--",
+    )
+
+    stored = ingest(raw)
+
+    assert stored.status == InboundStatus.PROCESSED, stored.detail
+    assert stored.ticket.description.startswith("The words on top.\n\nNot attached (the original message keeps them):")
+    assert "The mail's parts after its first" in stored.ticket.description
