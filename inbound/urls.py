@@ -7,6 +7,7 @@ from inbound import views, webhooks
 urlpatterns = [
     path("staff/mail/<int:pk>/", views.inbound_message_original, name="inbound_message_original"),
     path("staff/mail/<int:pk>/read/", views.inbound_message_read, name="inbound_message_read"),
+    path("staff/mail/<int:pk>/mail.eml", views.inbound_message_download, name="inbound_message_download"),
     path(
         "staff/tickets/<int:ticket_pk>/held-mail/<int:pk>/accept/",
         views.held_mail_accept,

@@ -1,10 +1,13 @@
-"""Staff pages of the inbound app: a stored mail in full, and the accept/reject buttons for held mail."""
+"""Staff pages of the inbound app: a stored mail in full (and as it arrived, to download), and the accept/reject
+buttons for held mail."""
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -15,6 +18,7 @@ from inbound.models import InboundMessage
 from inbound.parsing import parse_headers
 from inbound.selectors import messages_for_mail_page
 from inbound.services.reading import shown_headers, unread_because
+from tickets.downloads import served_as_a_file
 
 
 @require_http_methods(["GET"])
@@ -37,6 +41,17 @@ def inbound_message_original(request: HttpRequest, pk: int) -> HttpResponse:
         "unread_because": unread_because(message) if reading is None else "",
     }
     return render(request, "inbound/original.html", context)
+
+
+@require_http_methods(["GET"])
+@login_required
+@staff_required
+def inbound_message_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The mail exactly as it arrived, as an .eml file: what a ticket lists as not attached is in it."""
+    message = get_object_or_404(InboundMessage.objects.only("pk", "raw"), pk=pk)
+    mail = io.BytesIO(bytes(message.raw))
+    response = FileResponse(mail, as_attachment=True, filename=f"mail-{message.pk}.eml", content_type="message/rfc822")
+    return served_as_a_file(response)
 
 
 @require_http_methods(["POST"])

@@ -36,6 +36,11 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     )
     if size is not None:
         response["Content-Length"] = size
+    return served_as_a_file(response)
+
+
+def served_as_a_file(response: FileResponse) -> FileResponse:
+    """A stored file (an attachment, a mail as it arrived): the browser never sniffs it, runs it or caches it."""
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

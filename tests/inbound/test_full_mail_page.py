@@ -213,3 +213,27 @@ def test_mallory_gets_404_on_the_mail_page_and_its_read_button(ingest, mallory, 
     assert client.get(reverse("inbound_message_original", args=[stored.pk])).status_code == 404
     assert client.post(reverse("inbound_message_read", args=[stored.pk])).status_code == 404
     assert not InboundReading.objects.exists()
+
+
+def test_staff_download_the_mail_exactly_as_it_arrived_from_its_page(ingest, bob, client_for):
+    """What a ticket's "Not attached (the original message keeps them)" names (the 11th file, one over the size
+    limit, the parts not read) is in the stored mail: staff download it as an .eml their mail client opens."""
+    raw = _mail_with_parts()
+    stored = ingest(raw)
+    client = client_for(bob)
+    download = reverse("inbound_message_download", args=[stored.pk])
+
+    response = client.get(download)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == raw
+    assert response["Content-Type"] == "message/rfc822"
+    assert response["Content-Disposition"] == f'attachment; filename="mail-{stored.pk}.eml"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert f'href="{download}"' in _page(client, stored)
+
+
+def test_mallory_gets_404_downloading_a_mail(ingest, mallory, client_for):
+    stored = ingest(_mail_with_parts())
+
+    assert client_for(mallory).get(reverse("inbound_message_download", args=[stored.pk])).status_code == 404
