@@ -53,7 +53,12 @@ from tickets.services import (
     rows_an_edit_names,
     ticket_update,
 )
-from tickets.services.common import Row, ensure_configured_rows_remain, ticket_locked_keeping_what_it_names
+from tickets.services.common import (
+    Row,
+    ensure_configured_rows_remain,
+    keep_actor,
+    ticket_locked_keeping_what_it_names,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -381,6 +386,7 @@ def _time_rule_failed(*, rule: Rule, ticket_id: int, episode_start: datetime, no
 
 @transaction.atomic
 def agent_set_away(*, user: User, away: bool) -> Availability:
+    keep_actor(user)
     availability, _ = Availability.objects.select_for_update().get_or_create(user=user)
     if availability.is_away != away:
         availability.is_away = away

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.services import user_update
 from automations.models import AssignMode, Availability, Outcome, Trigger
+from automations.services import agent_set_away
+from helpdesk.errors import AccountGone
 from tickets.models import Priority
 from tickets.services import TicketChanges, ticket_create, ticket_update
+from tickets.services.removal import user_delete
 
 
 def _open_tickets(alice, category, count, capture):
@@ -106,3 +111,16 @@ def test_a_rule_assigning_to_an_agent_since_deactivated_names_them_in_its_run_lo
     assert run.reason == "Dave Agent, whom it assigns to, is deactivated or no longer an agent: choose another."
     ticket.refresh_from_db()
     assert ticket.assignee == bob
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_agent_deleted_while_marking_themselves_away_is_refused_and_nothing_is_saved(dave, carol):
+    """The deletion committed while the request (authenticated before it) was on its way: the Availability row named
+    an account gone, and the commit failed on its foreign key (a 500)."""
+    seen_before_the_deletion = User.objects.get(pk=dave.pk)
+    user_delete(user=dave, actor=carol)
+
+    with pytest.raises(AccountGone, match="Your account no longer exists"):
+        agent_set_away(user=seen_before_the_deletion, away=True)
+
+    assert not Availability.objects.exists()

@@ -40,6 +40,12 @@ def actor_row(actor: User | None) -> set[Row]:
     return set() if actor is None or actor.pk is None else {(User, actor.pk)}
 
 
+def keep_actor(actor: User | None) -> None:
+    """Keep the actor's account until our commit, for a write naming it outside a ticket's lock (lock_ticket keeps it
+    there); AccountGone when an admin deleted it while the request was on its way."""
+    refuse_if_actor_gone(actor, _rows_gone(actor_row(actor)))
+
+
 def refuse_if_actor_gone(actor: User | None, gone: AbstractSet[Row]) -> None:
     """Refuse a write whose actor's account was found gone when its rows were kept: deleted by an admin while the
     request (authenticated before) was on its way."""
