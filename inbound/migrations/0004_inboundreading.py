@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('text', models.TextField(blank=True)),
                 ('html', models.TextField(blank=True, help_text='Sanitised by inbound.html.sanitize_html.')),
                 ('parts', models.JSONField(default=list, help_text='{filename, content_type, size, inline} of each part.')),
+                ('parts_unread_after', models.PositiveIntegerField(default=0, help_text='Read up to this part, of more (inbound.parsing.PartsUnreadDefect); 0: read whole.')),
             ],
         ),
     ]

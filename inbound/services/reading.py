@@ -52,6 +52,7 @@ def inbound_reading_keep(*, message: InboundMessage, mail: ParsedMail) -> Inboun
                 }
                 for part in mail.attachments
             ],
+            "parts_unread_after": mail.parts_unread_after,
         },
     )
     return reading

@@ -31,8 +31,8 @@ CUT_NOTE = (
     "full: staff can read it with “full mail”.)"
 )
 PARTS_UNREAD_NOTE = (
-    "The mail's parts after its first {count}, text and files alike: it has more parts, or longer part headers, than "
-    "the helpdesk reads of one mail."
+    "The mail's parts after its first {count}, text and files alike: it has more parts, longer part headers or "
+    "deeper nesting than the helpdesk reads of one mail."
 )
 
 

@@ -593,8 +593,8 @@ def _mail_of_many_parts(files: int, *, file_header: str = "", name: str = "f") -
 
 
 PARTS_NOTE = (
-    "The mail's parts after its first {count}, text and files alike: it has more parts, or longer part headers, than "
-    "the helpdesk reads of one mail."
+    "The mail's parts after its first {count}, text and files alike: it has more parts, longer part headers or "
+    "deeper nesting than the helpdesk reads of one mail."
 )
 
 

@@ -237,3 +237,19 @@ def test_mallory_gets_404_downloading_a_mail(ingest, mallory, client_for):
     stored = ingest(_mail_with_parts())
 
     assert client_for(mallory).get(reverse("inbound_message_download", args=[stored.pk])).status_code == 404
+
+
+def test_the_full_mail_page_says_where_reading_stopped_in_a_mail_of_more_parts_than_read(
+    ingest, bob, client_for, settings
+):
+    settings.INBOUND_MIME_PARTS_MAX = 3
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"], message["To"], message["Subject"] = "dana@example.org", "support@example.com", "Many files"
+    message.set_content("The files are attached.")
+    for number in range(1, 6):
+        message.add_attachment(b"x", maintype="application", subtype="octet-stream", filename=f"f{number}.bin")
+
+    page = _page(client_for(bob), ingest(message.as_bytes()))
+
+    assert "f1.bin" in page and "f3.bin" not in page
+    assert "Read up to its part 3: the parts after it were not read. They are in the mail as sent." in page
