@@ -9,18 +9,14 @@ this, so it runs only when DATABASE_URL points at PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from datetime import time
 
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.http import HttpResponse
-from django.urls import reverse
 
 from sla.models import BusinessCalendar, Metric, OpeningHours, SlaClock, SlaPolicy, SlaTarget, TeamCalendar
 from sla.services import sla_clocks_update
-from tests.sla.races import deletion_pausing_before_its_commit, edit_pausing_before_its_commit
-from tests.support.threads import parallel_on_postgresql, run_together
+from tests.sla.races import admin_deletes, edit_and_deletion_together
+from tests.support.threads import parallel_on_postgresql
 from tickets.models import Priority, Team, Ticket
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
@@ -76,13 +72,6 @@ def test_a_ticket_moved_to_a_team_of_the_calendar_being_deleted_is_moved_and_its
     ]
 
 
-def _delete(admin: object, calendar: BusinessCalendar, deleted_by: str) -> HttpResponse:
-    if deleted_by == "delete-page":
-        return admin.post(reverse("admin:sla_businesscalendar_delete", args=[calendar.pk]), {"post": "yes"})
-    form = {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [calendar.pk]}
-    return admin.post(reverse("admin:sla_businesscalendar_changelist"), form)
-
-
 def _urgent_ticket_on_the_default_calendar(ticket: Ticket, office: BusinessCalendar) -> None:
     """The ticket's team (Support) works by the default calendar and promises a first response only."""
     _promises("Support", ticket.team, resolution_minutes=None)
@@ -92,49 +81,23 @@ def _urgent_ticket_on_the_default_calendar(ticket: Ticket, office: BusinessCalen
 
 
 @pytest.mark.parametrize("deleted_by", ["delete-page", "delete-selected"])
+@pytest.mark.parametrize("paused", ["deletion", "edit"])
 def test_a_ticket_moved_to_a_team_whose_calendar_is_being_deleted_is_moved_on_the_default_calendar(
-    monkeypatch, client_for, api_client_for, bob, carol, ticket, office, deleted_by
+    monkeypatch, client_for, api_client_for, bob, carol, ticket, office, deleted_by, paused
 ):
-    """No clock named the night shift when the admin deleted it: the deletion had none to unset, and the move,
-    which read the calendar before the deletion committed, wrote a clock naming it. Its foreign key, checked at the
-    commit, found the calendar gone: an IntegrityError, a 500 for the agent and the move lost. The move now waits
-    for the deletion, and its clocks count by the default calendar, as the team has none any more."""
+    """No clock named the night shift when the admin deleted it, so the deletion had none to unset. Deletion first:
+    the move, which read the calendar before the deletion committed, wrote a clock naming it, whose foreign key,
+    checked at the commit, found the calendar gone (an IntegrityError, a 500 for the agent and the move lost); the
+    move now waits for the deletion. Move first: the move's commit failed the same way; the deletion now waits for
+    the move, then unsets the calendar of its clocks. Either way the clocks count by the default calendar, as the
+    team has none any more."""
     tier2 = Team.objects.create(name="Tier 2")
     night_shift = _night_shift_of(tier2)
     _promises("Tier 2", tier2, resolution_minutes=8 * 60)
     _urgent_ticket_on_the_default_calendar(ticket, office)
     _moved_while_the_calendar_is_deleted(
         monkeypatch,
-        paused="deletion",
-        admin=client_for(carol),
-        agent=api_client_for(bob),
-        ticket=ticket,
-        team=tier2,
-        calendar=night_shift,
-        deleted_by=deleted_by,
-    )
-    clocks = SlaClock.objects.filter(ticket=ticket).order_by("id")
-    assert [(clock.metric, clock.calendar_id) for clock in clocks] == [
-        (Metric.FIRST_RESPONSE, office.pk),
-        (Metric.RESOLUTION, office.pk),
-    ]
-
-
-@pytest.mark.parametrize("deleted_by", ["delete-page", "delete-selected"])
-def test_a_calendar_deleted_while_a_ticket_moves_to_its_team_waits_for_the_move_and_unsets_its_clocks(
-    monkeypatch, client_for, api_client_for, bob, carol, ticket, office, deleted_by
-):
-    """The move wrote its clocks naming the night shift first, none of which named it before: the deletion found no
-    clock of it to unset, deleted it, and the move's commit failed on the foreign key (a 500, the move lost). The
-    deletion now waits for the move, then unsets the calendar of its clocks, and the refresh it asks for puts them
-    on the default calendar."""
-    tier2 = Team.objects.create(name="Tier 2")
-    night_shift = _night_shift_of(tier2)
-    _promises("Tier 2", tier2, resolution_minutes=8 * 60)
-    _urgent_ticket_on_the_default_calendar(ticket, office)
-    _moved_while_the_calendar_is_deleted(
-        monkeypatch,
-        paused="edit",
+        paused=paused,
         admin=client_for(carol),
         agent=api_client_for(bob),
         ticket=ticket,
@@ -162,31 +125,12 @@ def _moved_while_the_calendar_is_deleted(
 ) -> None:
     """An agent moves the ticket to `team` while an admin deletes `calendar`: the `paused` side ("edit" or
     "deletion") goes first and stops before its commit until the other waits for a lock. Both succeed."""
-    holding, done = threading.Event(), threading.Event()
-    pause = edit_pausing_before_its_commit if paused == "edit" else deletion_pausing_before_its_commit
-    pause(monkeypatch, holding=holding, done=done)
-
-    def agent_moves_the_ticket() -> HttpResponse:
-        return agent.patch(f"/api/v1/tickets/{ticket.pk}/", {"team": team.pk}, format="json")
-
-    def admin_deletes_the_calendar() -> HttpResponse:
-        return _delete(admin, calendar, deleted_by)
-
-    first, second = (
-        (agent_moves_the_ticket, admin_deletes_the_calendar)
-        if paused == "edit"
-        else (admin_deletes_the_calendar, agent_moves_the_ticket)
+    edit, deletion = edit_and_deletion_together(
+        monkeypatch,
+        paused=paused,
+        edit=lambda: agent.patch(f"/api/v1/tickets/{ticket.pk}/", {"team": team.pk}, format="json"),
+        deletion=lambda: admin_deletes(admin, calendar, deleted_by),
     )
-
-    def second_once_the_first_holds() -> HttpResponse:
-        assert holding.wait(timeout=10)
-        try:
-            return second()
-        finally:
-            done.set()
-
-    responses = run_together([first, second_once_the_first_holds])
-    edit, deletion = responses if paused == "edit" else responses[::-1]
 
     assert (edit.status_code, deletion.status_code) == (200, 302)
     assert not BusinessCalendar.objects.filter(pk=calendar.pk).exists()

@@ -8,16 +8,12 @@ this, so it runs only when DATABASE_URL points at PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpResponse
-from django.urls import reverse
 
 from sla.models import Metric, SlaClock, SlaPolicy, SlaTarget
-from tests.sla.races import deletion_pausing_before_its_commit, edit_pausing_before_its_commit
-from tests.support.threads import parallel_on_postgresql, run_together
+from tests.sla.races import admin_deletes, edit_and_deletion_together
+from tests.support.threads import parallel_on_postgresql
 from tickets.models import Priority, Ticket
 
 pytestmark = parallel_on_postgresql("real row locks and parallel connections")
@@ -28,13 +24,6 @@ def _urgent_only(office: object) -> SlaPolicy:
     policy = SlaPolicy.objects.create(name="Urgent", position=1)
     SlaTarget.objects.create(policy=policy, priority=Priority.URGENT, first_response_minutes=60)
     return policy
-
-
-def _delete(admin: object, policy: SlaPolicy, deleted_by: str) -> HttpResponse:
-    if deleted_by == "delete-page":
-        return admin.post(reverse("admin:sla_slapolicy_delete", args=[policy.pk]), {"post": "yes"})
-    form = {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [policy.pk]}
-    return admin.post(reverse("admin:sla_slapolicy_changelist"), form)
 
 
 def _made_urgent(agent: object, ticket: Ticket) -> HttpResponse:
@@ -50,17 +39,13 @@ def test_a_ticket_made_urgent_while_its_policy_is_being_deleted_is_saved_without
     now waits for the deletion, and then no policy promises the ticket anything."""
     policy = _urgent_only(office)
     admin, agent = client_for(carol), api_client_for(bob)
-    holding, done = threading.Event(), threading.Event()
-    deletion_pausing_before_its_commit(monkeypatch, holding=holding, done=done)
 
-    def agent_makes_it_urgent() -> HttpResponse:
-        assert holding.wait(timeout=10)
-        try:
-            return _made_urgent(agent, ticket)
-        finally:
-            done.set()
-
-    deletion, edit = run_together([lambda: _delete(admin, policy, deleted_by), agent_makes_it_urgent])
+    edit, deletion = edit_and_deletion_together(
+        monkeypatch,
+        paused="deletion",
+        edit=lambda: _made_urgent(agent, ticket),
+        deletion=lambda: admin_deletes(admin, policy, deleted_by),
+    )
 
     assert (edit.status_code, deletion.status_code) == (200, 302)
     assert not SlaPolicy.objects.filter(pk=policy.pk).exists()
@@ -78,17 +63,13 @@ def test_a_policy_deleted_while_a_ticket_starts_a_clock_under_it_waits_and_unset
     target."""
     policy = _urgent_only(office)
     admin, agent = client_for(carol), api_client_for(bob)
-    holding, done = threading.Event(), threading.Event()
-    edit_pausing_before_its_commit(monkeypatch, holding=holding, done=done)
 
-    def admin_deletes_the_policy() -> HttpResponse:
-        assert holding.wait(timeout=10)
-        try:
-            return _delete(admin, policy, deleted_by)
-        finally:
-            done.set()
-
-    edit, deletion = run_together([lambda: _made_urgent(agent, ticket), admin_deletes_the_policy])
+    edit, deletion = edit_and_deletion_together(
+        monkeypatch,
+        paused="edit",
+        edit=lambda: _made_urgent(agent, ticket),
+        deletion=lambda: admin_deletes(admin, policy, deleted_by),
+    )
 
     assert (edit.status_code, deletion.status_code) == (200, 302)
     assert not SlaPolicy.objects.filter(pk=policy.pk).exists()
